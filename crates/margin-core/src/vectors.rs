@@ -1,0 +1,69 @@
+//! Test vectors for `docs/protocol.md`: fixed keys, times and bodies, so another
+//! implementation can check its encoding, signatures and ids against ours.
+
+use crate::body::*;
+use crate::entry::Entry;
+use crate::id::EntryId;
+use crate::key::SigningKey;
+
+/// One vector: a name, the signing key's seed, and the entry it yields.
+pub struct Vector {
+    pub name: &'static str,
+    pub seed: [u8; 32],
+    pub entry: Entry,
+}
+
+/// The vectors, in the order `docs/protocol.md` lists them.
+pub fn vectors() -> Vec<Vector> {
+    let convener = [1u8; 32];
+    let participant = [2u8; 32];
+    let convener_key = SigningKey::from_seed(convener);
+    let charter = Body::Charter(Charter {
+        title: "BPF Cybersecurity 2026".into(),
+        policy: Policy::Open,
+        opens: None,
+        closes: Some(1_798_761_600_000),
+        conveners: vec![convener_key.public()],
+        editors: vec![convener_key.public()],
+        registrars: vec![],
+        stakeholder_groups: vec![],
+        nonce: 42,
+    });
+    let genesis = Entry::sign(&convener_key, None, 1_767_225_600_000, vec![], &charter)
+        .expect("vector charter is within limits");
+    let space = genesis.id();
+    let profile = Body::Profile(Profile {
+        name: "Amina Diallo".into(),
+        affiliation: "Réseau Numérique".into(),
+        stakeholder: "civil-society".into(),
+        region: "Africa".into(),
+    });
+    let profile_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_225_660_000,
+        vec![space],
+        &profile,
+    )
+    .expect("vector profile is within limits");
+    let stance = Body::Stance(Stance {
+        draft: EntryId([9; 32]),
+        para: "p0123456789".into(),
+        heads: vec![[7; 32]],
+        value: StanceValue::Object,
+        reason: Some("Too weak".into()),
+    });
+    let stance_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_225_720_000,
+        vec![profile_entry.id(), space],
+        &stance,
+    )
+    .expect("vector stance is within limits");
+    vec![
+        Vector { name: "charter", seed: convener, entry: genesis },
+        Vector { name: "profile", seed: participant, entry: profile_entry },
+        Vector { name: "stance", seed: participant, entry: stance_entry },
+    ]
+}

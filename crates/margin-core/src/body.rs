@@ -54,10 +54,19 @@ pub struct Charter {
 /// One change a convener makes to a charter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CharterChange {
-    Grant { role: Role, key: PublicKey },
-    Revoke { role: Role, key: PublicKey },
+    Grant {
+        role: Role,
+        key: PublicKey,
+    },
+    Revoke {
+        role: Role,
+        key: PublicKey,
+    },
     Policy(Policy),
-    Period { opens: Option<u64>, closes: Option<u64> },
+    Period {
+        opens: Option<u64>,
+        closes: Option<u64>,
+    },
     Title(String),
 }
 
@@ -302,7 +311,10 @@ impl Body {
         let text = |field: &'static str, s: &str| check(field, s, MAX_TEXT_BYTES);
         let heads = |h: &[ChangeHash]| {
             if h.len() > 64 {
-                Err(BodyError::TooMany { field: "heads", max: 64 })
+                Err(BodyError::TooMany {
+                    field: "heads",
+                    max: 64,
+                })
             } else {
                 Ok(())
             }
@@ -311,7 +323,10 @@ impl Body {
             label("paragraph id", &a.para)?;
             for cursor in [&a.start, &a.end].into_iter().flatten() {
                 if cursor.len() > MAX_LABEL_BYTES {
-                    return Err(BodyError::TooLong { field: "cursor", max: MAX_LABEL_BYTES });
+                    return Err(BodyError::TooLong {
+                        field: "cursor",
+                        max: MAX_LABEL_BYTES,
+                    });
                 }
             }
             if let Some(q) = &a.quote {
@@ -333,7 +348,10 @@ impl Body {
                 }
                 let keys = c.conveners.len() + c.editors.len() + c.registrars.len();
                 if keys > 1024 || c.stakeholder_groups.len() > 64 {
-                    return Err(BodyError::TooMany { field: "charter roles", max: 1024 });
+                    return Err(BodyError::TooMany {
+                        field: "charter roles",
+                        max: 1024,
+                    });
                 }
                 if c.conveners.is_empty() {
                     return Err(BodyError::Empty("conveners"));
@@ -344,7 +362,10 @@ impl Body {
                     return Err(BodyError::Empty("changes"));
                 }
                 if a.changes.len() > 256 {
-                    return Err(BodyError::TooMany { field: "changes", max: 256 });
+                    return Err(BodyError::TooMany {
+                        field: "changes",
+                        max: 256,
+                    });
                 }
                 for change in &a.changes {
                     if let CharterChange::Title(t) = change {
@@ -371,7 +392,10 @@ impl Body {
                     return Err(BodyError::Empty("changes"));
                 }
                 if c.changes.len() > 1024 {
-                    return Err(BodyError::TooMany { field: "changes", max: 1024 });
+                    return Err(BodyError::TooMany {
+                        field: "changes",
+                        max: 1024,
+                    });
                 }
             }
             Body::VersionTag(t) => {

@@ -191,7 +191,10 @@ impl Entry<Unverified> {
     pub fn decode(bytes: &[u8]) -> Result<Self, error::DecodeError> {
         use error::DecodeError as E;
         if bytes.len() > MAX_ENTRY_BYTES {
-            return Err(E::TooLarge { size: bytes.len(), max: MAX_ENTRY_BYTES });
+            return Err(E::TooLarge {
+                size: bytes.len(),
+                max: MAX_ENTRY_BYTES,
+            });
         }
         if bytes.len() <= SIGNATURE_LEN {
             return Err(E::Truncated);
@@ -203,7 +206,10 @@ impl Entry<Unverified> {
         }
         let kind = Kind::from_byte(header.kind).ok_or(E::UnknownKind(header.kind))?;
         if bytes.len() > kind.max_bytes() {
-            return Err(E::TooLarge { size: bytes.len(), max: kind.max_bytes() });
+            return Err(E::TooLarge {
+                size: bytes.len(),
+                max: kind.max_bytes(),
+            });
         }
         if header.refs.len() > MAX_REFS {
             return Err(E::TooManyRefs(header.refs.len()));

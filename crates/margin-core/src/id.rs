@@ -18,6 +18,10 @@ pub type DraftId = EntryId;
 pub type CommentId = EntryId;
 
 impl EntryId {
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// The id of `signed_bytes` (an entry as encoded on the wire).
     pub fn of(signed_bytes: &[u8]) -> Self {
         Self(*blake3::hash(signed_bytes).as_bytes())

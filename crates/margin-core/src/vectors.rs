@@ -62,8 +62,20 @@ pub fn vectors() -> Vec<Vector> {
     )
     .expect("vector stance is within limits");
     vec![
-        Vector { name: "charter", seed: convener, entry: genesis },
-        Vector { name: "profile", seed: participant, entry: profile_entry },
-        Vector { name: "stance", seed: participant, entry: stance_entry },
+        Vector {
+            name: "charter",
+            seed: convener,
+            entry: genesis,
+        },
+        Vector {
+            name: "profile",
+            seed: participant,
+            entry: profile_entry,
+        },
+        Vector {
+            name: "stance",
+            seed: participant,
+            entry: stance_entry,
+        },
     ]
 }

@@ -15,7 +15,14 @@ fn profile(name: &str) -> Body {
 }
 
 fn signed(seed: u8, body: &Body) -> Entry {
-    Entry::sign(&SigningKey::from_seed([seed; 32]), None, 1_000, vec![], body).unwrap()
+    Entry::sign(
+        &SigningKey::from_seed([seed; 32]),
+        None,
+        1_000,
+        vec![],
+        body,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -56,10 +63,16 @@ fn another_signature_is_refused_as_bad_signature() {
 fn truncated_and_oversized_entries_are_refused() {
     let entry = signed(1, &profile("Kenji"));
     for len in 0..entry.bytes().len() {
-        assert!(Entry::decode(&entry.bytes()[..len]).is_err(), "prefix of {len} bytes decoded");
+        assert!(
+            Entry::decode(&entry.bytes()[..len]).is_err(),
+            "prefix of {len} bytes decoded"
+        );
     }
     let huge = vec![0u8; margin_core::limits::MAX_ENTRY_BYTES + 1];
-    assert!(matches!(Entry::decode(&huge), Err(DecodeError::TooLarge { .. })));
+    assert!(matches!(
+        Entry::decode(&huge),
+        Err(DecodeError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -76,7 +89,10 @@ fn batch_verification_isolates_the_bad_entry() {
     let mut forged = good[2].bytes().to_vec();
     let n = forged.len();
     forged[n - 1] ^= 0x80;
-    let mut batch: Vec<_> = good.iter().map(|e| Entry::decode(e.bytes()).unwrap()).collect();
+    let mut batch: Vec<_> = good
+        .iter()
+        .map(|e| Entry::decode(e.bytes()).unwrap())
+        .collect();
     batch[2] = Entry::decode(&forged).unwrap();
     let results = verify_batch(batch);
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 4);
@@ -86,7 +102,13 @@ fn batch_verification_isolates_the_bad_entry() {
 #[test]
 fn limits_are_checked_when_signing_and_when_decoding() {
     let long = "x".repeat(margin_core::limits::MAX_LABEL_BYTES + 1);
-    let err = Entry::sign(&SigningKey::from_seed([1; 32]), None, 0, vec![], &profile(&long));
+    let err = Entry::sign(
+        &SigningKey::from_seed([1; 32]),
+        None,
+        0,
+        vec![],
+        &profile(&long),
+    );
     assert!(err.is_err());
 }
 
@@ -111,7 +133,9 @@ fn protocol_document_vectors_match() {
     let mut checked = 0;
     for v in &vectors {
         let marker = format!("vector: {}\n", v.name);
-        let start = doc.find(&marker).unwrap_or_else(|| panic!("vector {} not in protocol.md", v.name));
+        let start = doc
+            .find(&marker)
+            .unwrap_or_else(|| panic!("vector {} not in protocol.md", v.name));
         let block: Vec<&str> = doc[start..].lines().take(5).collect();
         let field = |name: &str| -> String {
             block
@@ -122,7 +146,12 @@ fn protocol_document_vectors_match() {
         };
         assert_eq!(field("seed"), hex::encode(v.seed));
         assert_eq!(field("public"), v.entry.author().to_string());
-        assert_eq!(field("entry"), hex::encode(v.entry.bytes()), "vector {}", v.name);
+        assert_eq!(
+            field("entry"),
+            hex::encode(v.entry.bytes()),
+            "vector {}",
+            v.name
+        );
         assert_eq!(field("id"), v.entry.id().to_string());
         // And the bytes in the document are a valid entry on their own.
         let bytes = hex::decode(field("entry")).unwrap();

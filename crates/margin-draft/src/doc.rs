@@ -1,0 +1,271 @@
+//! The draft as an Automerge document: loading, saving, applying changes, history, and
+//! reading the blocks of any version.
+//!
+//! Layout of the document (all positions are Unicode code points):
+//!
+//! ```text
+//! root { title: str, blocks: [ { id, kind, level, marker, sep, text: Text } ], tail: str }
+//! ```
+
+use std::collections::HashSet;
+
+use automerge::{
+    ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, ROOT, ReadDoc,
+    TextEncoding, Value,
+};
+
+use crate::error::Error;
+use crate::markdown::{Block, BlockKind, Markdown};
+
+/// A draft document: title and blocks (headings, paragraphs, list items), each block
+/// with a stable id, held as an Automerge document so that revisions merge.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub(crate) doc: Automerge,
+}
+
+/// What a change says about itself; callers check `actor` against the signer of the
+/// entry that carries it, and `deps` against the changes they already have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeInfo {
+    /// The change hash (what heads and deps are made of).
+    pub hash: [u8; 32],
+    /// The author's 32-byte key followed by a device tag (see [`actor_key`]).
+    pub actor: ActorId,
+    /// The changes this one depends on.
+    pub deps: Vec<[u8; 32]>,
+    /// The sequence number of this change among its actor's changes, from 1.
+    pub seq: u64,
+    /// The author's clock when the change was made, in ms (informational).
+    pub time: i64,
+    /// The revision message.
+    pub message: Option<String>,
+}
+
+impl ChangeInfo {
+    fn of(change: &Change) -> ChangeInfo {
+        ChangeInfo {
+            hash: change.hash().0,
+            actor: change.actor_id().clone(),
+            deps: change.deps().iter().map(|h| h.0).collect(),
+            seq: change.seq(),
+            time: change.timestamp(),
+            message: change.message().map(str::to_string),
+        }
+    }
+}
+
+/// The Ed25519 public key an actor id starts with, if it is long enough to hold one.
+pub fn actor_key(actor: &ActorId) -> Option<[u8; 32]> {
+    actor.to_bytes().get(..32)?.try_into().ok()
+}
+
+/// The Ed25519 public key of the actor that made `change` (see [`actor_key`]).
+pub fn change_actor_key(change: &Change) -> Option<[u8; 32]> {
+    actor_key(change.actor_id())
+}
+
+/// A block read from the document, with the Automerge objects it lives in.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredBlock {
+    pub obj: ObjId,
+    pub text_obj: Option<ObjId>,
+    pub id: String,
+    pub block: Block,
+}
+
+/// The whole document at one version.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Snapshot {
+    pub title: Option<String>,
+    pub blocks_obj: Option<ObjId>,
+    pub blocks: Vec<StoredBlock>,
+    pub tail: String,
+}
+
+impl Snapshot {
+    pub fn markdown(&self) -> Markdown {
+        Markdown {
+            blocks: self.blocks.iter().map(|b| b.block.clone()).collect(),
+            tail: self.tail.clone(),
+        }
+    }
+
+    pub fn find(&self, id: &str) -> Option<&StoredBlock> {
+        self.blocks.iter().find(|b| b.id == id)
+    }
+
+    pub fn ids(&self) -> HashSet<String> {
+        self.blocks.iter().map(|b| b.id.clone()).collect()
+    }
+}
+
+pub(crate) fn to_hashes(heads: &[[u8; 32]]) -> Vec<ChangeHash> {
+    heads.iter().map(|h| ChangeHash(*h)).collect()
+}
+
+pub(crate) fn from_hashes(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
+    heads.iter().map(|h| h.0).collect()
+}
+
+impl Draft {
+    /// An empty document into which changes are applied (the space state machine
+    /// rebuilds drafts from the changes carried by its entries).
+    pub fn empty() -> Draft {
+        Draft {
+            doc: Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint),
+        }
+    }
+
+    /// Loads a document saved with [`Draft::save`] (a standard Automerge file).
+    pub fn load(bytes: &[u8]) -> Result<Draft, Error> {
+        let options = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
+        Ok(Draft {
+            doc: Automerge::load_with_options(bytes, options)?,
+        })
+    }
+
+    /// The whole document with its history, as a standard Automerge file.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Applies changes given as raw bytes (as returned by [`Draft::import`] and
+    /// [`Draft::update`]). Order does not matter: a change whose dependencies are
+    /// missing waits until they arrive; changes already applied are ignored.
+    ///
+    /// Takes anything iterable over byte buffers: `&[Vec<u8>]`, `[&bytes]`, ...
+    pub fn apply<B: AsRef<[u8]>>(
+        &mut self,
+        changes: impl IntoIterator<Item = B>,
+    ) -> Result<(), Error> {
+        let decoded = changes
+            .into_iter()
+            .map(|bytes| Change::try_from(bytes.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.apply_changes(decoded)
+    }
+
+    /// Like [`Draft::apply`], for changes the caller has already decoded.
+    pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        self.doc.apply_changes(changes)?;
+        Ok(())
+    }
+
+    /// Decodes change bytes so that a caller can validate them before applying:
+    /// who made the change, on top of what.
+    pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo, Error> {
+        Ok(ChangeInfo::of(&Change::try_from(bytes)?))
+    }
+
+    /// The current version: hashes of the changes nothing else depends on, sorted.
+    pub fn heads(&self) -> Vec<[u8; 32]> {
+        from_hashes(&self.doc.get_heads())
+    }
+
+    /// Whether every change in `heads` has been applied to this draft.
+    pub fn has_changes(&self, heads: &[[u8; 32]]) -> bool {
+        heads
+            .iter()
+            .all(|h| self.doc.get_change_meta_by_hash(&ChangeHash(*h)).is_some())
+    }
+
+    /// Raw bytes of an applied change, to pass on to a peer that lacks it.
+    pub fn change_bytes(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+        self.doc
+            .get_change_by_hash(&ChangeHash(*hash))
+            .map(|c| c.raw_bytes().to_vec())
+    }
+
+    /// The history: one item per applied change, dependencies before dependents.
+    pub fn log(&self) -> Vec<ChangeInfo> {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .map(ChangeInfo::of)
+            .collect()
+    }
+
+    /// Turns an optional public version into Automerge heads, checking they are known.
+    pub(crate) fn heads_at(&self, at: Option<&[[u8; 32]]>) -> Result<Vec<ChangeHash>, Error> {
+        match at {
+            None => Ok(self.doc.get_heads()),
+            Some(heads) => {
+                let missing: Vec<[u8; 32]> = heads
+                    .iter()
+                    .filter(|h| !self.has_changes(std::slice::from_ref(h)))
+                    .copied()
+                    .collect();
+                if missing.is_empty() {
+                    Ok(to_hashes(heads))
+                } else {
+                    Err(Error::UnknownHeads(missing))
+                }
+            }
+        }
+    }
+
+    /// Reads the whole draft as it was at `heads`. Missing or odd fields (which only a
+    /// foreign or buggy writer produces) are read as empty rather than refused, so that
+    /// one bad change cannot make a draft unreadable.
+    pub(crate) fn snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
+        let doc = &self.doc;
+        let mut snap = Snapshot {
+            title: self.string_at(&ROOT, "title", heads)?,
+            tail: self.string_at(&ROOT, "tail", heads)?.unwrap_or_default(),
+            ..Snapshot::default()
+        };
+        let Some((Value::Object(ObjType::List), blocks_obj)) =
+            doc.get_at(&ROOT, "blocks", heads)?
+        else {
+            return Ok(snap);
+        };
+        for i in 0..doc.length_at(&blocks_obj, heads) {
+            let Some((Value::Object(ObjType::Map), obj)) = doc.get_at(&blocks_obj, i, heads)?
+            else {
+                continue;
+            };
+            let text_obj = match doc.get_at(&obj, "text", heads)? {
+                Some((Value::Object(ObjType::Text), t)) => Some(t),
+                _ => None,
+            };
+            let text = match &text_obj {
+                Some(t) => doc.text_at(t, heads)?,
+                None => String::new(),
+            };
+            let kind = BlockKind::parse(&self.string_at(&obj, "kind", heads)?.unwrap_or_default());
+            let level = match doc.get_at(&obj, "level", heads)? {
+                Some((v, _)) => v.as_u64().unwrap_or(0).min(6) as u8,
+                None => 0,
+            };
+            snap.blocks.push(StoredBlock {
+                id: self.string_at(&obj, "id", heads)?.unwrap_or_default(),
+                block: Block {
+                    kind,
+                    level,
+                    marker: self.string_at(&obj, "marker", heads)?.unwrap_or_default(),
+                    sep: self.string_at(&obj, "sep", heads)?.unwrap_or_default(),
+                    text,
+                },
+                obj,
+                text_obj,
+            });
+        }
+        snap.blocks_obj = Some(blocks_obj);
+        Ok(snap)
+    }
+
+    /// A string field, stored as a scalar (or, if a foreign writer chose so, as Text).
+    fn string_at(
+        &self,
+        obj: &ObjId,
+        key: &str,
+        heads: &[ChangeHash],
+    ) -> Result<Option<String>, Error> {
+        Ok(match self.doc.get_at(obj, key, heads)? {
+            Some((Value::Object(ObjType::Text), text)) => Some(self.doc.text_at(&text, heads)?),
+            Some((v, _)) => v.as_str().map(str::to_string),
+            None => None,
+        })
+    }
+}

@@ -1,0 +1,46 @@
+//! The one error type of this crate.
+
+use automerge::{AutomergeError, LoadChangeError};
+
+/// Everything that can go wrong when reading, changing or anchoring into a draft.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Automerge refused an operation (usually a malformed or inconsistent document).
+    #[error("automerge: {0}")]
+    Automerge(#[from] AutomergeError),
+    /// Bytes handed in as an Automerge change do not decode as one.
+    #[error("invalid Automerge change: {0}")]
+    InvalidChange(#[from] LoadChangeError),
+    /// A set of heads names changes this draft does not have (yet).
+    #[error("unknown heads {}: apply the missing changes first", hex_list(.0))]
+    UnknownHeads(Vec<[u8; 32]>),
+    /// No paragraph with this id exists at the requested version.
+    #[error("paragraph {0} not found in this version of the draft")]
+    ParagraphNotFound(String),
+    /// A quote to anchor a comment on does not occur in its paragraph.
+    #[error("the quote {quote:?} does not occur in paragraph {para}")]
+    QuoteNotFound {
+        /// The paragraph that was searched.
+        para: String,
+        /// The quote that was not found.
+        quote: String,
+    },
+    /// An empty quote cannot be anchored; anchor the whole paragraph instead.
+    #[error("cannot anchor an empty quote; anchor the whole paragraph instead")]
+    EmptyQuote,
+}
+
+impl Error {
+    /// True when the error means "no such paragraph, quote or version", as opposed to
+    /// a broken document or change: callers can answer such requests with 404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownHeads(_) | Error::ParagraphNotFound(_) | Error::QuoteNotFound { .. }
+        )
+    }
+}
+
+fn hex_list(heads: &[[u8; 32]]) -> String {
+    heads.iter().map(hex::encode).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,97 @@
+//! Comments and what happened to them since: edits, retraction, disposition,
+//! re-attachment, moderation.
+
+use margin_core::body::{Anchor, ChangeHash, Comment, DispositionValue};
+use margin_core::id::EntryId;
+use margin_core::key::PublicKey;
+
+/// A later fact about a comment: the latest one (by time, then id) wins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamped<T> {
+    pub entry: EntryId,
+    pub author: PublicKey,
+    pub time: u64,
+    pub value: T,
+}
+
+impl<T> Stamped<T> {
+    fn newer_than(&self, other: &Option<Stamped<T>>) -> bool {
+        other
+            .as_ref()
+            .is_none_or(|o| (self.time, self.entry) > (o.time, o.entry))
+    }
+
+    /// Replaces `slot` if `self` is newer.
+    pub fn keep_latest(self, slot: &mut Option<Stamped<T>>) {
+        if self.newer_than(slot) {
+            *slot = Some(self);
+        }
+    }
+}
+
+/// An editor's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DispositionState {
+    pub value: DispositionValue,
+    pub note: String,
+    pub revision: Option<EntryId>,
+}
+
+/// The author's latest wording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wording {
+    pub text: String,
+    pub suggestion: Option<String>,
+}
+
+/// A comment with everything that later entries said about it.
+#[derive(Clone, Debug)]
+pub struct CommentState {
+    pub id: EntryId,
+    pub author: PublicKey,
+    pub time: u64,
+    pub body: Comment,
+    pub edit: Option<Stamped<Wording>>,
+    pub retracted: Option<EntryId>,
+    pub disposition: Option<Stamped<DispositionState>>,
+    pub reattached: Option<Stamped<(Vec<ChangeHash>, Anchor)>>,
+}
+
+impl CommentState {
+    pub(crate) fn new(id: EntryId, author: PublicKey, time: u64, body: Comment) -> Self {
+        CommentState {
+            id,
+            author,
+            time,
+            body,
+            edit: None,
+            retracted: None,
+            disposition: None,
+            reattached: None,
+        }
+    }
+
+    /// The current text and suggestion.
+    pub fn wording(&self) -> Wording {
+        match &self.edit {
+            Some(e) => e.value.clone(),
+            None => Wording {
+                text: self.body.text.clone(),
+                suggestion: self.body.suggestion.clone(),
+            },
+        }
+    }
+
+    /// The anchor in force (an editor's re-attachment replaces the original) and the
+    /// version it was made at.
+    pub fn anchor(&self) -> Option<(&[ChangeHash], &Anchor)> {
+        match &self.reattached {
+            Some(r) => Some((&r.value.0, &r.value.1)),
+            None => self
+                .body
+                .anchor
+                .as_ref()
+                .map(|a| (self.body.heads.as_slice(), a)),
+        }
+    }
+}

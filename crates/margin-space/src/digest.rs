@@ -1,0 +1,93 @@
+//! Digests: one of the state (what participants see), one of the entry set.
+
+use margin_core::id::EntryId;
+use serde::Serialize;
+
+use crate::space::Space;
+use crate::view::{CommentView, ParagraphStances, ParticipantView};
+
+/// Everything a participant can see, in a fixed order.
+#[derive(Serialize)]
+struct StateForDigest {
+    title: String,
+    policy: &'static str,
+    opens: Option<u64>,
+    closes: Option<u64>,
+    conveners: Vec<String>,
+    editors: Vec<String>,
+    registrars: Vec<String>,
+    participants: Vec<ParticipantView>,
+    drafts: Vec<DraftForDigest>,
+}
+
+#[derive(Serialize)]
+struct DraftForDigest {
+    id: String,
+    markdown: String,
+    heads: Vec<String>,
+    tags: Vec<(String, Vec<String>)>,
+    comments: Vec<CommentView>,
+    stances: Vec<ParagraphStances>,
+}
+
+impl Space {
+    /// BLAKE3 over the state as participants see it (charter, people, draft texts and
+    /// versions, comments with resolved anchors, stances). Two nodes with the same entries
+    /// have the same digest, whatever order the entries came in.
+    pub fn digest(&self) -> String {
+        let charter = self.charter.clone().current();
+        let keys = |set: &std::collections::BTreeSet<margin_core::key::PublicKey>| {
+            set.iter().map(|k| k.to_string()).collect::<Vec<_>>()
+        };
+        let mut people: std::collections::BTreeSet<margin_core::key::PublicKey> =
+            self.profiles.keys().copied().collect();
+        people.extend(self.registrations.keys().copied());
+        let state = StateForDigest {
+            title: charter.title.clone(),
+            policy: crate::view::policy_name(charter.policy),
+            opens: charter.opens,
+            closes: charter.closes,
+            conveners: keys(&charter.conveners),
+            editors: keys(&charter.editors),
+            registrars: keys(&charter.registrars),
+            participants: people.iter().map(|k| self.participant(k)).collect(),
+            drafts: self
+                .drafts()
+                .map(|d| {
+                    let mut heads: Vec<String> = d.doc.heads().iter().map(hex::encode).collect();
+                    heads.sort();
+                    DraftForDigest {
+                        id: d.id.to_string(),
+                        markdown: d.doc.render_markdown(None).unwrap_or_default(),
+                        heads,
+                        tags: d
+                            .tags
+                            .iter()
+                            .map(|(name, t)| {
+                                let mut h: Vec<String> = t.heads.iter().map(hex::encode).collect();
+                                h.sort();
+                                (name.clone(), h)
+                            })
+                            .collect(),
+                        comments: self.comment_views(&d.id, None),
+                        stances: self.stance_views(&d.id),
+                    }
+                })
+                .collect(),
+        };
+        let bytes = serde_json::to_vec(&state).expect("the digest input is plain data");
+        blake3::hash(&bytes).to_hex().to_string()
+    }
+
+    /// BLAKE3 over the sorted ids of all accepted entries: names exactly which signed
+    /// entries an export or a view was made from.
+    pub fn entry_set_digest(&self) -> String {
+        let mut ids: Vec<EntryId> = self.order().to_vec();
+        ids.sort();
+        let mut hasher = blake3::Hasher::new();
+        for id in ids {
+            hasher.update(id.as_bytes());
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+}

@@ -1,0 +1,118 @@
+//! Drafts in a space: the Automerge document built from every accepted revision, which
+//! entry carried which change, and the named versions.
+
+use std::collections::{BTreeMap, HashMap};
+
+use margin_core::body::ChangeHash;
+use margin_core::id::{DraftId, EntryId};
+use margin_core::key::PublicKey;
+use margin_draft::Draft;
+
+/// One accepted revision (a `DraftChange` entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub entry: EntryId,
+    pub author: PublicKey,
+    pub time: u64,
+    pub message: String,
+    /// The Automerge changes it carried.
+    pub changes: Vec<ChangeHash>,
+}
+
+/// A named version of a draft. When two editors give the same name to different versions,
+/// the later (by time, then id) wins everywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub entry: EntryId,
+    pub author: PublicKey,
+    pub time: u64,
+    pub heads: Vec<ChangeHash>,
+}
+
+/// A draft and its history.
+#[derive(Clone, Debug)]
+pub struct DraftState {
+    pub id: DraftId,
+    pub doc: Draft,
+    pub revisions: Vec<Revision>,
+    pub tags: BTreeMap<String, Tag>,
+    carried: HashMap<EntryId, Vec<ChangeHash>>,
+}
+
+impl DraftState {
+    pub(crate) fn new(id: DraftId) -> Self {
+        DraftState {
+            id,
+            doc: Draft::empty(),
+            revisions: vec![],
+            tags: BTreeMap::new(),
+            carried: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn add_revision(&mut self, revision: Revision) {
+        self.carried
+            .insert(revision.entry, revision.changes.clone());
+        self.revisions.push(revision);
+    }
+
+    /// Whether each of `hashes` is carried by one of the entries in `refs`.
+    pub(crate) fn carried_by(&self, hashes: &[ChangeHash], refs: &[EntryId]) -> bool {
+        hashes.iter().all(|h| {
+            refs.iter()
+                .filter_map(|r| self.carried.get(r))
+                .any(|carried| carried.contains(h))
+        })
+    }
+
+    /// The revision entries whose changes are all of `heads`, for naming them in refs.
+    pub fn entries_carrying(&self, heads: &[ChangeHash]) -> Vec<EntryId> {
+        let mut out: Vec<EntryId> = heads
+            .iter()
+            .filter_map(|h| {
+                self.revisions
+                    .iter()
+                    .filter(|r| r.changes.contains(h))
+                    .map(|r| r.entry)
+                    .min()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The current title.
+    pub fn title(&self) -> String {
+        self.doc
+            .view(None)
+            .map(|v| v.title)
+            .unwrap_or_else(|_| "Untitled draft".into())
+    }
+
+    /// The heads of a version given by tag name, or the current heads for `None`.
+    pub fn version_heads(&self, name: Option<&str>) -> Option<Vec<ChangeHash>> {
+        match name {
+            None => Some(self.doc.heads()),
+            Some(name) => self.tags.get(name).map(|t| t.heads.clone()),
+        }
+    }
+
+    /// The tag names whose heads are exactly `heads`.
+    pub fn tag_of(&self, heads: &[ChangeHash]) -> Option<String> {
+        let mut wanted = heads.to_vec();
+        wanted.sort();
+        self.tags.iter().find_map(|(name, tag)| {
+            let mut h = tag.heads.clone();
+            h.sort();
+            (h == wanted).then(|| name.clone())
+        })
+    }
+
+    /// Revisions in the order they were made (time, then id).
+    pub fn history(&self) -> Vec<&Revision> {
+        let mut r: Vec<&Revision> = self.revisions.iter().collect();
+        r.sort_by_key(|r| (r.time, r.entry));
+        r
+    }
+}

@@ -1,0 +1,608 @@
+//! The state machine: entries in, verdicts out.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use margin_core::body::*;
+use margin_core::entry::{Entry, Kind};
+use margin_core::id::{DraftId, EntryId, SpaceId};
+use margin_core::key::PublicKey;
+use margin_draft::Draft;
+
+use crate::charter::{CharterHistory, CharterState};
+use crate::comment::{CommentState, DispositionState, Stamped, Wording};
+use crate::draft::{DraftState, Revision};
+use crate::error::Rejection;
+
+/// How many entries may wait for missing refs before more are turned away.
+pub const MAX_PENDING: usize = 10_000;
+
+/// What a space made of one entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid and now part of the state.
+    Accepted,
+    /// Already part of the state (or already waiting).
+    Duplicate,
+    /// Waiting for these refs.
+    Pending { missing: Vec<EntryId> },
+    /// The pending set is full; the entry was not kept and may be offered again later.
+    Dropped,
+    /// Not valid, for this reason; never counted.
+    Rejected(Rejection),
+}
+
+/// What is kept of an accepted entry.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub kind: Kind,
+    pub author: PublicKey,
+    pub time: u64,
+}
+
+/// The latest registration of a participant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistrationState {
+    pub stakeholder: String,
+    pub region: String,
+}
+
+/// Key of a stance: who, on which draft and paragraph.
+pub type StanceKey = (DraftId, String, PublicKey);
+
+/// The state of one review space.
+#[derive(Clone, Debug)]
+pub struct Space {
+    id: SpaceId,
+    pub(crate) accepted: HashMap<EntryId, Accepted>,
+    /// Accepted entries in acceptance order (causes before effects).
+    pub(crate) order: Vec<EntryId>,
+    pub(crate) charter: CharterHistory,
+    pub(crate) profiles: BTreeMap<PublicKey, Stamped<Profile>>,
+    pub(crate) registrations: BTreeMap<PublicKey, Stamped<RegistrationState>>,
+    pub(crate) registration_entries: HashMap<EntryId, PublicKey>,
+    pub(crate) drafts: BTreeMap<DraftId, DraftState>,
+    pub(crate) comments: BTreeMap<EntryId, CommentState>,
+    pub(crate) stances: BTreeMap<StanceKey, Stamped<Stance>>,
+    pub(crate) hidden: BTreeMap<EntryId, Stamped<Moderation>>,
+    pending: HashMap<EntryId, Entry>,
+    waiting_for: HashMap<EntryId, Vec<EntryId>>,
+    rejected: HashMap<EntryId, Rejection>,
+}
+
+impl Space {
+    /// Starts a space from its genesis charter.
+    pub fn new(genesis: Entry) -> Result<Space, Rejection> {
+        let Body::Charter(charter) = genesis.body() else {
+            return Err(Rejection::NotGenesis(genesis.kind().name()));
+        };
+        if genesis.space().is_some() {
+            return Err(Rejection::NotGenesis(genesis.kind().name()));
+        }
+        if !charter.conveners.contains(&genesis.author()) {
+            return Err(Rejection::GenesisNotByConvener);
+        }
+        let id = genesis.id();
+        let mut accepted = HashMap::new();
+        accepted.insert(
+            id,
+            Accepted {
+                kind: Kind::Charter,
+                author: genesis.author(),
+                time: genesis.time(),
+            },
+        );
+        Ok(Space {
+            id,
+            accepted,
+            order: vec![id],
+            charter: CharterHistory::new(id, genesis.time(), charter),
+            profiles: BTreeMap::new(),
+            registrations: BTreeMap::new(),
+            registration_entries: HashMap::new(),
+            drafts: BTreeMap::new(),
+            comments: BTreeMap::new(),
+            stances: BTreeMap::new(),
+            hidden: BTreeMap::new(),
+            pending: HashMap::new(),
+            waiting_for: HashMap::new(),
+            rejected: HashMap::new(),
+        })
+    }
+
+    pub fn id(&self) -> SpaceId {
+        self.id
+    }
+
+    /// Applies an entry. The first decision is the entry's own; the rest are entries that
+    /// were waiting for it and have now been decided. Each entry is handed back with its
+    /// verdict, so the caller can store what was accepted.
+    pub fn apply(&mut self, entry: Entry) -> Vec<(Entry, Verdict)> {
+        let mut out = vec![];
+        let mut queue = vec![entry];
+        while let Some(entry) = queue.pop() {
+            let id = entry.id();
+            let verdict = self.decide(&entry);
+            if matches!(verdict, Verdict::Accepted | Verdict::Rejected(_)) {
+                // Release whatever was waiting for this entry.
+                for waiting in self.waiting_for.remove(&id).unwrap_or_default() {
+                    if let Some(e) = self.pending.remove(&waiting) {
+                        queue.push(e);
+                    }
+                }
+            }
+            out.push((entry, verdict));
+        }
+        out
+    }
+
+    fn decide(&mut self, entry: &Entry) -> Verdict {
+        let id = entry.id();
+        if self.accepted.contains_key(&id) || self.pending.contains_key(&id) {
+            return Verdict::Duplicate;
+        }
+        if let Some(reason) = self.rejected.get(&id) {
+            return Verdict::Rejected(reason.clone());
+        }
+        if entry.space() != Some(self.id) {
+            return self.reject(id, Rejection::WrongSpace);
+        }
+        if let Some(bad) = entry.refs().iter().find(|r| self.rejected.contains_key(r)) {
+            return self.reject(id, Rejection::RefRejected(*bad));
+        }
+        let missing: Vec<EntryId> = entry
+            .refs()
+            .iter()
+            .filter(|r| !self.accepted.contains_key(r))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            if self.pending.len() >= MAX_PENDING {
+                return Verdict::Dropped;
+            }
+            for m in &missing {
+                self.waiting_for.entry(*m).or_default().push(id);
+            }
+            self.pending.insert(id, entry.clone());
+            return Verdict::Pending { missing };
+        }
+        match self.validate_and_apply(entry) {
+            Ok(()) => {
+                self.accepted.insert(
+                    id,
+                    Accepted {
+                        kind: entry.kind(),
+                        author: entry.author(),
+                        time: entry.time(),
+                    },
+                );
+                self.order.push(id);
+                Verdict::Accepted
+            }
+            Err(reason) => self.reject(id, reason),
+        }
+    }
+
+    fn reject(&mut self, id: EntryId, reason: Rejection) -> Verdict {
+        self.rejected.insert(id, reason.clone());
+        Verdict::Rejected(reason)
+    }
+
+    /// Checks an entry whose refs are all accepted, and applies it if valid. Nothing is
+    /// changed when it is refused.
+    fn validate_and_apply(&mut self, entry: &Entry) -> Result<(), Rejection> {
+        let refs = entry.refs();
+        if refs
+            .iter()
+            .any(|r| self.accepted.get(r).is_some_and(|a| a.time > entry.time()))
+        {
+            return Err(Rejection::OlderThanRef);
+        }
+        let charter_refs = self.charter.charter_refs(refs);
+        if charter_refs.is_empty() {
+            return Err(Rejection::NoCharter);
+        }
+        let charter = self.charter.version(&charter_refs);
+        let author = entry.author();
+        match entry.body() {
+            Body::Charter(_) => Err(Rejection::NotGenesis("charter")),
+            Body::CharterAmendment(a) => {
+                if !charter.has(Role::Convener, &author) {
+                    return Err(Rejection::NotConvener("amend the charter"));
+                }
+                let mut next = charter.clone();
+                next.amend(a);
+                if next.conveners.is_empty() {
+                    return Err(Rejection::NoConvenerLeft);
+                }
+                self.charter
+                    .add(entry.id(), entry.time(), charter_refs, a.clone());
+                Ok(())
+            }
+            Body::Profile(p) => {
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: p.clone(),
+                };
+                keep_latest_in(&mut self.profiles, author, stamped);
+                Ok(())
+            }
+            Body::Registration(r) => {
+                if !charter.has(Role::Registrar, &author) {
+                    return Err(Rejection::NotRegistrar);
+                }
+                let value = RegistrationState {
+                    stakeholder: r.stakeholder.clone(),
+                    region: r.region.clone(),
+                };
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value,
+                };
+                keep_latest_in(&mut self.registrations, r.participant, stamped);
+                self.registration_entries.insert(entry.id(), r.participant);
+                Ok(())
+            }
+            Body::DraftChange(c) => self.apply_draft_change(entry, &charter, c),
+            Body::VersionTag(t) => {
+                require_editor(&charter, &author, "tag a version")?;
+                let draft = self.draft_in_refs(t.draft, refs)?;
+                if !draft.carried_by(&t.heads, refs) {
+                    return Err(Rejection::UnknownHeads);
+                }
+                let tag = crate::draft::Tag {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    heads: t.heads.clone(),
+                };
+                let draft = self.draft_mut(t.draft)?;
+                let newer = draft
+                    .tags
+                    .get(&t.name)
+                    .is_none_or(|old| (tag.time, tag.entry) > (old.time, old.entry));
+                if newer {
+                    draft.tags.insert(t.name.clone(), tag);
+                }
+                Ok(())
+            }
+            Body::Comment(c) => {
+                self.check_participation(&charter, entry)?;
+                let draft = self.draft_in_refs(c.draft, refs)?;
+                if !draft.carried_by(&c.heads, refs) || c.heads.is_empty() {
+                    return Err(Rejection::UnknownHeads);
+                }
+                if let Some(anchor) = &c.anchor {
+                    check_paragraph(&draft.doc, &anchor.para, &c.heads)?;
+                }
+                if let Some(parent) = c.parent {
+                    let parent = self.comment_in_refs(parent, refs)?;
+                    if parent.body.draft != c.draft {
+                        return Err(Rejection::OtherDraft(parent.id));
+                    }
+                }
+                self.comments.insert(
+                    entry.id(),
+                    CommentState::new(entry.id(), author, entry.time(), c.clone()),
+                );
+                Ok(())
+            }
+            Body::CommentEdit(e) => {
+                let comment = self.comment_in_refs(e.comment, refs)?;
+                if comment.author != author {
+                    return Err(Rejection::NotAuthor("edit"));
+                }
+                charter.check_period(entry.time())?;
+                let value = Wording {
+                    text: e.text.clone(),
+                    suggestion: e.suggestion.clone(),
+                };
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value,
+                };
+                let comment = self.comment_mut(e.comment)?;
+                stamped.keep_latest(&mut comment.edit);
+                Ok(())
+            }
+            Body::Retraction(r) => {
+                let comment = self.comment_in_refs(r.comment, refs)?;
+                if comment.author != author {
+                    return Err(Rejection::NotAuthor("retract"));
+                }
+                let comment = self.comment_mut(r.comment)?;
+                // Retraction is final; keep the smallest id so every node names the same one.
+                comment.retracted =
+                    Some(comment.retracted.map_or(entry.id(), |r| r.min(entry.id())));
+                Ok(())
+            }
+            Body::Stance(s) => {
+                self.check_participation(&charter, entry)?;
+                let draft = self.draft_in_refs(s.draft, refs)?;
+                if !draft.carried_by(&s.heads, refs) || s.heads.is_empty() {
+                    return Err(Rejection::UnknownHeads);
+                }
+                check_paragraph(&draft.doc, &s.para, &s.heads)?;
+                let key = (s.draft, s.para.clone(), author);
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: s.clone(),
+                };
+                keep_latest_in(&mut self.stances, key, stamped);
+                Ok(())
+            }
+            Body::Disposition(d) => {
+                require_editor(&charter, &author, "dispose of comments")?;
+                self.comment_in_refs(d.comment, refs)?;
+                let value = DispositionState {
+                    value: d.value,
+                    note: d.note.clone(),
+                    revision: d.revision,
+                };
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value,
+                };
+                stamped.keep_latest(&mut self.comment_mut(d.comment)?.disposition);
+                Ok(())
+            }
+            Body::Reattach(r) => {
+                require_editor(&charter, &author, "re-attach comments")?;
+                let comment = self.comment_in_refs(r.comment, refs)?;
+                let draft_id = comment.body.draft;
+                let draft = self.draft_in_refs(draft_id, refs)?;
+                if !draft.carried_by(&r.heads, refs) || r.heads.is_empty() {
+                    return Err(Rejection::UnknownHeads);
+                }
+                check_paragraph(&draft.doc, &r.anchor.para, &r.heads)?;
+                let value = (r.heads.clone(), r.anchor.clone());
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value,
+                };
+                stamped.keep_latest(&mut self.comment_mut(r.comment)?.reattached);
+                Ok(())
+            }
+            Body::Moderation(m) => {
+                if !charter.has(Role::Convener, &author) {
+                    return Err(Rejection::NotConvener("hide entries"));
+                }
+                if !refs.contains(&m.target) {
+                    return Err(Rejection::NotAComment(m.target));
+                }
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: m.clone(),
+                };
+                keep_latest_in(&mut self.hidden, m.target, stamped);
+                Ok(())
+            }
+        }
+    }
+
+    fn apply_draft_change(
+        &mut self,
+        entry: &Entry,
+        charter: &CharterState,
+        change: &DraftChange,
+    ) -> Result<(), Rejection> {
+        require_editor(charter, &entry.author(), "change a draft")?;
+        let mut infos = Vec::with_capacity(change.changes.len());
+        for bytes in &change.changes {
+            let info =
+                Draft::inspect_change(bytes).map_err(|e| Rejection::BadChange(e.to_string()))?;
+            if margin_draft::actor_key(&info.actor) != Some(*entry.author().as_bytes()) {
+                return Err(Rejection::ActorMismatch);
+            }
+            infos.push(info);
+        }
+        let own: HashSet<ChangeHash> = infos.iter().map(|i| i.hash).collect();
+        let refs = entry.refs();
+        let draft_id = match change.draft {
+            None => {
+                if infos
+                    .iter()
+                    .any(|i| i.deps.iter().any(|d| !own.contains(d)))
+                {
+                    return Err(Rejection::MissingDependency);
+                }
+                entry.id()
+            }
+            Some(draft_id) => {
+                let draft = self.draft_in_refs(draft_id, refs)?;
+                let external: Vec<ChangeHash> = infos
+                    .iter()
+                    .flat_map(|i| i.deps.iter().copied())
+                    .filter(|d| !own.contains(d))
+                    .collect();
+                if !draft.carried_by(&external, refs) {
+                    return Err(Rejection::MissingDependency);
+                }
+                draft_id
+            }
+        };
+        // Apply to a copy first, so a change Automerge refuses leaves the draft untouched.
+        let mut doc = match self.drafts.get(&draft_id) {
+            Some(d) => d.doc.clone(),
+            None => Draft::empty(),
+        };
+        let raw: Vec<Vec<u8>> = change.changes.iter().map(|c| c.to_vec()).collect();
+        doc.apply(&raw)
+            .map_err(|e| Rejection::BadChange(e.to_string()))?;
+        let draft = self
+            .drafts
+            .entry(draft_id)
+            .or_insert_with(|| DraftState::new(draft_id));
+        draft.doc = doc;
+        draft.add_revision(Revision {
+            entry: entry.id(),
+            author: entry.author(),
+            time: entry.time(),
+            message: change.message.clone(),
+            changes: own.into_iter().collect(),
+        });
+        Ok(())
+    }
+
+    fn check_participation(&self, charter: &CharterState, entry: &Entry) -> Result<(), Rejection> {
+        if charter.policy == Policy::Registered {
+            let registered = entry
+                .refs()
+                .iter()
+                .any(|r| self.registration_entries.get(r) == Some(&entry.author()));
+            if !registered {
+                return Err(Rejection::NotRegistered);
+            }
+        }
+        charter.check_period(entry.time())
+    }
+
+    fn draft_in_refs(&self, id: DraftId, refs: &[EntryId]) -> Result<&DraftState, Rejection> {
+        if !refs.contains(&id) {
+            return Err(Rejection::DraftNotInRefs(id));
+        }
+        self.drafts.get(&id).ok_or(Rejection::NotADraft(id))
+    }
+
+    fn draft_mut(&mut self, id: DraftId) -> Result<&mut DraftState, Rejection> {
+        self.drafts.get_mut(&id).ok_or(Rejection::NotADraft(id))
+    }
+
+    fn comment_in_refs(&self, id: EntryId, refs: &[EntryId]) -> Result<&CommentState, Rejection> {
+        if !refs.contains(&id) {
+            return Err(Rejection::NotAComment(id));
+        }
+        self.comments.get(&id).ok_or(Rejection::NotAComment(id))
+    }
+
+    fn comment_mut(&mut self, id: EntryId) -> Result<&mut CommentState, Rejection> {
+        self.comments
+            .get_mut(&id)
+            .ok_or(Rejection::Internal("comment"))
+    }
+
+    // ---- reading the state --------------------------------------------------------
+
+    /// The charter in force now.
+    pub fn charter(&mut self) -> CharterState {
+        self.charter.current()
+    }
+
+    /// The charter entries a new entry should name.
+    pub fn charter_heads(&self) -> Vec<EntryId> {
+        self.charter.heads()
+    }
+
+    pub fn contains(&self, id: &EntryId) -> bool {
+        self.accepted.contains_key(id)
+    }
+
+    pub fn accepted(&self, id: &EntryId) -> Option<&Accepted> {
+        self.accepted.get(id)
+    }
+
+    /// Accepted entry ids in acceptance order (causes before effects).
+    pub fn order(&self) -> &[EntryId] {
+        &self.order
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Entries waiting for refs, with what they wait for.
+    pub fn pending(&self) -> impl Iterator<Item = &Entry> {
+        self.pending.values()
+    }
+
+    pub fn rejection(&self, id: &EntryId) -> Option<&Rejection> {
+        self.rejected.get(id)
+    }
+
+    pub fn drafts(&self) -> impl Iterator<Item = &DraftState> {
+        self.drafts.values()
+    }
+
+    pub fn draft(&self, id: &DraftId) -> Option<&DraftState> {
+        self.drafts.get(id)
+    }
+
+    pub fn comment(&self, id: &EntryId) -> Option<&CommentState> {
+        self.comments.get(id)
+    }
+
+    pub fn comments(&self) -> impl Iterator<Item = &CommentState> {
+        self.comments.values()
+    }
+
+    pub fn profile(&self, key: &PublicKey) -> Option<&Profile> {
+        self.profiles.get(key).map(|s| &s.value)
+    }
+
+    /// The entry id of a participant's latest profile in this space.
+    pub fn profile_entry(&self, key: &PublicKey) -> Option<EntryId> {
+        self.profiles.get(key).map(|s| s.entry)
+    }
+
+    pub fn registration(&self, key: &PublicKey) -> Option<&RegistrationState> {
+        self.registrations.get(key).map(|s| &s.value)
+    }
+
+    /// The entry id of a participant's latest registration, for naming it in refs.
+    pub fn registration_entry(&self, key: &PublicKey) -> Option<EntryId> {
+        self.registrations.get(key).map(|s| s.entry)
+    }
+
+    pub fn stances(&self) -> impl Iterator<Item = (&StanceKey, &Stamped<Stance>)> {
+        self.stances.iter()
+    }
+
+    /// Why an entry was hidden by a convener, if it is.
+    pub fn hidden(&self, id: &EntryId) -> Option<&str> {
+        self.hidden
+            .get(id)
+            .filter(|m| m.value.hidden)
+            .map(|m| m.value.reason.as_str())
+    }
+}
+
+/// Keeps the newer of `stamped` and what `map` holds for `key`.
+fn keep_latest_in<K: Ord, T>(map: &mut BTreeMap<K, Stamped<T>>, key: K, stamped: Stamped<T>) {
+    let mut slot = map.remove(&key);
+    stamped.keep_latest(&mut slot);
+    if let Some(s) = slot {
+        map.insert(key, s);
+    }
+}
+
+fn require_editor(
+    charter: &CharterState,
+    author: &PublicKey,
+    what: &'static str,
+) -> Result<(), Rejection> {
+    if charter.has(Role::Editor, author) {
+        Ok(())
+    } else {
+        Err(Rejection::NotEditor(what))
+    }
+}
+
+fn check_paragraph(doc: &Draft, para: &str, heads: &[ChangeHash]) -> Result<(), Rejection> {
+    match doc.paragraph_text(para, Some(heads)) {
+        Ok(Some(_)) => Ok(()),
+        _ => Err(Rejection::UnknownParagraph(para.to_owned())),
+    }
+}

@@ -1,0 +1,50 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+
+/// Each step moves the schema from version `i` to `i + 1`. Never edit a released step:
+/// add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: entries as received, pending entries, refusals, and the rebuildable indexes.
+    r#"
+    CREATE TABLE entries (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          BLOB NOT NULL UNIQUE,
+        space       BLOB NOT NULL,
+        kind        INTEGER NOT NULL,
+        author      BLOB NOT NULL,
+        time        INTEGER NOT NULL,
+        bytes       BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX entries_by_space ON entries (space, seq);
+    CREATE INDEX entries_by_hex ON entries (lower(hex(id)));
+
+    CREATE TABLE pending (
+        id          BLOB PRIMARY KEY,
+        space       BLOB NOT NULL,
+        bytes       BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE rejected (
+        id       BLOB PRIMARY KEY,
+        space    BLOB,
+        reason   TEXT NOT NULL,
+        times    INTEGER NOT NULL DEFAULT 1,
+        last_at  INTEGER NOT NULL
+    );
+
+    CREATE TABLE spaces (
+        id    BLOB PRIMARY KEY,
+        title TEXT NOT NULL
+    );
+
+    CREATE VIRTUAL TABLE search USING fts5 (
+        space UNINDEXED,
+        draft UNINDEXED,
+        target UNINDEXED,
+        kind UNINDEXED,
+        text,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    "#,
+];

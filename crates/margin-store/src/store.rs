@@ -1,0 +1,473 @@
+//! The SQLite store.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use margin_core::entry::{Entry, Verified};
+use margin_core::id::{EntryId, SpaceId};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::migrations::MIGRATIONS;
+
+/// A node's database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// What one batch of received entries did, written in one transaction.
+#[derive(Default)]
+pub struct Batch<'a> {
+    pub space: Option<SpaceId>,
+    /// Valid entries, in the order they were accepted.
+    pub accepted: Vec<&'a Entry<Verified>>,
+    /// Entries now waiting for refs.
+    pub pending: Vec<&'a Entry<Verified>>,
+    /// Entries that stopped waiting (accepted or refused).
+    pub released: Vec<EntryId>,
+    /// Refused entries with their reasons.
+    pub rejected: Vec<(EntryId, String)>,
+}
+
+/// One row of the full-text index.
+#[derive(Clone, Debug)]
+pub struct SearchDoc {
+    pub draft: EntryId,
+    /// A paragraph id or a comment id.
+    pub target: String,
+    /// `paragraph` or `comment`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A full-text search result.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchHit {
+    pub space: String,
+    pub draft: String,
+    pub kind: String,
+    pub target: String,
+    pub snippet: String,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Damaged("an id is not 32 bytes".into()))?;
+    Ok(EntryId(arr))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::setup(conn)
+    }
+
+    /// A database in memory, for tests.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+            tracing::info!(target: "store", "database schema migrated to version {}", i + 1);
+        }
+        Ok(())
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Writes a batch in one transaction. Returns how many accepted entries were new.
+    pub fn write(&mut self, batch: &Batch<'_>) -> Result<usize, StoreError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let mut new = 0;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO entries (id, space, kind, author, time, bytes, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for e in &batch.accepted {
+                new += insert.execute(params![
+                    e.id().as_bytes(),
+                    e.space_or_self().as_bytes(),
+                    e.kind() as u8,
+                    e.author().as_bytes(),
+                    e.time() as i64,
+                    e.bytes(),
+                    now
+                ])?;
+            }
+            let mut pend = tx.prepare_cached(
+                "INSERT OR IGNORE INTO pending (id, space, bytes, received_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in &batch.pending {
+                pend.execute(params![
+                    e.id().as_bytes(),
+                    e.space_or_self().as_bytes(),
+                    e.bytes(),
+                    now
+                ])?;
+            }
+            let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1")?;
+            for id in batch.released.iter().chain(
+                batch
+                    .accepted
+                    .iter()
+                    .map(|e| e.id())
+                    .collect::<Vec<_>>()
+                    .iter(),
+            ) {
+                unpend.execute(params![id.as_bytes()])?;
+            }
+            let mut reject = tx.prepare_cached(
+                "INSERT INTO rejected (id, space, reason, last_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET times = times + 1, last_at = excluded.last_at",
+            )?;
+            for (id, reason) in &batch.rejected {
+                reject.execute(params![
+                    id.as_bytes(),
+                    batch.space.map(|s| s.0.to_vec()),
+                    reason,
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// The accepted entries of a space, in the order they were accepted.
+    pub fn space_entries(&self, space: &SpaceId) -> Result<Vec<Entry<Verified>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM entries WHERE space = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![space.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = vec![];
+        for bytes in rows {
+            let bytes = bytes?;
+            out.push(
+                Entry::from_trusted_store(&bytes)
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The raw bytes of a space's accepted entries, in acceptance order (for bundles).
+    pub fn space_entry_bytes(&self, space: &SpaceId) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM entries WHERE space = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![space.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Entries of a space waiting for refs.
+    pub fn pending_entries(&self, space: &SpaceId) -> Result<Vec<Entry<Verified>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT bytes FROM pending WHERE space = ?1 ORDER BY received_at, id",
+        )?;
+        let rows = stmt.query_map(params![space.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = vec![];
+        for bytes in rows {
+            out.push(
+                Entry::from_trusted_store(&bytes?)
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every space that has a genesis charter in the store.
+    pub fn space_ids(&self) -> Result<Vec<SpaceId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM entries WHERE kind = 1 ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| id_from(r?)).collect()
+    }
+
+    /// Whether an entry is stored as accepted.
+    pub fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?
+            .exists(params![id.as_bytes()])?)
+    }
+
+    /// The space an accepted or pending entry belongs to.
+    pub fn space_of(&self, id: &EntryId) -> Result<Option<SpaceId>, StoreError> {
+        let space: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT space FROM entries WHERE id = ?1
+                 UNION ALL SELECT space FROM pending WHERE id = ?1 LIMIT 1",
+                params![id.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        space.map(id_from).transpose()
+    }
+
+    /// Accepted entries whose hex id starts with `prefix` (at most `limit`).
+    pub fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<EntryId>, StoreError> {
+        let prefix = prefix.to_ascii_lowercase();
+        if !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(vec![]);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM entries WHERE lower(hex(id)) >= ?1 AND lower(hex(id)) < ?1 || 'g' LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![prefix, limit as i64], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| id_from(r?)).collect()
+    }
+
+    /// Why an entry was refused, and how many times it was offered.
+    pub fn rejection(&self, id: &EntryId) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reason, times FROM rejected WHERE id = ?1",
+                params![id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// How many refusals are recorded (each counted once per entry).
+    pub fn rejected_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM rejected", [], |r| r.get(0))?)
+    }
+
+    /// Counts of accepted entries per space.
+    pub fn entry_count(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM entries WHERE space = ?1",
+            params![space.as_bytes()],
+            |r| r.get(0),
+        )?)
+    }
+
+    // ---- indexes --------------------------------------------------------------------
+
+    /// Replaces a space's index rows: its title and its searchable text.
+    pub fn reindex_space(
+        &mut self,
+        space: &SpaceId,
+        title: &str,
+        docs: &[SearchDoc],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO spaces (id, title) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+            params![space.as_bytes(), title],
+        )?;
+        let space_hex = space.to_hex();
+        tx.execute("DELETE FROM search WHERE space = ?1", params![space_hex])?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for d in docs {
+                insert.execute(params![
+                    space_hex,
+                    d.draft.to_hex(),
+                    d.target,
+                    d.kind,
+                    d.text
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Spaces with their indexed titles.
+    pub fn spaces(&self) -> Result<Vec<(SpaceId, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.title FROM spaces s JOIN entries e ON e.id = s.id ORDER BY e.seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|r| {
+            let (id, title) = r?;
+            Ok((id_from(id)?, title))
+        })
+        .collect()
+    }
+
+    /// Full-text search over draft paragraphs and comments. Plain words are matched as
+    /// prefixes, all of them required; FTS5 syntax is not exposed, so any text is a
+    /// valid query.
+    pub fn search(
+        &self,
+        query: &str,
+        space: Option<&SpaceId>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let terms: Vec<String> = query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("\"{t}\"*"))
+            .collect();
+        if terms.is_empty() {
+            return Err(StoreError::BadQuery(format!(
+                "'{query}' has no words to search for"
+            )));
+        }
+        let fts = terms.join(" AND ");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT space, draft, kind, target, snippet(search, 4, '[', ']', '…', 12)
+             FROM search WHERE search MATCH ?1 AND (?2 IS NULL OR space = ?2)
+             ORDER BY rank LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![fts, space.map(|s| s.to_hex()), limit as i64], |r| {
+            Ok(SearchHit {
+                space: r.get(0)?,
+                draft: r.get(1)?,
+                kind: r.get(2)?,
+                target: r.get(3)?,
+                snippet: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Drops every index (not the entries), for a rebuild from the entries.
+    pub fn clear_indexes(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM spaces", [])?;
+        tx.execute("DELETE FROM search", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use margin_core::prelude::*;
+
+    fn genesis() -> Entry {
+        let key = SigningKey::from_seed([1; 32]);
+        let charter = Body::Charter(Charter {
+            title: "T".into(),
+            policy: Policy::Open,
+            opens: None,
+            closes: None,
+            conveners: vec![key.public()],
+            editors: vec![],
+            registrars: vec![],
+            stakeholder_groups: vec![],
+            nonce: 0,
+        });
+        Entry::sign(&key, None, 1, vec![], &charter).unwrap()
+    }
+
+    #[test]
+    fn entries_come_back_byte_for_byte_and_once() {
+        let mut store = Store::in_memory().unwrap();
+        let g = genesis();
+        let batch = Batch {
+            space: Some(g.id()),
+            accepted: vec![&g],
+            ..Default::default()
+        };
+        assert_eq!(store.write(&batch).unwrap(), 1);
+        assert_eq!(store.write(&batch).unwrap(), 0);
+        let back = store.space_entries(&g.id()).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].bytes(), g.bytes());
+        assert_eq!(store.space_ids().unwrap(), vec![g.id()]);
+        assert_eq!(
+            store.ids_with_prefix(&g.id().to_hex()[..8], 5).unwrap(),
+            vec![g.id()]
+        );
+    }
+
+    #[test]
+    fn migrations_are_recorded_and_reopening_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn search_finds_words_in_any_script_and_ignores_syntax() {
+        let mut store = Store::in_memory().unwrap();
+        let g = genesis();
+        store
+            .reindex_space(
+                &g.id(),
+                "T",
+                &[
+                    SearchDoc {
+                        draft: g.id(),
+                        target: "p1".into(),
+                        kind: "paragraph",
+                        text: "Les contributions reçues en français".into(),
+                    },
+                    SearchDoc {
+                        draft: g.id(),
+                        target: "c1".into(),
+                        kind: "comment",
+                        text: "Safe harbours need (clear) limits".into(),
+                    },
+                ],
+            )
+            .unwrap();
+        assert_eq!(store.search("francais", None, 10).unwrap().len(), 1);
+        assert_eq!(store.search("harbour", None, 10).unwrap()[0].target, "c1");
+        assert_eq!(store.search("\"harbours) (", None, 10).unwrap().len(), 1);
+        assert!(store.search("  ", None, 10).is_err());
+    }
+}

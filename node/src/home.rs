@@ -1,0 +1,186 @@
+//! The home directory: the participant's key, their self-signed profile, a device tag for
+//! Automerge actor ids, and the database.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use margin_core::body::{Body, Profile};
+use margin_core::entry::Entry;
+use margin_core::key::SigningKey;
+
+use crate::error::NodeError;
+
+const KEY_FILE: &str = "identity.key";
+const PROFILE_FILE: &str = "profile.entry";
+const DEVICE_FILE: &str = "device";
+const DATABASE_FILE: &str = "margin.db";
+
+/// A node's home directory.
+#[derive(Clone, Debug)]
+pub struct Home {
+    dir: PathBuf,
+}
+
+/// The participant this home belongs to.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub key: SigningKey,
+    /// The self-signed profile entry (outside any space).
+    pub profile_entry: Entry,
+    /// What the profile says.
+    pub profile: Profile,
+    /// Distinguishes this home's Automerge actor from the same key's other devices.
+    pub device: [u8; 4],
+}
+
+impl Identity {
+    /// The Automerge actor id: the 32 key bytes, then the device tag.
+    pub fn actor(&self) -> automerge::ActorId {
+        let mut bytes = self.key.public().as_bytes().to_vec();
+        bytes.extend_from_slice(&self.device);
+        automerge::ActorId::from(bytes)
+    }
+}
+
+impl Home {
+    /// The home at `explicit` (from `--home` or `MARGIN_HOME`), else the platform's data
+    /// directory for Margin (e.g. `~/.local/share/margin` on Linux).
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Home, NodeError> {
+        let dir = match explicit {
+            Some(dir) => dir,
+            None => directories::ProjectDirs::from("org", "Margin", "margin")
+                .map(|d| d.data_dir().to_path_buf())
+                .ok_or(NodeError::NoHome)?,
+        };
+        Ok(Home { dir })
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> Home {
+        Home { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.dir.join(DATABASE_FILE)
+    }
+
+    fn create_dir(&self) -> Result<(), NodeError> {
+        fs::create_dir_all(&self.dir).map_err(|e| NodeError::io(&self.dir, e))
+    }
+
+    /// Creates the participant's key and self-signed profile. Refuses to overwrite.
+    pub fn init(&self, profile: Profile, now_ms: u64) -> Result<Identity, NodeError> {
+        self.create_dir()?;
+        let key_path = self.dir.join(KEY_FILE);
+        if key_path.exists() {
+            return Err(NodeError::IdentityExists(self.dir.display().to_string()));
+        }
+        let key = SigningKey::generate().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let entry = Entry::sign(&key, None, now_ms, vec![], &Body::Profile(profile.clone()))?;
+        let mut device = [0u8; 4];
+        getrandom::fill(&mut device).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        write_secret(
+            &key_path,
+            format!("{}\n", hex::encode(key.to_seed())).as_bytes(),
+        )?;
+        write_file(&self.dir.join(DEVICE_FILE), hex::encode(device).as_bytes())?;
+        write_file(&self.dir.join(PROFILE_FILE), entry.bytes())?;
+        Ok(Identity {
+            key,
+            profile_entry: entry,
+            profile,
+            device,
+        })
+    }
+
+    /// Replaces the self-signed profile (the key stays).
+    pub fn set_profile(
+        &self,
+        identity: &Identity,
+        profile: Profile,
+        now_ms: u64,
+    ) -> Result<Identity, NodeError> {
+        let time = now_ms.max(identity.profile_entry.time() + 1);
+        let entry = Entry::sign(
+            &identity.key,
+            None,
+            time,
+            vec![],
+            &Body::Profile(profile.clone()),
+        )?;
+        write_file(&self.dir.join(PROFILE_FILE), entry.bytes())?;
+        Ok(Identity {
+            profile_entry: entry,
+            profile,
+            ..identity.clone()
+        })
+    }
+
+    /// Loads the participant's identity.
+    pub fn identity(&self) -> Result<Identity, NodeError> {
+        let key_path = self.dir.join(KEY_FILE);
+        if !key_path.exists() {
+            return Err(NodeError::NoIdentity(self.dir.display().to_string()));
+        }
+        let text = fs::read_to_string(&key_path).map_err(|e| NodeError::io(&key_path, e))?;
+        let seed: [u8; 32] = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| NodeError::BadKeyFile(key_path.display().to_string()))?;
+        let key = SigningKey::from_seed(seed);
+        let profile_path = self.dir.join(PROFILE_FILE);
+        let bytes = fs::read(&profile_path).map_err(|e| NodeError::io(&profile_path, e))?;
+        let profile_entry = Entry::decode(&bytes)
+            .ok()
+            .and_then(|e| e.verify().ok())
+            .filter(|e| e.author() == key.public())
+            .ok_or_else(|| {
+                NodeError::Invalid(format!("the profile {} is damaged", profile_path.display()))
+            })?;
+        let Body::Profile(profile) = profile_entry.body().clone() else {
+            return Err(NodeError::Invalid(format!(
+                "{} is not a profile",
+                profile_path.display()
+            )));
+        };
+        let device_path = self.dir.join(DEVICE_FILE);
+        let device = fs::read_to_string(&device_path)
+            .ok()
+            .and_then(|t| hex::decode(t.trim()).ok())
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                NodeError::Invalid(format!(
+                    "the device tag {} is damaged",
+                    device_path.display()
+                ))
+            })?;
+        Ok(Identity {
+            key,
+            profile_entry,
+            profile,
+            device,
+        })
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    fs::write(path, bytes).map_err(|e| NodeError::io(path, e))
+}
+
+/// Creates a file readable by its owner only, failing if it exists.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| NodeError::io(path, e))?;
+    file.write_all(bytes).map_err(|e| NodeError::io(path, e))?;
+    file.sync_all().map_err(|e| NodeError::io(path, e))
+}

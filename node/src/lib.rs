@@ -1,0 +1,15 @@
+//! A Margin node: the home directory (identity, database), and the operations that turn
+//! what a participant does into signed entries, check them against the space's rules,
+//! and store them.
+//!
+//! The CLI and, later, the daemon's HTTP API are thin shells around [`Node`]. The store
+//! is the integration point: the CLI writes entries even when no daemon runs.
+
+pub mod bundle;
+pub mod error;
+pub mod home;
+pub mod node;
+
+pub use error::NodeError;
+pub use home::{Home, Identity};
+pub use node::{ImportReport, Node};

@@ -1,0 +1,762 @@
+//! What a participant does, as signed entries checked and stored.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use margin_core::body::*;
+use margin_core::entry::{Entry, Kind, Unverified, verify_batch};
+use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
+use margin_core::key::PublicKey;
+use margin_draft::Draft;
+use margin_space::draft::DraftState;
+use margin_space::{Space, Verdict};
+use margin_store::{Batch, SearchDoc, Store};
+use serde::Serialize;
+
+use crate::error::NodeError;
+use crate::home::{Home, Identity};
+
+/// The current time in ms since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// A node: its home and its store.
+pub struct Node {
+    home: Home,
+    store: Store,
+}
+
+/// The outcome of offering entries to the node (a bundle import, or later a sync batch).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub accepted: usize,
+    pub duplicate: usize,
+    pub pending: usize,
+    pub rejected: Vec<Refusal>,
+}
+
+/// One refused entry and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refusal {
+    pub id: String,
+    pub reason: String,
+}
+
+impl Node {
+    /// Opens the node at `home`, creating its database if needed.
+    pub fn open(home: Home) -> Result<Node, NodeError> {
+        std::fs::create_dir_all(home.dir()).map_err(|e| NodeError::io(home.dir(), e))?;
+        let store = Store::open(&home.database())?;
+        Ok(Node { home, store })
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn identity(&self) -> Result<Identity, NodeError> {
+        self.home.identity()
+    }
+
+    // ---- finding things ------------------------------------------------------------
+
+    /// Resolves a full id or a unique prefix of at least 4 hex characters.
+    pub fn resolve(&self, text: &str) -> Result<EntryId, NodeError> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<EntryId>() {
+            return Ok(id);
+        }
+        if text.len() < 4 {
+            return Err(NodeError::NotFound(text.to_owned()));
+        }
+        match self.store.ids_with_prefix(text, 2)?.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(NodeError::NotFound(text.to_owned())),
+            _ => Err(NodeError::Ambiguous(text.to_owned())),
+        }
+    }
+
+    /// Rebuilds a space's state from its stored entries.
+    pub fn load_space(&self, id: &SpaceId) -> Result<Space, NodeError> {
+        let entries = self.store.space_entries(id)?;
+        let mut entries = entries.into_iter();
+        let genesis = entries
+            .next()
+            .filter(|g| g.id() == *id)
+            .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
+        let mut space = Space::new(genesis)?;
+        for entry in entries {
+            for (entry, verdict) in space.apply(entry) {
+                if !matches!(verdict, Verdict::Accepted | Verdict::Duplicate) {
+                    tracing::warn!(target: "store", "stored entry {} is no longer valid: {verdict:?}", entry.id());
+                }
+            }
+        }
+        for entry in self.store.pending_entries(id)? {
+            space.apply(entry);
+        }
+        Ok(space)
+    }
+
+    /// The space an entry belongs to, by id or prefix.
+    pub fn space_of(&self, text: &str) -> Result<(EntryId, Space), NodeError> {
+        let id = self.resolve(text)?;
+        let space_id = self
+            .store
+            .space_of(&id)?
+            .ok_or_else(|| NodeError::NotFound(text.to_owned()))?;
+        Ok((id, self.load_space(&space_id)?))
+    }
+
+    /// A space by id or prefix.
+    pub fn find_space(&self, text: &str) -> Result<Space, NodeError> {
+        let (id, space) = self.space_of(text)?;
+        if id != space.id() {
+            return Err(NodeError::WrongKind(
+                text.to_owned(),
+                "different entry",
+                "space",
+            ));
+        }
+        Ok(space)
+    }
+
+    /// A draft by id or prefix, with its space.
+    pub fn find_draft(&self, text: &str) -> Result<(DraftId, Space), NodeError> {
+        let (id, space) = self.space_of(text)?;
+        if space.draft(&id).is_none() {
+            let kind = space
+                .accepted(&id)
+                .map_or("pending entry", |a| a.kind.name());
+            return Err(NodeError::WrongKind(text.to_owned(), kind, "draft"));
+        }
+        Ok((id, space))
+    }
+
+    /// A comment by id or prefix, with its space.
+    pub fn find_comment(&self, text: &str) -> Result<(CommentId, Space), NodeError> {
+        let (id, space) = self.space_of(text)?;
+        if space.comment(&id).is_none() {
+            let kind = space
+                .accepted(&id)
+                .map_or("pending entry", |a| a.kind.name());
+            return Err(NodeError::WrongKind(text.to_owned(), kind, "comment"));
+        }
+        Ok((id, space))
+    }
+
+    /// Every space in the store.
+    pub fn spaces(&self) -> Result<Vec<Space>, NodeError> {
+        self.store
+            .space_ids()?
+            .iter()
+            .map(|id| self.load_space(id))
+            .collect()
+    }
+
+    // ---- writing -------------------------------------------------------------------
+
+    /// Signs `body` as the home's participant, checks it against the space exactly as an
+    /// entry from elsewhere would be checked, and stores it. Returns its id.
+    fn publish(
+        &mut self,
+        identity: &Identity,
+        space: &mut Space,
+        mut refs: Vec<EntryId>,
+        body: Body,
+    ) -> Result<EntryId, NodeError> {
+        self.ensure_profile(identity, space)?;
+        refs.extend(space.charter_heads());
+        let time = self.time_after(space, &refs);
+        let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
+        let id = entry.id();
+        self.submit(space, vec![entry])?;
+        match space.rejection(&id) {
+            Some(reason) => Err(NodeError::Refused(reason.clone())),
+            None if space.contains(&id) => Ok(id),
+            None => Err(NodeError::StillPending),
+        }
+    }
+
+    /// An entry must not be dated before what it refers to, even if this clock is behind.
+    fn time_after(&self, space: &Space, refs: &[EntryId]) -> u64 {
+        let latest = refs
+            .iter()
+            .filter_map(|r| space.accepted(r))
+            .map(|a| a.time)
+            .max()
+            .unwrap_or(0);
+        now_ms().max(latest)
+    }
+
+    /// Publishes the participant's home profile into the space when it is not there yet.
+    fn ensure_profile(&mut self, identity: &Identity, space: &mut Space) -> Result<(), NodeError> {
+        let me = identity.key.public();
+        if space.profile(&me) == Some(&identity.profile) {
+            return Ok(());
+        }
+        let refs = space.charter_heads();
+        let time = self
+            .time_after(space, &refs)
+            .max(identity.profile_entry.time());
+        let entry = Entry::sign(
+            &identity.key,
+            Some(space.id()),
+            time,
+            refs,
+            &Body::Profile(identity.profile.clone()),
+        )?;
+        self.submit(space, vec![entry])?;
+        Ok(())
+    }
+
+    /// Applies verified entries to a space and writes the outcome in one transaction.
+    pub fn submit(
+        &mut self,
+        space: &mut Space,
+        entries: Vec<Entry>,
+    ) -> Result<ImportReport, NodeError> {
+        let mut report = ImportReport::default();
+        let mut decided = vec![];
+        for entry in entries {
+            decided.extend(space.apply(entry));
+        }
+        let mut batch = Batch {
+            space: Some(space.id()),
+            ..Default::default()
+        };
+        for (entry, verdict) in &decided {
+            match verdict {
+                Verdict::Accepted => {
+                    report.accepted += 1;
+                    batch.accepted.push(entry);
+                }
+                Verdict::Duplicate => report.duplicate += 1,
+                Verdict::Pending { .. } | Verdict::Dropped => {
+                    report.pending += 1;
+                    batch.pending.push(entry);
+                }
+                Verdict::Rejected(reason) => {
+                    report.rejected.push(Refusal {
+                        id: entry.id().to_string(),
+                        reason: reason.to_string(),
+                    });
+                    batch.rejected.push((entry.id(), reason.to_string()));
+                    batch.released.push(entry.id());
+                }
+            }
+        }
+        self.store.write(&batch)?;
+        if report.accepted > 0 {
+            self.reindex(space)?;
+        }
+        Ok(report)
+    }
+
+    /// Refreshes the space's rows in the search index.
+    pub fn reindex(&mut self, space: &mut Space) -> Result<(), NodeError> {
+        let mut docs = vec![];
+        for draft in space.drafts() {
+            if let Ok(view) = draft.doc.view(None) {
+                for section in view.sections {
+                    if let Some(h) = section.heading {
+                        docs.push(SearchDoc {
+                            draft: draft.id,
+                            target: h.id,
+                            kind: "paragraph",
+                            text: h.text,
+                        });
+                    }
+                    for p in section.paragraphs {
+                        docs.push(SearchDoc {
+                            draft: draft.id,
+                            target: p.id,
+                            kind: "paragraph",
+                            text: p.text,
+                        });
+                    }
+                }
+            }
+        }
+        for c in space.comments() {
+            if c.retracted.is_some() || space.hidden(&c.id).is_some() {
+                continue;
+            }
+            let w = c.wording();
+            let text = match w.suggestion {
+                Some(s) => format!("{}\n{}", w.text, s),
+                None => w.text,
+            };
+            docs.push(SearchDoc {
+                draft: c.body.draft,
+                target: c.id.to_string(),
+                kind: "comment",
+                text,
+            });
+        }
+        let title = space.charter().title;
+        self.store.reindex_space(&space.id(), &title, &docs)?;
+        Ok(())
+    }
+
+    /// Creates a space; the creator is its convener and editor.
+    pub fn create_space(
+        &mut self,
+        title: &str,
+        policy: Policy,
+        opens: Option<u64>,
+        closes: Option<u64>,
+    ) -> Result<SpaceId, NodeError> {
+        let identity = self.identity()?;
+        let me = identity.key.public();
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let charter = Charter {
+            title: title.to_owned(),
+            policy,
+            opens,
+            closes,
+            conveners: vec![me],
+            editors: vec![me],
+            registrars: vec![me],
+            stakeholder_groups: vec![],
+            nonce: u64::from_le_bytes(nonce),
+        };
+        let genesis = Entry::sign(
+            &identity.key,
+            None,
+            now_ms(),
+            vec![],
+            &Body::Charter(charter),
+        )?;
+        let id = genesis.id();
+        let mut space = Space::new(genesis.clone())?;
+        self.store.write(&Batch {
+            space: Some(id),
+            accepted: vec![&genesis],
+            ..Default::default()
+        })?;
+        self.ensure_profile(&identity, &mut space)?;
+        self.reindex(&mut space)?;
+        Ok(id)
+    }
+
+    /// Amends a space's charter (conveners only).
+    pub fn amend(
+        &mut self,
+        space: &str,
+        changes: Vec<CharterChange>,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let mut space = self.find_space(space)?;
+        self.publish(
+            &identity,
+            &mut space,
+            vec![],
+            Body::CharterAmendment(CharterAmendment { changes }),
+        )
+    }
+
+    /// Registers a participant (registrars only).
+    pub fn register(
+        &mut self,
+        space: &str,
+        participant: PublicKey,
+        stakeholder: &str,
+        region: &str,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let mut space = self.find_space(space)?;
+        let body = Body::Registration(Registration {
+            participant,
+            stakeholder: stakeholder.to_owned(),
+            region: region.to_owned(),
+        });
+        self.publish(&identity, &mut space, vec![], body)
+    }
+
+    /// Imports a Markdown draft into a space (editors only). Returns its id.
+    pub fn import_draft(
+        &mut self,
+        space: &str,
+        markdown: &str,
+        title: Option<&str>,
+        message: &str,
+    ) -> Result<DraftId, NodeError> {
+        let identity = self.identity()?;
+        let mut space = self.find_space(space)?;
+        let time = now_ms();
+        let (_, change) = Draft::import(identity.actor(), markdown, title, time as i64, message)?;
+        let body = Body::DraftChange(DraftChange {
+            draft: None,
+            changes: vec![serde_bytes::ByteBuf::from(change)],
+            message: message.to_owned(),
+        });
+        self.publish(&identity, &mut space, vec![], body)
+    }
+
+    /// Records a new version of the draft's file (editors only). `None`: no change.
+    pub fn update_draft(
+        &mut self,
+        draft: &str,
+        markdown: &str,
+        message: &str,
+    ) -> Result<Option<EntryId>, NodeError> {
+        let identity = self.identity()?;
+        let (draft_id, mut space) = self.find_draft(draft)?;
+        let state = space
+            .draft(&draft_id)
+            .ok_or_else(|| NodeError::NotFound(draft.to_owned()))?;
+        let mut doc = state.doc.clone();
+        let heads = doc.heads();
+        let refs = draft_refs(state, &heads);
+        let Some(change) = doc.update(identity.actor(), markdown, now_ms() as i64, message)? else {
+            return Ok(None);
+        };
+        let body = Body::DraftChange(DraftChange {
+            draft: Some(draft_id),
+            changes: vec![serde_bytes::ByteBuf::from(change)],
+            message: message.to_owned(),
+        });
+        self.publish(&identity, &mut space, refs, body).map(Some)
+    }
+
+    /// Names the current version of a draft (editors only).
+    pub fn tag(&mut self, draft: &str, name: &str) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (draft_id, mut space) = self.find_draft(draft)?;
+        let state = space
+            .draft(&draft_id)
+            .ok_or_else(|| NodeError::NotFound(draft.to_owned()))?;
+        let heads = state.doc.heads();
+        let refs = draft_refs(state, &heads);
+        let body = Body::VersionTag(VersionTag {
+            draft: draft_id,
+            name: name.to_owned(),
+            heads,
+        });
+        self.publish(&identity, &mut space, refs, body)
+    }
+
+    /// Comments on a draft, a paragraph or a quoted passage, or replies to a comment.
+    pub fn comment(&mut self, draft: &str, new: NewComment<'_>) -> Result<CommentId, NodeError> {
+        let identity = self.identity()?;
+        let (draft_id, mut space) = self.find_draft(draft)?;
+        let state = space
+            .draft(&draft_id)
+            .ok_or_else(|| NodeError::NotFound(draft.to_owned()))?;
+        let heads = match new.version {
+            Some(name) => state
+                .version_heads(Some(name))
+                .ok_or_else(|| NodeError::NoVersion(name.to_owned()))?,
+            None => state.doc.heads(),
+        };
+        let mut refs = draft_refs(state, &heads);
+        let anchor = match new.para {
+            Some(pid) => {
+                if state.doc.paragraph_text(pid, Some(&heads))?.is_none() {
+                    return Err(NodeError::NoParagraph(pid.to_owned()));
+                }
+                Some(margin_space::view::wire_anchor(
+                    &state.doc.anchor(pid, new.quote, &heads)?,
+                ))
+            }
+            None if new.quote.is_some() => {
+                return Err(NodeError::Invalid(
+                    "--quote needs --para: say which paragraph the passage is in".into(),
+                ));
+            }
+            None => None,
+        };
+        let parent = match new.reply {
+            Some(text) => {
+                let id = self.resolve(text)?;
+                match space.comment(&id) {
+                    Some(c) if c.body.draft == draft_id => {}
+                    Some(_) => {
+                        return Err(NodeError::Invalid(format!(
+                            "comment {text} is on another draft"
+                        )));
+                    }
+                    None => {
+                        return Err(NodeError::WrongKind(
+                            text.to_owned(),
+                            "non-comment",
+                            "comment",
+                        ));
+                    }
+                }
+                refs.push(id);
+                Some(id)
+            }
+            None => None,
+        };
+        refs.extend(space.registration_entry(&identity.key.public()));
+        let body = Body::Comment(Comment {
+            draft: draft_id,
+            heads,
+            anchor,
+            kind: new.kind,
+            text: new.text.to_owned(),
+            suggestion: new.suggestion.map(str::to_owned),
+            parent,
+        });
+        self.publish(&identity, &mut space, refs, body)
+    }
+
+    /// The author's new wording of their comment.
+    pub fn edit_comment(
+        &mut self,
+        comment: &str,
+        text: &str,
+        suggestion: Option<&str>,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.find_comment(comment)?;
+        let suggestion = match suggestion {
+            Some(s) => Some(s.to_owned()),
+            None => space.comment(&id).and_then(|c| c.wording().suggestion),
+        };
+        let body = Body::CommentEdit(CommentEdit {
+            comment: id,
+            text: text.to_owned(),
+            suggestion,
+        });
+        self.publish(&identity, &mut space, vec![id], body)
+    }
+
+    /// The author withdraws their comment.
+    pub fn retract_comment(&mut self, comment: &str) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.find_comment(comment)?;
+        self.publish(
+            &identity,
+            &mut space,
+            vec![id],
+            Body::Retraction(Retraction { comment: id }),
+        )
+    }
+
+    /// An editor re-anchors a comment on a paragraph (and passage) of the current draft.
+    pub fn reattach(
+        &mut self,
+        comment: &str,
+        para: &str,
+        quote: Option<&str>,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.find_comment(comment)?;
+        let draft_id = space
+            .comment(&id)
+            .map(|c| c.body.draft)
+            .ok_or_else(|| NodeError::NotFound(comment.to_owned()))?;
+        let state = space
+            .draft(&draft_id)
+            .ok_or_else(|| NodeError::NotFound(draft_id.to_string()))?;
+        let heads = state.doc.heads();
+        if state.doc.paragraph_text(para, Some(&heads))?.is_none() {
+            return Err(NodeError::NoParagraph(para.to_owned()));
+        }
+        let anchor = margin_space::view::wire_anchor(&state.doc.anchor(para, quote, &heads)?);
+        let mut refs = draft_refs(state, &heads);
+        refs.push(id);
+        self.publish(
+            &identity,
+            &mut space,
+            refs,
+            Body::Reattach(Reattach {
+                comment: id,
+                heads,
+                anchor,
+            }),
+        )
+    }
+
+    /// A participant's stance on a paragraph.
+    pub fn stance(
+        &mut self,
+        draft: &str,
+        para: &str,
+        value: StanceValue,
+        reason: Option<&str>,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (draft_id, mut space) = self.find_draft(draft)?;
+        let state = space
+            .draft(&draft_id)
+            .ok_or_else(|| NodeError::NotFound(draft.to_owned()))?;
+        let heads = state.doc.heads();
+        if state.doc.paragraph_text(para, Some(&heads))?.is_none() {
+            return Err(NodeError::NoParagraph(para.to_owned()));
+        }
+        let mut refs = draft_refs(state, &heads);
+        refs.extend(space.registration_entry(&identity.key.public()));
+        let body = Body::Stance(Stance {
+            draft: draft_id,
+            para: para.to_owned(),
+            heads,
+            value,
+            reason: reason.map(str::to_owned),
+        });
+        self.publish(&identity, &mut space, refs, body)
+    }
+
+    /// An editor's disposition of a comment.
+    pub fn dispose(
+        &mut self,
+        comment: &str,
+        value: DispositionValue,
+        note: &str,
+        revision: Option<&str>,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.find_comment(comment)?;
+        let mut refs = vec![id];
+        let revision = match revision {
+            Some(r) => {
+                let rid = self.resolve(r)?;
+                if space.accepted(&rid).map(|a| a.kind) != Some(Kind::DraftChange) {
+                    return Err(NodeError::WrongKind(
+                        r.to_owned(),
+                        "non-revision",
+                        "revision",
+                    ));
+                }
+                refs.push(rid);
+                Some(rid)
+            }
+            None => None,
+        };
+        let body = Body::Disposition(Disposition {
+            comment: id,
+            value,
+            note: note.to_owned(),
+            revision,
+        });
+        self.publish(&identity, &mut space, refs, body)
+    }
+
+    // ---- exchange ------------------------------------------------------------------
+
+    /// Offers entries received from elsewhere (a bundle, a peer): each is decoded,
+    /// signature-checked in batches, authorized and stored.
+    pub fn receive(&mut self, raw: Vec<Vec<u8>>) -> Result<ImportReport, NodeError> {
+        let mut report = ImportReport::default();
+        let mut decoded: Vec<Entry<Unverified>> = vec![];
+        for bytes in raw {
+            match Entry::decode(&bytes) {
+                Ok(e) => decoded.push(e),
+                Err(err) => report.rejected.push(Refusal {
+                    id: EntryId::of(&bytes).to_string(),
+                    reason: err.to_string(),
+                }),
+            }
+        }
+        let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
+        let mut order: Vec<SpaceId> = vec![];
+        for result in verify_batch(decoded) {
+            match result {
+                Ok(entry) => {
+                    let space = entry.space_or_self();
+                    if !by_space.contains_key(&space) {
+                        order.push(space);
+                    }
+                    by_space.entry(space).or_default().push(entry);
+                }
+                Err((id, err)) => report.rejected.push(Refusal {
+                    id: id.to_string(),
+                    reason: err.to_string(),
+                }),
+            }
+        }
+        for space_id in order {
+            let entries = by_space.remove(&space_id).unwrap_or_default();
+            let mut space = if self.store.contains(&space_id)? {
+                self.load_space(&space_id)?
+            } else {
+                let Some(genesis) = entries.iter().find(|e| e.id() == space_id).cloned() else {
+                    // Without the space's charter nothing can be checked: keep them waiting.
+                    report.pending += entries.len();
+                    let batch = Batch {
+                        space: Some(space_id),
+                        pending: entries.iter().collect(),
+                        ..Default::default()
+                    };
+                    self.store.write(&batch)?;
+                    continue;
+                };
+                match Space::new(genesis.clone()) {
+                    Ok(space) => {
+                        self.store.write(&Batch {
+                            space: Some(space_id),
+                            accepted: vec![&genesis],
+                            ..Default::default()
+                        })?;
+                        report.accepted += 1;
+                        let mut space = space;
+                        for e in self.store.pending_entries(&space_id)? {
+                            space.apply(e);
+                        }
+                        space
+                    }
+                    Err(reason) => {
+                        for e in &entries {
+                            report.rejected.push(Refusal {
+                                id: e.id().to_string(),
+                                reason: reason.to_string(),
+                            });
+                        }
+                        continue;
+                    }
+                }
+            };
+            let part = self.submit(&mut space, entries)?;
+            report.accepted += part.accepted;
+            report.duplicate += part.duplicate;
+            report.pending += part.pending;
+            report.rejected.extend(part.rejected);
+        }
+        Ok(report)
+    }
+
+    /// Recreates every index from the stored entries. Returns each space's id, entry
+    /// count and state digest.
+    pub fn rebuild(&mut self) -> Result<Vec<(SpaceId, usize, String)>, NodeError> {
+        self.store.clear_indexes()?;
+        let mut out = vec![];
+        for id in self.store.space_ids()? {
+            let mut space = self.load_space(&id)?;
+            self.reindex(&mut space)?;
+            out.push((id, space.order().len(), space.digest()));
+        }
+        Ok(out)
+    }
+}
+
+/// What a new comment says.
+pub struct NewComment<'a> {
+    pub para: Option<&'a str>,
+    pub quote: Option<&'a str>,
+    pub text: &'a str,
+    pub kind: CommentKind,
+    pub suggestion: Option<&'a str>,
+    pub reply: Option<&'a str>,
+    /// Comment on a named version instead of the current one.
+    pub version: Option<&'a str>,
+}
+
+/// The draft's creation entry and the revisions that carry `heads`: what an entry about
+/// that version of the draft names in its refs.
+fn draft_refs(state: &DraftState, heads: &[ChangeHash]) -> Vec<EntryId> {
+    let mut refs = vec![state.id];
+    refs.extend(state.entries_carrying(heads));
+    refs
+}

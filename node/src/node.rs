@@ -28,6 +28,8 @@ pub fn now_ms() -> u64 {
 pub struct Node {
     home: Home,
     store: Store,
+    /// Who signs: the home's participant unless [`Node::act_as`] says otherwise.
+    acting: Option<Identity>,
 }
 
 /// The outcome of offering entries to the node (a bundle import, or later a sync batch).
@@ -51,7 +53,7 @@ impl Node {
     pub fn open(home: Home) -> Result<Node, NodeError> {
         std::fs::create_dir_all(home.dir()).map_err(|e| NodeError::io(home.dir(), e))?;
         let store = Store::open(&home.database())?;
-        Ok(Node { home, store })
+        Ok(Node { home, store, acting: None })
     }
 
     pub fn home(&self) -> &Home {
@@ -62,8 +64,18 @@ impl Node {
         &self.store
     }
 
+    /// The participant who signs what this node writes.
     pub fn identity(&self) -> Result<Identity, NodeError> {
-        self.home.identity()
+        match &self.acting {
+            Some(identity) => Ok(identity.clone()),
+            None => self.home.identity(),
+        }
+    }
+
+    /// Signs as `identity` instead of the home's participant (`None`: back to the home's).
+    /// Used to load sample spaces written by several participants.
+    pub fn act_as(&mut self, identity: Option<Identity>) {
+        self.acting = identity;
     }
 
     // ---- finding things ------------------------------------------------------------

@@ -313,7 +313,10 @@ impl Space {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (&a.time, &a.id).cmp(&(&b.time, &b.id)));
+        // Acceptance order is causal: a reply never comes before what it answers.
+        let position: std::collections::HashMap<String, usize> =
+            self.order().iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect();
+        out.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
         out
     }
 

@@ -1,0 +1,287 @@
+//! The command line, declared in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Margin: review draft documents together, with signed comments, stances and
+/// dispositions, peer to peer.
+#[derive(Parser, Debug)]
+#[command(name = "margin", version, about, long_about = None)]
+pub struct Cli {
+    /// The node's home directory (key, profile, database).
+    #[arg(long, global = true, env = "MARGIN_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create this home's key and self-signed profile.
+    Init(InitArgs),
+    /// Show who this home's participant is.
+    Whoami,
+    /// Create, inspect and govern review spaces.
+    #[command(subcommand)]
+    Space(SpaceCommand),
+    /// Attest a participant's stakeholder group (registrars only).
+    Register {
+        space: String,
+        /// The participant's key (did:key:z6Mk…).
+        key: String,
+        #[arg(long)]
+        stakeholder: String,
+        #[arg(long, default_value = "")]
+        region: String,
+    },
+    /// Import, revise, tag, show and compare drafts.
+    #[command(subcommand)]
+    Draft(DraftCommand),
+    /// Comment on a draft, a paragraph or a passage; or edit, retract, re-attach one.
+    Comment(CommentArgs),
+    /// List a draft's comments with their anchors in the current version.
+    Comments {
+        draft: String,
+        /// Only comments on this paragraph.
+        #[arg(long)]
+        para: Option<String>,
+    },
+    /// Take a stance on a paragraph (your latest stance counts).
+    Stance {
+        draft: String,
+        #[arg(long)]
+        para: String,
+        value: StanceArg,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// List stances with tallies per paragraph.
+    Stances { draft: String },
+    /// Answer a comment (editors only).
+    Dispose {
+        comment: String,
+        value: DispositionArg,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The revision that carried the comment out.
+        #[arg(long)]
+        revision: Option<String>,
+    },
+    /// Exchange a space's entries as a file.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// Maintain the local database.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Search comments and draft text.
+    Search {
+        query: String,
+        #[arg(long)]
+        space: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Load a sample review space (a Best Practice Forum draft with comments from
+    /// several participants) into this home, and print how to explore it.
+    Demo,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub affiliation: String,
+    /// Stakeholder group, e.g. civil-society, government, private-sector,
+    /// technical-community, academia, intergovernmental.
+    #[arg(long, default_value = "")]
+    pub stakeholder: String,
+    #[arg(long, default_value = "")]
+    pub region: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpaceCommand {
+    /// Create a space; you become its convener, editor and registrar.
+    Create {
+        title: String,
+        #[arg(long, value_enum, default_value_t = PolicyArg::Open)]
+        policy: PolicyArg,
+        /// When the comment period opens (YYYY-MM-DD or RFC 3339; a date means 00:00 UTC).
+        #[arg(long)]
+        opens: Option<String>,
+        /// When it closes (a date means the end of that day, UTC).
+        #[arg(long)]
+        closes: Option<String>,
+    },
+    /// Give a role to a key (conveners only).
+    Grant { space: String, role: RoleArg, key: String },
+    /// Take a role from a key (conveners only).
+    Revoke { space: String, role: RoleArg, key: String },
+    /// Change the title, policy or comment period (conveners only).
+    Amend {
+        space: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, value_enum)]
+        policy: Option<PolicyArg>,
+        /// New opening date, or "none".
+        #[arg(long)]
+        opens: Option<String>,
+        /// New closing date, or "none".
+        #[arg(long)]
+        closes: Option<String>,
+    },
+    /// Show a space's charter, roles and drafts.
+    Show { space: String },
+    /// List the spaces this node holds.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DraftCommand {
+    /// Import a Markdown file as a new draft (editors only).
+    Import {
+        space: String,
+        file: PathBuf,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value = "Imported")]
+        message: String,
+    },
+    /// Show a draft: sections and numbered paragraphs with their ids.
+    Show {
+        draft: String,
+        /// A named version instead of the current one.
+        #[arg(long)]
+        version: Option<String>,
+        /// Print the Markdown file exactly as it reads at that version.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Record a new version of the file as one signed revision (editors only).
+    Update {
+        draft: String,
+        file: PathBuf,
+        #[arg(long, default_value = "Revised")]
+        message: String,
+    },
+    /// Name the current version, e.g. "v1" (editors only).
+    Tag { draft: String, name: String },
+    /// List revisions and named versions.
+    Log { draft: String },
+    /// Show what changed between two versions (names, or "current").
+    Diff { draft: String, from: String, to: String },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct CommentArgs {
+    #[command(subcommand)]
+    pub action: Option<CommentAction>,
+    /// The draft to comment on.
+    #[arg(required = true)]
+    pub draft: Option<String>,
+    /// The paragraph (id from `margin draft show`); without it the comment is on the
+    /// whole draft.
+    #[arg(long)]
+    pub para: Option<String>,
+    /// The passage of the paragraph the comment is about.
+    #[arg(long)]
+    pub quote: Option<String>,
+    #[arg(long, required = true)]
+    pub body: Option<String>,
+    #[arg(long, value_enum, default_value_t = KindArg::Comment)]
+    pub kind: KindArg,
+    /// Alternative wording for the passage (makes the comment a suggestion).
+    #[arg(long)]
+    pub suggest: Option<String>,
+    /// Reply to this comment.
+    #[arg(long)]
+    pub reply: Option<String>,
+    /// Comment on a named version instead of the current one.
+    #[arg(long)]
+    pub version: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommentAction {
+    /// Change the wording of your comment.
+    Edit {
+        comment: String,
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        suggest: Option<String>,
+    },
+    /// Withdraw your comment.
+    Retract { comment: String },
+    /// Anchor a comment to a passage of the current draft (editors only).
+    Reattach {
+        comment: String,
+        #[arg(long)]
+        para: String,
+        #[arg(long)]
+        quote: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BundleCommand {
+    /// Write every entry of a space to a file.
+    Create {
+        space: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check and import the entries of a bundle.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Recreate every index from the stored entries.
+    Rebuild,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum PolicyArg {
+    Open,
+    Registered,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Convener,
+    Editor,
+    Registrar,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum KindArg {
+    Comment,
+    Question,
+    Suggestion,
+    Objection,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum StanceArg {
+    Support,
+    /// "I can live with it."
+    Accept,
+    Object,
+    Abstain,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DispositionArg {
+    Accepted,
+    Partly,
+    Declined,
+    Noted,
+}

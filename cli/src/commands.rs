@@ -1,0 +1,523 @@
+//! Each command: parse its arguments into domain values, call the node, print.
+
+use std::fs;
+use std::path::Path;
+
+use margin_core::body::{CharterChange, CommentKind, DispositionValue, Policy, Role, StanceValue};
+use margin_core::key::PublicKey;
+use margin_node::node::{NewComment, now_ms};
+use margin_node::{Home, Node, NodeError};
+use margin_space::view::{AnchorView, format_time};
+use serde_json::json;
+
+use crate::args::*;
+use crate::output::{emit, field, indent};
+
+pub fn run(cli: Cli) -> Result<(), NodeError> {
+    let home = Home::resolve(cli.home.clone())?;
+    let json = cli.json;
+    match cli.command {
+        Command::Init(a) => init(&home, a, json),
+        Command::Whoami => whoami(&home, json),
+        Command::Space(c) => space(Node::open(home)?, c, json),
+        Command::Register { space, key, stakeholder, region } => {
+            let mut node = Node::open(home)?;
+            let key = parse_key(&key)?;
+            let id = node.register(&space, key, &stakeholder, &region)?;
+            emit(json, &field("registration", id.to_string()), |_| println!("Registered {key} as {stakeholder}."));
+            Ok(())
+        }
+        Command::Draft(c) => draft(Node::open(home)?, c, json),
+        Command::Comment(a) => comment(Node::open(home)?, a, json),
+        Command::Comments { draft, para } => comments(&Node::open(home)?, &draft, para.as_deref(), json),
+        Command::Stance { draft, para, value, reason } => {
+            let mut node = Node::open(home)?;
+            let id = node.stance(&draft, &para, stance_value(value), reason.as_deref())?;
+            emit(json, &field("stance", id.to_string()), |_| println!("Stance recorded: {id}"));
+            Ok(())
+        }
+        Command::Stances { draft } => stances(&Node::open(home)?, &draft, json),
+        Command::Dispose { comment, value, note, revision } => {
+            let mut node = Node::open(home)?;
+            let id = node.dispose(&comment, disposition_value(value), &note, revision.as_deref())?;
+            emit(json, &field("disposition", id.to_string()), |_| println!("Disposition recorded: {id}"));
+            Ok(())
+        }
+        Command::Bundle(c) => bundle(Node::open(home)?, c, json),
+        Command::Store(StoreCommand::Rebuild) => {
+            let mut node = Node::open(home)?;
+            let spaces = node.rebuild()?;
+            let value = json!({ "spaces": spaces.iter().map(|(id, n, digest)| json!({
+                "space": id.to_string(), "entries": n, "digest": digest,
+            })).collect::<Vec<_>>() });
+            emit(json, &value, |_| {
+                for (id, n, digest) in &spaces {
+                    println!("{}  {n} entries  state {}", id.short(), &digest[..16]);
+                }
+                println!("Rebuilt the indexes of {} space(s).", spaces.len());
+            });
+            Ok(())
+        }
+        Command::Search { query, space, limit } => {
+            let node = Node::open(home)?;
+            let space = space.map(|s| node.find_space(&s).map(|s| s.id())).transpose()?;
+            let hits = node.store().search(&query, space.as_ref(), limit)?;
+            emit(json, &hits, |hits| {
+                for h in hits {
+                    println!("{} {} {}  {}", &h.draft[..12], h.kind, h.target, h.snippet);
+                }
+                if hits.is_empty() {
+                    println!("No matches.");
+                }
+            });
+            Ok(())
+        }
+        Command::Demo => {
+            let mut node = Node::open(home)?;
+            let demo = margin_node::demo::load(&mut node)?;
+            emit(json, &demo, |d| print!("{}", d.walkthrough));
+            Ok(())
+        }
+    }
+}
+
+fn init(home: &Home, a: InitArgs, json: bool) -> Result<(), NodeError> {
+    let profile = margin_core::body::Profile {
+        name: a.name,
+        affiliation: a.affiliation,
+        stakeholder: a.stakeholder,
+        region: a.region,
+    };
+    let identity = home.init(profile, now_ms())?;
+    let key = identity.key.public();
+    emit(json, &json!({ "key": key.to_string(), "home": home.dir().display().to_string() }), |_| {
+        println!("Created the key of {} in {}", identity.profile.name, home.dir().display());
+        println!("Your key: {key}");
+    });
+    Ok(())
+}
+
+fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
+    let identity = home.identity()?;
+    let p = &identity.profile;
+    let value = json!({
+        "key": identity.key.public().to_string(),
+        "name": p.name,
+        "affiliation": p.affiliation,
+        "stakeholder": p.stakeholder,
+        "region": p.region,
+        "home": home.dir().display().to_string(),
+    });
+    emit(json, &value, |_| {
+        println!("{} ({})", p.name, identity.key.public());
+        for (label, v) in [("affiliation", &p.affiliation), ("stakeholder group", &p.stakeholder), ("region", &p.region)] {
+            if !v.is_empty() {
+                println!("  {label}: {v}");
+            }
+        }
+    });
+    Ok(())
+}
+
+fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
+    match c {
+        SpaceCommand::Create { title, policy, opens, closes } => {
+            let opens = opens.map(|d| parse_date(&d, false)).transpose()?;
+            let closes = closes.map(|d| parse_date(&d, true)).transpose()?;
+            let id = node.create_space(&title, policy_value(policy), opens, closes)?;
+            emit(json, &field("space", id.to_string()), |_| println!("Created space {id}"));
+        }
+        SpaceCommand::Grant { space, role, key } => {
+            let key = parse_key(&key)?;
+            let id = node.amend(&space, vec![CharterChange::Grant { role: role_value(role), key }])?;
+            emit(json, &field("amendment", id.to_string()), |_| println!("Granted {role:?} to {key}."));
+        }
+        SpaceCommand::Revoke { space, role, key } => {
+            let key = parse_key(&key)?;
+            let id = node.amend(&space, vec![CharterChange::Revoke { role: role_value(role), key }])?;
+            emit(json, &field("amendment", id.to_string()), |_| println!("Revoked {role:?} from {key}."));
+        }
+        SpaceCommand::Amend { space, title, policy, opens, closes } => {
+            let mut changes = vec![];
+            if let Some(t) = title {
+                changes.push(CharterChange::Title(t));
+            }
+            if let Some(p) = policy {
+                changes.push(CharterChange::Policy(policy_value(p)));
+            }
+            if opens.is_some() || closes.is_some() {
+                let mut current = node.find_space(&space)?.charter();
+                let parse = |d: &str, end| if d == "none" { Ok(None) } else { parse_date(d, end).map(Some) };
+                if let Some(o) = opens {
+                    current.opens = parse(&o, false)?;
+                }
+                if let Some(c) = closes {
+                    current.closes = parse(&c, true)?;
+                }
+                changes.push(CharterChange::Period { opens: current.opens, closes: current.closes });
+            }
+            if changes.is_empty() {
+                return Err(NodeError::Invalid("nothing to change: give --title, --policy, --opens or --closes".into()));
+            }
+            let id = node.amend(&space, changes)?;
+            emit(json, &field("amendment", id.to_string()), |_| println!("Charter amended: {id}"));
+        }
+        SpaceCommand::Show { space } => {
+            let mut space = node.find_space(&space)?;
+            let view = space.view();
+            emit(json, &view, |v| {
+                println!("{}  ({})", v.title, v.space);
+                println!("  policy: {}", v.policy);
+                println!(
+                    "  comment period: {} to {}",
+                    v.opens.as_deref().unwrap_or("creation"),
+                    v.closes.as_deref().unwrap_or("no end set")
+                );
+                for (label, people) in [("conveners", &v.conveners), ("editors", &v.editors), ("registrars", &v.registrars)] {
+                    let names: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
+                    println!("  {label}: {}", names.join(", "));
+                }
+                for d in &v.drafts {
+                    println!(
+                        "  draft {}  {}  ({} paragraphs, {} revisions, {} comments{})",
+                        &d.draft[..12],
+                        d.title,
+                        d.paragraphs,
+                        d.revisions,
+                        d.comments,
+                        if d.versions.is_empty() { String::new() } else { format!(", versions {}", d.versions.join(", ")) }
+                    );
+                }
+                println!("  {} entries, {} pending; state {}", v.entries, v.pending, &v.digest[..16]);
+            });
+        }
+        SpaceCommand::List => {
+            let mut rows = vec![];
+            for mut space in node.spaces()? {
+                let charter = space.charter();
+                rows.push(json!({
+                    "space": space.id().to_string(),
+                    "title": charter.title,
+                    "drafts": space.drafts().count(),
+                    "entries": space.order().len(),
+                }));
+            }
+            emit(json, &rows, |rows| {
+                for r in rows {
+                    println!("{}  {}", &r["space"].as_str().unwrap_or_default()[..12], r["title"].as_str().unwrap_or_default());
+                }
+                if rows.is_empty() {
+                    println!("No spaces yet: `margin space create TITLE`, `margin bundle import FILE` or `margin demo`.");
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
+    match c {
+        DraftCommand::Import { space, file, title, message } => {
+            let text = read_text(&file)?;
+            let id = node.import_draft(&space, &text, title.as_deref(), &message)?;
+            let (_, space) = node.find_draft(&id.to_string())?;
+            let paragraphs = space
+                .draft(&id)
+                .map(|d| space.draft_summary(d).paragraphs)
+                .unwrap_or_default();
+            emit(json, &json!({ "draft": id.to_string(), "paragraphs": paragraphs }), |_| {
+                println!("Imported draft {id} ({paragraphs} paragraphs)")
+            });
+        }
+        DraftCommand::Show { draft, version, markdown } => {
+            let (id, space) = node.find_draft(&draft)?;
+            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let heads = state
+                .version_heads(version.as_deref())
+                .ok_or_else(|| NodeError::NoVersion(version.clone().unwrap_or_default()))?;
+            if markdown {
+                print!("{}", state.doc.render_markdown(Some(&heads))?);
+                return Ok(());
+            }
+            let view = state.doc.view(Some(&heads))?;
+            let value = json!({
+                "draft": id.to_string(),
+                "title": view.title,
+                "version": { "tag": state.tag_of(&heads), "heads": heads.iter().map(hex_of).collect::<Vec<_>>() },
+                "sections": view.sections,
+            });
+            emit(json, &value, |_| {
+                println!("{}", view.title);
+                for section in &view.sections {
+                    if let Some(h) = &section.heading {
+                        println!("\n{} {}  [{}]", "#".repeat(h.level as usize), h.text, h.id);
+                    }
+                    for p in &section.paragraphs {
+                        println!("\n¶{} [{}] {}{}", p.n, p.id, p.marker, p.text);
+                    }
+                }
+            });
+        }
+        DraftCommand::Update { draft, file, message } => {
+            let text = read_text(&file)?;
+            let revision = node.update_draft(&draft, &text, &message)?;
+            emit(json, &json!({ "revision": revision.map(|r| r.to_string()) }), |_| match revision {
+                Some(r) => println!("Recorded revision {r}"),
+                None => println!("The file is the current text: nothing to record."),
+            });
+        }
+        DraftCommand::Tag { draft, name } => {
+            let id = node.tag(&draft, &name)?;
+            emit(json, &field("tag", id.to_string()), |_| println!("Tagged the current version as {name}."));
+        }
+        DraftCommand::Log { draft } => {
+            let (id, space) = node.find_draft(&draft)?;
+            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let mut rows = vec![];
+            for r in state.history() {
+                let tags: Vec<&String> = state
+                    .tags
+                    .iter()
+                    .filter(|(_, t)| t.heads.iter().all(|h| r.changes.contains(h)))
+                    .map(|(name, _)| name)
+                    .collect();
+                rows.push(json!({
+                    "revision": r.entry.to_string(),
+                    "author": space.participant(&r.author),
+                    "time": format_time(r.time),
+                    "message": r.message,
+                    "tags": tags,
+                }));
+            }
+            let versions: Vec<_> = state
+                .tags
+                .iter()
+                .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex_of).collect::<Vec<_>>() }))
+                .collect();
+            emit(json, &json!({ "draft": id.to_string(), "revisions": rows, "versions": versions }), |v| {
+                for r in v["revisions"].as_array().into_iter().flatten() {
+                    let tags: Vec<&str> = r["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+                    println!(
+                        "{}  {}  {}  {}{}",
+                        &r["revision"].as_str().unwrap_or_default()[..12],
+                        r["time"].as_str().unwrap_or_default(),
+                        r["author"]["name"].as_str().unwrap_or_default(),
+                        r["message"].as_str().unwrap_or_default(),
+                        if tags.is_empty() { String::new() } else { format!("  ({})", tags.join(", ")) }
+                    );
+                }
+            });
+        }
+        DraftCommand::Diff { draft, from, to } => {
+            let (id, space) = node.find_draft(&draft)?;
+            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let heads = |name: &str| {
+                let name = (name != "current").then_some(name);
+                state.version_heads(name).ok_or_else(|| NodeError::NoVersion(name.unwrap_or_default().to_owned()))
+            };
+            let diff = state.doc.diff(&heads(&from)?, &heads(&to)?)?;
+            emit(json, &diff, |d| {
+                if d.is_empty() {
+                    println!("No differences between {from} and {to}.");
+                } else {
+                    print!("{}", d.render_text());
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> {
+    match a.action {
+        Some(CommentAction::Edit { comment, body, suggest }) => {
+            let id = node.edit_comment(&comment, &body, suggest.as_deref())?;
+            emit(json, &field("edit", id.to_string()), |_| println!("Comment edited: {id}"));
+        }
+        Some(CommentAction::Retract { comment }) => {
+            let id = node.retract_comment(&comment)?;
+            emit(json, &field("retraction", id.to_string()), |_| println!("Comment retracted: {id}"));
+        }
+        Some(CommentAction::Reattach { comment, para, quote }) => {
+            let id = node.reattach(&comment, &para, quote.as_deref())?;
+            emit(json, &field("reattach", id.to_string()), |_| println!("Comment re-attached: {id}"));
+        }
+        None => {
+            let draft = a.draft.ok_or_else(|| NodeError::Invalid("which draft? margin comment DRAFT --body TEXT".into()))?;
+            let body = a.body.ok_or_else(|| NodeError::Invalid("a comment needs --body TEXT".into()))?;
+            let kind = match (a.kind, &a.suggest) {
+                (KindArg::Comment, Some(_)) => CommentKind::Suggestion,
+                (k, _) => kind_value(k),
+            };
+            let id = node.comment(
+                &draft,
+                NewComment {
+                    para: a.para.as_deref(),
+                    quote: a.quote.as_deref(),
+                    text: &body,
+                    kind,
+                    suggestion: a.suggest.as_deref(),
+                    reply: a.reply.as_deref(),
+                    version: a.version.as_deref(),
+                },
+            )?;
+            emit(json, &field("comment", id.to_string()), |_| println!("Comment recorded: {id}"));
+        }
+    }
+    Ok(())
+}
+
+fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<(), NodeError> {
+    let (id, space) = node.find_draft(draft)?;
+    let views = space.comment_views(&id, para);
+    emit(json, &views, |views| {
+        for c in views {
+            let whom = format!("{} ({})", c.author.name, if c.author.stakeholder.is_empty() { "no group" } else { &c.author.stakeholder });
+            let version = c.version.tag.clone().unwrap_or_else(|| "an untagged version".into());
+            println!("{}  {} by {} on {}", &c.id[..12], c.kind, whom, version);
+            if let Some(q) = &c.quote {
+                println!("  on: \"{}\"", q.exact);
+            }
+            match &c.anchor {
+                AnchorView::Draft => println!("  on the whole draft"),
+                AnchorView::Anchored { n, text, exact, .. } => {
+                    let n = n.map(|n| format!("¶{n}")).unwrap_or_else(|| "heading".into());
+                    if *exact || c.quote.is_none() {
+                        println!("  at {n}");
+                    } else {
+                        println!("  now reads ({n}): \"{text}\"");
+                    }
+                }
+                AnchorView::Orphaned => println!("  ORPHANED: the passage is no longer in the draft"),
+            }
+            if let Some(reason) = &c.hidden {
+                println!("  hidden by a convener: {reason}");
+            } else {
+                println!("{}", indent(&c.body, "  > "));
+                if let Some(s) = &c.suggestion {
+                    println!("  suggests: \"{s}\"");
+                }
+            }
+            if c.retracted {
+                println!("  (retracted by its author)");
+            }
+            if let Some(d) = &c.disposition {
+                println!("  disposition: {}{}", d.value, if d.note.is_empty() { String::new() } else { format!(" — {}", d.note) });
+            }
+            println!();
+        }
+        if views.is_empty() {
+            println!("No comments yet.");
+        }
+    });
+    Ok(())
+}
+
+fn stances(node: &Node, draft: &str, json: bool) -> Result<(), NodeError> {
+    let (id, space) = node.find_draft(draft)?;
+    let views = space.stance_views(&id);
+    emit(json, &json!({ "draft": id.to_string(), "paragraphs": views }), |_| {
+        for p in &views {
+            let n = p.n.map(|n| format!("¶{n}")).unwrap_or_else(|| p.para.clone());
+            let t = &p.tally;
+            println!("{n}: {} support, {} can live with it, {} object, {} abstain", t.support, t.accept, t.object, t.abstain);
+            for s in &p.stances {
+                println!("  {} {}{}", s.author.name, s.stance, s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+            }
+        }
+        if views.is_empty() {
+            println!("No stances yet.");
+        }
+    });
+    Ok(())
+}
+
+fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError> {
+    match c {
+        BundleCommand::Create { space, out } => {
+            let n = node.bundle_create(&space, &out)?;
+            emit(json, &json!({ "entries": n, "file": out.display().to_string() }), |_| {
+                println!("Wrote {n} entries to {}", out.display())
+            });
+        }
+        BundleCommand::Import { file } => {
+            let report = node.bundle_import(&file)?;
+            emit(json, &report, |r| {
+                println!("{} accepted, {} already here, {} waiting for missing entries, {} refused", r.accepted, r.duplicate, r.pending, r.rejected.len());
+                for x in &r.rejected {
+                    println!("  refused {}: {}", &x.id[..12], x.reason);
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+// ---- parsing --------------------------------------------------------------------------
+
+fn read_text(path: &Path) -> Result<String, NodeError> {
+    let bytes = fs::read(path).map_err(|source| NodeError::Io { path: path.display().to_string(), source })?;
+    String::from_utf8(bytes).map_err(|_| NodeError::Invalid(format!("{} is not UTF-8 text", path.display())))
+}
+
+fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
+    text.parse().map_err(|e: margin_core::key::error::KeyError| NodeError::Invalid(e.to_string()))
+}
+
+/// `YYYY-MM-DD` (start of the day, or the end of it with `end_of_day`) or RFC 3339.
+fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
+    let bad = || NodeError::Invalid(format!("'{text}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"));
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return u64::try_from(t.timestamp_millis()).map_err(|_| bad());
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
+    let date = if end_of_day { date.succ_opt().ok_or_else(bad)? } else { date };
+    let ms = date.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc().timestamp_millis();
+    u64::try_from(ms).map_err(|_| bad())
+}
+
+fn hex_of(h: &[u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn policy_value(p: PolicyArg) -> Policy {
+    match p {
+        PolicyArg::Open => Policy::Open,
+        PolicyArg::Registered => Policy::Registered,
+    }
+}
+
+fn role_value(r: RoleArg) -> Role {
+    match r {
+        RoleArg::Convener => Role::Convener,
+        RoleArg::Editor => Role::Editor,
+        RoleArg::Registrar => Role::Registrar,
+    }
+}
+
+fn kind_value(k: KindArg) -> CommentKind {
+    match k {
+        KindArg::Comment => CommentKind::Comment,
+        KindArg::Question => CommentKind::Question,
+        KindArg::Suggestion => CommentKind::Suggestion,
+        KindArg::Objection => CommentKind::Objection,
+    }
+}
+
+fn stance_value(s: StanceArg) -> StanceValue {
+    match s {
+        StanceArg::Support => StanceValue::Support,
+        StanceArg::Accept => StanceValue::Accept,
+        StanceArg::Object => StanceValue::Object,
+        StanceArg::Abstain => StanceValue::Abstain,
+    }
+}
+
+fn disposition_value(d: DispositionArg) -> DispositionValue {
+    match d {
+        DispositionArg::Accepted => DispositionValue::Accepted,
+        DispositionArg::Partly => DispositionValue::Partly,
+        DispositionArg::Declined => DispositionValue::Declined,
+        DispositionArg::Noted => DispositionValue::Noted,
+    }
+}

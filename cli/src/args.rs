@@ -119,9 +119,17 @@ pub enum SpaceCommand {
         closes: Option<String>,
     },
     /// Give a role to a key (conveners only).
-    Grant { space: String, role: RoleArg, key: String },
+    Grant {
+        space: String,
+        role: RoleArg,
+        key: String,
+    },
     /// Take a role from a key (conveners only).
-    Revoke { space: String, role: RoleArg, key: String },
+    Revoke {
+        space: String,
+        role: RoleArg,
+        key: String,
+    },
     /// Change the title, policy or comment period (conveners only).
     Amend {
         space: String,
@@ -175,7 +183,11 @@ pub enum DraftCommand {
     /// List revisions and named versions.
     Log { draft: String },
     /// Show what changed between two versions (names, or "current").
-    Diff { draft: String, from: String, to: String },
+    Diff {
+        draft: String,
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -20,27 +20,55 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         Command::Init(a) => init(&home, a, json),
         Command::Whoami => whoami(&home, json),
         Command::Space(c) => space(Node::open(home)?, c, json),
-        Command::Register { space, key, stakeholder, region } => {
+        Command::Register {
+            space,
+            key,
+            stakeholder,
+            region,
+        } => {
             let mut node = Node::open(home)?;
             let key = parse_key(&key)?;
             let id = node.register(&space, key, &stakeholder, &region)?;
-            emit(json, &field("registration", id.to_string()), |_| println!("Registered {key} as {stakeholder}."));
+            emit(json, &field("registration", id.to_string()), |_| {
+                println!("Registered {key} as {stakeholder}.")
+            });
             Ok(())
         }
         Command::Draft(c) => draft(Node::open(home)?, c, json),
         Command::Comment(a) => comment(Node::open(home)?, a, json),
-        Command::Comments { draft, para } => comments(&Node::open(home)?, &draft, para.as_deref(), json),
-        Command::Stance { draft, para, value, reason } => {
+        Command::Comments { draft, para } => {
+            comments(&Node::open(home)?, &draft, para.as_deref(), json)
+        }
+        Command::Stance {
+            draft,
+            para,
+            value,
+            reason,
+        } => {
             let mut node = Node::open(home)?;
             let id = node.stance(&draft, &para, stance_value(value), reason.as_deref())?;
-            emit(json, &field("stance", id.to_string()), |_| println!("Stance recorded: {id}"));
+            emit(json, &field("stance", id.to_string()), |_| {
+                println!("Stance recorded: {id}")
+            });
             Ok(())
         }
         Command::Stances { draft } => stances(&Node::open(home)?, &draft, json),
-        Command::Dispose { comment, value, note, revision } => {
+        Command::Dispose {
+            comment,
+            value,
+            note,
+            revision,
+        } => {
             let mut node = Node::open(home)?;
-            let id = node.dispose(&comment, disposition_value(value), &note, revision.as_deref())?;
-            emit(json, &field("disposition", id.to_string()), |_| println!("Disposition recorded: {id}"));
+            let id = node.dispose(
+                &comment,
+                disposition_value(value),
+                &note,
+                revision.as_deref(),
+            )?;
+            emit(json, &field("disposition", id.to_string()), |_| {
+                println!("Disposition recorded: {id}")
+            });
             Ok(())
         }
         Command::Bundle(c) => bundle(Node::open(home)?, c, json),
@@ -58,9 +86,15 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             });
             Ok(())
         }
-        Command::Search { query, space, limit } => {
+        Command::Search {
+            query,
+            space,
+            limit,
+        } => {
             let node = Node::open(home)?;
-            let space = space.map(|s| node.find_space(&s).map(|s| s.id())).transpose()?;
+            let space = space
+                .map(|s| node.find_space(&s).map(|s| s.id()))
+                .transpose()?;
             let hits = node.store().search(&query, space.as_ref(), limit)?;
             emit(json, &hits, |hits| {
                 for h in hits {
@@ -90,10 +124,18 @@ fn init(home: &Home, a: InitArgs, json: bool) -> Result<(), NodeError> {
     };
     let identity = home.init(profile, now_ms())?;
     let key = identity.key.public();
-    emit(json, &json!({ "key": key.to_string(), "home": home.dir().display().to_string() }), |_| {
-        println!("Created the key of {} in {}", identity.profile.name, home.dir().display());
-        println!("Your key: {key}");
-    });
+    emit(
+        json,
+        &json!({ "key": key.to_string(), "home": home.dir().display().to_string() }),
+        |_| {
+            println!(
+                "Created the key of {} in {}",
+                identity.profile.name,
+                home.dir().display()
+            );
+            println!("Your key: {key}");
+        },
+    );
     Ok(())
 }
 
@@ -110,7 +152,11 @@ fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
     });
     emit(json, &value, |_| {
         println!("{} ({})", p.name, identity.key.public());
-        for (label, v) in [("affiliation", &p.affiliation), ("stakeholder group", &p.stakeholder), ("region", &p.region)] {
+        for (label, v) in [
+            ("affiliation", &p.affiliation),
+            ("stakeholder group", &p.stakeholder),
+            ("region", &p.region),
+        ] {
             if !v.is_empty() {
                 println!("  {label}: {v}");
             }
@@ -121,23 +167,52 @@ fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
 
 fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
     match c {
-        SpaceCommand::Create { title, policy, opens, closes } => {
+        SpaceCommand::Create {
+            title,
+            policy,
+            opens,
+            closes,
+        } => {
             let opens = opens.map(|d| parse_date(&d, false)).transpose()?;
             let closes = closes.map(|d| parse_date(&d, true)).transpose()?;
             let id = node.create_space(&title, policy_value(policy), opens, closes)?;
-            emit(json, &field("space", id.to_string()), |_| println!("Created space {id}"));
+            emit(json, &field("space", id.to_string()), |_| {
+                println!("Created space {id}")
+            });
         }
         SpaceCommand::Grant { space, role, key } => {
             let key = parse_key(&key)?;
-            let id = node.amend(&space, vec![CharterChange::Grant { role: role_value(role), key }])?;
-            emit(json, &field("amendment", id.to_string()), |_| println!("Granted {role:?} to {key}."));
+            let id = node.amend(
+                &space,
+                vec![CharterChange::Grant {
+                    role: role_value(role),
+                    key,
+                }],
+            )?;
+            emit(json, &field("amendment", id.to_string()), |_| {
+                println!("Granted {role:?} to {key}.")
+            });
         }
         SpaceCommand::Revoke { space, role, key } => {
             let key = parse_key(&key)?;
-            let id = node.amend(&space, vec![CharterChange::Revoke { role: role_value(role), key }])?;
-            emit(json, &field("amendment", id.to_string()), |_| println!("Revoked {role:?} from {key}."));
+            let id = node.amend(
+                &space,
+                vec![CharterChange::Revoke {
+                    role: role_value(role),
+                    key,
+                }],
+            )?;
+            emit(json, &field("amendment", id.to_string()), |_| {
+                println!("Revoked {role:?} from {key}.")
+            });
         }
-        SpaceCommand::Amend { space, title, policy, opens, closes } => {
+        SpaceCommand::Amend {
+            space,
+            title,
+            policy,
+            opens,
+            closes,
+        } => {
             let mut changes = vec![];
             if let Some(t) = title {
                 changes.push(CharterChange::Title(t));
@@ -147,20 +222,33 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
             }
             if opens.is_some() || closes.is_some() {
                 let mut current = node.find_space(&space)?.charter();
-                let parse = |d: &str, end| if d == "none" { Ok(None) } else { parse_date(d, end).map(Some) };
+                let parse = |d: &str, end| {
+                    if d == "none" {
+                        Ok(None)
+                    } else {
+                        parse_date(d, end).map(Some)
+                    }
+                };
                 if let Some(o) = opens {
                     current.opens = parse(&o, false)?;
                 }
                 if let Some(c) = closes {
                     current.closes = parse(&c, true)?;
                 }
-                changes.push(CharterChange::Period { opens: current.opens, closes: current.closes });
+                changes.push(CharterChange::Period {
+                    opens: current.opens,
+                    closes: current.closes,
+                });
             }
             if changes.is_empty() {
-                return Err(NodeError::Invalid("nothing to change: give --title, --policy, --opens or --closes".into()));
+                return Err(NodeError::Invalid(
+                    "nothing to change: give --title, --policy, --opens or --closes".into(),
+                ));
             }
             let id = node.amend(&space, changes)?;
-            emit(json, &field("amendment", id.to_string()), |_| println!("Charter amended: {id}"));
+            emit(json, &field("amendment", id.to_string()), |_| {
+                println!("Charter amended: {id}")
+            });
         }
         SpaceCommand::Show { space } => {
             let mut space = node.find_space(&space)?;
@@ -173,7 +261,11 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                     v.opens.as_deref().unwrap_or("creation"),
                     v.closes.as_deref().unwrap_or("no end set")
                 );
-                for (label, people) in [("conveners", &v.conveners), ("editors", &v.editors), ("registrars", &v.registrars)] {
+                for (label, people) in [
+                    ("conveners", &v.conveners),
+                    ("editors", &v.editors),
+                    ("registrars", &v.registrars),
+                ] {
                     let names: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
                     println!("  {label}: {}", names.join(", "));
                 }
@@ -185,10 +277,19 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                         d.paragraphs,
                         d.revisions,
                         d.comments,
-                        if d.versions.is_empty() { String::new() } else { format!(", versions {}", d.versions.join(", ")) }
+                        if d.versions.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", versions {}", d.versions.join(", "))
+                        }
                     );
                 }
-                println!("  {} entries, {} pending; state {}", v.entries, v.pending, &v.digest[..16]);
+                println!(
+                    "  {} entries, {} pending; state {}",
+                    v.entries,
+                    v.pending,
+                    &v.digest[..16]
+                );
             });
         }
         SpaceCommand::List => {
@@ -204,10 +305,16 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
             }
             emit(json, &rows, |rows| {
                 for r in rows {
-                    println!("{}  {}", &r["space"].as_str().unwrap_or_default()[..12], r["title"].as_str().unwrap_or_default());
+                    println!(
+                        "{}  {}",
+                        &r["space"].as_str().unwrap_or_default()[..12],
+                        r["title"].as_str().unwrap_or_default()
+                    );
                 }
                 if rows.is_empty() {
-                    println!("No spaces yet: `margin space create TITLE`, `margin bundle import FILE` or `margin demo`.");
+                    println!(
+                        "No spaces yet: `margin space create TITLE`, `margin bundle import FILE` or `margin demo`."
+                    );
                 }
             });
         }
@@ -217,7 +324,12 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
 
 fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
     match c {
-        DraftCommand::Import { space, file, title, message } => {
+        DraftCommand::Import {
+            space,
+            file,
+            title,
+            message,
+        } => {
             let text = read_text(&file)?;
             let id = node.import_draft(&space, &text, title.as_deref(), &message)?;
             let (_, space) = node.find_draft(&id.to_string())?;
@@ -225,13 +337,21 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                 .draft(&id)
                 .map(|d| space.draft_summary(d).paragraphs)
                 .unwrap_or_default();
-            emit(json, &json!({ "draft": id.to_string(), "paragraphs": paragraphs }), |_| {
-                println!("Imported draft {id} ({paragraphs} paragraphs)")
-            });
+            emit(
+                json,
+                &json!({ "draft": id.to_string(), "paragraphs": paragraphs }),
+                |_| println!("Imported draft {id} ({paragraphs} paragraphs)"),
+            );
         }
-        DraftCommand::Show { draft, version, markdown } => {
+        DraftCommand::Show {
+            draft,
+            version,
+            markdown,
+        } => {
             let (id, space) = node.find_draft(&draft)?;
-            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let state = space
+                .draft(&id)
+                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
             let heads = state
                 .version_heads(version.as_deref())
                 .ok_or_else(|| NodeError::NoVersion(version.clone().unwrap_or_default()))?;
@@ -258,21 +378,33 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                 }
             });
         }
-        DraftCommand::Update { draft, file, message } => {
+        DraftCommand::Update {
+            draft,
+            file,
+            message,
+        } => {
             let text = read_text(&file)?;
             let revision = node.update_draft(&draft, &text, &message)?;
-            emit(json, &json!({ "revision": revision.map(|r| r.to_string()) }), |_| match revision {
-                Some(r) => println!("Recorded revision {r}"),
-                None => println!("The file is the current text: nothing to record."),
-            });
+            emit(
+                json,
+                &json!({ "revision": revision.map(|r| r.to_string()) }),
+                |_| match revision {
+                    Some(r) => println!("Recorded revision {r}"),
+                    None => println!("The file is the current text: nothing to record."),
+                },
+            );
         }
         DraftCommand::Tag { draft, name } => {
             let id = node.tag(&draft, &name)?;
-            emit(json, &field("tag", id.to_string()), |_| println!("Tagged the current version as {name}."));
+            emit(json, &field("tag", id.to_string()), |_| {
+                println!("Tagged the current version as {name}.")
+            });
         }
         DraftCommand::Log { draft } => {
             let (id, space) = node.find_draft(&draft)?;
-            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let state = space
+                .draft(&id)
+                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
             let mut rows = vec![];
             for r in state.history() {
                 let tags: Vec<&String> = state
@@ -294,26 +426,43 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                 .iter()
                 .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex_of).collect::<Vec<_>>() }))
                 .collect();
-            emit(json, &json!({ "draft": id.to_string(), "revisions": rows, "versions": versions }), |v| {
-                for r in v["revisions"].as_array().into_iter().flatten() {
-                    let tags: Vec<&str> = r["tags"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
-                    println!(
-                        "{}  {}  {}  {}{}",
-                        &r["revision"].as_str().unwrap_or_default()[..12],
-                        r["time"].as_str().unwrap_or_default(),
-                        r["author"]["name"].as_str().unwrap_or_default(),
-                        r["message"].as_str().unwrap_or_default(),
-                        if tags.is_empty() { String::new() } else { format!("  ({})", tags.join(", ")) }
-                    );
-                }
-            });
+            emit(
+                json,
+                &json!({ "draft": id.to_string(), "revisions": rows, "versions": versions }),
+                |v| {
+                    for r in v["revisions"].as_array().into_iter().flatten() {
+                        let tags: Vec<&str> = r["tags"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|t| t.as_str())
+                            .collect();
+                        println!(
+                            "{}  {}  {}  {}{}",
+                            &r["revision"].as_str().unwrap_or_default()[..12],
+                            r["time"].as_str().unwrap_or_default(),
+                            r["author"]["name"].as_str().unwrap_or_default(),
+                            r["message"].as_str().unwrap_or_default(),
+                            if tags.is_empty() {
+                                String::new()
+                            } else {
+                                format!("  ({})", tags.join(", "))
+                            }
+                        );
+                    }
+                },
+            );
         }
         DraftCommand::Diff { draft, from, to } => {
             let (id, space) = node.find_draft(&draft)?;
-            let state = space.draft(&id).ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+            let state = space
+                .draft(&id)
+                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
             let heads = |name: &str| {
                 let name = (name != "current").then_some(name);
-                state.version_heads(name).ok_or_else(|| NodeError::NoVersion(name.unwrap_or_default().to_owned()))
+                state
+                    .version_heads(name)
+                    .ok_or_else(|| NodeError::NoVersion(name.unwrap_or_default().to_owned()))
             };
             let diff = state.doc.diff(&heads(&from)?, &heads(&to)?)?;
             emit(json, &diff, |d| {
@@ -330,21 +479,39 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
 
 fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> {
     match a.action {
-        Some(CommentAction::Edit { comment, body, suggest }) => {
+        Some(CommentAction::Edit {
+            comment,
+            body,
+            suggest,
+        }) => {
             let id = node.edit_comment(&comment, &body, suggest.as_deref())?;
-            emit(json, &field("edit", id.to_string()), |_| println!("Comment edited: {id}"));
+            emit(json, &field("edit", id.to_string()), |_| {
+                println!("Comment edited: {id}")
+            });
         }
         Some(CommentAction::Retract { comment }) => {
             let id = node.retract_comment(&comment)?;
-            emit(json, &field("retraction", id.to_string()), |_| println!("Comment retracted: {id}"));
+            emit(json, &field("retraction", id.to_string()), |_| {
+                println!("Comment retracted: {id}")
+            });
         }
-        Some(CommentAction::Reattach { comment, para, quote }) => {
+        Some(CommentAction::Reattach {
+            comment,
+            para,
+            quote,
+        }) => {
             let id = node.reattach(&comment, &para, quote.as_deref())?;
-            emit(json, &field("reattach", id.to_string()), |_| println!("Comment re-attached: {id}"));
+            emit(json, &field("reattach", id.to_string()), |_| {
+                println!("Comment re-attached: {id}")
+            });
         }
         None => {
-            let draft = a.draft.ok_or_else(|| NodeError::Invalid("which draft? margin comment DRAFT --body TEXT".into()))?;
-            let body = a.body.ok_or_else(|| NodeError::Invalid("a comment needs --body TEXT".into()))?;
+            let draft = a.draft.ok_or_else(|| {
+                NodeError::Invalid("which draft? margin comment DRAFT --body TEXT".into())
+            })?;
+            let body = a
+                .body
+                .ok_or_else(|| NodeError::Invalid("a comment needs --body TEXT".into()))?;
             let kind = match (a.kind, &a.suggest) {
                 (KindArg::Comment, Some(_)) => CommentKind::Suggestion,
                 (k, _) => kind_value(k),
@@ -361,7 +528,9 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
                     version: a.version.as_deref(),
                 },
             )?;
-            emit(json, &field("comment", id.to_string()), |_| println!("Comment recorded: {id}"));
+            emit(json, &field("comment", id.to_string()), |_| {
+                println!("Comment recorded: {id}")
+            });
         }
     }
     Ok(())
@@ -372,8 +541,20 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
     let views = space.comment_views(&id, para);
     emit(json, &views, |views| {
         for c in views {
-            let whom = format!("{} ({})", c.author.name, if c.author.stakeholder.is_empty() { "no group" } else { &c.author.stakeholder });
-            let version = c.version.tag.clone().unwrap_or_else(|| "an untagged version".into());
+            let whom = format!(
+                "{} ({})",
+                c.author.name,
+                if c.author.stakeholder.is_empty() {
+                    "no group"
+                } else {
+                    &c.author.stakeholder
+                }
+            );
+            let version = c
+                .version
+                .tag
+                .clone()
+                .unwrap_or_else(|| "an untagged version".into());
             println!("{}  {} by {} on {}", &c.id[..12], c.kind, whom, version);
             if let Some(q) = &c.quote {
                 println!("  on: \"{}\"", q.exact);
@@ -381,14 +562,18 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
             match &c.anchor {
                 AnchorView::Draft => println!("  on the whole draft"),
                 AnchorView::Anchored { n, text, exact, .. } => {
-                    let n = n.map(|n| format!("¶{n}")).unwrap_or_else(|| "heading".into());
+                    let n = n
+                        .map(|n| format!("¶{n}"))
+                        .unwrap_or_else(|| "heading".into());
                     if *exact || c.quote.is_none() {
                         println!("  at {n}");
                     } else {
                         println!("  now reads ({n}): \"{text}\"");
                     }
                 }
-                AnchorView::Orphaned => println!("  ORPHANED: the passage is no longer in the draft"),
+                AnchorView::Orphaned => {
+                    println!("  ORPHANED: the passage is no longer in the draft")
+                }
             }
             if let Some(reason) = &c.hidden {
                 println!("  hidden by a convener: {reason}");
@@ -402,7 +587,15 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
                 println!("  (retracted by its author)");
             }
             if let Some(d) = &c.disposition {
-                println!("  disposition: {}{}", d.value, if d.note.is_empty() { String::new() } else { format!(" — {}", d.note) });
+                println!(
+                    "  disposition: {}{}",
+                    d.value,
+                    if d.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", d.note)
+                    }
+                );
             }
             println!();
         }
@@ -416,19 +609,36 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
 fn stances(node: &Node, draft: &str, json: bool) -> Result<(), NodeError> {
     let (id, space) = node.find_draft(draft)?;
     let views = space.stance_views(&id);
-    emit(json, &json!({ "draft": id.to_string(), "paragraphs": views }), |_| {
-        for p in &views {
-            let n = p.n.map(|n| format!("¶{n}")).unwrap_or_else(|| p.para.clone());
-            let t = &p.tally;
-            println!("{n}: {} support, {} can live with it, {} object, {} abstain", t.support, t.accept, t.object, t.abstain);
-            for s in &p.stances {
-                println!("  {} {}{}", s.author.name, s.stance, s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+    emit(
+        json,
+        &json!({ "draft": id.to_string(), "paragraphs": views }),
+        |_| {
+            for p in &views {
+                let n =
+                    p.n.map(|n| format!("¶{n}"))
+                        .unwrap_or_else(|| p.para.clone());
+                let t = &p.tally;
+                println!(
+                    "{n}: {} support, {} can live with it, {} object, {} abstain",
+                    t.support, t.accept, t.object, t.abstain
+                );
+                for s in &p.stances {
+                    println!(
+                        "  {} {}{}",
+                        s.author.name,
+                        s.stance,
+                        s.reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    );
+                }
             }
-        }
-        if views.is_empty() {
-            println!("No stances yet.");
-        }
-    });
+            if views.is_empty() {
+                println!("No stances yet.");
+            }
+        },
+    );
     Ok(())
 }
 
@@ -436,14 +646,22 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
     match c {
         BundleCommand::Create { space, out } => {
             let n = node.bundle_create(&space, &out)?;
-            emit(json, &json!({ "entries": n, "file": out.display().to_string() }), |_| {
-                println!("Wrote {n} entries to {}", out.display())
-            });
+            emit(
+                json,
+                &json!({ "entries": n, "file": out.display().to_string() }),
+                |_| println!("Wrote {n} entries to {}", out.display()),
+            );
         }
         BundleCommand::Import { file } => {
             let report = node.bundle_import(&file)?;
             emit(json, &report, |r| {
-                println!("{} accepted, {} already here, {} waiting for missing entries, {} refused", r.accepted, r.duplicate, r.pending, r.rejected.len());
+                println!(
+                    "{} accepted, {} already here, {} waiting for missing entries, {} refused",
+                    r.accepted,
+                    r.duplicate,
+                    r.pending,
+                    r.rejected.len()
+                );
                 for x in &r.rejected {
                     println!("  refused {}: {}", &x.id[..12], x.reason);
                 }
@@ -456,23 +674,40 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
 // ---- parsing --------------------------------------------------------------------------
 
 fn read_text(path: &Path) -> Result<String, NodeError> {
-    let bytes = fs::read(path).map_err(|source| NodeError::Io { path: path.display().to_string(), source })?;
-    String::from_utf8(bytes).map_err(|_| NodeError::Invalid(format!("{} is not UTF-8 text", path.display())))
+    let bytes = fs::read(path).map_err(|source| NodeError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| NodeError::Invalid(format!("{} is not UTF-8 text", path.display())))
 }
 
 fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
-    text.parse().map_err(|e: margin_core::key::error::KeyError| NodeError::Invalid(e.to_string()))
+    text.parse()
+        .map_err(|e: margin_core::key::error::KeyError| NodeError::Invalid(e.to_string()))
 }
 
 /// `YYYY-MM-DD` (start of the day, or the end of it with `end_of_day`) or RFC 3339.
 fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
-    let bad = || NodeError::Invalid(format!("'{text}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"));
+    let bad = || {
+        NodeError::Invalid(format!(
+            "'{text}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"
+        ))
+    };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return u64::try_from(t.timestamp_millis()).map_err(|_| bad());
     }
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
-    let date = if end_of_day { date.succ_opt().ok_or_else(bad)? } else { date };
-    let ms = date.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc().timestamp_millis();
+    let date = if end_of_day {
+        date.succ_opt().ok_or_else(bad)?
+    } else {
+        date
+    };
+    let ms = date
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(bad)?
+        .and_utc()
+        .timestamp_millis();
     u64::try_from(ms).map_err(|_| bad())
 }
 

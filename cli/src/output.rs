@@ -24,5 +24,8 @@ pub fn field(name: &str, value: impl Into<Value>) -> Value {
 
 /// Indents every line of `text`.
 pub fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

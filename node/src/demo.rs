@@ -6,12 +6,12 @@
 //! The sample participants' keys are derived from fixed seeds that are published here:
 //! they are for the sample only.
 
+use margin_core::body::Body;
+use margin_core::body::Policy;
 use margin_core::body::{CommentKind, DispositionValue, Profile, StanceValue};
 use margin_core::entry::Entry;
-use margin_core::body::Body;
 use margin_core::id::{DraftId, SpaceId};
 use margin_core::key::SigningKey;
-use margin_core::body::Policy;
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -33,7 +33,13 @@ pub struct Demo {
     pub walkthrough: String,
 }
 
-fn participant(seed: u8, name: &str, affiliation: &str, stakeholder: &str, region: &str) -> Result<Identity, NodeError> {
+fn participant(
+    seed: u8,
+    name: &str,
+    affiliation: &str,
+    stakeholder: &str,
+    region: &str,
+) -> Result<Identity, NodeError> {
     let key = SigningKey::from_seed([seed; 32]);
     let profile = Profile {
         name: name.into(),
@@ -41,17 +47,38 @@ fn participant(seed: u8, name: &str, affiliation: &str, stakeholder: &str, regio
         stakeholder: stakeholder.into(),
         region: region.into(),
     };
-    let profile_entry = Entry::sign(&key, None, 1_760_000_000_000, vec![], &Body::Profile(profile.clone()))?;
-    Ok(Identity { key, profile_entry, profile, device: [0, 0, 0, seed] })
+    let profile_entry = Entry::sign(
+        &key,
+        None,
+        1_760_000_000_000,
+        vec![],
+        &Body::Profile(profile.clone()),
+    )?;
+    Ok(Identity {
+        key,
+        profile_entry,
+        profile,
+        device: [0, 0, 0, seed],
+    })
 }
 
 /// Loads the sample space into the node (once), signing as the sample participants.
 pub fn load(node: &mut Node) -> Result<Demo, NodeError> {
-    let chair = participant(101, "Maria Okafor", "BPF Cybersecurity co-facilitator", "technical-community", "Africa")?;
+    let chair = participant(
+        101,
+        "Maria Okafor",
+        "BPF Cybersecurity co-facilitator",
+        "technical-community",
+        "Africa",
+    )?;
     for mut space in node.spaces()? {
         let charter = space.charter();
         if charter.title == TITLE && charter.conveners.contains(&chair.key.public()) {
-            let draft = space.drafts().next().map(|d| d.id).ok_or_else(|| NodeError::NotFound("sample draft".into()))?;
+            let draft = space
+                .drafts()
+                .next()
+                .map(|d| d.id)
+                .ok_or_else(|| NodeError::NotFound("sample draft".into()))?;
             return Ok(demo(space.id(), draft, false));
         }
     }
@@ -62,19 +89,49 @@ pub fn load(node: &mut Node) -> Result<Demo, NodeError> {
 }
 
 fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeError> {
-    let kenji = participant(102, "Kenji Tanaka", "Asia Cloud Alliance", "private-sector", "Asia-Pacific")?;
-    let amina = participant(103, "Amina Diallo", "Réseau Numérique Citoyen", "civil-society", "Africa")?;
-    let lucia = participant(104, "Lucía Fernández", "Ministry of ICT", "government", "Latin America and Caribbean")?;
-    let pierre = participant(105, "Pierre Martin", "Université de Lyon", "academia", "Western Europe")?;
+    let kenji = participant(
+        102,
+        "Kenji Tanaka",
+        "Asia Cloud Alliance",
+        "private-sector",
+        "Asia-Pacific",
+    )?;
+    let amina = participant(
+        103,
+        "Amina Diallo",
+        "Réseau Numérique Citoyen",
+        "civil-society",
+        "Africa",
+    )?;
+    let lucia = participant(
+        104,
+        "Lucía Fernández",
+        "Ministry of ICT",
+        "government",
+        "Latin America and Caribbean",
+    )?;
+    let pierre = participant(
+        105,
+        "Pierre Martin",
+        "Université de Lyon",
+        "academia",
+        "Western Europe",
+    )?;
 
     node.act_as(Some(chair.clone()));
-    let space = node.create_space(TITLE, Policy::Open, None, None)?.to_string();
+    let space = node
+        .create_space(TITLE, Policy::Open, None, None)?
+        .to_string();
     let draft = node.import_draft(&space, V1, None, "First draft for public comment")?;
     let d = draft.to_string();
     node.tag(&d, "v1")?;
     let para = |node: &Node, starts: &str| -> Result<String, NodeError> {
         let (_, s) = node.find_draft(&d)?;
-        let view = s.draft(&draft).ok_or_else(|| NodeError::NotFound(d.clone()))?.doc.view(None)?;
+        let view = s
+            .draft(&draft)
+            .ok_or_else(|| NodeError::NotFound(d.clone()))?
+            .doc
+            .view(None)?;
         view.sections
             .into_iter()
             .flat_map(|s| s.paragraphs)
@@ -87,34 +144,113 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
     let workshops = para(node, "Short workshops")?;
     let duration = para(node, "Capacity-building programmes should")?;
     let core = para(node, "[Participants agreed")?;
-    let comment = |node: &mut Node, who: &Identity, para: &str, quote: Option<&str>, text: &str, kind: CommentKind, suggestion: Option<&str>| {
+    let comment = |node: &mut Node,
+                   who: &Identity,
+                   para: &str,
+                   quote: Option<&str>,
+                   text: &str,
+                   kind: CommentKind,
+                   suggestion: Option<&str>| {
         node.act_as(Some(who.clone()));
-        node.comment(&d, NewComment { para: Some(para), quote, text, kind, suggestion, reply: None, version: None })
+        node.comment(
+            &d,
+            NewComment {
+                para: Some(para),
+                quote,
+                text,
+                kind,
+                suggestion,
+                reply: None,
+                version: None,
+            },
+        )
     };
 
-    let objection = comment(node, &kenji, &harbours, Some("Governments should establish legal safe harbours for good-faith security researchers."),
-        "Operators cannot support an obligation on governments without a definition of good faith; the second wording is acceptable.", CommentKind::Objection, None)?;
-    let question = comment(node, &amina, &cvd, Some("Twelve contributions described a policy in force"),
-        "Which contributions? Please list them in an annex so that readers can find the policies.", CommentKind::Question, None)?;
-    let suggestion = comment(node, &lucia, &duration, Some("commit to a duration of at least three years"),
-        "Duration alone is not enough; the finding in 3.3 is about design with the recipients.", CommentKind::Suggestion,
-        Some("be designed with their recipients and commit to a duration of at least three years"))?;
-    let evidence = comment(node, &pierre, &workshops, None,
-        "Is there evidence for this beyond the contributions? Two evaluations we ran found the opposite for follow-up-free trainings.", CommentKind::Comment, None)?;
-    comment(node, &amina, &core, None,
-        "Civil society supports removing the brackets: this is the Forum's central finding.", CommentKind::Comment, None)?;
+    let objection = comment(
+        node,
+        &kenji,
+        &harbours,
+        Some(
+            "Governments should establish legal safe harbours for good-faith security researchers.",
+        ),
+        "Operators cannot support an obligation on governments without a definition of good faith; the second wording is acceptable.",
+        CommentKind::Objection,
+        None,
+    )?;
+    let question = comment(
+        node,
+        &amina,
+        &cvd,
+        Some("Twelve contributions described a policy in force"),
+        "Which contributions? Please list them in an annex so that readers can find the policies.",
+        CommentKind::Question,
+        None,
+    )?;
+    let suggestion = comment(
+        node,
+        &lucia,
+        &duration,
+        Some("commit to a duration of at least three years"),
+        "Duration alone is not enough; the finding in 3.3 is about design with the recipients.",
+        CommentKind::Suggestion,
+        Some("be designed with their recipients and commit to a duration of at least three years"),
+    )?;
+    let evidence = comment(
+        node,
+        &pierre,
+        &workshops,
+        None,
+        "Is there evidence for this beyond the contributions? Two evaluations we ran found the opposite for follow-up-free trainings.",
+        CommentKind::Comment,
+        None,
+    )?;
+    comment(
+        node,
+        &amina,
+        &core,
+        None,
+        "Civil society supports removing the brackets: this is the Forum's central finding.",
+        CommentKind::Comment,
+        None,
+    )?;
     node.act_as(Some(amina.clone()));
-    node.comment(&d, NewComment { para: None, quote: None, text: "Smaller economies need the safe harbour most; we prefer the first wording.", kind: CommentKind::Comment, suggestion: None, reply: Some(&objection.to_string()), version: None })?;
+    node.comment(
+        &d,
+        NewComment {
+            para: None,
+            quote: None,
+            text: "Smaller economies need the safe harbour most; we prefer the first wording.",
+            kind: CommentKind::Comment,
+            suggestion: None,
+            reply: Some(&objection.to_string()),
+            version: None,
+        },
+    )?;
 
     for (who, p, value, reason) in [
-        (&kenji, &harbours, StanceValue::Object, Some("Without a definition of good faith")),
+        (
+            &kenji,
+            &harbours,
+            StanceValue::Object,
+            Some("Without a definition of good faith"),
+        ),
         (&amina, &harbours, StanceValue::Support, None),
-        (&lucia, &harbours, StanceValue::Accept, Some("Either wording, if national law is respected")),
+        (
+            &lucia,
+            &harbours,
+            StanceValue::Accept,
+            Some("Either wording, if national law is respected"),
+        ),
         (&pierre, &harbours, StanceValue::Support, None),
         (&amina, &core, StanceValue::Support, None),
         (&lucia, &core, StanceValue::Support, None),
         (&kenji, &core, StanceValue::Accept, None),
-        (&pierre, &workshops, StanceValue::Object, Some("Not supported by evidence")),
+        (
+            &pierre,
+            &workshops,
+            StanceValue::Object,
+            Some("Not supported by evidence"),
+        ),
     ] {
         node.act_as(Some(who.clone()));
         node.stance(&d, p, value, reason)?;
@@ -126,10 +262,30 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
         .ok_or_else(|| NodeError::Invalid("the sample revision changed nothing".into()))?;
     node.tag(&d, "v2")?;
     let rev = revision.to_string();
-    node.dispose(&question.to_string(), DispositionValue::Partly, "Counts updated to fourteen; the list will be in the annex of the final version.", Some(&rev))?;
-    node.dispose(&suggestion.to_string(), DispositionValue::Accepted, "", Some(&rev))?;
-    node.dispose(&evidence.to_string(), DispositionValue::Accepted, "Sentence removed: the contributions alone do not support it.", Some(&rev))?;
-    node.dispose(&objection.to_string(), DispositionValue::Noted, "Both wordings stay bracketed for the second round.", None)?;
+    node.dispose(
+        &question.to_string(),
+        DispositionValue::Partly,
+        "Counts updated to fourteen; the list will be in the annex of the final version.",
+        Some(&rev),
+    )?;
+    node.dispose(
+        &suggestion.to_string(),
+        DispositionValue::Accepted,
+        "",
+        Some(&rev),
+    )?;
+    node.dispose(
+        &evidence.to_string(),
+        DispositionValue::Accepted,
+        "Sentence removed: the contributions alone do not support it.",
+        Some(&rev),
+    )?;
+    node.dispose(
+        &objection.to_string(),
+        DispositionValue::Noted,
+        "Both wordings stay bracketed for the second round.",
+        None,
+    )?;
     Ok((node.find_space(&space)?.id(), draft))
 }
 
@@ -149,10 +305,17 @@ fn demo(space: SpaceId, draft: DraftId, loaded: bool) -> Demo {
          Then take part yourself (after `margin init --name \"Your Name\"`):\n\
          \x20 margin comment {d} --para PARAGRAPH-ID --quote \"some words\" --body \"Your comment\"\n",
         intro = if loaded {
-            format!("Loaded the sample review space {s}: a Best Practice Forum draft, revised once, with comments from five participants.\n")
+            format!(
+                "Loaded the sample review space {s}: a Best Practice Forum draft, revised once, with comments from five participants.\n"
+            )
         } else {
             format!("The sample review space {s} is already here.\n")
         }
     );
-    Demo { space: space.to_string(), draft: draft.to_string(), loaded, walkthrough }
+    Demo {
+        space: space.to_string(),
+        draft: draft.to_string(),
+        loaded,
+        walkthrough,
+    }
 }

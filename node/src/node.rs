@@ -53,7 +53,11 @@ impl Node {
     pub fn open(home: Home) -> Result<Node, NodeError> {
         std::fs::create_dir_all(home.dir()).map_err(|e| NodeError::io(home.dir(), e))?;
         let store = Store::open(&home.database())?;
-        Ok(Node { home, store, acting: None })
+        Ok(Node {
+            home,
+            store,
+            acting: None,
+        })
     }
 
     pub fn home(&self) -> &Home {
@@ -690,7 +694,7 @@ impl Node {
             }
         }
         for space_id in order {
-            let entries = by_space.remove(&space_id).unwrap_or_default();
+            let mut entries = by_space.remove(&space_id).unwrap_or_default();
             let mut space = if self.store.contains(&space_id)? {
                 self.load_space(&space_id)?
             } else {
@@ -713,6 +717,7 @@ impl Node {
                             ..Default::default()
                         })?;
                         report.accepted += 1;
+                        entries.retain(|e| e.id() != space_id);
                         let mut space = space;
                         for e in self.store.pending_entries(&space_id)? {
                             space.apply(e);

@@ -61,7 +61,14 @@ impl DraftDiff {
                 ParagraphChange::Removed => '-',
                 ParagraphChange::Changed => '~',
             };
-            let _ = write!(out, "{sign} [{}] ", p.id);
+            match p.n_to.or(p.n_from) {
+                Some(n) => {
+                    let _ = write!(out, "{sign} ¶{n} [{}] ", p.id);
+                }
+                None => {
+                    let _ = write!(out, "{sign} [{}] ", p.id);
+                }
+            }
             for w in &p.words {
                 match (p.change, w.op) {
                     (ParagraphChange::Changed, WordOp::Delete) => {

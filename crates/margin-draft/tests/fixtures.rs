@@ -344,7 +344,7 @@ fn diff_between_versions() {
     let text = diff.render_text();
     assert!(text.contains("[-Twelve-]{+Fourteen+} contributions described a policy in force{+, and three described a policy in preparation+}."), "{text}");
     assert!(text.contains("twenty-[-three-]{+seven+}"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("- [p")
+    assert!(text.lines().any(|l| l.starts_with("- ¶14 [p")
         && l.ends_with(
             "Short workshops without follow-up were reported to have little lasting effect."
         )));

@@ -69,7 +69,12 @@ impl Space {
                                 (name.clone(), h)
                             })
                             .collect(),
-                        comments: self.comment_views(&d.id, None),
+                        comments: {
+                            // Sorted by id: acceptance order differs between nodes.
+                            let mut c = self.comment_views(&d.id, None);
+                            c.sort_by(|a, b| a.id.cmp(&b.id));
+                            c
+                        },
                         stances: self.stance_views(&d.id),
                     }
                 })

@@ -314,8 +314,12 @@ impl Space {
             })
             .collect();
         // Acceptance order is causal: a reply never comes before what it answers.
-        let position: std::collections::HashMap<String, usize> =
-            self.order().iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect();
+        let position: std::collections::HashMap<String, usize> = self
+            .order()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.to_string(), i))
+            .collect();
         out.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
         out
     }
@@ -427,6 +431,11 @@ impl Space {
             });
         }
         let mut out: Vec<ParagraphStances> = by_para.into_values().collect();
+        for p in &mut out {
+            p.stances.sort_by(|a, b| {
+                (&a.author.name, &a.author.key).cmp(&(&b.author.name, &b.author.key))
+            });
+        }
         out.sort_by_key(|p| (p.n.unwrap_or(usize::MAX), p.para.clone()));
         out
     }

@@ -1,0 +1,150 @@
+//! Test helpers: participants' homes in temporary directories, and the `margin` binary
+//! run in them exactly as a user runs it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The `margin` binary Cargo built for these tests.
+pub fn margin_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_margin"))
+}
+
+/// The shared fixtures folder (`tests/fixtures`).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+/// A participant with their own home directory.
+pub struct Participant {
+    pub name: String,
+    home: tempfile::TempDir,
+}
+
+impl Participant {
+    /// A fresh home; no identity yet.
+    pub fn new(name: &str) -> Participant {
+        Participant {
+            name: name.to_owned(),
+            home: tempfile::tempdir().expect("temporary home"),
+        }
+    }
+
+    /// A fresh home with an identity (`margin init`).
+    pub fn init(name: &str, stakeholder: &str) -> Participant {
+        let p = Participant::new(name);
+        p.ok(&["init", "--name", name, "--stakeholder", stakeholder]);
+        p
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Runs `margin ARGS` in this home.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(margin_bin())
+            .args(args)
+            .env("MARGIN_HOME", self.home.path())
+            .env_remove("MARGIN_LOG")
+            .output()
+            .expect("run margin")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{}: margin {} failed:\n{}",
+            self.name,
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Runs with `--json` and expects success; returns the parsed output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.ok(&all);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("margin {} printed no JSON ({e}): {out}", args.join(" ")))
+    }
+
+    /// Runs and expects failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "{}: margin {} should have failed but printed:\n{}",
+            self.name,
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).expect("UTF-8 errors")
+    }
+
+    /// This participant's key (did:key:…).
+    pub fn key(&self) -> String {
+        self.json(&["whoami"])["key"]
+            .as_str()
+            .expect("key")
+            .to_owned()
+    }
+
+    /// Writes a bundle of the space and returns its path (inside this home).
+    pub fn bundle(&self, space: &str) -> PathBuf {
+        let path = self.home().join(format!("bundle-{}.margin", rand_suffix()));
+        self.ok(&[
+            "bundle",
+            "create",
+            space,
+            "--out",
+            path.to_str().expect("UTF-8 path"),
+        ]);
+        path
+    }
+
+    /// Imports a bundle file and returns the report.
+    pub fn import(&self, bundle: &Path) -> Value {
+        self.json(&["bundle", "import", bundle.to_str().expect("UTF-8 path")])
+    }
+
+    /// The space's state digest.
+    pub fn digest(&self, space: &str) -> String {
+        self.json(&["space", "show", space])["digest"]
+            .as_str()
+            .expect("digest")
+            .to_owned()
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The id of the paragraph of `draft` whose text starts with `starts`.
+pub fn para(p: &Participant, draft: &str, starts: &str) -> String {
+    let view = p.json(&["draft", "show", draft]);
+    view["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["paragraphs"].as_array().cloned().unwrap_or_default())
+        .find(|para| para["text"].as_str().is_some_and(|t| t.starts_with(starts)))
+        .and_then(|para| para["id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no paragraph starting with {starts:?}"))
+}

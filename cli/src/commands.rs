@@ -7,7 +7,7 @@ use margin_core::body::{CharterChange, CommentKind, DispositionValue, Policy, Ro
 use margin_core::key::PublicKey;
 use margin_node::node::{NewComment, now_ms};
 use margin_node::{Home, Node, NodeError};
-use margin_space::view::{AnchorView, format_time};
+use margin_space::view::{AnchorView, CommentView, format_time};
 use serde_json::json;
 
 use crate::args::*;
@@ -540,70 +540,63 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
     let (id, space) = node.find_draft(draft)?;
     let views = space.comment_views(&id, para);
     emit(json, &views, |views| {
-        for c in views {
-            let whom = format!(
-                "{} ({})",
-                c.author.name,
-                if c.author.stakeholder.is_empty() {
-                    "no group"
-                } else {
-                    &c.author.stakeholder
-                }
-            );
-            let version = c
-                .version
-                .tag
-                .clone()
-                .unwrap_or_else(|| "an untagged version".into());
-            println!("{}  {} by {} on {}", &c.id[..12], c.kind, whom, version);
-            if let Some(q) = &c.quote {
-                println!("  on: \"{}\"", q.exact);
-            }
-            match &c.anchor {
-                AnchorView::Draft => println!("  on the whole draft"),
-                AnchorView::Anchored { n, text, exact, .. } => {
-                    let n = n
-                        .map(|n| format!("¶{n}"))
-                        .unwrap_or_else(|| "heading".into());
-                    if *exact || c.quote.is_none() {
-                        println!("  at {n}");
-                    } else {
-                        println!("  now reads ({n}): \"{text}\"");
-                    }
-                }
-                AnchorView::Orphaned => {
-                    println!("  ORPHANED: the passage is no longer in the draft")
-                }
-            }
-            if let Some(reason) = &c.hidden {
-                println!("  hidden by a convener: {reason}");
-            } else {
-                println!("{}", indent(&c.body, "  > "));
-                if let Some(s) = &c.suggestion {
-                    println!("  suggests: \"{s}\"");
-                }
-            }
-            if c.retracted {
-                println!("  (retracted by its author)");
-            }
-            if let Some(d) = &c.disposition {
-                println!(
-                    "  disposition: {}{}",
-                    d.value,
-                    if d.note.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" — {}", d.note)
-                    }
-                );
-            }
-            println!();
+        let ids: std::collections::HashSet<&str> = views.iter().map(|c| c.id.as_str()).collect();
+        // Threads: each comment that starts one, then its replies beneath it.
+        for root in views.iter().filter(|c| c.parent.as_deref().is_none_or(|p| !ids.contains(p))) {
+            print_thread(views, root, 0);
         }
         if views.is_empty() {
             println!("No comments yet.");
         }
     });
     Ok(())
+}
+
+fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
+    let pad = "    ".repeat(depth);
+    let group = if c.author.stakeholder.is_empty() { "no group" } else { &c.author.stakeholder };
+    let whom = format!("{} ({group})", c.author.name);
+    if depth == 0 {
+        let version = c.version.tag.clone().unwrap_or_else(|| "an untagged version".into());
+        println!("{}  {} by {whom} on {version}", &c.id[..12], c.kind);
+    } else {
+        println!("{pad}{}  reply by {whom}", &c.id[..12]);
+    }
+    if let Some(q) = &c.quote {
+        println!("{pad}  on: \"{}\"", q.exact);
+    }
+    match &c.anchor {
+        AnchorView::Draft if depth == 0 => println!("  on the whole draft"),
+        AnchorView::Draft => {}
+        AnchorView::Anchored { n, text, exact, .. } => {
+            let n = n.map(|n| format!("¶{n}")).unwrap_or_else(|| "heading".into());
+            if *exact || c.quote.is_none() {
+                println!("{pad}  at {n}");
+            } else {
+                println!("{pad}  now reads ({n}): \"{text}\"");
+            }
+        }
+        AnchorView::Orphaned => println!("{pad}  ORPHANED: the passage is no longer in the draft"),
+    }
+    if let Some(reason) = &c.hidden {
+        println!("{pad}  hidden by a convener: {reason}");
+    } else {
+        println!("{}", indent(&c.body, &format!("{pad}  > ")));
+        if let Some(s) = &c.suggestion {
+            println!("{pad}  suggests: \"{s}\"");
+        }
+    }
+    if c.retracted {
+        println!("{pad}  (retracted by its author)");
+    }
+    if let Some(d) = &c.disposition {
+        let note = if d.note.is_empty() { String::new() } else { format!(" — {}", d.note) };
+        println!("{pad}  disposition: {}{note}", d.value);
+    }
+    println!();
+    for reply in views.iter().filter(|r| r.parent.as_deref() == Some(c.id.as_str())) {
+        print_thread(views, reply, depth + 1);
+    }
 }
 
 fn stances(node: &Node, draft: &str, json: bool) -> Result<(), NodeError> {

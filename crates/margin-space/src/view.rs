@@ -306,20 +306,34 @@ impl Space {
             .comments()
             .filter(|c| c.body.draft == *draft)
             .map(|c| self.comment_view(state, &numbers, c))
-            .filter(|v| {
-                para.is_none_or(|p| {
+            .collect();
+        if let Some(p) = para {
+            // A reply belongs to the paragraph of the comment that started its thread.
+            let parents: BTreeMap<String, Option<String>> =
+                out.iter().map(|c| (c.id.clone(), c.parent.clone())).collect();
+            let on_para: std::collections::BTreeSet<String> = out
+                .iter()
+                .filter(|v| {
                     v.para.as_deref() == Some(p)
                         || matches!(&v.anchor, AnchorView::Anchored { para: now, .. } if now == p)
                 })
-            })
-            .collect();
+                .map(|v| v.id.clone())
+                .collect();
+            let root = |id: &str| {
+                let mut id = id.to_owned();
+                for _ in 0..parents.len() {
+                    match parents.get(&id).cloned().flatten() {
+                        Some(parent) if parents.contains_key(&parent) => id = parent,
+                        _ => break,
+                    }
+                }
+                id
+            };
+            out.retain(|v| on_para.contains(&root(&v.id)));
+        }
         // Acceptance order is causal: a reply never comes before what it answers.
-        let position: std::collections::HashMap<String, usize> = self
-            .order()
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.to_string(), i))
-            .collect();
+        let position: std::collections::HashMap<String, usize> =
+            self.order().iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect();
         out.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
         out
     }

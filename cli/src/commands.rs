@@ -542,7 +542,10 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
     emit(json, &views, |views| {
         let ids: std::collections::HashSet<&str> = views.iter().map(|c| c.id.as_str()).collect();
         // Threads: each comment that starts one, then its replies beneath it.
-        for root in views.iter().filter(|c| c.parent.as_deref().is_none_or(|p| !ids.contains(p))) {
+        for root in views
+            .iter()
+            .filter(|c| c.parent.as_deref().is_none_or(|p| !ids.contains(p)))
+        {
             print_thread(views, root, 0);
         }
         if views.is_empty() {
@@ -554,10 +557,18 @@ fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<
 
 fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
     let pad = "    ".repeat(depth);
-    let group = if c.author.stakeholder.is_empty() { "no group" } else { &c.author.stakeholder };
+    let group = if c.author.stakeholder.is_empty() {
+        "no group"
+    } else {
+        &c.author.stakeholder
+    };
     let whom = format!("{} ({group})", c.author.name);
     if depth == 0 {
-        let version = c.version.tag.clone().unwrap_or_else(|| "an untagged version".into());
+        let version = c
+            .version
+            .tag
+            .clone()
+            .unwrap_or_else(|| "an untagged version".into());
         println!("{}  {} by {whom} on {version}", &c.id[..12], c.kind);
     } else {
         println!("{pad}{}  reply by {whom}", &c.id[..12]);
@@ -569,7 +580,9 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
         AnchorView::Draft if depth == 0 => println!("  on the whole draft"),
         AnchorView::Draft => {}
         AnchorView::Anchored { n, text, exact, .. } => {
-            let n = n.map(|n| format!("¶{n}")).unwrap_or_else(|| "heading".into());
+            let n = n
+                .map(|n| format!("¶{n}"))
+                .unwrap_or_else(|| "heading".into());
             if *exact || c.quote.is_none() {
                 println!("{pad}  at {n}");
             } else {
@@ -590,11 +603,18 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
         println!("{pad}  (retracted by its author)");
     }
     if let Some(d) = &c.disposition {
-        let note = if d.note.is_empty() { String::new() } else { format!(" — {}", d.note) };
+        let note = if d.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", d.note)
+        };
         println!("{pad}  disposition: {}{note}", d.value);
     }
     println!();
-    for reply in views.iter().filter(|r| r.parent.as_deref() == Some(c.id.as_str())) {
+    for reply in views
+        .iter()
+        .filter(|r| r.parent.as_deref() == Some(c.id.as_str()))
+    {
         print_thread(views, reply, depth + 1);
     }
 }

@@ -309,8 +309,10 @@ impl Space {
             .collect();
         if let Some(p) = para {
             // A reply belongs to the paragraph of the comment that started its thread.
-            let parents: BTreeMap<String, Option<String>> =
-                out.iter().map(|c| (c.id.clone(), c.parent.clone())).collect();
+            let parents: BTreeMap<String, Option<String>> = out
+                .iter()
+                .map(|c| (c.id.clone(), c.parent.clone()))
+                .collect();
             let on_para: std::collections::BTreeSet<String> = out
                 .iter()
                 .filter(|v| {
@@ -332,8 +334,12 @@ impl Space {
             out.retain(|v| on_para.contains(&root(&v.id)));
         }
         // Acceptance order is causal: a reply never comes before what it answers.
-        let position: std::collections::HashMap<String, usize> =
-            self.order().iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect();
+        let position: std::collections::HashMap<String, usize> = self
+            .order()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.to_string(), i))
+            .collect();
         out.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
         out
     }

@@ -11,17 +11,45 @@ const V1: &str = "# Report\n\nAlpha beta gamma delta.\n\nEpsilon zeta eta theta.
 /// One thing a participant does.
 #[derive(Clone, Debug)]
 enum Action {
-    Comment { who: usize, para: usize, quote: bool, kind: u8 },
-    Reply { who: usize, to: usize },
-    Stance { who: usize, para: usize, value: u8 },
-    Edit { of: usize },
-    Retract { of: usize },
-    Dispose { of: usize, value: u8 },
-    Revise { editor: usize, para: usize, word: usize, stale: bool },
-    Tag { name: u8 },
+    Comment {
+        who: usize,
+        para: usize,
+        quote: bool,
+        kind: u8,
+    },
+    Reply {
+        who: usize,
+        to: usize,
+    },
+    Stance {
+        who: usize,
+        para: usize,
+        value: u8,
+    },
+    Edit {
+        of: usize,
+    },
+    Retract {
+        of: usize,
+    },
+    Dispose {
+        of: usize,
+        value: u8,
+    },
+    Revise {
+        editor: usize,
+        para: usize,
+        word: usize,
+        stale: bool,
+    },
+    Tag {
+        name: u8,
+    },
     GrantEditor,
     /// A participant tries to revise the draft (always refused).
-    Forbidden { who: usize },
+    Forbidden {
+        who: usize,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -84,7 +112,11 @@ impl Builder {
             time: 2,
         };
         let (_, change) = Draft::import(actor(&b.keys[0], 0), V1, None, 2, "v1").unwrap();
-        let body = Body::DraftChange(DraftChange { draft: None, changes: vec![change.into()], message: "v1".into() });
+        let body = Body::DraftChange(DraftChange {
+            draft: None,
+            changes: vec![change.into()],
+            message: "v1".into(),
+        });
         b.draft = b.publish(0, vec![], body).expect("import is valid");
         b
     }
@@ -92,7 +124,14 @@ impl Builder {
     fn publish(&mut self, who: usize, mut refs: Vec<EntryId>, body: Body) -> Option<EntryId> {
         refs.extend(self.space.charter_heads());
         self.time += 1;
-        let entry = Entry::sign(&self.keys[who], Some(self.space.id()), self.time, refs, &body).unwrap();
+        let entry = Entry::sign(
+            &self.keys[who],
+            Some(self.space.id()),
+            self.time,
+            refs,
+            &body,
+        )
+        .unwrap();
         let id = entry.id();
         let verdict = self.space.apply(entry.clone()).remove(0).1;
         self.entries.push(entry);
@@ -101,7 +140,14 @@ impl Builder {
 
     fn paras(&self) -> Vec<String> {
         let d = self.space.draft(&self.draft).unwrap();
-        d.doc.view(None).unwrap().sections.into_iter().flat_map(|s| s.paragraphs).map(|p| p.id).collect()
+        d.doc
+            .view(None)
+            .unwrap()
+            .sections
+            .into_iter()
+            .flat_map(|s| s.paragraphs)
+            .map(|p| p.id)
+            .collect()
     }
 
     fn draft_refs(&self, heads: &[[u8; 32]]) -> Vec<EntryId> {
@@ -117,7 +163,12 @@ impl Builder {
         let paras = self.paras();
         let comment = |i: usize, c: &Vec<(EntryId, usize)>| (!c.is_empty()).then(|| c[i % c.len()]);
         match *a {
-            Action::Comment { who, para, quote, kind } => {
+            Action::Comment {
+                who,
+                para,
+                quote,
+                kind,
+            } => {
                 let pid = &paras[para % paras.len()];
                 let text = draft.doc.paragraph_text(pid, None).unwrap().unwrap();
                 let q = quote.then(|| text.split(' ').next().unwrap().to_owned());
@@ -126,7 +177,12 @@ impl Builder {
                     draft: self.draft,
                     heads: heads.clone(),
                     anchor: Some(margin_space::view::wire_anchor(&anchor)),
-                    kind: [CommentKind::Comment, CommentKind::Question, CommentKind::Suggestion, CommentKind::Objection][kind as usize],
+                    kind: [
+                        CommentKind::Comment,
+                        CommentKind::Question,
+                        CommentKind::Suggestion,
+                        CommentKind::Objection,
+                    ][kind as usize],
                     text: format!("comment {}", self.time),
                     suggestion: None,
                     parent: None,
@@ -158,31 +214,63 @@ impl Builder {
                     draft: self.draft,
                     para: paras[para % paras.len()].clone(),
                     heads: heads.clone(),
-                    value: [StanceValue::Support, StanceValue::Accept, StanceValue::Object, StanceValue::Abstain][value as usize],
+                    value: [
+                        StanceValue::Support,
+                        StanceValue::Accept,
+                        StanceValue::Object,
+                        StanceValue::Abstain,
+                    ][value as usize],
                     reason: None,
                 });
                 self.publish(who, self.draft_refs(&heads), body);
             }
             Action::Edit { of } => {
                 if let Some((id, author)) = comment(of, &self.comments) {
-                    let body = Body::CommentEdit(CommentEdit { comment: id, text: format!("edited {}", self.time), suggestion: None });
+                    let body = Body::CommentEdit(CommentEdit {
+                        comment: id,
+                        text: format!("edited {}", self.time),
+                        suggestion: None,
+                    });
                     self.publish(author, vec![id], body);
                 }
             }
             Action::Retract { of } => {
                 if let Some((id, author)) = comment(of, &self.comments) {
-                    self.publish(author, vec![id], Body::Retraction(Retraction { comment: id }));
+                    self.publish(
+                        author,
+                        vec![id],
+                        Body::Retraction(Retraction { comment: id }),
+                    );
                 }
             }
             Action::Dispose { of, value } => {
                 if let Some((id, _)) = comment(of, &self.comments) {
-                    let value = [DispositionValue::Accepted, DispositionValue::Partly, DispositionValue::Declined, DispositionValue::Noted][value as usize];
-                    let body = Body::Disposition(Disposition { comment: id, value, note: format!("n{}", self.time), revision: None });
+                    let value = [
+                        DispositionValue::Accepted,
+                        DispositionValue::Partly,
+                        DispositionValue::Declined,
+                        DispositionValue::Noted,
+                    ][value as usize];
+                    let body = Body::Disposition(Disposition {
+                        comment: id,
+                        value,
+                        note: format!("n{}", self.time),
+                        revision: None,
+                    });
                     self.publish(0, vec![id], body);
                 }
             }
-            Action::Revise { editor, para, word, stale } => {
-                let base = if stale && !self.old_heads.is_empty() { self.old_heads[0].clone() } else { heads.clone() };
+            Action::Revise {
+                editor,
+                para,
+                word,
+                stale,
+            } => {
+                let base = if stale && !self.old_heads.is_empty() {
+                    self.old_heads[0].clone()
+                } else {
+                    heads.clone()
+                };
                 // Revise a copy of the draft as it was at `base`: a stale base makes the
                 // revision concurrent with the ones made since.
                 let doc = &draft.doc;
@@ -195,37 +283,79 @@ impl Builder {
                 let mut fork = Draft::empty();
                 fork.apply(&at_base).unwrap();
                 let md = fork.render_markdown(None).unwrap();
-                let lines: Vec<&str> = md.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+                let lines: Vec<&str> = md
+                    .lines()
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .collect();
                 let line = lines[para % lines.len()].to_owned();
                 let mut words: Vec<String> = line.split(' ').map(str::to_owned).collect();
                 let w = word % words.len();
                 words[w] = format!("w{}", self.time);
                 let new_md = md.replacen(&line, &words.join(" "), 1);
-                let can_edit = self.space.clone().charter().has(Role::Editor, &self.keys[1].public());
+                let can_edit = self
+                    .space
+                    .clone()
+                    .charter()
+                    .has(Role::Editor, &self.keys[1].public());
                 let who = if editor == 1 && can_edit { 1 } else { 0 };
-                let Some(change) = fork.update(actor(&self.keys[who], self.time), &new_md, self.time as i64, "rev").unwrap() else {
+                let Some(change) = fork
+                    .update(
+                        actor(&self.keys[who], self.time),
+                        &new_md,
+                        self.time as i64,
+                        "rev",
+                    )
+                    .unwrap()
+                else {
                     return;
                 };
-                let body = Body::DraftChange(DraftChange { draft: Some(self.draft), changes: vec![change.into()], message: "rev".into() });
+                let body = Body::DraftChange(DraftChange {
+                    draft: Some(self.draft),
+                    changes: vec![change.into()],
+                    message: "rev".into(),
+                });
                 self.old_heads.push(heads);
                 self.publish(who, self.draft_refs(&base), body);
             }
             Action::Tag { name } => {
-                let body = Body::VersionTag(VersionTag { draft: self.draft, name: format!("v{name}"), heads: heads.clone() });
+                let body = Body::VersionTag(VersionTag {
+                    draft: self.draft,
+                    name: format!("v{name}"),
+                    heads: heads.clone(),
+                });
                 self.publish(0, self.draft_refs(&heads), body);
             }
             Action::GrantEditor => {
                 let body = Body::CharterAmendment(CharterAmendment {
-                    changes: vec![CharterChange::Grant { role: Role::Editor, key: self.keys[1].public() }],
+                    changes: vec![CharterChange::Grant {
+                        role: Role::Editor,
+                        key: self.keys[1].public(),
+                    }],
                 });
                 self.publish(0, vec![], body);
             }
             Action::Forbidden { who } => {
                 let mut doc = draft.doc.clone();
-                if let Some(change) = doc.update(actor(&self.keys[who], self.time), "# Hijacked\n\nNew text here.\n", self.time as i64, "x").unwrap() {
-                    let body = Body::DraftChange(DraftChange { draft: Some(self.draft), changes: vec![change.into()], message: "x".into() });
+                if let Some(change) = doc
+                    .update(
+                        actor(&self.keys[who], self.time),
+                        "# Hijacked\n\nNew text here.\n",
+                        self.time as i64,
+                        "x",
+                    )
+                    .unwrap()
+                {
+                    let body = Body::DraftChange(DraftChange {
+                        draft: Some(self.draft),
+                        changes: vec![change.into()],
+                        message: "x".into(),
+                    });
                     let accepted = self.publish(who, self.draft_refs(&heads), body);
-                    let is_editor = self.space.clone().charter().has(Role::Editor, &self.keys[who].public());
+                    let is_editor = self
+                        .space
+                        .clone()
+                        .charter()
+                        .has(Role::Editor, &self.keys[who].public());
                     assert_eq!(accepted.is_some(), is_editor);
                 }
             }
@@ -298,4 +428,3 @@ proptest! {
         prop_assert_eq!(&replayed.0, &reference.0, "different state digest");
     }
 }
-

@@ -1,0 +1,3 @@
+//! Refusals: placeholder until the suite lands.
+
+mod common;

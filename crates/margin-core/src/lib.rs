@@ -17,11 +17,12 @@
 //!     stakeholder: "civil-society".into(),
 //!     region: "Africa".into(),
 //! });
-//! let entry = Entry::sign(&key, None, 1_700_000_000_000, vec![], &body).unwrap();
-//! let received = Entry::decode(entry.bytes()).unwrap();
-//! let verified = received.verify().unwrap();
+//! let entry = Entry::sign(&key, None, 1_700_000_000_000, vec![], &body)?;
+//! let received = Entry::decode(entry.bytes())?;
+//! let verified = received.verify()?;
 //! assert_eq!(verified.id(), entry.id());
 //! assert_eq!(verified.body(), &body);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod body;

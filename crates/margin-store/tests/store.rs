@@ -1,0 +1,83 @@
+//! The store keeps entries byte for byte, migrates, and searches.
+
+use margin_core::prelude::*;
+use margin_store::migrations::MIGRATIONS;
+use margin_store::{Batch, SearchDoc, Store};
+
+fn genesis() -> Entry {
+    let key = SigningKey::from_seed([1; 32]);
+    let charter = Body::Charter(Charter {
+        title: "T".into(),
+        policy: Policy::Open,
+        opens: None,
+        closes: None,
+        conveners: vec![key.public()],
+        editors: vec![],
+        registrars: vec![],
+        stakeholder_groups: vec![],
+        nonce: 0,
+    });
+    Entry::sign(&key, None, 1, vec![], &charter).unwrap()
+}
+
+#[test]
+fn entries_come_back_byte_for_byte_and_once() {
+    let mut store = Store::in_memory().unwrap();
+    let g = genesis();
+    let batch = Batch {
+        space: Some(g.id()),
+        accepted: vec![&g],
+        ..Default::default()
+    };
+    assert_eq!(store.write(&batch).unwrap(), 1);
+    assert_eq!(store.write(&batch).unwrap(), 0);
+    let back = store.space_entries(&g.id()).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].bytes(), g.bytes());
+    assert_eq!(store.space_ids().unwrap(), vec![g.id()]);
+    assert_eq!(
+        store.ids_with_prefix(&g.id().to_hex()[..8], 5).unwrap(),
+        vec![g.id()]
+    );
+}
+
+#[test]
+fn migrations_are_recorded_and_reopening_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+}
+
+#[test]
+fn search_finds_words_in_any_script_and_ignores_syntax() {
+    let mut store = Store::in_memory().unwrap();
+    let g = genesis();
+    store
+        .reindex_space(
+            &g.id(),
+            "T",
+            &[
+                SearchDoc {
+                    draft: g.id(),
+                    target: "p1".into(),
+                    kind: "paragraph",
+                    text: "Les contributions reçues en français".into(),
+                },
+                SearchDoc {
+                    draft: g.id(),
+                    target: "c1".into(),
+                    kind: "comment",
+                    text: "Safe harbours need (clear) limits".into(),
+                },
+            ],
+        )
+        .unwrap();
+    assert_eq!(store.search("francais", None, 10).unwrap().len(), 1);
+    assert_eq!(store.search("harbour", None, 10).unwrap()[0].target, "c1");
+    assert_eq!(store.search("\"harbours) (", None, 10).unwrap().len(), 1);
+    assert!(store.search("  ", None, 10).is_err());
+}

@@ -189,17 +189,27 @@ impl Node {
         mut refs: Vec<EntryId>,
         body: Body,
     ) -> Result<EntryId, NodeError> {
-        self.ensure_profile(identity, space)?;
+        let profile = self.profile_entry_for(identity, space)?;
         refs.extend(space.charter_heads());
         let time = self.time_after(space, &refs);
         let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
         let id = entry.id();
-        self.submit(space, vec![entry])?;
-        match space.rejection(&id) {
-            Some(reason) => Err(NodeError::Refused(reason.clone())),
-            None if space.contains(&id) => Ok(id),
-            None => Err(NodeError::StillPending),
+        let mut entries: Vec<Entry> = profile.into_iter().collect();
+        entries.push(entry);
+        // Try on a copy first: a refused action must leave nothing behind, not even the
+        // profile that would have introduced it.
+        let mut trial = space.clone();
+        for e in &entries {
+            trial.apply(e.clone());
         }
+        if let Some(reason) = trial.rejection(&id) {
+            return Err(NodeError::Refused(reason.clone()));
+        }
+        if !trial.contains(&id) {
+            return Err(NodeError::StillPending);
+        }
+        self.submit(space, entries)?;
+        Ok(id)
     }
 
     /// An entry must not be dated before what it refers to, even if this clock is behind.
@@ -213,24 +223,36 @@ impl Node {
         now_ms().max(latest)
     }
 
-    /// Publishes the participant's home profile into the space when it is not there yet.
-    fn ensure_profile(&mut self, identity: &Identity, space: &mut Space) -> Result<(), NodeError> {
+    /// The participant's home profile as an entry of the space, when the space does not
+    /// have it yet.
+    fn profile_entry_for(
+        &self,
+        identity: &Identity,
+        space: &Space,
+    ) -> Result<Option<Entry>, NodeError> {
         let me = identity.key.public();
         if space.profile(&me) == Some(&identity.profile) {
-            return Ok(());
+            return Ok(None);
         }
         let refs = space.charter_heads();
         let time = self
             .time_after(space, &refs)
             .max(identity.profile_entry.time());
-        let entry = Entry::sign(
+        let body = Body::Profile(identity.profile.clone());
+        Ok(Some(Entry::sign(
             &identity.key,
             Some(space.id()),
             time,
             refs,
-            &Body::Profile(identity.profile.clone()),
-        )?;
-        self.submit(space, vec![entry])?;
+            &body,
+        )?))
+    }
+
+    /// Publishes the participant's home profile into the space when it is not there yet.
+    fn ensure_profile(&mut self, identity: &Identity, space: &mut Space) -> Result<(), NodeError> {
+        if let Some(entry) = self.profile_entry_for(identity, space)? {
+            self.submit(space, vec![entry])?;
+        }
         Ok(())
     }
 
@@ -240,16 +262,25 @@ impl Node {
         space: &mut Space,
         entries: Vec<Entry>,
     ) -> Result<ImportReport, NodeError> {
-        let mut report = ImportReport::default();
-        let mut decided = vec![];
+        let mut decided: Vec<(Entry, Verdict)> = vec![];
         for entry in entries {
             decided.extend(space.apply(entry));
         }
+        // An entry can wait and then be accepted within one batch: only its last verdict
+        // counts.
+        let mut last: BTreeMap<EntryId, usize> = BTreeMap::new();
+        for (i, (entry, _)) in decided.iter().enumerate() {
+            last.insert(entry.id(), i);
+        }
+        let mut report = ImportReport::default();
         let mut batch = Batch {
             space: Some(space.id()),
             ..Default::default()
         };
-        for (entry, verdict) in &decided {
+        for (i, (entry, verdict)) in decided.iter().enumerate() {
+            if last.get(&entry.id()) != Some(&i) {
+                continue;
+            }
             match verdict {
                 Verdict::Accepted => {
                     report.accepted += 1;
@@ -270,6 +301,16 @@ impl Node {
                 }
             }
         }
+        // Keep acceptance order, which is causal, in the store.
+        let position: BTreeMap<EntryId, usize> = space
+            .order()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        batch
+            .accepted
+            .sort_by_key(|e| position.get(&e.id()).copied().unwrap_or(usize::MAX));
         self.store.write(&batch)?;
         if report.accepted > 0 {
             self.reindex(space)?;
@@ -718,10 +759,11 @@ impl Node {
                         })?;
                         report.accepted += 1;
                         entries.retain(|e| e.id() != space_id);
-                        let mut space = space;
-                        for e in self.store.pending_entries(&space_id)? {
-                            space.apply(e);
-                        }
+                        // Entries that arrived before the charter are decided now, and
+                        // stored as accepted when they are valid.
+                        let mut waiting = self.store.pending_entries(&space_id)?;
+                        waiting.append(&mut entries);
+                        entries = waiting;
                         space
                     }
                     Err(reason) => {

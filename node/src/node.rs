@@ -147,24 +147,27 @@ impl Node {
 
     /// A draft by id or prefix, with its space.
     pub fn find_draft(&self, text: &str) -> Result<(DraftId, Space), NodeError> {
-        let (id, space) = self.space_of(text)?;
-        if space.draft(&id).is_none() {
-            let kind = space
-                .accepted(&id)
-                .map_or("pending entry", |a| a.kind.name());
-            return Err(NodeError::WrongKind(text.to_owned(), kind, "draft"));
-        }
-        Ok((id, space))
+        self.find_kind(text, "draft", |space, id| space.draft(id).is_some())
     }
 
     /// A comment by id or prefix, with its space.
     pub fn find_comment(&self, text: &str) -> Result<(CommentId, Space), NodeError> {
+        self.find_kind(text, "comment", |space, id| space.comment(id).is_some())
+    }
+
+    /// An entry by id or prefix that `is` says is a `wanted`, with its space.
+    fn find_kind(
+        &self,
+        text: &str,
+        wanted: &'static str,
+        is: impl Fn(&Space, &EntryId) -> bool,
+    ) -> Result<(EntryId, Space), NodeError> {
         let (id, space) = self.space_of(text)?;
-        if space.comment(&id).is_none() {
+        if !is(&space, &id) {
             let kind = space
                 .accepted(&id)
                 .map_or("pending entry", |a| a.kind.name());
-            return Err(NodeError::WrongKind(text.to_owned(), kind, "comment"));
+            return Err(NodeError::WrongKind(text.to_owned(), kind, wanted));
         }
         Ok((id, space))
     }

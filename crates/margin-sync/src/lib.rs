@@ -1,0 +1,88 @@
+//! Margin's sync protocol, without I/O.
+//!
+//! Nodes replicate *spaces*: sets of signed, content-addressed entries. For every space
+//! two connected nodes both hold, they reconcile the sets with
+//! [negentropy](https://github.com/hoytech/negentropy) over `(time, id)` items — a few
+//! hundred bytes when the sets are equal, whatever their size — then fetch what they lack
+//! in zstd-compressed batches. New entries are announced with their ids.
+//!
+//! This crate is the protocol's state machine ([`service::Service`]), its wire messages
+//! ([`message::Message`], spoken on the [`PROTOCOL`] stream) and a deterministic
+//! many-node simulator (`sim`, behind the `sim` feature). It is **not** a network stack:
+//! it opens no socket and reads no clock — the host passes `now` in and carries out the
+//! [`service::Output`]s — and it does **not** verify entries: it hands the bytes it was
+//! sent to the host, which decodes, verifies, authorizes and stores them, and reports a
+//! [`service::Verdict`] per entry so the sender of a bad one is penalized.
+//!
+//! ```
+//! use std::collections::VecDeque;
+//!
+//! use margin_core::id::{EntryId, SpaceId};
+//! use margin_sync::prelude::*;
+//!
+//! /// The host's store: entries as opaque bytes, all written at the same time.
+//! struct Memory(Vec<Vec<u8>>);
+//!
+//! impl Store for Memory {
+//!     fn items(&self, _space: &SpaceId) -> Vec<(u64, EntryId)> {
+//!         self.0.iter().map(|bytes| (1_700_000_000_000, EntryId::of(bytes))).collect()
+//!     }
+//!     fn entries(&self, _space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
+//!         self.0.iter().filter(|bytes| ids.contains(&EntryId::of(bytes))).cloned().collect()
+//!     }
+//! }
+//!
+//! let space = SpaceId::from_bytes([1; 32]);
+//! let stores = [Memory(vec![b"an entry".to_vec()]), Memory(Vec::new())];
+//! let mut nodes = [Service::new(0u8, Config::default()), Service::new(1u8, Config::default())];
+//! nodes[0].join(0, space, &stores[0]);
+//! nodes[1].join(0, space, &stores[1]);
+//!
+//! // The driver's loop: carry every output out until both nodes are quiet.
+//! let mut work: VecDeque<(usize, Output<u8>)> = VecDeque::new();
+//! work.extend(nodes[0].connected(0, 1).into_iter().map(|output| (0, output)));
+//! work.extend(nodes[1].connected(0, 0).into_iter().map(|output| (1, output)));
+//! let mut delivered = Vec::new();
+//! while let Some((at, output)) = work.pop_front() {
+//!     let next = match output {
+//!         Output::Send(to, message) => {
+//!             let from = at as u8;
+//!             let to = usize::from(to);
+//!             let outputs = nodes[to].received(1, &from, &message.encode(), &stores[to]);
+//!             outputs.into_iter().map(|output| (to, output)).collect()
+//!         }
+//!         Output::Deliver { from, space, entries } => {
+//!             // Here a node decodes, verifies and stores; this one accepts everything.
+//!             let verdicts: Vec<_> = entries
+//!                 .iter()
+//!                 .map(|bytes| (EntryId::of(bytes), Verdict::Accepted { time: 1_700_000_000_000 }))
+//!                 .collect();
+//!             delivered.extend(entries);
+//!             let outputs = nodes[at].verdicts(1, &from, &space, &verdicts);
+//!             outputs.into_iter().map(|output| (at, output)).collect()
+//!         }
+//!         Output::Penalize(..) | Output::Disconnect(..) => Vec::new(),
+//!     };
+//!     work.extend(next);
+//! }
+//! assert_eq!(delivered, [b"an entry".to_vec()]);
+//! ```
+
+pub mod batch;
+pub mod items;
+pub mod limits;
+pub mod message;
+pub mod penalty;
+pub mod service;
+#[cfg(any(test, feature = "sim"))]
+pub mod sim;
+
+pub use limits::PROTOCOL;
+
+/// The names a host needs.
+pub mod prelude {
+    pub use crate::limits::PROTOCOL;
+    pub use crate::message::{DecodeError, Message};
+    pub use crate::penalty::{Offence, Penalty, Severity};
+    pub use crate::service::{Config, DisconnectReason, Output, Service, Status, Store, Verdict};
+}

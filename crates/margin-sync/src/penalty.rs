@@ -1,0 +1,169 @@
+//! What a peer did wrong, how much it counts, and the meters that decide when a peer has
+//! had enough: a misbehaviour score that decays with time, and a token bucket that limits
+//! how fast a peer may make us work. Both are fed the host's `now`; nothing reads a clock.
+
+use serde::Serialize;
+
+/// Something a peer did that an honest peer would not do. Timeouts and lost messages are
+/// not offences: networks lose things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offence {
+    /// A frame over the size limit.
+    OversizeFrame,
+    /// A frame that is not a valid message (garbage, truncated, trailing bytes, unknown
+    /// variant, a list over its limit).
+    MalformedMessage,
+    /// More messages than the rate limit allows; the excess was dropped unread.
+    RateLimited,
+    /// A message about a space the peer did not say it holds, or that we do not hold.
+    UnsharedSpace,
+    /// A negentropy payload that does not parse.
+    BadReconcile,
+    /// An `Entries` batch that does not decompress or split.
+    BadBatch,
+    /// An entry we did not ask this peer for.
+    UnsolicitedEntry,
+    /// An entry the host refused (bad signature, failed authorization, not canonical).
+    InvalidEntry,
+}
+
+impl Offence {
+    /// How much the offence counts towards a ban.
+    pub fn severity(self) -> Severity {
+        match self {
+            Offence::RateLimited | Offence::UnsharedSpace => Severity::Minor,
+            Offence::MalformedMessage
+            | Offence::BadReconcile
+            | Offence::BadBatch
+            | Offence::UnsolicitedEntry
+            | Offence::InvalidEntry => Severity::Serious,
+            Offence::OversizeFrame => Severity::Fatal,
+        }
+    }
+}
+
+/// How much an offence counts. Scores add up per peer and decay with time; a peer whose
+/// score reaches [`Config::ban_threshold`](crate::service::Config::ban_threshold) is
+/// disconnected and banned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Could be a race or a slow peer; tolerated in small numbers.
+    Minor,
+    /// Only a broken or hostile peer does this.
+    Serious,
+    /// Banned at once.
+    Fatal,
+}
+
+impl Severity {
+    /// The points added to the peer's score.
+    pub fn points(self) -> u32 {
+        match self {
+            Severity::Minor => 1,
+            Severity::Serious => 25,
+            Severity::Fatal => 1_000,
+        }
+    }
+}
+
+/// One offence, as reported to the host in [`Output::Penalize`](crate::service::Output).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Penalty {
+    pub offence: Offence,
+    pub severity: Severity,
+    /// What exactly happened, for the log.
+    pub detail: String,
+}
+
+/// A misbehaviour score that loses one point every `decay_ms`.
+#[derive(Debug, Clone)]
+pub(crate) struct Score {
+    points: u32,
+    since: u64,
+}
+
+impl Score {
+    pub(crate) fn new(now: u64) -> Self {
+        Self {
+            points: 0,
+            since: now,
+        }
+    }
+
+    pub(crate) fn current(&self, now: u64, decay_ms: u64) -> u32 {
+        let decayed = now.saturating_sub(self.since) / decay_ms.max(1);
+        self.points
+            .saturating_sub(u32::try_from(decayed).unwrap_or(u32::MAX))
+    }
+
+    pub(crate) fn add(&mut self, now: u64, decay_ms: u64, points: u32) -> u32 {
+        self.points = self.current(now, decay_ms).saturating_add(points);
+        self.since = now;
+        self.points
+    }
+}
+
+/// A token bucket: `capacity` tokens, refilled at `per_second`.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenBucket {
+    /// In thousandths of a token.
+    milli: u64,
+    last: u64,
+}
+
+impl TokenBucket {
+    pub(crate) fn full(capacity: u32, now: u64) -> Self {
+        Self {
+            milli: u64::from(capacity) * 1000,
+            last: now,
+        }
+    }
+
+    /// Takes `cost` tokens if there are that many.
+    pub(crate) fn take(&mut self, now: u64, capacity: u32, per_second: u32, cost: u32) -> bool {
+        // One token per second is one thousandth of a token per millisecond.
+        let refill = now
+            .saturating_sub(self.last)
+            .saturating_mul(u64::from(per_second));
+        self.milli = self
+            .milli
+            .saturating_add(refill)
+            .min(u64::from(capacity) * 1000);
+        self.last = self.last.max(now);
+        let cost = u64::from(cost) * 1000;
+        if self.milli >= cost {
+            self.milli -= cost;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_decay() {
+        let mut score = Score::new(0);
+        assert_eq!(score.add(0, 1000, 25), 25);
+        assert_eq!(score.current(10_000, 1000), 15);
+        assert_eq!(score.add(10_000, 1000, 25), 40);
+        assert_eq!(score.current(1_000_000, 1000), 0);
+    }
+
+    #[test]
+    fn buckets_refill_with_time_only() {
+        let mut bucket = TokenBucket::full(10, 0);
+        for _ in 0..10 {
+            assert!(bucket.take(0, 10, 5, 1));
+        }
+        assert!(!bucket.take(0, 10, 5, 1));
+        assert!(bucket.take(200, 10, 5, 1));
+        assert!(!bucket.take(200, 10, 5, 1));
+        assert!(bucket.take(100_000, 10, 5, 10));
+    }
+}

@@ -1,0 +1,1157 @@
+//! The sans-IO sync service: events in, actions out.
+//!
+//! The host (a libp2p driver, or the simulator) tells the [`Service`] what happened — a
+//! peer connected or went away, a frame arrived, time passed, entries were written
+//! locally, the host checked entries it was handed — and carries out the [`Output`]s it
+//! gets back: send a message, deliver entries for verification, penalize or disconnect a
+//! peer. The service never reads a clock, never touches a socket or the disk, and never
+//! verifies a signature; `now` is always an argument, in milliseconds.
+//!
+//! # The flow, per shared space
+//!
+//! 1. On connect both sides send [`Message::Hello`] listing their spaces.
+//! 2. For each space both hold, the side with the **lower peer id** initiates a negentropy
+//!    reconciliation over the space's `(time, id)` items — on connect and then every
+//!    [`Config::reconcile_interval`]. Only the initiator learns the difference; when the
+//!    session ends it `Want`s what it lacks, sends the ids the responder lacks as
+//!    [`Message::Have`], and a [`Message::Done`] with both counts.
+//! 3. Either side that learnt it was out of sync re-runs a (cheap) reconciliation once it
+//!    has fetched everything it queued, to confirm it caught up.
+//! 4. Missing entries are fetched from the peer that has them, in `Want`s of at most
+//!    [`MAX_WANT_IDS`] ids with at most [`Config::max_wants_in_flight`] outstanding per
+//!    peer, answered by zstd-compressed [`Message::Entries`] batches.
+//! 5. The service hashes each received entry and hands only entries it asked that peer
+//!    for to the host ([`Output::Deliver`]); the host verifies them and reports
+//!    [`Verdict`]s. Accepted entries join the space's items and, when few, are announced
+//!    to the other peers with `Have`.
+//!
+//! Responding to a reconciliation is stateless, so a node answers any peer that shares
+//! the space whatever their ids.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use margin_core::id::{EntryId, SpaceId};
+use negentropy::Negentropy;
+use serde::Serialize;
+
+use crate::batch;
+use crate::items::Items;
+use crate::limits::{
+    MAX_FRAME_BYTES, MAX_HAVE_IDS, MAX_HELLO_SPACES, MAX_QUEUED_IDS, MAX_RECONCILE_ROUNDS,
+    MAX_WANT_IDS, RECONCILE_FRAME_LIMIT,
+};
+use crate::message::Message;
+use crate::penalty::{Offence, Penalty, Score, TokenBucket};
+
+/// What the service needs from the host's store. Implemented by the node over SQLite and
+/// by the simulator over memory.
+pub trait Store {
+    /// The `(time, id)` of every valid entry the host holds in `space`, in any order.
+    /// Called once per space, when the service [joins](Service::join) it.
+    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)>;
+
+    /// The bytes, exactly as stored, of those of `ids` the host holds in `space`; ids it
+    /// does not hold are left out. Any order.
+    fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>>;
+}
+
+/// The host's judgement of one entry it was [delivered](Output::Deliver).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid and stored; `time` is the entry's author time.
+    Accepted { time: u64 },
+    /// Valid, but the host already had it.
+    Duplicate,
+    /// Kept aside until the entries it refers to arrive; not yet part of the space.
+    Pending,
+    /// Refused (bad signature, failed authorization, not canonical, ...). The peer that
+    /// sent it is penalized.
+    Invalid(String),
+}
+
+/// Something the host must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output<P> {
+    /// Send this message to the peer (encode it with [`Message::encode`]).
+    Send(P, Message),
+    /// Entries of `space` received from `from`, each one we asked for and whose BLAKE3
+    /// hash matches the id we asked for. Decode, verify, authorize and store them, then
+    /// report with [`Service::verdicts`].
+    Deliver {
+        from: P,
+        space: SpaceId,
+        entries: Vec<Vec<u8>>,
+    },
+    /// The peer misbehaved; the service has counted it. For the host's log and its own
+    /// peer scoring.
+    Penalize(P, Penalty),
+    /// Close every connection to the peer. The service has forgotten it already.
+    Disconnect(P, DisconnectReason),
+}
+
+/// Why the service wants a peer gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisconnectReason {
+    /// Its misbehaviour score passed [`Config::ban_threshold`]; connections from it are
+    /// refused until `until` (ms).
+    Banned { until: u64, offence: Offence },
+}
+
+/// Tunables. All durations in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// How often the lower-id side of a link reconciles each shared space.
+    pub reconcile_interval: u64,
+    /// How long after a failed or unfinished reconciliation to try again, and after a
+    /// reconciliation that found differences to confirm.
+    pub retry_interval: u64,
+    /// A reconciliation with no reply for this long is abandoned (not penalized).
+    pub session_timeout: u64,
+    /// A `Want` not fully answered in this long is abandoned (not penalized); its ids can
+    /// be fetched again.
+    pub request_timeout: u64,
+    /// `Want`s outstanding to one peer.
+    pub max_wants_in_flight: usize,
+    /// Message tokens a peer starts with and can save up.
+    pub rate_capacity: u32,
+    /// Message tokens a peer earns per second.
+    pub rate_per_second: u32,
+    /// The score at which a peer is disconnected and banned.
+    pub ban_threshold: u32,
+    /// How long a ban lasts.
+    pub ban_duration: u64,
+    /// A peer's score loses one point per this many milliseconds.
+    pub score_decay: u64,
+    /// Accepted batches of at most this many entries are announced to other peers.
+    pub relay_have_max: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            reconcile_interval: 60_000,
+            retry_interval: 5_000,
+            session_timeout: 30_000,
+            request_timeout: 30_000,
+            max_wants_in_flight: 4,
+            rate_capacity: 2_000,
+            rate_per_second: 500,
+            ban_threshold: 100,
+            ban_duration: 60 * 60 * 1000,
+            score_decay: 10_000,
+            relay_have_max: 64,
+        }
+    }
+}
+
+/// The sync state machine of one node. `P` is the transport's peer id; its order decides
+/// which side of a link initiates reconciliation, so both sides must order ids alike.
+#[derive(Debug)]
+pub struct Service<P> {
+    local: P,
+    config: Config,
+    spaces: BTreeMap<SpaceId, Items>,
+    peers: BTreeMap<P, Peer>,
+    bans: BTreeMap<P, Ban>,
+    /// Every id asked for and not yet judged by the host, and whom it was asked from.
+    fetching: HashMap<EntryId, Fetch<P>>,
+    next_session: u64,
+    next_request: u64,
+    out: Vec<Output<P>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ban {
+    until: u64,
+    offence: Offence,
+}
+
+#[derive(Debug)]
+struct Fetch<P> {
+    peer: P,
+    deadline: u64,
+}
+
+#[derive(Debug)]
+struct Peer {
+    since: u64,
+    /// The spaces the peer said it holds.
+    spaces: BTreeSet<SpaceId>,
+    /// One per space both sides hold.
+    links: BTreeMap<SpaceId, Link>,
+    wants: BTreeMap<u64, Want>,
+    bucket: TokenBucket,
+    score: Score,
+    traffic: Traffic,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Traffic {
+    pub messages_in: u64,
+    pub messages_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+#[derive(Debug)]
+struct Link {
+    session: Option<Session>,
+    next_reconcile: u64,
+    in_sync: bool,
+    last_sync: Option<u64>,
+    /// Ids to fetch from this peer.
+    queue: VecDeque<EntryId>,
+}
+
+impl Link {
+    fn new(now: u64) -> Self {
+        Self {
+            session: None,
+            next_reconcile: now,
+            in_sync: false,
+            last_sync: None,
+            queue: VecDeque::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Session {
+    id: u64,
+    round: u32,
+    active: u64,
+    have: Vec<EntryId>,
+    need: Vec<EntryId>,
+}
+
+#[derive(Debug)]
+struct Want {
+    space: SpaceId,
+    requested: HashSet<EntryId>,
+    outstanding: HashSet<EntryId>,
+}
+
+/// A protocol violation found while handling a message.
+struct Fault {
+    offence: Offence,
+    detail: String,
+}
+
+impl Fault {
+    fn new(offence: Offence, detail: impl ToString) -> Self {
+        Self {
+            offence,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl<P> Service<P>
+where
+    P: Clone + Ord + Hash + Debug,
+{
+    /// A service for the node whose own peer id is `local`, holding no spaces yet.
+    pub fn new(local: P, config: Config) -> Self {
+        Self {
+            local,
+            config,
+            spaces: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            bans: BTreeMap::new(),
+            fetching: HashMap::new(),
+            next_session: 0,
+            next_request: 0,
+            out: Vec::new(),
+        }
+    }
+
+    pub fn local(&self) -> &P {
+        &self.local
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts replicating `space`, with the items the store holds for it. Tells connected
+    /// peers, and reconciles with those that hold it too.
+    pub fn join<S: Store + ?Sized>(
+        &mut self,
+        now: u64,
+        space: SpaceId,
+        store: &S,
+    ) -> Vec<Output<P>> {
+        if let std::collections::btree_map::Entry::Vacant(entry) = self.spaces.entry(space) {
+            entry.insert(Items::new(store.items(&space)));
+            tracing::debug!(target: "sync", space = %space.short(), "joined space");
+            self.announce_spaces(now);
+        }
+        self.take()
+    }
+
+    /// Stops replicating `space`.
+    pub fn leave(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
+        if self.spaces.remove(space).is_some() {
+            for peer in self.peers.values_mut() {
+                peer.links.remove(space);
+                peer.wants.retain(|_, want| want.space != *space);
+            }
+            self.announce_spaces(now);
+        }
+        self.take()
+    }
+
+    /// The spaces this node replicates.
+    pub fn spaces(&self) -> impl Iterator<Item = &SpaceId> {
+        self.spaces.keys()
+    }
+
+    /// A connection to `peer` is open. A banned peer gets [`Output::Disconnect`] back.
+    pub fn connected(&mut self, now: u64, peer: P) -> Vec<Output<P>> {
+        if let Some(ban) = self.bans.get(&peer).copied() {
+            if ban.until > now {
+                self.out.push(Output::Disconnect(
+                    peer,
+                    DisconnectReason::Banned {
+                        until: ban.until,
+                        offence: ban.offence,
+                    },
+                ));
+                return self.take();
+            }
+            self.bans.remove(&peer);
+        }
+        tracing::debug!(target: "sync", ?peer, "peer connected");
+        let config = &self.config;
+        self.peers.entry(peer.clone()).or_insert_with(|| Peer {
+            since: now,
+            spaces: BTreeSet::new(),
+            links: BTreeMap::new(),
+            wants: BTreeMap::new(),
+            bucket: TokenBucket::full(config.rate_capacity, now),
+            score: Score::new(now),
+            traffic: Traffic::default(),
+        });
+        let hello = self.hello();
+        self.send(&peer, hello);
+        self.take()
+    }
+
+    /// Every connection to `peer` is closed. What was asked of it can be fetched again.
+    pub fn disconnected(&mut self, now: u64, peer: &P) -> Vec<Output<P>> {
+        if self.peers.remove(peer).is_some() {
+            tracing::debug!(target: "sync", ?peer, "peer disconnected");
+            self.fetching.retain(|_, fetch| fetch.peer != *peer);
+            self.drive_all(now);
+        }
+        self.take()
+    }
+
+    /// A frame arrived from `from`.
+    pub fn received<S: Store + ?Sized>(
+        &mut self,
+        now: u64,
+        from: &P,
+        frame: &[u8],
+        store: &S,
+    ) -> Vec<Output<P>> {
+        let Some(peer) = self.peers.get_mut(from) else {
+            return self.take();
+        };
+        peer.traffic.messages_in += 1;
+        peer.traffic.bytes_in += frame.len() as u64;
+        if frame.len() > MAX_FRAME_BYTES {
+            let fault = Fault::new(
+                Offence::OversizeFrame,
+                format!("{}-byte frame, limit {MAX_FRAME_BYTES}", frame.len()),
+            );
+            self.penalize(now, from, fault);
+            return self.take();
+        }
+        let message = match Message::decode(frame) {
+            Ok(message) => message,
+            Err(error) => {
+                self.penalize(now, from, Fault::new(Offence::MalformedMessage, error));
+                return self.take();
+            }
+        };
+        let cost = match &message {
+            Message::Want { ids, .. } => 1 + ids.len() / 64,
+            Message::Reconcile { .. } => 4,
+            _ => 1,
+        };
+        let cost = u32::try_from(cost).expect("a want holds at most MAX_WANT_IDS ids");
+        let config = &self.config;
+        if !peer
+            .bucket
+            .take(now, config.rate_capacity, config.rate_per_second, cost)
+        {
+            let fault = Fault::new(Offence::RateLimited, format!("{} dropped", message.kind()));
+            self.penalize(now, from, fault);
+            return self.take();
+        }
+        tracing::trace!(target: "sync", ?from, ?message, "received");
+        if let Err(fault) = self.handle(now, from, message, store) {
+            self.penalize(now, from, fault);
+        }
+        self.take()
+    }
+
+    /// Time passed: start due reconciliations, abandon stale ones and stale requests.
+    /// Call every second or so.
+    pub fn tick(&mut self, now: u64) -> Vec<Output<P>> {
+        self.bans.retain(|_, ban| ban.until > now);
+        self.fetching.retain(|_, fetch| fetch.deadline > now);
+        let session_timeout = self.config.session_timeout;
+        let retry = self.config.retry_interval;
+        for peer in self.peers.values_mut() {
+            let fetching = &self.fetching;
+            peer.wants.retain(|_, want| {
+                want.outstanding.retain(|id| fetching.contains_key(id));
+                !want.outstanding.is_empty()
+            });
+            for link in peer.links.values_mut() {
+                if link
+                    .session
+                    .as_ref()
+                    .is_some_and(|session| session.active + session_timeout <= now)
+                {
+                    link.session = None;
+                    link.next_reconcile = now + retry;
+                }
+            }
+        }
+        self.drive_all(now);
+        self.take()
+    }
+
+    /// Entries were written locally (authored here, or imported): add them to the
+    /// reconciliation set and announce them to peers that hold `space`.
+    pub fn inserted(&mut self, space: &SpaceId, items: &[(u64, EntryId)]) -> Vec<Output<P>> {
+        let Some(set) = self.spaces.get_mut(space) else {
+            return self.take();
+        };
+        let new: Vec<EntryId> = items
+            .iter()
+            .filter(|(time, id)| set.insert(*time, *id))
+            .map(|(_, id)| *id)
+            .collect();
+        for id in &new {
+            self.fetching.remove(id);
+        }
+        self.announce(space, &new, None);
+        self.take()
+    }
+
+    /// The host's verdicts on entries [delivered](Output::Deliver) from `from`.
+    pub fn verdicts(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: &SpaceId,
+        verdicts: &[(EntryId, Verdict)],
+    ) -> Vec<Output<P>> {
+        let mut accepted = Vec::new();
+        let mut invalid = Vec::new();
+        for (id, verdict) in verdicts {
+            self.fetching.remove(id);
+            match verdict {
+                Verdict::Accepted { time } => {
+                    if let Some(set) = self.spaces.get_mut(space)
+                        && set.insert(*time, *id)
+                    {
+                        accepted.push(*id);
+                    }
+                }
+                Verdict::Duplicate | Verdict::Pending => {}
+                Verdict::Invalid(reason) => invalid.push((*id, reason)),
+            }
+        }
+        if !accepted.is_empty() && accepted.len() <= self.config.relay_have_max {
+            self.announce(space, &accepted, Some(from));
+        }
+        for (id, reason) in invalid {
+            if !self.peers.contains_key(from) {
+                break;
+            }
+            let fault = Fault::new(
+                Offence::InvalidEntry,
+                format!("entry {}: {reason}", id.short()),
+            );
+            self.penalize(now, from, fault);
+        }
+        self.pump(now, from);
+        self.take()
+    }
+
+    /// Whether connections from `peer` are refused at `now`.
+    pub fn is_banned(&self, peer: &P, now: u64) -> bool {
+        self.bans.get(peer).is_some_and(|ban| ban.until > now)
+    }
+
+    /// The peers the service considers connected.
+    pub fn peers(&self) -> impl Iterator<Item = &P> {
+        self.peers.keys()
+    }
+
+    /// A snapshot for `margin sync status`.
+    pub fn status(&self, now: u64) -> Status<P> {
+        let spaces = self
+            .spaces
+            .iter()
+            .map(|(space, items)| SpaceStatus {
+                space: space.to_hex(),
+                entries: items.len(),
+            })
+            .collect();
+        let peers = self
+            .peers
+            .iter()
+            .map(|(id, peer)| PeerStatus {
+                peer: id.clone(),
+                connected_since: peer.since,
+                initiator: self.local < *id,
+                score: peer.score.current(now, self.config.score_decay),
+                traffic: peer.traffic,
+                spaces: peer
+                    .links
+                    .iter()
+                    .map(|(space, link)| {
+                        let in_flight: usize = peer
+                            .wants
+                            .values()
+                            .filter(|want| want.space == *space)
+                            .map(|want| want.outstanding.len())
+                            .sum();
+                        LinkStatus {
+                            space: space.to_hex(),
+                            in_sync: link.in_sync && link.queue.is_empty() && in_flight == 0,
+                            reconciling: link.session.is_some(),
+                            pending: link.queue.len() + in_flight,
+                            last_sync: link.last_sync,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let banned = self
+            .bans
+            .iter()
+            .filter(|(_, ban)| ban.until > now)
+            .map(|(peer, ban)| BanStatus {
+                peer: peer.clone(),
+                until: ban.until,
+                offence: ban.offence,
+            })
+            .collect();
+        Status {
+            now,
+            spaces,
+            peers,
+            banned,
+            fetching: self.fetching.len(),
+        }
+    }
+
+    // ----- message handling -----
+
+    fn handle<S: Store + ?Sized>(
+        &mut self,
+        now: u64,
+        from: &P,
+        message: Message,
+        store: &S,
+    ) -> Result<(), Fault> {
+        match message {
+            Message::Hello { spaces } => {
+                if let Some(peer) = self.peers.get_mut(from) {
+                    peer.spaces = spaces.into_iter().collect();
+                }
+                self.refresh_links(now, from);
+                Ok(())
+            }
+            Message::Reconcile {
+                space,
+                session,
+                round,
+                payload,
+            } => {
+                self.check_shared(now, from, &space)?;
+                let items = self.spaces.get_mut(&space).expect("checked shared");
+                let mut negentropy = Negentropy::borrowed(items.sealed(), RECONCILE_FRAME_LIMIT)
+                    .expect("the frame limit is above negentropy's minimum");
+                let reply = negentropy
+                    .reconcile(&payload)
+                    .map_err(|error| Fault::new(Offence::BadReconcile, error))?;
+                let reply = Message::ReconcileReply {
+                    space,
+                    session,
+                    round,
+                    payload: reply,
+                };
+                self.send(from, reply);
+                Ok(())
+            }
+            Message::ReconcileReply {
+                space,
+                session,
+                round,
+                payload,
+            } => self.reconcile_reply(now, from, space, session, round, &payload),
+            Message::Done {
+                space,
+                you_lack,
+                i_lack,
+                ..
+            } => {
+                self.check_shared(now, from, &space)?;
+                let link = self.link(from, &space).expect("checked shared");
+                link.in_sync = you_lack == 0 && i_lack == 0;
+                link.last_sync = Some(now);
+                Ok(())
+            }
+            Message::Have { space, ids } => {
+                self.check_shared(now, from, &space)?;
+                let items = &self.spaces[&space];
+                let fetching = &self.fetching;
+                let peer = self.peers.get_mut(from).expect("checked shared");
+                let link = peer.links.get_mut(&space).expect("checked shared");
+                for id in ids {
+                    if !items.contains(&id)
+                        && !fetching.contains_key(&id)
+                        && link.queue.len() < MAX_QUEUED_IDS
+                    {
+                        link.queue.push_back(id);
+                    }
+                }
+                self.pump(now, from);
+                Ok(())
+            }
+            Message::Want {
+                space,
+                request,
+                ids,
+            } => {
+                self.check_shared(now, from, &space)?;
+                let entries = store.entries(&space, &ids);
+                let batches = batch::encode(&entries);
+                let parts = batches.len();
+                for (index, (count, compressed)) in batches.into_iter().enumerate() {
+                    let message = Message::Entries {
+                        space,
+                        request,
+                        count,
+                        last: index + 1 == parts,
+                        compressed,
+                    };
+                    self.send(from, message);
+                }
+                Ok(())
+            }
+            Message::Entries {
+                space,
+                request,
+                count,
+                last,
+                compressed,
+            } => self.entries(now, from, space, request, count, last, &compressed),
+        }
+    }
+
+    fn reconcile_reply(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: SpaceId,
+        session: u64,
+        round: u32,
+        payload: &[u8],
+    ) -> Result<(), Fault> {
+        self.check_shared(now, from, &space)?;
+        let items = self.spaces.get_mut(&space).expect("checked shared");
+        let peer = self.peers.get_mut(from).expect("checked shared");
+        let link = peer.links.get_mut(&space).expect("checked shared");
+        let Some(current) = link.session.as_mut() else {
+            return Ok(()); // a late or duplicated reply: harmless
+        };
+        if current.id != session || current.round != round {
+            return Ok(());
+        }
+        let mut negentropy = Negentropy::borrowed(items.sealed(), RECONCILE_FRAME_LIMIT)
+            .expect("the frame limit is above negentropy's minimum");
+        negentropy.set_initiator();
+        let mut have = Vec::new();
+        let mut need = Vec::new();
+        let next = match negentropy.reconcile_with_ids(payload, &mut have, &mut need) {
+            Ok(next) => next,
+            Err(error) => {
+                link.session = None;
+                link.next_reconcile = now + self.config.retry_interval;
+                return Err(Fault::new(Offence::BadReconcile, error));
+            }
+        };
+        let room = MAX_QUEUED_IDS.saturating_sub(current.need.len());
+        current.need.extend(
+            need.iter()
+                .take(room)
+                .map(|id| EntryId::from_bytes(id.to_bytes())),
+        );
+        let room = MAX_QUEUED_IDS.saturating_sub(current.have.len());
+        current.have.extend(
+            have.iter()
+                .take(room)
+                .map(|id| EntryId::from_bytes(id.to_bytes())),
+        );
+        current.active = now;
+        match next {
+            Some(payload) if current.round < MAX_RECONCILE_ROUNDS => {
+                current.round += 1;
+                let message = Message::Reconcile {
+                    space,
+                    session,
+                    round: current.round,
+                    payload,
+                };
+                self.send(from, message);
+            }
+            Some(_) => {
+                tracing::debug!(target: "sync", ?from, space = %space.short(), "reconciliation took too many rounds");
+                link.session = None;
+                link.next_reconcile = now + self.config.retry_interval;
+            }
+            None => self.finish_session(now, from, space),
+        }
+        Ok(())
+    }
+
+    fn finish_session(&mut self, now: u64, from: &P, space: SpaceId) {
+        let items = &self.spaces[&space];
+        let fetching = &self.fetching;
+        let peer = self.peers.get_mut(from).expect("caller checked the link");
+        let link = peer.links.get_mut(&space).expect("caller checked the link");
+        let session = link.session.take().expect("caller checked the session");
+        for id in &session.need {
+            if !items.contains(id)
+                && !fetching.contains_key(id)
+                && link.queue.len() < MAX_QUEUED_IDS
+            {
+                link.queue.push_back(*id);
+            }
+        }
+        link.in_sync = session.have.is_empty() && session.need.is_empty();
+        link.last_sync = Some(now);
+        link.next_reconcile = now + self.config.reconcile_interval;
+        tracing::debug!(
+            target: "sync",
+            ?from,
+            space = %space.short(),
+            rounds = session.round + 1,
+            they_lack = session.have.len(),
+            we_lack = session.need.len(),
+            "reconciled"
+        );
+        for ids in session.have.chunks(MAX_HAVE_IDS) {
+            self.send(
+                from,
+                Message::Have {
+                    space,
+                    ids: ids.to_vec(),
+                },
+            );
+        }
+        let done = Message::Done {
+            space,
+            session: session.id,
+            you_lack: session.have.len() as u64,
+            i_lack: session.need.len() as u64,
+        };
+        self.send(from, done);
+        self.pump(now, from);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn entries(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: SpaceId,
+        request: u64,
+        count: u32,
+        last: bool,
+        compressed: &[u8],
+    ) -> Result<(), Fault> {
+        let request_timeout = self.config.request_timeout;
+        let Some(peer) = self.peers.get_mut(from) else {
+            return Ok(());
+        };
+        let Some(want) = peer.wants.get_mut(&request) else {
+            return Ok(()); // answered after we gave up, or duplicated: harmless
+        };
+        if want.space != space {
+            return Err(Fault::new(
+                Offence::UnsolicitedEntry,
+                format!("entries for request {request} in the wrong space"),
+            ));
+        }
+        let decoded = match batch::decode(compressed, count) {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                let want = peer.wants.remove(&request).expect("just found");
+                self.fetching.retain(|id, _| !want.outstanding.contains(id));
+                return Err(Fault::new(Offence::BadBatch, error));
+            }
+        };
+        let mut delivered = Vec::new();
+        let mut unsolicited = 0usize;
+        for entry in decoded {
+            let id = EntryId::of(&entry);
+            if want.outstanding.remove(&id) {
+                if let Some(fetch) = self.fetching.get_mut(&id) {
+                    fetch.deadline = now + request_timeout;
+                }
+                delivered.push(entry);
+            } else if !want.requested.contains(&id) {
+                unsolicited += 1;
+            }
+        }
+        if last || want.outstanding.is_empty() {
+            let want = peer.wants.remove(&request).expect("just found");
+            for id in want.outstanding {
+                if self
+                    .fetching
+                    .get(&id)
+                    .is_some_and(|fetch| fetch.peer == *from)
+                {
+                    self.fetching.remove(&id);
+                }
+            }
+        }
+        if !delivered.is_empty() {
+            self.out.push(Output::Deliver {
+                from: from.clone(),
+                space,
+                entries: delivered,
+            });
+        }
+        self.pump(now, from);
+        if unsolicited > 0 {
+            return Err(Fault::new(
+                Offence::UnsolicitedEntry,
+                format!("{unsolicited} entries not asked for (or not matching their ids)"),
+            ));
+        }
+        Ok(())
+    }
+
+    // ----- driving -----
+
+    fn hello(&self) -> Message {
+        Message::Hello {
+            spaces: self.spaces.keys().take(MAX_HELLO_SPACES).copied().collect(),
+        }
+    }
+
+    fn announce_spaces(&mut self, now: u64) {
+        let hello = self.hello();
+        let peers: Vec<P> = self.peers.keys().cloned().collect();
+        for peer in peers {
+            self.send(&peer, hello.clone());
+            self.refresh_links(now, &peer);
+        }
+    }
+
+    /// Sends `Have` for `ids` to every peer linked in `space` but `except`.
+    fn announce(&mut self, space: &SpaceId, ids: &[EntryId], except: Option<&P>) {
+        if ids.is_empty() {
+            return;
+        }
+        let peers: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(peer, state)| Some(*peer) != except && state.links.contains_key(space))
+            .map(|(peer, _)| peer.clone())
+            .collect();
+        for peer in peers {
+            for chunk in ids.chunks(MAX_HAVE_IDS) {
+                let have = Message::Have {
+                    space: *space,
+                    ids: chunk.to_vec(),
+                };
+                self.send(&peer, have);
+            }
+        }
+    }
+
+    /// Brings the peer's links in line with the spaces both sides hold.
+    fn refresh_links(&mut self, now: u64, peer_id: &P) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let spaces = &self.spaces;
+        peer.links
+            .retain(|space, _| spaces.contains_key(space) && peer.spaces.contains(space));
+        for space in peer
+            .spaces
+            .iter()
+            .filter(|space| spaces.contains_key(*space))
+        {
+            peer.links.entry(*space).or_insert_with(|| Link::new(now));
+        }
+        self.drive(now, peer_id);
+    }
+
+    fn drive_all(&mut self, now: u64) {
+        let peers: Vec<P> = self.peers.keys().cloned().collect();
+        for peer in peers {
+            self.drive(now, &peer);
+        }
+    }
+
+    /// Starts the reconciliations that are due with one peer, then fetches.
+    fn drive(&mut self, now: u64, peer_id: &P) {
+        let initiator = self.local < *peer_id;
+        let retry = self.config.retry_interval;
+        let Some(peer) = self.peers.get(peer_id) else {
+            return;
+        };
+        let due: Vec<SpaceId> = peer
+            .links
+            .iter()
+            .filter(|(space, link)| {
+                if link.session.is_some() {
+                    return false;
+                }
+                let scheduled = initiator && link.next_reconcile <= now;
+                // Confirm a caught-up link once everything queued from it has arrived.
+                let confirm = !link.in_sync
+                    && link.last_sync.is_some_and(|at| at + retry <= now)
+                    && link.queue.is_empty()
+                    && !peer.wants.values().any(|want| want.space == **space);
+                scheduled || confirm
+            })
+            .map(|(space, _)| *space)
+            .collect();
+        for space in due {
+            self.start_session(now, peer_id, space);
+        }
+        self.pump(now, peer_id);
+    }
+
+    fn start_session(&mut self, now: u64, peer_id: &P, space: SpaceId) {
+        let Some(items) = self.spaces.get_mut(&space) else {
+            return;
+        };
+        let mut negentropy = Negentropy::borrowed(items.sealed(), RECONCILE_FRAME_LIMIT)
+            .expect("the frame limit is above negentropy's minimum");
+        let payload = match negentropy.initiate() {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::warn!(target: "sync", %error, "cannot start reconciliation");
+                return;
+            }
+        };
+        let Some(link) = self
+            .peers
+            .get_mut(peer_id)
+            .and_then(|peer| peer.links.get_mut(&space))
+        else {
+            return;
+        };
+        let session = self.next_session;
+        self.next_session += 1;
+        link.session = Some(Session {
+            id: session,
+            round: 0,
+            active: now,
+            have: Vec::new(),
+            need: Vec::new(),
+        });
+        let message = Message::Reconcile {
+            space,
+            session,
+            round: 0,
+            payload,
+        };
+        self.send(peer_id, message);
+    }
+
+    /// Sends `Want`s to the peer while it has queued ids and room for more requests.
+    fn pump(&mut self, now: u64, peer_id: &P) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let deadline = now + self.config.request_timeout;
+        while peer.wants.len() < self.config.max_wants_in_flight {
+            let mut request = None;
+            for (space, link) in peer.links.iter_mut() {
+                let items = &self.spaces[space];
+                let mut ids = Vec::new();
+                while ids.len() < MAX_WANT_IDS {
+                    let Some(id) = link.queue.pop_front() else {
+                        break;
+                    };
+                    if !items.contains(&id) && !self.fetching.contains_key(&id) {
+                        self.fetching.insert(
+                            id,
+                            Fetch {
+                                peer: peer_id.clone(),
+                                deadline,
+                            },
+                        );
+                        ids.push(id);
+                    }
+                }
+                if !ids.is_empty() {
+                    request = Some((*space, ids));
+                    break;
+                }
+            }
+            let Some((space, ids)) = request else {
+                break;
+            };
+            let id = self.next_request;
+            self.next_request += 1;
+            let set: HashSet<EntryId> = ids.iter().copied().collect();
+            peer.wants.insert(
+                id,
+                Want {
+                    space,
+                    requested: set.clone(),
+                    outstanding: set,
+                },
+            );
+            let message = Message::Want {
+                space,
+                request: id,
+                ids,
+            };
+            send(&mut self.out, peer_id, peer, message);
+        }
+    }
+
+    fn send(&mut self, peer_id: &P, message: Message) {
+        if let Some(peer) = self.peers.get_mut(peer_id) {
+            send(&mut self.out, peer_id, peer, message);
+        }
+    }
+
+    fn penalize(&mut self, now: u64, peer_id: &P, fault: Fault) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let severity = fault.offence.severity();
+        tracing::debug!(target: "sync", peer = ?peer_id, offence = ?fault.offence, detail = %fault.detail, "penalized");
+        let score = peer
+            .score
+            .add(now, self.config.score_decay, severity.points());
+        self.out.push(Output::Penalize(
+            peer_id.clone(),
+            Penalty {
+                offence: fault.offence,
+                severity,
+                detail: fault.detail,
+            },
+        ));
+        if score >= self.config.ban_threshold {
+            let until = now.saturating_add(self.config.ban_duration);
+            tracing::info!(target: "sync", peer = ?peer_id, offence = ?fault.offence, until, "banned");
+            self.bans.insert(
+                peer_id.clone(),
+                Ban {
+                    until,
+                    offence: fault.offence,
+                },
+            );
+            self.peers.remove(peer_id);
+            self.fetching.retain(|_, fetch| fetch.peer != *peer_id);
+            self.out.push(Output::Disconnect(
+                peer_id.clone(),
+                DisconnectReason::Banned {
+                    until,
+                    offence: fault.offence,
+                },
+            ));
+        }
+    }
+
+    /// Checks that we hold `space`; a peer speaking about it evidently holds it too, even
+    /// if its `Hello` has not arrived yet, so the link is made if missing.
+    fn check_shared(&mut self, now: u64, from: &P, space: &SpaceId) -> Result<(), Fault> {
+        let held = self.spaces.contains_key(space);
+        match self.peers.get_mut(from) {
+            Some(peer) if held => {
+                if peer.spaces.insert(*space) {
+                    peer.links.insert(*space, Link::new(now));
+                }
+                Ok(())
+            }
+            _ => Err(Fault::new(
+                Offence::UnsharedSpace,
+                format!("space {} is not held here", space.short()),
+            )),
+        }
+    }
+
+    fn link(&mut self, peer: &P, space: &SpaceId) -> Option<&mut Link> {
+        self.peers.get_mut(peer)?.links.get_mut(space)
+    }
+
+    fn take(&mut self) -> Vec<Output<P>> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+fn send<P: Clone>(out: &mut Vec<Output<P>>, peer_id: &P, peer: &mut Peer, message: Message) {
+    peer.traffic.messages_out += 1;
+    peer.traffic.bytes_out += message.encoded_len() as u64;
+    out.push(Output::Send(peer_id.clone(), message));
+}
+
+/// What `margin sync status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status<P> {
+    pub now: u64,
+    pub spaces: Vec<SpaceStatus>,
+    pub peers: Vec<PeerStatus<P>>,
+    pub banned: Vec<BanStatus<P>>,
+    /// Entries asked for and not yet judged by the host.
+    pub fetching: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceStatus {
+    pub space: String,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerStatus<P> {
+    pub peer: P,
+    pub connected_since: u64,
+    /// Whether this node initiates the scheduled reconciliations on this link.
+    pub initiator: bool,
+    pub score: u32,
+    pub traffic: Traffic,
+    pub spaces: Vec<LinkStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkStatus {
+    pub space: String,
+    /// The last reconciliation found no difference and nothing is left to fetch.
+    pub in_sync: bool,
+    pub reconciling: bool,
+    /// Entries queued or requested from this peer.
+    pub pending: usize,
+    pub last_sync: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BanStatus<P> {
+    pub peer: P,
+    pub until: u64,
+    pub offence: Offence,
+}

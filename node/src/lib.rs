@@ -6,6 +6,7 @@
 //! is the integration point: the CLI writes entries even when no daemon runs.
 
 pub mod bundle;
+pub mod daemon;
 pub mod demo;
 pub mod error;
 pub mod home;

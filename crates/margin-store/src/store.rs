@@ -291,6 +291,73 @@ impl Store {
         )?)
     }
 
+    /// The sequence number of the latest accepted entry (0 when empty).
+    pub fn last_seq(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM entries", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Accepted entries after `seq`, oldest first, at most `limit`: (seq, entry).
+    pub fn entries_since(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Entry<Verified>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, bytes FROM entries WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![seq, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (seq, bytes) = row?;
+            out.push((
+                seq,
+                Entry::from_trusted_store(&bytes)
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The (time, id) of every accepted entry of a space: the set the sync protocol
+    /// reconciles.
+    pub fn space_items(&self, space: &SpaceId) -> Result<Vec<(u64, EntryId)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT time, id FROM entries WHERE space = ?1")?;
+        let rows = stmt.query_map(params![space.as_bytes()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (time, id) = row?;
+            out.push((time as u64, id_from(id)?));
+        }
+        Ok(out)
+    }
+
+    /// The bytes of the given accepted entries that this store has.
+    pub fn entry_bytes(&self, ids: &[EntryId]) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM entries WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(bytes) = stmt
+                .query_row(params![id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?
+            {
+                out.push(bytes);
+            }
+        }
+        Ok(out)
+    }
+
     // ---- indexes --------------------------------------------------------------------
 
     /// Replaces a space's index rows: its title and its searchable text.

@@ -85,9 +85,34 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Run this node: sync spaces with peers and serve the web UI and API.
+    Node(NodeArgs),
     /// Load a sample review space (a Best Practice Forum draft with comments from
     /// several participants) into this home, and print how to explore it.
     Demo,
+}
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// Address to listen on for peers (repeatable), e.g. /ip4/0.0.0.0/tcp/4242.
+    /// Default: TCP and QUIC on port 4242 on every interface.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// A peer to connect to at start (repeatable), e.g. /ip4/203.0.113.7/tcp/4242/p2p/12D3….
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Do not look for peers on the local network with mDNS.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Where to serve the local web UI and API.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7420")]
+    pub http: std::net::SocketAddr,
+    /// Also serve a public read-only view of the spaces here (for mirrors).
+    #[arg(long, value_name = "ADDR")]
+    pub public: Option<std::net::SocketAddr>,
+    /// Run a circuit relay server so that peers behind NAT can reach each other (mirrors).
+    #[arg(long)]
+    pub relay_server: bool,
 }
 
 #[derive(Args, Debug)]

@@ -106,6 +106,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             });
             Ok(())
         }
+        Command::Node(a) => crate::network::node(home, a),
         Command::Demo => {
             let mut node = Node::open(home)?;
             let demo = margin_node::demo::load(&mut node)?;

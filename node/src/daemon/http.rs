@@ -1,37 +1,33 @@
-//! The node's local HTTP API (JSON). Read routes only so far; see `docs/api.md`.
+//! The node's HTTP side: the local API and web UI on 127.0.0.1 (reads and, with the
+//! token, writes), and a mirror's public read-only view. Routes are declared here, in
+//! one place; the sync and peer status routes come from [`super::api`].
 
 use std::sync::{Arc, RwLock};
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 
 use super::Status;
+use super::events::Events;
 use super::worker::Worker;
+use crate::home::Home;
 
-/// Shared state of the handlers.
-#[derive(Clone)]
+/// What every handler shares.
 pub struct AppState {
-    pub status: Arc<RwLock<Status>>,
+    pub home: Home,
+    /// Runs store and Automerge work off the async reactor.
     pub worker: Worker,
+    /// The daemon's latest network and sync snapshot.
+    pub status: Arc<RwLock<Status>>,
+    /// Entries stored and sync changes, as they happen.
+    pub events: Events,
 }
 
-/// Every route, declared in one place.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/node", get(node))
-        .route("/api/peers", get(peers))
-        .with_state(state)
+/// The local address: API, web UI, writes with the token.
+pub fn local_router(state: Arc<AppState>) -> Router {
+    Router::new().merge(super::api::routes()).with_state(state)
 }
 
-fn snapshot(state: &AppState) -> Status {
-    state.status.read().map(|s| s.clone()).unwrap_or_default()
-}
-
-async fn node(State(state): State<AppState>) -> Json<Status> {
-    Json(snapshot(&state))
-}
-
-async fn peers(State(state): State<AppState>) -> Json<Vec<super::PeerState>> {
-    Json(snapshot(&state).peers)
+/// The public address of a mirror: read-only; no write route exists on it.
+pub fn public_router(state: Arc<AppState>) -> Router {
+    Router::new().merge(super::api::routes()).with_state(state)
 }

@@ -5,6 +5,8 @@
 //! The store stays the integration point: the CLI writes entries whether or not a
 //! daemon runs, and the daemon notices new entries by their sequence number.
 
+pub mod api;
+pub mod events;
 pub mod http;
 pub mod info;
 pub mod worker;
@@ -32,7 +34,10 @@ pub struct DaemonConfig {
     pub listen: Vec<Multiaddr>,
     pub bootstrap: Vec<Multiaddr>,
     pub mdns: bool,
+    /// The local API and web UI (127.0.0.1:7420 by default).
     pub http: SocketAddr,
+    /// A mirror's public read-only view, when set.
+    pub public: Option<SocketAddr>,
     pub relay_server: bool,
 }
 
@@ -122,15 +127,20 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
     let http_addr = listener
         .local_addr()
         .map_err(|e| NodeError::Invalid(format!("cannot serve HTTP: {e}")))?;
-    let app = http::router(http::AppState {
-        status: status.clone(),
+    let state = Arc::new(http::AppState {
+        home: home.clone(),
         worker: worker.clone(),
+        status: status.clone(),
+        events: events::channel(),
     });
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(target: "http", "the HTTP server stopped: {e}");
-        }
-    });
+    serve_http(listener, http::local_router(state.clone()));
+    if let Some(public) = config.public {
+        let listener = tokio::net::TcpListener::bind(public).await.map_err(|e| {
+            NodeError::Invalid(format!("cannot serve the public view on {public}: {e}"))
+        })?;
+        serve_http(listener, http::public_router(state.clone()));
+        tracing::info!(target: "node", "public read-only view on http://{public}");
+    }
     tracing::info!(target: "node", "peer id {}; HTTP API on http://{http_addr}", net.local_peer_id());
     let mut daemon = Daemon {
         home,
@@ -150,6 +160,14 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
     info::remove(&daemon.home);
     tracing::info!(target: "node", "stopped");
     result
+}
+
+fn serve_http(listener: tokio::net::TcpListener, app: axum::Router) {
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(target: "http", "the HTTP server stopped: {e}");
+        }
+    });
 }
 
 impl Daemon {

@@ -87,6 +87,7 @@ struct Daemon {
     net: Net,
     worker: Worker,
     status: Arc<RwLock<Status>>,
+    events: events::Events,
     http: SocketAddr,
     last_seq: i64,
     spaces: BTreeSet<SpaceId>,
@@ -127,11 +128,12 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
     let http_addr = listener
         .local_addr()
         .map_err(|e| NodeError::Invalid(format!("cannot serve HTTP: {e}")))?;
+    let events = events::channel();
     let state = Arc::new(http::AppState {
         home: home.clone(),
         worker: worker.clone(),
         status: status.clone(),
-        events: events::channel(),
+        events: events.clone(),
     });
     serve_http(listener, http::local_router(state.clone()));
     if let Some(public) = config.public {
@@ -147,6 +149,7 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
         net,
         worker,
         status,
+        events,
         http: http_addr,
         last_seq: 0,
         spaces: BTreeSet::new(),
@@ -232,6 +235,8 @@ impl Daemon {
             self.last_seq = seq;
             let space = entry.space_or_self();
             self.join(space);
+            // Nobody listening is fine.
+            let _ = self.events.send(events::Event::stored(&entry));
             if entry.kind() != Kind::DraftChange || entry.bytes().len() <= MAX_SMALL_ENTRY_BYTES {
                 self.net.publish(&space, entry.into_bytes());
             }

@@ -508,6 +508,18 @@ impl Node {
 
     /// Comments on a draft, a paragraph or a quoted passage, or replies to a comment.
     pub fn comment(&mut self, draft: &str, new: NewComment<'_>) -> Result<CommentId, NodeError> {
+        self.comment_near(draft, new, None)
+    }
+
+    /// Like [`Node::comment`], for a quote that may occur more than once in its
+    /// paragraph: the occurrence starting closest to the code point offset `near` (where
+    /// the reader's selection started) is anchored.
+    pub fn comment_near(
+        &mut self,
+        draft: &str,
+        new: NewComment<'_>,
+        near: Option<usize>,
+    ) -> Result<CommentId, NodeError> {
         let identity = self.identity()?;
         let (draft_id, mut space) = self.find_draft(draft)?;
         let state = space
@@ -526,7 +538,7 @@ impl Node {
                     return Err(NodeError::NoParagraph(pid.to_owned()));
                 }
                 Some(margin_space::view::wire_anchor(
-                    &state.doc.anchor(pid, new.quote, &heads)?,
+                    &state.doc.anchor_near(pid, new.quote, near, &heads)?,
                 ))
             }
             None if new.quote.is_some() => {

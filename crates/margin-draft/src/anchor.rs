@@ -75,6 +75,32 @@ impl Draft {
     /// read): on the first occurrence of `quote` in it, or, with `None`, on the whole
     /// paragraph.
     pub fn anchor(&self, pid: &str, quote: Option<&str>, at: &[[u8; 32]]) -> Result<Anchor, Error> {
+        self.anchor_near(pid, quote, None, at)
+    }
+
+    /// Like [`Draft::anchor`], for a quote that may occur more than once in the
+    /// paragraph: `near` is where the reader's selection started, in code points, and
+    /// the occurrence starting closest to it is anchored (the first one on ties, and
+    /// with `None`).
+    ///
+    /// ```
+    /// use margin_draft::Draft;
+    /// use automerge::ActorId;
+    ///
+    /// let editor = ActorId::from(&[7u8; 34][..]);
+    /// let (draft, _) = Draft::import(editor, "# R\n\nA cat. A dog. A cat.\n", None, 0, "v1")?;
+    /// let pid = draft.view(None)?.sections[0].paragraphs[0].id.clone();
+    /// let anchor = draft.anchor_near(&pid, Some("A cat"), Some(14), &draft.heads())?;
+    /// assert_eq!(anchor.quote.map(|q| q.prefix), Some("A cat. A dog. ".to_string()));
+    /// # Ok::<(), margin_draft::Error>(())
+    /// ```
+    pub fn anchor_near(
+        &self,
+        pid: &str,
+        quote: Option<&str>,
+        near: Option<usize>,
+        at: &[[u8; 32]],
+    ) -> Result<Anchor, Error> {
         let heads = self.heads_at(Some(at))?;
         let snap = self.snapshot(&heads)?;
         let block = snap
@@ -97,7 +123,7 @@ impl Draft {
             quote: quote.to_string(),
         };
         let text = &block.block.text;
-        let byte_start = text.find(quote).ok_or_else(not_found)?;
+        let byte_start = closest_occurrence(text, quote, near.unwrap_or(0)).ok_or_else(not_found)?;
         let text_obj = block.text_obj.as_ref().ok_or_else(not_found)?;
         let start = text[..byte_start].chars().count();
         let len = quote.chars().count();
@@ -272,4 +298,12 @@ fn best_occurrence(blocks: &[StoredBlock], quote: &Quote) -> Option<(String, usi
         }
     }
     best.map(|(_, id, start)| (id, start))
+}
+
+/// The byte offset of the occurrence of `quote` in `text` whose start is closest to the
+/// code point offset `near` (the first one on ties).
+fn closest_occurrence(text: &str, quote: &str, near: usize) -> Option<usize> {
+    text.match_indices(quote)
+        .map(|(byte, _)| byte)
+        .min_by_key(|&byte| text[..byte].chars().count().abs_diff(near))
 }

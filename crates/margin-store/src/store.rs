@@ -417,6 +417,18 @@ impl Store {
         space: Option<&SpaceId>,
         limit: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        self.search_marked(query, space, limit, ("[", "]"))
+    }
+
+    /// Like [`Store::search`], with the matched words in snippets between `marks`
+    /// instead of square brackets (which drafts use for contested text).
+    pub fn search_marked(
+        &self,
+        query: &str,
+        space: Option<&SpaceId>,
+        limit: usize,
+        marks: (&str, &str),
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let terms: Vec<String> = query
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| !t.is_empty())
@@ -429,11 +441,12 @@ impl Store {
         }
         let fts = terms.join(" AND ");
         let mut stmt = self.conn.prepare_cached(
-            "SELECT space, draft, kind, target, snippet(search, 4, '[', ']', '…', 12)
+            "SELECT space, draft, kind, target, snippet(search, 4, ?4, ?5, '…', 12)
              FROM search WHERE search MATCH ?1 AND (?2 IS NULL OR space = ?2)
              ORDER BY rank LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![fts, space.map(|s| s.to_hex()), limit as i64], |r| {
+        let args = params![fts, space.map(|s| s.to_hex()), limit as i64, marks.0, marks.1];
+        let rows = stmt.query_map(args, |r| {
             Ok(SearchHit {
                 space: r.get(0)?,
                 draft: r.get(1)?,

@@ -1,15 +1,25 @@
 //! The node's HTTP side: the local API and web UI on 127.0.0.1 (reads and, with the
 //! token, writes), and a mirror's public read-only view. Routes are declared here, in
-//! one place; the sync and peer status routes come from [`super::api`].
+//! one place; the sync and peer status routes come from [`super::api`], the handlers
+//! from [`crate::web`]. `docs/api.md` documents every route.
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Extension};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::Response;
+use axum::routing::{get, post};
+use margin_core::limits::MAX_ENTRY_BYTES;
 
 use super::Status;
 use super::events::Events;
 use super::worker::Worker;
 use crate::home::Home;
+use crate::web::read::Surface;
+use crate::web::{assets, auth, live, read, write};
 
 /// What every handler shares.
 pub struct AppState {
@@ -22,12 +32,111 @@ pub struct AppState {
     pub events: Events,
 }
 
-/// The local address: API, web UI, writes with the token.
+/// Pages, JSON reads, live events and assets: served on both addresses.
+fn reads() -> Router<Arc<AppState>> {
+    Router::new()
+        .merge(super::api::routes())
+        .route("/", get(read::home))
+        .route("/spaces/{space}", get(read::space))
+        .route("/drafts/{draft}", get(read::draft))
+        .route("/drafts/{draft}/p/{para}", get(read::paragraph))
+        .route("/drafts/{draft}/diff", get(read::diff))
+        .route("/comments/{comment}", get(read::comment))
+        .route("/search", get(read::search))
+        .route("/events", get(live::events))
+        .route("/static/margin.css", get(assets::css))
+        .route("/static/margin.js", get(assets::js))
+        .route("/api/me", get(read::api_me))
+        .route("/api/spaces", get(read::api_spaces))
+        .route("/api/spaces/{space}", get(read::api_space))
+        .route("/api/drafts/{draft}", get(read::api_draft))
+        .route("/api/drafts/{draft}/comments", get(read::api_comments))
+        .route("/api/drafts/{draft}/stances", get(read::api_stances))
+        .route("/api/drafts/{draft}/diff", get(read::api_diff))
+        .route("/api/comments/{comment}", get(read::api_comment))
+        .route("/api/search", get(read::api_search))
+}
+
+/// Logging in, and every write: the local address only. Each write handler takes the
+/// proof of the token ([`auth::Writer`]).
+fn writes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/login", get(write::login).post(write::login_form))
+        .route("/logout", post(write::logout))
+        .route("/identity", get(read::identity))
+        .route("/api/identity", post(write::create_identity))
+        .route("/api/spaces/{space}/drafts", post(write::import_draft))
+        .route("/api/drafts/{draft}/comments", post(write::post_comment))
+        .route("/api/drafts/{draft}/stances", post(write::stance))
+        .route("/api/drafts/{draft}/tags", post(write::tag))
+        .route("/api/drafts/{draft}/revisions", post(write::update_draft))
+        .route("/api/comments/{comment}/edit", post(write::edit_comment))
+        .route("/api/comments/{comment}/retract", post(write::retract_comment))
+        .route("/api/comments/{comment}/dispose", post(write::dispose))
+        .route("/api/comments/{comment}/reattach", post(write::reattach))
+}
+
+/// The local address: API, web UI, writes with the token. Creates the token if the
+/// home has none, and prints the login link once the address is known.
 pub fn local_router(state: Arc<AppState>) -> Router {
-    Router::new().merge(super::api::routes()).with_state(state)
+    match auth::ensure_token(&state.home) {
+        Ok(token) => announce_login(state.clone(), token),
+        Err(e) => tracing::error!(target: "http", "no API token, so no writes over HTTP: {e}"),
+    }
+    Router::new()
+        .merge(reads())
+        .merge(writes())
+        .layer(map_response(protect))
+        .layer(from_fn_with_state(state.clone(), auth::local_hosts_only))
+        .layer(Extension(Surface::Local))
+        // A draft import is the largest thing one may send.
+        .layer(DefaultBodyLimit::max(2 * MAX_ENTRY_BYTES))
+        .with_state(state)
 }
 
 /// The public address of a mirror: read-only; no write route exists on it.
 pub fn public_router(state: Arc<AppState>) -> Router {
-    Router::new().merge(super::api::routes()).with_state(state)
+    Router::new()
+        .merge(reads())
+        .layer(map_response(protect))
+        .layer(Extension(Surface::Public))
+        .with_state(state)
+}
+
+/// Headers on every answer: no framing by other sites (a framed page could be tricked
+/// into clicks), no other origins for scripts, forms posting only here, no referrer
+/// (the login link carries the token).
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Prints the login link once the daemon knows its HTTP address.
+fn announce_login(state: Arc<AppState>, token: String) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        loop {
+            let http = state.status.read().map(|s| s.http.clone()).unwrap_or_default();
+            if !http.is_empty() {
+                let address = http.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:");
+                println!("Web interface: http://{address}/login?token={token}");
+                tracing::info!(target: "http", "web interface on http://{address}/");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
 }

@@ -1,0 +1,394 @@
+//! Handlers that read: the pages, and the same data as JSON.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::response::Html;
+use axum::Json;
+use margin_space::view::{ParagraphStances, SpaceView};
+use margin_store::SearchHit;
+use serde::{Deserialize, Serialize};
+
+use super::html::SyncLine;
+use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
+use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store, pages};
+use crate::daemon::http::AppState;
+use crate::node::Node;
+
+/// Which address a request came in on: the local one, or a mirror's public view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    Local,
+    Public,
+}
+
+/// Who is reading, as far as the request tells: the address, and whether the browser
+/// carries the token. The participant is looked up on the store thread.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader {
+    pub public: bool,
+    pub logged_in: bool,
+}
+
+impl FromRequestParts<Arc<AppState>> for Reader {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let public = parts.extensions.get::<Surface>() != Some(&Surface::Local);
+        let logged_in = !public && auth::logged_in(&state.home, &parts.headers);
+        Ok(Reader { public, logged_in })
+    }
+}
+
+impl Reader {
+    /// The viewer, with the node's participant (call on the store thread).
+    pub fn viewer(self, node: &Node) -> Viewer {
+        Viewer {
+            public: self.public,
+            logged_in: self.logged_in,
+            me: if self.public { None } else { me(node) },
+        }
+    }
+}
+
+/// The sync state the header shows.
+pub fn sync_line(state: &AppState) -> SyncLine {
+    SyncLine {
+        peers: state.status.read().map(|s| s.peers.len()).unwrap_or(0),
+    }
+}
+
+// ---- pages -------------------------------------------------------------------------
+
+pub async fn home(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let spaces = model::space_items(node.spaces()?);
+        Ok(pages::home(&spaces, &viewer, sync))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+pub async fn space(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let mut space = node.find_space(&id)?;
+        let m = model::space_model(&mut space, &viewer);
+        Ok(pages::space(&m, &viewer, sync))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+fn draft_model(node: &Node, id: &str, query: &DraftQuery, viewer: &Viewer) -> Result<DraftModel, WebError> {
+    let (draft, mut space) = node.find_draft(id)?;
+    model::draft_model(&mut space, &draft, query, viewer)
+}
+
+pub async fn draft(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+    Query(query): Query<DraftQuery>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let m = draft_model(node, &id, &query, &viewer)?;
+        Ok(pages::draft(&m, &viewer, sync))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+pub async fn paragraph(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path((id, para)): Path<(String, String)>,
+    Query(query): Query<DraftQuery>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let mut m = draft_model(node, &id, &query, &viewer)?;
+        m.only(&para)?;
+        Ok(pages::paragraph(&m, &viewer, sync))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Back {
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+/// A path on this node to go back to after a form, never another site.
+pub fn local_path(path: Option<&str>) -> Option<String> {
+    path.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .filter(|p| !p.chars().any(char::is_control))
+        .map(str::to_owned)
+}
+
+pub async fn comment(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+    Query(back): Query<Back>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let m = comment_model(node, &id, &viewer)?;
+        let back = local_path(back.back.as_deref()).unwrap_or_else(|| {
+            format!("/drafts/{}#c-{}", m.draft, &m.comment[..12])
+        });
+        Ok(pages::comment(&m, &viewer, sync, &back))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+fn comment_model(node: &Node, id: &str, viewer: &Viewer) -> Result<CommentModel, WebError> {
+    let (comment, mut space) = node.find_comment(id)?;
+    model::comment_model(&mut space, &comment, viewer)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DiffQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+fn diff_model(node: &Node, id: &str, q: &DiffQuery) -> Result<DiffModel, WebError> {
+    let (draft, mut space) = node.find_draft(id)?;
+    model::diff_model(&mut space, &draft, q.from.as_deref(), q.to.as_deref())
+}
+
+pub async fn diff(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let m = diff_model(node, &id, &q)?;
+        Ok(pages::diff(&m, &viewer, sync))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+    pub space: Option<String>,
+}
+
+fn search_hits(
+    node: &Node,
+    q: &SearchQuery,
+    marks: (&str, &str),
+) -> Result<(Vec<SearchHit>, Option<String>), WebError> {
+    let space = match q.space.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(node.find_space(s)?.id()),
+        None => None,
+    };
+    if q.q.trim().is_empty() {
+        return Ok((vec![], space.map(|s| s.to_string())));
+    }
+    let hits = node
+        .store()
+        .search_marked(&q.q, space.as_ref(), 50, marks)
+        .map_err(crate::NodeError::from)?;
+    Ok((hits, space.map(|s| s.to_string())))
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Query(q): Query<SearchQuery>,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let (hits, space) = match search_hits(node, &q, pages::MARKS) {
+            Ok(found) => found,
+            // A query without words finds nothing; say so rather than fail.
+            Err(WebError::Node(crate::NodeError::Store(margin_store::StoreError::BadQuery(_)))) => {
+                (vec![], None)
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(pages::search(&q.q, &hits, &viewer, sync, space.as_deref()))
+    })
+    .await?;
+    Ok(Html(page))
+}
+
+pub async fn identity(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+) -> Result<Html<String>, PageError> {
+    let sync = sync_line(&state);
+    let page = on_store(&state, move |node| Ok(pages::identity(&reader.viewer(node), sync))).await?;
+    Ok(Html(page))
+}
+
+// ---- JSON --------------------------------------------------------------------------
+
+pub async fn api_spaces(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<Vec<SpaceItem>>, ApiError> {
+    let spaces = on_store(&state, |node| Ok(model::space_items(node.spaces()?))).await?;
+    Ok(Json(spaces))
+}
+
+pub async fn api_space(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<SpaceView>, ApiError> {
+    let view = on_store(&state, move |node| Ok(node.find_space(&id)?.view())).await?;
+    Ok(Json(view))
+}
+
+pub async fn api_draft(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+    Query(query): Query<DraftQuery>,
+) -> Result<Json<DraftModel>, ApiError> {
+    let m = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        draft_model(node, &id, &query, &viewer)
+    })
+    .await?;
+    Ok(Json(m))
+}
+
+pub async fn api_comments(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+    Query(query): Query<DraftQuery>,
+) -> Result<Json<Vec<Item>>, ApiError> {
+    let items = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let m = draft_model(node, &id, &query, &viewer)?;
+        let mut out = vec![];
+        let all = m
+            .whole
+            .into_iter()
+            .chain(m.sections.into_iter().flat_map(|s| {
+                s.heading
+                    .into_iter()
+                    .chain(s.paragraphs)
+                    .flat_map(|b| b.threads)
+            }))
+            .chain(m.orphans)
+            .chain(m.elsewhere);
+        for t in all {
+            out.push(t.root);
+            out.extend(t.replies);
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(Json(items))
+}
+
+pub async fn api_stances(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ParagraphStances>>, ApiError> {
+    let stances = on_store(&state, move |node| {
+        let (draft, space) = node.find_draft(&id)?;
+        Ok(space.stance_views(&draft))
+    })
+    .await?;
+    Ok(Json(stances))
+}
+
+pub async fn api_diff(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Json<DiffModel>, ApiError> {
+    Ok(Json(on_store(&state, move |node| diff_model(node, &id, &q)).await?))
+}
+
+pub async fn api_comment(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    Path(id): Path<String>,
+) -> Result<Json<CommentModel>, ApiError> {
+    let m = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        comment_model(node, &id, &viewer)
+    })
+    .await?;
+    Ok(Json(m))
+}
+
+pub async fn api_search(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Vec<SearchHit>>, ApiError> {
+    let hits = on_store(&state, move |node| {
+        if q.q.trim().is_empty() {
+            return Err(WebError::BadRequest("say what to search for: ?q=WORDS".into()));
+        }
+        Ok(search_hits(node, &q, ("[", "]"))?.0)
+    })
+    .await?;
+    Ok(Json(hits))
+}
+
+/// The node's participant, as `/api/me` shows it.
+#[derive(Debug, Serialize)]
+pub struct MeView {
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub affiliation: Option<String>,
+    pub stakeholder: Option<String>,
+    pub region: Option<String>,
+    /// Whether this request carries the token (may write).
+    pub logged_in: bool,
+}
+
+pub async fn api_me(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+) -> Result<Json<MeView>, ApiError> {
+    let view = on_store(&state, move |node| {
+        let identity = if reader.public { None } else { node.identity().ok() };
+        Ok(MeView {
+            key: identity.as_ref().map(|i| i.key.public().to_string()),
+            name: identity.as_ref().map(|i| i.profile.name.clone()),
+            affiliation: identity.as_ref().map(|i| i.profile.affiliation.clone()),
+            stakeholder: identity.as_ref().map(|i| i.profile.stakeholder.clone()),
+            region: identity.as_ref().map(|i| i.profile.region.clone()),
+            logged_in: reader.logged_in,
+        })
+    })
+    .await?;
+    Ok(Json(view))
+}

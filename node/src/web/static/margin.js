@@ -1,0 +1,255 @@
+// Margin: the little script the pages use. Everything works without it; it adds
+// selecting a passage to comment on, the response form under the paragraph being
+// answered, loading threads and comment actions in place, and live updates from the
+// node (server-sent events). Offsets are counted in code points, as the node counts them.
+(function () {
+  'use strict';
+  var body = document.body;
+  var draft = body.dataset.draft;
+  var space = body.dataset.space;
+  var panel = document.getElementById('respond');
+  var home = panel ? panel.parentNode : null;
+  var homeNext = panel ? panel.nextSibling : null;
+  var expanded = {};
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function cps(s) { return Array.from(s); }
+
+  // ---- selecting a passage ------------------------------------------------------
+  function textOf(node) {
+    var el = node.nodeType === 1 ? node : node.parentElement;
+    return el ? el.closest('#doc article.p .t') : null;
+  }
+  function offsetIn(el, node, off) {
+    var r = document.createRange();
+    r.selectNodeContents(el);
+    r.setEnd(node, off);
+    return cps(r.toString()).length;
+  }
+  function selection() {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    var r = sel.getRangeAt(0);
+    var el = textOf(r.startContainer);
+    if (!el || el !== textOf(r.endContainer)) return null;
+    var chars = cps(el.textContent);
+    var s = offsetIn(el, r.startContainer, r.startOffset);
+    var e = offsetIn(el, r.endContainer, r.endOffset);
+    while (s < e && /\s/.test(chars[s])) s++;
+    while (e > s && /\s/.test(chars[e - 1])) e--;
+    if (s >= e) return null;
+    return { el: el, article: el.closest('article.p'), start: s, quote: chars.slice(s, e).join(''), rect: r.getBoundingClientRect() };
+  }
+  var selButton = null;
+  function hideSelButton() { if (selButton) selButton.hidden = true; }
+  function showSelButton(info) {
+    if (!selButton) {
+      selButton = document.createElement('button');
+      selButton.type = 'button';
+      selButton.className = 'selb';
+      selButton.textContent = panel.dataset.sel;
+      selButton.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
+      selButton.addEventListener('click', function () {
+        var info = selButton.info;
+        hideSelButton();
+        if (info) openPanel(info.article, info);
+      });
+    }
+    selButton.info = info;
+    var box = info.article.getBoundingClientRect();
+    info.article.insertBefore(selButton, info.el.parentNode.nextSibling);
+    selButton.style.top = Math.max(0, info.rect.bottom - box.top + 4) + 'px';
+    selButton.style.insetInlineStart = '3rem';
+    selButton.hidden = false;
+  }
+  var selTimer = null;
+  document.addEventListener('selectionchange', function () {
+    if (!panel) return;
+    clearTimeout(selTimer);
+    selTimer = setTimeout(function () {
+      var info = selection();
+      if (info) showSelButton(info); else if (selButton && document.activeElement !== selButton) hideSelButton();
+    }, 120);
+  });
+
+  // ---- the response panel -------------------------------------------------------
+  function setLegend() {
+    var opt = $('#rp').selectedOptions[0];
+    var n = opt && opt.value ? opt.textContent.split(' ')[0].replace('¶', '') : '…';
+    var legend = $('#rsl');
+    legend.textContent = legend.dataset.template.replace('{n}', n);
+  }
+  function openPanel(article, info) {
+    if (!panel || !article) return;
+    article.after(panel);
+    $('#rp').value = article.dataset.pid;
+    $('#rq').value = info ? info.quote : '';
+    $('#rstart').value = info ? String(info.start) : '';
+    $('#rret').value = location.pathname + location.search;
+    $('.x', panel).hidden = false;
+    setLegend();
+    $('#rb').focus();
+  }
+  function closePanel() {
+    if (!panel || !home) return;
+    home.insertBefore(panel, homeNext);
+    $('.x', panel).hidden = true;
+    $('#rq').value = '';
+    $('#rstart').value = '';
+  }
+  if (panel) {
+    $('#rp').addEventListener('change', setLegend);
+    $('#rq').addEventListener('input', function () { $('#rstart').value = ''; });
+    $('.x', panel).addEventListener('click', closePanel);
+  }
+
+  // ---- clicks: respond links, highlights, threads, comment actions --------------
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest('a.rs, mark[data-c], a.sc, a.ca');
+    if (!a) return;
+    if (a.matches('a.rs') && panel) {
+      ev.preventDefault();
+      openPanel(a.closest('article.p'), null);
+    } else if (a.matches('mark[data-c]')) {
+      var id = a.dataset.c.split(' ')[0];
+      var c = document.getElementById('c-' + id);
+      if (c) { flash(c, 'hl'); c.setAttribute('tabindex', '-1'); c.focus({ preventScroll: true }); c.scrollIntoView({ block: 'nearest', behavior: 'smooth' }); }
+    } else if (a.matches('a.sc')) {
+      ev.preventDefault();
+      expand(a.closest('article.p'), a.href);
+    } else if (a.matches('a.ca')) {
+      ev.preventDefault();
+      actions(a);
+    }
+  });
+  function flash(el, cls) { el.classList.add(cls); setTimeout(function () { el.classList.remove(cls); }, 2000); }
+  function fetchDoc(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (html) { return new DOMParser().parseFromString(html, 'text/html'); });
+  }
+  function expand(article, url) {
+    if (!article) return;
+    expanded[article.dataset.pid] = url;
+    fetchDoc(url).then(function (doc) {
+      var fresh = doc.getElementById(article.id);
+      var cm = fresh && $('.cm', fresh);
+      var here = $('.cm', article);
+      if (cm && here) { here.replaceWith(document.importNode(cm, true)); }
+    }).catch(function () { location.href = url; });
+  }
+  function actions(link) {
+    var article = link.closest('article.c');
+    var next = article.nextElementSibling;
+    if (next && next.classList.contains('acts')) { next.remove(); return; }
+    var back = location.pathname + location.search + '#' + article.id;
+    fetchDoc(link.href + '?return=' + encodeURIComponent(back)).then(function (doc) {
+      var acts = doc.getElementById('actions');
+      if (!acts) { location.href = link.href; return; }
+      acts.removeAttribute('id');
+      var node = document.importNode(acts, true);
+      article.after(node);
+      var first = $('textarea, select, input:not([type=hidden])', node);
+      if (first) first.focus();
+    }).catch(function () { location.href = link.href; });
+  }
+  // A comment in focus or under the pointer lights up its passage.
+  function light(ev, on) {
+    var c = ev.target.closest && ev.target.closest('article.c');
+    if (!c) return;
+    $$('mark[data-c~="' + c.dataset.c + '"]').forEach(function (m) { m.classList.toggle('on', on); });
+  }
+  document.addEventListener('mouseover', function (ev) { light(ev, true); });
+  document.addEventListener('mouseout', function (ev) { light(ev, false); });
+  document.addEventListener('focusin', function (ev) { light(ev, true); });
+  document.addEventListener('focusout', function (ev) { light(ev, false); });
+  // Reading a Markdown file into the text area that sends it.
+  document.addEventListener('change', function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches('input[type=file][data-into]') || !input.files[0]) return;
+    var reader = new FileReader();
+    reader.onload = function () { document.getElementById(input.dataset.into).value = reader.result; };
+    reader.readAsText(input.files[0]);
+  });
+
+  // ---- live updates -------------------------------------------------------------
+  var sync = $('#sync');
+  function setPeers(n) {
+    if (!sync) return;
+    $('#peers').textContent = n > 0 ? sync.dataset.peersLabel.replace('{n}', n) : sync.dataset.noPeers;
+  }
+  function setState(text) { if (sync) $('#insync').textContent = text; }
+  function busy(el) {
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    return $$('textarea, input[name=quote], input[name=reason]', el).some(function (f) { return f.value.trim() !== ''; });
+  }
+  var snapshot = new WeakMap();
+  function remember(el) { snapshot.set(el, el.outerHTML); }
+  function liveParts(root) {
+    return $$('#doc > [id]:not(#respond), #whole, #orphans, #elsewhere, main > .th, main > .sub, main > h1, main > ul', root);
+  }
+  liveParts(document).forEach(remember);
+  var timer = null;
+  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
+  function refresh() {
+    fetchDoc(location.href).then(function (doc) {
+      var changed = 0;
+      var fresh = liveParts(doc);
+      var freshIds = fresh.map(function (e) { return e.id; }).filter(Boolean).join(' ');
+      var oldIds = liveParts(document).map(function (e) { return e.id; }).filter(Boolean).join(' ');
+      if (freshIds !== oldIds && $('#doc') && $('#doc', doc)) {
+        // Paragraphs came or went (a revision): take the whole text again.
+        if (panel && $('#doc').contains(panel)) closePanel();
+        if (busy($('#doc'))) return;
+        var docNew = document.importNode($('#doc', doc), true);
+        $('#doc').replaceWith(docNew);
+        ['whole', 'orphans', 'elsewhere'].forEach(function (id) {
+          var a = document.getElementById(id), b = doc.getElementById(id);
+          if (a && !b) a.remove();
+          if (b && !a) docNew.after(document.importNode(b, true));
+          if (a && b) a.replaceWith(document.importNode(b, true));
+        });
+        liveParts(document).forEach(remember);
+        changed++;
+      } else {
+        fresh.forEach(function (el) {
+          var old = el.id ? document.getElementById(el.id) : $(selectorOf(el));
+          if (!old || snapshot.get(old) === el.outerHTML || busy(old)) return;
+          var node = document.importNode(el, true);
+          if (panel && old.contains(panel)) closePanel();
+          old.replaceWith(node);
+          remember(node);
+          flash(node, 'new');
+          if (node.dataset.pid && expanded[node.dataset.pid]) expand(node, expanded[node.dataset.pid]);
+          changed++;
+        });
+      }
+      if (changed) { var news = $('#news'); news.textContent = ''; news.textContent = news.dataset.msg; }
+    }).catch(function () { setState(sync ? sync.dataset.offline : ''); });
+  }
+  function selectorOf(el) {
+    if (el.matches('main > .th')) return 'main > .th';
+    if (el.matches('main > .sub')) return 'main > .sub';
+    if (el.matches('main > h1')) return 'main > h1';
+    return 'main > ul';
+  }
+  if (window.EventSource && sync) {
+    var events = new EventSource('/events');
+    events.addEventListener('status', function (e) { setPeers(JSON.parse(e.data).peers); setState(sync.dataset.live); });
+    events.addEventListener('sync', function (e) {
+      var d = JSON.parse(e.data);
+      setPeers(d.peers);
+      setState(d.in_sync ? sync.dataset.inSync : sync.dataset.syncing);
+    });
+    events.addEventListener('entry', function (e) {
+      var d = JSON.parse(e.data);
+      var mine = draft ? d.space === space && (!d.draft || d.draft === draft)
+        : space ? d.space === space : true;
+      if (mine) schedule();
+    });
+    events.addEventListener('reload', schedule);
+    events.onerror = function () { setState(sync.dataset.offline); };
+  }
+})();

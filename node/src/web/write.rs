@@ -1,0 +1,651 @@
+//! Handlers that write: each takes a [`Writer`] (the request carries the token and
+//! comes from this node's pages), reads its fields from JSON or from a form, and calls
+//! the same [`Node`] operation as the CLI, signing as the node's participant. A form
+//! gets a redirect back to the page it came from (`303 See Other`); JSON gets
+//! `201 Created` with the new entry's id.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use margin_core::body::{DispositionValue, Profile, StanceValue};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::json;
+
+use super::auth::{self, Writer};
+use super::model::parse_kind;
+use super::read::{Reader, local_path, sync_line};
+use super::{ApiError, PageError, WebError, on_store, pages};
+use crate::daemon::http::AppState;
+use crate::node::{NewComment, now_ms};
+
+/// How a request sent its fields, and so how it is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A browser form: answered with a redirect, or an HTML page on failure.
+    Form,
+    Json,
+}
+
+impl Format {
+    fn of(headers: &HeaderMap) -> Format {
+        let is = |name, what: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains(what))
+        };
+        if is(header::CONTENT_TYPE, "application/json") {
+            Format::Json
+        } else if is(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            || is(header::ACCEPT, "text/html")
+        {
+            Format::Form
+        } else {
+            Format::Json
+        }
+    }
+}
+
+/// A failure answered in the request's format.
+pub struct Failure {
+    pub error: WebError,
+    pub format: Format,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self.format {
+            Format::Form => PageError(self.error).into_response(),
+            Format::Json => ApiError(self.error).into_response(),
+        }
+    }
+}
+
+/// The proof that the request may write, with failures answered in its format.
+pub struct Allowed(pub Format);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Allowed {
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let format = Format::of(&parts.headers);
+        Writer::from_request_parts(parts, state)
+            .await
+            .map(|Writer| Allowed(format))
+            .map_err(|error| Failure { error, format })
+    }
+}
+
+/// A request's fields, from `application/json` or `application/x-www-form-urlencoded`
+/// (an empty body without a type counts as an empty form).
+pub struct Input<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Input<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let format = Format::of(req.headers());
+        let fail = |error| Failure { error, format };
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if content_type.starts_with("application/json") {
+            let Json(value) = Json::<T>::from_request(req, state)
+                .await
+                .map_err(|e| fail(WebError::BadRequest(e.body_text())))?;
+            Ok(Input(value))
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            let Form(value) = Form::<T>::from_request(req, state)
+                .await
+                .map_err(|e| fail(WebError::BadRequest(e.body_text())))?;
+            Ok(Input(value))
+        } else if content_type.is_empty() {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| fail(WebError::BadRequest(e.body_text())))?;
+            if !bytes.is_empty() {
+                return Err(fail(WebError::ContentType));
+            }
+            serde_urlencoded::from_str("")
+                .map(Input)
+                .map_err(|e| fail(WebError::BadRequest(e.to_string())))
+        } else {
+            Err(fail(WebError::ContentType))
+        }
+    }
+}
+
+/// What a successful write answers: the new entry's id as JSON, or a redirect.
+fn done(format: Format, field: &str, id: String, back: String) -> Response {
+    match format {
+        Format::Json => {
+            let mut body = serde_json::Map::new();
+            body.insert(field.to_owned(), id.into());
+            (StatusCode::CREATED, Json(serde_json::Value::Object(body))).into_response()
+        }
+        Format::Form => Redirect::to(&back).into_response(),
+    }
+}
+
+/// `back` with its fragment replaced by `#fragment`.
+fn at(back: &str, fragment: &str) -> String {
+    let path = back.split('#').next().unwrap_or(back);
+    format!("{path}#{fragment}")
+}
+
+/// Optional text: absent, empty or blank all mean none.
+fn text(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn required(s: Option<String>, what: &str) -> Result<String, WebError> {
+    text(s).ok_or_else(|| WebError::BadRequest(format!("{what} is missing")))
+}
+
+/// A number given as a JSON number or as form text (empty: none).
+fn optional_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(usize),
+        Text(String),
+    }
+    match Option::<NumberOrText>::deserialize(d)? {
+        None => Ok(None),
+        Some(NumberOrText::Number(n)) => Ok(Some(n)),
+        Some(NumberOrText::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(NumberOrText::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("'{t}' is not a number"))),
+    }
+}
+
+// ---- comments ----------------------------------------------------------------------
+
+/// A new comment or reply.
+#[derive(Debug, Deserialize)]
+pub struct CommentForm {
+    /// The paragraph; none for the whole draft (or for a reply).
+    pub para: Option<String>,
+    /// The passage quoted, exactly as in the paragraph.
+    pub quote: Option<String>,
+    /// Where the reader's selection started in the paragraph, in code points, to tell
+    /// apart a quote that occurs more than once.
+    #[serde(default, deserialize_with = "optional_number")]
+    pub start: Option<usize>,
+    /// The version read (a tag name); none for the current text.
+    pub v: Option<String>,
+    pub kind: Option<String>,
+    pub body: Option<String>,
+    pub suggestion: Option<String>,
+    /// The comment answered.
+    pub reply: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn post_comment(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(draft): Path<String>,
+    Input(f): Input<CommentForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let back = local_path(f.back.as_deref());
+    let kind = parse_kind(text(f.kind).as_deref().unwrap_or("comment")).map_err(fail)?;
+    let body = required(f.body, "the comment's text (body)").map_err(fail)?;
+    let suggestion = text(f.suggestion);
+    if kind == margin_core::body::CommentKind::Suggestion && suggestion.is_none() {
+        return Err(fail(WebError::BadRequest(
+            "a suggestion needs the proposed wording (suggestion)".into(),
+        )));
+    }
+    let reply = text(f.reply);
+    let para = if reply.is_some() { None } else { text(f.para) };
+    // A quote is kept exactly as selected: only an all-blank one means none.
+    let quote = f.quote.filter(|q| !q.trim().is_empty());
+    let version = text(f.v).filter(|v| v != "current");
+    let start = f.start;
+    let (id, draft_id) = on_store(&state, move |node| {
+        let new = NewComment {
+            para: para.as_deref(),
+            quote: quote.as_deref(),
+            text: &body,
+            kind,
+            suggestion: suggestion.as_deref(),
+            reply: reply.as_deref(),
+            version: version.as_deref(),
+        };
+        let id = node.comment_near(&draft, new, start)?;
+        let (draft_id, _) = node.find_draft(&draft)?;
+        Ok((id, draft_id))
+    })
+    .await
+    .map_err(fail)?;
+    let back = back.unwrap_or_else(|| format!("/drafts/{draft_id}"));
+    Ok(done(format, "comment", id.to_string(), at(&back, &format!("c-{}", id.short()))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    pub body: Option<String>,
+    pub suggestion: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn edit_comment(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(comment): Path<String>,
+    Input(f): Input<EditForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let body = required(f.body, "the new text (body)").map_err(fail)?;
+    let suggestion = f.suggestion.map(|s| s.trim().to_owned());
+    let back = local_path(f.back.as_deref());
+    let (id, target) = on_store(&state, move |node| {
+        let id = node.edit_comment(&comment, &body, suggestion.as_deref())?;
+        Ok((id, back_to_comment(node, &comment)?))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "edit", id.to_string(), back.unwrap_or(target)))
+}
+
+/// The draft page at a comment.
+fn back_to_comment(node: &crate::Node, comment: &str) -> Result<String, WebError> {
+    let (id, space) = node.find_comment(comment)?;
+    let draft = space
+        .comment(&id)
+        .map(|c| c.body.draft.to_string())
+        .unwrap_or_default();
+    Ok(format!("/drafts/{draft}#c-{}", id.short()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BackForm {
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn retract_comment(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(comment): Path<String>,
+    Input(f): Input<BackForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let back = local_path(f.back.as_deref());
+    let (id, target) = on_store(&state, move |node| {
+        let id = node.retract_comment(&comment)?;
+        Ok((id, back_to_comment(node, &comment)?))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "retraction", id.to_string(), back.unwrap_or(target)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisposeForm {
+    pub value: Option<String>,
+    pub note: Option<String>,
+    pub revision: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+fn disposition_value(s: &str) -> Result<DispositionValue, WebError> {
+    match s {
+        "accepted" => Ok(DispositionValue::Accepted),
+        "partly" => Ok(DispositionValue::Partly),
+        "declined" => Ok(DispositionValue::Declined),
+        "noted" => Ok(DispositionValue::Noted),
+        other => Err(WebError::BadRequest(format!(
+            "'{other}' is not a disposition: accepted, partly, declined or noted"
+        ))),
+    }
+}
+
+pub async fn dispose(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(comment): Path<String>,
+    Input(f): Input<DisposeForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let value = disposition_value(&required(f.value, "the disposition (value)").map_err(fail)?)
+        .map_err(fail)?;
+    let note = text(f.note).unwrap_or_default();
+    if value == DispositionValue::Declined && note.is_empty() {
+        return Err(fail(WebError::BadRequest(
+            "declining a comment needs a reason (note)".into(),
+        )));
+    }
+    let revision = text(f.revision);
+    let back = local_path(f.back.as_deref());
+    let (id, target) = on_store(&state, move |node| {
+        let id = node.dispose(&comment, value, &note, revision.as_deref())?;
+        Ok((id, back_to_comment(node, &comment)?))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "disposition", id.to_string(), back.unwrap_or(target)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReattachForm {
+    /// A paragraph id, or its number in the current version.
+    pub para: Option<String>,
+    pub quote: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn reattach(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(comment): Path<String>,
+    Input(f): Input<ReattachForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let para = required(f.para, "the paragraph (para)").map_err(fail)?;
+    let quote = f.quote.filter(|q| !q.trim().is_empty());
+    let back = local_path(f.back.as_deref());
+    let (id, target) = on_store(&state, move |node| {
+        let (cid, space) = node.find_comment(&comment)?;
+        let draft = space
+            .comment(&cid)
+            .map(|c| c.body.draft)
+            .ok_or_else(|| WebError::NotFound(format!("no comment {comment}")))?;
+        let para = paragraph_id(&space, &draft, &para)?;
+        let id = node.reattach(&comment, &para, quote.as_deref())?;
+        Ok((id, back_to_comment(node, &comment)?))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "reattachment", id.to_string(), back.unwrap_or(target)))
+}
+
+/// A paragraph given by id or by its number (`12` or `¶12`) in the current version.
+fn paragraph_id(
+    space: &margin_space::Space,
+    draft: &margin_core::id::DraftId,
+    given: &str,
+) -> Result<String, WebError> {
+    let number = given.trim().trim_start_matches('¶');
+    let Ok(n) = number.parse::<usize>() else {
+        return Ok(given.trim().to_owned());
+    };
+    let state = space
+        .draft(draft)
+        .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
+    let view = state.doc.view(None).map_err(crate::NodeError::from)?;
+    view.sections
+        .into_iter()
+        .flat_map(|s| s.paragraphs)
+        .find(|p| p.n == n)
+        .map(|p| p.id)
+        .ok_or_else(|| WebError::NotFound(format!("the draft has no paragraph {n}")))
+}
+
+// ---- stances -----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct StanceForm {
+    pub para: Option<String>,
+    pub value: Option<String>,
+    pub reason: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+fn stance_value(s: &str) -> Result<StanceValue, WebError> {
+    match s {
+        "support" => Ok(StanceValue::Support),
+        "accept" => Ok(StanceValue::Accept),
+        "object" => Ok(StanceValue::Object),
+        "abstain" => Ok(StanceValue::Abstain),
+        other => Err(WebError::BadRequest(format!(
+            "'{other}' is not a stance: support, accept (can live with it), object or abstain"
+        ))),
+    }
+}
+
+pub async fn stance(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(draft): Path<String>,
+    Input(f): Input<StanceForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let para = required(f.para, "the paragraph (para)").map_err(fail)?;
+    let value = stance_value(&required(f.value, "the stance (value)").map_err(fail)?).map_err(fail)?;
+    let reason = text(f.reason);
+    if value == StanceValue::Object && reason.is_none() {
+        return Err(fail(WebError::BadRequest(
+            "an objection needs a reason: say what you object to and why".into(),
+        )));
+    }
+    let back = local_path(f.back.as_deref());
+    let (id, draft_id, para) = on_store(&state, move |node| {
+        let (draft_id, space) = node.find_draft(&draft)?;
+        let para = paragraph_id(&space, &draft_id, &para)?;
+        let id = node.stance(&draft, &para, value, reason.as_deref())?;
+        Ok((id, draft_id, para))
+    })
+    .await
+    .map_err(fail)?;
+    let back = back.unwrap_or_else(|| format!("/drafts/{draft_id}"));
+    Ok(done(format, "stance", id.to_string(), at(&back, &format!("p-{para}"))))
+}
+
+// ---- drafts ------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct TagForm {
+    pub name: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn tag(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(draft): Path<String>,
+    Input(f): Input<TagForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let name = required(f.name, "the version's name (name)").map_err(fail)?;
+    if name == "current" {
+        return Err(fail(WebError::BadRequest(
+            "'current' always names the latest text; choose another name".into(),
+        )));
+    }
+    let back = local_path(f.back.as_deref());
+    let (id, draft_id) = on_store(&state, move |node| {
+        let id = node.tag(&draft, &name)?;
+        Ok((id, node.find_draft(&draft)?.0))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "tag", id.to_string(), back.unwrap_or_else(|| format!("/drafts/{draft_id}"))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevisionForm {
+    pub markdown: Option<String>,
+    pub message: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+/// Browsers send form text with CRLF line ends; drafts keep the file's own.
+fn unix_lines(s: String) -> String {
+    if s.contains("\r\n") { s.replace("\r\n", "\n") } else { s }
+}
+
+pub async fn update_draft(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(draft): Path<String>,
+    Input(f): Input<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let markdown = unix_lines(
+        f.markdown
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| fail(WebError::BadRequest("the draft's Markdown (markdown) is missing".into())))?,
+    );
+    let message = required(f.message, "a message saying what changed").map_err(fail)?;
+    let back = local_path(f.back.as_deref());
+    let (id, draft_id) = on_store(&state, move |node| {
+        let id = node.update_draft(&draft, &markdown, &message)?;
+        Ok((id, node.find_draft(&draft)?.0))
+    })
+    .await
+    .map_err(fail)?;
+    let back = back.unwrap_or_else(|| format!("/drafts/{draft_id}"));
+    match id {
+        Some(id) => Ok(done(format, "revision", id.to_string(), back)),
+        // Nothing changed: nothing to record.
+        None => Ok(match format {
+            Format::Json => Json(json!({ "revision": null })).into_response(),
+            Format::Form => Redirect::to(&back).into_response(),
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportForm {
+    pub markdown: Option<String>,
+    pub title: Option<String>,
+    pub message: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn import_draft(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(space): Path<String>,
+    Input(f): Input<ImportForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let markdown = unix_lines(
+        f.markdown
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| fail(WebError::BadRequest("the draft's Markdown (markdown) is missing".into())))?,
+    );
+    let title = text(f.title);
+    let message = text(f.message).unwrap_or_else(|| "v1".into());
+    let id = on_store(&state, move |node| {
+        Ok(node.import_draft(&space, &markdown, title.as_deref(), &message)?)
+    })
+    .await
+    .map_err(fail)?;
+    let _ = f.back;
+    Ok(done(format, "draft", id.to_string(), format!("/drafts/{id}")))
+}
+
+// ---- identity and login ------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct IdentityForm {
+    pub name: Option<String>,
+    pub affiliation: Option<String>,
+    pub stakeholder: Option<String>,
+    pub region: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+pub async fn create_identity(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Input(f): Input<IdentityForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let profile = Profile {
+        name: required(f.name, "your name (name)").map_err(fail)?,
+        affiliation: text(f.affiliation).unwrap_or_default(),
+        stakeholder: text(f.stakeholder).unwrap_or_default(),
+        region: text(f.region).unwrap_or_default(),
+    };
+    let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".into());
+    let key = on_store(&state, move |node| {
+        let identity = node.home().init(profile, now_ms())?;
+        Ok(identity.key.public().to_string())
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, "key", key, back))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    pub token: Option<String>,
+}
+
+/// `GET /login?token=…`: the link `margin node` prints. Sets the cookie and goes home;
+/// without a token, shows a form to paste it.
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    reader: Reader,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    match q.token {
+        Some(token) => Ok(log_in(&state, &headers, &token)?),
+        None => {
+            let sync = sync_line(&state);
+            let page = on_store(&state, move |node| Ok(pages::login(&reader.viewer(node), sync))).await?;
+            Ok(Html(page).into_response())
+        }
+    }
+}
+
+/// `POST /login` with the pasted token.
+pub async fn login_form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(q): Form<LoginQuery>,
+) -> Result<Response, PageError> {
+    auth::same_origin(&headers, true)?;
+    Ok(log_in(&state, &headers, q.token.as_deref().unwrap_or_default())?)
+}
+
+fn log_in(state: &AppState, headers: &HeaderMap, given: &str) -> Result<Response, WebError> {
+    let token = auth::read_token(&state.home).ok_or(WebError::NoToken)?;
+    if !auth::same_token(given.trim(), &token) {
+        return Err(WebError::WrongToken);
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = auth::login_cookie(headers, &token).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `POST /logout`: forgets the cookie.
+pub async fn logout(headers: HeaderMap) -> Result<Response, PageError> {
+    auth::same_origin(&headers, true)?;
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = auth::logout_cookie(&headers).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

@@ -128,7 +128,8 @@ fn announce_login(state: Arc<AppState>, token: String) {
         return;
     };
     runtime.spawn(async move {
-        loop {
+        // The daemon fills in its address as soon as it starts serving.
+        for _ in 0..600 {
             let http = state.status.read().map(|s| s.http.clone()).unwrap_or_default();
             if !http.is_empty() {
                 let address = http.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:");
@@ -138,5 +139,6 @@ fn announce_login(state: Arc<AppState>, token: String) {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        tracing::debug!(target: "http", "no HTTP address to announce");
     });
 }

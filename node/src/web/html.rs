@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 use std::sync::LazyLock;
 
 use super::Viewer;
-use super::text::{Text, fill};
+use super::text::{Text, count, fill};
 
 /// Text made safe for HTML content and quoted attribute values.
 pub struct Esc<'a>(pub &'a str);
@@ -107,7 +107,7 @@ pub fn page(c: &Chrome<'_>, main: &str) -> String {
         out,
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} · {app}</title>\
+         <title>{title} · {app}</title><link rel=\"icon\" href=\"data:,\">\
          <link rel=\"stylesheet\" href=\"/static/margin.css?v={css}\">\
          <script src=\"/static/margin.js?v={js}\" defer></script></head>\
          <body{data}><a class=\"skip\" href=\"#main\">{skip}</a><header class=\"top\"><nav aria-label=\"{app}\">\
@@ -143,15 +143,16 @@ pub fn page(c: &Chrome<'_>, main: &str) -> String {
     let peers = if c.sync.peers == 0 {
         t.status_no_peers.to_owned()
     } else {
-        fill(t.status_peers, &[("n", &c.sync.peers.to_string())])
+        count(c.sync.peers, t.status_peers_one, t.status_peers)
     };
     let _ = write!(
         out,
         "<p class=\"sync\" id=\"sync\" role=\"status\" aria-live=\"polite\" \
-         data-peers-label=\"{pl}\" data-no-peers=\"{np}\" data-in-sync=\"{is}\" \
+         data-peers-label=\"{pl}\" data-peer-one=\"{p1}\" data-no-peers=\"{np}\" data-in-sync=\"{is}\" \
          data-syncing=\"{sy}\" data-offline=\"{off}\" data-live=\"{live}\">\
          <span id=\"peers\">{peers}</span> <span id=\"insync\"></span></p>",
         pl = esc(t.status_peers),
+        p1 = t.status_peers_one,
         np = t.status_no_peers,
         is = t.status_in_sync,
         sy = t.status_syncing,

@@ -31,6 +31,8 @@ pub mod model;
 pub mod pages;
 pub mod read;
 pub mod render;
+#[cfg(any(test, feature = "test"))]
+pub mod test;
 pub mod text;
 pub mod write;
 

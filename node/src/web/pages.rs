@@ -9,7 +9,7 @@ use super::Viewer;
 use super::html::{CSS_VERSION, Chrome, SyncLine, dir_attr, esc, page};
 use super::model::{CommentModel, DiffModel, DraftModel, SpaceItem, SpaceModel};
 use super::render::{self, Mode, draft_url, short_time};
-use super::text::{Text, fill, text};
+use super::text::{Text, count, fill, text};
 
 fn chrome<'a>(title: &'a str, viewer: &'a Viewer, sync: SyncLine) -> Chrome<'a> {
     Chrome {
@@ -276,7 +276,7 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: SyncLine) -> String {
     w!(
         o,
         "</div><p class=\"gr\">{}</p>",
-        fill(t.diff_unchanged_n, &[("n", &unchanged.to_string())])
+        count(unchanged, t.diff_unchanged_n_one, t.diff_unchanged_n)
     );
     let mut c = chrome(&title, viewer, sync);
     c.crumbs = vec![
@@ -316,7 +316,7 @@ pub fn search(query: &str, hits: &[SearchHit], viewer: &Viewer, sync: SyncLine, 
         if hits.is_empty() {
             w!(o, "<p>{}</p>", t.no_matches);
         } else {
-            w!(o, "<p class=\"gr\">{}</p>", fill(t.hits, &[("n", &hits.len().to_string())]));
+            w!(o, "<p class=\"gr\">{}</p>", count(hits.len(), t.hits_one, t.hits));
         }
     }
     o.push_str("<ol class=\"hits\">");

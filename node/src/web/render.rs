@@ -10,7 +10,7 @@
 
 use super::html::{dir_attr, esc, escaped};
 use super::model::{Block, CommentModel, DraftModel, Highlight, Item, Thread, url_encode};
-use super::text::{Text, fill};
+use super::text::{Text, count, fill};
 use super::Viewer;
 use margin_space::view::{AnchorView, Tally};
 
@@ -31,16 +31,23 @@ pub fn draft_url(draft: &str, reading: Option<&str>) -> String {
     }
 }
 
+/// The first characters of an id, enough to find it (`/drafts/73b70670390d`): links
+/// repeated on every paragraph stay short.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
 /// The URL of a paragraph's page.
 fn para_url(m: &DraftModel, pid: &str) -> String {
+    let d = short(&m.draft);
     match &m.reading {
-        Some(v) => format!("/drafts/{}/p/{pid}?v={}{}", m.draft, url_encode(v), m.filters.query()),
+        Some(v) => format!("/drafts/{d}/p/{pid}?v={}{}", url_encode(v), m.filters.query()),
         None => {
             let q = m.filters.query();
             if q.is_empty() {
-                format!("/drafts/{}/p/{pid}", m.draft)
+                format!("/drafts/{d}/p/{pid}")
             } else {
-                format!("/drafts/{}/p/{pid}?{}", m.draft, &q[1..])
+                format!("/drafts/{d}/p/{pid}?{}", &q[1..])
             }
         }
     }
@@ -70,7 +77,7 @@ fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> String {
         esc(&m.title),
         m.space,
         esc(&m.space_title),
-        esc(&fill(t.comments_n, &[("n", &m.comments.to_string())]))
+        esc(&count(m.comments, t.comments_n_one, t.comments_n))
     );
     if let Some(version) = &m.reading {
         w!(
@@ -275,9 +282,34 @@ fn bracket_spans(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Overlapping and touching highlights as one, without naming comments (compact pages).
+fn merged(highlights: &[Highlight]) -> Vec<Highlight> {
+    let mut ranges: Vec<(usize, usize)> = highlights.iter().map(|h| (h.start, h.end)).collect();
+    ranges.sort_unstable();
+    let mut out: Vec<Highlight> = vec![];
+    for (start, end) in ranges {
+        match out.last_mut() {
+            Some(last) if start <= last.end => last.end = last.end.max(end),
+            _ => out.push(Highlight {
+                start,
+                end,
+                comment: String::new(),
+            }),
+        }
+    }
+    out
+}
+
 /// The text with highlighted passages (`<mark>`, naming their comments when `ids`)
 /// and bracketed text (`class="b"`).
 pub fn marked(o: &mut String, text: &str, highlights: &[Highlight], ids: bool) {
+    let union;
+    let highlights = if ids {
+        highlights
+    } else {
+        union = merged(highlights);
+        &union[..]
+    };
     let brackets = bracket_spans(text);
     if highlights.is_empty() && brackets.is_empty() {
         w!(o, "{}", esc(text));
@@ -371,7 +403,7 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
         let level = b.level.unwrap_or(1).saturating_add(1).min(6);
         w!(
             o,
-            "<h{level} class=\"h\" id=\"p-{id}\" data-pid=\"{id}\"{dir}>",
+            "<h{level} class=\"h\" id=\"p-{id}\"{dir}>",
             id = esc(&b.id),
             dir = dir_attr(&b.text)
         );
@@ -381,16 +413,15 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
     }
     w!(
         o,
-        "<article class=\"{cls}\" id=\"p-{id}\" data-pid=\"{id}\"{n}>",
+        "<article class=\"{cls}\" id=\"p-{id}\">",
         cls = if heading { "p hd" } else { "p" },
         id = esc(&b.id),
-        n = b.n.map(|n| format!(" data-n=\"{n}\"")).unwrap_or_default()
     );
     let dir = dir_attr(&b.text);
     match (b.level, b.n) {
         (Some(level), _) => {
             let level = level.saturating_add(1).min(6);
-            w!(o, "<h{level} class=\"t\" id=\"t-{}\"{dir}>", esc(&b.id));
+            w!(o, "<h{level} class=\"t\"{dir}>");
             marked(o, &b.text, &b.highlights, mode == Mode::Full);
             w!(o, "</h{level}>");
         }
@@ -405,7 +436,7 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
             if !b.marker.is_empty() {
                 w!(o, "<span class=\"mk\">{}</span>", esc(b.marker.trim()));
             }
-            w!(o, "<p class=\"t\" id=\"t-{}\"{dir}>", esc(&b.id));
+            w!(o, "<p class=\"t\"{dir}>");
             marked(o, &b.text, &b.highlights, mode == Mode::Full);
             o.push_str("</p></div>");
         }
@@ -417,14 +448,22 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
     }
     if b.comments == 0 {
         o.push_str(t.no_comments);
+    } else if mode == Mode::Compact && !b.threads.is_empty() {
+        // The threads open on request: the paragraph's page, loaded in place by the script.
+        w!(
+            o,
+            "<a class=\"sc\" href=\"{}\">{}</a>",
+            esc(&para_url(m, &b.id)),
+            count(b.comments, t.comments_n_one, t.comments_n)
+        );
     } else {
-        w!(o, "{}", fill(t.comments_n, &[("n", &b.comments.to_string())]));
+        w!(o, "{}", count(b.comments, t.comments_n_one, t.comments_n));
     }
     if b.open_objections > 0 {
         w!(
             o,
             " · <span class=\"oo\">{}</span>",
-            fill(t.open_objections_n, &[("n", &b.open_objections.to_string())])
+            count(b.open_objections, t.open_objections_n_one, t.open_objections_n)
         );
     }
     tally_html(o, &b.tally, t);
@@ -442,21 +481,9 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
         );
     }
     o.push_str("</p>");
-    if !b.threads.is_empty() {
+    if !b.threads.is_empty() && mode == Mode::Full {
         o.push_str("<div class=\"cm\">");
-        match mode {
-            Mode::Full => threads_html(o, &b.threads, v, t, mode),
-            Mode::Compact => {
-                let n = b.n.map(|n| n.to_string()).unwrap_or_default();
-                w!(
-                    o,
-                    "<a class=\"sc\" href=\"{}\" data-pid=\"{}\">{}</a>",
-                    esc(&para_url(m, &b.id)),
-                    esc(&b.id),
-                    fill(t.show_comments, &[("n", &n)])
-                );
-            }
-        }
+        threads_html(o, &b.threads, v, t, mode);
         o.push_str("</div>");
     }
     o.push_str("</article>");
@@ -471,15 +498,14 @@ fn threads_html(o: &mut String, threads: &[Thread], v: &Viewer, t: &Text, mode: 
                 let i = &th.root;
                 w!(
                     o,
-                    "<p class=\"c1\" id=\"c-{s}\"><a href=\"/comments/{id}\">{name}</a> · {kind} · {time}",
+                    "<p class=\"c1\" id=\"c-{s}\"><a href=\"/comments/{s}\">{name}</a> · {kind} · {time}",
                     s = i.short(),
-                    id = i.id(),
                     name = esc(&i.view.author.name),
                     kind = t.kind(i.view.kind),
                     time = short_time(&i.view.time)
                 );
                 if !th.replies.is_empty() {
-                    w!(o, " · {}", fill(t.replies_n, &[("n", &th.replies.len().to_string())]));
+                    w!(o, " · {}", count(th.replies.len(), t.replies_n_one, t.replies_n));
                 }
                 o.push_str("</p>");
             }
@@ -620,7 +646,7 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
         w!(o, " <span class=\"gr\">({})</span></p>", esc(&d.editor));
     }
     if !v.public || !reply {
-        w!(o, "<a class=\"ca\" href=\"/comments/{}\">{}</a>", c.id, t.reply_link);
+        w!(o, "<a class=\"ca\" href=\"/comments/{}\">{}</a>", i.short(), t.reply_link);
     }
     o.push_str("</article>");
 }
@@ -655,7 +681,7 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
             Some(n) => format!("¶{n}"),
             None => "§".to_owned(),
         };
-        let start: String = b.text.chars().take(28).collect();
+        let start: String = b.text.chars().take(20).collect();
         w!(
             o,
             "<option value=\"{}\"{selected}>{label} {}…</option>",

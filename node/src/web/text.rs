@@ -20,10 +20,13 @@ pub struct Text {
     pub search_in_space: &'static str,
     pub no_matches: &'static str,
     pub hits: &'static str,
+    pub hits_one: &'static str,
     pub match_paragraph: &'static str,
     pub match_comment: &'static str,
     // The node and who uses it.
+    /// `{n} peers`; also used by the script, which fills `{n}` itself.
     pub status_peers: &'static str,
+    pub status_peers_one: &'static str,
     pub status_no_peers: &'static str,
     pub status_in_sync: &'static str,
     pub status_syncing: &'static str,
@@ -92,9 +95,10 @@ pub struct Text {
     pub paragraph: &'static str,
     pub bracketed: &'static str,
     pub comments_n: &'static str,
+    pub comments_n_one: &'static str,
     pub no_comments: &'static str,
     pub open_objections_n: &'static str,
-    pub show_comments: &'static str,
+    pub open_objections_n_one: &'static str,
     pub respond: &'static str,
     pub respond_title: &'static str,
     pub whole_draft: &'static str,
@@ -128,6 +132,7 @@ pub struct Text {
     pub open_objection: &'static str,
     pub reply_link: &'static str,
     pub replies_n: &'static str,
+    pub replies_n_one: &'static str,
     pub thread_title: &'static str,
     pub back_to_draft: &'static str,
     // Writing.
@@ -169,6 +174,7 @@ pub struct Text {
     pub diff_removed: &'static str,
     pub diff_changed: &'static str,
     pub diff_unchanged_n: &'static str,
+    pub diff_unchanged_n_one: &'static str,
     pub diff_none: &'static str,
     // Errors.
     pub error_title: &'static str,
@@ -190,9 +196,11 @@ pub const EN: Text = Text {
     search_in_space: "in this space only",
     no_matches: "No matches.",
     hits: "{n} matches",
+    hits_one: "1 match",
     match_paragraph: "paragraph",
     match_comment: "comment",
     status_peers: "{n} peers",
+    status_peers_one: "1 peer",
     status_no_peers: "no peers",
     status_in_sync: "in sync",
     status_syncing: "syncing",
@@ -262,9 +270,10 @@ pub const EN: Text = Text {
     paragraph: "Paragraph {n}",
     bracketed: "contains bracketed (contested) text",
     comments_n: "{n} comments",
+    comments_n_one: "1 comment",
     no_comments: "no comments",
     open_objections_n: "{n} open objections",
-    show_comments: "Show the comments on ¶{n}",
+    open_objections_n_one: "1 open objection",
     respond: "Respond to ¶{n}",
     respond_title: "Comment or take a stance",
     whole_draft: "On the whole draft",
@@ -298,6 +307,7 @@ pub const EN: Text = Text {
     open_objection: "open objection",
     reply_link: "Reply or act",
     replies_n: "{n} replies",
+    replies_n_one: "1 reply",
     thread_title: "Comment by {name}",
     back_to_draft: "Back to the draft",
     passage: "Passage (optional)",
@@ -338,6 +348,7 @@ pub const EN: Text = Text {
     diff_removed: "removed",
     diff_changed: "changed",
     diff_unchanged_n: "{n} paragraphs unchanged.",
+    diff_unchanged_n_one: "1 paragraph unchanged.",
     diff_none: "No differences.",
     error_title: "Something went wrong",
     go_back: "Go back",
@@ -347,6 +358,15 @@ pub const EN: Text = Text {
 /// `Accept-Language` goes here.
 pub fn text() -> &'static Text {
     &EN
+}
+
+/// A count in words: `one` for 1, else `many` with `{n}` filled.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        fill(many, &[("n", &n.to_string())])
+    }
 }
 
 /// Fills `{name}` placeholders in a template.

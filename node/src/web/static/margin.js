@@ -83,7 +83,7 @@
   function openPanel(article, info) {
     if (!panel || !article) return;
     article.after(panel);
-    $('#rp').value = article.dataset.pid;
+    $('#rp').value = article.id.slice(2);
     $('#rq').value = info ? info.quote : '';
     $('#rstart').value = info ? String(info.start) : '';
     $('#rret').value = location.pathname + location.search;
@@ -132,12 +132,14 @@
   }
   function expand(article, url) {
     if (!article) return;
-    expanded[article.dataset.pid] = url;
+    expanded[article.id] = url;
     fetchDoc(url).then(function (doc) {
       var fresh = doc.getElementById(article.id);
       var cm = fresh && $('.cm', fresh);
       var here = $('.cm', article);
-      if (cm && here) { here.replaceWith(document.importNode(cm, true)); }
+      if (!cm) return;
+      if (here) here.remove();
+      $('.meta', article).after(document.importNode(cm, true));
     }).catch(function () { location.href = url; });
   }
   function actions(link) {
@@ -178,7 +180,8 @@
   var sync = $('#sync');
   function setPeers(n) {
     if (!sync) return;
-    $('#peers').textContent = n > 0 ? sync.dataset.peersLabel.replace('{n}', n) : sync.dataset.noPeers;
+    $('#peers').textContent = n === 1 ? sync.dataset.peerOne
+      : n > 0 ? sync.dataset.peersLabel.replace('{n}', n) : sync.dataset.noPeers;
   }
   function setState(text) { if (sync) $('#insync').textContent = text; }
   function busy(el) {
@@ -222,7 +225,7 @@
           old.replaceWith(node);
           remember(node);
           flash(node, 'new');
-          if (node.dataset.pid && expanded[node.dataset.pid]) expand(node, expanded[node.dataset.pid]);
+          if (expanded[node.id]) expand(node, expanded[node.id]);
           changed++;
         });
       }

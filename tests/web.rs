@@ -1,0 +1,649 @@
+//! The web interface and HTTP API of `margin node`, against running nodes: who may
+//! write (the token, the same origin), what the public address of a mirror serves (no
+//! writes at all), what the pages show, forms without JavaScript, clear refusals of
+//! bad requests — and, in a real browser (Debian's chromium driven by playwright-core),
+//! two nodes where an objection posted on one appears beside its passage on the other
+//! and the editor's disposition comes back, without reloading either page.
+//!
+//! The browser test needs `/usr/bin/chromium`, `node` and `npm ci` in `tests/browser`;
+//! without them it is skipped with a message, unless `MARGIN_REQUIRE_BROWSER=1` (as in
+//! CI), where it fails instead.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+// ---- a running node ------------------------------------------------------------------
+
+/// `margin node` running in a participant's home; stopped when dropped.
+struct Daemon {
+    child: Child,
+    http: SocketAddr,
+    public: Option<SocketAddr>,
+    token: String,
+    /// The first line it printed: the login link.
+    login: String,
+    /// Where peers reach it, with its peer id.
+    address: String,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start(p: &Participant, public: bool, bootstrap: Option<&str>) -> Daemon {
+    let public = public.then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
+    let mut args = vec![
+        "node".to_owned(),
+        "--no-mdns".into(),
+        "--listen".into(),
+        "/ip4/127.0.0.1/tcp/0".into(),
+        "--http".into(),
+        "127.0.0.1:0".into(),
+    ];
+    if let Some(addr) = public {
+        args.extend(["--public".into(), addr.to_string()]);
+    }
+    if let Some(peer) = bootstrap {
+        args.extend(["--bootstrap".into(), peer.to_owned()]);
+    }
+    let _ = std::fs::remove_file(p.home().join("node.json"));
+    let mut child = Command::new(margin_bin())
+        .args(&args)
+        .env("MARGIN_HOME", p.home())
+        .env_remove("MARGIN_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start margin node");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, printed) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut daemon = Daemon {
+        child,
+        http: SocketAddr::from(([127, 0, 0, 1], 0)),
+        public,
+        token: String::new(),
+        login: String::new(),
+        address: String::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "{}: the node did not start", p.name);
+        if let Ok(text) = std::fs::read_to_string(p.home().join("node.json"))
+            && let Ok(info) = serde_json::from_str::<Value>(&text)
+            && let Some(http) = info["http"].as_str().and_then(|h| h.parse().ok())
+            && let Some(addr) = info["addresses"].as_array().and_then(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .find(|a| a.starts_with("/ip4/127.0.0.1/tcp/"))
+            })
+        {
+            daemon.http = http;
+            daemon.address = format!("{addr}/p2p/{}", info["peer_id"].as_str().unwrap_or_default());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    daemon.login = printed
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the login link");
+    daemon.token = std::fs::read_to_string(p.home().join("api.token"))
+        .expect("api.token")
+        .trim()
+        .to_owned();
+    if let Some(public) = public {
+        wait_until(&format!("{}: the public address", p.name), || {
+            TcpStream::connect(public).is_ok()
+        });
+    }
+    daemon
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ---- a small HTTP client -------------------------------------------------------------
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One request on a fresh connection. `headers` may override `Host`.
+fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).expect("send");
+    stream.write_all(body.as_bytes()).expect("send");
+    let mut raw = vec![];
+    stream.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8(raw).expect("UTF-8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = &rest[n + 2..];
+    }
+    out
+}
+
+fn get(addr: SocketAddr, path: &str) -> Reply {
+    request(addr, "GET", path, &[], "")
+}
+
+/// A JSON write with the token.
+fn post_json(d: &Daemon, path: &str, body: Value) -> Reply {
+    let auth = format!("Bearer {}", d.token);
+    request(
+        d.http,
+        "POST",
+        path,
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        &body.to_string(),
+    )
+}
+
+/// A browser's form post: the cookie and the node's own origin.
+fn post_form(d: &Daemon, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let cookie = format!("margin_token{}={}", d.http.port(), d.token);
+    let origin = format!("http://{}", d.http);
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    request(
+        d.http,
+        "POST",
+        path,
+        &[
+            ("Cookie", &cookie),
+            ("Origin", &origin),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "text/html"),
+        ],
+        &body.join("&"),
+    )
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---- a review to look at ---------------------------------------------------------------
+
+const TWELVE: &str = "Twelve contributions described a policy in force";
+
+struct Review {
+    editor: Participant,
+    draft: String,
+    space: String,
+}
+
+/// An editor's space with the fixture draft, tagged v1.
+fn review() -> Review {
+    let editor = Participant::init("Maria Okafor", "technical-community");
+    let space = editor.json(&["space", "create", "BPF on Cybersecurity"])["space"]
+        .as_str()
+        .expect("space")
+        .to_owned();
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = editor.json(&["draft", "import", &space, v1.to_str().expect("path")])["draft"]
+        .as_str()
+        .expect("draft")
+        .to_owned();
+    editor.ok(&["draft", "tag", &draft, "v1"]);
+    Review {
+        editor,
+        draft,
+        space,
+    }
+}
+
+fn comments(d: &Daemon, draft: &str) -> Vec<Value> {
+    get(d.http, &format!("/api/drafts/{draft}/comments"))
+        .json()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+// ---- tests ------------------------------------------------------------------------------
+
+#[test]
+fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
+    let path = format!("/api/drafts/{}/comments", r.draft);
+    let comment = json!({ "para": para, "quote": TWELVE, "kind": "question", "body": "Which twelve?" });
+
+    assert!(node.login.contains(&format!("http://{}/login?token={}", node.http, node.token)), "{}", node.login);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(r.editor.home().join("api.token")).expect("token").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "api.token is readable by its owner only");
+    }
+
+    let json = [("Content-Type", "application/json")];
+    let no_token = request(node.http, "POST", &path, &json, &comment.to_string());
+    assert_eq!(no_token.status, 401, "{}", no_token.body);
+    assert!(no_token.json()["error"].as_str().unwrap_or_default().contains("token"));
+
+    let wrong = request(
+        node.http,
+        "POST",
+        &path,
+        &[("Authorization", "Bearer 0123"), ("Content-Type", "application/json")],
+        &comment.to_string(),
+    );
+    assert_eq!(wrong.status, 401);
+
+    let auth = format!("Bearer {}", node.token);
+    let cookie = format!("margin_token{}={}", node.http.port(), node.token);
+    let cross_origin = request(
+        node.http,
+        "POST",
+        &path,
+        &[("Authorization", &auth), ("Content-Type", "application/json"), ("Origin", "http://evil.example")],
+        &comment.to_string(),
+    );
+    assert_eq!(cross_origin.status, 403, "{}", cross_origin.body);
+    let cross_site = request(
+        node.http,
+        "POST",
+        &path,
+        &[("Cookie", &cookie), ("Sec-Fetch-Site", "cross-site"), ("Content-Type", "application/json")],
+        &comment.to_string(),
+    );
+    assert_eq!(cross_site.status, 403);
+    let cookie_without_origin = request(
+        node.http,
+        "POST",
+        &path,
+        &[("Cookie", &cookie), ("Content-Type", "application/json")],
+        &comment.to_string(),
+    );
+    assert_eq!(cookie_without_origin.status, 403);
+    let rebound = request(node.http, "GET", "/", &[("Host", "margin.evil.example")], "");
+    assert_eq!(rebound.status, 403, "a rebound DNS name is not served");
+    assert!(comments(&node, &r.draft).is_empty(), "nothing was written");
+
+    let posted = post_json(&node, &path, comment);
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let id = posted.json()["comment"].as_str().expect("id").to_owned();
+    let stored = comments(&node, &r.draft);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["id"], id.as_str());
+    assert_eq!(stored[0]["anchor"]["text"], TWELVE);
+    // The CLI reads the same store.
+    assert!(r.editor.ok(&["comments", &r.draft]).contains("Which twelve?"));
+
+    // The login link sets a cookie only the node's own pages send.
+    let bad_login = get(node.http, "/login?token=nope");
+    assert_eq!(bad_login.status, 401);
+    let login = get(node.http, &format!("/login?token={}", node.token));
+    assert_eq!(login.status, 303);
+    let set = login.header("set-cookie").expect("a cookie");
+    assert!(set.starts_with(&format!("margin_token{}=", node.http.port())), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attribute), "{set} lacks {attribute}");
+    }
+    let page = get(node.http, &format!("/drafts/{}", r.draft));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert!(page.header("content-security-policy").unwrap_or_default().contains("frame-ancestors 'none'"));
+}
+
+#[test]
+fn the_public_address_serves_reading_and_has_no_write_routes() {
+    let r = review();
+    let node = start(&r.editor, true, None);
+    let public = node.public.expect("public address");
+    let page = get(public, &format!("/drafts/{}", r.draft));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(TWELVE));
+    assert!(!page.body.contains("method=\"post\""), "no form writes on the public view");
+    assert!(!page.body.contains("id=\"respond\""));
+    assert_eq!(get(public, "/api/spaces").status, 200);
+    assert_eq!(get(public, "/login").status, 404);
+    let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
+    let auth = format!("Bearer {}", node.token);
+    let writes = [
+        format!("/api/drafts/{}/comments", r.draft),
+        format!("/api/drafts/{}/stances", r.draft),
+        format!("/api/drafts/{}/tags", r.draft),
+        format!("/api/drafts/{}/revisions", r.draft),
+        format!("/api/spaces/{}/drafts", r.space),
+        "/api/identity".to_owned(),
+        "/login".to_owned(),
+        "/logout".to_owned(),
+    ];
+    for path in writes {
+        let reply = request(
+            public,
+            "POST",
+            &path,
+            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            &json!({ "para": para, "body": "x", "value": "support", "name": "v9" }).to_string(),
+        );
+        assert!(
+            reply.status == 404 || reply.status == 405,
+            "POST {path} on the public address answered {}",
+            reply.status
+        );
+    }
+    assert!(comments(&node, &r.draft).is_empty());
+    assert_eq!(get(node.http, &format!("/api/drafts/{}/stances", r.draft)).json(), json!([]));
+}
+
+#[test]
+fn pages_show_passages_threads_versions_diffs_and_orphans() {
+    let home = Participant::init("Ana Reader", "civil-society");
+    let demo = home.json(&["demo"]);
+    let draft = demo["draft"].as_str().expect("draft").to_owned();
+    let node = start(&home, false, None);
+
+    let page = get(node.http, &format!("/drafts/{draft}"));
+    assert_eq!(page.status, 200);
+    let html = &page.body;
+    // Highlighted passage, what it was and what it reads now, a thread with a reply,
+    // the disposition, an orphan, bracketed text, right-to-left Arabic.
+    assert!(html.contains("<mark data-c=\""), "passages highlighted");
+    assert!(html.contains("commented on v1:"));
+    assert!(html.contains("now reads:"));
+    assert!(html.contains("Fourteen contributions described a policy in force"));
+    assert!(html.contains("class=\"re\""), "replies in their thread");
+    assert!(html.contains("partly accepted"));
+    assert!(html.contains("id=\"orphans\""));
+    assert!(html.contains("class=\"b\""), "bracketed text marked");
+    assert!(html.contains("<p class=\"t\" dir=\"rtl\">تم استلام"), "Arabic right to left");
+    assert!(html.contains("Support 2"), "stance tallies");
+    assert!(html.contains("<option>v1</option>"), "version picker");
+
+    let v1 = get(node.http, &format!("/drafts/{draft}?v=v1"));
+    assert_eq!(v1.status, 200);
+    assert!(v1.body.contains("Twelve contributions described a policy in force"));
+    assert!(v1.body.contains("You are reading version v1"));
+
+    let diff = get(node.http, &format!("/drafts/{draft}/diff?from=v1&to=v2"));
+    assert_eq!(diff.status, 200);
+    assert!(diff.body.contains("<del>Twelve</del>"), "{}", diff.body);
+    assert!(diff.body.contains("<ins>Fourteen</ins>"));
+
+    let filtered = get(node.http, &format!("/drafts/{draft}?kind=objection"));
+    assert!(filtered.body.contains("k-objection"));
+    assert!(!filtered.body.contains("k-question"), "other kinds filtered out");
+    let open = get(node.http, &format!("/drafts/{draft}?undisposed=1")).body;
+    assert!(open.contains("Civil society supports removing the brackets"));
+    assert!(!open.contains("Which contributions?"), "disposed comments filtered out");
+
+    let search = get(node.http, "/search?q=safe+harbours");
+    assert_eq!(search.status, 200);
+    assert!(search.body.contains("<mark>"), "{}", search.body);
+
+    let all = comments(&node, &draft);
+    let question = all
+        .iter()
+        .find(|c| c["kind"] == "question")
+        .and_then(|c| c["id"].as_str())
+        .expect("a question");
+    let thread = get(node.http, &format!("/comments/{question}"));
+    assert_eq!(thread.status, 200);
+    assert!(thread.body.contains("Which contributions?"));
+
+    let missing = get(node.http, "/drafts/ffffffffffff");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<!doctype html>"), "an error page for browsers");
+    assert_eq!(get(node.http, &format!("/drafts/{draft}?v=v7")).status, 404);
+}
+
+#[test]
+fn forms_work_without_javascript() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
+    let back = format!("/drafts/{}", r.draft);
+
+    let posted = post_form(
+        &node,
+        &format!("/api/drafts/{}/comments", r.draft),
+        &[("para", &para), ("quote", TWELVE), ("kind", "objection"), ("body", "Recount, please."), ("return", &back)],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let location = posted.header("location").expect("a redirect").to_owned();
+    assert!(location.starts_with(&format!("{back}#c-")), "{location}");
+    let id = comments(&node, &r.draft)[0]["id"].as_str().expect("id").to_owned();
+
+    let stance = post_form(
+        &node,
+        &format!("/api/drafts/{}/stances", r.draft),
+        &[("para", &para), ("value", "accept"), ("return", &back)],
+    );
+    assert_eq!(stance.status, 303, "{}", stance.body);
+    assert_eq!(stance.header("location"), Some(format!("{back}#p-{para}").as_str()));
+
+    let disposed = post_form(
+        &node,
+        &format!("/api/comments/{id}/dispose"),
+        &[("value", "declined"), ("note", "The count is right: twelve."), ("return", &back)],
+    );
+    assert_eq!(disposed.status, 303, "{}", disposed.body);
+    let page = request(
+        node.http,
+        "GET",
+        &back,
+        &[("Cookie", &format!("margin_token{}={}", node.http.port(), node.token))],
+        "",
+    );
+    assert!(page.body.contains("Recount, please."));
+    assert!(page.body.contains("The count is right: twelve."));
+    assert!(page.body.contains("your stance: Can live with it"));
+    assert!(page.body.contains("id=\"respond\""), "the response form for a logged-in reader");
+    assert!(page.body.contains("Editor tools"), "the editor's tools");
+
+    let edited = post_form(&node, &format!("/api/comments/{id}/edit"), &[("body", "Recount, please: I see fourteen.")]);
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let tagged = post_form(&node, &format!("/api/drafts/{}/tags", r.draft), &[("name", "for comment")]);
+    assert_eq!(tagged.status, 303);
+    let v2 = std::fs::read_to_string(fixture("bpf-draft-v2.md")).expect("v2");
+    let revised = post_form(
+        &node,
+        &format!("/api/drafts/{}/revisions", r.draft),
+        &[("markdown", &v2.replace('\n', "\r\n")), ("message", "v2 after the first round")],
+    );
+    assert_eq!(revised.status, 303, "{}", revised.body);
+    assert_eq!(
+        r.editor.ok(&["draft", "show", &r.draft, "--markdown"]),
+        v2,
+        "the revision from a browser form is the file, byte for byte"
+    );
+    let retracted = post_form(&node, &format!("/api/comments/{id}/retract"), &[]);
+    assert_eq!(retracted.status, 303);
+    assert_eq!(comments(&node, &r.draft)[0]["retracted"], true);
+}
+
+#[test]
+fn bad_requests_are_refused_with_a_reason() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
+    let comments_path = format!("/api/drafts/{}/comments", r.draft);
+    let cases: Vec<(String, Value, u16, &str)> = vec![
+        (comments_path.clone(), json!({ "para": para, "body": "x", "kind": "rant" }), 400, "not a kind"),
+        (comments_path.clone(), json!({ "para": para }), 400, "missing"),
+        (comments_path.clone(), json!({ "para": para, "body": "x", "quote": "not in the text" }), 422, "does not occur"),
+        (comments_path.clone(), json!({ "para": "p000", "body": "x" }), 404, "p000"),
+        (comments_path.clone(), json!({ "para": para, "body": "x", "v": "v9" }), 404, "v9"),
+        (comments_path.clone(), json!({ "body": "x", "kind": "suggestion" }), 400, "proposed wording"),
+        (comments_path.clone(), json!({ "para": para, "body": "x", "start": "twelve" }), 400, "not a number"),
+        ("/api/drafts/ffffffffffff/comments".into(), json!({ "body": "x" }), 404, "ffffffffffff"),
+        (format!("/api/drafts/{}/stances", r.draft), json!({ "para": para, "value": "object" }), 400, "reason"),
+        (format!("/api/drafts/{}/stances", r.draft), json!({ "para": para, "value": "maybe" }), 400, "not a stance"),
+        (format!("/api/drafts/{}/tags", r.draft), json!({ "name": "current" }), 400, "current"),
+    ];
+    for (path, body, status, says) in cases {
+        let reply = post_json(&node, &path, body.clone());
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        let error = reply.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(error.contains(says), "{body}: '{error}' should mention '{says}'");
+    }
+    let auth = format!("Bearer {}", node.token);
+    let malformed = request(node.http, "POST", &comments_path, &[("Authorization", &auth), ("Content-Type", "application/json")], "{\"body\":");
+    assert_eq!(malformed.status, 400);
+    let text = request(node.http, "POST", &comments_path, &[("Authorization", &auth), ("Content-Type", "text/plain")], "hello");
+    assert_eq!(text.status, 415);
+    assert!(comments(&node, &r.draft).is_empty(), "nothing written by a bad request");
+}
+
+// ---- in a browser ------------------------------------------------------------------------
+
+/// What the browser test needs, or why it cannot run here.
+fn browser_setup() -> Result<(PathBuf, PathBuf), String> {
+    let chromium = PathBuf::from(std::env::var("MARGIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    if !chromium.exists() {
+        return Err(format!("{} is missing (apt-get install chromium)", chromium.display()));
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
+    if Command::new("node").arg("--version").output().is_err() {
+        return Err("node is missing (apt-get install nodejs npm)".into());
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        return Err(format!("playwright-core is missing (npm ci in {})", dir.display()));
+    }
+    Ok((chromium, dir))
+}
+
+#[test]
+fn an_objection_travels_between_two_nodes_in_a_browser() {
+    let (chromium, dir) = match browser_setup() {
+        Ok(found) => found,
+        Err(why) if std::env::var("MARGIN_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("the browser test cannot run: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED the browser test: {why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure");
+            return;
+        }
+    };
+    // Node 2 belongs to the editor; node 1 to a reviewer who received the space.
+    let r = review();
+    let reviewer = Participant::init("Amina Diallo", "civil-society");
+    reviewer.import(&r.editor.bundle(&r.space));
+    let node1 = start(&reviewer, false, None);
+    let node2 = start(&r.editor, false, Some(&node1.address));
+    wait_until("the nodes see each other", || {
+        get(node1.http, "/api/peers").json().as_array().is_some_and(|p| !p.is_empty())
+    });
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artifacts");
+    let out = Command::new("node")
+        .arg(dir.join("two_nodes.mjs"))
+        .current_dir(&dir)
+        .env("MARGIN_CHROMIUM", &chromium)
+        .env("MARGIN_NODE1", format!("http://{}", node1.http))
+        .env("MARGIN_TOKEN1", &node1.token)
+        .env("MARGIN_NODE2", format!("http://{}", node2.http))
+        .env("MARGIN_TOKEN2", &node2.token)
+        .env("MARGIN_DRAFT", &r.draft)
+        .env("MARGIN_QUOTE", TWELVE)
+        .env("MARGIN_ARTIFACTS", &artifacts)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(out.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    assert!(artifacts.join("draft-with-comments.png").exists());
+    // The objection and its disposition are in both stores.
+    for p in [&reviewer, &r.editor] {
+        let listed = p.ok(&["comments", &r.draft]);
+        assert!(listed.contains("please recount"), "{}: {listed}", p.name);
+        assert!(listed.contains("partly"), "{}: {listed}", p.name);
+    }
+}

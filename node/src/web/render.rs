@@ -645,8 +645,10 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
         }
         w!(o, " <span class=\"gr\">({})</span></p>", esc(&d.editor));
     }
-    if !v.public || !reply {
+    if v.can_write() {
         w!(o, "<a class=\"ca\" href=\"/comments/{}\">{}</a>", i.short(), t.reply_link);
+    } else if !reply {
+        w!(o, "<a href=\"/comments/{}\">{}</a>", i.short(), t.thread_link);
     }
     o.push_str("</article>");
 }

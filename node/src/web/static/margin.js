@@ -58,7 +58,8 @@
     }
     selButton.info = info;
     var box = info.article.getBoundingClientRect();
-    info.article.insertBefore(selButton, info.el.parentNode.nextSibling);
+    var part = info.el.closest('article.p > *');
+    info.article.insertBefore(selButton, part.nextSibling);
     selButton.style.top = Math.max(0, info.rect.bottom - box.top + 4) + 'px';
     selButton.style.insetInlineStart = '3rem';
     selButton.hidden = false;

@@ -13,7 +13,7 @@ use crate::migrations::MIGRATIONS;
 
 /// A node's database.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 /// What one batch of received entries did, written in one transaction.
@@ -51,14 +51,14 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
-fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
+pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| StoreError::Damaged("an id is not 32 bytes".into()))?;
@@ -192,6 +192,41 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// The accepted entries of a space stored after `seq`, in order, with the sequence
+    /// number of the last one (or `seq` when there are none).
+    pub fn space_entries_after(
+        &self,
+        space: &SpaceId,
+        seq: i64,
+    ) -> Result<(Vec<Entry<Verified>>, i64), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, bytes FROM entries WHERE space = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![space.as_bytes(), seq], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = vec![];
+        let mut last = seq;
+        for row in rows {
+            let (seq, bytes) = row?;
+            last = seq;
+            out.push(
+                Entry::from_trusted_store(&bytes)
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            );
+        }
+        Ok((out, last))
+    }
+
+    /// How many entries of a space wait for refs.
+    pub fn pending_count(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM pending WHERE space = ?1",
+            params![space.as_bytes()],
+            |r| r.get(0),
+        )?)
     }
 
     /// The raw bytes of a space's accepted entries, in acceptance order (for bundles).
@@ -341,21 +376,48 @@ impl Store {
         Ok(out)
     }
 
-    /// The bytes of the given accepted entries that this store has.
-    pub fn entry_bytes(&self, ids: &[EntryId]) -> Result<Vec<Vec<u8>>, StoreError> {
+    /// The bytes of those of `ids` that are accepted entries of `space` here.
+    pub fn entry_bytes(
+        &self,
+        space: &SpaceId,
+        ids: &[EntryId],
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT bytes FROM entries WHERE id = ?1")?;
+            .prepare_cached("SELECT bytes FROM entries WHERE id = ?1 AND space = ?2")?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(bytes) = stmt
-                .query_row(params![id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))
+                .query_row(params![id.as_bytes(), space.as_bytes()], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
                 .optional()?
             {
                 out.push(bytes);
             }
         }
         Ok(out)
+    }
+
+    /// A setting the node keeps between runs.
+    pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
     }
 
     // ---- indexes --------------------------------------------------------------------

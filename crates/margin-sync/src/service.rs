@@ -34,7 +34,7 @@ use std::hash::Hash;
 
 use margin_core::id::{EntryId, SpaceId};
 use negentropy::Negentropy;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::batch;
 use crate::items::Items;
@@ -194,13 +194,13 @@ struct Peer {
 }
 
 /// Entries peers delivered in one space (before the host judged them).
-#[derive(Debug, Default, Clone, Copy, Serialize)]
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 pub struct Received {
     pub entries: u64,
     pub bytes: u64,
 }
 
-#[derive(Debug, Default, Clone, Copy, Serialize)]
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 pub struct Traffic {
     pub messages_in: u64,
     pub messages_out: u64,
@@ -320,6 +320,33 @@ where
     /// The spaces this node replicates.
     pub fn spaces(&self) -> impl Iterator<Item = &SpaceId> {
         self.spaces.keys()
+    }
+
+    /// Whether this node replicates `space`.
+    pub fn holds_space(&self, space: &SpaceId) -> bool {
+        self.spaces.contains_key(space)
+    }
+
+    /// Whether the entry is in the reconciliation set of `space`.
+    pub fn holds(&self, space: &SpaceId, id: &EntryId) -> bool {
+        self.spaces
+            .get(space)
+            .is_some_and(|items| items.contains(id))
+    }
+
+    /// Reconciles `space` with every peer that holds it, now, whichever side usually
+    /// initiates (a script waiting until the node is in sync asks for this).
+    pub fn reconcile_now(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
+        let peers: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.links.contains_key(space))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer in peers {
+            self.reconcile_soon(now, &peer, space);
+        }
+        self.take()
     }
 
     /// A connection to `peer` is open. A banned peer gets [`Output::Disconnect`] back.
@@ -1259,7 +1286,7 @@ pub struct PeerStatus<P> {
     pub spaces: Vec<LinkStatus>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkStatus {
     pub space: String,
     /// The last reconciliation found no difference and nothing is left to fetch.
@@ -1270,7 +1297,7 @@ pub struct LinkStatus {
     pub last_sync: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BanStatus<P> {
     pub peer: P,
     pub until: u64,

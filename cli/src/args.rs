@@ -132,6 +132,12 @@ pub struct NodeArgs {
     /// Run a circuit relay server so that peers behind NAT can reach each other (mirrors).
     #[arg(long)]
     pub relay_server: bool,
+    /// An address at which others reach this node (repeatable), when it differs from
+    /// what it listens on or should be announced as confirmed: a public address, a
+    /// forwarded port. A relay server serves only at a confirmed address; without this,
+    /// `--relay-server` takes its listen addresses as confirmed.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub external: Vec<String>,
     /// A relay to be reachable through (repeatable), e.g. a mirror's /ip4/…/tcp/4242/p2p/12D3….
     #[arg(long, value_name = "MULTIADDR")]
     pub relay: Vec<String>,

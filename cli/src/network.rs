@@ -42,6 +42,7 @@ pub fn node(home: Home, a: NodeArgs) -> Result<(), NodeError> {
         public: a.public,
         relay_server: a.relay_server,
         relays: parse(&a.relay)?,
+        external: parse(&a.external)?,
         mirror_all: a.mirror_all,
     };
     daemon::run(home, config)

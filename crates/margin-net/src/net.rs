@@ -47,6 +47,9 @@ pub struct NetConfig {
     /// Relays to be reachable through (each `/…/p2p/RELAY`); more are used automatically
     /// when AutoNAT finds this node unreachable.
     pub relays: Vec<Multiaddr>,
+    /// Addresses at which others reach this node, announced as confirmed (a mirror with
+    /// a public address or port forwarding). A relay server serves only once it has one.
+    pub external: Vec<Multiaddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +69,14 @@ pub enum NetEvent {
     Connected {
         peer: PeerId,
         addr: Multiaddr,
+        /// We dialed: `addr` is where the peer listens (else it is the peer's side of an
+        /// inbound connection, which cannot be dialed back).
+        dialer: bool,
+    },
+    /// The peer told us where it listens.
+    Identified {
+        peer: PeerId,
+        addresses: Vec<Multiaddr>,
     },
     Disconnected {
         peer: PeerId,
@@ -129,6 +140,9 @@ pub struct Net {
     relays: BTreeSet<PeerId>,
     reachability: Reachability,
     dropped_frames: u64,
+    /// Whether concrete listen addresses count as external (a relay server with no
+    /// `external` address given).
+    listen_is_external: bool,
 }
 
 impl Net {
@@ -177,7 +191,11 @@ impl Net {
             relays: BTreeSet::new(),
             reachability: Reachability::Unknown,
             dropped_frames: 0,
+            listen_is_external: config.relay_server && config.external.is_empty(),
         };
+        for addr in &config.external {
+            net.swarm.add_external_address(addr.clone());
+        }
         for addr in &config.listen {
             net.swarm
                 .listen_on(addr.clone())
@@ -383,6 +401,10 @@ impl Net {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(target: "net", "listening on {address}");
                 self.listening.insert(address.clone());
+                let relayed = address.iter().any(|p| matches!(p, Protocol::P2pCircuit));
+                if self.listen_is_external && !relayed {
+                    self.swarm.add_external_address(address.clone());
+                }
                 Some(NetEvent::Listening(address))
             }
             SwarmEvent::ExpiredListenAddr { address, .. } => {
@@ -408,6 +430,7 @@ impl Net {
                 tracing::debug!(target: "net", "connected to {peer_id} at {addr}");
                 (num_established.get() == 1).then_some(NetEvent::Connected {
                     peer: peer_id,
+                    dialer: endpoint.is_dialer(),
                     addr,
                 })
             }
@@ -444,7 +467,10 @@ impl Net {
                 if is_relay && self.reachability == Reachability::Private {
                     self.use_relay(peer_id);
                 }
-                None
+                Some(NetEvent::Identified {
+                    peer: peer_id,
+                    addresses: info.listen_addrs,
+                })
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(libp2p::ping::Event {
                 peer,

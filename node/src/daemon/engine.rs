@@ -28,8 +28,10 @@ const POLL_BATCH: usize = 1024;
 const SETTINGS_EVERY_MS: u64 = 1_000;
 /// How often spaces with no peer are looked up in the DHT.
 const PROVIDERS_EVERY_MS: u64 = 30_000;
-/// Known peers dialled at start.
+/// Known peers dialled at start, and again while they are not connected.
 const REDIAL_AT_START: usize = 16;
+/// How often peers met before and not connected now are dialled again.
+const REDIAL_EVERY_MS: u64 = 10_000;
 /// The setting recording the last entry announced, so entries written while the node
 /// was stopped are announced when it starts.
 const ANNOUNCED_SETTING: &str = "announced-seq";
@@ -113,6 +115,7 @@ pub struct Engine {
     counts: BTreeMap<PeerId, PeerCounts>,
     next_settings: u64,
     next_providers: u64,
+    next_redial: u64,
 }
 
 /// The service's view of the store.
@@ -165,6 +168,7 @@ impl Engine {
             counts: BTreeMap::new(),
             next_settings: 0,
             next_providers: 0,
+            next_redial: 0,
         })
     }
 
@@ -198,7 +202,23 @@ impl Engine {
             tracing::info!(target: "node", "{} entries written while the node was stopped will be announced", self.unannounced.len());
         }
         self.record_announced()?;
+        self.redial(now)?;
+        Ok(())
+    }
+
+    /// Dials peers met before that are not connected (nor blocked or banned), so a node
+    /// finds its peers again after a restart or a network outage.
+    fn redial(&mut self, now: u64) -> Result<(), NodeError> {
+        self.next_redial = now + REDIAL_EVERY_MS;
+        let connected: BTreeSet<String> = self.sync.peers().map(|p| p.to_string()).collect();
         for peer in self.node.store().known_peers(REDIAL_AT_START)? {
+            let refused = peer
+                .peer
+                .parse::<PeerId>()
+                .is_ok_and(|id| self.blocked_peers.contains(&id) || self.bans.contains_key(&id));
+            if connected.contains(&peer.peer) || refused {
+                continue;
+            }
             for addr in peer.addresses.iter().filter_map(|a| a.parse().ok()) {
                 self.act(Action::Dial(addr));
             }
@@ -221,22 +241,41 @@ impl Engine {
         self.carry_out(now, outputs);
     }
 
-    pub fn connected(&mut self, peer: PeerId, addr: &Multiaddr) {
+    /// A peer connected; `dialed` is its address when we dialed it.
+    pub fn connected(&mut self, peer: PeerId, dialed: Option<&Multiaddr>) {
         if self.blocked_peers.contains(&peer) {
             self.act(Action::Ban(peer));
             return;
         }
-        if let Err(e) =
-            self.node
-                .store_mut()
-                .remember_peer(&peer.to_string(), &[addr.to_string()], false)
-        {
-            tracing::warn!(target: "node", "cannot remember peer {peer}: {e}");
+        if let Some(addr) = dialed {
+            self.identified(&peer, std::slice::from_ref(addr));
         }
         let now = now_ms();
         let outputs = self.sync.connected(now, peer);
         self.carry_out(now, outputs);
         self.flush_unannounced();
+    }
+
+    /// Remembers where a peer listens, to find it again later.
+    pub fn identified(&mut self, peer: &PeerId, addresses: &[Multiaddr]) {
+        let text: Vec<String> = addresses
+            .iter()
+            .filter(|a| {
+                !a.iter()
+                    .any(|p| matches!(p, margin_net::Protocol::P2pCircuit))
+            })
+            .map(|a| a.clone().with_p2p(*peer).unwrap_or_else(|a| a).to_string())
+            .collect();
+        if text.is_empty() {
+            return;
+        }
+        if let Err(e) = self
+            .node
+            .store_mut()
+            .remember_peer(&peer.to_string(), &text, false)
+        {
+            tracing::warn!(target: "node", "cannot remember peer {peer}: {e}");
+        }
     }
 
     pub fn disconnected(&mut self, peer: &PeerId) {
@@ -367,6 +406,11 @@ impl Engine {
                     self.act(Action::FindProviders(id));
                 }
             }
+        }
+        if now >= self.next_redial
+            && let Err(e) = self.redial(now)
+        {
+            tracing::error!(target: "node", "cannot read the peers met before: {e}");
         }
         self.flush_unannounced();
         self.act(Action::Snapshot(Box::new(self.snapshot(now))));

@@ -47,6 +47,8 @@ pub struct DaemonConfig {
     pub relay_server: bool,
     /// Relays to be reachable through.
     pub relays: Vec<Multiaddr>,
+    /// Addresses at which others reach this node (public address, port forwarding).
+    pub external: Vec<Multiaddr>,
     /// Replicate every space a peer offers.
     pub mirror_all: bool,
 }
@@ -162,6 +164,7 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
         mdns: config.mdns,
         relay_server: config.relay_server,
         relays: config.relays.clone(),
+        external: config.external.clone(),
     };
     let net = Net::new(key, &net_config).map_err(|e| NodeError::Invalid(e.to_string()))?;
     let status = Arc::new(RwLock::new(Status {
@@ -241,9 +244,13 @@ impl Daemon {
     fn on_net(&mut self, event: NetEvent) -> Result<(), NodeError> {
         match event {
             NetEvent::Listening(_) => self.write_info(),
-            NetEvent::Connected { peer, addr } => {
+            NetEvent::Connected { peer, addr, dialer } => {
                 self.worker
-                    .submit(move |engine| engine.connected(peer, &addr))?;
+                    .submit(move |engine| engine.connected(peer, dialer.then_some(&addr)))?;
+            }
+            NetEvent::Identified { peer, addresses } => {
+                self.worker
+                    .submit(move |engine| engine.identified(&peer, &addresses))?;
             }
             NetEvent::Disconnected { peer } => {
                 self.worker

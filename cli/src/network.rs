@@ -78,7 +78,9 @@ fn unreachable_node(node: &NodeInfo, e: ureq::Error) -> NodeError {
 /// `margin peers`.
 pub fn peers(home: &Home, json: bool) -> Result<(), NodeError> {
     let status = get_status(&running(home)?)?;
-    emit(json, &status.peers, |peers| {
+    let value = json!({ "peers": status.peers, "banned": status.banned });
+    emit(json, &value, |_| {
+        let peers = &status.peers;
         if peers.is_empty() {
             println!("No peers connected.");
         }

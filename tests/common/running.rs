@@ -168,8 +168,15 @@ impl RunningNode {
 
     /// The running node's peers, as `margin peers --json` prints them.
     pub fn peers(&self) -> Vec<Value> {
-        self.p
-            .json(&["peers"])
+        self.p.json(&["peers"])["peers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The peers the running node has banned.
+    pub fn banned(&self) -> Vec<Value> {
+        self.p.json(&["peers"])["banned"]
             .as_array()
             .cloned()
             .unwrap_or_default()

@@ -14,6 +14,7 @@ pub mod net;
 pub mod topic;
 
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
+pub use libp2p::identity::Keypair;
 pub use libp2p::multiaddr::Protocol;
 pub use libp2p::{Multiaddr, PeerId};
 pub use net::{Net, NetConfig, NetError, NetEvent, PeerInfo, Reachability, SYNC_PROTOCOL};

@@ -352,3 +352,60 @@ fn a_node_behind_a_relay_is_reached_through_the_mirror() {
         comment_ids(&a.p, &draft).contains(&comment)
     });
 }
+
+#[test]
+fn a_node_finds_who_holds_a_space_through_the_dht() {
+    // A hub that holds no space; Amina's and Bruno's nodes only know the hub.
+    let hub = RunningNode::start(Participant::new("Hub"), &[]);
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--bootstrap", &hub.addr()]);
+    let b = RunningNode::start(
+        Participant::init("Bruno", "academia"),
+        &["--bootstrap", &hub.addr()],
+    );
+    // An invite with the space's id and no address: Bruno's node must ask the DHT.
+    let invite = format!("margin://space/{space}");
+    let joined = b.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}\n{}", b.log_tail());
+    assert_eq!(b.p.digest(&space), a.p.digest(&space));
+    assert_eq!(revisions(&b.p, &draft), 1);
+    // The hub was never given the space.
+    assert!(!hub.p.run(&["space", "show", &space]).status.success());
+}
+
+#[test]
+fn a_mirror_of_everything_replicates_what_it_is_offered_except_blocked_keys() {
+    let mirror = RunningNode::start(Participant::new("Mirror"), &["--mirror-all"]);
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--bootstrap", &mirror.addr()]);
+    eventually("the mirror replicates the space it was offered", || {
+        mirror.p.run(&["space", "show", &space]).status.success()
+    });
+    let b = join("Bruno", "civil-society", &a, &[&a], &space);
+    let bruno = b.p.key();
+    mirror
+        .p
+        .ok(&["block", "key", &bruno, "--reason", "posts spam"]);
+    let listed = mirror.p.json(&["blocked"]);
+    assert_eq!(listed[0]["value"], bruno.as_str(), "{listed}");
+
+    let pid = para(&a.p, &draft, "Coordinated vulnerability");
+    let spam = field(
+        &b.p.json(&["comment", &draft, "--para", &pid, "--body", "Buy now!"]),
+        "comment",
+    );
+    let fine = field(
+        &a.p.json(&["comment", &draft, "--para", &pid, "--body", "A real point."]),
+        "comment",
+    );
+    eventually("Amina has Bruno's comment", || {
+        comment_ids(&a.p, &draft).contains(&spam)
+    });
+    eventually("the mirror has Amina's comment", || {
+        comment_ids(&mirror.p, &draft).contains(&fine)
+    });
+    mirror.wait_in_sync(&space, 1);
+    assert!(!comment_ids(&mirror.p, &draft).contains(&spam));
+    let status = mirror.p.json(&["sync", "status", &space]);
+    assert_eq!(status["spaces"][0]["mode"], "mirror", "{status}");
+}

@@ -53,8 +53,8 @@ pub enum Outcome {
     Duplicate,
     /// Stored aside until the entries it refers to arrive.
     Pending,
-    /// By a key this node blocks: not stored, not counted.
-    Ignored,
+    /// By a key this node blocks: not stored, not counted; `time` is its author time.
+    Ignored { time: u64 },
     /// Not valid, for this reason.
     Rejected(String),
 }
@@ -790,7 +790,7 @@ impl Node {
         for bytes in raw {
             match Entry::decode(&bytes) {
                 Ok(e) if blocked.contains(&e.author().to_string()) => {
-                    outcomes.push((e.id(), Outcome::Ignored));
+                    outcomes.push((e.id(), Outcome::Ignored { time: e.time() }));
                 }
                 Ok(e) => decoded.push(e),
                 Err(err) => {
@@ -884,7 +884,7 @@ impl ImportReport {
         for (id, outcome) in outcomes {
             match outcome {
                 Outcome::Accepted { .. } => report.accepted += 1,
-                Outcome::Duplicate | Outcome::Ignored => report.duplicate += 1,
+                Outcome::Duplicate | Outcome::Ignored { .. } => report.duplicate += 1,
                 Outcome::Pending => report.pending += 1,
                 Outcome::Rejected(reason) => report.rejected.push(Refusal {
                     id: id.to_string(),

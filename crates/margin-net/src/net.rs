@@ -293,6 +293,18 @@ impl Net {
         }
     }
 
+    /// Publishes (again) the provider record saying this node holds the space.
+    pub fn provide(&mut self, space: &SpaceId) {
+        if let Err(e) = self
+            .swarm
+            .behaviour_mut()
+            .kad
+            .start_providing(provider_key(space))
+        {
+            tracing::debug!(target: "net", "cannot announce space {}: {e}", space.short());
+        }
+    }
+
     /// Stops following a space.
     pub fn leave_space(&mut self, space: &SpaceId) {
         let b = self.swarm.behaviour_mut();

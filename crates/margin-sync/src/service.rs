@@ -66,6 +66,9 @@ pub enum Verdict {
     Duplicate,
     /// Kept aside until the entries it refers to arrive; not yet part of the space.
     Pending,
+    /// Not kept, by this node's choice (its author is blocked here): counted as held so
+    /// that reconciliation stops offering it, and never announced. Not the peer's fault.
+    Declined { time: u64 },
     /// Refused (bad signature, failed authorization, not canonical, ...). The peer that
     /// sent it is penalized.
     Invalid(String),
@@ -508,6 +511,11 @@ where
                     }
                 }
                 Verdict::Duplicate => {}
+                Verdict::Declined { time } => {
+                    if let Some(set) = self.spaces.get_mut(space) {
+                        set.insert(*time, *id);
+                    }
+                }
                 Verdict::Pending => gap = true,
                 Verdict::Invalid(reason) => invalid.push((*id, reason)),
             }
@@ -584,6 +592,12 @@ where
                 }
             }
             Verdict::Duplicate => {}
+            Verdict::Declined { time } => {
+                self.fetching.remove(id);
+                if let Some(set) = self.spaces.get_mut(space) {
+                    set.insert(*time, *id);
+                }
+            }
             Verdict::Pending => self.reconcile_soon(now, from, space),
             Verdict::Invalid(reason) => {
                 let fault = Fault::new(

@@ -27,7 +27,9 @@ const POLL_BATCH: usize = 1024;
 /// How often settings written by the CLI (follows, blocks, dial requests) are read.
 const SETTINGS_EVERY_MS: u64 = 1_000;
 /// How often spaces with no peer are looked up in the DHT.
-const PROVIDERS_EVERY_MS: u64 = 30_000;
+const PROVIDERS_EVERY_MS: u64 = 10_000;
+/// How often this node's provider records are published again.
+const PROVIDE_EVERY_MS: u64 = 60 * 60 * 1000;
 /// Known peers dialled at start, and again while they are not connected.
 const REDIAL_AT_START: usize = 16;
 /// How often peers met before and not connected now are dialled again.
@@ -54,6 +56,8 @@ pub enum Action {
     Dial(Multiaddr),
     /// Ask the DHT who holds the space.
     FindProviders(SpaceId),
+    /// Tell the DHT this node holds the space.
+    Provide(SpaceId),
     /// The latest state, for the API.
     Snapshot(Box<Snapshot>),
     /// Tell listeners (the web UI).
@@ -116,6 +120,7 @@ pub struct Engine {
     next_settings: u64,
     next_providers: u64,
     next_redial: u64,
+    next_provide: u64,
 }
 
 /// The service's view of the store.
@@ -169,6 +174,7 @@ impl Engine {
             next_settings: 0,
             next_providers: 0,
             next_redial: 0,
+            next_provide: 0,
         })
     }
 
@@ -203,6 +209,8 @@ impl Engine {
         }
         self.record_announced()?;
         self.redial(now)?;
+        // Give the bootstrap connections a moment before asking the DHT.
+        self.next_providers = now + 2_000;
         Ok(())
     }
 
@@ -251,9 +259,14 @@ impl Engine {
             self.identified(&peer, std::slice::from_ref(addr));
         }
         let now = now_ms();
+        let first = self.sync.peers().next().is_none();
         let outputs = self.sync.connected(now, peer);
         self.carry_out(now, outputs);
         self.flush_unannounced();
+        if first {
+            // Provider records published while alone reached nobody.
+            self.next_provide = now + 1_000;
+        }
     }
 
     /// Remembers where a peer listens, to find it again later.
@@ -335,7 +348,7 @@ impl Engine {
                     .unwrap_or(Verdict::Duplicate);
                 let acceptance = match verdict {
                     Verdict::Accepted { .. } | Verdict::Duplicate => MessageAcceptance::Accept,
-                    Verdict::Pending => MessageAcceptance::Ignore,
+                    Verdict::Pending | Verdict::Declined { .. } => MessageAcceptance::Ignore,
                     Verdict::Invalid(_) => MessageAcceptance::Reject,
                 };
                 self.act(Action::Validated(id, from, acceptance));
@@ -405,6 +418,13 @@ impl Engine {
                 if let Ok(id) = space.space.parse() {
                     self.act(Action::FindProviders(id));
                 }
+            }
+        }
+        if now >= self.next_provide && self.sync.peers().next().is_some() {
+            self.next_provide = now + PROVIDE_EVERY_MS;
+            let spaces: Vec<SpaceId> = self.sync.spaces().copied().collect();
+            for space in spaces {
+                self.act(Action::Provide(space));
             }
         }
         if now >= self.next_redial
@@ -561,7 +581,8 @@ impl Engine {
                         id,
                         match outcome {
                             Outcome::Accepted { time } => Verdict::Accepted { time },
-                            Outcome::Duplicate | Outcome::Ignored => Verdict::Duplicate,
+                            Outcome::Duplicate => Verdict::Duplicate,
+                            Outcome::Ignored { time } => Verdict::Declined { time },
                             Outcome::Pending => Verdict::Pending,
                             Outcome::Rejected(reason) => Verdict::Invalid(reason),
                         },

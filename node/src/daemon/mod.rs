@@ -300,6 +300,7 @@ impl Daemon {
                 }
             }
             Action::FindProviders(space) => self.net.find_space(&space),
+            Action::Provide(space) => self.net.provide(&space),
             Action::Snapshot(snapshot) => self.publish_status(*snapshot),
             Action::Event(event) => {
                 // Nobody listening is fine.

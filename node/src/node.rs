@@ -11,7 +11,7 @@ use margin_core::key::PublicKey;
 use margin_draft::Draft;
 use margin_space::draft::DraftState;
 use margin_space::{Space, Verdict};
-use margin_store::{Batch, SearchDoc, Store};
+use margin_store::{Batch, Store};
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -28,7 +28,7 @@ pub fn now_ms() -> u64 {
 /// A node: its home and its store.
 pub struct Node {
     home: Home,
-    store: Store,
+    pub(crate) store: Store,
     /// Who signs: the home's participant unless [`Node::act_as`] says otherwise.
     acting: Option<Identity>,
     /// Spaces as last loaded, brought up to date from the store on each load.
@@ -137,10 +137,20 @@ impl Node {
     /// stored. Kept between calls and brought up to date from the store each time, so
     /// entries written by another process (the CLI while the daemon runs) are seen.
     pub fn load_space(&self, id: &SpaceId) -> Result<Space, NodeError> {
-        let mut cache = self.cache.borrow_mut();
-        let cached = match cache.entry(*id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
+        let cached = self.take_space(id)?;
+        let space = cached.space.clone();
+        self.keep_space(cached);
+        Ok(space)
+    }
+
+    /// The cached state of a space, up to date with the store, taken out of the cache
+    /// (give it back with [`Node::keep_space`]; drop it instead if it may no longer
+    /// match the store).
+    fn take_space(&self, id: &SpaceId) -> Result<CachedSpace, NodeError> {
+        let taken = self.cache.borrow_mut().remove(id);
+        let mut cached = match taken {
+            Some(cached) => cached,
+            None => {
                 let (entries, seq) = self.store.space_entries_after(id, 0)?;
                 let mut entries = entries.into_iter();
                 let genesis = entries
@@ -149,11 +159,11 @@ impl Node {
                     .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
                 let mut space = Space::new(genesis)?;
                 apply_stored(&mut space, entries);
-                e.insert(CachedSpace {
+                CachedSpace {
                     space,
                     seq,
                     pending: -1,
-                })
+                }
             }
         };
         let (entries, seq) = self.store.space_entries_after(id, cached.seq)?;
@@ -166,7 +176,11 @@ impl Node {
             }
             cached.pending = pending;
         }
-        Ok(cached.space.clone())
+        Ok(cached)
+    }
+
+    fn keep_space(&self, cached: CachedSpace) {
+        self.cache.borrow_mut().insert(cached.space.id(), cached);
     }
 
     /// The space an entry belongs to, by id or prefix.
@@ -372,59 +386,8 @@ impl Node {
             .accepted
             .sort_by_key(|e| position.get(&e.id()).copied().unwrap_or(usize::MAX));
         self.store.write(&batch)?;
-        if !batch.accepted.is_empty() {
-            // Index what the store holds now, which may include what other processes
-            // wrote since `space` was loaded.
-            let mut current = self.load_space(&space.id())?;
-            self.reindex(&mut current)?;
-        }
+        self.index_accepted(space, &batch.accepted)?;
         Ok(outcomes)
-    }
-
-    /// Refreshes the space's rows in the search index.
-    pub fn reindex(&mut self, space: &mut Space) -> Result<(), NodeError> {
-        let mut docs = vec![];
-        for draft in space.drafts() {
-            if let Ok(view) = draft.doc.view(None) {
-                for section in view.sections {
-                    if let Some(h) = section.heading {
-                        docs.push(SearchDoc {
-                            draft: draft.id,
-                            target: h.id,
-                            kind: "paragraph",
-                            text: h.text,
-                        });
-                    }
-                    for p in section.paragraphs {
-                        docs.push(SearchDoc {
-                            draft: draft.id,
-                            target: p.id,
-                            kind: "paragraph",
-                            text: p.text,
-                        });
-                    }
-                }
-            }
-        }
-        for c in space.comments() {
-            if c.retracted.is_some() || space.hidden(&c.id).is_some() {
-                continue;
-            }
-            let w = c.wording();
-            let text = match w.suggestion {
-                Some(s) => format!("{}\n{}", w.text, s),
-                None => w.text,
-            };
-            docs.push(SearchDoc {
-                draft: c.body.draft,
-                target: c.id.to_string(),
-                kind: "comment",
-                text,
-            });
-        }
-        let title = space.charter().title;
-        self.store.reindex_space(&space.id(), &title, &docs)?;
-        Ok(())
     }
 
     /// Creates a space; the creator is its convener and editor.
@@ -814,9 +777,16 @@ impl Node {
         }
         for space_id in order {
             let mut entries = by_space.remove(&space_id).unwrap_or_default();
-            let mut space = if self.store.contains(&space_id)? {
-                self.load_space(&space_id)?
-            } else {
+            if self.store.contains(&space_id)? {
+                // The cached state itself, not a copy: this is the path every batch from
+                // the network takes. Entries this batch stores are seen again (as
+                // duplicates) at the next refresh, which is cheap.
+                let mut cached = self.take_space(&space_id)?;
+                outcomes.extend(self.submit_detailed(&mut cached.space, entries)?);
+                self.keep_space(cached);
+                continue;
+            }
+            let mut space = {
                 let Some(genesis) = entries.iter().find(|e| e.id() == space_id).cloned() else {
                     // Without the space's charter nothing can be checked: keep them waiting.
                     outcomes.extend(entries.iter().map(|e| (e.id(), Outcome::Pending)));
@@ -829,12 +799,13 @@ impl Node {
                     continue;
                 };
                 match Space::new(genesis.clone()) {
-                    Ok(space) => {
+                    Ok(mut space) => {
                         self.store.write(&Batch {
                             space: Some(space_id),
                             accepted: vec![&genesis],
                             ..Default::default()
                         })?;
+                        self.index_accepted(&mut space, &[&genesis])?;
                         outcomes.push((
                             space_id,
                             Outcome::Accepted {

@@ -455,6 +455,65 @@ impl Store {
         Ok(())
     }
 
+    /// Updates a space's index rows for what a batch of entries changed, in one
+    /// transaction: its title, every paragraph of the drafts in `drafts` (replaced by
+    /// the given rows), the comments in `comments` (replaced by the given row, or removed
+    /// when it is `None`).
+    pub fn update_index(
+        &mut self,
+        space: &SpaceId,
+        title: Option<&str>,
+        drafts: &[(EntryId, Vec<SearchDoc>)],
+        comments: &[(String, Option<SearchDoc>)],
+    ) -> Result<(), StoreError> {
+        let space_hex = space.to_hex();
+        let tx = self.conn.transaction()?;
+        if let Some(title) = title {
+            tx.execute(
+                "INSERT INTO spaces (id, title) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+                params![space.as_bytes(), title],
+            )?;
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut drop_draft = tx.prepare_cached(
+                "DELETE FROM search WHERE space = ?1 AND draft = ?2 AND kind = 'paragraph'",
+            )?;
+            let mut drop_comment = tx.prepare_cached(
+                "DELETE FROM search WHERE space = ?1 AND target = ?2 AND kind = 'comment'",
+            )?;
+            for (draft, docs) in drafts {
+                drop_draft.execute(params![space_hex, draft.to_hex()])?;
+                for d in docs {
+                    insert.execute(params![
+                        space_hex,
+                        d.draft.to_hex(),
+                        d.target,
+                        d.kind,
+                        d.text
+                    ])?;
+                }
+            }
+            for (target, doc) in comments {
+                drop_comment.execute(params![space_hex, target])?;
+                if let Some(d) = doc {
+                    insert.execute(params![
+                        space_hex,
+                        d.draft.to_hex(),
+                        d.target,
+                        d.kind,
+                        d.text
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Spaces with their indexed titles.
     pub fn spaces(&self) -> Result<Vec<(SpaceId, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

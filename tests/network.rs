@@ -409,3 +409,37 @@ fn a_mirror_of_everything_replicates_what_it_is_offered_except_blocked_keys() {
     let status = mirror.p.json(&["sync", "status", &space]);
     assert_eq!(status["spaces"][0]["mode"], "mirror", "{status}");
 }
+
+#[test]
+fn nodes_sync_over_quic() {
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--listen", "/ip4/127.0.0.1/udp/0/quic-v1"]);
+    let quic = a
+        .info()
+        .and_then(|i| {
+            i["addresses"]
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|x| x.contains("/quic-v1/"))
+                .map(str::to_owned)
+        })
+        .expect("a QUIC address");
+    let b = RunningNode::start(Participant::init("Bruno", "academia"), &[]);
+    let invite = format!("margin://space/{space}?peer={quic}");
+    let joined = b.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}");
+    let peer = b
+        .peers()
+        .into_iter()
+        .find(|p| p["peer"] == a.peer_id().as_str())
+        .expect("Amina's node is a peer");
+    assert!(
+        peer["addresses"][0]
+            .as_str()
+            .is_some_and(|x| x.contains("/quic-v1")),
+        "{peer}"
+    );
+    assert_eq!(b.p.digest(&space), a.p.digest(&space));
+    assert_eq!(revisions(&b.p, &draft), 1);
+}

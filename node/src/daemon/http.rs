@@ -86,6 +86,7 @@ pub fn local_router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(reads())
         .merge(writes())
+        .merge(super::api::control_routes())
         .layer(map_response(protect))
         .layer(from_fn_with_state(state.clone(), auth::local_hosts_only))
         .layer(Extension(Surface::Local))

@@ -83,6 +83,9 @@ fn short_hash(s: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct SyncLine {
     pub peers: usize,
+    /// Whether the spaces shown are in sync with their peers; `None` when no peer
+    /// shares them.
+    pub in_sync: Option<bool>,
 }
 
 /// What surrounds a view.
@@ -150,7 +153,7 @@ pub fn page(c: &Chrome<'_>, main: &str) -> String {
         "<p class=\"sync\" id=\"sync\" role=\"status\" aria-live=\"polite\" \
          data-peers-label=\"{pl}\" data-peer-one=\"{p1}\" data-no-peers=\"{np}\" data-in-sync=\"{is}\" \
          data-syncing=\"{sy}\" data-offline=\"{off}\" data-live=\"{live}\">\
-         <span id=\"peers\">{peers}</span> <span id=\"insync\"></span></p>",
+         <span id=\"peers\">{peers}</span> <span id=\"insync\">{state}</span></p>",
         pl = esc(t.status_peers),
         p1 = t.status_peers_one,
         np = t.status_no_peers,
@@ -158,6 +161,11 @@ pub fn page(c: &Chrome<'_>, main: &str) -> String {
         sy = t.status_syncing,
         off = t.status_offline,
         live = t.status_live,
+        state = match c.sync.in_sync {
+            Some(true) => t.status_in_sync,
+            Some(false) => t.status_syncing,
+            None => "",
+        },
     );
     who(&mut out, c);
     out.push_str("</header><main id=\"main\" tabindex=\"-1\">");

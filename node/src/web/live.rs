@@ -2,7 +2,7 @@
 //! stored (written here or received from a peer), the sync state changed — so they
 //! refresh what changed without a reload.
 //!
-//! Events: `status` once on connecting (`{"peers": N}`), then `entry` and `sync` as the
+//! Events: `status` once on connecting (`{"peers": N, "in_sync": bool or null}`), then `entry` and `sync` as the
 //! daemon publishes them (the JSON of [`Event`]), and `reload` when this listener fell
 //! behind and missed some.
 
@@ -23,10 +23,10 @@ pub async fn events(
     State(state): State<Arc<AppState>>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let receiver = state.events.subscribe();
-    let peers = super::read::sync_line(&state).peers;
+    let line = super::read::sync_line(&state.status, None);
     let hello = SseEvent::default()
         .event("status")
-        .data(serde_json::json!({ "peers": peers }).to_string());
+        .data(serde_json::json!({ "peers": line.peers, "in_sync": line.in_sync }).to_string());
     let updates = stream::unfold(receiver, |mut receiver| async move {
         let event = match receiver.recv().await {
             Ok(event) => to_sse(&event),

@@ -1,6 +1,6 @@
 //! Handlers that read: the pages, and the same data as JSON.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::html::SyncLine;
 use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
 use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store, pages};
+use crate::daemon::Status;
 use crate::daemon::http::AppState;
 use crate::node::Node;
 
@@ -55,10 +56,21 @@ impl Reader {
     }
 }
 
-/// The sync state the header shows.
-pub fn sync_line(state: &AppState) -> SyncLine {
+/// The sync state the header shows: peers, and whether `space` (else every space with
+/// peers) is in sync with them.
+pub fn sync_line(status: &RwLock<Status>, space: Option<&str>) -> SyncLine {
+    let Ok(status) = status.read() else {
+        return SyncLine::default();
+    };
+    let shared: Vec<bool> = status
+        .spaces
+        .iter()
+        .filter(|s| space.is_none_or(|id| s.space == id) && s.peers > 0)
+        .map(|s| s.in_sync)
+        .collect();
     SyncLine {
-        peers: state.status.read().map(|s| s.peers.len()).unwrap_or(0),
+        peers: status.peers.len(),
+        in_sync: (!shared.is_empty()).then(|| shared.iter().all(|s| *s)),
     }
 }
 
@@ -68,7 +80,7 @@ pub async fn home(
     State(state): State<Arc<AppState>>,
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let sync = sync_line(&state.status, None);
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let spaces = model::space_items(node.spaces()?);
@@ -83,12 +95,12 @@ pub async fn space(
     reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let status = state.status.clone();
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let mut space = node.find_space(&id)?;
         let m = model::space_model(&mut space, &viewer);
-        Ok(pages::space(&m, &viewer, sync))
+        Ok(pages::space(&m, &viewer, sync_line(&status, Some(&m.view.space))))
     })
     .await?;
     Ok(Html(page))
@@ -105,11 +117,11 @@ pub async fn draft(
     Path(id): Path<String>,
     Query(query): Query<DraftQuery>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let status = state.status.clone();
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = draft_model(node, &id, &query, &viewer)?;
-        Ok(pages::draft(&m, &viewer, sync))
+        Ok(pages::draft(&m, &viewer, sync_line(&status, Some(&m.space))))
     })
     .await?;
     Ok(Html(page))
@@ -121,12 +133,12 @@ pub async fn paragraph(
     Path((id, para)): Path<(String, String)>,
     Query(query): Query<DraftQuery>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let status = state.status.clone();
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let mut m = draft_model(node, &id, &query, &viewer)?;
         m.only(&para)?;
-        Ok(pages::paragraph(&m, &viewer, sync))
+        Ok(pages::paragraph(&m, &viewer, sync_line(&status, Some(&m.space))))
     })
     .await?;
     Ok(Html(page))
@@ -151,10 +163,11 @@ pub async fn comment(
     Path(id): Path<String>,
     Query(back): Query<Back>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let status = state.status.clone();
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = comment_model(node, &id, &viewer)?;
+        let sync = sync_line(&status, Some(&m.space));
         let back = local_path(back.back.as_deref()).unwrap_or_else(|| {
             format!("/drafts/{}#c-{}", m.draft, &m.comment[..12])
         });
@@ -186,11 +199,11 @@ pub async fn diff(
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let status = state.status.clone();
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = diff_model(node, &id, &q)?;
-        Ok(pages::diff(&m, &viewer, sync))
+        Ok(pages::diff(&m, &viewer, sync_line(&status, Some(&m.space))))
     })
     .await?;
     Ok(Html(page))
@@ -227,7 +240,7 @@ pub async fn search(
     reader: Reader,
     Query(q): Query<SearchQuery>,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let sync = sync_line(&state.status, None);
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let (hits, space) = match search_hits(node, &q, pages::MARKS) {
@@ -248,7 +261,7 @@ pub async fn identity(
     State(state): State<Arc<AppState>>,
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
-    let sync = sync_line(&state);
+    let sync = sync_line(&state.status, None);
     let page = on_store(&state, move |node| Ok(pages::identity(&reader.viewer(node), sync))).await?;
     Ok(Html(page))
 }

@@ -611,7 +611,7 @@ pub async fn login(
     match q.token {
         Some(token) => Ok(log_in(&state, &headers, &token)?),
         None => {
-            let sync = sync_line(&state);
+            let sync = sync_line(&state.status, None);
             let page = on_store(&state, move |node| Ok(pages::login(&reader.viewer(node), sync))).await?;
             Ok(Html(page).into_response())
         }

@@ -241,7 +241,11 @@
   }
   if (window.EventSource && sync) {
     var events = new EventSource('/events');
-    events.addEventListener('status', function (e) { setPeers(JSON.parse(e.data).peers); setState(sync.dataset.live); });
+    events.addEventListener('status', function (e) {
+      var d = JSON.parse(e.data);
+      setPeers(d.peers);
+      setState(d.in_sync === null ? sync.dataset.live : d.in_sync ? sync.dataset.inSync : sync.dataset.syncing);
+    });
     events.addEventListener('sync', function (e) {
       var d = JSON.parse(e.data);
       setPeers(d.peers);

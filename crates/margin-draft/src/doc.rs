@@ -255,6 +255,31 @@ impl Draft {
         Ok(snap)
     }
 
+    /// The text of the first block whose id is `pid` at `heads`, as [`Draft::snapshot`]
+    /// would read it, without reading every other block's text: checking that a comment
+    /// or stance names an existing paragraph happens for every entry a space applies.
+    pub(crate) fn block_text(&self, pid: &str, heads: &[ChangeHash]) -> Result<Option<String>, Error> {
+        let doc = &self.doc;
+        let Some((Value::Object(ObjType::List), blocks_obj)) = doc.get_at(&ROOT, "blocks", heads)?
+        else {
+            return Ok(None);
+        };
+        for i in 0..doc.length_at(&blocks_obj, heads) {
+            let Some((Value::Object(ObjType::Map), obj)) = doc.get_at(&blocks_obj, i, heads)?
+            else {
+                continue;
+            };
+            if self.string_at(&obj, "id", heads)?.as_deref().unwrap_or_default() != pid {
+                continue;
+            }
+            return Ok(Some(match doc.get_at(&obj, "text", heads)? {
+                Some((Value::Object(ObjType::Text), t)) => doc.text_at(&t, heads)?,
+                _ => String::new(),
+            }));
+        }
+        Ok(None)
+    }
+
     /// A string field, stored as a scalar (or, if a foreign writer chose so, as Text).
     fn string_at(
         &self,

@@ -113,7 +113,6 @@ impl Draft {
         pid: &str,
         at: Option<&[[u8; 32]]>,
     ) -> Result<Option<String>, Error> {
-        let snap = self.snapshot(&self.heads_at(at)?)?;
-        Ok(snap.find(pid).map(|b| b.block.text.clone()))
+        self.block_text(pid, &self.heads_at(at)?)
     }
 }

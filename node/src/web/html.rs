@@ -58,10 +58,9 @@ pub fn rtl(text: &str) -> bool {
     false
 }
 
-/// ` dir="rtl"` for right-to-left text, `dir="auto"` otherwise (so that a browser
-/// still finds the direction of text it knows better).
+/// ` dir="rtl"` for right-to-left text, else nothing (the page is left-to-right).
 pub fn dir_attr(text: &str) -> &'static str {
-    if rtl(text) { " dir=\"rtl\"" } else { " dir=\"auto\"" }
+    if rtl(text) { " dir=\"rtl\"" } else { "" }
 }
 
 /// The stylesheet and script, embedded in the binary.

@@ -154,7 +154,8 @@ pub struct Item {
     pub view: CommentView,
     /// Written by the participant of this node.
     pub mine: bool,
-    /// An objection the register counts as open.
+    /// An objection the register counts as open (computed when filtering on open
+    /// objections, and on a comment's own page).
     pub open_objection: bool,
     /// For a comment on a whole paragraph that has changed since: its text then.
     pub paragraph_then: Option<String>,
@@ -202,6 +203,7 @@ pub struct Block {
     pub threads: Vec<Thread>,
     /// All comments anchored here, replies included, before filtering.
     pub comments: usize,
+    /// Open objections (comments and stances), when filtering on them.
     pub open_objections: usize,
     pub tally: Tally,
     pub my_stance: Option<&'static str>,
@@ -317,7 +319,13 @@ pub fn draft_model(
         .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
     let heads = reading_heads(state, reading.as_deref())?;
     let view = state.doc.view(Some(&heads)).map_err(crate::NodeError::from)?;
-    let open = open_objections(space, draft, &charter);
+    // The objection register resolves every objection's passage twice, which is slow on
+    // a busy draft: it is computed for the "open objections" filter only.
+    let open = if filters.open {
+        open_objections(space, draft, &charter)
+    } else {
+        Open::default()
+    };
     let me = viewer.key();
     let items = items(space, state, &heads, me.as_ref(), &open.comments, |_| true)?;
     let comments = items.len();
@@ -451,6 +459,7 @@ pub fn draft_model(
 }
 
 /// Open objections of a draft, by the register's rules.
+#[derive(Default)]
 struct Open {
     /// Comments that are open objections.
     comments: HashSet<EntryId>,

@@ -374,22 +374,22 @@ pub fn marked(o: &mut String, text: &str, highlights: &[Highlight], ids: bool) {
 
 fn tally_html(o: &mut String, tally: &Tally, t: &Text) {
     let mut first = true;
-    for (n, label, class) in [
-        (tally.support, t.stance_support, "su"),
-        (tally.accept, t.stance_accept, "ac"),
-        (tally.object, t.stance_object, "ob"),
-        (tally.abstain, t.stance_abstain, "ab"),
+    for (n, label) in [
+        (tally.support, t.stance_support),
+        (tally.accept, t.stance_accept),
+        (tally.object, t.stance_object),
+        (tally.abstain, t.stance_abstain),
     ] {
         if n == 0 {
             continue;
         }
-        if first {
-            o.push_str(" · <span class=\"ty\">");
-            first = false;
+        o.push_str(if first { " · <span class=\"ty\">" } else { ", " });
+        first = false;
+        if label == t.stance_object {
+            w!(o, "<b>{label} {n}</b>");
         } else {
-            o.push_str(", ");
+            w!(o, "{label} {n}");
         }
-        w!(o, "<span class=\"{class}\">{label} {n}</span>");
     }
     if !first {
         o.push_str("</span>");
@@ -427,10 +427,12 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
         }
         (None, n) => {
             let n = n.unwrap_or(0);
+            // The number leads to the paragraph's own page: all its threads, and the
+            // form to answer it.
             w!(
                 o,
-                "<div class=\"tx\"><a class=\"n\" href=\"#p-{id}\" aria-label=\"{label}\">¶{n}</a>",
-                id = esc(&b.id),
+                "<div class=\"tx\"><a class=\"n\" href=\"{href}\" aria-label=\"{label}\">¶{n}</a>",
+                href = esc(&para_url(m, &b.id)),
                 label = esc(&fill(t.paragraph, &[("n", &n.to_string())]))
             );
             if !b.marker.is_empty() {
@@ -441,7 +443,7 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
             o.push_str("</p></div>");
         }
     }
-    // Counts, tally, the reader's stance, and the way to respond.
+    // Counts, tally and the reader's stance (the script adds a button to respond).
     o.push_str("<p class=\"meta\">");
     if b.bracketed {
         w!(o, "<span class=\"bk\" title=\"{0}\">[…]</span> <span class=\"vh\">{0}</span> · ", t.bracketed);
@@ -469,16 +471,6 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
     tally_html(o, &b.tally, t);
     if let Some(s) = b.my_stance {
         w!(o, " · <span class=\"my\">{}</span>", esc(&fill(t.your_stance, &[("stance", t.stance(s))])));
-    }
-    if v.can_write()
-        && let Some(n) = b.n
-    {
-        w!(
-            o,
-            " · <a class=\"rs\" href=\"{}#respond\">{}</a>",
-            esc(&para_url(m, &b.id)),
-            fill(t.respond, &[("n", &n.to_string())])
-        );
     }
     o.push_str("</p>");
     if !b.threads.is_empty() && mode == Mode::Full {
@@ -662,7 +654,7 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
     };
     w!(
         o,
-        "<section class=\"panel\" id=\"respond\" aria-labelledby=\"rh\" data-sel=\"{sel}\"><h2 id=\"rh\">{}</h2>\
+        "<section class=\"panel\" id=\"respond\" aria-labelledby=\"rh\" data-sel=\"{sel}\" data-respond=\"{respond}\"><h2 id=\"rh\">{}</h2>\
          <form method=\"post\" action=\"/api/drafts/{d}/comments\" id=\"rf\">\
          <input type=\"hidden\" name=\"v\" value=\"{v}\">\
          <input type=\"hidden\" name=\"start\" id=\"rstart\" value=\"\">\
@@ -671,6 +663,7 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
          <option value=\"\">{whole}</option>",
         t.respond_title,
         sel = t.selection_button,
+        respond = esc(t.respond),
         d = m.draft,
         v = esc(m.reading.as_deref().unwrap_or("")),
         ret = esc(&here),

@@ -38,13 +38,13 @@ const WORDS: [&str; 24] = [
     "recipients", "follow-up", "evaluation", "annex", "responsible", "behaviour",
 ];
 
-/// A paragraph of about 60 words, different for each `i`.
+/// A paragraph of about 50 words, different for each `i`.
 fn paragraph(i: usize) -> String {
     if i % 50 == 7 {
         return "تم استلام مساهمات باللغة العربية وتُرجمت إلى الإنكليزية، والنصوص الأصلية متاحة عند الطلب.".into();
     }
     let mut words = vec![];
-    for k in 0..60 {
+    for k in 0..50 {
         words.push(WORDS[(i * 7 + k * 5 + k / 3) % WORDS.len()]);
     }
     let mut text = format!("Paragraph {i} says that {}.", words.join(" "));

@@ -16,6 +16,15 @@
   function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function cps(s) { return Array.from(s); }
 
+  // What the node sent for each part of the page that live updates may replace, before
+  // this script changed anything in it.
+  var snapshot = new WeakMap();
+  function remember(el) { snapshot.set(el, el.outerHTML); }
+  function liveParts(root) {
+    return $$('#doc > [id]:not(#respond), #whole, #orphans, #elsewhere, main > .th, main > .sub, main > h1, main > ul', root);
+  }
+  liveParts(document).forEach(remember);
+
   // ---- selecting a passage ------------------------------------------------------
   function textOf(node) {
     var el = node.nodeType === 1 ? node : node.parentElement;
@@ -99,6 +108,21 @@
     $('#rq').value = '';
     $('#rstart').value = '';
   }
+  // A button to respond under each paragraph (without the script: the paragraph's page,
+  // through its number, or the form at the end of the page).
+  function addRespond(root) {
+    if (!panel) return;
+    $$('article.p:not(.hd)', root).forEach(function (article) {
+      var meta = $('.meta', article);
+      if (!meta || $('.rs', meta)) return;
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'rs';
+      b.textContent = panel.dataset.respond.replace('{n}', $('.n', article).textContent.replace('¶', ''));
+      meta.appendChild(b);
+    });
+  }
+  addRespond(document);
   if (panel) {
     $('#rp').addEventListener('change', setLegend);
     $('#rq').addEventListener('input', function () { $('#rstart').value = ''; });
@@ -107,9 +131,9 @@
 
   // ---- clicks: respond links, highlights, threads, comment actions --------------
   document.addEventListener('click', function (ev) {
-    var a = ev.target.closest('a.rs, mark[data-c], a.sc, a.ca');
+    var a = ev.target.closest('button.rs, mark[data-c], a.sc, a.ca');
     if (!a) return;
-    if (a.matches('a.rs') && panel) {
+    if (a.matches('button.rs') && panel) {
       ev.preventDefault();
       openPanel(a.closest('article.p'), null);
     } else if (a.matches('mark[data-c]')) {
@@ -189,12 +213,6 @@
     if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
     return $$('textarea, input[name=quote], input[name=reason]', el).some(function (f) { return f.value.trim() !== ''; });
   }
-  var snapshot = new WeakMap();
-  function remember(el) { snapshot.set(el, el.outerHTML); }
-  function liveParts(root) {
-    return $$('#doc > [id]:not(#respond), #whole, #orphans, #elsewhere, main > .th, main > .sub, main > h1, main > ul', root);
-  }
-  liveParts(document).forEach(remember);
   var timer = null;
   function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 250); }
   function refresh() {
@@ -216,6 +234,7 @@
           if (a && b) a.replaceWith(document.importNode(b, true));
         });
         liveParts(document).forEach(remember);
+        addRespond(docNew);
         changed++;
       } else {
         fresh.forEach(function (el) {
@@ -225,6 +244,7 @@
           if (panel && old.contains(panel)) closePanel();
           old.replaceWith(node);
           remember(node);
+          addRespond(node.parentNode);
           flash(node, 'new');
           if (expanded[node.id]) expand(node, expanded[node.id]);
           changed++;

@@ -30,6 +30,7 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const errors = [];
+const pages = [];
 try {
   async function open(base, token) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -37,6 +38,7 @@ try {
     page.on('pageerror', (e) => errors.push(`script error on ${base}: ${e.message}`));
     await page.goto(`${base}/login?token=${token}`);
     await page.goto(`${base}/drafts/${draft}`);
+    pages.push(page);
     return page;
   }
   const reader = await open(node1, env('MARGIN_TOKEN1'));
@@ -136,6 +138,14 @@ try {
   await reader.screenshot({ path: join(artifacts, 'draft-360px-rtl.png') });
   if (errors.length) fail(errors.join('\n'));
   console.log('ok');
+} catch (e) {
+  // Leave what each browser showed, for whoever reads the failure.
+  for (const [i, page] of pages.entries()) {
+    console.log(`node ${i + 1} was at ${page.url()}:`);
+    console.log((await page.locator('main').innerText().catch(() => '')).slice(0, 1500));
+    await page.screenshot({ path: join(artifacts, `failure-node${i + 1}.png`), fullPage: true }).catch(() => {});
+  }
+  throw e;
 } finally {
   await browser.close();
 }

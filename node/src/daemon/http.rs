@@ -105,8 +105,9 @@ pub fn public_router(state: Arc<AppState>) -> Router {
 }
 
 /// Headers on every answer: no framing by other sites (a framed page could be tricked
-/// into clicks), no other origins for scripts, forms posting only here, no referrer
-/// (the login link carries the token).
+/// into clicks), no other origins for scripts, forms posting only here, no referrer to
+/// other sites (the login link carries the token). Not `no-referrer`: with it browsers
+/// send `Origin: null` on form posts, which the origin check must refuse.
 async fn protect(mut response: Response) -> Response {
     let headers = response.headers_mut();
     for (name, value) in [
@@ -116,7 +117,7 @@ async fn protect(mut response: Response) -> Response {
         ),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }

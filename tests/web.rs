@@ -91,7 +91,11 @@ fn start(p: &Participant, public: bool, bootstrap: Option<&str>) -> Daemon {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "{}: the node did not start", p.name);
+        assert!(
+            Instant::now() < deadline,
+            "{}: the node did not start",
+            p.name
+        );
         if let Ok(text) = std::fs::read_to_string(p.home().join("node.json"))
             && let Ok(info) = serde_json::from_str::<Value>(&text)
             && let Some(http) = info["http"].as_str().and_then(|h| h.parse().ok())
@@ -102,7 +106,10 @@ fn start(p: &Participant, public: bool, bootstrap: Option<&str>) -> Daemon {
             })
         {
             daemon.http = http;
-            daemon.address = format!("{addr}/p2p/{}", info["peer_id"].as_str().unwrap_or_default());
+            daemon.address = format!(
+                "{addr}/p2p/{}",
+                info["peer_id"].as_str().unwrap_or_default()
+            );
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -147,13 +154,18 @@ impl Reply {
     }
 
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
 /// One request on a fresh connection. `headers` may override `Host`.
-fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -185,7 +197,11 @@ fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)],
     let chunked = headers
         .iter()
         .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     Reply {
         status,
         headers,
@@ -217,7 +233,10 @@ fn post_json(d: &Daemon, path: &str, body: Value) -> Reply {
         d.http,
         "POST",
         path,
-        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
         &body.to_string(),
     )
 }
@@ -302,26 +321,47 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
     let node = start(&r.editor, false, None);
     let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
     let path = format!("/api/drafts/{}/comments", r.draft);
-    let comment = json!({ "para": para, "quote": TWELVE, "kind": "question", "body": "Which twelve?" });
+    let comment =
+        json!({ "para": para, "quote": TWELVE, "kind": "question", "body": "Which twelve?" });
 
-    assert!(node.login.contains(&format!("http://{}/login?token={}", node.http, node.token)), "{}", node.login);
+    assert!(
+        node.login
+            .contains(&format!("http://{}/login?token={}", node.http, node.token)),
+        "{}",
+        node.login
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(r.editor.home().join("api.token")).expect("token").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "api.token is readable by its owner only");
+        let mode = std::fs::metadata(r.editor.home().join("api.token"))
+            .expect("token")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "api.token is readable by its owner only"
+        );
     }
 
     let json = [("Content-Type", "application/json")];
     let no_token = request(node.http, "POST", &path, &json, &comment.to_string());
     assert_eq!(no_token.status, 401, "{}", no_token.body);
-    assert!(no_token.json()["error"].as_str().unwrap_or_default().contains("token"));
+    assert!(
+        no_token.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("token")
+    );
 
     let wrong = request(
         node.http,
         "POST",
         &path,
-        &[("Authorization", "Bearer 0123"), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", "Bearer 0123"),
+            ("Content-Type", "application/json"),
+        ],
         &comment.to_string(),
     );
     assert_eq!(wrong.status, 401);
@@ -332,7 +372,11 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
         node.http,
         "POST",
         &path,
-        &[("Authorization", &auth), ("Content-Type", "application/json"), ("Origin", "http://evil.example")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+            ("Origin", "http://evil.example"),
+        ],
         &comment.to_string(),
     );
     assert_eq!(cross_origin.status, 403, "{}", cross_origin.body);
@@ -340,7 +384,11 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
         node.http,
         "POST",
         &path,
-        &[("Cookie", &cookie), ("Sec-Fetch-Site", "cross-site"), ("Content-Type", "application/json")],
+        &[
+            ("Cookie", &cookie),
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Content-Type", "application/json"),
+        ],
         &comment.to_string(),
     );
     assert_eq!(cross_site.status, 403);
@@ -352,7 +400,13 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
         &comment.to_string(),
     );
     assert_eq!(cookie_without_origin.status, 403);
-    let rebound = request(node.http, "GET", "/", &[("Host", "margin.evil.example")], "");
+    let rebound = request(
+        node.http,
+        "GET",
+        "/",
+        &[("Host", "margin.evil.example")],
+        "",
+    );
     assert_eq!(rebound.status, 403, "a rebound DNS name is not served");
     assert!(comments(&node, &r.draft).is_empty(), "nothing was written");
 
@@ -364,7 +418,11 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
     assert_eq!(stored[0]["id"], id.as_str());
     assert_eq!(stored[0]["anchor"]["text"], TWELVE);
     // The CLI reads the same store.
-    assert!(r.editor.ok(&["comments", &r.draft]).contains("Which twelve?"));
+    assert!(
+        r.editor
+            .ok(&["comments", &r.draft])
+            .contains("Which twelve?")
+    );
 
     // The login link sets a cookie only the node's own pages send.
     let bad_login = get(node.http, "/login?token=nope");
@@ -372,13 +430,20 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
     let login = get(node.http, &format!("/login?token={}", node.token));
     assert_eq!(login.status, 303);
     let set = login.header("set-cookie").expect("a cookie");
-    assert!(set.starts_with(&format!("margin_token{}=", node.http.port())), "{set}");
+    assert!(
+        set.starts_with(&format!("margin_token{}=", node.http.port())),
+        "{set}"
+    );
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set.contains(attribute), "{set} lacks {attribute}");
     }
     let page = get(node.http, &format!("/drafts/{}", r.draft));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
-    assert!(page.header("content-security-policy").unwrap_or_default().contains("frame-ancestors 'none'"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap_or_default()
+            .contains("frame-ancestors 'none'")
+    );
 }
 
 #[test]
@@ -389,7 +454,10 @@ fn the_public_address_serves_reading_and_has_no_write_routes() {
     let page = get(public, &format!("/drafts/{}", r.draft));
     assert_eq!(page.status, 200);
     assert!(page.body.contains(TWELVE));
-    assert!(!page.body.contains("method=\"post\""), "no form writes on the public view");
+    assert!(
+        !page.body.contains("method=\"post\""),
+        "no form writes on the public view"
+    );
     assert!(!page.body.contains("id=\"respond\""));
     assert_eq!(get(public, "/api/spaces").status, 200);
     assert_eq!(get(public, "/login").status, 404);
@@ -410,7 +478,10 @@ fn the_public_address_serves_reading_and_has_no_write_routes() {
             public,
             "POST",
             &path,
-            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
             &json!({ "para": para, "body": "x", "value": "support", "name": "v9" }).to_string(),
         );
         assert!(
@@ -420,7 +491,10 @@ fn the_public_address_serves_reading_and_has_no_write_routes() {
         );
     }
     assert!(comments(&node, &r.draft).is_empty());
-    assert_eq!(get(node.http, &format!("/api/drafts/{}/stances", r.draft)).json(), json!([]));
+    assert_eq!(
+        get(node.http, &format!("/api/drafts/{}/stances", r.draft)).json(),
+        json!([])
+    );
 }
 
 #[test]
@@ -443,13 +517,19 @@ fn pages_show_passages_threads_versions_diffs_and_orphans() {
     assert!(html.contains("partly accepted"));
     assert!(html.contains("id=\"orphans\""));
     assert!(html.contains("class=\"b\""), "bracketed text marked");
-    assert!(html.contains("<p class=\"t\" dir=\"rtl\">تم استلام"), "Arabic right to left");
+    assert!(
+        html.contains("<p class=\"t\" dir=\"rtl\">تم استلام"),
+        "Arabic right to left"
+    );
     assert!(html.contains("Support 2"), "stance tallies");
     assert!(html.contains("<option>v1</option>"), "version picker");
 
     let v1 = get(node.http, &format!("/drafts/{draft}?v=v1"));
     assert_eq!(v1.status, 200);
-    assert!(v1.body.contains("Twelve contributions described a policy in force"));
+    assert!(
+        v1.body
+            .contains("Twelve contributions described a policy in force")
+    );
     assert!(v1.body.contains("You are reading version v1"));
 
     let diff = get(node.http, &format!("/drafts/{draft}/diff?from=v1&to=v2"));
@@ -459,10 +539,16 @@ fn pages_show_passages_threads_versions_diffs_and_orphans() {
 
     let filtered = get(node.http, &format!("/drafts/{draft}?kind=objection"));
     assert!(filtered.body.contains("k-objection"));
-    assert!(!filtered.body.contains("k-question"), "other kinds filtered out");
+    assert!(
+        !filtered.body.contains("k-question"),
+        "other kinds filtered out"
+    );
     let open = get(node.http, &format!("/drafts/{draft}?undisposed=1")).body;
     assert!(open.contains("Civil society supports removing the brackets"));
-    assert!(!open.contains("Which contributions?"), "disposed comments filtered out");
+    assert!(
+        !open.contains("Which contributions?"),
+        "disposed comments filtered out"
+    );
 
     let search = get(node.http, "/search?q=safe+harbours");
     assert_eq!(search.status, 200);
@@ -480,7 +566,10 @@ fn pages_show_passages_threads_versions_diffs_and_orphans() {
 
     let missing = get(node.http, "/drafts/ffffffffffff");
     assert_eq!(missing.status, 404);
-    assert!(missing.body.contains("<!doctype html>"), "an error page for browsers");
+    assert!(
+        missing.body.contains("<!doctype html>"),
+        "an error page for browsers"
+    );
     assert_eq!(get(node.http, &format!("/drafts/{draft}?v=v7")).status, 404);
 }
 
@@ -494,12 +583,21 @@ fn forms_work_without_javascript() {
     let posted = post_form(
         &node,
         &format!("/api/drafts/{}/comments", r.draft),
-        &[("para", &para), ("quote", TWELVE), ("kind", "objection"), ("body", "Recount, please."), ("return", &back)],
+        &[
+            ("para", &para),
+            ("quote", TWELVE),
+            ("kind", "objection"),
+            ("body", "Recount, please."),
+            ("return", &back),
+        ],
     );
     assert_eq!(posted.status, 303, "{}", posted.body);
     let location = posted.header("location").expect("a redirect").to_owned();
     assert!(location.starts_with(&format!("{back}#c-")), "{location}");
-    let id = comments(&node, &r.draft)[0]["id"].as_str().expect("id").to_owned();
+    let id = comments(&node, &r.draft)[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
 
     let stance = post_form(
         &node,
@@ -507,36 +605,60 @@ fn forms_work_without_javascript() {
         &[("para", &para), ("value", "accept"), ("return", &back)],
     );
     assert_eq!(stance.status, 303, "{}", stance.body);
-    assert_eq!(stance.header("location"), Some(format!("{back}#p-{para}").as_str()));
+    assert_eq!(
+        stance.header("location"),
+        Some(format!("{back}#p-{para}").as_str())
+    );
 
     let disposed = post_form(
         &node,
         &format!("/api/comments/{id}/dispose"),
-        &[("value", "declined"), ("note", "The count is right: twelve."), ("return", &back)],
+        &[
+            ("value", "declined"),
+            ("note", "The count is right: twelve."),
+            ("return", &back),
+        ],
     );
     assert_eq!(disposed.status, 303, "{}", disposed.body);
     let page = request(
         node.http,
         "GET",
         &back,
-        &[("Cookie", &format!("margin_token{}={}", node.http.port(), node.token))],
+        &[(
+            "Cookie",
+            &format!("margin_token{}={}", node.http.port(), node.token),
+        )],
         "",
     );
     assert!(page.body.contains("Recount, please."));
     assert!(page.body.contains("The count is right: twelve."));
     assert!(page.body.contains("your stance: Can live with it"));
-    assert!(page.body.contains("id=\"respond\""), "the response form for a logged-in reader");
+    assert!(
+        page.body.contains("id=\"respond\""),
+        "the response form for a logged-in reader"
+    );
     assert!(page.body.contains("Editor tools"), "the editor's tools");
 
-    let edited = post_form(&node, &format!("/api/comments/{id}/edit"), &[("body", "Recount, please: I see fourteen.")]);
+    let edited = post_form(
+        &node,
+        &format!("/api/comments/{id}/edit"),
+        &[("body", "Recount, please: I see fourteen.")],
+    );
     assert_eq!(edited.status, 303, "{}", edited.body);
-    let tagged = post_form(&node, &format!("/api/drafts/{}/tags", r.draft), &[("name", "for comment")]);
+    let tagged = post_form(
+        &node,
+        &format!("/api/drafts/{}/tags", r.draft),
+        &[("name", "for comment")],
+    );
     assert_eq!(tagged.status, 303);
     let v2 = std::fs::read_to_string(fixture("bpf-draft-v2.md")).expect("v2");
     let revised = post_form(
         &node,
         &format!("/api/drafts/{}/revisions", r.draft),
-        &[("markdown", &v2.replace('\n', "\r\n")), ("message", "v2 after the first round")],
+        &[
+            ("markdown", &v2.replace('\n', "\r\n")),
+            ("message", "v2 after the first round"),
+        ],
     );
     assert_eq!(revised.status, 303, "{}", revised.body);
     assert_eq!(
@@ -556,46 +678,133 @@ fn bad_requests_are_refused_with_a_reason() {
     let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
     let comments_path = format!("/api/drafts/{}/comments", r.draft);
     let cases: Vec<(String, Value, u16, &str)> = vec![
-        (comments_path.clone(), json!({ "para": para, "body": "x", "kind": "rant" }), 400, "not a kind"),
-        (comments_path.clone(), json!({ "para": para }), 400, "missing"),
-        (comments_path.clone(), json!({ "para": para, "body": "x", "quote": "not in the text" }), 422, "does not occur"),
-        (comments_path.clone(), json!({ "para": "p000", "body": "x" }), 404, "p000"),
-        (comments_path.clone(), json!({ "para": para, "body": "x", "v": "v9" }), 404, "v9"),
-        (comments_path.clone(), json!({ "body": "x", "kind": "suggestion" }), 400, "proposed wording"),
-        (comments_path.clone(), json!({ "para": para, "body": "x", "start": "twelve" }), 400, "not a number"),
-        ("/api/drafts/ffffffffffff/comments".into(), json!({ "body": "x" }), 404, "ffffffffffff"),
-        (format!("/api/drafts/{}/stances", r.draft), json!({ "para": para, "value": "object" }), 400, "reason"),
-        (format!("/api/drafts/{}/stances", r.draft), json!({ "para": para, "value": "maybe" }), 400, "not a stance"),
-        (format!("/api/drafts/{}/tags", r.draft), json!({ "name": "current" }), 400, "current"),
+        (
+            comments_path.clone(),
+            json!({ "para": para, "body": "x", "kind": "rant" }),
+            400,
+            "not a kind",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "para": para }),
+            400,
+            "missing",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "para": para, "body": "x", "quote": "not in the text" }),
+            422,
+            "does not occur",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "para": "p000", "body": "x" }),
+            404,
+            "p000",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "para": para, "body": "x", "v": "v9" }),
+            404,
+            "v9",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "body": "x", "kind": "suggestion" }),
+            400,
+            "proposed wording",
+        ),
+        (
+            comments_path.clone(),
+            json!({ "para": para, "body": "x", "start": "twelve" }),
+            400,
+            "not a number",
+        ),
+        (
+            "/api/drafts/ffffffffffff/comments".into(),
+            json!({ "body": "x" }),
+            404,
+            "ffffffffffff",
+        ),
+        (
+            format!("/api/drafts/{}/stances", r.draft),
+            json!({ "para": para, "value": "object" }),
+            400,
+            "reason",
+        ),
+        (
+            format!("/api/drafts/{}/stances", r.draft),
+            json!({ "para": para, "value": "maybe" }),
+            400,
+            "not a stance",
+        ),
+        (
+            format!("/api/drafts/{}/tags", r.draft),
+            json!({ "name": "current" }),
+            400,
+            "current",
+        ),
     ];
     for (path, body, status, says) in cases {
         let reply = post_json(&node, &path, body.clone());
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
-        let error = reply.json()["error"].as_str().unwrap_or_default().to_owned();
-        assert!(error.contains(says), "{body}: '{error}' should mention '{says}'");
+        let error = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            error.contains(says),
+            "{body}: '{error}' should mention '{says}'"
+        );
     }
     let auth = format!("Bearer {}", node.token);
-    let malformed = request(node.http, "POST", &comments_path, &[("Authorization", &auth), ("Content-Type", "application/json")], "{\"body\":");
+    let malformed = request(
+        node.http,
+        "POST",
+        &comments_path,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        "{\"body\":",
+    );
     assert_eq!(malformed.status, 400);
-    let text = request(node.http, "POST", &comments_path, &[("Authorization", &auth), ("Content-Type", "text/plain")], "hello");
+    let text = request(
+        node.http,
+        "POST",
+        &comments_path,
+        &[("Authorization", &auth), ("Content-Type", "text/plain")],
+        "hello",
+    );
     assert_eq!(text.status, 415);
-    assert!(comments(&node, &r.draft).is_empty(), "nothing written by a bad request");
+    assert!(
+        comments(&node, &r.draft).is_empty(),
+        "nothing written by a bad request"
+    );
 }
 
 // ---- in a browser ------------------------------------------------------------------------
 
 /// What the browser test needs, or why it cannot run here.
 fn browser_setup() -> Result<(PathBuf, PathBuf), String> {
-    let chromium = PathBuf::from(std::env::var("MARGIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let chromium = PathBuf::from(
+        std::env::var("MARGIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+    );
     if !chromium.exists() {
-        return Err(format!("{} is missing (apt-get install chromium)", chromium.display()));
+        return Err(format!(
+            "{} is missing (apt-get install chromium)",
+            chromium.display()
+        ));
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
     if Command::new("node").arg("--version").output().is_err() {
         return Err("node is missing (apt-get install nodejs npm)".into());
     }
     if !dir.join("node_modules/playwright-core").exists() {
-        return Err(format!("playwright-core is missing (npm ci in {})", dir.display()));
+        return Err(format!(
+            "playwright-core is missing (npm ci in {})",
+            dir.display()
+        ));
     }
     Ok((chromium, dir))
 }
@@ -608,7 +817,9 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
             panic!("the browser test cannot run: {why}")
         }
         Err(why) => {
-            eprintln!("SKIPPED the browser test: {why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure");
+            eprintln!(
+                "SKIPPED the browser test: {why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"
+            );
             return;
         }
     };
@@ -619,7 +830,10 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
     let node1 = start(&reviewer, false, None);
     let node2 = start(&r.editor, false, Some(&node1.address));
     wait_until("the nodes see each other", || {
-        get(node1.http, "/api/peers").json().as_array().is_some_and(|p| !p.is_empty())
+        get(node1.http, "/api/peers")
+            .json()
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
     });
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artifacts");
     let out = Command::new("node")
@@ -638,7 +852,10 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    assert!(out.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the browser test failed:\n{stdout}\n{stderr}"
+    );
     assert!(artifacts.join("draft-with-comments.png").exists());
     // The objection and its disposition are in both stores.
     for p in [&reviewer, &r.editor] {

@@ -4,18 +4,16 @@
 //!
 //! `cargo bench -p margin-node --bench web` prints, for each draft, the time to rebuild
 //! the space from the store, to compute the page, to render it, and to serve it over
-//! HTTP from the node's own router (cold: first request; warm: median of the next ones).
+//! HTTP from a running node (`margin node` on loopback; cold: the first request after it
+//! started, which rebuilds the space from the store; warm: median of the next ones).
 //! Results are recorded in `docs/performance.md`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use margin_core::body::Profile;
-use margin_node::daemon::http::{AppState, local_router};
-use margin_node::daemon::worker::Worker;
-use margin_node::daemon::{Status, events};
+use margin_node::daemon::{self, DaemonConfig, info};
 use margin_node::node::now_ms;
 use margin_node::web::html::SyncLine;
 use margin_node::web::model::{DraftQuery, draft_model};
@@ -89,32 +87,41 @@ fn main() {
             let (draft, mut space) = node.find_draft(&large.draft.to_hex()).expect("draft");
             replay.push(t.elapsed());
             let t = Instant::now();
-            let m = draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
+            let m =
+                draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
             model.push(t.elapsed());
             let t = Instant::now();
             bytes = pages::draft(&m, &viewer, SyncLine::default()).len();
             render.push(t.elapsed());
         }
         drop(node);
-        // The same page through the node's HTTP router and store thread.
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let addr = runtime.block_on(async {
-            let state = Arc::new(AppState {
-                home: home.clone(),
-                worker: Worker::start(home.clone()).expect("worker"),
-                status: Arc::new(RwLock::new(Status::default())),
-                events: events::channel(),
-            });
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = listener.local_addr().expect("address");
-            let app = local_router(state);
-            tokio::spawn(async move { axum::serve(listener, app).await });
-            addr
-        });
+        // The same page from a running node (`margin node`), first request and after.
+        let config = DaemonConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
+            bootstrap: vec![],
+            mdns: false,
+            http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public: None,
+            relay_server: false,
+            relays: vec![],
+            external: vec![],
+            mirror_all: false,
+        };
+        let daemon_home = home.clone();
+        std::thread::spawn(move || daemon::run(daemon_home, config));
+        let started = Instant::now();
+        let addr: SocketAddr = loop {
+            if let Some(info) = info::read(&home)
+                && let Ok(addr) = info.http.parse()
+            {
+                break addr;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the node did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
         let path = format!("/drafts/{}", large.draft.to_hex());
         let mut http = vec![];
         for _ in 0..=RUNS {
@@ -135,6 +142,5 @@ fn main() {
             bytes
         );
         println!("  (generating the space took {})", ms(generated));
-        runtime.shutdown_background();
     }
 }

@@ -39,13 +39,35 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
         name: "Editor".into(),
     };
     let readers = [
-        ("a reader without the token", Viewer { public: false, logged_in: false, me: Some(me.clone()) }),
-        ("the editor, logged in", Viewer { public: false, logged_in: true, me: Some(me) }),
-        ("a mirror's public view", Viewer { public: true, logged_in: false, me: None }),
+        (
+            "a reader without the token",
+            Viewer {
+                public: false,
+                logged_in: false,
+                me: Some(me.clone()),
+            },
+        ),
+        (
+            "the editor, logged in",
+            Viewer {
+                public: false,
+                logged_in: true,
+                me: Some(me),
+            },
+        ),
+        (
+            "a mirror's public view",
+            Viewer {
+                public: true,
+                logged_in: false,
+                me: None,
+            },
+        ),
     ];
     for (who, viewer) in readers {
         let t0 = std::time::Instant::now();
-        let model = draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
+        let model =
+            draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
         eprintln!("model {:?}", t0.elapsed());
         assert_eq!(model.comments, 2000);
         assert_eq!(model.blocks().filter(|b| b.n.is_some()).count(), 200);
@@ -53,10 +75,25 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
         let page = pages::draft(&model, &viewer, SyncLine::default());
         eprintln!("render {:?}", t0.elapsed());
         println!("{who}: {} bytes", page.len());
-        assert!(page.len() < LIMIT, "{who}: the page weighs {} bytes", page.len());
-        assert_eq!(page.matches("<article class=\"p").count(), 200, "{who}: every paragraph");
+        assert!(
+            page.len() < LIMIT,
+            "{who}: the page weighs {} bytes",
+            page.len()
+        );
+        assert_eq!(
+            page.matches("<article class=\"p").count(),
+            200,
+            "{who}: every paragraph"
+        );
         assert!(page.contains("<mark"), "{who}: passages highlighted");
-        assert!(page.contains("dir=\"rtl\""), "{who}: the Arabic paragraph right-to-left");
-        assert_eq!(viewer.can_write(), page.contains("id=\"respond\""), "{who}: the response form");
+        assert!(
+            page.contains("dir=\"rtl\""),
+            "{who}: the Arabic paragraph right-to-left"
+        );
+        assert_eq!(
+            viewer.can_write(),
+            page.contains("id=\"respond\""),
+            "{who}: the response form"
+        );
     }
 }

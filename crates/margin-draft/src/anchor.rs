@@ -123,7 +123,8 @@ impl Draft {
             quote: quote.to_string(),
         };
         let text = &block.block.text;
-        let byte_start = closest_occurrence(text, quote, near.unwrap_or(0)).ok_or_else(not_found)?;
+        let byte_start =
+            closest_occurrence(text, quote, near.unwrap_or(0)).ok_or_else(not_found)?;
         let text_obj = block.text_obj.as_ref().ok_or_else(not_found)?;
         let start = text[..byte_start].chars().count();
         let len = quote.chars().count();

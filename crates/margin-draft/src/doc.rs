@@ -258,9 +258,14 @@ impl Draft {
     /// The text of the first block whose id is `pid` at `heads`, as [`Draft::snapshot`]
     /// would read it, without reading every other block's text: checking that a comment
     /// or stance names an existing paragraph happens for every entry a space applies.
-    pub(crate) fn block_text(&self, pid: &str, heads: &[ChangeHash]) -> Result<Option<String>, Error> {
+    pub(crate) fn block_text(
+        &self,
+        pid: &str,
+        heads: &[ChangeHash],
+    ) -> Result<Option<String>, Error> {
         let doc = &self.doc;
-        let Some((Value::Object(ObjType::List), blocks_obj)) = doc.get_at(&ROOT, "blocks", heads)?
+        let Some((Value::Object(ObjType::List), blocks_obj)) =
+            doc.get_at(&ROOT, "blocks", heads)?
         else {
             return Ok(None);
         };
@@ -269,7 +274,12 @@ impl Draft {
             else {
                 continue;
             };
-            if self.string_at(&obj, "id", heads)?.as_deref().unwrap_or_default() != pid {
+            if self
+                .string_at(&obj, "id", heads)?
+                .as_deref()
+                .unwrap_or_default()
+                != pid
+            {
                 continue;
             }
             return Ok(Some(match doc.get_at(&obj, "text", heads)? {

@@ -566,7 +566,13 @@ impl Store {
              FROM search WHERE search MATCH ?1 AND (?2 IS NULL OR space = ?2)
              ORDER BY rank LIMIT ?3",
         )?;
-        let args = params![fts, space.map(|s| s.to_hex()), limit as i64, marks.0, marks.1];
+        let args = params![
+            fts,
+            space.map(|s| s.to_hex()),
+            limit as i64,
+            marks.0,
+            marks.1
+        ];
         let rows = stmt.query_map(args, |r| {
             Ok(SearchHit {
                 space: r.get(0)?,

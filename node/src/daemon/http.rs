@@ -71,7 +71,10 @@ fn writes() -> Router<Arc<AppState>> {
         .route("/api/drafts/{draft}/tags", post(write::tag))
         .route("/api/drafts/{draft}/revisions", post(write::update_draft))
         .route("/api/comments/{comment}/edit", post(write::edit_comment))
-        .route("/api/comments/{comment}/retract", post(write::retract_comment))
+        .route(
+            "/api/comments/{comment}/retract",
+            post(write::retract_comment),
+        )
         .route("/api/comments/{comment}/dispose", post(write::dispose))
         .route("/api/comments/{comment}/reattach", post(write::reattach))
 }
@@ -132,9 +135,15 @@ fn announce_login(state: Arc<AppState>, token: String) {
     runtime.spawn(async move {
         // The daemon fills in its address as soon as it starts serving.
         for _ in 0..600 {
-            let http = state.status.read().map(|s| s.http.clone()).unwrap_or_default();
+            let http = state
+                .status
+                .read()
+                .map(|s| s.http.clone())
+                .unwrap_or_default();
             if !http.is_empty() {
-                let address = http.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:");
+                let address = http
+                    .replace("0.0.0.0:", "127.0.0.1:")
+                    .replace("[::]:", "[::1]:");
                 println!("Web interface: http://{address}/login?token={token}");
                 tracing::info!(target: "http", "web interface on http://{address}/");
                 return;

@@ -62,9 +62,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| NodeError::io(path, e))?;
+    let mut file = options.open(path).map_err(|e| NodeError::io(path, e))?;
     file.write_all(bytes).map_err(|e| NodeError::io(path, e))
 }
 
@@ -116,14 +114,14 @@ pub fn logged_in(home: &Home, headers: &HeaderMap) -> bool {
 
 /// Refuses requests that a page of another site made the browser send.
 pub fn same_origin(headers: &HeaderMap, by_cookie: bool) -> Result<(), WebError> {
-    let site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok());
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if let Some(site) = site
         && site != "same-origin"
         && site != "none"
     {
-        return Err(WebError::CrossOrigin("the browser says the request comes from another site"));
+        return Err(WebError::CrossOrigin(
+            "the browser says the request comes from another site",
+        ));
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     match origin {
@@ -134,7 +132,9 @@ pub fn same_origin(headers: &HeaderMap, by_cookie: bool) -> Result<(), WebError>
                 .unwrap_or_default();
             let expected = format!("http://{host}");
             if !origin.eq_ignore_ascii_case(&expected) {
-                return Err(WebError::CrossOrigin("the request's Origin is another site"));
+                return Err(WebError::CrossOrigin(
+                    "the request's Origin is another site",
+                ));
             }
         }
         None if by_cookie && site.is_none() => {
@@ -207,7 +207,11 @@ pub fn local_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(name, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) { name } else { host }
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
         }),
     };
     name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok()

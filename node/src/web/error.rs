@@ -61,9 +61,9 @@ impl WebError {
                 | NodeError::BadBundle { .. }
                 | NodeError::Sign(_) => StatusCode::BAD_REQUEST,
                 NodeError::Refused(_) => StatusCode::FORBIDDEN,
-                NodeError::NoIdentity(_) | NodeError::IdentityExists(_) | NodeError::StillPending => {
-                    StatusCode::CONFLICT
-                }
+                NodeError::NoIdentity(_)
+                | NodeError::IdentityExists(_)
+                | NodeError::StillPending => StatusCode::CONFLICT,
                 NodeError::Io { .. }
                 | NodeError::BadKeyFile(_)
                 | NodeError::NoHome

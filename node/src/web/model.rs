@@ -88,7 +88,10 @@ impl Filters {
     fn keep(&self, item: &Item) -> bool {
         let v = &item.view;
         self.kind.is_none_or(|k| v.kind == k)
-            && self.group.as_ref().is_none_or(|g| &v.author.stakeholder == g)
+            && self
+                .group
+                .as_ref()
+                .is_none_or(|g| &v.author.stakeholder == g)
             && self.region.as_ref().is_none_or(|r| &v.author.region == r)
             && (!self.open || item.open_objection)
             && (!self.undisposed || (v.disposition.is_none() && !v.retracted))
@@ -300,7 +303,10 @@ pub fn reading_heads(
 
 /// Whether `me` is an editor of the space now.
 pub fn is_editor(space: &mut Space, viewer: &Viewer) -> bool {
-    viewer.can_write() && viewer.key().is_some_and(|k| space.charter().editors.contains(&k))
+    viewer.can_write()
+        && viewer
+            .key()
+            .is_some_and(|k| space.charter().editors.contains(&k))
 }
 
 /// Builds the draft page's model.
@@ -318,7 +324,10 @@ pub fn draft_model(
         .draft(draft)
         .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
     let heads = reading_heads(state, reading.as_deref())?;
-    let view = state.doc.view(Some(&heads)).map_err(crate::NodeError::from)?;
+    let view = state
+        .doc
+        .view(Some(&heads))
+        .map_err(crate::NodeError::from)?;
     // The objection register resolves every objection's passage twice, which is slow on
     // a busy draft: it is computed for the "open objections" filter only.
     let open = if filters.open {
@@ -364,7 +373,10 @@ pub fn draft_model(
         .map(|p| {
             let mine = me.and_then(|k| {
                 let k = k.to_string();
-                p.stances.iter().find(|s| s.author.key == k).map(|s| s.stance)
+                p.stances
+                    .iter()
+                    .find(|s| s.author.key == k)
+                    .map(|s| s.stance)
             });
             (p.para, (p.tally, mine))
         })
@@ -409,14 +421,34 @@ pub fn draft_model(
     let mut sections = vec![];
     for s in view.sections {
         let heading = s.heading.map(|h| {
-            block(h.id, None, Some(h.level), String::new(), h.text, h.bracketed, &mut by_block)
+            block(
+                h.id,
+                None,
+                Some(h.level),
+                String::new(),
+                h.text,
+                h.bracketed,
+                &mut by_block,
+            )
         });
         let paragraphs = s
             .paragraphs
             .into_iter()
             .map(|p| {
-                let marker = if p.kind == BlockKind::Item { p.marker } else { String::new() };
-                block(p.id, Some(p.n), None, marker, p.text, p.bracketed, &mut by_block)
+                let marker = if p.kind == BlockKind::Item {
+                    p.marker
+                } else {
+                    String::new()
+                };
+                block(
+                    p.id,
+                    Some(p.n),
+                    None,
+                    marker,
+                    p.text,
+                    p.bracketed,
+                    &mut by_block,
+                )
             })
             .collect();
         sections.push(SectionModel {
@@ -467,7 +499,11 @@ struct Open {
     by_para: HashMap<String, usize>,
 }
 
-fn open_objections(space: &Space, draft: &DraftId, charter: &margin_space::charter::CharterState) -> Open {
+fn open_objections(
+    space: &Space,
+    draft: &DraftId,
+    charter: &margin_space::charter::CharterState,
+) -> Open {
     let mut open = Open {
         comments: HashSet::new(),
         by_para: HashMap::new(),
@@ -479,7 +515,11 @@ fn open_objections(space: &Space, draft: &DraftId, charter: &margin_space::chart
             return open;
         }
     };
-    for o in register.objections.into_iter().filter(|o| o.state.is_open()) {
+    for o in register
+        .objections
+        .into_iter()
+        .filter(|o| o.state.is_open())
+    {
         if let Some(p) = o.para {
             *open.by_para.entry(p).or_default() += 1;
         }
@@ -502,8 +542,12 @@ pub fn items(
     open: &HashSet<EntryId>,
     keep: impl Fn(&CommentState) -> bool,
 ) -> Result<Vec<Item>, WebError> {
-    let position: HashMap<&EntryId, usize> =
-        space.order().iter().enumerate().map(|(i, id)| (id, i)).collect();
+    let position: HashMap<&EntryId, usize> = space
+        .order()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id, i))
+        .collect();
     let mut comments: Vec<&CommentState> = space
         .comments()
         .filter(|c| c.body.draft == state.id && keep(c))
@@ -518,7 +562,10 @@ pub fn items(
         .resolve_all(&anchors, Some(heads))
         .map_err(crate::NodeError::from)?
         .into_iter();
-    let view = state.doc.view(Some(heads)).map_err(crate::NodeError::from)?;
+    let view = state
+        .doc
+        .view(Some(heads))
+        .map_err(crate::NodeError::from)?;
     let numbers: HashMap<String, usize> = view
         .sections
         .iter()
@@ -582,7 +629,12 @@ pub fn items(
 }
 
 /// A comment as `margin comments --json` shows it, with its anchor already resolved.
-fn comment_view(space: &Space, draft: &DraftState, c: &CommentState, anchor: AnchorView) -> CommentView {
+fn comment_view(
+    space: &Space,
+    draft: &DraftState,
+    c: &CommentState,
+    anchor: AnchorView,
+) -> CommentView {
     let wording = c.wording();
     let hidden = space.hidden(&c.id).map(str::to_owned);
     let withheld = |s: String| if hidden.is_some() { String::new() } else { s };
@@ -729,7 +781,14 @@ pub fn comment_model(
     };
     let open = open_objections(space, &draft, &charter).comments;
     let heads = state.doc.heads();
-    let items = items(space, state, &heads, viewer.key().as_ref(), &open, in_thread)?;
+    let items = items(
+        space,
+        state,
+        &heads,
+        viewer.key().as_ref(),
+        &open,
+        in_thread,
+    )?;
     let thread = threads(items)
         .into_iter()
         .next()
@@ -794,15 +853,20 @@ pub fn diff_model(
     let state = space
         .draft(draft)
         .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
-    let mut versions: Vec<(u64, String)> =
-        state.tags.iter().map(|(n, t)| (t.time, n.clone())).collect();
+    let mut versions: Vec<(u64, String)> = state
+        .tags
+        .iter()
+        .map(|(n, t)| (t.time, n.clone()))
+        .collect();
     versions.sort();
     let versions: Vec<String> = versions.into_iter().map(|(_, n)| n).collect();
     fn name(v: Option<&str>) -> Option<&str> {
         v.filter(|v| !v.is_empty() && *v != "current")
     }
     // Without a `from`, compare the latest tagged version with the current text.
-    let from = name(from).map(str::to_owned).or_else(|| versions.last().cloned());
+    let from = name(from)
+        .map(str::to_owned)
+        .or_else(|| versions.last().cloned());
     let to = name(to).map(str::to_owned);
     let from_heads = reading_heads(state, from.as_deref())?;
     let to_heads = reading_heads(state, to.as_deref())?;

@@ -74,8 +74,17 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: SyncLine) -> String {
     let t = text();
     let s = &m.view;
     let mut o = String::new();
-    w!(o, "<h1{}>{}</h1><dl class=\"charter\">", dir_attr(&s.title), esc(&s.title));
-    let policy = if s.policy == "registered" { t.policy_registered } else { t.policy_open };
+    w!(
+        o,
+        "<h1{}>{}</h1><dl class=\"charter\">",
+        dir_attr(&s.title),
+        esc(&s.title)
+    );
+    let policy = if s.policy == "registered" {
+        t.policy_registered
+    } else {
+        t.policy_open
+    };
     w!(o, "<dt>{}</dt><dd>{}</dd>", t.policy, policy);
     let mut period = vec![];
     if let Some(opens) = &s.opens {
@@ -87,7 +96,12 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: SyncLine) -> String {
     if period.is_empty() {
         period.push(t.period_open.to_owned());
     }
-    w!(o, "<dt>{}</dt><dd>{}</dd>", t.period, esc(&period.join(", ")));
+    w!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>",
+        t.period,
+        esc(&period.join(", "))
+    );
     for (label, people) in [(t.conveners, &s.conveners), (t.editors, &s.editors)] {
         let names: Vec<String> = people
             .iter()
@@ -147,7 +161,12 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: SyncLine) -> String {
     page(&c, &o)
 }
 
-fn draft_chrome<'a>(m: &'a DraftModel, viewer: &'a Viewer, sync: SyncLine, mode: Mode) -> Chrome<'a> {
+fn draft_chrome<'a>(
+    m: &'a DraftModel,
+    viewer: &'a Viewer,
+    sync: SyncLine,
+    mode: Mode,
+) -> Chrome<'a> {
     let mut c = chrome(&m.title, viewer, sync);
     c.crumbs = vec![(format!("/spaces/{}", m.space), m.space_title.clone())];
     c.space = Some(m.space.clone());
@@ -155,7 +174,11 @@ fn draft_chrome<'a>(m: &'a DraftModel, viewer: &'a Viewer, sync: SyncLine, mode:
         " data-space=\"{}\" data-draft=\"{}\" data-mode=\"{}\"",
         m.space,
         m.draft,
-        if mode == Mode::Full { "full" } else { "compact" }
+        if mode == Mode::Full {
+            "full"
+        } else {
+            "compact"
+        }
     );
     c
 }
@@ -186,7 +209,8 @@ pub fn paragraph(m: &DraftModel, viewer: &Viewer, sync: SyncLine) -> String {
         render::respond_panel(&mut o, m, t, block);
     }
     let mut c = draft_chrome(m, viewer, sync, Mode::Full);
-    c.crumbs.push((draft_url(&m.draft, m.reading.as_deref()), m.title.clone()));
+    c.crumbs
+        .push((draft_url(&m.draft, m.reading.as_deref()), m.title.clone()));
     page(&c, &o)
 }
 
@@ -207,8 +231,17 @@ pub fn comment(cm: &CommentModel, viewer: &Viewer, sync: SyncLine, back: &str) -
 /// `/drafts/{id}/diff`: added and removed words marked.
 pub fn diff(m: &DiffModel, viewer: &Viewer, sync: SyncLine) -> String {
     let t = text();
-    let name = |v: &str| if v == "current" { t.current.to_owned() } else { v.to_owned() };
-    let title = fill(t.diff_title, &[("from", &name(&m.from)), ("to", &name(&m.to))]);
+    let name = |v: &str| {
+        if v == "current" {
+            t.current.to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let title = fill(
+        t.diff_title,
+        &[("from", &name(&m.from)), ("to", &name(&m.to))],
+    );
     let mut o = String::new();
     w!(o, "<h1>{}</h1>", esc(&title));
     w!(
@@ -230,9 +263,17 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: SyncLine) -> String {
         }
     };
     options(&mut o, &m.from);
-    w!(o, "</select> <label for=\"to\">{}</label> <select id=\"to\" name=\"to\">", t.compare_to);
+    w!(
+        o,
+        "</select> <label for=\"to\">{}</label> <select id=\"to\" name=\"to\">",
+        t.compare_to
+    );
     options(&mut o, &m.to);
-    w!(o, "</select> <button>{}</button></form></div><div class=\"doc diff\">", t.compare_button);
+    w!(
+        o,
+        "</select> <button>{}</button></form></div><div class=\"doc diff\">",
+        t.compare_button
+    );
     let mut unchanged = 0;
     for p in &m.diff.paragraphs {
         let (class, label) = match p.change {
@@ -291,7 +332,13 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: SyncLine) -> String {
 pub const MARKS: (&str, &str) = ("\u{2}", "\u{3}");
 
 /// `/search?q=…`.
-pub fn search(query: &str, hits: &[SearchHit], viewer: &Viewer, sync: SyncLine, space: Option<&str>) -> String {
+pub fn search(
+    query: &str,
+    hits: &[SearchHit],
+    viewer: &Viewer,
+    sync: SyncLine,
+    space: Option<&str>,
+) -> String {
     let t = text();
     let mut o = String::new();
     w!(
@@ -316,7 +363,11 @@ pub fn search(query: &str, hits: &[SearchHit], viewer: &Viewer, sync: SyncLine, 
         if hits.is_empty() {
             w!(o, "<p>{}</p>", t.no_matches);
         } else {
-            w!(o, "<p class=\"gr\">{}</p>", count(hits.len(), t.hits_one, t.hits));
+            w!(
+                o,
+                "<p class=\"gr\">{}</p>",
+                count(hits.len(), t.hits_one, t.hits)
+            );
         }
     }
     o.push_str("<ol class=\"hits\">");
@@ -324,7 +375,10 @@ pub fn search(query: &str, hits: &[SearchHit], viewer: &Viewer, sync: SyncLine, 
         let (href, label) = if h.kind == "comment" {
             (format!("/comments/{}", h.target), t.match_comment)
         } else {
-            (format!("/drafts/{}#p-{}", h.draft, h.target), t.match_paragraph)
+            (
+                format!("/drafts/{}#p-{}", h.draft, h.target),
+                t.match_paragraph,
+            )
         };
         let snippet = esc(&h.snippet)
             .to_string()
@@ -373,7 +427,11 @@ pub fn identity(viewer: &Viewer, sync: SyncLine) -> String {
             c = t.identity_create
         );
     }
-    w!(o, "<p class=\"gr\"><code>{}</code></p>", esc(t.identity_cli));
+    w!(
+        o,
+        "<p class=\"gr\"><code>{}</code></p>",
+        esc(t.identity_cli)
+    );
     page(&chrome(t.identity_title, viewer, sync), &o)
 }
 

@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, RwLock};
 
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::response::Html;
-use axum::Json;
 use margin_space::view::{ParagraphStances, SpaceView};
 use margin_store::SearchHit;
 use serde::{Deserialize, Serialize};
@@ -100,13 +100,22 @@ pub async fn space(
         let viewer = reader.viewer(node);
         let mut space = node.find_space(&id)?;
         let m = model::space_model(&mut space, &viewer);
-        Ok(pages::space(&m, &viewer, sync_line(&status, Some(&m.view.space))))
+        Ok(pages::space(
+            &m,
+            &viewer,
+            sync_line(&status, Some(&m.view.space)),
+        ))
     })
     .await?;
     Ok(Html(page))
 }
 
-fn draft_model(node: &Node, id: &str, query: &DraftQuery, viewer: &Viewer) -> Result<DraftModel, WebError> {
+fn draft_model(
+    node: &Node,
+    id: &str,
+    query: &DraftQuery,
+    viewer: &Viewer,
+) -> Result<DraftModel, WebError> {
     let (draft, mut space) = node.find_draft(id)?;
     model::draft_model(&mut space, &draft, query, viewer)
 }
@@ -121,7 +130,11 @@ pub async fn draft(
     let page = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = draft_model(node, &id, &query, &viewer)?;
-        Ok(pages::draft(&m, &viewer, sync_line(&status, Some(&m.space))))
+        Ok(pages::draft(
+            &m,
+            &viewer,
+            sync_line(&status, Some(&m.space)),
+        ))
     })
     .await?;
     Ok(Html(page))
@@ -138,7 +151,11 @@ pub async fn paragraph(
         let viewer = reader.viewer(node);
         let mut m = draft_model(node, &id, &query, &viewer)?;
         m.only(&para)?;
-        Ok(pages::paragraph(&m, &viewer, sync_line(&status, Some(&m.space))))
+        Ok(pages::paragraph(
+            &m,
+            &viewer,
+            sync_line(&status, Some(&m.space)),
+        ))
     })
     .await?;
     Ok(Html(page))
@@ -168,9 +185,8 @@ pub async fn comment(
         let viewer = reader.viewer(node);
         let m = comment_model(node, &id, &viewer)?;
         let sync = sync_line(&status, Some(&m.space));
-        let back = local_path(back.back.as_deref()).unwrap_or_else(|| {
-            format!("/drafts/{}#c-{}", m.draft, &m.comment[..12])
-        });
+        let back = local_path(back.back.as_deref())
+            .unwrap_or_else(|| format!("/drafts/{}#c-{}", m.draft, &m.comment[..12]));
         Ok(pages::comment(&m, &viewer, sync, &back))
     })
     .await?;
@@ -262,7 +278,10 @@ pub async fn identity(
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
-    let page = on_store(&state, move |node| Ok(pages::identity(&reader.viewer(node), sync))).await?;
+    let page = on_store(&state, move |node| {
+        Ok(pages::identity(&reader.viewer(node), sync))
+    })
+    .await?;
     Ok(Html(page))
 }
 
@@ -345,7 +364,9 @@ pub async fn api_diff(
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Json<DiffModel>, ApiError> {
-    Ok(Json(on_store(&state, move |node| diff_model(node, &id, &q)).await?))
+    Ok(Json(
+        on_store(&state, move |node| diff_model(node, &id, &q)).await?,
+    ))
 }
 
 pub async fn api_comment(
@@ -367,7 +388,9 @@ pub async fn api_search(
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
     let hits = on_store(&state, move |node| {
         if q.q.trim().is_empty() {
-            return Err(WebError::BadRequest("say what to search for: ?q=WORDS".into()));
+            return Err(WebError::BadRequest(
+                "say what to search for: ?q=WORDS".into(),
+            ));
         }
         Ok(search_hits(node, &q, ("[", "]"))?.0)
     })
@@ -392,7 +415,11 @@ pub async fn api_me(
     reader: Reader,
 ) -> Result<Json<MeView>, ApiError> {
     let view = on_store(&state, move |node| {
-        let identity = if reader.public { None } else { node.identity().ok() };
+        let identity = if reader.public {
+            None
+        } else {
+            node.identity().ok()
+        };
         Ok(MeView {
             key: identity.as_ref().map(|i| i.key.public().to_string()),
             name: identity.as_ref().map(|i| i.profile.name.clone()),

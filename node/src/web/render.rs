@@ -8,10 +8,10 @@
 //! paragraph: one response panel serves the whole page (the script moves it under the
 //! paragraph being answered), and comment actions live on each comment's page.
 
+use super::Viewer;
 use super::html::{dir_attr, esc, escaped};
 use super::model::{Block, CommentModel, DraftModel, Highlight, Item, Thread, url_encode};
 use super::text::{Text, count, fill};
-use super::Viewer;
 use margin_space::view::{AnchorView, Tally};
 
 /// Above this many bytes of main content, a draft page is rendered compact.
@@ -41,7 +41,11 @@ pub fn short(id: &str) -> &str {
 fn para_url(m: &DraftModel, pid: &str) -> String {
     let d = short(&m.draft);
     match &m.reading {
-        Some(v) => format!("/drafts/{d}/p/{pid}?v={}{}", url_encode(v), m.filters.query()),
+        Some(v) => format!(
+            "/drafts/{d}/p/{pid}?v={}{}",
+            url_encode(v),
+            m.filters.query()
+        ),
         None => {
             let q = m.filters.query();
             if q.is_empty() {
@@ -102,7 +106,11 @@ fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> String {
         );
     }
     if !m.whole.is_empty() {
-        w!(o, "<section class=\"whole\" id=\"whole\"><h2>{}</h2>", t.whole_draft);
+        w!(
+            o,
+            "<section class=\"whole\" id=\"whole\"><h2>{}</h2>",
+            t.whole_draft
+        );
         threads_html(&mut o, &m.whole, v, t, mode);
         o.push_str("</section>");
     }
@@ -155,7 +163,11 @@ fn tools(o: &mut String, m: &DraftModel, t: &Text) {
             w!(
                 o,
                 "<option{}>{}</option>",
-                if selected == Some(ver.name.as_str()) { " selected" } else { "" },
+                if selected == Some(ver.name.as_str()) {
+                    " selected"
+                } else {
+                    ""
+                },
                 esc(&ver.name)
             );
         }
@@ -184,7 +196,11 @@ fn tools(o: &mut String, m: &DraftModel, t: &Text) {
             f = t.compare_from
         );
         options(o, from, false);
-        w!(o, "</select> <label for=\"to\">{}</label> <select id=\"to\" name=\"to\">", t.compare_to);
+        w!(
+            o,
+            "</select> <label for=\"to\">{}</label> <select id=\"to\" name=\"to\">",
+            t.compare_to
+        );
         options(o, None, false);
         w!(o, "</select> <button>{}</button></form>", t.compare_button);
     }
@@ -198,9 +214,18 @@ fn tools(o: &mut String, m: &DraftModel, t: &Text) {
         m.draft
     );
     if let Some(version) = &m.reading {
-        w!(o, "<input type=\"hidden\" name=\"v\" value=\"{}\">", esc(version));
+        w!(
+            o,
+            "<input type=\"hidden\" name=\"v\" value=\"{}\">",
+            esc(version)
+        );
     }
-    w!(o, "<label for=\"fk\">{}</label><select id=\"fk\" name=\"kind\"><option value=\"\">{}</option>", t.filter_kind, t.filter_any);
+    w!(
+        o,
+        "<label for=\"fk\">{}</label><select id=\"fk\" name=\"kind\"><option value=\"\">{}</option>",
+        t.filter_kind,
+        t.filter_any
+    );
     for k in ["comment", "question", "suggestion", "objection"] {
         w!(
             o,
@@ -214,12 +239,20 @@ fn tools(o: &mut String, m: &DraftModel, t: &Text) {
         ("fg", "group", t.filter_group, &m.groups, &f.group),
         ("fr", "region", t.filter_region, &m.regions, &f.region),
     ] {
-        w!(o, "<label for=\"{id}\">{label}</label><select id=\"{id}\" name=\"{name}\"><option value=\"\">{}</option>", t.filter_any);
+        w!(
+            o,
+            "<label for=\"{id}\">{label}</label><select id=\"{id}\" name=\"{name}\"><option value=\"\">{}</option>",
+            t.filter_any
+        );
         for g in list.iter().filter(|g| !g.is_empty()) {
             w!(
                 o,
                 "<option{}>{}</option>",
-                if chosen.as_ref() == Some(g) { " selected" } else { "" },
+                if chosen.as_ref() == Some(g) {
+                    " selected"
+                } else {
+                    ""
+                },
                 esc(g)
             );
         }
@@ -383,7 +416,11 @@ fn tally_html(o: &mut String, tally: &Tally, t: &Text) {
         if n == 0 {
             continue;
         }
-        o.push_str(if first { " · <span class=\"ty\">" } else { ", " });
+        o.push_str(if first {
+            " · <span class=\"ty\">"
+        } else {
+            ", "
+        });
         first = false;
         if label == t.stance_object {
             w!(o, "<b>{label} {n}</b>");
@@ -446,7 +483,11 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
     // Counts, tally and the reader's stance (the script adds a button to respond).
     o.push_str("<p class=\"meta\">");
     if b.bracketed {
-        w!(o, "<span class=\"bk\" title=\"{0}\">[…]</span> <span class=\"vh\">{0}</span> · ", t.bracketed);
+        w!(
+            o,
+            "<span class=\"bk\" title=\"{0}\">[…]</span> <span class=\"vh\">{0}</span> · ",
+            t.bracketed
+        );
     }
     if b.comments == 0 {
         o.push_str(t.no_comments);
@@ -465,12 +506,20 @@ pub fn block_html(o: &mut String, m: &DraftModel, b: &Block, v: &Viewer, t: &Tex
         w!(
             o,
             " · <span class=\"oo\">{}</span>",
-            count(b.open_objections, t.open_objections_n_one, t.open_objections_n)
+            count(
+                b.open_objections,
+                t.open_objections_n_one,
+                t.open_objections_n
+            )
         );
     }
     tally_html(o, &b.tally, t);
     if let Some(s) = b.my_stance {
-        w!(o, " · <span class=\"my\">{}</span>", esc(&fill(t.your_stance, &[("stance", t.stance(s))])));
+        w!(
+            o,
+            " · <span class=\"my\">{}</span>",
+            esc(&fill(t.your_stance, &[("stance", t.stance(s))]))
+        );
     }
     o.push_str("</p>");
     if !b.threads.is_empty() && mode == Mode::Full {
@@ -497,7 +546,11 @@ fn threads_html(o: &mut String, threads: &[Thread], v: &Viewer, t: &Text, mode: 
                     time = short_time(&i.view.time)
                 );
                 if !th.replies.is_empty() {
-                    w!(o, " · {}", count(th.replies.len(), t.replies_n_one, t.replies_n));
+                    w!(
+                        o,
+                        " · {}",
+                        count(th.replies.len(), t.replies_n_one, t.replies_n)
+                    );
                 }
                 o.push_str("</p>");
             }
@@ -539,7 +592,13 @@ fn passage_html(o: &mut String, i: &Item, t: &Text) {
         }
         (AnchorView::Anchored { text, exact, n, .. }, Some(q)) => {
             if *exact {
-                w!(o, "<p class=\"on\">{} <q{}>{}</q></p>", t.on_quote, dir_attr(&q.exact), esc(&q.exact));
+                w!(
+                    o,
+                    "<p class=\"on\">{} <q{}>{}</q></p>",
+                    t.on_quote,
+                    dir_attr(&q.exact),
+                    esc(&q.exact)
+                );
             } else {
                 w!(
                     o,
@@ -581,7 +640,11 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
          <p class=\"by\"><b>{name}</b>",
         kind = c.kind,
         re = if reply { " rp" } else { "" },
-        rt = if c.retracted || c.hidden.is_some() { " rt" } else { "" },
+        rt = if c.retracted || c.hidden.is_some() {
+            " rt"
+        } else {
+            ""
+        },
         oo = if i.open_objection { " open" } else { "" },
         s = i.short(),
         name = esc(&c.author.name)
@@ -599,16 +662,36 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
     if i.open_objection {
         w!(o, " <span class=\"oo\">{}</span>", t.open_objection);
     }
-    w!(o, " <time datetime=\"{}\">{}</time></p>", esc(&c.time), short_time(&c.time));
+    w!(
+        o,
+        " <time datetime=\"{}\">{}</time></p>",
+        esc(&c.time),
+        short_time(&c.time)
+    );
     if !reply {
         passage_html(o, i, t);
     }
     if let Some(reason) = &c.hidden {
-        w!(o, "<p class=\"fl\">{}</p>", esc(&fill(t.hidden, &[("reason", reason)])));
+        w!(
+            o,
+            "<p class=\"fl\">{}</p>",
+            esc(&fill(t.hidden, &[("reason", reason)]))
+        );
     } else {
-        w!(o, "<p class=\"bd\"{}>{}</p>", dir_attr(&c.body), esc(&c.body));
+        w!(
+            o,
+            "<p class=\"bd\"{}>{}</p>",
+            dir_attr(&c.body),
+            esc(&c.body)
+        );
         if let Some(s) = c.suggestion.as_deref().filter(|s| !s.is_empty()) {
-            w!(o, "<p class=\"sg\">{} <q{}>{}</q></p>", t.suggests, dir_attr(s), esc(s));
+            w!(
+                o,
+                "<p class=\"sg\">{} <q{}>{}</q></p>",
+                t.suggests,
+                dir_attr(s),
+                esc(s)
+            );
         }
     }
     let mut flags = vec![];
@@ -638,9 +721,19 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
         w!(o, " <span class=\"gr\">({})</span></p>", esc(&d.editor));
     }
     if v.can_write() {
-        w!(o, "<a class=\"ca\" href=\"/comments/{}\">{}</a>", i.short(), t.reply_link);
+        w!(
+            o,
+            "<a class=\"ca\" href=\"/comments/{}\">{}</a>",
+            i.short(),
+            t.reply_link
+        );
     } else if !reply {
-        w!(o, "<a href=\"/comments/{}\">{}</a>", i.short(), t.thread_link);
+        w!(
+            o,
+            "<a href=\"/comments/{}\">{}</a>",
+            i.short(),
+            t.thread_link
+        );
     }
     o.push_str("</article>");
 }
@@ -671,7 +764,11 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
         whole = t.whole_draft,
     );
     for b in m.blocks() {
-        let selected = if para.is_some_and(|p| p.id == b.id) { " selected" } else { "" };
+        let selected = if para.is_some_and(|p| p.id == b.id) {
+            " selected"
+        } else {
+            ""
+        };
         let label = match b.n {
             Some(n) => format!("¶{n}"),
             None => "§".to_owned(),
@@ -684,7 +781,10 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
             esc(&start)
         );
     }
-    let n = para.and_then(|b| b.n).map(|n| n.to_string()).unwrap_or_else(|| "…".into());
+    let n = para
+        .and_then(|b| b.n)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "…".into());
     w!(
         o,
         "</select>\
@@ -724,7 +824,11 @@ pub fn respond_panel(o: &mut String, m: &DraftModel, t: &Text, para: Option<&Blo
             m.draft
         );
     }
-    w!(o, "</fieldset><button type=\"button\" class=\"link x\" hidden>{}</button></form></section>", t.cancel);
+    w!(
+        o,
+        "</fieldset><button type=\"button\" class=\"link x\" hidden>{}</button></form></section>",
+        t.cancel
+    );
 }
 
 /// A comment's page: its thread, then what the reader may do.
@@ -751,7 +855,10 @@ pub fn comment_main(cm: &CommentModel, v: &Viewer, t: &Text, back: &str) -> Stri
 /// disposition and re-attachment for editors.
 fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &str) {
     let id = i.id();
-    let ret = format!("<input type=\"hidden\" name=\"return\" value=\"{}\">", esc(back));
+    let ret = format!(
+        "<input type=\"hidden\" name=\"return\" value=\"{}\">",
+        esc(back)
+    );
     w!(
         o,
         "<section id=\"actions\" class=\"acts\" data-c=\"{s}\">\
@@ -809,7 +916,11 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
             w!(
                 o,
                 "<option value=\"{value}\"{}>{}</option>",
-                if current == Some(value) { " selected" } else { "" },
+                if current == Some(value) {
+                    " selected"
+                } else {
+                    ""
+                },
                 t.disposition(value)
             );
         }
@@ -843,7 +954,12 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
                 rt = t.reattach_title,
                 rp = t.reattach_para,
                 pq = t.passage,
-                q = esc(i.view.quote.as_ref().map(|q| q.exact.as_str()).unwrap_or("")),
+                q = esc(i
+                    .view
+                    .quote
+                    .as_ref()
+                    .map(|q| q.exact.as_str())
+                    .unwrap_or("")),
                 rb = t.reattach_button,
             );
         }

@@ -5,8 +5,7 @@
 //! The participants' keys come from fixed seeds: the space is for tests only.
 
 use margin_core::body::{
-    Body, Comment, CommentKind, Disposition, DispositionValue, Policy, Profile, Stance,
-    StanceValue,
+    Body, Comment, CommentKind, Disposition, DispositionValue, Policy, Profile, Stance, StanceValue,
 };
 use margin_core::entry::Entry;
 use margin_core::id::{DraftId, EntryId, SpaceId};
@@ -32,10 +31,30 @@ const REGIONS: [&str; 5] = [
     "North America",
 ];
 const WORDS: [&str; 24] = [
-    "coordinated", "vulnerability", "disclosure", "capacity", "regional", "norms",
-    "stakeholders", "implementation", "public", "core", "Internet", "operators",
-    "governments", "researchers", "practice", "contributions", "programmes", "design",
-    "recipients", "follow-up", "evaluation", "annex", "responsible", "behaviour",
+    "coordinated",
+    "vulnerability",
+    "disclosure",
+    "capacity",
+    "regional",
+    "norms",
+    "stakeholders",
+    "implementation",
+    "public",
+    "core",
+    "Internet",
+    "operators",
+    "governments",
+    "researchers",
+    "practice",
+    "contributions",
+    "programmes",
+    "design",
+    "recipients",
+    "follow-up",
+    "evaluation",
+    "annex",
+    "responsible",
+    "behaviour",
 ];
 
 /// A paragraph of about 50 words, different for each `i`.
@@ -105,7 +124,9 @@ pub fn large_space(
         time += 1;
         time
     };
-    let people: Vec<SigningKey> = (0..40u8).map(|i| SigningKey::from_seed([i + 1; 32])).collect();
+    let people: Vec<SigningKey> = (0..40u8)
+        .map(|i| SigningKey::from_seed([i + 1; 32]))
+        .collect();
     let mut entries: Vec<Entry> = vec![];
     for (i, key) in people.iter().enumerate() {
         let profile = Profile {
@@ -114,7 +135,13 @@ pub fn large_space(
             stakeholder: GROUPS[i % GROUPS.len()].into(),
             region: REGIONS[i % REGIONS.len()].into(),
         };
-        entries.push(Entry::sign(key, Some(space_id), tick(), space.charter_heads(), &Body::Profile(profile))?);
+        entries.push(Entry::sign(
+            key,
+            Some(space_id),
+            tick(),
+            space.charter_heads(),
+            &Body::Profile(profile),
+        )?);
     }
     let mut made: Vec<(EntryId, usize)> = vec![];
     for c in 0..comments {
@@ -127,7 +154,9 @@ pub fn large_space(
             2 => CommentKind::Suggestion,
             _ => CommentKind::Objection,
         };
-        let reply_to = (c % 10 == 9).then(|| made.iter().rev().find(|(_, q)| *q == p).map(|(id, _)| *id)).flatten();
+        let reply_to = (c % 10 == 9)
+            .then(|| made.iter().rev().find(|(_, q)| *q == p).map(|(id, _)| *id))
+            .flatten();
         let mut comment_refs = refs.clone();
         let anchor = match reply_to {
             Some(parent) => {
@@ -175,7 +204,13 @@ pub fn large_space(
                 value,
                 reason: (value == StanceValue::Object).then(|| "Too vague to implement.".into()),
             });
-            entries.push(Entry::sign(key, Some(space_id), tick(), refs.clone(), &body)?);
+            entries.push(Entry::sign(
+                key,
+                Some(space_id),
+                tick(),
+                refs.clone(),
+                &body,
+            )?);
         }
     }
     for (k, (id, _)) in made.iter().enumerate().filter(|(k, _)| k % 3 == 0) {
@@ -193,7 +228,13 @@ pub fn large_space(
         });
         let mut disposition_refs = space.charter_heads();
         disposition_refs.push(*id);
-        entries.push(Entry::sign(&editor.key, Some(space_id), tick(), disposition_refs, &body)?);
+        entries.push(Entry::sign(
+            &editor.key,
+            Some(space_id),
+            tick(),
+            disposition_refs,
+            &body,
+        )?);
     }
     let report = node.submit(&mut space, entries)?;
     if !report.rejected.is_empty() {

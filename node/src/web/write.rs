@@ -236,7 +236,12 @@ pub async fn post_comment(
     .await
     .map_err(fail)?;
     let back = back.unwrap_or_else(|| format!("/drafts/{draft_id}"));
-    Ok(done(format, "comment", id.to_string(), at(&back, &format!("c-{}", id.short()))))
+    Ok(done(
+        format,
+        "comment",
+        id.to_string(),
+        at(&back, &format!("c-{}", id.short())),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -296,7 +301,12 @@ pub async fn retract_comment(
     })
     .await
     .map_err(fail)?;
-    Ok(done(format, "retraction", id.to_string(), back.unwrap_or(target)))
+    Ok(done(
+        format,
+        "retraction",
+        id.to_string(),
+        back.unwrap_or(target),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,7 +353,12 @@ pub async fn dispose(
     })
     .await
     .map_err(fail)?;
-    Ok(done(format, "disposition", id.to_string(), back.unwrap_or(target)))
+    Ok(done(
+        format,
+        "disposition",
+        id.to_string(),
+        back.unwrap_or(target),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -377,7 +392,12 @@ pub async fn reattach(
     })
     .await
     .map_err(fail)?;
-    Ok(done(format, "reattachment", id.to_string(), back.unwrap_or(target)))
+    Ok(done(
+        format,
+        "reattachment",
+        id.to_string(),
+        back.unwrap_or(target),
+    ))
 }
 
 /// A paragraph given by id or by its number (`12` or `¶12`) in the current version.
@@ -433,7 +453,8 @@ pub async fn stance(
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
     let para = required(f.para, "the paragraph (para)").map_err(fail)?;
-    let value = stance_value(&required(f.value, "the stance (value)").map_err(fail)?).map_err(fail)?;
+    let value =
+        stance_value(&required(f.value, "the stance (value)").map_err(fail)?).map_err(fail)?;
     let reason = text(f.reason);
     if value == StanceValue::Object && reason.is_none() {
         return Err(fail(WebError::BadRequest(
@@ -450,7 +471,12 @@ pub async fn stance(
     .await
     .map_err(fail)?;
     let back = back.unwrap_or_else(|| format!("/drafts/{draft_id}"));
-    Ok(done(format, "stance", id.to_string(), at(&back, &format!("p-{para}"))))
+    Ok(done(
+        format,
+        "stance",
+        id.to_string(),
+        at(&back, &format!("p-{para}")),
+    ))
 }
 
 // ---- drafts ------------------------------------------------------------------------
@@ -482,7 +508,12 @@ pub async fn tag(
     })
     .await
     .map_err(fail)?;
-    Ok(done(format, "tag", id.to_string(), back.unwrap_or_else(|| format!("/drafts/{draft_id}"))))
+    Ok(done(
+        format,
+        "tag",
+        id.to_string(),
+        back.unwrap_or_else(|| format!("/drafts/{draft_id}")),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -495,7 +526,11 @@ pub struct RevisionForm {
 
 /// Browsers send form text with CRLF line ends; drafts keep the file's own.
 fn unix_lines(s: String) -> String {
-    if s.contains("\r\n") { s.replace("\r\n", "\n") } else { s }
+    if s.contains("\r\n") {
+        s.replace("\r\n", "\n")
+    } else {
+        s
+    }
 }
 
 pub async fn update_draft(
@@ -505,11 +540,11 @@ pub async fn update_draft(
     Input(f): Input<RevisionForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let markdown = unix_lines(
-        f.markdown
-            .filter(|m| !m.trim().is_empty())
-            .ok_or_else(|| fail(WebError::BadRequest("the draft's Markdown (markdown) is missing".into())))?,
-    );
+    let markdown = unix_lines(f.markdown.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
+        fail(WebError::BadRequest(
+            "the draft's Markdown (markdown) is missing".into(),
+        ))
+    })?);
     let message = required(f.message, "a message saying what changed").map_err(fail)?;
     let back = local_path(f.back.as_deref());
     let (id, draft_id) = on_store(&state, move |node| {
@@ -545,11 +580,11 @@ pub async fn import_draft(
     Input(f): Input<ImportForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let markdown = unix_lines(
-        f.markdown
-            .filter(|m| !m.trim().is_empty())
-            .ok_or_else(|| fail(WebError::BadRequest("the draft's Markdown (markdown) is missing".into())))?,
-    );
+    let markdown = unix_lines(f.markdown.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
+        fail(WebError::BadRequest(
+            "the draft's Markdown (markdown) is missing".into(),
+        ))
+    })?);
     let title = text(f.title);
     let message = text(f.message).unwrap_or_else(|| "v1".into());
     let id = on_store(&state, move |node| {
@@ -558,7 +593,12 @@ pub async fn import_draft(
     .await
     .map_err(fail)?;
     let _ = f.back;
-    Ok(done(format, "draft", id.to_string(), format!("/drafts/{id}")))
+    Ok(done(
+        format,
+        "draft",
+        id.to_string(),
+        format!("/drafts/{id}"),
+    ))
 }
 
 // ---- identity and login ------------------------------------------------------------
@@ -612,7 +652,10 @@ pub async fn login(
         Some(token) => Ok(log_in(&state, &headers, &token)?),
         None => {
             let sync = sync_line(&state.status, None);
-            let page = on_store(&state, move |node| Ok(pages::login(&reader.viewer(node), sync))).await?;
+            let page = on_store(&state, move |node| {
+                Ok(pages::login(&reader.viewer(node), sync))
+            })
+            .await?;
             Ok(Html(page).into_response())
         }
     }
@@ -625,7 +668,11 @@ pub async fn login_form(
     Form(q): Form<LoginQuery>,
 ) -> Result<Response, PageError> {
     auth::same_origin(&headers, true)?;
-    Ok(log_in(&state, &headers, q.token.as_deref().unwrap_or_default())?)
+    Ok(log_in(
+        &state,
+        &headers,
+        q.token.as_deref().unwrap_or_default(),
+    )?)
 }
 
 fn log_in(state: &AppState, headers: &HeaderMap, given: &str) -> Result<Response, WebError> {

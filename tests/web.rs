@@ -783,6 +783,137 @@ fn bad_requests_are_refused_with_a_reason() {
     );
 }
 
+#[test]
+fn a_passage_that_occurs_twice_is_anchored_where_it_was_selected() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let para = para(&r.editor, &r.draft, "[Governments should establish");
+    let text = comments_text(&r.editor, &r.draft, &para);
+    let quote = "legal safe harbours for good-faith security researchers";
+    let second = text.rfind(quote).expect("twice");
+    assert_ne!(text.find(quote), Some(second), "the fixture has it twice");
+    let start = text[..second].chars().count();
+    let path = format!("/api/drafts/{}/comments", r.draft);
+    for (near, expected) in [
+        (None, text.find(quote).map(|b| text[..b].chars().count())),
+        (Some(start), Some(start)),
+    ] {
+        let mut body = json!({ "para": para, "quote": quote, "body": "Which one?" });
+        if let Some(n) = near {
+            body["start"] = json!(n);
+        }
+        let posted = post_json(&node, &path, body);
+        assert_eq!(posted.status, 201, "{}", posted.body);
+        let id = posted.json()["comment"].as_str().expect("id").to_owned();
+        let c = comments(&node, &r.draft)
+            .into_iter()
+            .find(|c| c["id"] == id.as_str())
+            .expect("stored");
+        assert_eq!(
+            c["anchor"]["start"].as_u64().map(|s| s as usize),
+            expected,
+            "{c}"
+        );
+        assert_eq!(c["anchor"]["text"], quote);
+    }
+}
+
+/// A paragraph's text, as the CLI shows it.
+fn comments_text(p: &Participant, draft: &str, pid: &str) -> String {
+    p.json(&["draft", "show", draft])["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["paragraphs"].as_array().cloned().unwrap_or_default())
+        .find(|x| x["id"] == pid)
+        .and_then(|x| x["text"].as_str().map(str::to_owned))
+        .expect("the paragraph")
+}
+
+#[test]
+fn a_new_node_creates_its_identity_and_an_editor_imports_revises_and_reattaches() {
+    // A node without a participant: the pages say how to create one.
+    let fresh = Participant::new("Newcomer");
+    let node = start(&fresh, false, None);
+    let cookie = format!("margin_token{}={}", node.http.port(), node.token);
+    let home = request(node.http, "GET", "/", &[("Cookie", &cookie)], "");
+    assert!(home.body.contains("href=\"/identity\""), "{}", home.body);
+    let created = post_form(
+        &node,
+        "/api/identity",
+        &[
+            ("name", "Lucía Fernández"),
+            ("stakeholder", "government"),
+            ("region", "Latin America"),
+        ],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(fresh.ok(&["whoami"]).contains("Lucía Fernández"));
+    let again = post_json(&node, "/api/identity", json!({ "name": "Someone else" }));
+    assert_eq!(again.status, 409, "one identity per home");
+    drop(node);
+
+    // The editor imports a draft through the space page's form, revises it, and
+    // re-attaches a comment that the revision orphaned.
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let v1 = std::fs::read_to_string(fixture("bpf-draft-v1.md")).expect("v1");
+    let imported = post_json(
+        &node,
+        &format!("/api/spaces/{}/drafts", r.space),
+        json!({ "markdown": v1, "title": "Second draft", "message": "v1" }),
+    );
+    assert_eq!(imported.status, 201, "{}", imported.body);
+    let draft = imported.json()["draft"].as_str().expect("draft").to_owned();
+    assert_eq!(r.editor.ok(&["draft", "show", &draft, "--markdown"]), v1);
+
+    let workshops =
+        "Short workshops without follow-up were reported to have little lasting effect.";
+    let para = para(&r.editor, &draft, "Short workshops");
+    let posted = post_json(
+        &node,
+        &format!("/api/drafts/{draft}/comments"),
+        json!({ "para": para, "quote": "little lasting effect", "body": "Evidence?" }),
+    );
+    let id = posted.json()["comment"].as_str().expect("id").to_owned();
+    let v2 = std::fs::read_to_string(fixture("bpf-draft-v2.md")).expect("v2");
+    assert!(!v2.contains(workshops), "v2 removes the sentence");
+    let revised = post_json(
+        &node,
+        &format!("/api/drafts/{draft}/revisions"),
+        json!({ "markdown": v2, "message": "v2" }),
+    );
+    assert_eq!(revised.status, 201, "{}", revised.body);
+    let page = get(node.http, &format!("/drafts/{draft}"));
+    assert!(
+        page.body.contains("id=\"orphans\""),
+        "the comment is orphaned"
+    );
+    let reattached = post_json(
+        &node,
+        &format!("/api/comments/{id}/reattach"),
+        json!({ "para": "¶13", "quote": "Capacity-building programmes" }),
+    );
+    assert_eq!(reattached.status, 201, "{}", reattached.body);
+    let c = comments(&node, &draft)
+        .into_iter()
+        .find(|c| c["id"] == id.as_str())
+        .expect("comment");
+    assert_eq!(c["anchor"]["state"], "anchored", "{c}");
+    assert_eq!(c["anchor"]["text"], "Capacity-building programmes");
+    assert_eq!(c["reattached"], true);
+    let unchanged = post_json(
+        &node,
+        &format!("/api/drafts/{draft}/revisions"),
+        json!({ "markdown": v2, "message": "again" }),
+    );
+    assert_eq!(
+        unchanged.json()["revision"],
+        Value::Null,
+        "nothing changed, nothing recorded"
+    );
+}
+
 // ---- in a browser ------------------------------------------------------------------------
 
 /// What the browser test needs, or why it cannot run here.

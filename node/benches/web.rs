@@ -48,11 +48,54 @@ fn get(addr: SocketAddr, path: &str) -> (String, usize) {
     (status, body)
 }
 
+/// The time to `GET path`, which must succeed.
+fn timed_get(addr: SocketAddr, path: &str) -> Duration {
+    let t = Instant::now();
+    let (status, _) = get(addr, path);
+    let took = t.elapsed();
+    assert!(status.contains("200"), "{path}: {status}");
+    took
+}
+
+fn get_body(addr: SocketAddr, path: &str) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = vec![];
+    stream.read_to_end(&mut response).expect("read");
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(0, |i| i + 4);
+    response.split_off(at)
+}
+
+/// The id of the draft's tenth paragraph.
+fn large_para(home: &Home, draft: &str) -> String {
+    let node = Node::open(home.clone()).expect("node");
+    let (id, space) = node.find_draft(draft).expect("draft");
+    let view = space
+        .draft(&id)
+        .expect("draft")
+        .doc
+        .view(None)
+        .expect("view");
+    view.sections
+        .into_iter()
+        .flat_map(|s| s.paragraphs)
+        .nth(9)
+        .map(|p| p.id)
+        .expect("ten paragraphs")
+}
+
 fn main() {
     println!("Web UI: a draft page served by a local node ({RUNS} runs each, median)\n");
     println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>12} {:>12} {:>10}",
-        "draft", "replay", "model", "render", "HTTP cold", "HTTP warm", "bytes"
+        "{:<24} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>8}",
+        "draft", "replay", "cached", "model", "render", "HTTP cold", "HTTP warm", "bytes"
     );
     for (paragraphs, comments) in [(200, 0), (200, 2000)] {
         let dir = tempfile::tempdir().expect("temporary home");
@@ -80,12 +123,18 @@ fn main() {
                 name: "Editor".into(),
             }),
         };
-        let (mut replay, mut model, mut render) = (vec![], vec![], vec![]);
+        // A node opened afresh rebuilds the space from the store once, then keeps it.
+        drop(node);
+        let node = Node::open(home.clone()).expect("node");
+        let t = Instant::now();
+        node.find_draft(&large.draft.to_hex()).expect("draft");
+        let replay = t.elapsed();
+        let (mut cached, mut model, mut render) = (vec![], vec![], vec![]);
         let mut bytes = 0;
         for _ in 0..RUNS {
             let t = Instant::now();
             let (draft, mut space) = node.find_draft(&large.draft.to_hex()).expect("draft");
-            replay.push(t.elapsed());
+            cached.push(t.elapsed());
             let t = Instant::now();
             let m =
                 draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
@@ -125,22 +174,42 @@ fn main() {
         let path = format!("/drafts/{}", large.draft.to_hex());
         let mut http = vec![];
         for _ in 0..=RUNS {
-            let t = Instant::now();
-            let (status, _) = get(addr, &path);
-            http.push(t.elapsed());
-            assert!(status.contains("200"), "{status}");
+            http.push(timed_get(addr, &path));
         }
         let cold = http.remove(0);
         println!(
-            "{:<28} {:>10} {:>10} {:>10} {:>12} {:>12} {:>10}",
+            "{:<24} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>8}",
             format!("{paragraphs} ¶, {comments} comments"),
-            ms(median(replay)),
+            ms(replay),
+            ms(median(cached)),
             ms(median(model)),
             ms(median(render)),
             ms(cold),
             ms(median(http)),
             bytes
         );
+        let comment = if comments > 0 {
+            let list: serde_json::Value = serde_json::from_slice(&get_body(
+                addr,
+                &format!("/api/drafts/{}/comments", large.draft.to_hex()),
+            ))
+            .expect("JSON");
+            list[0]["id"].as_str().map(|id| id[..12].to_owned())
+        } else {
+            None
+        };
+        let para = large_para(&home, &large.draft.to_hex());
+        let mut others = vec![
+            ("  open objections filter", format!("{path}?open=1")),
+            ("  one paragraph's page", format!("{path}/p/{para}")),
+        ];
+        if let Some(c) = comment {
+            others.push(("  one comment's page", format!("/comments/{c}")));
+        }
+        for (what, path) in others {
+            let times: Vec<Duration> = (0..RUNS).map(|_| timed_get(addr, &path)).collect();
+            println!("{what:<24} {:>61}", ms(median(times)));
+        }
         println!("  (generating the space took {})", ms(generated));
     }
 }

@@ -158,7 +158,7 @@ pub struct Item {
     /// Written by the participant of this node.
     pub mine: bool,
     /// An objection the register counts as open (computed when filtering on open
-    /// objections, and on a comment's own page).
+    /// objections).
     pub open_objection: bool,
     /// For a comment on a whole paragraph that has changed since: its text then.
     pub paragraph_then: Option<String>,
@@ -779,14 +779,14 @@ pub fn comment_model(
             }
         }
     };
-    let open = open_objections(space, &draft, &charter).comments;
     let heads = state.doc.heads();
+    let no_register = HashSet::new();
     let items = items(
         space,
         state,
         &heads,
         viewer.key().as_ref(),
-        &open,
+        &no_register,
         in_thread,
     )?;
     let thread = threads(items)

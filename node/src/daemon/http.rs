@@ -127,7 +127,24 @@ async fn protect(mut response: Response) -> Response {
     response
 }
 
-/// Prints the login link once the daemon knows its HTTP address.
+/// Rebuilds every space from the store once, in the background, so that the first page
+/// a participant opens does not wait for it (a space of a few thousand entries takes a
+/// second or two).
+async fn warm_up(state: &AppState) {
+    let started = std::time::Instant::now();
+    match state
+        .worker
+        .call(|node| node.spaces().map(|s| s.len()))
+        .await
+    {
+        Ok(Ok(n)) => {
+            tracing::debug!(target: "http", "{n} spaces ready in {} ms", started.elapsed().as_millis())
+        }
+        Ok(Err(e)) | Err(e) => tracing::warn!(target: "http", "could not read the spaces: {e}"),
+    }
+}
+
+/// Prints the login link once the daemon knows its HTTP address, then warms the spaces.
 fn announce_login(state: Arc<AppState>, token: String) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
@@ -146,6 +163,7 @@ fn announce_login(state: Arc<AppState>, token: String) {
                     .replace("[::]:", "[::1]:");
                 println!("Web interface: http://{address}/login?token={token}");
                 tracing::info!(target: "http", "web interface on http://{address}/");
+                warm_up(&state).await;
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

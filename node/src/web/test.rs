@@ -145,10 +145,13 @@ pub fn large_space(
     }
     let mut made: Vec<(EntryId, usize)> = vec![];
     for c in 0..comments {
-        let author = &people[c % people.len()];
         let p = (c * 7) % paras.len().max(1);
+        // Vary who writes what on each paragraph (the paragraph repeats every
+        // `paras.len()` comments).
+        let round = c / paras.len().max(1);
+        let author = &people[(c * 13 + round) % people.len()];
         let (pid, text) = &paras[p];
-        let kind = match c % 4 {
+        let kind = match (c + round) % 4 {
             0 => CommentKind::Comment,
             1 => CommentKind::Question,
             2 => CommentKind::Suggestion,

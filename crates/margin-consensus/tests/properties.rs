@@ -305,13 +305,29 @@ proptest! {
         for (a, b) in t.iter().zip(&r) {
             prop_assert!(b.total.participants() <= a.total.participants());
         }
-        // Every objection comment is in the register once.
+        // Every objection comment is in the register once: as an item, or as one of the
+        // comments of a campaign item.
         let register = objections(&f.space, &f.draft, &options).unwrap();
-        let comments = f.space.comments().filter(|c| c.body.kind == CommentKind::Objection).count();
-        prop_assert_eq!(
-            register.objections.iter().filter(|o| o.source == margin_consensus::objection::Source::Comment).count(),
-            comments
-        );
+        let mut comments: Vec<String> = f
+            .space
+            .comments()
+            .filter(|c| c.body.kind == CommentKind::Objection)
+            .map(|c| c.id.to_string())
+            .collect();
+        comments.sort();
+        let mut listed: Vec<String> = register
+            .objections
+            .iter()
+            .filter(|o| o.source == margin_consensus::objection::Source::Comment)
+            .flat_map(|o| o.comments.clone())
+            .collect();
+        for o in &register.objections {
+            if o.source == margin_consensus::objection::Source::Comment {
+                prop_assert_eq!(o.comments.first(), Some(&o.id));
+            }
+        }
+        listed.sort();
+        prop_assert_eq!(listed, comments);
         // A contested paragraph has an open counted objection, and only then.
         let rep = report(&f.space, &f.draft, &options).unwrap();
         for p in &rep.paragraphs {

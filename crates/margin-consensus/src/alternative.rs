@@ -98,6 +98,9 @@ pub struct Alternatives {
     pub unplaced: Vec<Alternative>,
 }
 
+/// Each counted-or-not participant's latest stance on an alternative.
+type Stances = BTreeMap<PublicKey, StanceValue>;
+
 /// Every alternative wording proposed for `draft` and not retracted, side by side with
 /// the current text.
 pub fn alternatives(
@@ -108,8 +111,7 @@ pub fn alternatives(
     let ballots = Ballots::read(space, draft, options)?;
     let state = space.draft(draft).ok_or(Error::UnknownDraft(*draft))?;
     let tallies = tallies_of(&ballots);
-    let mut by_para: BTreeMap<String, Vec<(Alternative, BTreeMap<PublicKey, StanceValue>)>> =
-        BTreeMap::new();
+    let mut by_para: BTreeMap<String, Vec<(Alternative, Stances)>> = BTreeMap::new();
     let mut unplaced = vec![];
     for group in campaigns(space, draft) {
         let Some(c) = group.first().and_then(|id| space.comment(id)) else {

@@ -139,8 +139,7 @@ pub fn campaigns(space: &Space, draft: &DraftId) -> Vec<Vec<EntryId>> {
             })
         };
         let first = answer(&group[0].1);
-        let mut split: BTreeMap<(u8, String, Option<EntryId>), Vec<(u64, EntryId)>> =
-            BTreeMap::new();
+        let mut split: BTreeMap<Answer, Vec<(u64, EntryId)>> = BTreeMap::new();
         let mut kept = vec![];
         for (time, id) in group {
             match answer(&id) {
@@ -158,6 +157,9 @@ pub fn campaigns(space: &Space, draft: &DraftId) -> Vec<Vec<EntryId>> {
         .map(|g| g.into_iter().map(|(_, id)| id).collect())
         .collect()
 }
+
+/// An editor's answer: disposition, note, revision.
+type Answer = (u8, String, Option<EntryId>);
 
 /// What makes two comments the same comment.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -24,6 +24,9 @@ struct StateForDigest {
     memberships: Vec<(String, String, bool)>,
 }
 
+/// (comment, participant, wording, stance, reason).
+type AlternativeStanceForDigest = (String, String, Option<String>, &'static str, Option<String>);
+
 #[derive(Serialize)]
 struct DraftForDigest {
     id: String,
@@ -37,7 +40,7 @@ struct DraftForDigest {
     cosigns: Vec<(String, String, Option<String>, bool)>,
     /// (comment, participant, wording, stance, reason), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    alternative_stances: Vec<(String, String, Option<String>, &'static str, Option<String>)>,
+    alternative_stances: Vec<AlternativeStanceForDigest>,
 }
 
 impl Space {

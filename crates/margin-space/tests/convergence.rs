@@ -252,7 +252,10 @@ impl Builder {
                     let body = Body::CommentEdit(CommentEdit {
                         comment: id,
                         text: format!("edited {}", self.time),
-                        suggestion: (self.time % 2 == 0).then(|| format!("reworded {}", self.time)),
+                        suggestion: self
+                            .time
+                            .is_multiple_of(2)
+                            .then(|| format!("reworded {}", self.time)),
                     });
                     self.publish(author, vec![id], body);
                 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 pub mod node;
+pub mod review;
 
 pub use error::NodeError;
 pub use home::{Home, Identity};

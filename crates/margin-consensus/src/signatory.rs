@@ -45,8 +45,8 @@ pub enum How {
 }
 
 /// The signatories of a comment (or of a campaign of identical comments, given as
-/// `comments` with the representative first), by key; the representative's author is not
-/// among them.
+/// `comments` with the representative first), by name, then key; the representative's
+/// author is not among them.
 ///
 /// A sign-on counts while it is the signer's latest on that comment and not withdrawn.
 /// A sign-on for a coalition counts as the coalition's while the coalition's latest
@@ -88,7 +88,7 @@ pub fn signatories(space: &Space, comments: &[EntryId], options: &Options) -> Ve
             }
         }
     }
-    by_key
+    let mut out: Vec<Signatory> = by_key
         .into_iter()
         .map(|(key, (how, mut via, mut entries))| {
             via.sort();
@@ -106,7 +106,11 @@ pub fn signatories(space: &Space, comments: &[EntryId], options: &Options) -> Ve
                 entries: entries.iter().map(EntryId::to_string).collect(),
             }
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.participant.name, &a.participant.key).cmp(&(&b.participant.name, &b.participant.key))
+    });
+    out
 }
 
 /// Comments of a draft grouped into campaigns: comments that say exactly the same thing

@@ -91,6 +91,25 @@ pub enum Command {
     },
     /// Run this node: sync spaces with peers and serve the web UI and API.
     Node(NodeArgs),
+    /// The running node's peers: addresses, shared spaces, penalties.
+    Peers,
+    /// The running node's sync state.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Replicate spaces for others (mirrors).
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
+    /// Refuse a key's entries or a peer's connections.
+    Block {
+        what: BlockTarget,
+        value: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift a block.
+    Unblock { what: BlockTarget, value: String },
+    /// List the keys and peers this node refuses.
+    Blocked,
     /// Load a sample review space (a Best Practice Forum draft with comments from
     /// several participants) into this home, and print how to explore it.
     Demo,
@@ -222,6 +241,54 @@ pub struct NodeArgs {
     /// Run a circuit relay server so that peers behind NAT can reach each other (mirrors).
     #[arg(long)]
     pub relay_server: bool,
+    /// An address at which others reach this node (repeatable), when it differs from
+    /// what it listens on or should be announced as confirmed: a public address, a
+    /// forwarded port. A relay server serves only at a confirmed address; without this,
+    /// `--relay-server` takes its listen addresses as confirmed.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub external: Vec<String>,
+    /// A relay to be reachable through (repeatable), e.g. a mirror's /ip4/…/tcp/4242/p2p/12D3….
+    #[arg(long, value_name = "MULTIADDR")]
+    pub relay: Vec<String>,
+    /// Replicate and serve every space a peer offers (a mirror), not only your own and
+    /// those on the mirror list.
+    #[arg(long)]
+    pub mirror_all: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Show, per space and peer, whether they are in sync, what is pending, and when
+    /// they last synced.
+    Status { space: Option<String> },
+    /// Reconcile a space with every connected peer and return once the node is in sync.
+    Wait {
+        space: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Also wait until at least this many peers hold the space.
+        #[arg(long, default_value_t = 0)]
+        min_peers: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MirrorCommand {
+    /// Replicate and serve a space (by id, or a prefix of a space this node holds).
+    Add { space: String },
+    /// Stop replicating a space (what is stored stays).
+    Remove { space: String },
+    /// The spaces on the mirror list.
+    List,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum BlockTarget {
+    /// A participant's key (did:key:z6Mk…): their entries are not stored.
+    Key,
+    /// A node's peer id (12D3Koo…): its connections are refused.
+    Peer,
 }
 
 #[derive(Args, Debug)]
@@ -280,6 +347,18 @@ pub enum SpaceCommand {
     },
     /// Show a space's charter, roles and drafts.
     Show { space: String },
+    /// Print an invite: the space's id and this node's addresses (the node must run).
+    Invite { space: String },
+    /// Join a space from an invite: connect to the inviting node and fetch the space.
+    Join {
+        invite: String,
+        /// Return at once instead of waiting for the space to arrive.
+        #[arg(long)]
+        no_wait: bool,
+        /// Give up waiting after this many seconds (fetching goes on in the node).
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
     /// List the spaces this node holds.
     List,
 }

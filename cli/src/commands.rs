@@ -112,6 +112,16 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             Ok(())
         }
         Command::Node(a) => crate::network::node(home, a),
+        Command::Peers => crate::network::peers(&home, json),
+        Command::Sync(c) => crate::network::sync(&home, c, json),
+        Command::Mirror(c) => crate::network::mirror(&home, c, json),
+        Command::Block {
+            what,
+            value,
+            reason,
+        } => crate::network::block(&home, what, &value, &reason, json),
+        Command::Unblock { what, value } => crate::network::unblock(&home, what, &value, json),
+        Command::Blocked => crate::network::blocked(&home, json),
         c @ (Command::Cosign { .. }
         | Command::Coalition(_)
         | Command::Objections { .. }
@@ -307,6 +317,12 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                 );
             });
         }
+        SpaceCommand::Invite { space } => return crate::network::invite(&node, &space, json),
+        SpaceCommand::Join {
+            invite,
+            no_wait,
+            timeout,
+        } => return crate::network::join(node, &invite, !no_wait, timeout, json),
         SpaceCommand::List => {
             let mut rows = vec![];
             for mut space in node.spaces()? {

@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod demo;
 pub mod error;
 pub mod home;
+mod index;
 pub mod node;
 pub mod review;
 

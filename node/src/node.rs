@@ -1,6 +1,7 @@
 //! What a participant does, as signed entries checked and stored.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use margin_core::body::*;
@@ -10,7 +11,7 @@ use margin_core::key::PublicKey;
 use margin_draft::Draft;
 use margin_space::draft::DraftState;
 use margin_space::{Space, Verdict};
-use margin_store::{Batch, SearchDoc, Store};
+use margin_store::{Batch, Store};
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -27,9 +28,35 @@ pub fn now_ms() -> u64 {
 /// A node: its home and its store.
 pub struct Node {
     home: Home,
-    store: Store,
+    pub(crate) store: Store,
     /// Who signs: the home's participant unless [`Node::act_as`] says otherwise.
     acting: Option<Identity>,
+    /// Spaces as last loaded, brought up to date from the store on each load.
+    cache: RefCell<HashMap<SpaceId, CachedSpace>>,
+}
+
+/// A space's state and how far into the store it has read.
+struct CachedSpace {
+    space: Space,
+    /// The store sequence number of the last entry applied.
+    seq: i64,
+    /// How many of its entries waited for refs when last looked at.
+    pending: i64,
+}
+
+/// What became of one entry offered to the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Valid and stored; `time` is its author time.
+    Accepted { time: u64 },
+    /// Already stored (or already waiting).
+    Duplicate,
+    /// Stored aside until the entries it refers to arrive.
+    Pending,
+    /// By a key this node blocks: not stored, not counted; `time` is its author time.
+    Ignored { time: u64 },
+    /// Not valid, for this reason.
+    Rejected(String),
 }
 
 /// The outcome of offering entries to the node (a bundle import, or later a sync batch).
@@ -57,6 +84,7 @@ impl Node {
             home,
             store,
             acting: None,
+            cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -66,6 +94,11 @@ impl Node {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The store, for settings that are not entries (follows, blocks, peers).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
     }
 
     /// The participant who signs what this node writes.
@@ -100,26 +133,54 @@ impl Node {
         }
     }
 
-    /// Rebuilds a space's state from its stored entries.
+    /// A space's state: the entries stored for it, applied in the order they were
+    /// stored. Kept between calls and brought up to date from the store each time, so
+    /// entries written by another process (the CLI while the daemon runs) are seen.
     pub fn load_space(&self, id: &SpaceId) -> Result<Space, NodeError> {
-        let entries = self.store.space_entries(id)?;
-        let mut entries = entries.into_iter();
-        let genesis = entries
-            .next()
-            .filter(|g| g.id() == *id)
-            .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
-        let mut space = Space::new(genesis)?;
-        for entry in entries {
-            for (entry, verdict) in space.apply(entry) {
-                if !matches!(verdict, Verdict::Accepted | Verdict::Duplicate) {
-                    tracing::warn!(target: "store", "stored entry {} is no longer valid: {verdict:?}", entry.id());
+        let cached = self.take_space(id)?;
+        let space = cached.space.clone();
+        self.keep_space(cached);
+        Ok(space)
+    }
+
+    /// The cached state of a space, up to date with the store, taken out of the cache
+    /// (give it back with [`Node::keep_space`]; drop it instead if it may no longer
+    /// match the store).
+    fn take_space(&self, id: &SpaceId) -> Result<CachedSpace, NodeError> {
+        let taken = self.cache.borrow_mut().remove(id);
+        let mut cached = match taken {
+            Some(cached) => cached,
+            None => {
+                let (entries, seq) = self.store.space_entries_after(id, 0)?;
+                let mut entries = entries.into_iter();
+                let genesis = entries
+                    .next()
+                    .filter(|g| g.id() == *id)
+                    .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
+                let mut space = Space::new(genesis)?;
+                apply_stored(&mut space, entries);
+                CachedSpace {
+                    space,
+                    seq,
+                    pending: -1,
                 }
             }
+        };
+        let (entries, seq) = self.store.space_entries_after(id, cached.seq)?;
+        apply_stored(&mut cached.space, entries);
+        cached.seq = seq;
+        let pending = self.store.pending_count(id)?;
+        if pending != cached.pending {
+            for entry in self.store.pending_entries(id)? {
+                cached.space.apply(entry);
+            }
+            cached.pending = pending;
         }
-        for entry in self.store.pending_entries(id)? {
-            space.apply(entry);
-        }
-        Ok(space)
+        Ok(cached)
+    }
+
+    fn keep_space(&self, cached: CachedSpace) {
+        self.cache.borrow_mut().insert(cached.space.id(), cached);
     }
 
     /// The space an entry belongs to, by id or prefix.
@@ -265,6 +326,18 @@ impl Node {
         space: &mut Space,
         entries: Vec<Entry>,
     ) -> Result<ImportReport, NodeError> {
+        Ok(ImportReport::from_outcomes(
+            &self.submit_detailed(space, entries)?,
+        ))
+    }
+
+    /// As [`Node::submit`], with what became of each entry (including entries that were
+    /// waiting and were decided now).
+    fn submit_detailed(
+        &mut self,
+        space: &mut Space,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
         let mut decided: Vec<(Entry, Verdict)> = vec![];
         for entry in entries {
             decided.extend(space.apply(entry));
@@ -275,7 +348,7 @@ impl Node {
         for (i, (entry, _)) in decided.iter().enumerate() {
             last.insert(entry.id(), i);
         }
-        let mut report = ImportReport::default();
+        let mut outcomes = vec![];
         let mut batch = Batch {
             space: Some(space.id()),
             ..Default::default()
@@ -284,25 +357,23 @@ impl Node {
             if last.get(&entry.id()) != Some(&i) {
                 continue;
             }
-            match verdict {
+            let outcome = match verdict {
                 Verdict::Accepted => {
-                    report.accepted += 1;
                     batch.accepted.push(entry);
+                    Outcome::Accepted { time: entry.time() }
                 }
-                Verdict::Duplicate => report.duplicate += 1,
+                Verdict::Duplicate => Outcome::Duplicate,
                 Verdict::Pending { .. } | Verdict::Dropped => {
-                    report.pending += 1;
                     batch.pending.push(entry);
+                    Outcome::Pending
                 }
                 Verdict::Rejected(reason) => {
-                    report.rejected.push(Refusal {
-                        id: entry.id().to_string(),
-                        reason: reason.to_string(),
-                    });
                     batch.rejected.push((entry.id(), reason.to_string()));
                     batch.released.push(entry.id());
+                    Outcome::Rejected(reason.to_string())
                 }
-            }
+            };
+            outcomes.push((entry.id(), outcome));
         }
         // Keep acceptance order, which is causal, in the store.
         let position: BTreeMap<EntryId, usize> = space
@@ -315,56 +386,8 @@ impl Node {
             .accepted
             .sort_by_key(|e| position.get(&e.id()).copied().unwrap_or(usize::MAX));
         self.store.write(&batch)?;
-        if report.accepted > 0 {
-            self.reindex(space)?;
-        }
-        Ok(report)
-    }
-
-    /// Refreshes the space's rows in the search index.
-    pub fn reindex(&mut self, space: &mut Space) -> Result<(), NodeError> {
-        let mut docs = vec![];
-        for draft in space.drafts() {
-            if let Ok(view) = draft.doc.view(None) {
-                for section in view.sections {
-                    if let Some(h) = section.heading {
-                        docs.push(SearchDoc {
-                            draft: draft.id,
-                            target: h.id,
-                            kind: "paragraph",
-                            text: h.text,
-                        });
-                    }
-                    for p in section.paragraphs {
-                        docs.push(SearchDoc {
-                            draft: draft.id,
-                            target: p.id,
-                            kind: "paragraph",
-                            text: p.text,
-                        });
-                    }
-                }
-            }
-        }
-        for c in space.comments() {
-            if c.retracted.is_some() || space.hidden(&c.id).is_some() {
-                continue;
-            }
-            let w = c.wording();
-            let text = match w.suggestion {
-                Some(s) => format!("{}\n{}", w.text, s),
-                None => w.text,
-            };
-            docs.push(SearchDoc {
-                draft: c.body.draft,
-                target: c.id.to_string(),
-                kind: "comment",
-                text,
-            });
-        }
-        let title = space.charter().title;
-        self.store.reindex_space(&space.id(), &title, &docs)?;
-        Ok(())
+        self.index_accepted(space, &batch.accepted)?;
+        Ok(outcomes)
     }
 
     /// Creates a space; the creator is its convener and editor.
@@ -709,15 +732,33 @@ impl Node {
     /// Offers entries received from elsewhere (a bundle, a peer): each is decoded,
     /// signature-checked in batches, authorized and stored.
     pub fn receive(&mut self, raw: Vec<Vec<u8>>) -> Result<ImportReport, NodeError> {
-        let mut report = ImportReport::default();
+        Ok(ImportReport::from_outcomes(&self.receive_entries(raw)?))
+    }
+
+    /// As [`Node::receive`], with what became of each entry offered, and of entries
+    /// that were waiting for them.
+    pub fn receive_entries(
+        &mut self,
+        raw: Vec<Vec<u8>>,
+    ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
+        let blocked: BTreeSet<String> = self
+            .store
+            .blocked()?
+            .into_iter()
+            .filter(|b| b.what == "key")
+            .map(|b| b.value)
+            .collect();
+        let mut outcomes = vec![];
         let mut decoded: Vec<Entry<Unverified>> = vec![];
         for bytes in raw {
             match Entry::decode(&bytes) {
+                Ok(e) if blocked.contains(&e.author().to_string()) => {
+                    outcomes.push((e.id(), Outcome::Ignored { time: e.time() }));
+                }
                 Ok(e) => decoded.push(e),
-                Err(err) => report.rejected.push(Refusal {
-                    id: EntryId::of(&bytes).to_string(),
-                    reason: err.to_string(),
-                }),
+                Err(err) => {
+                    outcomes.push((EntryId::of(&bytes), Outcome::Rejected(err.to_string())))
+                }
             }
         }
         let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
@@ -731,20 +772,24 @@ impl Node {
                     }
                     by_space.entry(space).or_default().push(entry);
                 }
-                Err((id, err)) => report.rejected.push(Refusal {
-                    id: id.to_string(),
-                    reason: err.to_string(),
-                }),
+                Err((id, err)) => outcomes.push((id, Outcome::Rejected(err.to_string()))),
             }
         }
         for space_id in order {
             let mut entries = by_space.remove(&space_id).unwrap_or_default();
-            let mut space = if self.store.contains(&space_id)? {
-                self.load_space(&space_id)?
-            } else {
+            if self.store.contains(&space_id)? {
+                // The cached state itself, not a copy: this is the path every batch from
+                // the network takes. Entries this batch stores are seen again (as
+                // duplicates) at the next refresh, which is cheap.
+                let mut cached = self.take_space(&space_id)?;
+                outcomes.extend(self.submit_detailed(&mut cached.space, entries)?);
+                self.keep_space(cached);
+                continue;
+            }
+            let mut space = {
                 let Some(genesis) = entries.iter().find(|e| e.id() == space_id).cloned() else {
                     // Without the space's charter nothing can be checked: keep them waiting.
-                    report.pending += entries.len();
+                    outcomes.extend(entries.iter().map(|e| (e.id(), Outcome::Pending)));
                     let batch = Batch {
                         space: Some(space_id),
                         pending: entries.iter().collect(),
@@ -754,13 +799,19 @@ impl Node {
                     continue;
                 };
                 match Space::new(genesis.clone()) {
-                    Ok(space) => {
+                    Ok(mut space) => {
                         self.store.write(&Batch {
                             space: Some(space_id),
                             accepted: vec![&genesis],
                             ..Default::default()
                         })?;
-                        report.accepted += 1;
+                        self.index_accepted(&mut space, &[&genesis])?;
+                        outcomes.push((
+                            space_id,
+                            Outcome::Accepted {
+                                time: genesis.time(),
+                            },
+                        ));
                         entries.retain(|e| e.id() != space_id);
                         // Entries that arrived before the charter are decided now, and
                         // stored as accepted when they are valid.
@@ -770,23 +821,18 @@ impl Node {
                         space
                     }
                     Err(reason) => {
-                        for e in &entries {
-                            report.rejected.push(Refusal {
-                                id: e.id().to_string(),
-                                reason: reason.to_string(),
-                            });
-                        }
+                        outcomes.extend(
+                            entries
+                                .iter()
+                                .map(|e| (e.id(), Outcome::Rejected(reason.to_string()))),
+                        );
                         continue;
                     }
                 }
             };
-            let part = self.submit(&mut space, entries)?;
-            report.accepted += part.accepted;
-            report.duplicate += part.duplicate;
-            report.pending += part.pending;
-            report.rejected.extend(part.rejected);
+            outcomes.extend(self.submit_detailed(&mut space, entries)?);
         }
-        Ok(report)
+        Ok(outcomes)
     }
 
     /// Recreates every index from the stored entries. Returns each space's id, entry
@@ -800,6 +846,36 @@ impl Node {
             out.push((id, space.order().len(), space.digest()));
         }
         Ok(out)
+    }
+}
+
+impl ImportReport {
+    fn from_outcomes(outcomes: &[(EntryId, Outcome)]) -> ImportReport {
+        let mut report = ImportReport::default();
+        for (id, outcome) in outcomes {
+            match outcome {
+                Outcome::Accepted { .. } => report.accepted += 1,
+                Outcome::Duplicate | Outcome::Ignored { .. } => report.duplicate += 1,
+                Outcome::Pending => report.pending += 1,
+                Outcome::Rejected(reason) => report.rejected.push(Refusal {
+                    id: id.to_string(),
+                    reason: reason.clone(),
+                }),
+            }
+        }
+        report
+    }
+}
+
+/// Applies entries read from the store; they were valid when stored, so a refusal now
+/// means the rules changed under them, which is worth a warning.
+fn apply_stored(space: &mut Space, entries: impl IntoIterator<Item = Entry>) {
+    for entry in entries {
+        for (entry, verdict) in space.apply(entry) {
+            if !matches!(verdict, Verdict::Accepted | Verdict::Duplicate) {
+                tracing::warn!(target: "store", "stored entry {} is no longer valid: {verdict:?}", entry.id());
+            }
+        }
     }
 }
 

@@ -6,10 +6,9 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::{
     StreamProtocol, allow_block_list, autonat, connection_limits, dcutr, gossipsub, identify,
-    identity::Keypair, kad, mdns, ping, relay, request_response,
+    identity::Keypair, kad, mdns, ping, relay,
 };
-
-use crate::codec::{FrameCodec, SYNC_PROTOCOL};
+use margin_sync::announce::MAX_ANNOUNCEMENT_BYTES;
 
 /// Identify's protocol version: nodes of other Margin versions still connect and
 /// identify; the sync protocol's own version decides whether they can sync.
@@ -26,7 +25,8 @@ pub struct Behaviour {
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     pub kad: kad::Behaviour<kad::store::MemoryStore>,
     pub gossipsub: gossipsub::Behaviour,
-    pub sync: request_response::Behaviour<FrameCodec>,
+    /// Ordered streams for `/margin/sync/1`.
+    pub sync: libp2p_stream::Behaviour,
     pub relay_client: relay::client::Behaviour,
     pub relay_server: Toggle<relay::Behaviour>,
     pub dcutr: dcutr::Behaviour,
@@ -73,7 +73,10 @@ impl Behaviour {
         let gossip_config = gossipsub::ConfigBuilder::default()
             .heartbeat_interval(Duration::from_millis(700))
             .validation_mode(gossipsub::ValidationMode::Strict)
-            .max_transmit_size(128 * 1024)
+            // Nothing is passed on before the node has checked it: an honest node never
+            // forwards a forged entry, so it is never blamed for one.
+            .validate_messages()
+            .max_transmit_size(MAX_ANNOUNCEMENT_BYTES + 1024)
             .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::from(blake3_hex(&m.data)))
             .build()
             .map_err(|e| format!("gossipsub: {e}"))?;
@@ -82,13 +85,6 @@ impl Behaviour {
             gossip_config,
         )
         .map_err(|e| format!("gossipsub: {e}"))?;
-        let sync = request_response::Behaviour::with_codec(
-            FrameCodec,
-            [(SYNC_PROTOCOL, request_response::ProtocolSupport::Full)],
-            request_response::Config::default()
-                .with_request_timeout(Duration::from_secs(60))
-                .with_max_concurrent_streams(256),
-        );
         let relay_server = config.relay_server.then(|| {
             relay::Behaviour::new(
                 peer_id,
@@ -113,7 +109,7 @@ impl Behaviour {
             mdns: mdns.into(),
             kad,
             gossipsub,
-            sync,
+            sync: libp2p_stream::Behaviour::new(),
             relay_client,
             relay_server: relay_server.into(),
             dcutr: dcutr::Behaviour::new(peer_id),

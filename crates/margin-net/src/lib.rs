@@ -9,9 +9,12 @@
 //! ping and subscribe to a space's topic.
 
 pub mod behaviour;
-pub mod codec;
+pub mod framing;
 pub mod net;
 pub mod topic;
 
+pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
+pub use libp2p::identity::Keypair;
+pub use libp2p::multiaddr::Protocol;
 pub use libp2p::{Multiaddr, PeerId};
-pub use net::{Net, NetConfig, NetError, NetEvent, PeerInfo};
+pub use net::{Net, NetConfig, NetError, NetEvent, PeerInfo, Reachability, SYNC_PROTOCOL};

@@ -1,19 +1,40 @@
-//! The swarm and the events a node acts on.
+//! The swarm, the sync streams, and the events a node acts on.
+//!
+//! Sync messages travel on one ordered stream per peer and direction: [`Net::send`]
+//! queues a frame for the peer's writer task, which opens the stream on first use;
+//! frames from a peer's stream arrive as [`NetEvent::Frame`] in the order it sent them.
+//! A peer that falls behind reading loses frames rather than growing our memory: the
+//! sync protocol treats a lost frame like a lost packet and asks again later.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use futures::StreamExt;
-use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ResponseChannel};
+use libp2p::gossipsub::{self, MessageAcceptance, MessageId};
+use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{
-    Multiaddr, PeerId, Swarm, gossipsub, identify, identity::Keypair, kad, mdns, noise, tcp, yamux,
+    Multiaddr, PeerId, StreamProtocol, Swarm, autonat, identify, identity::Keypair, kad, mdns,
+    noise, relay, tcp, yamux,
 };
 use margin_core::id::SpaceId;
-use serde::Serialize;
+use margin_sync::limits::{MAX_FRAME_BYTES, PROTOCOL};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use crate::behaviour::{Behaviour, BehaviourConfig, BehaviourEvent};
+use crate::framing::{FrameError, read_frame, write_frame};
 use crate::topic::{provider_key, space_of_topic, space_topic};
+
+/// The sync protocol as libp2p negotiates it.
+pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new(PROTOCOL);
+
+/// Frames queued for one peer before further ones are dropped.
+const OUTBOUND_QUEUE: usize = 256;
+/// Events from the stream tasks waiting for the node to take them.
+const INBOUND_QUEUE: usize = 1024;
+/// The circuit relay protocol a relay server speaks, as identify lists it.
+const RELAY_HOP: &str = "/libp2p/circuit/relay/0.2.0/hop";
 
 /// How a node joins the network.
 #[derive(Clone, Debug)]
@@ -21,7 +42,14 @@ pub struct NetConfig {
     pub listen: Vec<Multiaddr>,
     pub bootstrap: Vec<Multiaddr>,
     pub mdns: bool,
+    /// Run a circuit relay server (mirrors).
     pub relay_server: bool,
+    /// Relays to be reachable through (each `/…/p2p/RELAY`); more are used automatically
+    /// when AutoNAT finds this node unreachable.
+    pub relays: Vec<Multiaddr>,
+    /// Addresses at which others reach this node, announced as confirmed (a mirror with
+    /// a public address or port forwarding). A relay server serves only once it has one.
+    pub external: Vec<Multiaddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,34 +69,35 @@ pub enum NetEvent {
     Connected {
         peer: PeerId,
         addr: Multiaddr,
+        /// We dialed: `addr` is where the peer listens (else it is the peer's side of an
+        /// inbound connection, which cannot be dialed back).
+        dialer: bool,
+    },
+    /// The peer told us where it listens.
+    Identified {
+        peer: PeerId,
+        addresses: Vec<Multiaddr>,
     },
     Disconnected {
         peer: PeerId,
     },
-    /// A gossip message on a space's topic.
+    /// A gossip message on a space's topic, passed on to us by `from`. Report what it
+    /// was worth with [`Net::validated`]; it is forwarded only if accepted.
     Gossip {
         space: SpaceId,
         from: PeerId,
+        id: MessageId,
         data: Vec<u8>,
     },
-    /// A sync frame from a peer; answer through [`Net::respond`].
-    SyncRequest {
+    /// One sync frame from a peer, in the order the peer sent them.
+    Frame {
         peer: PeerId,
         frame: Vec<u8>,
-        channel: ResponseChannel<Vec<u8>>,
-        id: InboundRequestId,
     },
-    /// The answer to a frame we sent.
-    SyncResponse {
+    /// The peer announced a sync frame over the limit; its stream was closed unread.
+    OversizeFrame {
         peer: PeerId,
-        frame: Vec<u8>,
-        id: OutboundRequestId,
-    },
-    /// A frame could not be exchanged (timeout, closed stream, oversize frame).
-    SyncFailure {
-        peer: PeerId,
-        error: String,
-        misbehaviour: bool,
+        len: usize,
     },
     /// Peers that announced they hold a space.
     Providers {
@@ -85,23 +114,46 @@ pub struct PeerInfo {
     pub agent: Option<String>,
     pub protocols: Vec<String>,
     pub rtt_ms: Option<u64>,
+    /// Whether we reach the peer through a relay.
+    pub relayed: bool,
+}
+
+/// Whether this node can be reached from outside, as AutoNAT last found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reachability {
+    #[default]
+    Unknown,
+    Public,
+    Private,
 }
 
 /// A Margin node's swarm.
 pub struct Net {
     swarm: Swarm<Behaviour>,
+    control: libp2p_stream::Control,
+    writers: HashMap<PeerId, mpsc::Sender<Vec<u8>>>,
+    inbound: mpsc::Receiver<NetEvent>,
     peers: BTreeMap<PeerId, PeerInfo>,
     provider_queries: HashMap<kad::QueryId, SpaceId>,
     listening: BTreeSet<Multiaddr>,
+    relays: BTreeSet<PeerId>,
+    reachability: Reachability,
+    dropped_frames: u64,
+    /// Whether concrete listen addresses count as external (a relay server with no
+    /// `external` address given).
+    listen_is_external: bool,
 }
 
 impl Net {
     /// Builds the swarm with `key` as the node's network identity and starts listening.
+    /// Must run inside a tokio runtime.
     pub fn new(key: Keypair, config: &NetConfig) -> Result<Net, NetError> {
         let behaviour_config = BehaviourConfig {
             mdns: config.mdns,
             relay_server: config.relay_server,
         };
+        let setup = |e: &dyn std::fmt::Display| NetError::Setup(e.to_string());
         let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
             .with_tcp(
@@ -109,25 +161,41 @@ impl Net {
                 noise::Config::new,
                 yamux::Config::default,
             )
-            .map_err(|e| NetError::Setup(e.to_string()))?
+            .map_err(|e| setup(&e))?
             .with_quic()
             .with_dns()
-            .map_err(|e| NetError::Setup(e.to_string()))?
+            .map_err(|e| setup(&e))?
             .with_relay_client(noise::Config::new, yamux::Config::default)
-            .map_err(|e| NetError::Setup(e.to_string()))?
+            .map_err(|e| setup(&e))?
             .with_behaviour(|key, relay_client| {
                 Behaviour::new(key, relay_client, &behaviour_config)
                     .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
             })
-            .map_err(|e| NetError::Setup(e.to_string()))?
+            .map_err(|e| setup(&e))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
             .build();
+        let mut control = swarm.behaviour().sync.new_control();
+        let incoming = control
+            .accept(SYNC_PROTOCOL)
+            .map_err(|e| NetError::Setup(e.to_string()))?;
+        let (inbound_tx, inbound) = mpsc::channel(INBOUND_QUEUE);
+        tokio::spawn(accept_streams(incoming, inbound_tx));
         let mut net = Net {
             swarm,
+            control,
+            writers: HashMap::new(),
+            inbound,
             peers: BTreeMap::new(),
             provider_queries: HashMap::new(),
             listening: BTreeSet::new(),
+            relays: BTreeSet::new(),
+            reachability: Reachability::Unknown,
+            dropped_frames: 0,
+            listen_is_external: config.relay_server && config.external.is_empty(),
         };
+        for addr in &config.external {
+            net.swarm.add_external_address(addr.clone());
+        }
         for addr in &config.listen {
             net.swarm
                 .listen_on(addr.clone())
@@ -138,6 +206,9 @@ impl Net {
         }
         for addr in &config.bootstrap {
             net.dial(addr.clone())?;
+        }
+        for relay in &config.relays {
+            net.listen_via_relay(relay.clone())?;
         }
         Ok(net)
     }
@@ -151,12 +222,25 @@ impl Net {
         let me = self.local_peer_id();
         self.listening
             .iter()
-            .map(|a| a.clone().with_p2p(me).unwrap_or_else(|a| a))
+            .map(|a| with_peer(a.clone(), me))
             .collect()
     }
 
+    pub fn reachability(&self) -> Reachability {
+        self.reachability
+    }
+
+    /// Frames dropped because a peer did not read fast enough.
+    pub fn dropped_frames(&self) -> u64 {
+        self.dropped_frames
+    }
+
+    /// Dials an address (ending in `/p2p/<id>` when the peer is known).
     pub fn dial(&mut self, addr: Multiaddr) -> Result<(), NetError> {
-        if let Some(libp2p::multiaddr::Protocol::P2p(peer)) = addr.iter().last() {
+        if let Some(Protocol::P2p(peer)) = addr.iter().last() {
+            if peer == self.local_peer_id() {
+                return Ok(());
+            }
             self.swarm
                 .behaviour_mut()
                 .kad
@@ -166,6 +250,36 @@ impl Net {
             addr,
             reason: e.to_string(),
         })
+    }
+
+    /// Dials a peer by id, at the addresses the DHT and identify know for it.
+    pub fn dial_peer(&mut self, peer: PeerId) {
+        if let Err(e) = self.swarm.dial(peer) {
+            tracing::debug!(target: "net", "cannot dial {peer}: {e}");
+        }
+    }
+
+    /// Makes this node reachable through the relay at `relay` (an address ending in
+    /// `/p2p/<relay id>`): peers dial `relay/p2p-circuit/p2p/<our id>`.
+    pub fn listen_via_relay(&mut self, relay: Multiaddr) -> Result<(), NetError> {
+        let Some(Protocol::P2p(id)) = relay.iter().last() else {
+            return Err(NetError::Listen {
+                addr: relay,
+                reason: "a relay address must end with /p2p/<peer id>".into(),
+            });
+        };
+        if !self.relays.insert(id) {
+            return Ok(());
+        }
+        let circuit = relay.with(Protocol::P2pCircuit);
+        tracing::info!(target: "net", "reachable through relay {id}");
+        self.swarm
+            .listen_on(circuit.clone())
+            .map(|_| ())
+            .map_err(|e| NetError::Listen {
+                addr: circuit,
+                reason: e.to_string(),
+            })
     }
 
     /// Follows a space: its gossip topic, and a provider record saying we hold it.
@@ -179,17 +293,37 @@ impl Net {
         }
     }
 
-    /// Asks the DHT who holds a space; answers come as [`NetEvent::Providers`].
-    pub fn find_space(&mut self, space: &SpaceId) {
-        let query = self
+    /// Publishes (again) the provider record saying this node holds the space.
+    pub fn provide(&mut self, space: &SpaceId) {
+        if let Err(e) = self
             .swarm
             .behaviour_mut()
             .kad
-            .get_providers(provider_key(space));
+            .start_providing(provider_key(space))
+        {
+            tracing::debug!(target: "net", "cannot announce space {}: {e}", space.short());
+        }
+    }
+
+    /// Stops following a space.
+    pub fn leave_space(&mut self, space: &SpaceId) {
+        let b = self.swarm.behaviour_mut();
+        b.gossipsub.unsubscribe(&space_topic(space));
+        b.kad.stop_providing(&provider_key(space));
+    }
+
+    /// Asks the DHT who holds a space; answers come as [`NetEvent::Providers`].
+    pub fn find_space(&mut self, space: &SpaceId) {
+        let b = self.swarm.behaviour_mut();
+        if b.kad.kbuckets().next().is_none() {
+            return; // nobody to ask yet
+        }
+        let query = b.kad.get_providers(provider_key(space));
         self.provider_queries.insert(query, *space);
     }
 
-    /// Announces on a space's topic. Having no peers on the topic yet is not an error.
+    /// Publishes on a space's topic. Having no peers on the topic yet is not an error:
+    /// reconciliation brings the entry to them when they come.
     pub fn publish(&mut self, space: &SpaceId, data: Vec<u8>) {
         match self
             .swarm
@@ -206,29 +340,50 @@ impl Net {
         }
     }
 
-    pub fn send(&mut self, peer: &PeerId, frame: Vec<u8>) -> OutboundRequestId {
-        self.swarm.behaviour_mut().sync.send_request(peer, frame)
+    /// Reports what a gossip message was worth: accepted ones are passed on, rejected
+    /// ones count against the peer in gossipsub's own scoring, ignored ones are dropped.
+    pub fn validated(&mut self, id: &MessageId, from: &PeerId, acceptance: MessageAcceptance) {
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(id, from, acceptance);
     }
 
-    pub fn respond(&mut self, channel: ResponseChannel<Vec<u8>>, frame: Vec<u8>) {
-        if self
-            .swarm
-            .behaviour_mut()
-            .sync
-            .send_response(channel, frame)
-            .is_err()
-        {
-            tracing::debug!(target: "net", "a sync response could not be sent: the stream closed");
+    /// Queues a sync frame for `peer`. Dropped, and counted, when the peer's queue is
+    /// full or it is not connected.
+    pub fn send(&mut self, peer: PeerId, frame: Vec<u8>) {
+        let writer = self.writers.entry(peer).or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
+            tokio::spawn(write_stream(self.control.clone(), peer, rx));
+            tx
+        });
+        if let Err(e) = writer.try_send(frame) {
+            self.dropped_frames += 1;
+            if matches!(e, mpsc::error::TrySendError::Closed(_)) {
+                self.writers.remove(&peer);
+            }
+            tracing::debug!(target: "net", "a sync frame for {peer} was dropped: its queue is full or closed");
         }
     }
 
-    /// Disconnects a peer and refuses its connections until [`Net::unban`].
+    /// Closes every connection to a peer and refuses new ones until [`Net::unban`].
     pub fn ban(&mut self, peer: PeerId) {
+        self.writers.remove(&peer);
         self.swarm.behaviour_mut().blocked.block_peer(peer);
     }
 
     pub fn unban(&mut self, peer: PeerId) {
         self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+    }
+
+    /// Closes every connection to a peer (it may come back).
+    pub fn disconnect(&mut self, peer: PeerId) {
+        self.writers.remove(&peer);
+        let _ = self.swarm.disconnect_peer_id(peer);
+    }
+
+    pub fn is_connected(&self, peer: &PeerId) -> bool {
+        self.swarm.is_connected(peer)
     }
 
     pub fn connected(&self) -> Vec<PeerId> {
@@ -242,9 +397,13 @@ impl Net {
     /// The next event worth acting on; the swarm's other events are handled here.
     pub async fn next_event(&mut self) -> NetEvent {
         loop {
-            let event = self.swarm.select_next_some().await;
-            if let Some(e) = self.handle(event) {
-                return e;
+            tokio::select! {
+                event = self.swarm.select_next_some() => {
+                    if let Some(e) = self.handle(event) {
+                        return e;
+                    }
+                }
+                Some(event) = self.inbound.recv() => return event,
             }
         }
     }
@@ -254,6 +413,10 @@ impl Net {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(target: "net", "listening on {address}");
                 self.listening.insert(address.clone());
+                let relayed = address.iter().any(|p| matches!(p, Protocol::P2pCircuit));
+                if self.listen_is_external && !relayed {
+                    self.swarm.add_external_address(address.clone());
+                }
                 Some(NetEvent::Listening(address))
             }
             SwarmEvent::ExpiredListenAddr { address, .. } => {
@@ -271,12 +434,15 @@ impl Net {
                     peer: peer_id.to_string(),
                     ..Default::default()
                 });
-                let a = addr.to_string();
-                if !info.addresses.contains(&a) {
-                    info.addresses.push(a);
+                let text = addr.to_string();
+                if !info.addresses.contains(&text) {
+                    info.addresses.push(text);
                 }
+                info.relayed = endpoint.is_relayed();
+                tracing::debug!(target: "net", "connected to {peer_id} at {addr}");
                 (num_established.get() == 1).then_some(NetEvent::Connected {
                     peer: peer_id,
+                    dialer: endpoint.is_dialer(),
                     addr,
                 })
             }
@@ -287,6 +453,8 @@ impl Net {
             } => {
                 if num_established == 0 {
                     self.peers.remove(&peer_id);
+                    self.writers.remove(&peer_id);
+                    tracing::debug!(target: "net", "disconnected from {peer_id}");
                     Some(NetEvent::Disconnected { peer: peer_id })
                 } else {
                     None
@@ -303,11 +471,18 @@ impl Net {
                         .kad
                         .add_address(&peer_id, addr.clone());
                 }
+                let is_relay = info.protocols.iter().any(|p| p.as_ref() == RELAY_HOP);
                 if let Some(p) = self.peers.get_mut(&peer_id) {
                     p.agent = Some(info.agent_version.clone());
                     p.protocols = info.protocols.iter().map(|p| p.to_string()).collect();
                 }
-                None
+                if is_relay && self.reachability == Reachability::Private {
+                    self.use_relay(peer_id);
+                }
+                Some(NetEvent::Identified {
+                    peer: peer_id,
+                    addresses: info.listen_addrs,
+                })
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(libp2p::ping::Event {
                 peer,
@@ -323,42 +498,78 @@ impl Net {
                 for (peer, addr) in found {
                     if peer != self.local_peer_id() && !self.swarm.is_connected(&peer) {
                         tracing::debug!(target: "net", "mDNS found {peer} at {addr}");
-                        let _ = self.swarm.dial(addr.with_p2p(peer).unwrap_or_else(|a| a));
+                        let _ = self.swarm.dial(with_peer(addr, peer));
                     }
                 }
                 None
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
+                message_id,
                 message,
-                ..
-            })) => {
-                let space = space_of_topic(message.topic.as_str())?;
-                Some(NetEvent::Gossip {
+            })) => match space_of_topic(message.topic.as_str()) {
+                Some(space) => Some(NetEvent::Gossip {
                     space,
-                    from: message.source.unwrap_or(propagation_source),
+                    from: propagation_source,
+                    id: message_id,
                     data: message.data,
-                })
-            }
-            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.sync_event(event),
+                }),
+                None => {
+                    self.validated(&message_id, &propagation_source, MessageAcceptance::Ignore);
+                    None
+                }
+            },
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
                 id,
                 result,
                 ..
-            })) => {
-                if let kad::QueryResult::GetProviders(Ok(kad::GetProvidersOk::FoundProviders {
+            })) => match result {
+                kad::QueryResult::GetProviders(Ok(kad::GetProvidersOk::FoundProviders {
                     providers,
                     ..
-                })) = result
-                {
+                })) => {
                     let space = *self.provider_queries.get(&id)?;
                     let me = self.local_peer_id();
                     let peers: Vec<PeerId> = providers.into_iter().filter(|p| *p != me).collect();
-                    return Some(NetEvent::Providers { space, peers });
+                    Some(NetEvent::Providers { space, peers })
                 }
-                if let kad::QueryResult::GetProviders(_) = result {
+                kad::QueryResult::GetProviders(_) => {
                     self.provider_queries.remove(&id);
+                    None
                 }
+                _ => None,
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Autonat(autonat::Event::StatusChanged {
+                new,
+                ..
+            })) => {
+                self.reachability = match new {
+                    autonat::NatStatus::Public(_) => Reachability::Public,
+                    autonat::NatStatus::Private => Reachability::Private,
+                    autonat::NatStatus::Unknown => Reachability::Unknown,
+                };
+                tracing::info!(target: "net", "reachability: {:?}", self.reachability);
+                if self.reachability == Reachability::Private {
+                    let relays: Vec<PeerId> = self
+                        .peers
+                        .iter()
+                        .filter(|(_, info)| info.protocols.iter().any(|p| p == RELAY_HOP))
+                        .map(|(peer, _)| *peer)
+                        .collect();
+                    for relay in relays {
+                        self.use_relay(relay);
+                    }
+                }
+                None
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+            )) => {
+                tracing::info!(target: "net", "relay {relay_peer_id} holds a reservation for us");
+                None
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(event)) => {
+                tracing::debug!(target: "net", "hole punching with {}: {:?}", event.remote_peer_id, event.result.map(|_| "direct connection"));
                 None
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
@@ -372,45 +583,81 @@ impl Net {
         }
     }
 
-    fn sync_event(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) -> Option<NetEvent> {
-        match event {
-            request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request {
-                    request,
-                    channel,
-                    request_id,
-                } => Some(NetEvent::SyncRequest {
-                    peer,
-                    frame: request,
-                    channel,
-                    id: request_id,
-                }),
-                request_response::Message::Response {
-                    response,
-                    request_id,
-                } => Some(NetEvent::SyncResponse {
-                    peer,
-                    frame: response,
-                    id: request_id,
-                }),
-            },
-            request_response::Event::OutboundFailure { peer, error, .. } => {
-                let misbehaviour = matches!(error, request_response::OutboundFailure::Io(ref e) if e.kind() == std::io::ErrorKind::InvalidData);
-                Some(NetEvent::SyncFailure {
-                    peer,
-                    error: error.to_string(),
-                    misbehaviour,
-                })
-            }
-            request_response::Event::InboundFailure { peer, error, .. } => {
-                let misbehaviour = matches!(error, request_response::InboundFailure::Io(ref e) if e.kind() == std::io::ErrorKind::InvalidData);
-                Some(NetEvent::SyncFailure {
-                    peer,
-                    error: error.to_string(),
-                    misbehaviour,
-                })
-            }
-            request_response::Event::ResponseSent { .. } => None,
+    /// Listens through a connected relay server, at the first address we reached it at.
+    fn use_relay(&mut self, relay: PeerId) {
+        let Some(addr) = self
+            .peers
+            .get(&relay)
+            .and_then(|info| info.addresses.first())
+            .and_then(|a| a.parse::<Multiaddr>().ok())
+        else {
+            return;
+        };
+        if let Err(e) = self.listen_via_relay(with_peer(addr, relay)) {
+            tracing::debug!(target: "net", "cannot listen through relay {relay}: {e}");
         }
     }
+}
+
+/// `addr` ending with `/p2p/<peer>`.
+fn with_peer(addr: Multiaddr, peer: PeerId) -> Multiaddr {
+    addr.with_p2p(peer).unwrap_or_else(|a| a)
+}
+
+/// Takes each inbound sync stream and reads it in its own task.
+async fn accept_streams(
+    mut incoming: libp2p_stream::IncomingStreams,
+    events: mpsc::Sender<NetEvent>,
+) {
+    while let Some((peer, stream)) = incoming.next().await {
+        tokio::spawn(read_stream(peer, stream, events.clone()));
+    }
+}
+
+/// Reads frames from one peer's stream until it ends, passing them on in order.
+async fn read_stream(peer: PeerId, mut stream: libp2p::Stream, events: mpsc::Sender<NetEvent>) {
+    loop {
+        let event = match read_frame(&mut stream, MAX_FRAME_BYTES).await {
+            Ok(Some(frame)) => NetEvent::Frame { peer, frame },
+            Ok(None) => return,
+            Err(FrameError::Oversize { len, .. }) => NetEvent::OversizeFrame { peer, len },
+            Err(FrameError::Io(e)) => {
+                tracing::debug!(target: "net", "sync stream from {peer} ended: {e}");
+                return;
+            }
+        };
+        let last = matches!(event, NetEvent::OversizeFrame { .. });
+        if events.send(event).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Opens a sync stream to the peer and writes its queued frames in order. Ends when the
+/// queue is dropped (the peer went away) or the stream fails; the next frame then opens
+/// a new stream.
+async fn write_stream(
+    mut control: libp2p_stream::Control,
+    peer: PeerId,
+    mut frames: mpsc::Receiver<Vec<u8>>,
+) {
+    let Some(first) = frames.recv().await else {
+        return;
+    };
+    let mut stream = match control.open_stream(peer, SYNC_PROTOCOL).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::debug!(target: "net", "cannot open a sync stream to {peer}: {e}");
+            return;
+        }
+    };
+    let mut next = Some(first);
+    while let Some(frame) = next {
+        if let Err(e) = write_frame(&mut stream, &frame).await {
+            tracing::debug!(target: "net", "sync stream to {peer} failed: {e}");
+            return;
+        }
+        next = frames.recv().await;
+    }
+    let _ = futures::AsyncWriteExt::close(&mut stream).await;
 }

@@ -7,7 +7,9 @@
 
 pub mod error;
 pub mod migrations;
+pub mod network;
 pub mod store;
 
 pub use error::StoreError;
+pub use network::{Blocked, Follow, FollowMode, KnownPeer};
 pub use store::{Batch, SearchDoc, SearchHit, Store};

@@ -47,4 +47,33 @@ pub const MIGRATIONS: &[&str] = &[
         tokenize = 'unicode61 remove_diacritics 2'
     );
     "#,
+    // 2: what the node replicates beyond its own spaces, whom it refuses, and the
+    // addresses of peers it met, to find them again after a restart.
+    r#"
+    CREATE TABLE follows (
+        space    BLOB PRIMARY KEY,
+        mode     TEXT NOT NULL,
+        added_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE blocked (
+        what     TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (what, value)
+    );
+
+    CREATE TABLE peers (
+        peer      TEXT PRIMARY KEY,
+        addresses TEXT NOT NULL,
+        last_seen INTEGER NOT NULL,
+        dial      INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
 ];

@@ -13,7 +13,7 @@ use crate::migrations::MIGRATIONS;
 
 /// A node's database.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 /// What one batch of received entries did, written in one transaction.
@@ -51,14 +51,14 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
-fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
+pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| StoreError::Damaged("an id is not 32 bytes".into()))?;
@@ -192,6 +192,41 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// The accepted entries of a space stored after `seq`, in order, with the sequence
+    /// number of the last one (or `seq` when there are none).
+    pub fn space_entries_after(
+        &self,
+        space: &SpaceId,
+        seq: i64,
+    ) -> Result<(Vec<Entry<Verified>>, i64), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, bytes FROM entries WHERE space = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![space.as_bytes(), seq], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = vec![];
+        let mut last = seq;
+        for row in rows {
+            let (seq, bytes) = row?;
+            last = seq;
+            out.push(
+                Entry::from_trusted_store(&bytes)
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            );
+        }
+        Ok((out, last))
+    }
+
+    /// How many entries of a space wait for refs.
+    pub fn pending_count(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM pending WHERE space = ?1",
+            params![space.as_bytes()],
+            |r| r.get(0),
+        )?)
     }
 
     /// The raw bytes of a space's accepted entries, in acceptance order (for bundles).
@@ -341,21 +376,48 @@ impl Store {
         Ok(out)
     }
 
-    /// The bytes of the given accepted entries that this store has.
-    pub fn entry_bytes(&self, ids: &[EntryId]) -> Result<Vec<Vec<u8>>, StoreError> {
+    /// The bytes of those of `ids` that are accepted entries of `space` here.
+    pub fn entry_bytes(
+        &self,
+        space: &SpaceId,
+        ids: &[EntryId],
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT bytes FROM entries WHERE id = ?1")?;
+            .prepare_cached("SELECT bytes FROM entries WHERE id = ?1 AND space = ?2")?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(bytes) = stmt
-                .query_row(params![id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))
+                .query_row(params![id.as_bytes(), space.as_bytes()], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
                 .optional()?
             {
                 out.push(bytes);
             }
         }
         Ok(out)
+    }
+
+    /// A setting the node keeps between runs.
+    pub fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
     }
 
     // ---- indexes --------------------------------------------------------------------
@@ -387,6 +449,65 @@ impl Store {
                     d.kind,
                     d.text
                 ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Updates a space's index rows for what a batch of entries changed, in one
+    /// transaction: its title, every paragraph of the drafts in `drafts` (replaced by
+    /// the given rows), the comments in `comments` (replaced by the given row, or removed
+    /// when it is `None`).
+    pub fn update_index(
+        &mut self,
+        space: &SpaceId,
+        title: Option<&str>,
+        drafts: &[(EntryId, Vec<SearchDoc>)],
+        comments: &[(String, Option<SearchDoc>)],
+    ) -> Result<(), StoreError> {
+        let space_hex = space.to_hex();
+        let tx = self.conn.transaction()?;
+        if let Some(title) = title {
+            tx.execute(
+                "INSERT INTO spaces (id, title) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+                params![space.as_bytes(), title],
+            )?;
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut drop_draft = tx.prepare_cached(
+                "DELETE FROM search WHERE space = ?1 AND draft = ?2 AND kind = 'paragraph'",
+            )?;
+            let mut drop_comment = tx.prepare_cached(
+                "DELETE FROM search WHERE space = ?1 AND target = ?2 AND kind = 'comment'",
+            )?;
+            for (draft, docs) in drafts {
+                drop_draft.execute(params![space_hex, draft.to_hex()])?;
+                for d in docs {
+                    insert.execute(params![
+                        space_hex,
+                        d.draft.to_hex(),
+                        d.target,
+                        d.kind,
+                        d.text
+                    ])?;
+                }
+            }
+            for (target, doc) in comments {
+                drop_comment.execute(params![space_hex, target])?;
+                if let Some(d) = doc {
+                    insert.execute(params![
+                        space_hex,
+                        d.draft.to_hex(),
+                        d.target,
+                        d.kind,
+                        d.text
+                    ])?;
+                }
             }
         }
         tx.commit()?;

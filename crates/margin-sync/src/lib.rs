@@ -61,13 +61,14 @@
 //!             let outputs = nodes[at].verdicts(1, &from, &space, &verdicts);
 //!             outputs.into_iter().map(|output| (at, output)).collect()
 //!         }
-//!         Output::Penalize(..) | Output::Disconnect(..) => Vec::new(),
+//!         Output::Penalize(..) | Output::Disconnect(..) | Output::Offered(..) => Vec::new(),
 //!     };
 //!     work.extend(next);
 //! }
 //! assert_eq!(delivered, [b"an entry".to_vec()]);
 //! ```
 
+pub mod announce;
 pub mod batch;
 pub mod items;
 pub mod limits;
@@ -81,6 +82,7 @@ pub use limits::PROTOCOL;
 
 /// The names a host needs.
 pub mod prelude {
+    pub use crate::announce::Announcement;
     pub use crate::limits::PROTOCOL;
     pub use crate::message::{DecodeError, Message};
     pub use crate::penalty::{Offence, Penalty, Severity};

@@ -2,11 +2,11 @@
 //! had enough: a misbehaviour score that decays with time, and a token bucket that limits
 //! how fast a peer may make us work. Both are fed the host's `now`; nothing reads a clock.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Something a peer did that an honest peer would not do. Timeouts and lost messages are
 /// not offences: networks lose things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Offence {
     /// A frame over the size limit.

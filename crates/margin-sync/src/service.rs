@@ -34,7 +34,7 @@ use std::hash::Hash;
 
 use margin_core::id::{EntryId, SpaceId};
 use negentropy::Negentropy;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::batch;
 use crate::items::Items;
@@ -66,6 +66,9 @@ pub enum Verdict {
     Duplicate,
     /// Kept aside until the entries it refers to arrive; not yet part of the space.
     Pending,
+    /// Not kept, by this node's choice (its author is blocked here): counted as held so
+    /// that reconciliation stops offering it, and never announced. Not the peer's fault.
+    Declined { time: u64 },
     /// Refused (bad signature, failed authorization, not canonical, ...). The peer that
     /// sent it is penalized.
     Invalid(String),
@@ -89,6 +92,9 @@ pub enum Output<P> {
     Penalize(P, Penalty),
     /// Close every connection to the peer. The service has forgotten it already.
     Disconnect(P, DisconnectReason),
+    /// The peer holds spaces this node does not. A mirror that replicates whatever it is
+    /// offered [joins](Service::join) them; other nodes ignore this.
+    Offered(P, Vec<SpaceId>),
 }
 
 /// Why the service wants a peer gone.
@@ -158,6 +164,8 @@ pub struct Service<P> {
     bans: BTreeMap<P, Ban>,
     /// Every id asked for and not yet judged by the host, and whom it was asked from.
     fetching: HashMap<EntryId, Fetch<P>>,
+    /// What peers delivered per space, for progress reports.
+    received: BTreeMap<SpaceId, Received>,
     next_session: u64,
     next_request: u64,
     out: Vec<Output<P>>,
@@ -188,7 +196,14 @@ struct Peer {
     traffic: Traffic,
 }
 
-#[derive(Debug, Default, Clone, Copy, Serialize)]
+/// Entries peers delivered in one space (before the host judged them).
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
+pub struct Received {
+    pub entries: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 pub struct Traffic {
     pub messages_in: u64,
     pub messages_out: u64,
@@ -262,6 +277,7 @@ where
             peers: BTreeMap::new(),
             bans: BTreeMap::new(),
             fetching: HashMap::new(),
+            received: BTreeMap::new(),
             next_session: 0,
             next_request: 0,
             out: Vec::new(),
@@ -307,6 +323,33 @@ where
     /// The spaces this node replicates.
     pub fn spaces(&self) -> impl Iterator<Item = &SpaceId> {
         self.spaces.keys()
+    }
+
+    /// Whether this node replicates `space`.
+    pub fn holds_space(&self, space: &SpaceId) -> bool {
+        self.spaces.contains_key(space)
+    }
+
+    /// Whether the entry is in the reconciliation set of `space`.
+    pub fn holds(&self, space: &SpaceId, id: &EntryId) -> bool {
+        self.spaces
+            .get(space)
+            .is_some_and(|items| items.contains(id))
+    }
+
+    /// Reconciles `space` with every peer that holds it, now, whichever side usually
+    /// initiates (a script waiting until the node is in sync asks for this).
+    pub fn reconcile_now(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
+        let peers: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.links.contains_key(space))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer in peers {
+            self.reconcile_soon(now, &peer, space);
+        }
+        self.take()
     }
 
     /// A connection to `peer` is open. A banned peer gets [`Output::Disconnect`] back.
@@ -456,6 +499,7 @@ where
     ) -> Vec<Output<P>> {
         let mut accepted = Vec::new();
         let mut invalid = Vec::new();
+        let mut gap = false;
         for (id, verdict) in verdicts {
             self.fetching.remove(id);
             match verdict {
@@ -466,9 +510,18 @@ where
                         accepted.push(*id);
                     }
                 }
-                Verdict::Duplicate | Verdict::Pending => {}
+                Verdict::Duplicate => {}
+                Verdict::Declined { time } => {
+                    if let Some(set) = self.spaces.get_mut(space) {
+                        set.insert(*time, *id);
+                    }
+                }
+                Verdict::Pending => gap = true,
                 Verdict::Invalid(reason) => invalid.push((*id, reason)),
             }
+        }
+        if gap {
+            self.reconcile_soon(now, from, space);
         }
         if !accepted.is_empty() && accepted.len() <= self.config.relay_have_max {
             self.announce(space, &accepted, Some(from));
@@ -484,6 +537,89 @@ where
             self.penalize(now, from, fault);
         }
         self.pump(now, from);
+        self.take()
+    }
+
+    /// A gossip announcement from `from` (the peer that passed it on) named these entries
+    /// of `space`: fetch those this node lacks from it, as for [`Message::Have`].
+    pub fn announced(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: &SpaceId,
+        ids: &[EntryId],
+    ) -> Vec<Output<P>> {
+        let Some(items) = self.spaces.get(space) else {
+            return self.take();
+        };
+        let fetching = &self.fetching;
+        if let Some(link) = self
+            .peers
+            .get_mut(from)
+            .and_then(|peer| peer.links.get_mut(space))
+        {
+            for id in ids {
+                if !items.contains(id)
+                    && !fetching.contains_key(id)
+                    && link.queue.len() < MAX_QUEUED_IDS
+                {
+                    link.queue.push_back(*id);
+                }
+            }
+        }
+        self.pump(now, from);
+        self.take()
+    }
+
+    /// An entry of `space` that `from` passed on outside a fetch (by gossip) was judged by
+    /// the host. An invalid one counts against the peer; one waiting for its refs shows a
+    /// gap, which a reconciliation with that peer closes.
+    pub fn gossip_verdict(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: &SpaceId,
+        id: &EntryId,
+        verdict: &Verdict,
+    ) -> Vec<Output<P>> {
+        match verdict {
+            Verdict::Accepted { time } => {
+                self.fetching.remove(id);
+                if let Some(set) = self.spaces.get_mut(space)
+                    && set.insert(*time, *id)
+                {
+                    self.announce(space, &[*id], Some(from));
+                }
+            }
+            Verdict::Duplicate => {}
+            Verdict::Declined { time } => {
+                self.fetching.remove(id);
+                if let Some(set) = self.spaces.get_mut(space) {
+                    set.insert(*time, *id);
+                }
+            }
+            Verdict::Pending => self.reconcile_soon(now, from, space),
+            Verdict::Invalid(reason) => {
+                let fault = Fault::new(
+                    Offence::InvalidEntry,
+                    format!("gossiped entry {}: {reason}", id.short()),
+                );
+                self.penalize(now, from, fault);
+            }
+        }
+        self.take()
+    }
+
+    /// Counts an offence the host saw on the peer's traffic outside this protocol's
+    /// frames: a frame refused by the transport for its size, a malformed gossip message.
+    pub fn offence(
+        &mut self,
+        now: u64,
+        peer: &P,
+        offence: Offence,
+        detail: impl ToString,
+    ) -> Vec<Output<P>> {
+        self.penalize(now, peer, Fault::new(offence, detail));
         self.take()
     }
 
@@ -505,6 +641,7 @@ where
             .map(|(space, items)| SpaceStatus {
                 space: space.to_hex(),
                 entries: items.len(),
+                received: self.received.get(space).copied().unwrap_or_default(),
             })
             .collect();
         let peers = self
@@ -567,8 +704,16 @@ where
     ) -> Result<(), Fault> {
         match message {
             Message::Hello { spaces } => {
+                let offered: Vec<SpaceId> = spaces
+                    .iter()
+                    .filter(|space| !self.spaces.contains_key(*space))
+                    .copied()
+                    .collect();
                 if let Some(peer) = self.peers.get_mut(from) {
                     peer.spaces = spaces.into_iter().collect();
+                }
+                if !offered.is_empty() {
+                    self.out.push(Output::Offered(from.clone(), offered));
                 }
                 self.refresh_links(now, from);
                 Ok(())
@@ -830,6 +975,9 @@ where
             }
         }
         if !delivered.is_empty() {
+            let received = self.received.entry(space).or_default();
+            received.entries += delivered.len() as u64;
+            received.bytes += delivered.iter().map(|e| e.len() as u64).sum::<u64>();
             self.out.push(Output::Deliver {
                 from: from.clone(),
                 space,
@@ -938,6 +1086,17 @@ where
             self.start_session(now, peer_id, space);
         }
         self.pump(now, peer_id);
+    }
+
+    /// Reconciles `space` with the peer now, whichever side usually initiates, unless a
+    /// session is already running.
+    fn reconcile_soon(&mut self, now: u64, peer_id: &P, space: &SpaceId) {
+        let idle = self
+            .link(peer_id, space)
+            .is_some_and(|link| link.session.is_none());
+        if idle {
+            self.start_session(now, peer_id, *space);
+        }
     }
 
     fn start_session(&mut self, now: u64, peer_id: &P, space: SpaceId) {
@@ -1124,7 +1283,10 @@ pub struct Status<P> {
 #[derive(Debug, Clone, Serialize)]
 pub struct SpaceStatus {
     pub space: String,
+    /// Valid entries held.
     pub entries: usize,
+    /// What peers delivered since the node started.
+    pub received: Received,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1138,7 +1300,7 @@ pub struct PeerStatus<P> {
     pub spaces: Vec<LinkStatus>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkStatus {
     pub space: String,
     /// The last reconciliation found no difference and nothing is left to fetch.
@@ -1149,7 +1311,7 @@ pub struct LinkStatus {
     pub last_sync: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BanStatus<P> {
     pub peer: P,
     pub until: u64,

@@ -651,6 +651,8 @@ impl Simulation {
                     });
                     self.close(n, peer);
                 }
+                // Simulated nodes replicate only the spaces they were given.
+                Output::Offered(..) => {}
             }
         }
     }

@@ -93,6 +93,7 @@ impl Pair {
                 }
                 Output::Penalize(_, penalty) => self.penalties.push((at, penalty)),
                 Output::Disconnect(peer, _) => self.disconnects.push((at, peer)),
+                Output::Offered(..) => {}
             }
         }
     }

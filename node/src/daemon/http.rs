@@ -24,7 +24,10 @@ pub struct AppState {
 
 /// The local address: API, web UI, writes with the token.
 pub fn local_router(state: Arc<AppState>) -> Router {
-    Router::new().merge(super::api::routes()).with_state(state)
+    Router::new()
+        .merge(super::api::routes())
+        .merge(super::api::control_routes())
+        .with_state(state)
 }
 
 /// The public address of a mirror: read-only; no write route exists on it.

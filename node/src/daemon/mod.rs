@@ -1,30 +1,35 @@
-//! `margin node`: the long-running daemon. It owns the network (margin-net), keeps the
-//! store (through the store worker), announces what the CLI writes, takes in what peers
-//! send, and serves a local HTTP API.
+//! `margin node`: the long-running daemon. It owns the network ([`margin_net::Net`]),
+//! runs the sync engine on the store thread, and serves the local HTTP API and web UI.
 //!
 //! The store stays the integration point: the CLI writes entries whether or not a
-//! daemon runs, and the daemon notices new entries by their sequence number.
+//! daemon runs, and the daemon notices new entries by their sequence number, announces
+//! them, and tells the web UI.
+//!
+//! ```text
+//!  network ──events──▶ async loop ──jobs──▶ store thread (Engine: Node + sync Service)
+//!     ▲                    │  ▲                         │
+//!     └──────frames────────┘  └────────actions──────────┘
+//! ```
 
 pub mod api;
+pub mod engine;
 pub mod events;
 pub mod http;
 pub mod info;
 pub mod worker;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use libp2p::identity::Keypair;
-use margin_core::entry::{Entry, Kind};
-use margin_core::id::SpaceId;
-use margin_core::limits::MAX_SMALL_ENTRY_BYTES;
-use margin_net::{Multiaddr, Net, NetConfig, NetEvent, PeerId};
-use serde::Serialize;
+use margin_net::{Multiaddr, Net, NetConfig, NetEvent, Reachability};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
 use crate::error::NodeError;
 use crate::home::Home;
+use crate::node::Node;
+use engine::{Action, Engine, PeerCounts, Policy, Snapshot, SpaceInfo};
 use info::NodeInfo;
 use worker::Worker;
 
@@ -38,7 +43,14 @@ pub struct DaemonConfig {
     pub http: SocketAddr,
     /// A mirror's public read-only view, when set.
     pub public: Option<SocketAddr>,
+    /// Run a circuit relay server (mirrors).
     pub relay_server: bool,
+    /// Relays to be reachable through.
+    pub relays: Vec<Multiaddr>,
+    /// Addresses at which others reach this node (public address, port forwarding).
+    pub external: Vec<Multiaddr>,
+    /// Replicate every space a peer offers.
+    pub mirror_all: bool,
 }
 
 impl DaemonConfig {
@@ -51,50 +63,74 @@ impl DaemonConfig {
     }
 }
 
-/// Misbehaviour points past which a peer is disconnected and banned.
-const BAN_THRESHOLD: u32 = 100;
-/// How long a ban lasts.
-const BAN_DURATION: Duration = Duration::from_secs(3600);
-/// How often the store is checked for entries the CLI wrote.
-const POLL: Duration = Duration::from_millis(200);
+/// How often the engine's timers run and the store is checked for new entries.
+const TICK: Duration = Duration::from_millis(200);
 
-/// What the daemon knows of a peer beyond the network layer.
-#[derive(Clone, Debug, Default, Serialize)]
+/// What the network knows of a peer, with the engine's counts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PeerState {
     pub peer: String,
     pub addresses: Vec<String>,
     pub agent: Option<String>,
     pub rtt_ms: Option<u64>,
-    pub spaces: Vec<String>,
+    pub relayed: bool,
+    /// Misbehaviour score (it decays); at 100 the peer is banned.
     pub penalty: u32,
+    pub accepted: u64,
     pub refused: u64,
-    pub received: u64,
+    pub last_refusal: Option<String>,
+    /// Per shared space: in sync or not, entries pending, last reconciliation.
+    pub spaces: Vec<margin_sync::service::LinkStatus>,
+    pub traffic: margin_sync::service::Traffic,
 }
 
-/// A snapshot the HTTP API serves.
-#[derive(Clone, Debug, Default, Serialize)]
+/// The daemon's state, as the API serves it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Status {
     pub peer_id: String,
     pub addresses: Vec<String>,
     pub http: String,
-    pub spaces: Vec<String>,
+    pub reachability: Reachability,
+    pub mirror_all: bool,
+    /// ms since the Unix epoch when this snapshot was taken.
+    pub now: u64,
+    pub spaces: Vec<SpaceState>,
     pub peers: Vec<PeerState>,
-    pub banned: Vec<String>,
+    pub banned: Vec<margin_sync::service::BanStatus<String>>,
+    /// Entries asked for and not yet stored.
+    pub fetching: usize,
+    /// Sync frames dropped because a peer read too slowly.
+    pub dropped_frames: u64,
+}
+
+/// One replicated space.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SpaceState {
+    pub space: String,
+    pub title: Option<String>,
+    pub mode: String,
+    /// Valid entries held.
+    pub entries: usize,
+    /// Entries waiting for the entries they refer to.
+    pub waiting: i64,
+    /// What peers delivered since the node started.
+    pub received: margin_sync::service::Received,
+    /// Connected peers that hold it.
+    pub peers: usize,
+    /// Every such peer reconciled with no difference and nothing is left to fetch.
+    pub in_sync: bool,
+    /// When the last reconciliation with any peer finished (ms).
+    pub last_sync: Option<u64>,
 }
 
 struct Daemon {
     home: Home,
     net: Net,
     worker: Worker,
+    actions: mpsc::UnboundedReceiver<Action>,
     status: Arc<RwLock<Status>>,
     events: events::Events,
     http: SocketAddr,
-    last_seq: i64,
-    spaces: BTreeSet<SpaceId>,
-    penalties: BTreeMap<PeerId, u32>,
-    refused: BTreeMap<PeerId, u64>,
-    received: BTreeMap<PeerId, u64>,
-    banned: BTreeMap<PeerId, Instant>,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
@@ -110,16 +146,30 @@ pub fn run(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
 
 async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
     let key = info::node_key(&home)?;
-    let worker = Worker::start(home.clone())?;
+    let local = key.public().to_peer_id();
+    let (actions_tx, actions) = mpsc::unbounded_channel();
+    let policy = Policy {
+        mirror_all: config.mirror_all,
+    };
+    let worker = {
+        let home = home.clone();
+        Worker::start(move || {
+            let node = Node::open(home)?;
+            Engine::new(node, local, policy, actions_tx)
+        })?
+    };
     let net_config = NetConfig {
         listen: config.listen.clone(),
         bootstrap: config.bootstrap.clone(),
         mdns: config.mdns,
         relay_server: config.relay_server,
+        relays: config.relays.clone(),
+        external: config.external.clone(),
     };
     let net = Net::new(key, &net_config).map_err(|e| NodeError::Invalid(e.to_string()))?;
     let status = Arc::new(RwLock::new(Status {
-        peer_id: net.local_peer_id().to_string(),
+        peer_id: local.to_string(),
+        mirror_all: config.mirror_all,
         ..Default::default()
     }));
     let listener = tokio::net::TcpListener::bind(config.http)
@@ -143,22 +193,18 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
         serve_http(listener, http::public_router(state.clone()));
         tracing::info!(target: "node", "public read-only view on http://{public}");
     }
-    tracing::info!(target: "node", "peer id {}; HTTP API on http://{http_addr}", net.local_peer_id());
+    tracing::info!(target: "node", "peer id {local}; HTTP API on http://{http_addr}");
     let mut daemon = Daemon {
         home,
         net,
         worker,
+        actions,
         status,
         events,
         http: http_addr,
-        last_seq: 0,
-        spaces: BTreeSet::new(),
-        penalties: BTreeMap::new(),
-        refused: BTreeMap::new(),
-        received: BTreeMap::new(),
-        banned: BTreeMap::new(),
     };
-    daemon.start().await?;
+    daemon.worker.call_engine(|engine| engine.start()).await??;
+    daemon.write_info();
     let result = daemon.run_loop().await;
     info::remove(&daemon.home);
     tracing::info!(target: "node", "stopped");
@@ -174,31 +220,15 @@ fn serve_http(listener: tokio::net::TcpListener, app: axum::Router) {
 }
 
 impl Daemon {
-    async fn start(&mut self) -> Result<(), NodeError> {
-        let spaces = self.worker.call(|node| node.store().space_ids()).await??;
-        for space in spaces {
-            self.join(space);
-        }
-        // Everything already stored counts as new once: announce it to whoever listens.
-        self.last_seq = 0;
-        self.publish_status();
-        Ok(())
-    }
-
-    fn join(&mut self, space: SpaceId) {
-        if self.spaces.insert(space) {
-            self.net.join_space(&space);
-        }
-    }
-
     async fn run_loop(&mut self) -> Result<(), NodeError> {
-        let mut poll = tokio::time::interval(POLL);
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut terminate = signal_terminate()?;
         loop {
             tokio::select! {
-                event = self.net.next_event() => self.on_net(event).await,
-                _ = poll.tick() => self.on_tick().await?,
+                event = self.net.next_event() => self.on_net(event)?,
+                Some(action) = self.actions.recv() => self.on_action(action),
+                _ = tick.tick() => self.worker.submit(Engine::tick)?,
                 _ = tokio::signal::ctrl_c() => {
                     tracing::info!(target: "node", "interrupted; shutting down");
                     return Ok(());
@@ -211,117 +241,138 @@ impl Daemon {
         }
     }
 
-    async fn on_tick(&mut self) -> Result<(), NodeError> {
-        // Lift bans that ran out.
-        let now = Instant::now();
-        let expired: Vec<PeerId> = self
-            .banned
-            .iter()
-            .filter(|(_, until)| **until <= now)
-            .map(|(p, _)| *p)
-            .collect();
-        for peer in expired {
-            self.banned.remove(&peer);
-            self.penalties.remove(&peer);
-            self.net.unban(peer);
-        }
-        // Announce what was written since the last look (by the CLI or by sync).
-        let since = self.last_seq;
-        let fresh = self
-            .worker
-            .call(move |node| node.store().entries_since(since, 1024))
-            .await??;
-        for (seq, entry) in fresh {
-            self.last_seq = seq;
-            let space = entry.space_or_self();
-            self.join(space);
-            // Nobody listening is fine.
-            let _ = self.events.send(events::Event::stored(&entry));
-            if entry.kind() != Kind::DraftChange || entry.bytes().len() <= MAX_SMALL_ENTRY_BYTES {
-                self.net.publish(&space, entry.into_bytes());
+    fn on_net(&mut self, event: NetEvent) -> Result<(), NodeError> {
+        match event {
+            NetEvent::Listening(_) => self.write_info(),
+            NetEvent::Connected { peer, addr, dialer } => {
+                self.worker
+                    .submit(move |engine| engine.connected(peer, dialer.then_some(&addr)))?;
+            }
+            NetEvent::Identified { peer, addresses } => {
+                self.worker
+                    .submit(move |engine| engine.identified(&peer, &addresses))?;
+            }
+            NetEvent::Disconnected { peer } => {
+                self.worker
+                    .submit(move |engine| engine.disconnected(&peer))?;
+            }
+            NetEvent::Frame { peer, frame } => {
+                self.worker
+                    .submit(move |engine| engine.frame(&peer, &frame))?;
+            }
+            NetEvent::OversizeFrame { peer, len } => {
+                self.worker
+                    .submit(move |engine| engine.oversize(&peer, len))?;
+            }
+            NetEvent::Gossip {
+                space,
+                from,
+                id,
+                data,
+            } => {
+                self.worker
+                    .submit(move |engine| engine.gossip(from, space, id, &data))?;
+            }
+            NetEvent::Providers { space, peers } => {
+                for peer in peers {
+                    if !self.net.is_connected(&peer) {
+                        tracing::debug!(target: "net", "{peer} holds space {}; dialing", space.short());
+                        self.net.dial_peer(peer);
+                    }
+                }
             }
         }
-        self.publish_status();
         Ok(())
     }
 
-    async fn on_net(&mut self, event: NetEvent) {
-        match event {
-            NetEvent::Listening(_) | NetEvent::Connected { .. } | NetEvent::Disconnected { .. } => {
-                self.write_info();
-            }
-            NetEvent::Gossip { space, from, data } => {
-                if !self.spaces.contains(&space) {
-                    return;
-                }
-                self.take_in(from, vec![data]).await;
-            }
-            NetEvent::SyncRequest { channel, .. } => {
-                self.net.respond(channel, vec![]);
-            }
-            NetEvent::SyncResponse { .. } | NetEvent::Providers { .. } => {}
-            NetEvent::SyncFailure {
-                peer,
-                error,
-                misbehaviour,
-            } => {
-                tracing::debug!(target: "sync", "exchange with {peer} failed: {error}");
-                if misbehaviour {
-                    self.penalize(peer, 20, &error);
+    fn on_action(&mut self, action: Action) {
+        match action {
+            Action::Send(peer, frame) => self.net.send(peer, frame),
+            Action::Publish(space, data) => self.net.publish(&space, data),
+            Action::Validated(id, peer, acceptance) => self.net.validated(&id, &peer, acceptance),
+            Action::Ban(peer) => self.net.ban(peer),
+            Action::Unban(peer) => self.net.unban(peer),
+            Action::Join(space) => self.net.join_space(&space),
+            Action::Leave(space) => self.net.leave_space(&space),
+            Action::Dial(addr) => {
+                if let Err(e) = self.net.dial(addr) {
+                    tracing::debug!(target: "net", "{e}");
                 }
             }
-        }
-        self.publish_status();
-    }
-
-    /// Offers entries from a peer to the store; refusals count against the peer.
-    async fn take_in(&mut self, from: PeerId, raw: Vec<Vec<u8>>) {
-        let n = raw.len() as u64;
-        match self.worker.call(move |node| node.receive(raw)).await {
-            Ok(Ok(report)) => {
-                *self.received.entry(from).or_default() += n;
-                for refusal in &report.rejected {
-                    *self.refused.entry(from).or_default() += 1;
-                    self.penalize(from, 10, &refusal.reason);
-                }
-            }
-            Ok(Err(e)) | Err(e) => {
-                tracing::warn!(target: "node", "could not store entries from {from}: {e}")
+            Action::FindProviders(space) => self.net.find_space(&space),
+            Action::Provide(space) => self.net.provide(&space),
+            Action::Snapshot(snapshot) => self.publish_status(*snapshot),
+            Action::Event(event) => {
+                // Nobody listening is fine.
+                let _ = self.events.send(event);
             }
         }
     }
 
-    fn penalize(&mut self, peer: PeerId, points: u32, reason: &str) {
-        let total = self.penalties.entry(peer).or_default();
-        *total += points;
-        tracing::info!(target: "node", "peer {peer} penalized ({total}): {reason}");
-        if *total >= BAN_THRESHOLD && !self.banned.contains_key(&peer) {
-            tracing::warn!(target: "node", "peer {peer} banned for {} s", BAN_DURATION.as_secs());
-            self.banned.insert(peer, Instant::now() + BAN_DURATION);
-            self.net.ban(peer);
-        }
-    }
-
-    fn publish_status(&mut self) {
-        let peers = self
-            .net
-            .connected()
-            .into_iter()
-            .map(|peer| {
-                let info = self.net.peer_info(&peer).cloned().unwrap_or_default();
+    /// Merges the engine's snapshot with what the network knows, for the API.
+    fn publish_status(&mut self, snapshot: Snapshot) {
+        let Snapshot {
+            sync,
+            spaces,
+            counts,
+            mirror_all,
+        } = snapshot;
+        let peers: Vec<PeerState> = sync
+            .peers
+            .iter()
+            .map(|p| {
+                let info = p
+                    .peer
+                    .parse()
+                    .ok()
+                    .and_then(|id| self.net.peer_info(&id).cloned())
+                    .unwrap_or_default();
+                let c: PeerCounts = counts.get(&p.peer).cloned().unwrap_or_default();
                 PeerState {
-                    peer: peer.to_string(),
+                    peer: p.peer.clone(),
                     addresses: info.addresses,
                     agent: info.agent,
                     rtt_ms: info.rtt_ms,
-                    spaces: vec![],
-                    penalty: self.penalties.get(&peer).copied().unwrap_or(0),
-                    refused: self.refused.get(&peer).copied().unwrap_or(0),
-                    received: self.received.get(&peer).copied().unwrap_or(0),
+                    relayed: info.relayed,
+                    penalty: p.score,
+                    accepted: c.accepted,
+                    refused: c.refused,
+                    last_refusal: c.last_refusal,
+                    spaces: p.spaces.clone(),
+                    traffic: p.traffic,
                 }
             })
             .collect();
-        if let Ok(mut s) = self.status.write() {
+        let spaces = spaces
+            .into_iter()
+            .map(|info: SpaceInfo| {
+                let held = sync.spaces.iter().find(|s| s.space == info.space);
+                let links: Vec<&margin_sync::service::LinkStatus> = peers
+                    .iter()
+                    .flat_map(|p| p.spaces.iter())
+                    .filter(|l| l.space == info.space)
+                    .collect();
+                SpaceState {
+                    entries: held.map_or(0, |s| s.entries),
+                    received: held.map(|s| s.received).unwrap_or_default(),
+                    peers: links.len(),
+                    in_sync: links.iter().all(|l| l.in_sync) && info.waiting == 0,
+                    last_sync: links.iter().filter_map(|l| l.last_sync).max(),
+                    space: info.space,
+                    title: info.title,
+                    mode: info.mode.to_owned(),
+                    waiting: info.waiting,
+                }
+            })
+            .collect::<Vec<_>>();
+        let in_sync = spaces.iter().all(|s| s.in_sync);
+        let peer_count = peers.len();
+        let changed = {
+            let Ok(mut s) = self.status.write() else {
+                return;
+            };
+            let changed =
+                s.peers.len() != peer_count || s.spaces.iter().all(|s| s.in_sync) != in_sync;
             s.addresses = self
                 .net
                 .listen_addresses()
@@ -329,9 +380,21 @@ impl Daemon {
                 .map(|a| a.to_string())
                 .collect();
             s.http = self.http.to_string();
-            s.spaces = self.spaces.iter().map(|s| s.to_string()).collect();
+            s.reachability = self.net.reachability();
+            s.mirror_all = mirror_all;
+            s.now = sync.now;
+            s.spaces = spaces;
             s.peers = peers;
-            s.banned = self.banned.keys().map(|p| p.to_string()).collect();
+            s.banned = sync.banned;
+            s.fetching = sync.fetching;
+            s.dropped_frames = self.net.dropped_frames();
+            changed
+        };
+        if changed {
+            let _ = self.events.send(events::Event::Sync {
+                peers: peer_count,
+                in_sync,
+            });
         }
     }
 
@@ -357,14 +420,4 @@ impl Daemon {
 fn signal_terminate() -> Result<tokio::signal::unix::Signal, NodeError> {
     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| NodeError::Invalid(format!("cannot watch for SIGTERM: {e}")))
-}
-
-/// Decodes a keypair for tests and tools.
-pub fn keypair_from_seed(seed: [u8; 32]) -> Result<Keypair, NodeError> {
-    Keypair::ed25519_from_bytes(seed).map_err(|e| NodeError::Invalid(e.to_string()))
-}
-
-/// An entry received from the network, decoded, for callers that want to inspect it.
-pub fn peek(bytes: &[u8]) -> Option<Entry<margin_core::entry::Unverified>> {
-    Entry::decode(bytes).ok()
 }

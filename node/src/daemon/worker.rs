@@ -1,36 +1,39 @@
-//! The store worker: one thread owns the node's SQLite connection and runs jobs sent
-//! from the async side, so blocking database and Automerge work never runs on the
-//! reactor.
+//! The store thread: one thread owns the node's SQLite connection, its cached spaces and
+//! the sync service, and runs jobs sent from the async side, so blocking database,
+//! Automerge and signature work never runs on the reactor.
 
 use std::sync::mpsc;
 use std::thread;
 
 use tokio::sync::oneshot;
 
+use super::engine::Engine;
 use crate::error::NodeError;
-use crate::home::Home;
 use crate::node::Node;
 
-type Job = Box<dyn FnOnce(&mut Node) + Send>;
+type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 
-/// A handle to the worker thread; cheap to clone.
+/// A handle to the store thread; cheap to clone.
 #[derive(Clone)]
 pub struct Worker {
     jobs: mpsc::Sender<Job>,
 }
 
 impl Worker {
-    /// Opens the node at `home` on a new thread.
-    pub fn start(home: Home) -> Result<Worker, NodeError> {
+    /// Starts the thread with the engine `make` builds there (the node's database is
+    /// opened on the thread that uses it).
+    pub(crate) fn start(
+        make: impl FnOnce() -> Result<Engine, NodeError> + Send + 'static,
+    ) -> Result<Worker, NodeError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::channel();
         thread::Builder::new()
             .name("margin-store".into())
             .spawn(move || {
-                let mut node = match Node::open(home) {
-                    Ok(node) => {
+                let mut engine = match make() {
+                    Ok(engine) => {
                         let _ = ready_tx.send(Ok(()));
-                        node
+                        engine
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -38,7 +41,7 @@ impl Worker {
                     }
                 };
                 while let Ok(job) = queue.recv() {
-                    job(&mut node);
+                    job(&mut engine);
                 }
             })
             .map_err(|e| NodeError::Invalid(format!("cannot start the store thread: {e}")))?;
@@ -53,13 +56,29 @@ impl Worker {
         &self,
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, NodeError> {
+        self.call_engine(move |engine| f(&mut engine.node)).await
+    }
+
+    /// Runs `f` on the engine and returns its result.
+    pub(crate) async fn call_engine<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Engine) -> T + Send + 'static,
+    ) -> Result<T, NodeError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move |node| {
-                let _ = tx.send(f(node));
-            }))
-            .map_err(|_| NodeError::Invalid("the store thread has stopped".into()))?;
+        self.submit(move |engine| {
+            let _ = tx.send(f(engine));
+        })?;
         rx.await
             .map_err(|_| NodeError::Invalid("the store thread dropped a job".into()))
+    }
+
+    /// Queues `f` to run on the engine without waiting for it.
+    pub(crate) fn submit(
+        &self,
+        f: impl FnOnce(&mut Engine) + Send + 'static,
+    ) -> Result<(), NodeError> {
+        self.jobs
+            .send(Box::new(f))
+            .map_err(|_| NodeError::Invalid("the store thread has stopped".into()))
     }
 }

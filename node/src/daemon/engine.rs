@@ -1,0 +1,725 @@
+//! The engine: the node (store and spaces) and the sans-IO sync service, driven by
+//! what the network reports and by time, on the store thread.
+//!
+//! The engine never touches a socket. It turns network events into calls on the
+//! [`Service`], carries out the service's outputs that concern the store (verifying and
+//! storing delivered entries, answering with stored ones), and hands everything that
+//! concerns the network back to the async side as [`Action`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use margin_core::entry::Entry;
+use margin_core::id::{EntryId, SpaceId};
+use margin_net::{MessageAcceptance, MessageId, Multiaddr, PeerId};
+use margin_store::{FollowMode, Store};
+use margin_sync::announce::Announcement;
+use margin_sync::penalty::Offence;
+use margin_sync::service::{Config, Output, Service, Status as SyncStatus, Verdict};
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::events::Event;
+use crate::error::NodeError;
+use crate::node::{Node, Outcome, now_ms};
+
+/// Entries read from the store per look for new ones.
+const POLL_BATCH: usize = 1024;
+/// How often settings written by the CLI (follows, blocks, dial requests) are read.
+const SETTINGS_EVERY_MS: u64 = 1_000;
+/// How often spaces with no peer are looked up in the DHT.
+const PROVIDERS_EVERY_MS: u64 = 10_000;
+/// How often this node's provider records are published again.
+const PROVIDE_EVERY_MS: u64 = 60 * 60 * 1000;
+/// Known peers dialled at start, and again while they are not connected.
+const REDIAL_AT_START: usize = 16;
+/// How often peers met before and not connected now are dialled again.
+const REDIAL_EVERY_MS: u64 = 10_000;
+/// The setting recording the last entry announced, so entries written while the node
+/// was stopped are announced when it starts.
+const ANNOUNCED_SETTING: &str = "announced-seq";
+
+/// What the async side must do.
+#[derive(Debug)]
+pub enum Action {
+    /// Send a sync frame to the peer.
+    Send(PeerId, Vec<u8>),
+    /// Publish on the space's gossip topic.
+    Publish(SpaceId, Vec<u8>),
+    /// Report what a gossip message was worth.
+    Validated(MessageId, PeerId, MessageAcceptance),
+    /// Close the peer's connections and refuse new ones.
+    Ban(PeerId),
+    /// Accept the peer's connections again.
+    Unban(PeerId),
+    Join(SpaceId),
+    Leave(SpaceId),
+    Dial(Multiaddr),
+    /// Ask the DHT who holds the space.
+    FindProviders(SpaceId),
+    /// Tell the DHT this node holds the space.
+    Provide(SpaceId),
+    /// The latest state, for the API.
+    Snapshot(Box<Snapshot>),
+    /// Tell listeners (the web UI).
+    Event(Event),
+}
+
+/// How the node replicates.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Replicate every space a peer offers (a mirror).
+    pub mirror_all: bool,
+}
+
+/// What the engine counted about a peer.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PeerCounts {
+    /// Entries it delivered that were new and valid.
+    pub accepted: u64,
+    /// Entries and messages refused, with the last reason.
+    pub refused: u64,
+    pub last_refusal: Option<String>,
+}
+
+/// A space as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpaceInfo {
+    pub space: String,
+    pub title: Option<String>,
+    /// `own` (written or received here), `member` (joined by invite) or `mirror`.
+    pub mode: &'static str,
+    /// Entries waiting for the entries they refer to.
+    pub waiting: i64,
+}
+
+/// The engine's state, as often as it changes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    pub sync: SyncStatus<String>,
+    pub spaces: Vec<SpaceInfo>,
+    pub counts: BTreeMap<String, PeerCounts>,
+    pub mirror_all: bool,
+}
+
+/// The node and its sync service.
+pub struct Engine {
+    pub node: Node,
+    sync: Service<PeerId>,
+    actions: UnboundedSender<Action>,
+    policy: Policy,
+    /// The store sequence number of the last entry looked at.
+    seen_seq: i64,
+    /// The last one recorded as announced.
+    announced_seq: i64,
+    /// Local entries not yet gossiped because no peer was connected.
+    unannounced: Vec<(SpaceId, Vec<u8>)>,
+    follows: BTreeMap<SpaceId, FollowMode>,
+    blocked_peers: BTreeSet<PeerId>,
+    bans: BTreeMap<PeerId, u64>,
+    counts: BTreeMap<PeerId, PeerCounts>,
+    next_settings: u64,
+    next_providers: u64,
+    next_redial: u64,
+    next_provide: u64,
+}
+
+/// The service's view of the store.
+struct Stored<'a>(&'a Store);
+
+impl margin_sync::service::Store for Stored<'_> {
+    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)> {
+        self.0.space_items(space).unwrap_or_else(|e| {
+            tracing::error!(target: "sync", "cannot list the entries of {}: {e}", space.short());
+            vec![]
+        })
+    }
+
+    fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
+        self.0.entry_bytes(space, ids).unwrap_or_else(|e| {
+            tracing::error!(target: "sync", "cannot read entries of {}: {e}", space.short());
+            vec![]
+        })
+    }
+}
+
+impl Engine {
+    /// The engine of the node whose network identity is `local`.
+    pub fn new(
+        node: Node,
+        local: PeerId,
+        policy: Policy,
+        actions: UnboundedSender<Action>,
+    ) -> Result<Engine, NodeError> {
+        let config = Config {
+            retry_interval: 1_000,
+            ..Config::default()
+        };
+        let announced_seq = node
+            .store()
+            .setting(ANNOUNCED_SETTING)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(Engine {
+            node,
+            sync: Service::new(local, config),
+            actions,
+            policy,
+            seen_seq: 0,
+            announced_seq,
+            unannounced: vec![],
+            follows: BTreeMap::new(),
+            blocked_peers: BTreeSet::new(),
+            bans: BTreeMap::new(),
+            counts: BTreeMap::new(),
+            next_settings: 0,
+            next_providers: 0,
+            next_redial: 0,
+            next_provide: 0,
+        })
+    }
+
+    fn act(&self, action: Action) {
+        // The async side only goes away when the node stops.
+        let _ = self.actions.send(action);
+    }
+
+    /// Joins every space the store holds or follows, queues what was written since the
+    /// node last ran for announcement, and redials peers met before.
+    pub fn start(&mut self) -> Result<(), NodeError> {
+        let now = now_ms();
+        for space in self.node.store().space_ids()? {
+            self.join(now, space);
+        }
+        self.read_settings(now)?;
+        self.seen_seq = self.node.store().last_seq()?;
+        let mut seq = self.announced_seq;
+        loop {
+            let fresh = self.node.store().entries_since(seq, POLL_BATCH)?;
+            let Some((last, _)) = fresh.last() else {
+                break;
+            };
+            seq = *last;
+            for (_, entry) in fresh {
+                self.unannounced
+                    .push((entry.space_or_self(), entry.into_bytes()));
+            }
+        }
+        if !self.unannounced.is_empty() {
+            tracing::info!(target: "node", "{} entries written while the node was stopped will be announced", self.unannounced.len());
+        }
+        self.record_announced()?;
+        self.redial(now)?;
+        // Give the bootstrap connections a moment before asking the DHT.
+        self.next_providers = now + 2_000;
+        Ok(())
+    }
+
+    /// Dials peers met before that are not connected (nor blocked or banned), so a node
+    /// finds its peers again after a restart or a network outage.
+    fn redial(&mut self, now: u64) -> Result<(), NodeError> {
+        self.next_redial = now + REDIAL_EVERY_MS;
+        let connected: BTreeSet<String> = self.sync.peers().map(|p| p.to_string()).collect();
+        for peer in self.node.store().known_peers(REDIAL_AT_START)? {
+            let refused = peer
+                .peer
+                .parse::<PeerId>()
+                .is_ok_and(|id| self.blocked_peers.contains(&id) || self.bans.contains_key(&id));
+            if connected.contains(&peer.peer) || refused {
+                continue;
+            }
+            for addr in peer.addresses.iter().filter_map(|a| a.parse().ok()) {
+                self.act(Action::Dial(addr));
+            }
+        }
+        Ok(())
+    }
+
+    fn join(&mut self, now: u64, space: SpaceId) {
+        if self.sync.holds_space(&space) {
+            return;
+        }
+        let outputs = self.sync.join(now, space, &Stored(self.node.store()));
+        self.act(Action::Join(space));
+        self.carry_out(now, outputs);
+    }
+
+    fn leave(&mut self, now: u64, space: &SpaceId) {
+        let outputs = self.sync.leave(now, space);
+        self.act(Action::Leave(*space));
+        self.carry_out(now, outputs);
+    }
+
+    /// A peer connected; `dialed` is its address when we dialed it.
+    pub fn connected(&mut self, peer: PeerId, dialed: Option<&Multiaddr>) {
+        if self.blocked_peers.contains(&peer) {
+            self.act(Action::Ban(peer));
+            return;
+        }
+        if let Some(addr) = dialed {
+            self.identified(&peer, std::slice::from_ref(addr));
+        }
+        let now = now_ms();
+        let first = self.sync.peers().next().is_none();
+        let outputs = self.sync.connected(now, peer);
+        self.carry_out(now, outputs);
+        self.flush_unannounced();
+        if first {
+            // Provider records published while alone reached nobody.
+            self.next_provide = now + 1_000;
+        }
+    }
+
+    /// Remembers where a peer listens, to find it again later.
+    pub fn identified(&mut self, peer: &PeerId, addresses: &[Multiaddr]) {
+        let text: Vec<String> = addresses
+            .iter()
+            .filter(|a| {
+                !a.iter()
+                    .any(|p| matches!(p, margin_net::Protocol::P2pCircuit))
+            })
+            .map(|a| a.clone().with_p2p(*peer).unwrap_or_else(|a| a).to_string())
+            .collect();
+        if text.is_empty() {
+            return;
+        }
+        if let Err(e) = self
+            .node
+            .store_mut()
+            .remember_peer(&peer.to_string(), &text, false)
+        {
+            tracing::warn!(target: "node", "cannot remember peer {peer}: {e}");
+        }
+    }
+
+    pub fn disconnected(&mut self, peer: &PeerId) {
+        let now = now_ms();
+        let outputs = self.sync.disconnected(now, peer);
+        self.carry_out(now, outputs);
+    }
+
+    /// A sync frame from a peer.
+    pub fn frame(&mut self, peer: &PeerId, frame: &[u8]) {
+        let now = now_ms();
+        let outputs = self
+            .sync
+            .received(now, peer, frame, &Stored(self.node.store()));
+        self.carry_out(now, outputs);
+    }
+
+    /// The peer announced a frame over the limit; the transport closed its stream.
+    pub fn oversize(&mut self, peer: &PeerId, len: usize) {
+        let now = now_ms();
+        let detail = format!("announced a {len}-byte frame");
+        self.count_refusal(peer, &detail);
+        let outputs = self.sync.offence(now, peer, Offence::OversizeFrame, detail);
+        self.carry_out(now, outputs);
+    }
+
+    /// A gossip message on a space's topic, passed on by `from`.
+    pub fn gossip(&mut self, from: PeerId, space: SpaceId, id: MessageId, data: &[u8]) {
+        let now = now_ms();
+        if !self.sync.holds_space(&space) {
+            self.act(Action::Validated(id, from, MessageAcceptance::Ignore));
+            return;
+        }
+        let announcement = match Announcement::decode(data) {
+            Ok(a) => a,
+            Err(e) => {
+                self.count_refusal(&from, &e.to_string());
+                self.act(Action::Validated(id, from, MessageAcceptance::Reject));
+                let outputs = self.sync.offence(now, &from, Offence::MalformedMessage, e);
+                self.carry_out(now, outputs);
+                return;
+            }
+        };
+        match announcement {
+            Announcement::Ids(ids) => {
+                self.act(Action::Validated(id, from, MessageAcceptance::Accept));
+                let outputs = self.sync.announced(now, &from, &space, &ids);
+                self.carry_out(now, outputs);
+            }
+            Announcement::Entry(bytes) => {
+                let entry_id = EntryId::of(&bytes);
+                let verdicts = self.check(&from, &space, vec![bytes]);
+                let verdict = verdicts
+                    .iter()
+                    .find(|(id, _)| *id == entry_id)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(Verdict::Duplicate);
+                let acceptance = match verdict {
+                    Verdict::Accepted { .. } | Verdict::Duplicate => MessageAcceptance::Accept,
+                    Verdict::Pending | Verdict::Declined { .. } => MessageAcceptance::Ignore,
+                    Verdict::Invalid(_) => MessageAcceptance::Reject,
+                };
+                self.act(Action::Validated(id, from, acceptance));
+                let mut outputs = self
+                    .sync
+                    .gossip_verdict(now, &from, &space, &entry_id, &verdict);
+                // Entries that were waiting for this one and are now valid.
+                let released: Vec<(u64, EntryId)> = verdicts
+                    .iter()
+                    .filter(|(id, _)| *id != entry_id)
+                    .filter_map(|(id, v)| match v {
+                        Verdict::Accepted { time } => Some((*time, *id)),
+                        _ => None,
+                    })
+                    .collect();
+                outputs.extend(self.sync.inserted(&space, &released));
+                self.carry_out(now, outputs);
+            }
+        }
+    }
+
+    /// Reconciles a space with every peer now (for `margin sync wait`). Returns when it
+    /// was asked, in ms.
+    pub fn reconcile_now(&mut self, space: &SpaceId) -> u64 {
+        let now = now_ms();
+        let outputs = self.sync.reconcile_now(now, space);
+        self.carry_out(now, outputs);
+        now
+    }
+
+    /// Time passed: the service's timers, entries written by others, settings.
+    pub fn tick(&mut self) {
+        let now = now_ms();
+        let outputs = self.sync.tick(now);
+        self.carry_out(now, outputs);
+        let expired: Vec<PeerId> = self
+            .bans
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in expired {
+            self.bans.remove(&peer);
+            if !self.blocked_peers.contains(&peer) {
+                tracing::info!(target: "node", "the ban of {peer} ran out");
+                self.act(Action::Unban(peer));
+            }
+        }
+        if let Err(e) = self.poll_store(now) {
+            tracing::error!(target: "node", "cannot read new entries: {e}");
+        }
+        if now >= self.next_settings {
+            self.next_settings = now + SETTINGS_EVERY_MS;
+            if let Err(e) = self.read_settings(now) {
+                tracing::error!(target: "node", "cannot read the node's settings: {e}");
+            }
+        }
+        if now >= self.next_providers {
+            self.next_providers = now + PROVIDERS_EVERY_MS;
+            let status = self.sync.status(now);
+            let linked: BTreeSet<String> = status
+                .peers
+                .iter()
+                .flat_map(|p| p.spaces.iter().map(|l| l.space.clone()))
+                .collect();
+            for space in status.spaces.iter().filter(|s| !linked.contains(&s.space)) {
+                if let Ok(id) = space.space.parse() {
+                    self.act(Action::FindProviders(id));
+                }
+            }
+        }
+        if now >= self.next_provide && self.sync.peers().next().is_some() {
+            self.next_provide = now + PROVIDE_EVERY_MS;
+            let spaces: Vec<SpaceId> = self.sync.spaces().copied().collect();
+            for space in spaces {
+                self.act(Action::Provide(space));
+            }
+        }
+        if now >= self.next_redial
+            && let Err(e) = self.redial(now)
+        {
+            tracing::error!(target: "node", "cannot read the peers met before: {e}");
+        }
+        self.flush_unannounced();
+        self.act(Action::Snapshot(Box::new(self.snapshot(now))));
+    }
+
+    /// Entries stored since the last look: written here by the CLI or the web UI (which
+    /// the service does not hold yet: announce them), or received (tell listeners).
+    fn poll_store(&mut self, now: u64) -> Result<(), NodeError> {
+        loop {
+            let fresh = self.node.store().entries_since(self.seen_seq, POLL_BATCH)?;
+            let Some((last, _)) = fresh.last() else {
+                break;
+            };
+            self.seen_seq = *last;
+            let mut local: BTreeMap<SpaceId, Vec<(u64, EntryId)>> = BTreeMap::new();
+            for (_, entry) in fresh {
+                let space = entry.space_or_self();
+                self.act(Action::Event(Event::stored(&entry)));
+                if !self.sync.holds_space(&space) {
+                    self.join(now, space);
+                    continue;
+                }
+                if !self.sync.holds(&space, &entry.id()) {
+                    local
+                        .entry(space)
+                        .or_default()
+                        .push((entry.time(), entry.id()));
+                    self.act(Action::Publish(
+                        space,
+                        Announcement::of_entry(entry.bytes()).encode(),
+                    ));
+                }
+            }
+            for (space, items) in local {
+                let outputs = self.sync.inserted(&space, &items);
+                self.carry_out(now, outputs);
+            }
+        }
+        if self.seen_seq > self.announced_seq && self.unannounced.is_empty() {
+            self.record_announced()?;
+        }
+        Ok(())
+    }
+
+    fn record_announced(&mut self) -> Result<(), NodeError> {
+        self.announced_seq = self.seen_seq.max(self.announced_seq);
+        self.node
+            .store_mut()
+            .set_setting(ANNOUNCED_SETTING, &self.announced_seq.to_string())?;
+        Ok(())
+    }
+
+    /// Gossips entries written while the node was stopped, once a peer can hear them.
+    fn flush_unannounced(&mut self) {
+        if self.unannounced.is_empty() || self.sync.peers().next().is_none() {
+            return;
+        }
+        for (space, bytes) in std::mem::take(&mut self.unannounced) {
+            self.act(Action::Publish(
+                space,
+                Announcement::of_entry(&bytes).encode(),
+            ));
+        }
+        if let Err(e) = self.record_announced() {
+            tracing::warn!(target: "node", "cannot record what was announced: {e}");
+        }
+    }
+
+    /// Follows, blocks and dial requests the CLI wrote.
+    fn read_settings(&mut self, now: u64) -> Result<(), NodeError> {
+        let follows: BTreeMap<SpaceId, FollowMode> = self
+            .node
+            .store()
+            .follows()?
+            .into_iter()
+            .map(|f| (f.space, f.mode))
+            .collect();
+        let stored: BTreeSet<SpaceId> = self.node.store().space_ids()?.into_iter().collect();
+        for space in follows.keys() {
+            self.join(now, *space);
+        }
+        let dropped: Vec<SpaceId> = self
+            .follows
+            .keys()
+            .filter(|s| !follows.contains_key(*s) && !stored.contains(*s))
+            .copied()
+            .collect();
+        for space in dropped {
+            self.leave(now, &space);
+        }
+        self.follows = follows;
+        let blocked: BTreeSet<PeerId> = self
+            .node
+            .store()
+            .blocked()?
+            .into_iter()
+            .filter(|b| b.what == "peer")
+            .filter_map(|b| b.value.parse().ok())
+            .collect();
+        let newly: Vec<PeerId> = blocked.difference(&self.blocked_peers).copied().collect();
+        for peer in newly {
+            tracing::info!(target: "node", "peer {peer} is blocked");
+            let outputs = self.sync.disconnected(now, &peer);
+            self.carry_out(now, outputs);
+            self.act(Action::Ban(peer));
+        }
+        for peer in self.blocked_peers.difference(&blocked) {
+            if !self.bans.contains_key(peer) {
+                self.act(Action::Unban(*peer));
+            }
+        }
+        self.blocked_peers = blocked;
+        for peer in self.node.store_mut().take_dial_requests()? {
+            for addr in peer.addresses.iter().filter_map(|a| a.parse().ok()) {
+                self.act(Action::Dial(addr));
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes, verifies, authorizes and stores entries a peer sent for `space`; returns
+    /// a verdict for each, and for entries that were waiting for them.
+    fn check(
+        &mut self,
+        from: &PeerId,
+        space: &SpaceId,
+        raw: Vec<Vec<u8>>,
+    ) -> Vec<(EntryId, Verdict)> {
+        let mut verdicts = vec![];
+        let mut fitting = Vec::with_capacity(raw.len());
+        for bytes in raw {
+            match Entry::decode(&bytes) {
+                Ok(e) if e.space_or_self() != *space => verdicts.push((
+                    e.id(),
+                    Verdict::Invalid(format!(
+                        "the entry belongs to space {}, not {}",
+                        e.space_or_self().short(),
+                        space.short()
+                    )),
+                )),
+                _ => fitting.push(bytes),
+            }
+        }
+        match self.node.receive_entries(fitting) {
+            Ok(outcomes) => {
+                for (id, outcome) in outcomes {
+                    verdicts.push((
+                        id,
+                        match outcome {
+                            Outcome::Accepted { time } => Verdict::Accepted { time },
+                            Outcome::Duplicate => Verdict::Duplicate,
+                            Outcome::Ignored { time } => Verdict::Declined { time },
+                            Outcome::Pending => Verdict::Pending,
+                            Outcome::Rejected(reason) => Verdict::Invalid(reason),
+                        },
+                    ));
+                }
+            }
+            Err(e) => {
+                // Our own failure (the disk): nobody is penalized, the entries are
+                // fetched again later.
+                tracing::error!(target: "node", "cannot store entries from {from}: {e}");
+            }
+        }
+        let counts = self.counts.entry(*from).or_default();
+        for (id, verdict) in &verdicts {
+            match verdict {
+                Verdict::Accepted { .. } => counts.accepted += 1,
+                Verdict::Invalid(reason) => {
+                    counts.refused += 1;
+                    counts.last_refusal = Some(format!("entry {}: {reason}", id.short()));
+                    tracing::warn!(target: "sync", "refused entry {} from {from}: {reason}", id.short());
+                }
+                _ => {}
+            }
+        }
+        verdicts
+    }
+
+    fn count_refusal(&mut self, peer: &PeerId, detail: &str) {
+        let counts = self.counts.entry(*peer).or_default();
+        counts.refused += 1;
+        counts.last_refusal = Some(detail.to_owned());
+    }
+
+    /// Carries out the service's outputs, feeding the results of store work back in.
+    fn carry_out(&mut self, now: u64, outputs: Vec<Output<PeerId>>) {
+        let mut work = std::collections::VecDeque::from(outputs);
+        while let Some(output) = work.pop_front() {
+            match output {
+                Output::Send(peer, message) => self.act(Action::Send(peer, message.encode())),
+                Output::Deliver {
+                    from,
+                    space,
+                    entries,
+                } => {
+                    let verdicts = self.check(&from, &space, entries);
+                    work.extend(self.sync.verdicts(now, &from, &space, &verdicts));
+                }
+                Output::Penalize(peer, penalty) => {
+                    tracing::info!(target: "sync", "peer {peer} penalized ({:?}, {:?}): {}", penalty.offence, penalty.severity, penalty.detail);
+                    if penalty.offence != Offence::InvalidEntry {
+                        self.count_refusal(&peer, &penalty.detail);
+                    }
+                }
+                Output::Disconnect(peer, reason) => {
+                    let margin_sync::service::DisconnectReason::Banned { until, offence } = reason;
+                    tracing::warn!(target: "sync", "peer {peer} banned until {} for {offence:?}", margin_space::view::format_time(until));
+                    self.bans.insert(peer, until);
+                    self.act(Action::Ban(peer));
+                }
+                Output::Offered(peer, spaces) => {
+                    if self.policy.mirror_all {
+                        for space in spaces {
+                            tracing::info!(target: "node", "mirroring space {} offered by {peer}", space.short());
+                            if let Err(e) = self.node.store_mut().follow(&space, FollowMode::Mirror)
+                            {
+                                tracing::warn!(target: "node", "cannot record the mirror of {}: {e}", space.short());
+                            }
+                            self.follows.insert(space, FollowMode::Mirror);
+                            let outputs = self.sync.join(now, space, &Stored(self.node.store()));
+                            self.act(Action::Join(space));
+                            work.extend(outputs);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn snapshot(&self, now: u64) -> Snapshot {
+        let status = self.sync.status(now);
+        let titles: BTreeMap<SpaceId, String> = self
+            .node
+            .store()
+            .spaces()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let spaces = status
+            .spaces
+            .iter()
+            .filter_map(|s| s.space.parse::<SpaceId>().ok())
+            .map(|space| SpaceInfo {
+                space: space.to_hex(),
+                title: titles.get(&space).cloned(),
+                mode: match self.follows.get(&space) {
+                    Some(FollowMode::Mirror) => "mirror",
+                    Some(FollowMode::Member) => "member",
+                    None => "own",
+                },
+                waiting: self.node.store().pending_count(&space).unwrap_or(0),
+            })
+            .collect();
+        let sync = SyncStatus {
+            now: status.now,
+            spaces: status.spaces,
+            peers: status
+                .peers
+                .into_iter()
+                .map(|p| margin_sync::service::PeerStatus {
+                    peer: p.peer.to_string(),
+                    connected_since: p.connected_since,
+                    initiator: p.initiator,
+                    score: p.score,
+                    traffic: p.traffic,
+                    spaces: p.spaces,
+                })
+                .collect(),
+            banned: status
+                .banned
+                .into_iter()
+                .map(|b| margin_sync::service::BanStatus {
+                    peer: b.peer.to_string(),
+                    until: b.until,
+                    offence: b.offence,
+                })
+                .collect(),
+            fetching: status.fetching,
+        };
+        Snapshot {
+            sync,
+            spaces,
+            counts: self
+                .counts
+                .iter()
+                .map(|(peer, c)| (peer.to_string(), c.clone()))
+                .collect(),
+            mirror_all: self.policy.mirror_all,
+        }
+    }
+}

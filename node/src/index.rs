@@ -1,0 +1,114 @@
+//! The search index of a space: what of its drafts and comments full-text search finds.
+//! Rebuilt whole by `margin store rebuild`; otherwise updated for what each batch of
+//! accepted entries changed, so receiving one comment does not re-index a space.
+
+use std::collections::BTreeSet;
+
+use margin_core::body::Body;
+use margin_core::entry::Entry;
+use margin_core::id::{DraftId, EntryId};
+use margin_space::Space;
+use margin_space::draft::DraftState;
+use margin_store::SearchDoc;
+
+use crate::error::NodeError;
+use crate::node::Node;
+
+/// Every heading and paragraph of a draft's current text.
+fn draft_docs(draft: &DraftState) -> Vec<SearchDoc> {
+    let mut docs = vec![];
+    if let Ok(view) = draft.doc.view(None) {
+        for section in view.sections {
+            let heading = section.heading.into_iter().map(|h| (h.id, h.text));
+            let paragraphs = section.paragraphs.into_iter().map(|p| (p.id, p.text));
+            for (target, text) in heading.chain(paragraphs) {
+                docs.push(SearchDoc {
+                    draft: draft.id,
+                    target,
+                    kind: "paragraph",
+                    text,
+                });
+            }
+        }
+    }
+    docs
+}
+
+/// A comment's current wording, unless it was retracted or hidden.
+fn comment_doc(space: &Space, id: &EntryId) -> Option<SearchDoc> {
+    let c = space.comment(id)?;
+    if c.retracted.is_some() || space.hidden(id).is_some() {
+        return None;
+    }
+    let w = c.wording();
+    let text = match w.suggestion {
+        Some(s) => format!("{}\n{}", w.text, s),
+        None => w.text,
+    };
+    Some(SearchDoc {
+        draft: c.body.draft,
+        target: c.id.to_string(),
+        kind: "comment",
+        text,
+    })
+}
+
+impl Node {
+    /// Replaces every index row of the space.
+    pub fn reindex(&mut self, space: &mut Space) -> Result<(), NodeError> {
+        let mut docs: Vec<SearchDoc> = space.drafts().flat_map(draft_docs).collect();
+        let ids: Vec<EntryId> = space.comments().map(|c| c.id).collect();
+        docs.extend(ids.iter().filter_map(|id| comment_doc(space, id)));
+        let title = space.charter().title;
+        self.store.reindex_space(&space.id(), &title, &docs)?;
+        Ok(())
+    }
+
+    /// Updates the index for entries just accepted into `space`.
+    pub(crate) fn index_accepted(
+        &mut self,
+        space: &mut Space,
+        accepted: &[&Entry],
+    ) -> Result<(), NodeError> {
+        let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
+        let mut comments: BTreeSet<EntryId> = BTreeSet::new();
+        let mut title = false;
+        for entry in accepted {
+            match entry.body() {
+                Body::Charter(_) | Body::CharterAmendment(_) => title = true,
+                Body::DraftChange(c) => {
+                    drafts.insert(c.draft.unwrap_or(entry.id()));
+                }
+                Body::Comment(_) => {
+                    comments.insert(entry.id());
+                }
+                Body::CommentEdit(e) => {
+                    comments.insert(e.comment);
+                }
+                Body::Retraction(r) => {
+                    comments.insert(r.comment);
+                }
+                Body::Moderation(m) => {
+                    comments.insert(m.target);
+                }
+                _ => {}
+            }
+        }
+        if drafts.is_empty() && comments.is_empty() && !title {
+            return Ok(());
+        }
+        let draft_rows: Vec<(EntryId, Vec<SearchDoc>)> = drafts
+            .iter()
+            .filter_map(|d| space.draft(d).map(|state| (*d, draft_docs(state))))
+            .collect();
+        let comment_rows: Vec<(String, Option<SearchDoc>)> = comments
+            .iter()
+            .filter(|id| space.comment(id).is_some())
+            .map(|id| (id.to_string(), comment_doc(space, id)))
+            .collect();
+        let title = title.then(|| space.charter().title);
+        self.store
+            .update_index(&space.id(), title.as_deref(), &draft_rows, &comment_rows)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,361 @@
+//! A misbehaving peer against honest nodes. The adversary is built from Margin's own
+//! network and sync libraries, as anyone could build one, and speaks the real protocol
+//! to real `margin node` processes on loopback: it offers forged, unauthorized and
+//! malformed entries, sends garbage and an oversize frame, and gossips a forgery. Each is
+//! refused with its reason, nothing of it is stored, the peer is penalized and then
+//! banned, and the honest nodes go on syncing.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::running::{RunningNode, eventually};
+use common::*;
+use margin_core::prelude::*;
+use margin_net::{Multiaddr, Net, NetConfig, NetEvent, PeerId};
+use margin_sync::announce::Announcement;
+use margin_sync::batch;
+use margin_sync::limits::MAX_FRAME_BYTES;
+use margin_sync::message::Message;
+use serde_json::Value;
+
+fn field(v: &Value, name: &str) -> String {
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+        .to_owned()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as u64
+}
+
+/// A hostile node: a libp2p swarm speaking `/margin/sync/1` by hand.
+struct Adversary {
+    net: Net,
+    honest: PeerId,
+    /// What it answers `Want`s with, by the id it claimed.
+    offered: HashMap<EntryId, Vec<u8>>,
+    key: SigningKey,
+}
+
+impl Adversary {
+    /// Connects to the honest node at `addr` and says it holds `space`.
+    async fn connect(addr: &str, space: SpaceId, seed: u8) -> Adversary {
+        let config = NetConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
+            bootstrap: vec![addr.parse::<Multiaddr>().expect("address")],
+            mdns: false,
+            relay_server: false,
+            relays: vec![],
+            external: vec![],
+        };
+        let keypair = libp2p_keypair(seed);
+        let mut net = Net::new(keypair, &config).expect("adversary network");
+        net.join_space(&space);
+        let honest: PeerId = addr
+            .rsplit("/p2p/")
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("peer id in address");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let event = tokio::time::timeout_at(deadline.into(), net.next_event())
+                .await
+                .expect("the adversary connects");
+            if matches!(event, NetEvent::Connected { peer, .. } if peer == honest) {
+                break;
+            }
+        }
+        let mut adversary = Adversary {
+            net,
+            honest,
+            offered: HashMap::new(),
+            key: SigningKey::from_seed([seed; 32]),
+        };
+        adversary.send(&Message::Hello {
+            spaces: vec![space],
+        });
+        adversary.pump(Duration::from_millis(500)).await;
+        adversary
+    }
+
+    fn send(&mut self, message: &Message) {
+        self.net.send(self.honest, message.encode());
+    }
+
+    /// Announces `bytes` as an entry of `space`, and serves it when asked.
+    fn offer(&mut self, space: SpaceId, bytes: Vec<u8>) -> EntryId {
+        let id = EntryId::of(&bytes);
+        self.offered.insert(id, bytes);
+        self.send(&Message::Have {
+            space,
+            ids: vec![id],
+        });
+        id
+    }
+
+    /// Handles the network for `duration`: answers `Want`s with what it offered and
+    /// ignores everything else.
+    async fn pump(&mut self, duration: Duration) {
+        let deadline = Instant::now() + duration;
+        while let Ok(event) = tokio::time::timeout_at(deadline.into(), self.net.next_event()).await
+        {
+            if let NetEvent::Frame { peer, frame } = event
+                && peer == self.honest
+                && let Ok(Message::Want {
+                    space,
+                    request,
+                    ids,
+                }) = Message::decode(&frame)
+            {
+                let entries: Vec<Vec<u8>> = ids
+                    .iter()
+                    .filter_map(|id| self.offered.get(id).cloned())
+                    .collect();
+                for (count, compressed) in batch::encode(&entries) {
+                    self.send(&Message::Entries {
+                        space,
+                        request,
+                        count,
+                        last: true,
+                        compressed,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether the honest node still keeps a connection to it.
+    fn connected(&self) -> bool {
+        self.net.is_connected(&self.honest)
+    }
+}
+
+fn libp2p_keypair(seed: u8) -> margin_net::Keypair {
+    margin_net::Keypair::ed25519_from_bytes([seed; 32]).expect("ed25519 seed")
+}
+
+/// The honest node's record of the adversary, once it has one that `check` accepts.
+async fn record_of(node: &RunningNode, peer: &PeerId, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + common::running::PATIENCE;
+    loop {
+        let record = node
+            .peers()
+            .into_iter()
+            .find(|p| p["peer"] == peer.to_string().as_str());
+        if let Some(r) = record.filter(|r| check(r)) {
+            return r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the honest node never recorded the expected penalty:\n{}",
+            node.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn penalty(record: &Value) -> u64 {
+    record["penalty"].as_u64().unwrap_or(0)
+}
+
+fn last_refusal(record: &Value) -> String {
+    record["last_refusal"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// An honest space on two honest nodes: (Amina's node, Bruno's node, space, draft).
+fn honest_network() -> (RunningNode, RunningNode, SpaceId, String) {
+    let amina = Participant::init("Amina", "government");
+    let space = field(&amina.json(&["space", "create", "BPF 2026"]), "space");
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = field(
+        &amina.json(&["draft", "import", &space, v1.to_str().expect("path")]),
+        "draft",
+    );
+    let a = RunningNode::start(amina, &[]);
+    let b = RunningNode::start(
+        Participant::init("Bruno", "civil-society"),
+        &["--bootstrap", &a.addr()],
+    );
+    let invite = field(&a.p.json(&["space", "invite", &space]), "invite");
+    b.p.ok(&["space", "join", &invite, "--timeout", "60"]);
+    (a, b, space.parse().expect("space id"), draft)
+}
+
+fn entry_count(node: &RunningNode, space: &SpaceId) -> u64 {
+    node.p.json(&["space", "show", &space.to_hex()])["entries"]
+        .as_u64()
+        .expect("entries")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_refused_and_the_peer_banned()
+ {
+    let (honest, other, space, draft) = honest_network();
+    let before = entry_count(&honest, &space);
+    let mut adversary = Adversary::connect(&honest.addr(), space, 66).await;
+    let me = adversary.net.local_peer_id();
+
+    // 1. A forged entry: a well-formed profile whose signature was tampered with.
+    let profile = Body::Profile(Profile {
+        name: "Mallory".into(),
+        affiliation: String::new(),
+        stakeholder: "civil-society".into(),
+        region: String::new(),
+    });
+    let mut forged = Entry::sign(&adversary.key, Some(space), now_ms(), vec![space], &profile)
+        .expect("signs")
+        .into_bytes();
+    let last = forged.len() - 1;
+    forged[last] ^= 0x01;
+    let forged_id = adversary.offer(space, forged);
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 25).await;
+    assert!(
+        last_refusal(&record).contains("signature does not match"),
+        "{record}"
+    );
+
+    // 2. An unauthorized entry: validly signed, but only a convener may amend a charter.
+    let amendment = Body::CharterAmendment(CharterAmendment {
+        changes: vec![CharterChange::Grant {
+            role: Role::Editor,
+            key: adversary.key.public(),
+        }],
+    });
+    let unauthorized = Entry::sign(
+        &adversary.key,
+        Some(space),
+        now_ms(),
+        vec![space],
+        &amendment,
+    )
+    .expect("signs");
+    let unauthorized_id = adversary.offer(space, unauthorized.into_bytes());
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 50).await;
+    assert!(
+        last_refusal(&record).contains("only a convener may amend the charter"),
+        "{record}"
+    );
+
+    // 3. A malformed entry: bytes that are no entry at all.
+    let malformed_id = adversary.offer(
+        space,
+        b"not an entry, but long enough to look like one.................................".to_vec(),
+    );
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 75).await;
+    assert!(last_refusal(&record).contains("malformed"), "{record}");
+    assert!(adversary.connected(), "banned too early");
+
+    // 4. An oversize frame: refused from its length alone, and the peer is banned.
+    adversary
+        .net
+        .send(adversary.honest, vec![0u8; MAX_FRAME_BYTES + 1]);
+    adversary.pump(Duration::from_secs(2)).await;
+    eventually("the honest node bans the adversary", || {
+        honest
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == me.to_string().as_str())
+    });
+    let ban = honest
+        .banned()
+        .into_iter()
+        .find(|b| b["peer"] == me.to_string().as_str())
+        .expect("ban");
+    assert_eq!(ban["offence"], "oversize-frame");
+    adversary.pump(Duration::from_secs(1)).await;
+    assert!(!adversary.connected(), "the banned peer is still connected");
+    // It cannot come back.
+    let _ = adversary.net.dial(honest.addr().parse().expect("address"));
+    adversary.pump(Duration::from_secs(2)).await;
+    assert!(!adversary.connected(), "the banned peer got back in");
+
+    // Nothing of it was stored, on either honest node.
+    assert_eq!(entry_count(&honest, &space), before);
+    for id in [forged_id, unauthorized_id, malformed_id] {
+        for node in [&honest, &other] {
+            let out = node.p.run(&["space", "show", &id.to_hex()]);
+            assert!(
+                !out.status.success(),
+                "{} holds {}",
+                node.p.name,
+                id.short()
+            );
+        }
+    }
+
+    // The honest nodes go on syncing.
+    let pid = para(&other.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &other
+            .p
+            .json(&["comment", &draft, "--para", &pid, "--body", "Still here."]),
+        "comment",
+    );
+    eventually("Amina has Bruno's comment", || {
+        honest
+            .p
+            .json(&["comments", &draft])
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_frames_and_gossiped_forgeries_get_a_peer_banned() {
+    let (honest, _other, space, _draft) = honest_network();
+    let before = entry_count(&honest, &space);
+    let mut adversary = Adversary::connect(&honest.addr(), space, 77).await;
+    let me = adversary.net.local_peer_id();
+
+    // Garbage on the sync stream.
+    adversary
+        .net
+        .send(adversary.honest, vec![0xff, 0x13, 0x37, 0x00, 0x42]);
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 25).await;
+    assert!(last_refusal(&record).contains("malformed"), "{record}");
+
+    // Forged entries on the space's gossip topic, until the node has had enough.
+    let profile = Body::Profile(Profile {
+        name: "Mallory".into(),
+        affiliation: String::new(),
+        stakeholder: String::new(),
+        region: String::new(),
+    });
+    for i in 0..3u64 {
+        let mut forged = Entry::sign(
+            &adversary.key,
+            Some(space),
+            now_ms() + i,
+            vec![space],
+            &profile,
+        )
+        .expect("signs")
+        .into_bytes();
+        let last = forged.len() - 1;
+        forged[last] ^= 0x80;
+        adversary
+            .net
+            .publish(&space, Announcement::Entry(forged).encode());
+        adversary.pump(Duration::from_millis(1500)).await;
+    }
+    eventually("the honest node bans the gossiping forger", || {
+        honest
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == me.to_string().as_str())
+    });
+    assert_eq!(entry_count(&honest, &space), before);
+}

@@ -1,0 +1,205 @@
+//! Running nodes: `margin node` as a real process on loopback in a participant's home,
+//! stopped when the test is done (or panics).
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Participant, margin_bin};
+
+/// How long a test waits for something the network should do in well under a second.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A participant's home with `margin node` running in it.
+pub struct RunningNode {
+    pub p: Participant,
+    child: Option<Child>,
+    log: PathBuf,
+    extra: Vec<String>,
+}
+
+impl RunningNode {
+    /// Starts `margin node` on loopback (no mDNS, ephemeral ports) with `extra`
+    /// arguments, and waits until it listens.
+    pub fn start(p: Participant, extra: &[&str]) -> RunningNode {
+        let log = p.home().join("node.log");
+        let mut node = RunningNode {
+            p,
+            child: None,
+            log,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        node.restart();
+        node
+    }
+
+    /// Starts the node again in the same home (after [`RunningNode::stop`]).
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "{} is already running", self.p.name);
+        let _ = fs::remove_file(self.p.home().join("node.json"));
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("node log");
+        let child = Command::new(margin_bin())
+            .args([
+                "node",
+                "--no-mdns",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--http",
+                "127.0.0.1:0",
+            ])
+            .args(&self.extra)
+            .env("MARGIN_HOME", self.p.home())
+            .env("MARGIN_LOG", "info,libp2p_kad=error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start margin node");
+        self.child = Some(child);
+        let started = Instant::now();
+        while self
+            .info()
+            .is_none_or(|i| i["addresses"].as_array().is_none_or(|a| a.is_empty()))
+        {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "{}'s node exited with {status}:\n{}",
+                    self.p.name,
+                    self.log_tail()
+                );
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{}'s node did not start:\n{}",
+                self.p.name,
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the node as an operator does (SIGTERM), and waits for it to exit.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        while child.try_wait().ok().flatten().is_none() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{}'s node ignored SIGTERM:\n{}",
+                    self.p.name,
+                    self.log_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The node's `node.json`, once written.
+    pub fn info(&self) -> Option<Value> {
+        let text = fs::read_to_string(self.p.home().join("node.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// An address peers can dial (`/ip4/127.0.0.1/tcp/…/p2p/…`).
+    pub fn addr(&self) -> String {
+        self.info()
+            .and_then(|i| {
+                i["addresses"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find(|a| a.contains("/tcp/") && !a.contains("p2p-circuit"))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| panic!("{}'s node has no TCP address", self.p.name))
+    }
+
+    pub fn peer_id(&self) -> String {
+        self.info().expect("node.json")["peer_id"]
+            .as_str()
+            .expect("peer id")
+            .to_owned()
+    }
+
+    /// The last lines of the node's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// `margin sync wait SPACE`, expecting success.
+    pub fn wait_in_sync(&self, space: &str, min_peers: usize) {
+        let out = self.p.run(&[
+            "sync",
+            "wait",
+            space,
+            "--timeout",
+            "60",
+            "--min-peers",
+            &min_peers.to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{} did not get in sync: {}\n{}",
+            self.p.name,
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail()
+        );
+    }
+
+    /// The running node's peers, as `margin peers --json` prints them.
+    pub fn peers(&self) -> Vec<Value> {
+        self.p.json(&["peers"])["peers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The peers the running node has banned.
+    pub fn banned(&self) -> Vec<Value> {
+        self.p.json(&["peers"])["banned"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for RunningNode {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `check` until it holds, or panics with `what` after [`PATIENCE`].
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,445 @@
+//! Nodes as real processes on loopback, syncing real entries: what participants expect
+//! of the network. Every node is a `margin node` process in its own home; every entry
+//! is written by the `margin` CLI (or, for bulk, by the node library, exactly as the
+//! CLI writes it) while the nodes run.
+
+mod common;
+
+use common::running::{RunningNode, eventually};
+use common::*;
+use margin_core::body::CommentKind;
+use margin_node::node::NewComment;
+use margin_node::{Home, Node};
+use serde_json::Value;
+
+fn field(v: &Value, name: &str) -> String {
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+        .to_owned()
+}
+
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Amina's space with the v1 fixture draft: (participant, space, draft).
+fn convene() -> (Participant, String, String) {
+    let amina = Participant::init("Amina", "government");
+    let space = field(
+        &amina.json(&["space", "create", "BPF on Cybersecurity 2026"]),
+        "space",
+    );
+    let draft = field(
+        &amina.json(&["draft", "import", &space, s(&fixture("bpf-draft-v1.md"))]),
+        "draft",
+    );
+    (amina, space, draft)
+}
+
+/// A new participant's node that bootstraps from `via` and joins `space` by invite
+/// from `inviter`.
+fn join(
+    name: &str,
+    group: &str,
+    inviter: &RunningNode,
+    via: &[&RunningNode],
+    space: &str,
+) -> RunningNode {
+    let mut args = vec![];
+    let addrs: Vec<String> = via.iter().map(|n| n.addr()).collect();
+    for a in &addrs {
+        args.push("--bootstrap");
+        args.push(a.as_str());
+    }
+    let node = RunningNode::start(Participant::init(name, group), &args);
+    let invite = field(&inviter.p.json(&["space", "invite", space]), "invite");
+    let joined = node.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}");
+    node
+}
+
+fn comment_ids(p: &Participant, draft: &str) -> Vec<String> {
+    p.json(&["comments", draft])
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn revisions(p: &Participant, draft: &str) -> usize {
+    p.json(&["draft", "log", draft])["revisions"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+fn entries(p: &Participant, space: &str) -> u64 {
+    p.json(&["space", "show", space])["entries"]
+        .as_u64()
+        .expect("entry count")
+}
+
+#[test]
+fn five_nodes_share_a_comment_and_a_revision_and_reach_the_same_state() {
+    let (amina, space, draft) = convene();
+    let n1 = RunningNode::start(amina, &[]);
+    let n2 = join("Bruno", "civil-society", &n1, &[&n1], &space);
+    let n3 = join("Chen", "technical-community", &n1, &[&n1, &n2], &space);
+    let n4 = join("Dalia", "private-sector", &n1, &[&n2, &n3], &space);
+    let n5 = join("Emeka", "academia", &n1, &[&n3, &n4], &space);
+    let nodes = [&n1, &n2, &n3, &n4, &n5];
+
+    // Amina makes Bruno an editor; his node learns it.
+    let bruno = n2.p.key();
+    n1.p.ok(&["space", "grant", &space, "editor", &bruno]);
+    eventually("Bruno's node knows he is an editor", || {
+        n2.p.json(&["space", "show", &space])["editors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|p| p["key"] == bruno.as_str()))
+    });
+
+    // A comment made on node 1 reaches all five.
+    let pid = para(&n1.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &n1.p.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &pid,
+            "--quote",
+            "Twelve contributions",
+            "--kind",
+            "objection",
+            "--body",
+            "Which twelve? Name them in an annex.",
+        ]),
+        "comment",
+    );
+    for n in nodes {
+        eventually(&format!("{} has the comment", n.p.name), || {
+            comment_ids(&n.p, &draft).contains(&comment)
+        });
+    }
+
+    // A revision made on node 2 reaches all five.
+    n2.p.ok(&[
+        "draft",
+        "update",
+        &draft,
+        s(&fixture("bpf-draft-v2.md")),
+        "--message",
+        "Second reading",
+    ]);
+    for n in nodes {
+        eventually(&format!("{} has the revision", n.p.name), || {
+            revisions(&n.p, &draft) == 2
+        });
+    }
+
+    for n in nodes {
+        n.wait_in_sync(&space, 1);
+    }
+    let digest = n1.p.digest(&space);
+    for n in nodes {
+        assert_eq!(n.p.digest(&space), digest, "{} differs", n.p.name);
+    }
+    // The comment is anchored to the revised passage on every node alike.
+    let view = n5.p.json(&["comments", &draft]);
+    let c = view
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == comment.as_str()))
+        .expect("comment on node 5");
+    assert_eq!(c["author"]["name"], "Amina");
+    assert_eq!(c["kind"], "objection");
+}
+
+/// Writes `n` comments in `home`'s store as the CLI would, while its node runs.
+fn write_comments(home: &std::path::Path, draft: &str, n: usize) {
+    let mut node = Node::open(Home::at(home)).expect("open the store");
+    for i in 0..n {
+        node.comment(
+            draft,
+            NewComment {
+                para: None,
+                quote: None,
+                text: &format!("Bulk comment number {i}"),
+                kind: CommentKind::Comment,
+                suggestion: None,
+                reply: None,
+                version: None,
+            },
+        )
+        .expect("comment");
+    }
+}
+
+#[test]
+fn a_node_stopped_while_others_wrote_a_thousand_entries_catches_up_after_restart() {
+    let (amina, space, draft) = convene();
+    let n1 = RunningNode::start(amina, &[]);
+    let n2 = join("Bruno", "civil-society", &n1, &[&n1], &space);
+    let mut n3 = join("Chen", "technical-community", &n1, &[&n1, &n2], &space);
+    n3.stop();
+
+    write_comments(n1.p.home(), &draft, 600);
+    write_comments(n2.p.home(), &draft, 400);
+    let total = entries(&n1.p, &space).max(entries(&n2.p, &space));
+    n1.wait_in_sync(&space, 1);
+    n2.wait_in_sync(&space, 1);
+    assert!(entries(&n1.p, &space) >= 1000 + 3);
+    assert_eq!(entries(&n1.p, &space), entries(&n2.p, &space));
+    assert!(total >= entries(&n1.p, &space) - 400);
+
+    // Chen comes back: his node redials the peers it met and catches up.
+    let before = entries(&n3.p, &space);
+    assert!(
+        before < 10,
+        "Chen's node had {before} entries before restarting"
+    );
+    n3.restart();
+    n3.wait_in_sync(&space, 1);
+    eventually("Chen has every entry", || {
+        entries(&n3.p, &space) == entries(&n1.p, &space)
+    });
+    assert_eq!(n3.p.digest(&space), n1.p.digest(&space));
+    assert_eq!(comment_ids(&n3.p, &draft).len(), 1000);
+}
+
+#[test]
+fn after_a_partition_heals_both_sides_converge_with_nothing_lost() {
+    let (amina, space, draft) = convene();
+    let n1 = RunningNode::start(amina, &[]);
+    let n2 = join("Bruno", "civil-society", &n1, &[&n1], &space);
+    let n3 = join("Chen", "technical-community", &n1, &[&n1, &n2], &space);
+    let n4 = join("Dalia", "private-sector", &n1, &[&n3], &space);
+    let n5 = join("Emeka", "academia", &n1, &[&n3, &n4], &space);
+    let left = [&n1, &n2];
+    let right = [&n3, &n4, &n5];
+
+    // Cut the network in two: each side refuses the other's nodes.
+    for a in left {
+        for b in right {
+            a.p.ok(&["block", "peer", &b.peer_id(), "--reason", "partition"]);
+            b.p.ok(&["block", "peer", &a.peer_id(), "--reason", "partition"]);
+        }
+    }
+    for n in left.iter().chain(right.iter()) {
+        eventually(&format!("{} sees only its own side", n.p.name), || {
+            let peers = n.peers();
+            let others: Vec<String> = if left.iter().any(|l| l.p.name == n.p.name) {
+                right.iter().map(|r| r.peer_id()).collect()
+            } else {
+                left.iter().map(|l| l.peer_id()).collect()
+            };
+            !peers
+                .iter()
+                .any(|p| others.iter().any(|o| p["peer"] == o.as_str()))
+        });
+    }
+
+    // Both sides write.
+    let pid = para(&n1.p, &draft, "Coordinated vulnerability");
+    let mut written = vec![];
+    for (n, body) in [
+        (&n1, "Left: the annex should list the twelve."),
+        (&n2, "Left: agreed, with sources."),
+        (&n3, "Right: the twelve are in the 2025 report."),
+        (&n5, "Right: cite it, then."),
+    ] {
+        written.push(field(
+            &n.p.json(&["comment", &draft, "--para", &pid, "--body", body]),
+            "comment",
+        ));
+    }
+    n4.p.ok(&["stance", &draft, "--para", &pid, "accept"]);
+    eventually("each side has its own side's comments", || {
+        comment_ids(&n2.p, &draft).contains(&written[0])
+            && comment_ids(&n4.p, &draft).contains(&written[3])
+    });
+    assert!(!comment_ids(&n1.p, &draft).contains(&written[2]));
+    assert!(!comment_ids(&n3.p, &draft).contains(&written[0]));
+
+    // Heal: lift the blocks; the nodes find each other again by themselves.
+    for a in left {
+        for b in right {
+            a.p.ok(&["unblock", "peer", &b.peer_id()]);
+            b.p.ok(&["unblock", "peer", &a.peer_id()]);
+        }
+    }
+    for n in left.iter().chain(right.iter()) {
+        eventually(&format!("{} has every comment", n.p.name), || {
+            let ids = comment_ids(&n.p, &draft);
+            written.iter().all(|c| ids.contains(c))
+        });
+    }
+    for n in left.iter().chain(right.iter()) {
+        n.wait_in_sync(&space, 1);
+    }
+    let digest = n1.p.digest(&space);
+    for n in left.iter().chain(right.iter()) {
+        assert_eq!(n.p.digest(&space), digest, "{} differs", n.p.name);
+    }
+}
+
+#[test]
+fn a_mirror_passes_a_comment_between_participants_never_online_together() {
+    let (amina, space, draft) = convene();
+    let mirror = RunningNode::start(Participant::new("Mirror"), &["--relay-server"]);
+    let mut a = RunningNode::start(amina, &["--bootstrap", &mirror.addr()]);
+    mirror.p.ok(&["mirror", "add", &space]);
+    eventually("the mirror holds the space", || {
+        mirror.p.run(&["space", "show", &space]).status.success()
+    });
+
+    let pid = para(&a.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &a.p.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &pid,
+            "--body",
+            "Posted before a long flight.",
+        ]),
+        "comment",
+    );
+    eventually("the mirror has Amina's comment", || {
+        mirror
+            .p
+            .run(&["comments", &draft, "--json"])
+            .status
+            .success()
+            && comment_ids(&mirror.p, &draft).contains(&comment)
+    });
+    a.stop();
+
+    // Bruno, never online with Amina, joins through the mirror's invite.
+    let b = join("Bruno", "civil-society", &mirror, &[&mirror], &space);
+    assert!(comment_ids(&b.p, &draft).contains(&comment));
+    assert_eq!(b.p.digest(&space), mirror.p.digest(&space));
+    // The mirror is a participant in nothing: no identity, no profile in the space.
+    assert!(mirror.p.run(&["whoami"]).status.code() != Some(0));
+}
+
+#[test]
+fn a_node_behind_a_relay_is_reached_through_the_mirror() {
+    let mirror = RunningNode::start(Participant::new("Mirror"), &["--relay-server"]);
+    let (amina, space, draft) = convene();
+    // Amina's node is reachable only through the mirror's relay: her invite carries
+    // the relayed address alone.
+    let a = RunningNode::start(amina, &["--relay", &mirror.addr()]);
+    let circuit = format!("{}/p2p-circuit/p2p/{}", mirror.addr(), a.peer_id());
+    eventually("Amina's node listens through the relay", || {
+        a.info().is_some_and(|i| {
+            i["addresses"].as_array().is_some_and(|l| {
+                l.iter()
+                    .any(|x| x.as_str().is_some_and(|x| x.contains("p2p-circuit")))
+            })
+        })
+    });
+    let b = RunningNode::start(Participant::init("Bruno", "academia"), &[]);
+    let invite = format!("margin://space/{space}?peer={circuit}");
+    let joined = b.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}");
+    assert_eq!(b.p.digest(&space), a.p.digest(&space));
+    let pid = para(&b.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &b.p.json(&["comment", &draft, "--para", &pid, "--body", "Reached you."]),
+        "comment",
+    );
+    eventually("Amina has Bruno's comment", || {
+        comment_ids(&a.p, &draft).contains(&comment)
+    });
+}
+
+#[test]
+fn a_node_finds_who_holds_a_space_through_the_dht() {
+    // A hub that holds no space; Amina's and Bruno's nodes only know the hub.
+    let hub = RunningNode::start(Participant::new("Hub"), &[]);
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--bootstrap", &hub.addr()]);
+    let b = RunningNode::start(
+        Participant::init("Bruno", "academia"),
+        &["--bootstrap", &hub.addr()],
+    );
+    // An invite with the space's id and no address: Bruno's node must ask the DHT.
+    let invite = format!("margin://space/{space}");
+    let joined = b.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}\n{}", b.log_tail());
+    assert_eq!(b.p.digest(&space), a.p.digest(&space));
+    assert_eq!(revisions(&b.p, &draft), 1);
+    // The hub was never given the space.
+    assert!(!hub.p.run(&["space", "show", &space]).status.success());
+}
+
+#[test]
+fn a_mirror_of_everything_replicates_what_it_is_offered_except_blocked_keys() {
+    let mirror = RunningNode::start(Participant::new("Mirror"), &["--mirror-all"]);
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--bootstrap", &mirror.addr()]);
+    eventually("the mirror replicates the space it was offered", || {
+        mirror.p.run(&["space", "show", &space]).status.success()
+    });
+    let b = join("Bruno", "civil-society", &a, &[&a], &space);
+    let bruno = b.p.key();
+    mirror
+        .p
+        .ok(&["block", "key", &bruno, "--reason", "posts spam"]);
+    let listed = mirror.p.json(&["blocked"]);
+    assert_eq!(listed[0]["value"], bruno.as_str(), "{listed}");
+
+    let pid = para(&a.p, &draft, "Coordinated vulnerability");
+    let spam = field(
+        &b.p.json(&["comment", &draft, "--para", &pid, "--body", "Buy now!"]),
+        "comment",
+    );
+    let fine = field(
+        &a.p.json(&["comment", &draft, "--para", &pid, "--body", "A real point."]),
+        "comment",
+    );
+    eventually("Amina has Bruno's comment", || {
+        comment_ids(&a.p, &draft).contains(&spam)
+    });
+    eventually("the mirror has Amina's comment", || {
+        comment_ids(&mirror.p, &draft).contains(&fine)
+    });
+    mirror.wait_in_sync(&space, 1);
+    assert!(!comment_ids(&mirror.p, &draft).contains(&spam));
+    let status = mirror.p.json(&["sync", "status", &space]);
+    assert_eq!(status["spaces"][0]["mode"], "mirror", "{status}");
+}
+
+#[test]
+fn nodes_sync_over_quic() {
+    let (amina, space, draft) = convene();
+    let a = RunningNode::start(amina, &["--listen", "/ip4/127.0.0.1/udp/0/quic-v1"]);
+    let quic = a
+        .info()
+        .and_then(|i| {
+            i["addresses"]
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|x| x.contains("/quic-v1/"))
+                .map(str::to_owned)
+        })
+        .expect("a QUIC address");
+    let b = RunningNode::start(Participant::init("Bruno", "academia"), &[]);
+    let invite = format!("margin://space/{space}?peer={quic}");
+    let joined = b.p.json(&["space", "join", &invite, "--timeout", "60"]);
+    assert_eq!(joined["fetched"], true, "{joined}");
+    let peer = b
+        .peers()
+        .into_iter()
+        .find(|p| p["peer"] == a.peer_id().as_str())
+        .expect("Amina's node is a peer");
+    assert!(
+        peer["addresses"][0]
+            .as_str()
+            .is_some_and(|x| x.contains("/quic-v1")),
+        "{peer}"
+    );
+    assert_eq!(b.p.digest(&space), a.p.digest(&space));
+    assert_eq!(revisions(&b.p, &draft), 1);
+}

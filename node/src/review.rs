@@ -389,7 +389,15 @@ impl Node {
         space_id: &SpaceId,
         provenance: &Provenance,
     ) -> Result<(Space, usize, Vec<String>), NodeError> {
-        let raw = self.store().space_entry_bytes(space_id)?;
+        // The accepted entries in acceptance order, then those still waiting for refs,
+        // as a node's space state is built (`Node::load_space`).
+        let mut raw = self.store().space_entry_bytes(space_id)?;
+        raw.extend(
+            self.store()
+                .pending_entries(space_id)?
+                .into_iter()
+                .map(Entry::into_bytes),
+        );
         if raw.is_empty() {
             return Err(NodeError::Invalid(format!(
                 "this node does not hold space {space_id}; import its bundle first (`margin bundle import FILE`)"

@@ -29,8 +29,8 @@ pub struct Support {
     pub tally: Tally,
     pub by_group: BTreeMap<String, Tally>,
     pub by_region: BTreeMap<String, Tally>,
-    /// Group-informed consensus over the paragraph's stakeholder groups (see
-    /// [`ParagraphAlternatives::groups`]), so that wordings of one paragraph compare.
+    /// Group-informed consensus over the draft's stakeholder groups (see
+    /// [`ParagraphAlternatives::groups`]), so that wordings compare.
     pub consensus: f64,
 }
 
@@ -78,8 +78,9 @@ pub struct ParagraphAlternatives {
     pub para: String,
     pub n: usize,
     pub text: String,
-    /// The stakeholder groups with a counted stance on the text or any alternative: the
-    /// groups every [`Support::consensus`] of this paragraph is computed over.
+    /// The stakeholder groups every [`Support::consensus`] is computed over: those of the
+    /// counted participants with a stance on a current paragraph of the draft or on one
+    /// of its alternatives (the same for every paragraph, so that figures compare).
     pub groups: Vec<String>,
     /// Support for the current text (stances on the paragraph).
     pub current: Support,
@@ -181,21 +182,24 @@ pub fn alternatives(
             }
         }
     }
+    // The groups every figure is computed over, the same for the whole draft: those of
+    // counted participants with a stance on a current paragraph or an alternative.
+    let mut groups: BTreeSet<String> = ballots.voters.values().map(|v| v.group.clone()).collect();
+    for (_, stances) in by_para.values().flatten() {
+        for key in stances.keys() {
+            let view = space.participant(key);
+            if options.counts(&view) {
+                groups.insert(group_of(&view));
+            }
+        }
+    }
+    let groups: Vec<String> = groups.into_iter().collect();
     let mut paragraphs = vec![];
     for (p, tally) in ballots.paras.iter().zip(&tallies) {
         let Some(mut found) = by_para.remove(&p.id) else {
             continue;
         };
-        let mut groups: BTreeSet<String> = tally.by_group.keys().cloned().collect();
-        for (_, stances) in &found {
-            for key in stances.keys() {
-                let view = space.participant(key);
-                if options.counts(&view) {
-                    groups.insert(group_of(&view));
-                }
-            }
-        }
-        let groups: Vec<String> = groups.into_iter().collect();
+        let groups = groups.clone();
         let current = Support {
             tally: tally.total,
             by_group: tally.by_group.clone(),
@@ -297,20 +301,24 @@ impl Alternatives {
     /// Each paragraph's text and its alternatives side by side, for people.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let line = |out: &mut String, s: &Support| {
+        let line = |out: &mut String, s: &Support, counted: bool| {
             let groups: Vec<String> = s
                 .by_group
                 .iter()
                 .map(|(g, t)| format!("{g} {}/{}", t.agree(), t.votes()))
                 .collect();
+            let gic = if counted {
+                format!("GIC {:.3}", s.consensus)
+            } else {
+                "no stances yet".to_owned()
+            };
             let _ = writeln!(
                 out,
-                "      support {} · accept {} · object {} · abstain {}   GIC {:.3}{}",
+                "      support {} · accept {} · object {} · abstain {}   {gic}{}",
                 s.tally.support,
                 s.tally.accept,
                 s.tally.object,
                 s.tally.abstain,
-                s.consensus,
                 if groups.is_empty() {
                     String::new()
                 } else {
@@ -321,7 +329,8 @@ impl Alternatives {
         for p in &self.paragraphs {
             let _ = writeln!(out, "¶{} [{}]", p.n, p.para);
             let _ = writeln!(out, "  current text: \"{}\"", p.text);
-            line(&mut out, &p.current);
+            let counted = !p.groups.is_empty();
+            line(&mut out, &p.current, counted);
             for a in &p.alternatives {
                 let _ = writeln!(
                     out,
@@ -347,7 +356,7 @@ impl Alternatives {
                         let _ = writeln!(out, "      \"{}\"", a.text);
                     }
                 }
-                line(&mut out, &a.support);
+                line(&mut out, &a.support, counted);
                 if !a.signatories.is_empty() {
                     let names: Vec<&str> = a
                         .signatories

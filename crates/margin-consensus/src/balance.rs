@@ -43,16 +43,24 @@ impl Balance {
     /// A table for people.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let w = self
+            .by_group
+            .keys()
+            .chain(self.by_region.keys())
+            .map(|k| k.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(22);
         let table = |out: &mut String, title: &str, rows: &BTreeMap<String, Participation>| {
             let _ = writeln!(
                 out,
-                "{title:<22} {:>12} {:>8} {:>8} {:>8}",
+                "{title:<w$} {:>12} {:>8} {:>8} {:>8}",
                 "participants", "comments", "stances", "sign-ons"
             );
             for (name, p) in rows {
                 let _ = writeln!(
                     out,
-                    "{name:<22} {:>12} {:>8} {:>8} {:>8}",
+                    "{name:<w$} {:>12} {:>8} {:>8} {:>8}",
                     p.participants, p.comments, p.stances, p.sign_ons
                 );
             }
@@ -63,7 +71,7 @@ impl Balance {
         let t = &self.total;
         let _ = writeln!(
             out,
-            "\n{:<22} {:>12} {:>8} {:>8} {:>8}",
+            "\n{:<w$} {:>12} {:>8} {:>8} {:>8}",
             "total", t.participants, t.comments, t.stances, t.sign_ons
         );
         if !self.missing_groups.is_empty() {

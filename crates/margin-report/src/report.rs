@@ -251,6 +251,13 @@ fn alternatives(d: &mut Document, e: &Export, para: &str) {
         return;
     };
     d.text("Alternative wordings, side by side:");
+    let gic = |x: f64| {
+        if p.groups.is_empty() {
+            "–".to_owned()
+        } else {
+            format!("{x:.3}")
+        }
+    };
     let by_group = |t: &BTreeMap<String, Tally>| {
         p.groups
             .iter()
@@ -266,7 +273,7 @@ fn alternatives(d: &mut Document, e: &Export, para: &str) {
         "current text".to_owned(),
         tally_text(&p.current.tally),
         by_group(&p.current.by_group),
-        format!("{:.3}", p.current.consensus),
+        gic(p.current.consensus),
         String::new(),
     ]];
     for a in &p.alternatives {
@@ -296,7 +303,7 @@ fn alternatives(d: &mut Document, e: &Export, para: &str) {
             who,
             tally_text(&a.support.tally),
             by_group(&a.support.by_group),
-            format!("{:.3}", a.support.consensus),
+            gic(a.support.consensus),
             format!("{disposition} {}", a.comment).trim().to_owned(),
         ]);
     }

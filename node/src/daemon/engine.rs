@@ -32,6 +32,8 @@ const PROVIDERS_EVERY_MS: u64 = 10_000;
 const PROVIDE_EVERY_MS: u64 = 60 * 60 * 1000;
 /// Known peers dialled at start, and again while they are not connected.
 const REDIAL_AT_START: usize = 16;
+/// How often the progress of long syncs is logged.
+const PROGRESS_EVERY_MS: u64 = 5_000;
 /// How often peers met before and not connected now are dialled again.
 const REDIAL_EVERY_MS: u64 = 10_000;
 /// The setting recording the last entry announced, so entries written while the node
@@ -121,6 +123,9 @@ pub struct Engine {
     next_providers: u64,
     next_redial: u64,
     next_provide: u64,
+    next_progress: u64,
+    /// Entries received per space when progress was last logged.
+    logged: BTreeMap<String, u64>,
 }
 
 /// The service's view of the store.
@@ -175,6 +180,8 @@ impl Engine {
             next_providers: 0,
             next_redial: 0,
             next_provide: 0,
+            next_progress: 0,
+            logged: BTreeMap::new(),
         })
     }
 
@@ -432,6 +439,10 @@ impl Engine {
         {
             tracing::error!(target: "node", "cannot read the peers met before: {e}");
         }
+        if now >= self.next_progress {
+            self.next_progress = now + PROGRESS_EVERY_MS;
+            self.log_progress(now);
+        }
         self.flush_unannounced();
         self.act(Action::Snapshot(Box::new(self.snapshot(now))));
     }
@@ -473,6 +484,33 @@ impl Engine {
             self.record_announced()?;
         }
         Ok(())
+    }
+
+    /// Logs how far each space's sync got, for spaces that received entries since the
+    /// last report (a long first sync shows its progress in the log).
+    fn log_progress(&mut self, now: u64) {
+        let status = self.sync.status(now);
+        for space in status.spaces {
+            let before = self.logged.get(&space.space).copied().unwrap_or(0);
+            if space.received.entries > before {
+                let pending: usize = status
+                    .peers
+                    .iter()
+                    .flat_map(|p| p.spaces.iter())
+                    .filter(|l| l.space == space.space)
+                    .map(|l| l.pending)
+                    .sum();
+                tracing::info!(
+                    target: "sync",
+                    "space {}: {} entries held, {} received from peers ({} bytes), {pending} to fetch",
+                    &space.space[..12],
+                    space.entries,
+                    space.received.entries,
+                    space.received.bytes
+                );
+                self.logged.insert(space.space, space.received.entries);
+            }
+        }
     }
 
     fn record_announced(&mut self) -> Result<(), NodeError> {

@@ -414,7 +414,9 @@ fn the_secret_key_is_readable_by_its_owner_only_and_whoami_names_the_participant
     assert_eq!(me["name"], "Kenji");
     assert_eq!(me["stakeholder"], "technical-community");
     assert!(
-        me["key"].as_str().is_some_and(|k| k.starts_with("did:key:z6Mk")),
+        me["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("did:key:z6Mk")),
         "{me}"
     );
     let err = p.fails(&["init", "--name", "Someone else"]);

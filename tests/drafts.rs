@@ -400,3 +400,26 @@ fn ids_can_be_shortened_and_wrong_ids_get_clear_errors() {
     let err = Participant::new("nobody").fails(&["whoami"]);
     assert!(err.contains("margin init"), "{err}");
 }
+
+#[test]
+fn the_secret_key_is_readable_by_its_owner_only_and_whoami_names_the_participant() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Participant::init("Kenji", "technical-community");
+    let mode = std::fs::metadata(p.home().join("identity.key"))
+        .expect("key file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "key file mode {mode:o}");
+    let me = p.json(&["whoami"]);
+    assert_eq!(me["name"], "Kenji");
+    assert_eq!(me["stakeholder"], "technical-community");
+    assert!(
+        me["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("did:key:z6Mk")),
+        "{me}"
+    );
+    let err = p.fails(&["init", "--name", "Someone else"]);
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(p.json(&["whoami"])["key"], me["key"]);
+}

@@ -50,7 +50,8 @@ pub enum Command {
         #[arg(long)]
         para: Option<String>,
     },
-    /// Take a stance on a paragraph (your latest stance counts).
+    /// Take a stance on a paragraph, or on an alternative wording proposed for it
+    /// (your latest stance counts).
     Stance {
         draft: String,
         #[arg(long)]
@@ -58,6 +59,9 @@ pub enum Command {
         value: StanceArg,
         #[arg(long)]
         reason: Option<String>,
+        /// The comment whose alternative wording the stance is on.
+        #[arg(long, value_name = "COMMENT")]
+        alternative: Option<String>,
     },
     /// List stances with tallies per paragraph.
     Stances { draft: String },
@@ -109,6 +113,111 @@ pub enum Command {
     /// Load a sample review space (a Best Practice Forum draft with comments from
     /// several participants) into this home, and print how to explore it.
     Demo,
+    /// Sign on to someone else's comment, for yourself or for a coalition you are a
+    /// member of.
+    Cosign {
+        comment: String,
+        /// Sign for this coalition (its key, did:key:z6Mk…), which has admitted you.
+        #[arg(long, value_name = "KEY")]
+        coalition: Option<String>,
+        /// Take your signature back.
+        #[arg(long)]
+        withdraw: bool,
+    },
+    /// As a coalition (this home's key), admit or remove the members who sign for it.
+    #[command(subcommand)]
+    Coalition(CoalitionCommand),
+    /// The objection register: every objection to a draft and its state.
+    Objections {
+        draft: String,
+        #[command(flatten)]
+        count: CountArgs,
+    },
+    /// Each paragraph's status and tallies by group, convergence across stakeholder and
+    /// opinion groups.
+    Consensus {
+        draft: String,
+        #[command(flatten)]
+        count: CountArgs,
+    },
+    /// Alternative wordings side by side with the current text and their support by
+    /// group.
+    Alternatives {
+        draft: String,
+        #[command(flatten)]
+        count: CountArgs,
+    },
+    /// Accept an alternative wording into a revision and answer its comment (editors
+    /// only).
+    Accept {
+        comment: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Participation by stakeholder group and region: whose voice is missing.
+    Balance {
+        space: String,
+        /// Only this draft.
+        #[arg(long)]
+        draft: Option<String>,
+        #[command(flatten)]
+        count: CountArgs,
+    },
+    /// Export a draft's comment-resolution matrix, report, chair's summary, annotations
+    /// or Automerge file, naming the entries it was made from.
+    Export {
+        draft: String,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to this file (needed for automerge); else print.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        count: CountArgs,
+    },
+    /// Check an exported file against the signed entries this node holds.
+    Verify { file: PathBuf },
+}
+
+/// Who the figures count.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct CountArgs {
+    /// Count registered participants only (the default under `--policy registered`).
+    #[arg(long, conflicts_with = "everyone")]
+    pub registered_only: bool,
+    /// Count every participant, registered or not.
+    #[arg(long)]
+    pub everyone: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CoalitionCommand {
+    /// Admit a member: their sign-ons for this coalition count as its own.
+    Add { space: String, member: String },
+    /// Remove a member.
+    Remove { space: String, member: String },
+    /// List a coalition's members (this home's, or the coalition given).
+    Members {
+        space: String,
+        #[arg(long, value_name = "KEY")]
+        coalition: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    /// Comment-resolution matrix, CSV.
+    Csv,
+    /// Report, Markdown.
+    Md,
+    /// Report, HTML.
+    Html,
+    /// Chair's summary skeleton, Markdown.
+    Summary,
+    /// W3C Web Annotations, JSON-LD.
+    Annotations,
+    /// The draft as an Automerge document file.
+    Automerge,
 }
 
 #[derive(Args, Debug)]

@@ -39,11 +39,16 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         Command::Comments { draft, para } => {
             comments(&Node::open(home)?, &draft, para.as_deref(), json)
         }
+        c @ Command::Stance {
+            alternative: Some(_),
+            ..
+        } => crate::review::run(home, c, json),
         Command::Stance {
             draft,
             para,
             value,
             reason,
+            ..
         } => {
             let mut node = Node::open(home)?;
             let id = node.stance(&draft, &para, stance_value(value), reason.as_deref())?;
@@ -117,6 +122,15 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         } => crate::network::block(&home, what, &value, &reason, json),
         Command::Unblock { what, value } => crate::network::unblock(&home, what, &value, json),
         Command::Blocked => crate::network::blocked(&home, json),
+        c @ (Command::Cosign { .. }
+        | Command::Coalition(_)
+        | Command::Objections { .. }
+        | Command::Consensus { .. }
+        | Command::Alternatives { .. }
+        | Command::Accept { .. }
+        | Command::Balance { .. }
+        | Command::Export { .. }
+        | Command::Verify { .. }) => crate::review::run(home, c, json),
         Command::Demo => {
             let mut node = Node::open(home)?;
             let demo = margin_node::demo::load(&mut node)?;
@@ -347,7 +361,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             title,
             message,
         } => {
-            let text = read_text(&file)?;
+            let text = crate::review::read_draft(&file)?;
             let id = node.import_draft(&space, &text, title.as_deref(), &message)?;
             let (_, space) = node.find_draft(&id.to_string())?;
             let paragraphs = space
@@ -400,7 +414,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             file,
             message,
         } => {
-            let text = read_text(&file)?;
+            let text = crate::review::read_draft(&file)?;
             let revision = node.update_draft(&draft, &text, &message)?;
             emit(
                 json,
@@ -703,7 +717,7 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
 
 // ---- parsing --------------------------------------------------------------------------
 
-fn read_text(path: &Path) -> Result<String, NodeError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, NodeError> {
     let bytes = fs::read(path).map_err(|source| NodeError::Io {
         path: path.display().to_string(),
         source,

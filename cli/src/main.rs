@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod network;
 mod output;
+mod review;
 
 use std::process::ExitCode;
 

@@ -256,6 +256,22 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
         node.stance(&d, p, value, reason)?;
     }
 
+    // Pierre signs on to Amina's question; Kenji and Amina weigh in on Lucía's
+    // alternative wording.
+    node.act_as(Some(pierre.clone()));
+    node.cosign(&question.to_string(), None, false)?;
+    for (who, value, reason) in [
+        (&kenji, StanceValue::Support, None),
+        (
+            &amina,
+            StanceValue::Accept,
+            Some("Better than duration alone"),
+        ),
+    ] {
+        node.act_as(Some(who.clone()));
+        node.alternative_stance(&d, Some(&duration), &suggestion.to_string(), value, reason)?;
+    }
+
     node.act_as(Some(chair.clone()));
     let revision = node
         .update_draft(&d, V2, "Revised after the first comment round")?
@@ -301,9 +317,13 @@ fn demo(space: SpaceId, draft: DraftId, loaded: bool) -> Demo {
          \x20 margin draft diff {d} v1 v2      # what the editors changed\n\
          \x20 margin stances {d}               # who supports, can live with, or objects to what\n\
          \x20 margin draft log {d}             # signed revisions and named versions\n\
+         \x20 margin objections {d}            # every objection, and whether it was addressed\n\
+         \x20 margin consensus {d}             # status per paragraph, convergence across groups\n\
+         \x20 margin export {d} --format csv --out matrix.csv   # the comment-resolution matrix\n\
          \x20 margin search \"safe harbours\"\n\
          Then take part yourself (after `margin init --name \"Your Name\"`):\n\
-         \x20 margin comment {d} --para PARAGRAPH-ID --quote \"some words\" --body \"Your comment\"\n",
+         \x20 margin comment {d} --para PARAGRAPH-ID --quote \"some words\" --body \"Your comment\"\n\
+         Or run `margin node` and open the address it prints: the same review in your browser.\n",
         intro = if loaded {
             format!(
                 "Loaded the sample review space {s}: a Best Practice Forum draft, revised once, with comments from five participants.\n"

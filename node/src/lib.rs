@@ -12,6 +12,7 @@ pub mod error;
 pub mod home;
 mod index;
 pub mod node;
+pub mod review;
 pub mod web;
 
 pub use error::NodeError;

@@ -246,7 +246,7 @@ impl Node {
 
     /// Signs `body` as the home's participant, checks it against the space exactly as an
     /// entry from elsewhere would be checked, and stores it. Returns its id.
-    fn publish(
+    pub(crate) fn publish(
         &mut self,
         identity: &Identity,
         space: &mut Space,

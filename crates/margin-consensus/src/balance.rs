@@ -14,12 +14,15 @@ use crate::options::{Options, group_of, region_of};
 /// What one stakeholder group or region contributed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Participation {
-    /// Distinct participants with at least one comment or stance.
+    /// Distinct participants with at least one comment, stance or sign-on.
     pub participants: usize,
     /// Comments and replies, retracted ones excepted.
     pub comments: usize,
     /// Latest stances (one per participant and paragraph), abstentions included.
     pub stances: usize,
+    /// Sign-ons to others' comments in force (not withdrawn), by the participant who
+    /// signed, for themselves or for a coalition.
+    pub sign_ons: usize,
 }
 
 /// Participation in a space (or one draft of it).
@@ -40,17 +43,25 @@ impl Balance {
     /// A table for people.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let w = self
+            .by_group
+            .keys()
+            .chain(self.by_region.keys())
+            .map(|k| k.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(22);
         let table = |out: &mut String, title: &str, rows: &BTreeMap<String, Participation>| {
             let _ = writeln!(
                 out,
-                "{title:<22} {:>12} {:>8} {:>8}",
-                "participants", "comments", "stances"
+                "{title:<w$} {:>12} {:>8} {:>8} {:>8}",
+                "participants", "comments", "stances", "sign-ons"
             );
             for (name, p) in rows {
                 let _ = writeln!(
                     out,
-                    "{name:<22} {:>12} {:>8} {:>8}",
-                    p.participants, p.comments, p.stances
+                    "{name:<w$} {:>12} {:>8} {:>8} {:>8}",
+                    p.participants, p.comments, p.stances, p.sign_ons
                 );
             }
         };
@@ -60,8 +71,8 @@ impl Balance {
         let t = &self.total;
         let _ = writeln!(
             out,
-            "\n{:<22} {:>12} {:>8} {:>8}",
-            "total", t.participants, t.comments, t.stances
+            "\n{:<w$} {:>12} {:>8} {:>8} {:>8}",
+            "total", t.participants, t.comments, t.stances, t.sign_ons
         );
         if !self.missing_groups.is_empty() {
             let _ = writeln!(out, "no voice from: {}", self.missing_groups.join(", "));
@@ -85,7 +96,21 @@ pub fn balance(space: &Space, draft: Option<&DraftId>, options: &Options) -> Bal
             *stances.entry(*author).or_default() += 1;
         }
     }
-    let people: BTreeSet<PublicKey> = comments.keys().chain(stances.keys()).copied().collect();
+    let mut sign_ons: BTreeMap<PublicKey, usize> = BTreeMap::new();
+    for ((comment, signer), s) in space.cosigns() {
+        let on = space
+            .comment(comment)
+            .is_some_and(|c| on_draft(&c.body.draft));
+        if on && !s.value.withdrawn {
+            *sign_ons.entry(*signer).or_default() += 1;
+        }
+    }
+    let people: BTreeSet<PublicKey> = comments
+        .keys()
+        .chain(stances.keys())
+        .chain(sign_ons.keys())
+        .copied()
+        .collect();
 
     let mut by_group: BTreeMap<String, Participation> = options
         .stakeholder_groups
@@ -103,6 +128,7 @@ pub fn balance(space: &Space, draft: Option<&DraftId>, options: &Options) -> Bal
             participants: 1,
             comments: comments.get(&key).copied().unwrap_or(0),
             stances: stances.get(&key).copied().unwrap_or(0),
+            sign_ons: sign_ons.get(&key).copied().unwrap_or(0),
         };
         for slot in [
             by_group.entry(group_of(&view)).or_default(),
@@ -112,6 +138,7 @@ pub fn balance(space: &Space, draft: Option<&DraftId>, options: &Options) -> Bal
             slot.participants += p.participants;
             slot.comments += p.comments;
             slot.stances += p.stances;
+            slot.sign_ons += p.sign_ons;
         }
     }
     let missing_groups = options

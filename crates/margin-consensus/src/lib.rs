@@ -13,6 +13,11 @@
 //!   paragraph, and the stakeholder groups "in the rough";
 //! - [`convergence()`]: group-informed consensus over stakeholder groups and over opinion
 //!   groups found from the stances (PCA and k-means, see [`cluster`]);
+//! - [`alternatives()`]: alternative wordings side by side with the current text, each
+//!   with its support by stakeholder group and region;
+//! - [`signatories()`] and [`campaigns()`]: who stands behind a comment — sign-ons,
+//!   coalitions, and identical comments posted by many keys grouped as one;
+//! - [`views()`]: divergent views side by side, who holds which stance and why;
 //! - [`balance()`]: participation by stakeholder group and region;
 //! - [`report`]: all of the per-paragraph figures at once, as `margin consensus` prints.
 //!
@@ -42,6 +47,7 @@
 //! # Ok::<(), margin_consensus::Error>(())
 //! ```
 
+pub mod alternative;
 pub mod balance;
 mod ballot;
 pub mod cluster;
@@ -50,16 +56,21 @@ pub mod error;
 pub mod objection;
 pub mod options;
 pub mod report;
+pub mod signatory;
 pub mod status;
 pub mod tally;
 #[cfg(any(test, feature = "test"))]
 pub mod test;
+pub mod views;
 
+pub use alternative::{Alternative, Alternatives, ParagraphAlternatives, alternatives};
 pub use balance::{Balance, Participation, balance};
 pub use convergence::{Convergence, OpinionGroup, convergence, group_informed_consensus};
 pub use error::Error;
 pub use objection::{Objection, ObjectionRegister, ObjectionState, objections};
 pub use options::Options;
 pub use report::{ConsensusReport, ParagraphReport, report};
+pub use signatory::{Signatory, campaigns, signatories};
 pub use status::{ParagraphStatus, Status, classify, statuses};
 pub use tally::{ParagraphTally, Tally, tallies};
+pub use views::{ParagraphViews, View, views};

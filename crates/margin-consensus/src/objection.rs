@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::options::{Options, group_of};
+use crate::signatory::{Signatory, campaigns, signatories};
 
 /// Where an objection was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -101,6 +102,9 @@ pub struct Objection {
     /// The comment id or the stance entry id.
     pub id: String,
     pub source: Source,
+    /// For a comment: every comment of its campaign (the same objection posted by several
+    /// keys), this one first; empty for a stance.
+    pub comments: Vec<String>,
     /// The paragraph objected to; `None` for an objection to the whole draft.
     pub para: Option<String>,
     /// Its number in the current version; `None` when it is no longer in the draft.
@@ -108,8 +112,12 @@ pub struct Objection {
     pub objector: ParticipantView,
     /// The objector's stakeholder group as counted.
     pub group: String,
-    /// Whether it counts in the figures under the options used (registered-only).
+    /// Whether it counts in the figures under the options used (registered-only): its
+    /// objector counts, or a counted signatory holds it too.
     pub counted: bool,
+    /// Who else holds it: participants who signed on, coalitions, and the authors of the
+    /// same objection posted as a campaign (whose comment ids are in their `entries`).
+    pub signatories: Vec<Signatory>,
     /// The comment's current wording, or the stance's reason; empty when hidden.
     pub text: String,
     /// The passage quoted, for a comment on a passage.
@@ -242,10 +250,14 @@ pub(crate) fn collect(
         .collect();
 
     let mut out: Vec<(u64, EntryId, Objection)> = vec![];
-    for c in space
-        .comments()
-        .filter(|c| c.body.draft == *draft && c.body.kind == CommentKind::Objection)
-    {
+    for group in campaigns(space, draft) {
+        let Some(c) = group.first().and_then(|id| space.comment(id)) else {
+            continue;
+        };
+        if c.body.kind != CommentKind::Objection {
+            continue;
+        }
+        let signatories = signatories(space, &group, options);
         let objector = space.participant(&c.author);
         let place = place_of(space, c);
         let para = place.as_ref().map(|p| p.anchor.para.clone());
@@ -265,10 +277,12 @@ pub(crate) fn collect(
             Objection {
                 id: c.id.to_string(),
                 source: Source::Comment,
+                comments: group.iter().map(EntryId::to_string).collect(),
                 n: para.as_ref().and_then(|p| numbers.get(p).copied()),
                 para,
                 group: group_of(&objector),
-                counted: options.counts(&objector),
+                counted: options.counts(&objector) || signatories.iter().any(|s| s.counted),
+                signatories,
                 objector,
                 text,
                 quote: c
@@ -301,10 +315,12 @@ pub(crate) fn collect(
             Objection {
                 id: s.entry.to_string(),
                 source: Source::Stance,
+                comments: vec![],
                 para: Some((*para).to_owned()),
                 n: numbers.get(*para).copied(),
                 group: group_of(&objector),
                 counted: options.counts(&objector),
+                signatories: vec![],
                 objector,
                 text: reason.to_owned(),
                 quote: None,
@@ -537,17 +553,41 @@ impl<'a> History<'a> {
     }
 }
 
-/// Open and addressed objections by counted participants, per paragraph id and group:
-/// what the status rule reads.
-pub(crate) fn per_paragraph(items: &[Objection]) -> BTreeMap<(String, String), (usize, usize)> {
-    let mut out: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+/// What the status rule reads of the objections to one paragraph.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Held {
+    /// Open objections held by at least one counted participant.
+    pub open: usize,
+    /// Per stakeholder group: open and addressed objections its counted members hold,
+    /// as objector or signatory (each objection once per group).
+    pub by_group: BTreeMap<String, (usize, usize)>,
+}
+
+/// Open and addressed objections held by counted participants, per paragraph id.
+pub(crate) fn per_paragraph(items: &[Objection], options: &Options) -> BTreeMap<String, Held> {
+    let mut out: BTreeMap<String, Held> = BTreeMap::new();
     for o in items.iter().filter(|o| o.counted) {
         let Some(para) = &o.para else { continue };
-        let slot = out.entry((para.clone(), o.group.clone())).or_default();
-        match o.state {
-            ObjectionState::Open => slot.0 += 1,
-            ObjectionState::Addressed { .. } => slot.1 += 1,
-            _ => {}
+        let (open, addressed) = match o.state {
+            ObjectionState::Open => (1, 0),
+            ObjectionState::Addressed { .. } => (0, 1),
+            _ => continue,
+        };
+        let mut groups: std::collections::BTreeSet<&str> = o
+            .signatories
+            .iter()
+            .filter(|s| s.counted)
+            .map(|s| s.group.as_str())
+            .collect();
+        if options.counts(&o.objector) {
+            groups.insert(o.group.as_str());
+        }
+        let held = out.entry(para.clone()).or_default();
+        held.open += open;
+        for g in groups {
+            let slot = held.by_group.entry(g.to_owned()).or_default();
+            slot.0 += open;
+            slot.1 += addressed;
         }
     }
     out

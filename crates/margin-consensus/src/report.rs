@@ -54,7 +54,7 @@ pub fn report(space: &Space, draft: &DraftId, options: &Options) -> Result<Conse
     let ballots = Ballots::read(space, draft, options)?;
     let items = objection::collect(space, draft, options)?;
     let tallies = tallies_of(&ballots);
-    let statuses = statuses_of(&ballots, &tallies, &items);
+    let statuses = statuses_of(&ballots, &tallies, &items, options);
     let convergence = convergence_of(&ballots, draft, options);
     let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
     let paragraphs: Vec<ParagraphReport> = ballots

@@ -49,9 +49,9 @@ impl Status {
 pub struct GroupPosition {
     /// The group's counted latest stances.
     pub tally: Tally,
-    /// Open objections by the group's counted participants.
+    /// Open objections the group's counted participants hold (as objector or signatory).
     pub open_objections: usize,
-    /// Addressed (answered, not accommodated) objections by them.
+    /// Addressed (answered, not accommodated) objections they hold.
     pub addressed_objections: usize,
 }
 
@@ -100,7 +100,7 @@ pub struct ParagraphStatus {
     pub para: String,
     pub n: usize,
     pub status: Status,
-    /// Open objections by counted participants.
+    /// Open objections held by counted participants.
     pub open_objections: usize,
     /// Stakeholder groups that took part, by name.
     pub took_part: Vec<String>,
@@ -118,15 +118,21 @@ pub fn statuses(
 ) -> Result<Vec<ParagraphStatus>, Error> {
     let ballots = Ballots::read(space, draft, options)?;
     let items = objection::collect(space, draft, options)?;
-    Ok(statuses_of(&ballots, &tallies_of(&ballots), &items))
+    Ok(statuses_of(
+        &ballots,
+        &tallies_of(&ballots),
+        &items,
+        options,
+    ))
 }
 
 pub(crate) fn statuses_of(
     ballots: &Ballots,
     tallies: &[ParagraphTally],
     items: &[Objection],
+    options: &Options,
 ) -> Vec<ParagraphStatus> {
-    let objections = objection::per_paragraph(items);
+    let objections = objection::per_paragraph(items, options);
     ballots
         .paras
         .iter()
@@ -145,18 +151,17 @@ pub(crate) fn statuses_of(
                     )
                 })
                 .collect();
-            for ((para, group), (open, addressed)) in &objections {
-                if *para == p.id {
-                    let g = groups.entry(group.clone()).or_default();
-                    g.open_objections += open;
-                    g.addressed_objections += addressed;
-                }
+            let held = objections.get(&p.id).cloned().unwrap_or_default();
+            for (group, (open, addressed)) in &held.by_group {
+                let g = groups.entry(group.clone()).or_default();
+                g.open_objections += open;
+                g.addressed_objections += addressed;
             }
             ParagraphStatus {
                 para: p.id.clone(),
                 n: p.n,
                 status: classify(p.bracketed, &groups),
-                open_objections: groups.values().map(|g| g.open_objections).sum(),
+                open_objections: held.open,
                 took_part: groups
                     .iter()
                     .filter(|(_, g)| g.took_part())

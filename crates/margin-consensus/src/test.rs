@@ -263,6 +263,119 @@ impl Fixture {
         self.publish(&convener, refs, body)
     }
 
+    /// `who` proposes `suggestion` for the passage `quote` of paragraph `n` (or, with
+    /// `None`, for the whole paragraph).
+    pub fn suggest(
+        &mut self,
+        who: usize,
+        n: usize,
+        quote: Option<&str>,
+        text: &str,
+        suggestion: &str,
+    ) -> EntryId {
+        let (heads, refs) = self.reading_refs(who);
+        let anchor = self
+            .doc()
+            .anchor(&self.para(n), quote, &heads)
+            .expect("the passage is in the paragraph");
+        let body = Body::Comment(Comment {
+            draft: self.draft,
+            heads,
+            anchor: Some(wire_anchor(&anchor)),
+            kind: CommentKind::Suggestion,
+            text: text.into(),
+            suggestion: Some(suggestion.into()),
+            parent: None,
+        });
+        let key = self.people[who].clone();
+        self.publish(&key, refs, body)
+    }
+
+    /// `who` rewords their comment (and its suggestion).
+    pub fn edit(
+        &mut self,
+        who: usize,
+        comment: EntryId,
+        text: &str,
+        suggestion: Option<&str>,
+    ) -> EntryId {
+        let body = Body::CommentEdit(CommentEdit {
+            comment,
+            text: text.into(),
+            suggestion: suggestion.map(str::to_owned),
+        });
+        let key = self.people[who].clone();
+        self.publish(&key, vec![comment], body)
+    }
+
+    /// `who` takes a stance on the alternative `comment` carries, at its current wording.
+    pub fn alternative_stance(
+        &mut self,
+        who: usize,
+        comment: EntryId,
+        value: StanceValue,
+        reason: Option<&str>,
+    ) -> EntryId {
+        let wording = self
+            .space
+            .comment(&comment)
+            .expect("the comment exists")
+            .wording_entry();
+        let mut refs = vec![comment];
+        refs.extend(wording);
+        refs.extend(self.space.registration_entry(&self.key(who)));
+        let body = Body::AlternativeStance(AlternativeStance {
+            comment,
+            wording,
+            value,
+            reason: reason.map(str::to_owned),
+        });
+        let key = self.people[who].clone();
+        self.publish(&key, refs, body)
+    }
+
+    /// `who` signs on to `comment`, for themselves or (`coalition`) for the coalition
+    /// participant `coalition`, whose latest membership entry about `who` is named.
+    pub fn cosign(&mut self, who: usize, comment: EntryId, coalition: Option<usize>) -> EntryId {
+        self.sign_on(who, comment, coalition, false)
+    }
+
+    /// `who` takes back their sign-on.
+    pub fn withdraw_sign_on(&mut self, who: usize, comment: EntryId) -> EntryId {
+        self.sign_on(who, comment, None, true)
+    }
+
+    fn sign_on(
+        &mut self,
+        who: usize,
+        comment: EntryId,
+        coalition: Option<usize>,
+        withdrawn: bool,
+    ) -> EntryId {
+        let me = self.key(who);
+        let coalition = coalition.map(|c| self.key(c));
+        let mut refs = vec![comment];
+        refs.extend(coalition.and_then(|c| self.space.membership_entry(&c, &me)));
+        refs.extend(self.space.registration_entry(&me));
+        let body = Body::CoSign(CoSign {
+            comment,
+            coalition,
+            withdrawn,
+        });
+        let key = self.people[who].clone();
+        self.publish(&key, refs, body)
+    }
+
+    /// Participant `coalition`, as a coalition, admits (or removes) `member`.
+    pub fn membership(&mut self, coalition: usize, member: usize, active: bool) -> EntryId {
+        let body = Body::Membership(Membership {
+            member: self.key(member),
+            active,
+        });
+        let key = self.people[coalition].clone();
+        self.publish(&key, vec![], body)
+    }
+
     /// The convener hides a comment.
     pub fn hide(&mut self, comment: EntryId, reason: &str) -> EntryId {
         let body = Body::Moderation(Moderation {

@@ -8,7 +8,8 @@ use margin_consensus::cluster::{self, kmeans, opinion_groups, silhouette};
 use margin_consensus::status::{GroupPosition, in_the_rough};
 use margin_consensus::test::Fixture;
 use margin_consensus::{
-    Options, Status, Tally, classify, group_informed_consensus, objections, report, tallies,
+    Options, Status, Tally, alternatives, balance, classify, group_informed_consensus, objections,
+    report, tallies,
 };
 use margin_core::prelude::*;
 use margin_space::Space;
@@ -203,6 +204,25 @@ enum Act {
     Revise {
         para: usize,
     },
+    Suggest {
+        who: usize,
+        para: usize,
+    },
+    CoSign {
+        who: usize,
+        of: usize,
+        coalition: bool,
+        withdraw: bool,
+    },
+    Member {
+        member: usize,
+        active: bool,
+    },
+    AlternativeStance {
+        who: usize,
+        of: usize,
+        value: u8,
+    },
 }
 
 fn act() -> impl Strategy<Value = Act> {
@@ -213,6 +233,12 @@ fn act() -> impl Strategy<Value = Act> {
         2 => (0..8usize, 0..4u8, any::<bool>()).prop_map(|(of, value, note)| Act::Dispose { of, value, note }),
         1 => (0..8usize).prop_map(|of| Act::Retract { of }),
         1 => (0..3usize).prop_map(|para| Act::Revise { para }),
+        1 => (0..5usize, 0..3usize).prop_map(|(who, para)| Act::Suggest { who, para }),
+        2 => (0..5usize, 0..8usize, any::<bool>(), any::<bool>())
+            .prop_map(|(who, of, coalition, withdraw)| Act::CoSign { who, of, coalition, withdraw }),
+        1 => (0..5usize, any::<bool>()).prop_map(|(member, active)| Act::Member { member, active }),
+        2 => (0..6usize, 0..8usize, 0..4u8)
+            .prop_map(|(who, of, value)| Act::AlternativeStance { who, of, value }),
     ]
 }
 
@@ -233,6 +259,9 @@ fn build(acts: &[Act]) -> Fixture {
     f.register(0, "government", "Africa");
     f.register(3, "technical-community", "");
     let mut comments: Vec<(EntryId, usize)> = vec![];
+    let mut suggestions: Vec<EntryId> = vec![];
+    // Participant 5 is also a coalition; its members sign on for it.
+    const COALITION: usize = 5;
     for a in acts {
         match *a {
             Act::Stance {
@@ -276,6 +305,46 @@ fn build(acts: &[Act]) -> Fixture {
                 text[para].push_str(" Revised.");
                 f.revise(&md(&text));
             }
+            Act::Suggest { who, para } => {
+                let id = f.suggest(who, para + 1, None, "Better.", "Another wording.");
+                comments.push((id, who));
+                suggestions.push(id);
+            }
+            Act::CoSign {
+                who,
+                of,
+                coalition,
+                withdraw,
+            } => {
+                if let Some(&(id, author)) = comments.get(of % comments.len().max(1)) {
+                    let key = f.key(who);
+                    let admitted = f.space.is_member(&f.key(COALITION), &key);
+                    let valid_coalition = !coalition || (admitted && who != COALITION);
+                    if author != who && valid_coalition {
+                        if withdraw {
+                            f.withdraw_sign_on(who, id);
+                        } else {
+                            f.cosign(who, id, coalition.then_some(COALITION));
+                        }
+                    }
+                }
+            }
+            Act::Member { member, active } => {
+                if member != COALITION {
+                    f.membership(COALITION, member, active);
+                }
+            }
+            Act::AlternativeStance { who, of, value } => {
+                if let Some(&id) = suggestions.get(of % suggestions.len().max(1)) {
+                    let value = [
+                        StanceValue::Support,
+                        StanceValue::Accept,
+                        StanceValue::Object,
+                        StanceValue::Abstain,
+                    ][value as usize];
+                    f.alternative_stance(who, id, value, None);
+                }
+            }
         }
     }
     f
@@ -305,13 +374,29 @@ proptest! {
         for (a, b) in t.iter().zip(&r) {
             prop_assert!(b.total.participants() <= a.total.participants());
         }
-        // Every objection comment is in the register once.
+        // Every objection comment is in the register once: as an item, or as one of the
+        // comments of a campaign item.
         let register = objections(&f.space, &f.draft, &options).unwrap();
-        let comments = f.space.comments().filter(|c| c.body.kind == CommentKind::Objection).count();
-        prop_assert_eq!(
-            register.objections.iter().filter(|o| o.source == margin_consensus::objection::Source::Comment).count(),
-            comments
-        );
+        let mut comments: Vec<String> = f
+            .space
+            .comments()
+            .filter(|c| c.body.kind == CommentKind::Objection)
+            .map(|c| c.id.to_string())
+            .collect();
+        comments.sort();
+        let mut listed: Vec<String> = register
+            .objections
+            .iter()
+            .filter(|o| o.source == margin_consensus::objection::Source::Comment)
+            .flat_map(|o| o.comments.clone())
+            .collect();
+        for o in &register.objections {
+            if o.source == margin_consensus::objection::Source::Comment {
+                prop_assert_eq!(o.comments.first(), Some(&o.id));
+            }
+        }
+        listed.sort();
+        prop_assert_eq!(listed, comments);
         // A contested paragraph has an open counted objection, and only then.
         let rep = report(&f.space, &f.draft, &options).unwrap();
         for p in &rep.paragraphs {
@@ -339,5 +424,24 @@ proptest! {
             serde_json::to_string(&objections(&other, &f.draft, &options).unwrap()).unwrap(),
             serde_json::to_string(&register).unwrap()
         );
+        let alts = alternatives(&f.space, &f.draft, &options).unwrap();
+        prop_assert_eq!(
+            serde_json::to_string(&alternatives(&other, &f.draft, &options).unwrap()).unwrap(),
+            serde_json::to_string(&alts).unwrap()
+        );
+        prop_assert_eq!(
+            serde_json::to_string(&balance(&other, None, &options)).unwrap(),
+            serde_json::to_string(&balance(&f.space, None, &options)).unwrap()
+        );
+        // Every alternative counts each participant once.
+        for p in &alts.paragraphs {
+            for a in &p.alternatives {
+                prop_assert!(a.support.tally.participants() <= 6);
+                prop_assert_eq!(
+                    a.support.by_group.values().map(Tally::participants).sum::<usize>(),
+                    a.support.tally.participants()
+                );
+            }
+        }
     }
 }

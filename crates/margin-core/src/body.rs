@@ -226,6 +226,36 @@ pub struct Moderation {
     pub reason: String,
 }
 
+/// A participant signs on to another participant's comment, personally or for a
+/// coalition they are a member of; the latest sign-on of a signer on a comment wins, and
+/// `withdrawn` takes the signature back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoSign {
+    pub comment: EntryId,
+    /// The coalition the signer signs for; a `Membership` entry by that coalition
+    /// admitting the signer must be named in refs.
+    pub coalition: Option<PublicKey>,
+    pub withdrawn: bool,
+}
+
+/// A coalition (a key of its own, with its own profile) admits a member, or with
+/// `active: false` removes them; members' sign-ons for the coalition count as its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub member: PublicKey,
+    pub active: bool,
+}
+
+/// A participant's stance on an alternative wording: the suggestion a comment carries,
+/// at the wording named (`None`: as first posted; else the `CommentEdit` entry).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlternativeStance {
+    pub comment: EntryId,
+    pub wording: Option<EntryId>,
+    pub value: StanceValue,
+    pub reason: Option<String>,
+}
+
 /// Every body, tagged by kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
@@ -242,6 +272,9 @@ pub enum Body {
     Disposition(Disposition),
     Reattach(Reattach),
     Moderation(Moderation),
+    CoSign(CoSign),
+    Membership(Membership),
+    AlternativeStance(AlternativeStance),
 }
 
 impl Body {
@@ -261,6 +294,9 @@ impl Body {
             Body::Disposition(_) => Kind::Disposition,
             Body::Reattach(_) => Kind::Reattach,
             Body::Moderation(_) => Kind::Moderation,
+            Body::CoSign(_) => Kind::CoSign,
+            Body::Membership(_) => Kind::Membership,
+            Body::AlternativeStance(_) => Kind::AlternativeStance,
         }
     }
 
@@ -280,6 +316,9 @@ impl Body {
             Body::Disposition(b) => encoding::encode(b),
             Body::Reattach(b) => encoding::encode(b),
             Body::Moderation(b) => encoding::encode(b),
+            Body::CoSign(b) => encoding::encode(b),
+            Body::Membership(b) => encoding::encode(b),
+            Body::AlternativeStance(b) => encoding::encode(b),
         }
     }
 
@@ -300,6 +339,9 @@ impl Body {
             Kind::Disposition => Body::Disposition(d(bytes)?),
             Kind::Reattach => Body::Reattach(d(bytes)?),
             Kind::Moderation => Body::Moderation(d(bytes)?),
+            Kind::CoSign => Body::CoSign(d(bytes)?),
+            Kind::Membership => Body::Membership(d(bytes)?),
+            Kind::AlternativeStance => Body::AlternativeStance(d(bytes)?),
         };
         body.check_limits()?;
         Ok(body)
@@ -440,6 +482,12 @@ impl Body {
             Body::Moderation(m) => {
                 text("reason", &m.reason)?;
                 nonempty("reason", &m.reason)?;
+            }
+            Body::CoSign(_) | Body::Membership(_) => {}
+            Body::AlternativeStance(s) => {
+                if let Some(r) = &s.reason {
+                    text("reason", r)?;
+                }
             }
         }
         Ok(())

@@ -37,10 +37,13 @@ pub enum Kind {
     Disposition = 11,
     Reattach = 12,
     Moderation = 13,
+    CoSign = 14,
+    Membership = 15,
+    AlternativeStance = 16,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Charter,
         Kind::CharterAmendment,
         Kind::Profile,
@@ -54,6 +57,9 @@ impl Kind {
         Kind::Disposition,
         Kind::Reattach,
         Kind::Moderation,
+        Kind::CoSign,
+        Kind::Membership,
+        Kind::AlternativeStance,
     ];
 
     pub fn from_byte(byte: u8) -> Option<Kind> {
@@ -76,6 +82,9 @@ impl Kind {
             Kind::Disposition => "disposition",
             Kind::Reattach => "reattach",
             Kind::Moderation => "moderation",
+            Kind::CoSign => "co-sign",
+            Kind::Membership => "membership",
+            Kind::AlternativeStance => "alternative-stance",
         }
     }
 

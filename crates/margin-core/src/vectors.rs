@@ -61,6 +61,47 @@ pub fn vectors() -> Vec<Vector> {
         &stance,
     )
     .expect("vector stance is within limits");
+    let coalition = [3u8; 32];
+    let coalition_key = SigningKey::from_seed(coalition);
+    let membership = Body::Membership(Membership {
+        member: SigningKey::from_seed(participant).public(),
+        active: true,
+    });
+    let membership_entry = Entry::sign(
+        &coalition_key,
+        Some(space),
+        1_767_225_780_000,
+        vec![space],
+        &membership,
+    )
+    .expect("vector membership is within limits");
+    let cosign = Body::CoSign(CoSign {
+        comment: EntryId([5; 32]),
+        coalition: Some(coalition_key.public()),
+        withdrawn: false,
+    });
+    let cosign_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_225_840_000,
+        vec![membership_entry.id(), space],
+        &cosign,
+    )
+    .expect("vector co-sign is within limits");
+    let alternative = Body::AlternativeStance(AlternativeStance {
+        comment: EntryId([5; 32]),
+        wording: None,
+        value: StanceValue::Accept,
+        reason: None,
+    });
+    let alternative_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_225_900_000,
+        vec![space],
+        &alternative,
+    )
+    .expect("vector alternative stance is within limits");
     vec![
         Vector {
             name: "charter",
@@ -76,6 +117,21 @@ pub fn vectors() -> Vec<Vector> {
             name: "stance",
             seed: participant,
             entry: stance_entry,
+        },
+        Vector {
+            name: "membership",
+            seed: coalition,
+            entry: membership_entry,
+        },
+        Vector {
+            name: "co-sign",
+            seed: participant,
+            entry: cosign_entry,
+        },
+        Vector {
+            name: "alternative-stance",
+            seed: participant,
+            entry: alternative_entry,
         },
     ]
 }

@@ -28,6 +28,24 @@ pub enum Error {
     /// An empty quote cannot be anchored; anchor the whole paragraph instead.
     #[error("cannot anchor an empty quote; anchor the whole paragraph instead")]
     EmptyQuote,
+    /// A passage to replace lies outside its paragraph's text.
+    #[error("characters {start}..{end} are not in paragraph {para} ({len} characters)")]
+    OutOfRange {
+        /// The paragraph.
+        para: String,
+        /// Start of the passage, in code points.
+        start: usize,
+        /// End of the passage (exclusive).
+        end: usize,
+        /// The paragraph's length.
+        len: usize,
+    },
+    /// A replacement with a blank line would split a paragraph in two.
+    #[error("the new wording contains a blank line; a paragraph's wording must stay one paragraph")]
+    Unsplittable,
+    /// A Word or OpenDocument file could not be read as a draft.
+    #[error("{0}")]
+    Import(String),
 }
 
 impl Error {

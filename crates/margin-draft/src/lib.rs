@@ -6,7 +6,9 @@
 //!   their stable ids);
 //! - [`Draft::view`], [`Draft::render_markdown`] and [`Draft::diff`] read any version;
 //! - [`Draft::anchor`] and [`Draft::resolve`] attach comments to passages and find them
-//!   again in later versions.
+//!   again in later versions;
+//! - [`import`] reads Word (`.docx`) and OpenDocument (`.odt`) files as Markdown;
+//!   [`Draft::replace_passage`] puts an accepted alternative wording into the text.
 //!
 //! This crate is pure: no I/O, no clock, no randomness; time and actor are arguments. It
 //! does not sign anything: callers carry the change bytes inside signed entries and
@@ -36,7 +38,9 @@ mod anchor;
 mod diff;
 mod doc;
 mod error;
+pub mod import;
 mod markdown;
+mod splice;
 mod tokens;
 mod update;
 mod view;

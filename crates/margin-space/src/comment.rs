@@ -82,6 +82,12 @@ impl CommentState {
         }
     }
 
+    /// The entry whose wording is current: the latest edit, or `None` for the comment as
+    /// first posted (what a stance on its alternative names as `wording`).
+    pub fn wording_entry(&self) -> Option<EntryId> {
+        self.edit.as_ref().map(|e| e.entry)
+    }
+
     /// The anchor in force (an editor's re-attachment replaces the original) and the
     /// version it was made at.
     pub fn anchor(&self) -> Option<(&[ChangeHash], &Anchor)> {

@@ -18,7 +18,14 @@ struct StateForDigest {
     registrars: Vec<String>,
     participants: Vec<ParticipantView>,
     drafts: Vec<DraftForDigest>,
+    /// (coalition, member, active); left out when empty, so that the digest of a space
+    /// without coalitions is what it was before coalitions existed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    memberships: Vec<(String, String, bool)>,
 }
+
+/// (comment, participant, wording, stance, reason).
+type AlternativeStanceForDigest = (String, String, Option<String>, &'static str, Option<String>);
 
 #[derive(Serialize)]
 struct DraftForDigest {
@@ -28,6 +35,12 @@ struct DraftForDigest {
     tags: Vec<(String, Vec<String>)>,
     comments: Vec<CommentView>,
     stances: Vec<ParagraphStances>,
+    /// (comment, signer, coalition, withdrawn), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cosigns: Vec<(String, String, Option<String>, bool)>,
+    /// (comment, participant, wording, stance, reason), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alternative_stances: Vec<AlternativeStanceForDigest>,
 }
 
 impl Space {
@@ -76,7 +89,42 @@ impl Space {
                             c
                         },
                         stances: self.stance_views(&d.id),
+                        cosigns: self
+                            .cosigns()
+                            .filter(|((c, _), _)| {
+                                self.comment(c).is_some_and(|c| c.body.draft == d.id)
+                            })
+                            .map(|((c, signer), s)| {
+                                (
+                                    c.to_string(),
+                                    signer.to_string(),
+                                    s.value.coalition.map(|k| k.to_string()),
+                                    s.value.withdrawn,
+                                )
+                            })
+                            .collect(),
+                        alternative_stances: self
+                            .alternative_stances()
+                            .filter(|((c, _), _)| {
+                                self.comment(c).is_some_and(|c| c.body.draft == d.id)
+                            })
+                            .map(|((c, who), s)| {
+                                (
+                                    c.to_string(),
+                                    who.to_string(),
+                                    s.value.wording.map(|w| w.to_string()),
+                                    crate::view::stance_name(s.value.value),
+                                    s.value.reason.clone(),
+                                )
+                            })
+                            .collect(),
                     }
+                })
+                .collect(),
+            memberships: self
+                .memberships()
+                .map(|((coalition, member), m)| {
+                    (coalition.to_string(), member.to_string(), m.value)
                 })
                 .collect(),
         };

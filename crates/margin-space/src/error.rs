@@ -54,6 +54,18 @@ pub enum Rejection {
     UnknownHeads,
     #[error("the draft has no paragraph {0} in that version")]
     UnknownParagraph(String),
+    #[error("one cannot co-sign one's own comment")]
+    OwnComment,
+    #[error(
+        "the signer is not an active member of coalition {0} in the membership the entry names"
+    )]
+    NotAMember(margin_core::key::PublicKey),
+    #[error("a key cannot be a member of itself, nor sign on for itself as a coalition")]
+    SelfMembership,
+    #[error("the comment {0} carries no alternative wording at the wording named")]
+    NoAlternative(EntryId),
+    #[error("the comment edit {0} is not an edit of the comment named, or not in refs")]
+    NotAnEdit(EntryId),
     #[error("{0} entries cannot be applied to a space")]
     Unsupported(&'static str),
     #[error("the {0} entry was applied to the wrong handler")]

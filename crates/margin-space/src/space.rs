@@ -48,6 +48,20 @@ pub struct RegistrationState {
 
 /// Key of a stance: who, on which draft and paragraph.
 pub type StanceKey = (DraftId, String, PublicKey);
+/// Key of a sign-on: which comment, which signer.
+pub type CoSignKey = (EntryId, PublicKey);
+/// Key of a membership: which coalition, which member.
+pub type MembershipKey = (PublicKey, PublicKey);
+/// Key of a stance on an alternative wording: which comment, who.
+pub type AlternativeKey = (EntryId, PublicKey);
+
+/// What a `Membership` entry says, kept to check the sign-ons that name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MembershipFact {
+    pub coalition: PublicKey,
+    pub member: PublicKey,
+    pub active: bool,
+}
 
 /// The state of one review space.
 #[derive(Clone, Debug)]
@@ -64,6 +78,13 @@ pub struct Space {
     pub(crate) comments: BTreeMap<EntryId, CommentState>,
     pub(crate) stances: BTreeMap<StanceKey, Stamped<Stance>>,
     pub(crate) hidden: BTreeMap<EntryId, Stamped<Moderation>>,
+    /// Every accepted comment edit: the comment it edits and whether its wording carries
+    /// an alternative (for stances on alternatives that name it).
+    pub(crate) edits: HashMap<EntryId, (EntryId, bool)>,
+    pub(crate) cosigns: BTreeMap<CoSignKey, Stamped<CoSign>>,
+    pub(crate) memberships: BTreeMap<MembershipKey, Stamped<bool>>,
+    pub(crate) membership_entries: HashMap<EntryId, MembershipFact>,
+    pub(crate) alternative_stances: BTreeMap<AlternativeKey, Stamped<AlternativeStance>>,
     pending: HashMap<EntryId, Entry>,
     waiting_for: HashMap<EntryId, Vec<EntryId>>,
     rejected: HashMap<EntryId, Rejection>,
@@ -103,6 +124,11 @@ impl Space {
             comments: BTreeMap::new(),
             stances: BTreeMap::new(),
             hidden: BTreeMap::new(),
+            edits: HashMap::new(),
+            cosigns: BTreeMap::new(),
+            memberships: BTreeMap::new(),
+            membership_entries: HashMap::new(),
+            alternative_stances: BTreeMap::new(),
             pending: HashMap::new(),
             waiting_for: HashMap::new(),
             rejected: HashMap::new(),
@@ -300,6 +326,8 @@ impl Space {
                     text: e.text.clone(),
                     suggestion: e.suggestion.clone(),
                 };
+                self.edits
+                    .insert(entry.id(), (e.comment, has_alternative(&e.suggestion)));
                 let stamped = Stamped {
                     entry: entry.id(),
                     author,
@@ -388,6 +416,85 @@ impl Space {
                     value: m.clone(),
                 };
                 keep_latest_in(&mut self.hidden, m.target, stamped);
+                Ok(())
+            }
+            Body::CoSign(c) => {
+                self.check_participation(&charter, entry)?;
+                let comment = self.comment_in_refs(c.comment, refs)?;
+                if comment.author == author {
+                    return Err(Rejection::OwnComment);
+                }
+                if let Some(coalition) = c.coalition {
+                    if coalition == author {
+                        return Err(Rejection::SelfMembership);
+                    }
+                    let admitted = refs.iter().any(|r| {
+                        self.membership_entries.get(r)
+                            == Some(&MembershipFact {
+                                coalition,
+                                member: author,
+                                active: true,
+                            })
+                    });
+                    if !admitted {
+                        return Err(Rejection::NotAMember(coalition));
+                    }
+                }
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: c.clone(),
+                };
+                keep_latest_in(&mut self.cosigns, (c.comment, author), stamped);
+                Ok(())
+            }
+            Body::Membership(m) => {
+                if m.member == author {
+                    return Err(Rejection::SelfMembership);
+                }
+                self.membership_entries.insert(
+                    entry.id(),
+                    MembershipFact {
+                        coalition: author,
+                        member: m.member,
+                        active: m.active,
+                    },
+                );
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: m.active,
+                };
+                keep_latest_in(&mut self.memberships, (author, m.member), stamped);
+                Ok(())
+            }
+            Body::AlternativeStance(s) => {
+                self.check_participation(&charter, entry)?;
+                let comment = self.comment_in_refs(s.comment, refs)?;
+                let carries = match s.wording {
+                    None => has_alternative(&comment.body.suggestion),
+                    Some(edit) => {
+                        if !refs.contains(&edit) {
+                            return Err(Rejection::NotAnEdit(edit));
+                        }
+                        match self.edits.get(&edit) {
+                            Some((of, carries)) if *of == s.comment => *carries,
+                            _ => return Err(Rejection::NotAnEdit(edit)),
+                        }
+                    }
+                };
+                if !carries {
+                    return Err(Rejection::NoAlternative(s.comment));
+                }
+                let stamped = Stamped {
+                    entry: entry.id(),
+                    author,
+                    time: entry.time(),
+                    value: s.clone(),
+                };
+                keep_latest_in(&mut self.alternative_stances, (s.comment, author), stamped);
                 Ok(())
             }
         }
@@ -570,6 +677,57 @@ impl Space {
         self.stances.iter()
     }
 
+    /// Every participant's latest sign-on on every comment (withdrawn ones included).
+    pub fn cosigns(&self) -> impl Iterator<Item = (&CoSignKey, &Stamped<CoSign>)> {
+        self.cosigns.iter()
+    }
+
+    /// The latest sign-ons on one comment, by signer key (withdrawn ones included).
+    pub fn cosigns_on(
+        &self,
+        comment: &EntryId,
+    ) -> impl Iterator<Item = (&PublicKey, &Stamped<CoSign>)> {
+        self.cosigns
+            .range((*comment, PublicKey([0; 32]))..=(*comment, PublicKey([0xff; 32])))
+            .map(|((_, signer), s)| (signer, s))
+    }
+
+    /// Whether `member` is, by the coalition's latest membership entry, its member.
+    pub fn is_member(&self, coalition: &PublicKey, member: &PublicKey) -> bool {
+        self.memberships
+            .get(&(*coalition, *member))
+            .is_some_and(|m| m.value)
+    }
+
+    /// The latest membership entry by `coalition` about `member`, active or not.
+    pub fn membership_entry(&self, coalition: &PublicKey, member: &PublicKey) -> Option<EntryId> {
+        self.memberships
+            .get(&(*coalition, *member))
+            .map(|m| m.entry)
+    }
+
+    /// Every coalition's latest membership facts: (coalition, member) → active.
+    pub fn memberships(&self) -> impl Iterator<Item = (&MembershipKey, &Stamped<bool>)> {
+        self.memberships.iter()
+    }
+
+    /// Every participant's latest stance on every alternative wording.
+    pub fn alternative_stances(
+        &self,
+    ) -> impl Iterator<Item = (&AlternativeKey, &Stamped<AlternativeStance>)> {
+        self.alternative_stances.iter()
+    }
+
+    /// The latest stances on the alternative a comment carries, by participant key.
+    pub fn alternative_stances_on(
+        &self,
+        comment: &EntryId,
+    ) -> impl Iterator<Item = (&PublicKey, &Stamped<AlternativeStance>)> {
+        self.alternative_stances
+            .range((*comment, PublicKey([0; 32]))..=(*comment, PublicKey([0xff; 32])))
+            .map(|((_, who), s)| (who, s))
+    }
+
     /// Why an entry was hidden by a convener, if it is.
     pub fn hidden(&self, id: &EntryId) -> Option<&str> {
         self.hidden
@@ -586,6 +744,11 @@ fn keep_latest_in<K: Ord, T>(map: &mut BTreeMap<K, Stamped<T>>, key: K, stamped:
     if let Some(s) = slot {
         map.insert(key, s);
     }
+}
+
+/// Whether a suggestion is there and says something.
+fn has_alternative(suggestion: &Option<String>) -> bool {
+    suggestion.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
 
 fn require_editor(

@@ -46,6 +46,26 @@ enum Action {
         name: u8,
     },
     GrantEditor,
+    /// A participant signs on to a comment (for coalition key 3 when `coalition`).
+    CoSign {
+        who: usize,
+        of: usize,
+        coalition: bool,
+        withdrawn: bool,
+    },
+    /// Key 3, as a coalition, admits or removes a member.
+    Member {
+        member: usize,
+        active: bool,
+    },
+    /// A stance on the alternative a comment carries, at its current wording or (`stale`)
+    /// as first posted.
+    AlternativeStance {
+        who: usize,
+        of: usize,
+        value: u8,
+        stale: bool,
+    },
     /// A participant tries to revise the draft (always refused).
     Forbidden {
         who: usize,
@@ -64,6 +84,9 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..3u8).prop_map(|name| Action::Tag { name }),
         1 => Just(Action::GrantEditor),
         1 => (1..4usize).prop_map(|who| Action::Forbidden { who }),
+        2 => (0..4usize, 0..8usize, any::<bool>(), any::<bool>()).prop_map(|(who, of, coalition, withdrawn)| Action::CoSign { who, of, coalition, withdrawn }),
+        1 => (0..3usize, any::<bool>()).prop_map(|(member, active)| Action::Member { member, active }),
+        2 => (0..4usize, 0..8usize, 0..4u8, any::<bool>()).prop_map(|(who, of, value, stale)| Action::AlternativeStance { who, of, value, stale }),
     ]
 }
 
@@ -184,7 +207,7 @@ impl Builder {
                         CommentKind::Objection,
                     ][kind as usize],
                     text: format!("comment {}", self.time),
-                    suggestion: None,
+                    suggestion: (kind == 2).then(|| format!("alternative {}", self.time)),
                     parent: None,
                 });
                 if let Some(id) = self.publish(who, self.draft_refs(&heads), body) {
@@ -229,7 +252,10 @@ impl Builder {
                     let body = Body::CommentEdit(CommentEdit {
                         comment: id,
                         text: format!("edited {}", self.time),
-                        suggestion: None,
+                        suggestion: self
+                            .time
+                            .is_multiple_of(2)
+                            .then(|| format!("reworded {}", self.time)),
                     });
                     self.publish(author, vec![id], body);
                 }
@@ -333,6 +359,67 @@ impl Builder {
                     }],
                 });
                 self.publish(0, vec![], body);
+            }
+            Action::CoSign {
+                who,
+                of,
+                coalition,
+                withdrawn,
+            } => {
+                if let Some((id, _)) = comment(of, &self.comments) {
+                    let coalition_key = self.keys[3].public();
+                    let me = self.keys[who].public();
+                    let mut refs = vec![id];
+                    refs.extend(
+                        coalition
+                            .then(|| self.space.membership_entry(&coalition_key, &me))
+                            .flatten(),
+                    );
+                    let body = Body::CoSign(CoSign {
+                        comment: id,
+                        coalition: coalition.then_some(coalition_key),
+                        withdrawn,
+                    });
+                    // Refused when signing one's own comment, or for a coalition one is
+                    // not an active member of.
+                    self.publish(who, refs, body);
+                }
+            }
+            Action::Member { member, active } => {
+                let body = Body::Membership(Membership {
+                    member: self.keys[member].public(),
+                    active,
+                });
+                self.publish(3, vec![], body);
+            }
+            Action::AlternativeStance {
+                who,
+                of,
+                value,
+                stale,
+            } => {
+                if let Some((id, _)) = comment(of, &self.comments) {
+                    let wording = if stale {
+                        None
+                    } else {
+                        self.space.comment(&id).and_then(|c| c.wording_entry())
+                    };
+                    let mut refs = vec![id];
+                    refs.extend(wording);
+                    let body = Body::AlternativeStance(AlternativeStance {
+                        comment: id,
+                        wording,
+                        value: [
+                            StanceValue::Support,
+                            StanceValue::Accept,
+                            StanceValue::Object,
+                            StanceValue::Abstain,
+                        ][value as usize],
+                        reason: None,
+                    });
+                    // Refused when that wording carries no alternative.
+                    self.publish(who, refs, body);
+                }
             }
             Action::Forbidden { who } => {
                 let mut doc = draft.doc.clone();

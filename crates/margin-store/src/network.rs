@@ -61,6 +61,19 @@ pub struct KnownPeer {
     pub last_seen: i64,
 }
 
+/// A row of `peers` (peer, addresses, last_seen).
+fn known_peer(r: &rusqlite::Row<'_>) -> rusqlite::Result<KnownPeer> {
+    Ok(KnownPeer {
+        peer: r.get(0)?,
+        addresses: r
+            .get::<_, String>(1)?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        last_seen: r.get(2)?,
+    })
+}
+
 impl Store {
     /// Follows a space (again: the mode is updated).
     pub fn follow(&mut self, space: &SpaceId, mode: FollowMode) -> Result<(), StoreError> {
@@ -158,17 +171,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT peer, addresses, last_seen FROM peers ORDER BY last_seen DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok(KnownPeer {
-                peer: r.get(0)?,
-                addresses: r
-                    .get::<_, String>(1)?
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
-                last_seen: r.get(2)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![limit as i64], known_peer)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -178,17 +181,7 @@ impl Store {
         let peers = {
             let mut stmt =
                 tx.prepare_cached("SELECT peer, addresses, last_seen FROM peers WHERE dial = 1")?;
-            let rows = stmt.query_map([], |r| {
-                Ok(KnownPeer {
-                    peer: r.get(0)?,
-                    addresses: r
-                        .get::<_, String>(1)?
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect(),
-                    last_seen: r.get(2)?,
-                })
-            })?;
+            let rows = stmt.query_map([], known_peer)?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
         tx.execute("UPDATE peers SET dial = 0 WHERE dial = 1", [])?;

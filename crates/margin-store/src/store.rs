@@ -58,6 +58,27 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Adds rows to the full-text index.
+fn insert_docs(
+    tx: &rusqlite::Transaction<'_>,
+    space_hex: &str,
+    docs: &[SearchDoc],
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for d in docs {
+        insert.execute(params![
+            space_hex,
+            d.draft.to_hex(),
+            d.target,
+            d.kind,
+            d.text
+        ])?;
+    }
+    Ok(())
+}
+
 pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
     let arr: [u8; 32] = bytes
         .try_into()
@@ -437,20 +458,7 @@ impl Store {
         )?;
         let space_hex = space.to_hex();
         tx.execute("DELETE FROM search WHERE space = ?1", params![space_hex])?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for d in docs {
-                insert.execute(params![
-                    space_hex,
-                    d.draft.to_hex(),
-                    d.target,
-                    d.kind,
-                    d.text
-                ])?;
-            }
-        }
+        insert_docs(&tx, &space_hex, docs)?;
         tx.commit()?;
         Ok(())
     }
@@ -476,9 +484,6 @@ impl Store {
             )?;
         }
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
             let mut drop_draft = tx.prepare_cached(
                 "DELETE FROM search WHERE space = ?1 AND draft = ?2 AND kind = 'paragraph'",
             )?;
@@ -487,27 +492,11 @@ impl Store {
             )?;
             for (draft, docs) in drafts {
                 drop_draft.execute(params![space_hex, draft.to_hex()])?;
-                for d in docs {
-                    insert.execute(params![
-                        space_hex,
-                        d.draft.to_hex(),
-                        d.target,
-                        d.kind,
-                        d.text
-                    ])?;
-                }
+                insert_docs(&tx, &space_hex, docs)?;
             }
             for (target, doc) in comments {
                 drop_comment.execute(params![space_hex, target])?;
-                if let Some(d) = doc {
-                    insert.execute(params![
-                        space_hex,
-                        d.draft.to_hex(),
-                        d.target,
-                        d.kind,
-                        d.text
-                    ])?;
-                }
+                insert_docs(&tx, &space_hex, doc.as_slice())?;
             }
         }
         tx.commit()?;

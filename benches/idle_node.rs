@@ -96,8 +96,9 @@ fn pid(node: &RunningNode) -> u32 {
         .expect("a pid") as u32
 }
 
+/// Kilobytes as `/proc` counts them (1 024 bytes) to megabytes (10^6 bytes).
 fn mb(kb: u64) -> f64 {
-    kb as f64 / 1024.0
+    kb as f64 * 1024.0 / 1e6
 }
 
 fn entry_count(db: &Path) -> i64 {

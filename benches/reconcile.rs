@@ -37,9 +37,11 @@ fn run(label: String, space: &Generated, a: usize, b: usize) -> (Run, Link) {
     let t = Instant::now();
     let mut link = Link::new([node_a, node_b], space.space);
     link.connect(0);
+    // A node that fetched something reconciles again a second later, to confirm.
+    link.tick(2_000);
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     assert!(link.refused.is_empty(), "{:?}", link.refused);
-    let status = link.services[0].status(1);
+    let status = link.services[0].status(2_000);
     let in_sync = status.peers[0].spaces.iter().all(|l| l.in_sync);
     let count = |i: usize| {
         link.nodes[i]

@@ -261,9 +261,14 @@ impl Generator {
 
     /// The editor imports the fixture draft.
     pub fn import_draft(&mut self) {
+        self.import(FIXTURE_DRAFT);
+    }
+
+    /// The editor imports a Markdown draft.
+    pub fn import(&mut self, markdown: &str) {
         let (_, change) = Draft::import(
             self.actor(),
-            FIXTURE_DRAFT,
+            markdown,
             None,
             self.time as i64,
             "First draft for public comment",
@@ -561,11 +566,12 @@ pub fn realistic_space(seed: u64, n: usize) -> Generated {
     g.finish()
 }
 
-/// A space whose one draft has `revisions` signed revisions (the import and then small
-/// edits by its editor), and nothing else but the charter and the editor's profile.
-pub fn draft_with_revisions(seed: u64, revisions: usize) -> Generated {
+/// A space whose one draft, `markdown`, has `revisions` signed revisions (the import and
+/// then small edits by its editor), and nothing else but the charter and the editor's
+/// profile.
+pub fn draft_with_revisions(seed: u64, markdown: &str, revisions: usize) -> Generated {
     let mut g = Generator::new(seed, 0);
-    g.import_draft();
+    g.import(markdown);
     let mut made = 1;
     while made < revisions {
         let before = g.len();
@@ -573,6 +579,25 @@ pub fn draft_with_revisions(seed: u64, revisions: usize) -> Generated {
         made += g.len() - before;
     }
     g.finish()
+}
+
+/// A report of about `bytes` bytes of Markdown: the fixture draft followed by generated
+/// sections of findings, as a full output report would have.
+pub fn long_draft(seed: u64, bytes: usize) -> String {
+    let mut g = Generator::new(seed, 0);
+    let mut out = FIXTURE_DRAFT.trim_end().to_owned();
+    let mut section = 1;
+    while out.len() < bytes {
+        out.push_str(&format!("\n\n## {}. {}\n", 4 + section / 5, g.sentence(2, 5)));
+        for _ in 0..g.rng.between(2, 5) {
+            out.push('\n');
+            out.push_str(&g.text((2, 5)));
+            out.push('\n');
+        }
+        section += 1;
+    }
+    out.push('\n');
+    out
 }
 
 // ---- two real nodes, synced in memory --------------------------------------------------

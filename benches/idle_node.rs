@@ -2,7 +2,7 @@
 //!
 //! A realistic space of 100 000 entries is written into a home as a node writes what it
 //! receives (`Node::receive_entries`: verified, authorized, stored, indexed), all but the
-//! newest 20. A `margin node` (the release binary Cargo builds for this bench) runs in
+//! newest 20, and recorded as announced, as a node that received them would have. A `margin node` (the release binary Cargo builds for this bench) runs in
 //! that home; a peer holding the whole space connects, so the node reconciles its 100 000
 //! items, fetches the 20 it lacks and loads the space to check them — its first load and
 //! first sync. After it settles, its memory (`VmRSS`, peak `VmHWM`) and CPU time
@@ -11,6 +11,7 @@
 //! the same seconds.
 //!
 //! Run: `cargo bench -p margin-cli --bench idle_node`
+//! (`MARGIN_BENCH_KEEP=DIR` also keeps copies of the two homes in `DIR`, for profiling.)
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -31,6 +32,7 @@ const MAX_RSS_MB: f64 = 100.0;
 /// "No CPU": under 1 % of one core, averaged over the idle period.
 const MAX_CPU_PERCENT: f64 = 1.0;
 const IDLE: Duration = Duration::from_secs(30);
+/// Time for the node to notice its peer left.
 const SETTLE: Duration = Duration::from_secs(5);
 /// Entries the peer has and the idle node lacks at first.
 const NEWER: usize = 20;
@@ -147,6 +149,17 @@ fn idle(pids: &[u32], ticks_per_s: f64) -> Vec<Idle> {
         .collect()
 }
 
+/// Records every stored entry as announced, as a running node does once it has passed on
+/// what it received (the engine's `announced-seq` setting). Without it, the node would
+/// take the entries for ones written while it was stopped, hold them all in memory and
+/// gossip every one of them at start.
+fn mark_announced(node: &mut Node) {
+    let last = node.store().last_seq().expect("the last entry");
+    node.store_mut()
+        .set_setting("announced-seq", &last.to_string())
+        .expect("a setting");
+}
+
 fn main() {
     let n = scaled(100_000);
     println!("# An idle node with {n} entries\n");
@@ -167,6 +180,7 @@ fn main() {
         let mut node = Node::open(Home::at(idle_home.home())).expect("a node opens");
         node.receive_entries(raw[..n - NEWER].to_vec())
             .expect("the node ingests");
+        mark_announced(&mut node);
     }
     println!(
         "home written in {:.1} s; database {}",
@@ -185,12 +199,27 @@ fn main() {
         let mut node = Node::open(Home::at(peer_home.home())).expect("a node opens");
         node.receive_entries(raw[n - NEWER..].to_vec())
             .expect("the node ingests");
+        mark_announced(&mut node);
+    }
+    if let Ok(keep) = std::env::var("MARGIN_BENCH_KEEP") {
+        // For profiling by hand: the two homes, before any node ran in them.
+        for (name, home) in [("idle", idle_home.home()), ("peer", peer_home.home())] {
+            let to = Path::new(&keep).join(name);
+            fs::create_dir_all(&to).expect("a folder to keep the homes in");
+            for file in ["margin.db", "margin.db-wal", "margin.db-shm"] {
+                if home.join(file).exists() {
+                    fs::copy(home.join(file), to.join(file)).expect("copy a home");
+                }
+            }
+        }
+        println!("homes kept in {keep}");
     }
 
     let ticks = clock_ticks();
     let mut empty = RunningNode::start(Participant::new("Empty"), &[]);
     let mut node = RunningNode::start(idle_home, &[]);
     let pids = [pid(&node), pid(&empty)];
+    println!("node pid {}, empty-home node pid {}", pids[0], pids[1]);
     let started = sample(pids[0]);
     println!(
         "started: RSS {:.1} MB (empty home: {:.1} MB)",
@@ -218,7 +247,29 @@ fn main() {
         mb(synced.rss_kb),
         mb(synced.hwm_kb)
     );
-    std::thread::sleep(SETTLE);
+    // The node goes on (indexing, confirming with the peer) after the last entry is
+    // stored: wait until its CPU use over 5 s stops falling, for two minutes at most.
+    let t = Instant::now();
+    let mut before = f64::MAX;
+    loop {
+        let a = sample(pids[0]).cpu_ticks;
+        std::thread::sleep(Duration::from_secs(5));
+        let used = 100.0 * (sample(pids[0]).cpu_ticks - a) as f64 / ticks / 5.0;
+        if used >= before * 0.8 || t.elapsed() > Duration::from_secs(120) {
+            println!(
+                "settled after {:.0} s ({used:.1} % of a core over the last 5 s)",
+                t.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        before = used;
+    }
+    assert!(
+        !fs::read_to_string(node.p.home().join("node.log"))
+            .unwrap_or_default()
+            .contains("written while the node was stopped"),
+        "the node took the received entries for its own, written while it was stopped"
+    );
 
     println!(
         "\nidle for {} s with the peer connected, then {} s alone ...",

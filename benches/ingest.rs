@@ -13,6 +13,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use margin_core::body::Body;
 use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_space::Verdict;
 use margin_store::Batch;
@@ -130,7 +131,8 @@ fn main() {
 fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
     let (_home, mut node) = fresh_node();
     let mut state = None;
-    let mut times = [Duration::ZERO; 7];
+    let mut times = [Duration::ZERO; 8];
+    let mut paragraph_checks = 0usize;
     for batch in batches {
         let t = Instant::now();
         let decoded: Vec<Entry<Unverified>> = batch
@@ -178,6 +180,29 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         }
         times[3] += t.elapsed();
 
+        // Of which: checking that the paragraph a comment, stance or re-attachment names
+        // exists at the version it names (done again here alone, on the same state).
+        let t = Instant::now();
+        for entry in &accepted {
+            let (draft, para, heads) = match entry.body() {
+                Body::Comment(c) => match &c.anchor {
+                    Some(a) => (c.draft, &a.para, &c.heads),
+                    None => continue,
+                },
+                Body::Stance(s) => (s.draft, &s.para, &s.heads),
+                Body::Reattach(r) => match current.comment(&r.comment) {
+                    Some(c) => (c.body.draft, &r.anchor.para, &r.heads),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let doc = &current.draft(&draft).expect("the draft").doc;
+            let text = doc.paragraph_text(para, Some(heads)).expect("the version");
+            assert!(text.is_some());
+            paragraph_checks += 1;
+        }
+        times[7] += t.elapsed();
+
         let t = Instant::now();
         node.store_mut()
             .write(&Batch {
@@ -200,7 +225,7 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         times[6] += t.elapsed();
         state = Some(());
     }
-    let total: Duration = times.iter().sum();
+    let total: Duration = times[..7].iter().sum();
     println!("## Where the time goes (same batches, each step timed alone)\n");
     let mut table = Table::new(&["step", "time", "share"]);
     let names = [
@@ -212,12 +237,21 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         "reload the space after the batch (`Node::load_space`: re-read, re-apply, clone)",
         "rewrite the search index (`Node::reindex`)",
     ];
-    for (name, time) in names.iter().zip(times) {
-        table.row(&[
-            name.to_string(),
-            ms(time),
-            format!("{:.0} %", 100.0 * time.as_secs_f64() / total.as_secs_f64()),
-        ]);
+    let share = |time: Duration| {
+        format!("{:.0} %", 100.0 * time.as_secs_f64() / total.as_secs_f64())
+    };
+    for (i, (name, time)) in names.iter().zip(times).enumerate() {
+        table.row(&[name.to_string(), ms(time), share(time)]);
+        if i == 3 {
+            table.row(&[
+                format!(
+                    "  of which: the paragraph exists at the named version ({} × `Draft::paragraph_text`)",
+                    thousands(paragraph_checks as u64)
+                ),
+                ms(times[7]),
+                share(times[7]),
+            ]);
+        }
     }
     table.row(&["total".into(), ms(total), "100 %".into()]);
     table.print();

@@ -6,6 +6,10 @@
 //! are written with `margin comment` in random homes while the nodes run, as a
 //! participant writes them, a few hundred milliseconds apart.
 //!
+//! This is done twice: first with the links the nodes make by themselves (at this size
+//! they find every other node through the DHT and connect to it), then in a sparse
+//! network where each node blocks every node but those it was bootstrapped with or from.
+//!
 //! A comment's latency at a node is the time its entry was stored there minus the time
 //! the author's CLI stored it (`entries.received_at`, written by each process with the
 //! same clock). A thread polls every node's database read-only every 5 ms as a cross-check
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::Participant;
 use common::running::RunningNode;
+use margin_node::{Home, Node};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 use support::*;
@@ -96,6 +101,7 @@ fn main() {
     // Start the nodes one after the other; each bootstraps from the previous node and a
     // random earlier one, and joins by an invite from the previous node.
     let mut running: Vec<RunningNode> = vec![RunningNode::start(first, &[])];
+    let mut bootstraps: Vec<Vec<usize>> = vec![vec![]];
     for i in 1..nodes {
         let mut via = vec![i - 1];
         if i >= 2 {
@@ -117,6 +123,7 @@ fn main() {
         let joined = node.p.json(&["space", "join", &invite, "--timeout", "60"]);
         assert_eq!(joined["fetched"], true, "node {i} joined: {joined}");
         running.push(node);
+        bootstraps.push(via);
     }
     for node in &running {
         node.wait_in_sync(&space, 1);
@@ -126,9 +133,83 @@ fn main() {
         setup.elapsed().as_secs_f64()
     );
 
-    // The connection graph, as the nodes report it.
+    // First as the nodes connect by themselves (they find each other through the DHT
+    // and identify, and at this size end up connected to every other node) ...
+    let first_round = round(
+        "as the nodes connect by themselves",
+        &running,
+        &draft,
+        &mut rng,
+        comments,
+    );
+
+    // ... then a sparse network: each node keeps only the links it was bootstrapped
+    // with (in either direction) and blocks every other node, as a node far from the
+    // others on the internet would see it.
     let ids: Vec<String> = running.iter().map(RunningNode::peer_id).collect();
-    let graph: Vec<Vec<usize>> = running
+    let mut keep = vec![std::collections::BTreeSet::new(); nodes];
+    for (i, via) in bootstraps.iter().enumerate() {
+        for &j in via {
+            keep[i].insert(j);
+            keep[j].insert(i);
+        }
+    }
+    for (i, node) in running.iter().enumerate() {
+        let mut store = Node::open(Home::at(node.p.home())).expect("the node's store");
+        for (j, id) in ids.iter().enumerate() {
+            if j != i && !keep[i].contains(&j) {
+                store
+                    .store_mut()
+                    .block("peer", id, "sparse topology for the benchmark")
+                    .expect("block a peer");
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let graph = connections(&running);
+        if graph.iter().enumerate().all(|(i, peers)| {
+            peers.iter().all(|j| keep[i].contains(j)) && !peers.is_empty()
+        }) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the nodes did not drop their other links"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let second_round = round(
+        "sparse: only the bootstrap links",
+        &running,
+        &draft,
+        &mut rng,
+        comments,
+    );
+    for node in &mut running {
+        node.stop();
+    }
+
+    println!("## Summary\n");
+    let mut table = Table::new(&["network", "p50", "p99", "max", "missing", "target p99 ≤ 1 s"]);
+    for r in [&first_round, &second_round] {
+        let p99 = percentile(&r.stored, 99.0);
+        table.row(&[
+            r.label.clone(),
+            format!("{:.0} ms", percentile(&r.stored, 50.0)),
+            format!("{p99:.0} ms"),
+            format!("{:.0} ms", r.stored.last().copied().unwrap_or(f64::NAN)),
+            r.missing.to_string(),
+            verdict(r.missing == 0 && p99 <= TARGET_MS).into(),
+        ]);
+    }
+    table.print();
+}
+
+/// Who each node is connected to, as the nodes report it (indexes into `running`).
+fn connections(running: &[RunningNode]) -> Vec<Vec<usize>> {
+    let ids: Vec<String> = running.iter().map(RunningNode::peer_id).collect();
+    running
         .iter()
         .map(|n| {
             n.peers()
@@ -137,10 +218,41 @@ fn main() {
                 .filter_map(|p| ids.iter().position(|id| id == p))
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+/// Latencies of one round of comments, in ms from the author's store write.
+struct Round {
+    label: String,
+    stored: Vec<f64>,
+    missing: usize,
+}
+
+/// Writes `comments` comments on random nodes a few hundred ms apart, waits until every
+/// node has them (or a minute), and prints their latencies by distance from the author.
+fn round(
+    label: &str,
+    running: &[RunningNode],
+    draft: &str,
+    rng: &mut Rng,
+    comments: usize,
+) -> Round {
+    let nodes = running.len();
+    println!("## {label}\n");
+    let graph = connections(running);
     let degrees: Vec<usize> = graph.iter().map(Vec::len).collect();
+    let far = (0..nodes)
+        .map(|n| {
+            distances(&graph, n)
+                .into_iter()
+                .filter(|d| *d != usize::MAX)
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
     println!(
-        "connections per node: min {}, mean {:.1}, max {}",
+        "connections per node: min {}, mean {:.1}, max {}; the farthest two nodes are {far} hops apart",
         degrees.iter().min().unwrap_or(&0),
         degrees.iter().sum::<usize>() as f64 / nodes as f64,
         degrees.iter().max().unwrap_or(&0)
@@ -175,11 +287,11 @@ fn main() {
     for c in 0..comments {
         let author = rng.below(nodes);
         let body = format!(
-            "Comment {c} from node {author}: the annex should list the contributions."
+            "{label}, comment {c} from node {author}: the annex should list the contributions."
         );
         let out = running[author]
             .p
-            .json(&["comment", &draft, "--body", &body]);
+            .json(&["comment", draft, "--body", &body]);
         let id = hex::decode(text(&out, "comment")).expect("a hex id");
         written.lock().expect("lock").push(id);
         authors.push(author);
@@ -192,9 +304,6 @@ fn main() {
     }
     *done.lock().expect("lock") = true;
     poller.join().expect("the poller stops");
-    for node in &mut running {
-        node.stop();
-    }
     let seen = seen.lock().expect("lock").clone();
     println!(
         "{comments} comments written on random nodes over {:.1} s\n",
@@ -261,9 +370,14 @@ fn main() {
         comments * (nodes - 1)
     );
     println!(
-        "target: p99 ≤ {TARGET_MS:.0} ms to every node: {p99:.0} ms → {}",
+        "target: p99 ≤ {TARGET_MS:.0} ms to every node: {p99:.0} ms → {}\n",
         verdict(missing == 0 && p99 <= TARGET_MS)
     );
+    Round {
+        label: label.to_owned(),
+        stored,
+        missing,
+    }
 }
 
 /// Hops from `from` to every node over the connection graph (`usize::MAX`: unreachable).

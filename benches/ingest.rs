@@ -26,7 +26,10 @@ const BATCH: usize = 512;
 const MAX_RATIO: f64 = 2.0;
 
 fn rate(n: usize, d: Duration) -> String {
-    format!("{} entries/s", thousands((n as f64 / d.as_secs_f64()) as u64))
+    format!(
+        "{} entries/s",
+        thousands((n as f64 / d.as_secs_f64()) as u64)
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -80,7 +83,10 @@ fn main() {
             "every generated entry is accepted"
         );
     }
-    assert_eq!(node.store().entry_count(&space.space).expect("count"), n as i64);
+    assert_eq!(
+        node.store().entry_count(&space.space).expect("count"),
+        n as i64
+    );
     drop(node);
 
     // The same entries in one call, as `margin bundle import` hands them over.
@@ -237,9 +243,8 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         "reload the space after the batch (`Node::load_space`: re-read, re-apply, clone)",
         "rewrite the search index (`Node::reindex`)",
     ];
-    let share = |time: Duration| {
-        format!("{:.0} %", 100.0 * time.as_secs_f64() / total.as_secs_f64())
-    };
+    let share =
+        |time: Duration| format!("{:.0} %", 100.0 * time.as_secs_f64() / total.as_secs_f64());
     for (i, (name, time)) in names.iter().zip(times).enumerate() {
         table.row(&[name.to_string(), ms(time), share(time)]);
         if i == 3 {

@@ -168,9 +168,11 @@ fn main() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let graph = connections(&running);
-        if graph.iter().enumerate().all(|(i, peers)| {
-            peers.iter().all(|j| keep[i].contains(j)) && !peers.is_empty()
-        }) {
+        if graph
+            .iter()
+            .enumerate()
+            .all(|(i, peers)| peers.iter().all(|j| keep[i].contains(j)) && !peers.is_empty())
+        {
             break;
         }
         assert!(
@@ -191,7 +193,14 @@ fn main() {
     }
 
     println!("## Summary\n");
-    let mut table = Table::new(&["network", "p50", "p99", "max", "missing", "target p99 ≤ 1 s"]);
+    let mut table = Table::new(&[
+        "network",
+        "p50",
+        "p99",
+        "max",
+        "missing",
+        "target p99 ≤ 1 s",
+    ]);
     for r in [&first_round, &second_round] {
         let p99 = percentile(&r.stored, 99.0);
         table.row(&[
@@ -289,9 +298,7 @@ fn round(
         let body = format!(
             "{label}, comment {c} from node {author}: the annex should list the contributions."
         );
-        let out = running[author]
-            .p
-            .json(&["comment", draft, "--body", &body]);
+        let out = running[author].p.json(&["comment", draft, "--body", &body]);
         let id = hex::decode(text(&out, "comment")).expect("a hex id");
         written.lock().expect("lock").push(id);
         authors.push(author);
@@ -362,7 +369,10 @@ fn round(
         table.row(&row(label, v));
     }
     table.row(&row("every other node (stored)".into(), &stored));
-    table.row(&row("every other node (seen by the poller)".into(), &observed));
+    table.row(&row(
+        "every other node (seen by the poller)".into(),
+        &observed,
+    ));
     table.print();
     let p99 = percentile(&stored, 99.0);
     println!(

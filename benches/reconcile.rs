@@ -75,10 +75,23 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let (main_run, link) = run(format!("identical, {} entries", thousands(n as u64)), &space, n, n);
+    let (main_run, link) = run(
+        format!("identical, {} entries", thousands(n as u64)),
+        &space,
+        n,
+        n,
+    );
     let mut runs = vec![];
     for size in [n / 100, n / 10] {
-        runs.push(run(format!("identical, {} entries", thousands(size as u64)), &space, size, size).0);
+        runs.push(
+            run(
+                format!("identical, {} entries", thousands(size as u64)),
+                &space,
+                size,
+                size,
+            )
+            .0,
+        );
     }
     for missing in [1, 100] {
         runs.push(

@@ -508,7 +508,9 @@ impl Generator {
 
     /// The editor's answer to a comment.
     pub fn disposition(&mut self) {
-        let Some(&(comment, _)) = self.comments.get(self.rng.below(self.comments.len().max(1)))
+        let Some(&(comment, _)) = self
+            .comments
+            .get(self.rng.below(self.comments.len().max(1)))
         else {
             return;
         };
@@ -531,7 +533,9 @@ impl Generator {
 
     /// An author rewords one of their comments.
     pub fn edit(&mut self) {
-        let Some(&(comment, who)) = self.comments.get(self.rng.below(self.comments.len().max(1)))
+        let Some(&(comment, who)) = self
+            .comments
+            .get(self.rng.below(self.comments.len().max(1)))
         else {
             return;
         };
@@ -588,7 +592,11 @@ pub fn long_draft(seed: u64, bytes: usize) -> String {
     let mut out = FIXTURE_DRAFT.trim_end().to_owned();
     let mut section = 1;
     while out.len() < bytes {
-        out.push_str(&format!("\n\n## {}. {}\n", 4 + section / 5, g.sentence(2, 5)));
+        out.push_str(&format!(
+            "\n\n## {}. {}\n",
+            4 + section / 5,
+            g.sentence(2, 5)
+        ));
         for _ in 0..g.rng.between(2, 5) {
             out.push('\n');
             out.push_str(&g.text((2, 5)));
@@ -661,10 +669,7 @@ impl Link {
             retry_interval: 1_000,
             ..Config::default()
         };
-        let mut services = [
-            Service::new(0u8, config.clone()),
-            Service::new(1u8, config),
-        ];
+        let mut services = [Service::new(0u8, config.clone()), Service::new(1u8, config)];
         for (service, node) in services.iter_mut().zip(&nodes) {
             let outputs = service.join(0, space, &Stored(node.store()));
             assert!(outputs.is_empty(), "joining alone says nothing");
@@ -715,12 +720,8 @@ impl Link {
                     kind.1 += len;
                     self.hops = self.hops.max(hop);
                     let t = to as usize;
-                    let next = self.services[t].received(
-                        now,
-                        &at,
-                        &frame,
-                        &Stored(self.nodes[t].store()),
-                    );
+                    let next =
+                        self.services[t].received(now, &at, &frame, &Stored(self.nodes[t].store()));
                     work.extend(next.into_iter().map(|o| (to, o, hop + 1)));
                 }
                 Output::Deliver {

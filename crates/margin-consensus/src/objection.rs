@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Stance, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
-use margin_draft::{Anchor, AnchorState, Draft};
+use margin_draft::{Anchor, AnchorState, Reader};
 use margin_space::Space;
 use margin_space::comment::{CommentState, Stamped};
 use margin_space::draft::DraftState;
@@ -479,6 +479,7 @@ impl Change {
 /// A draft's revisions and change graph, to find the revision that changed a passage.
 struct History<'a> {
     state: &'a DraftState,
+    reader: Reader<'a>,
     deps: HashMap<ChangeHash, Vec<ChangeHash>>,
 }
 
@@ -490,11 +491,11 @@ impl<'a> History<'a> {
             .into_iter()
             .map(|i| (i.hash, i.deps))
             .collect();
-        History { state, deps }
-    }
-
-    fn doc(&self) -> &Draft {
-        &self.state.doc
+        History {
+            state,
+            reader: state.doc.reader(),
+            deps,
+        }
     }
 
     /// The passage (its paragraph and text) at a version (`None`: current); `None` when
@@ -504,7 +505,7 @@ impl<'a> History<'a> {
         place: &Place,
         at: Option<&[ChangeHash]>,
     ) -> Result<Option<(String, String)>, Error> {
-        Ok(match self.doc().resolve(&place.anchor, at)? {
+        Ok(match self.reader.resolve(&place.anchor, at)? {
             AnchorState::Anchored { para, text, .. } => Some((para, text)),
             AnchorState::Orphaned => None,
         })

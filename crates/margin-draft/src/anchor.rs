@@ -10,11 +10,43 @@
 //! at the start joins the passage too. The end cursor sits on the passage's last
 //! character, so deleting it shrinks the passage and text appended after it stays out.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use automerge::{ChangeHash, Cursor, CursorPosition, MoveCursor, ObjId, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use crate::doc::{Draft, Snapshot, StoredBlock};
 use crate::error::Error;
+
+/// Resolves anchors against a draft, keeping each version it has read; see
+/// [`Draft::reader`]. It borrows the draft, so the versions it keeps cannot go stale.
+pub struct Reader<'a> {
+    draft: &'a Draft,
+    versions: RefCell<HashMap<Vec<ChangeHash>, Rc<Snapshot>>>,
+}
+
+impl Reader<'_> {
+    /// Where `anchor` is at `at` (`None`: the current version), as [`Draft::resolve`]
+    /// says.
+    pub fn resolve(&self, anchor: &Anchor, at: Option<&[[u8; 32]]>) -> Result<AnchorState, Error> {
+        let mut heads = self.draft.heads_at(at)?;
+        heads.sort_unstable();
+        let known = self.versions.borrow().get(&heads).cloned();
+        let snap = match known {
+            Some(snap) => snap,
+            None => {
+                let snap = Rc::new(self.draft.snapshot(&heads)?);
+                self.versions
+                    .borrow_mut()
+                    .insert(heads.clone(), Rc::clone(&snap));
+                snap
+            }
+        };
+        self.draft.resolve_in(anchor, &snap, &heads)
+    }
+}
 
 /// How many characters of context a quote records on each side.
 const CONTEXT_CHARS: usize = 32;
@@ -174,6 +206,17 @@ impl Draft {
             .iter()
             .map(|a| self.resolve_in(a, &snap, &heads))
             .collect()
+    }
+
+    /// A reader that resolves anchors at any number of versions, reading each version
+    /// once: for work that visits the same few versions many times (the objection
+    /// register compares every objection's passage at its version, now, and at each
+    /// revision in between).
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            draft: self,
+            versions: RefCell::new(HashMap::new()),
+        }
     }
 
     fn resolve_in(

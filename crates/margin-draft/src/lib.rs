@@ -45,7 +45,7 @@ mod tokens;
 mod update;
 mod view;
 
-pub use anchor::{Anchor, AnchorState, Quote};
+pub use anchor::{Anchor, AnchorState, Quote, Reader};
 pub use diff::{DraftDiff, ParagraphChange, ParagraphDiff};
 pub use doc::{ChangeInfo, Draft, actor_key, change_actor_key};
 pub use error::Error;

@@ -330,6 +330,55 @@ fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
 }
 
 #[test]
+fn a_reader_resolves_as_the_draft_does_at_every_version() {
+    let editor = actor(5, b"r");
+    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let v1 = draft.heads();
+    // A whole-paragraph anchor and a passage anchor (its first three words) on every
+    // paragraph of v1.
+    let mut anchors = vec![];
+    for (pid, text) in ids_and_texts(&draft) {
+        anchors.push(draft.anchor(&pid, None, &v1).unwrap());
+        let words: Vec<&str> = text.split_whitespace().take(3).collect();
+        if !words.is_empty() {
+            anchors.push(draft.anchor(&pid, Some(&words.join(" ")), &v1).unwrap());
+        }
+    }
+    draft.update(editor.clone(), V2, 2, "v2").unwrap();
+    let v2 = draft.heads();
+    let v3 = V2.replace("### 3.2 Coordinated vulnerability disclosure\n\n", "");
+    draft.update(editor, &v3, 3, "v3").unwrap();
+
+    let reader = draft.reader();
+    let versions: [Option<&[[u8; 32]]>; 3] = [Some(&v1), Some(&v2), None];
+    // Twice over, so that the second pass reads the versions the reader kept.
+    for _ in 0..2 {
+        for at in versions {
+            for a in &anchors {
+                assert_eq!(
+                    reader.resolve(a, at).unwrap(),
+                    draft.resolve(a, at).unwrap()
+                );
+            }
+        }
+    }
+    let orphaned = anchors
+        .iter()
+        .filter(|a| reader.resolve(a, None).unwrap() == AnchorState::Orphaned)
+        .count();
+    assert!(
+        orphaned > 0,
+        "v2 deletes passages, so some anchors are orphaned"
+    );
+    assert!(
+        reader
+            .resolve(&anchors[0], Some(&[[9; 32]]))
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[test]
 fn diff_between_versions() {
     let editor = actor(5, b"e");
     let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();

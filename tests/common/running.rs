@@ -56,7 +56,10 @@ impl RunningNode {
             ])
             .args(&self.extra)
             .env("MARGIN_HOME", self.p.home())
-            .env("MARGIN_LOG", "info,libp2p_kad=error")
+            .env(
+                "MARGIN_LOG",
+                std::env::var("MARGIN_TEST_LOG").unwrap_or_else(|_| "info,libp2p_kad=error".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -157,13 +160,16 @@ impl RunningNode {
             "--min-peers",
             &min_peers.to_string(),
         ]);
-        assert!(
-            out.status.success(),
-            "{} did not get in sync: {}\n{}",
-            self.p.name,
-            String::from_utf8_lossy(&out.stderr),
-            self.log_tail()
-        );
+        if !out.status.success() {
+            let status = self.p.run(&["sync", "status", space, "--json"]);
+            panic!(
+                "{} did not get in sync: {}\nsync status: {}\n{}",
+                self.p.name,
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&status.stdout),
+                self.log_tail()
+            );
+        }
     }
 
     /// The running node's peers, as `margin peers --json` prints them.
@@ -188,6 +194,12 @@ impl Drop for RunningNode {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        // For debugging: `MARGIN_TEST_KEEP_LOGS=DIR` keeps every node's whole log (with
+        // `MARGIN_TEST_LOG` to choose what the nodes log).
+        if let Ok(dir) = std::env::var("MARGIN_TEST_KEEP_LOGS") {
+            let _ = fs::create_dir_all(&dir);
+            let _ = fs::copy(&self.log, PathBuf::from(dir).join(format!("{}.log", self.p.name)));
         }
     }
 }

@@ -31,6 +31,8 @@ pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new(PROTOCOL);
 
 /// Frames queued for one peer before further ones are dropped.
 const OUTBOUND_QUEUE: usize = 256;
+/// How many times in a row a frame is written on a new stream before the writer gives up.
+const STREAM_ATTEMPTS: u32 = 3;
 /// Events from the stream tasks waiting for the node to take them.
 const INBOUND_QUEUE: usize = 1024;
 /// The circuit relay protocol a relay server speaks, as identify lists it.
@@ -350,20 +352,35 @@ impl Net {
     }
 
     /// Queues a sync frame for `peer`. Dropped, and counted, when the peer's queue is
-    /// full or it is not connected.
+    /// full. A writer that ended (its peer could not be reached) is replaced, so the
+    /// frame is tried again on a new stream.
     pub fn send(&mut self, peer: PeerId, frame: Vec<u8>) {
-        let writer = self.writers.entry(peer).or_insert_with(|| {
+        let frame = match self.writer(peer).try_send(frame) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Closed(frame)) => {
+                self.writers.remove(&peer);
+                match self.writer(peer).try_send(frame) {
+                    Ok(()) => return,
+                    Err(e) => e.into_inner(),
+                }
+            }
+            Err(mpsc::error::TrySendError::Full(frame)) => frame,
+        };
+        self.dropped_frames += 1;
+        tracing::debug!(
+            target: "net",
+            "a sync frame for {peer} ({} bytes) was dropped: its queue is full",
+            frame.len()
+        );
+    }
+
+    /// The queue of frames for `peer`, and the task that writes it.
+    fn writer(&mut self, peer: PeerId) -> &mut mpsc::Sender<Vec<u8>> {
+        self.writers.entry(peer).or_insert_with(|| {
             let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
             tokio::spawn(write_stream(self.control.clone(), peer, rx));
             tx
-        });
-        if let Err(e) = writer.try_send(frame) {
-            self.dropped_frames += 1;
-            if matches!(e, mpsc::error::TrySendError::Closed(_)) {
-                self.writers.remove(&peer);
-            }
-            tracing::debug!(target: "net", "a sync frame for {peer} was dropped: its queue is full or closed");
-        }
+        })
     }
 
     /// Closes every connection to a peer and refuses new ones until [`Net::unban`].
@@ -633,31 +650,48 @@ async fn read_stream(peer: PeerId, mut stream: libp2p::Stream, events: mpsc::Sen
     }
 }
 
-/// Opens a sync stream to the peer and writes its queued frames in order. Ends when the
-/// queue is dropped (the peer went away) or the stream fails; the next frame then opens
-/// a new stream.
+/// Opens a sync stream to the peer and writes its queued frames in order. A peer can
+/// hold several connections and close one of them (a duplicate, or an idle one) while
+/// the others stay: a frame whose write fails is written again on a new stream, so
+/// that the protocol's ordered, reliable stream loses nothing while the peer stays
+/// connected. Ends when the queue is dropped (the peer went away), when no stream can
+/// be opened, or after [`STREAM_ATTEMPTS`] failures in a row; the next frame then
+/// starts a new writer.
 async fn write_stream(
     mut control: libp2p_stream::Control,
     peer: PeerId,
     mut frames: mpsc::Receiver<Vec<u8>>,
 ) {
-    let Some(first) = frames.recv().await else {
+    let Some(mut frame) = frames.recv().await else {
         return;
     };
-    let mut stream = match control.open_stream(peer, SYNC_PROTOCOL).await {
-        Ok(stream) => stream,
-        Err(e) => {
-            tracing::debug!(target: "net", "cannot open a sync stream to {peer}: {e}");
-            return;
+    let mut failures = 0;
+    loop {
+        let mut stream = match control.open_stream(peer, SYNC_PROTOCOL).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::debug!(target: "net", "cannot open a sync stream to {peer}: {e}");
+                return;
+            }
+        };
+        loop {
+            if let Err(e) = write_frame(&mut stream, &frame).await {
+                failures += 1;
+                if failures >= STREAM_ATTEMPTS {
+                    tracing::debug!(target: "net", "sync stream to {peer} failed {failures} times, last: {e}");
+                    return;
+                }
+                tracing::debug!(target: "net", "sync stream to {peer} failed: {e}; opening another");
+                break;
+            }
+            failures = 0;
+            match frames.recv().await {
+                Some(next) => frame = next,
+                None => {
+                    let _ = futures::AsyncWriteExt::close(&mut stream).await;
+                    return;
+                }
+            }
         }
-    };
-    let mut next = Some(first);
-    while let Some(frame) = next {
-        if let Err(e) = write_frame(&mut stream, &frame).await {
-            tracing::debug!(target: "net", "sync stream to {peer} failed: {e}");
-            return;
-        }
-        next = frames.recv().await;
     }
-    let _ = futures::AsyncWriteExt::close(&mut stream).await;
 }

@@ -76,4 +76,10 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: queries a running node makes every few seconds must not read the whole entries
+    // table: the spaces (charters) by kind, and a space's waiting entries.
+    r#"
+    CREATE INDEX entries_by_kind ON entries (kind, seq);
+    CREATE INDEX pending_by_space ON pending (space, received_at);
+    "#,
 ];

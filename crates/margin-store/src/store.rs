@@ -506,7 +506,9 @@ impl Store {
     /// Spaces with their indexed titles.
     pub fn spaces(&self) -> Result<Vec<(SpaceId, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT s.id, s.title FROM spaces s JOIN entries e ON e.id = s.id ORDER BY e.seq",
+            // CROSS JOIN keeps `spaces` the outer table: ordering by `e.seq` would
+            // otherwise lead SQLite to scan every entry to skip a sort of a few rows.
+            "SELECT s.id, s.title FROM spaces s CROSS JOIN entries e ON e.id = s.id ORDER BY e.seq",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))

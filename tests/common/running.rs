@@ -199,7 +199,10 @@ impl Drop for RunningNode {
         // `MARGIN_TEST_LOG` to choose what the nodes log).
         if let Ok(dir) = std::env::var("MARGIN_TEST_KEEP_LOGS") {
             let _ = fs::create_dir_all(&dir);
-            let _ = fs::copy(&self.log, PathBuf::from(dir).join(format!("{}.log", self.p.name)));
+            let _ = fs::copy(
+                &self.log,
+                PathBuf::from(dir).join(format!("{}.log", self.p.name)),
+            );
         }
     }
 }

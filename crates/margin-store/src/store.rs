@@ -215,17 +215,20 @@ impl Store {
         Ok(out)
     }
 
-    /// The accepted entries of a space stored after `seq`, in order, with the sequence
-    /// number of the last one (or `seq` when there are none).
+    /// At most `limit` accepted entries of a space stored after `seq`, in order, with
+    /// the sequence number of the last one (or `seq` when there are none). Reading a
+    /// large space in chunks keeps the memory a load needs small.
     pub fn space_entries_after(
         &self,
         space: &SpaceId,
         seq: i64,
+        limit: usize,
     ) -> Result<(Vec<Entry<Verified>>, i64), StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, bytes FROM entries WHERE space = ?1 AND seq > ?2 ORDER BY seq",
+            "SELECT seq, bytes FROM entries WHERE space = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![space.as_bytes(), seq], |r| {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![space.as_bytes(), seq, limit], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
         })?;
         let mut out = vec![];

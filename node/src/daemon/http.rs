@@ -132,11 +132,7 @@ async fn protect(mut response: Response) -> Response {
 /// second or two).
 async fn warm_up(state: &AppState) {
     let started = std::time::Instant::now();
-    match state
-        .worker
-        .call(|node| node.spaces().map(|s| s.len()))
-        .await
-    {
+    match state.worker.call(|node| node.warm_spaces()).await {
         Ok(Ok(n)) => {
             tracing::debug!(target: "http", "{n} spaces ready in {} ms", started.elapsed().as_millis())
         }

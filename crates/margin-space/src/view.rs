@@ -377,6 +377,17 @@ impl Space {
                 _ => AnchorView::Orphaned,
             },
         };
+        self.comment_view_at(draft, c, anchor)
+    }
+
+    /// A comment as `margin comments --json` shows it, with its anchor already resolved
+    /// (the web interface resolves a page's anchors together, at the version read).
+    pub fn comment_view_at(
+        &self,
+        draft: &DraftState,
+        c: &CommentState,
+        anchor: AnchorView,
+    ) -> CommentView {
         let wording = c.wording();
         let hidden = self.hidden(&c.id).map(str::to_owned);
         let withheld = |s: String| if hidden.is_some() { String::new() } else { s };

@@ -17,8 +17,7 @@ use margin_space::Space;
 use margin_space::comment::CommentState;
 use margin_space::draft::DraftState;
 use margin_space::view::{
-    AnchorView, CommentView, DispositionView, QuoteView, SpaceView, Tally, VersionView,
-    disposition_name, draft_anchor, format_time, kind_name,
+    AnchorView, CommentView, SpaceView, Tally, draft_anchor, format_time, kind_name,
 };
 use serde::{Deserialize, Serialize};
 
@@ -628,55 +627,19 @@ pub fn items(
     Ok(out)
 }
 
-/// A comment as `margin comments --json` shows it, with its anchor already resolved.
+/// A comment as `margin comments --json` shows it, with its anchor already resolved;
+/// for people, the editor who disposed of it is named rather than given by key.
 fn comment_view(
     space: &Space,
     draft: &DraftState,
     c: &CommentState,
     anchor: AnchorView,
 ) -> CommentView {
-    let wording = c.wording();
-    let hidden = space.hidden(&c.id).map(str::to_owned);
-    let withheld = |s: String| if hidden.is_some() { String::new() } else { s };
-    let mut heads: Vec<String> = c.body.heads.iter().map(hex::encode).collect();
-    heads.sort();
-    CommentView {
-        id: c.id.to_string(),
-        draft: c.body.draft.to_string(),
-        author: space.participant(&c.author),
-        kind: kind_name(c.body.kind),
-        body: withheld(wording.text),
-        suggestion: wording.suggestion.map(withheld),
-        parent: c.body.parent.map(|p| p.to_string()),
-        time: format_time(c.time),
-        version: VersionView {
-            tag: draft.tag_of(&c.body.heads),
-            heads,
-        },
-        para: c.body.anchor.as_ref().map(|a| a.para.clone()),
-        quote: c
-            .body
-            .anchor
-            .as_ref()
-            .and_then(|a| a.quote.as_ref())
-            .map(|q| QuoteView {
-                exact: q.exact.clone(),
-                prefix: q.prefix.clone(),
-                suffix: q.suffix.clone(),
-            }),
-        anchor,
-        edited: c.edit.is_some(),
-        retracted: c.retracted.is_some(),
-        reattached: c.reattached.is_some(),
-        disposition: c.disposition.as_ref().map(|d| DispositionView {
-            value: disposition_name(d.value.value),
-            note: d.value.note.clone(),
-            editor: space.participant(&d.author).name,
-            revision: d.value.revision.map(|r| r.to_string()),
-            time: format_time(d.time),
-        }),
-        hidden,
+    let mut view = space.comment_view_at(draft, c, anchor);
+    if let (Some(shown), Some(d)) = (view.disposition.as_mut(), c.disposition.as_ref()) {
+        shown.editor = space.participant(&d.author).name;
     }
+    view
 }
 
 /// Groups items into threads: each reply goes with the comment that started its thread.

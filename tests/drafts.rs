@@ -342,14 +342,17 @@ fn the_latest_stance_of_each_participant_counts() {
 fn search_finds_text_and_comments_and_survives_a_rebuild() {
     let r = review();
     let cvd = para(&r.editor, &r.draft, "Coordinated vulnerability");
-    r.editor.ok(&[
+    let comment = r.editor.json(&[
         "comment",
         &r.draft,
         "--para",
         &cvd,
         "--body",
         "Triage capacity is the bottleneck",
-    ]);
+    ])["comment"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let digest = r.editor.digest(&r.space);
     let hits = r.editor.json(&["search", "triage"]);
     let kinds: Vec<&str> = hits
@@ -376,6 +379,29 @@ fn search_finds_text_and_comments_and_survives_a_rebuild() {
     assert_eq!(rebuilt["spaces"][0]["digest"], digest.as_str());
     assert_eq!(r.editor.digest(&r.space), digest);
     assert_eq!(r.editor.json(&["search", "triage"]), hits);
+
+    // An edit replaces the comment's row (also after the rebuild); a retraction removes it.
+    let comment_hits = |word: &str| -> usize {
+        r.editor
+            .json(&["search", word])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["kind"] == "comment")
+            .count()
+    };
+    r.editor.ok(&[
+        "comment",
+        "edit",
+        &comment,
+        "--body",
+        "Staffing is the bottleneck",
+    ]);
+    assert_eq!(comment_hits("triage"), 0, "the old wording is gone");
+    assert_eq!(comment_hits("staffing"), 1);
+    assert_eq!(comment_hits("bottleneck"), 1, "one row per comment");
+    r.editor.ok(&["comment", "retract", &comment]);
+    assert_eq!(comment_hits("bottleneck"), 0);
 }
 
 #[test]

@@ -67,17 +67,44 @@ fn insert_docs(
     let mut insert = tx.prepare_cached(
         "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    let mut key = tx.prepare_cached(
+        "INSERT INTO search_keys (row, space, draft, target, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for d in docs {
-        insert.execute(params![
+        let draft = d.draft.to_hex();
+        insert.execute(params![space_hex, draft, d.target, d.kind, d.text])?;
+        key.execute(params![
+            tx.last_insert_rowid(),
             space_hex,
-            d.draft.to_hex(),
+            draft,
             d.target,
-            d.kind,
-            d.text
+            d.kind
         ])?;
     }
     Ok(())
 }
+
+/// Removes the full-text rows that `search_keys` rows matching `filter` (a condition on
+/// `search_keys` with `?1`, `?2`) name, and those keys.
+fn drop_docs(
+    tx: &rusqlite::Transaction<'_>,
+    filter: &str,
+    space_hex: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE {filter})"
+    ))?
+    .execute(params![space_hex, key])?;
+    tx.prepare_cached(&format!("DELETE FROM search_keys WHERE {filter}"))?
+        .execute(params![space_hex, key])?;
+    Ok(())
+}
+
+/// The index rows of one draft's paragraphs.
+const DRAFT_ROWS: &str = "space = ?1 AND draft = ?2 AND kind = 'paragraph'";
+/// The index row of one comment.
+const COMMENT_ROWS: &str = "space = ?1 AND target = ?2 AND kind = 'comment'";
 
 pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
     let arr: [u8; 32] = bytes
@@ -460,7 +487,14 @@ impl Store {
             params![space.as_bytes(), title],
         )?;
         let space_hex = space.to_hex();
-        tx.execute("DELETE FROM search WHERE space = ?1", params![space_hex])?;
+        tx.execute(
+            "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE space = ?1)",
+            params![space_hex],
+        )?;
+        tx.execute(
+            "DELETE FROM search_keys WHERE space = ?1",
+            params![space_hex],
+        )?;
         insert_docs(&tx, &space_hex, docs)?;
         tx.commit()?;
         Ok(())
@@ -486,21 +520,13 @@ impl Store {
                 params![space.as_bytes(), title],
             )?;
         }
-        {
-            let mut drop_draft = tx.prepare_cached(
-                "DELETE FROM search WHERE space = ?1 AND draft = ?2 AND kind = 'paragraph'",
-            )?;
-            let mut drop_comment = tx.prepare_cached(
-                "DELETE FROM search WHERE space = ?1 AND target = ?2 AND kind = 'comment'",
-            )?;
-            for (draft, docs) in drafts {
-                drop_draft.execute(params![space_hex, draft.to_hex()])?;
-                insert_docs(&tx, &space_hex, docs)?;
-            }
-            for (target, doc) in comments {
-                drop_comment.execute(params![space_hex, target])?;
-                insert_docs(&tx, &space_hex, doc.as_slice())?;
-            }
+        for (draft, docs) in drafts {
+            drop_docs(&tx, DRAFT_ROWS, &space_hex, &draft.to_hex())?;
+            insert_docs(&tx, &space_hex, docs)?;
+        }
+        for (target, doc) in comments {
+            drop_docs(&tx, COMMENT_ROWS, &space_hex, target)?;
+            insert_docs(&tx, &space_hex, doc.as_slice())?;
         }
         tx.commit()?;
         Ok(())
@@ -584,6 +610,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM spaces", [])?;
         tx.execute("DELETE FROM search", [])?;
+        tx.execute("DELETE FROM search_keys", [])?;
         tx.commit()?;
         Ok(())
     }

@@ -362,6 +362,7 @@ impl Node {
         space: &mut Space,
         entries: Vec<Entry>,
     ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
+        let accepted_before = space.order().len();
         let mut decided: Vec<(Entry, Verdict)> = vec![];
         for entry in entries {
             decided.extend(space.apply(entry));
@@ -399,9 +400,9 @@ impl Node {
             };
             outcomes.push((entry.id(), outcome));
         }
-        // Keep acceptance order, which is causal, in the store.
-        let position: BTreeMap<EntryId, usize> = space
-            .order()
+        // Keep acceptance order, which is causal, in the store. What this batch accepted
+        // (with entries that waited for it) was appended to the space's order.
+        let position: HashMap<EntryId, usize> = space.order()[accepted_before..]
             .iter()
             .enumerate()
             .map(|(i, id)| (*id, i))

@@ -1,7 +1,8 @@
 //! Drafts in a space: the Automerge document built from every accepted revision, which
 //! entry carried which change, and the named versions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use margin_core::body::ChangeHash;
 use margin_core::id::{DraftId, EntryId};
@@ -37,6 +38,9 @@ pub struct DraftState {
     pub revisions: Vec<Revision>,
     pub tags: BTreeMap<String, Tag>,
     carried: HashMap<EntryId, Vec<ChangeHash>>,
+    /// Paragraphs found at a version, remembered: a version never changes, and every
+    /// comment and stance names a paragraph at a version, mostly the same few.
+    paragraphs_seen: RefCell<HashSet<(Vec<ChangeHash>, String)>>,
 }
 
 impl DraftState {
@@ -47,7 +51,22 @@ impl DraftState {
             revisions: vec![],
             tags: BTreeMap::new(),
             carried: HashMap::new(),
+            paragraphs_seen: RefCell::new(HashSet::new()),
         }
+    }
+
+    /// Whether the paragraph `para` exists at the version `heads` (false when the
+    /// version is unknown).
+    pub(crate) fn has_paragraph(&self, para: &str, heads: &[ChangeHash]) -> bool {
+        let key = (heads.to_vec(), para.to_owned());
+        if self.paragraphs_seen.borrow().contains(&key) {
+            return true;
+        }
+        let found = matches!(self.doc.paragraph_text(para, Some(heads)), Ok(Some(_)));
+        if found {
+            self.paragraphs_seen.borrow_mut().insert(key);
+        }
+        found
     }
 
     pub(crate) fn add_revision(&mut self, revision: Revision) {

@@ -302,7 +302,7 @@ impl Space {
                     return Err(Rejection::UnknownHeads);
                 }
                 if let Some(anchor) = &c.anchor {
-                    check_paragraph(&draft.doc, &anchor.para, &c.heads)?;
+                    check_paragraph(draft, &anchor.para, &c.heads)?;
                 }
                 if let Some(parent) = c.parent {
                     let parent = self.comment_in_refs(parent, refs)?;
@@ -355,7 +355,7 @@ impl Space {
                 if !draft.carried_by(&s.heads, refs) || s.heads.is_empty() {
                     return Err(Rejection::UnknownHeads);
                 }
-                check_paragraph(&draft.doc, &s.para, &s.heads)?;
+                check_paragraph(draft, &s.para, &s.heads)?;
                 let key = (s.draft, s.para.clone(), author);
                 let stamped = Stamped {
                     entry: entry.id(),
@@ -391,7 +391,7 @@ impl Space {
                 if !draft.carried_by(&r.heads, refs) || r.heads.is_empty() {
                     return Err(Rejection::UnknownHeads);
                 }
-                check_paragraph(&draft.doc, &r.anchor.para, &r.heads)?;
+                check_paragraph(draft, &r.anchor.para, &r.heads)?;
                 let value = (r.heads.clone(), r.anchor.clone());
                 let stamped = Stamped {
                     entry: entry.id(),
@@ -763,9 +763,10 @@ fn require_editor(
     }
 }
 
-fn check_paragraph(doc: &Draft, para: &str, heads: &[ChangeHash]) -> Result<(), Rejection> {
-    match doc.paragraph_text(para, Some(heads)) {
-        Ok(Some(_)) => Ok(()),
-        _ => Err(Rejection::UnknownParagraph(para.to_owned())),
+fn check_paragraph(draft: &DraftState, para: &str, heads: &[ChangeHash]) -> Result<(), Rejection> {
+    if draft.has_paragraph(para, heads) {
+        Ok(())
+    } else {
+        Err(Rejection::UnknownParagraph(para.to_owned()))
     }
 }

@@ -695,3 +695,134 @@ async fn write_stream(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use libp2p::swarm::ConnectionId;
+    use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+
+    use super::*;
+
+    fn loopback() -> NetConfig {
+        NetConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("an address")],
+            bootstrap: vec![],
+            mdns: false,
+            relay_server: false,
+            relays: vec![],
+            external: vec![],
+        }
+    }
+
+    /// Node `a` sending to node `b`, with the connections `a` holds to `b`, oldest first.
+    struct Pair {
+        a: Net,
+        b: Net,
+        live: Vec<ConnectionId>,
+    }
+
+    impl Pair {
+        /// Drives both nodes once: `a`'s swarm by hand (to see its connections), `b`
+        /// as the node does. Returns a frame `b` received from `a`.
+        async fn step(&mut self) -> Option<Vec<u8>> {
+            let (peer, from) = (self.b.local_peer_id(), self.a.local_peer_id());
+            tokio::select! {
+                event = self.a.swarm.select_next_some() => {
+                    match &event {
+                        SwarmEvent::ConnectionEstablished { peer_id, connection_id, .. }
+                            if *peer_id == peer => self.live.push(*connection_id),
+                        SwarmEvent::ConnectionClosed { peer_id, connection_id, .. }
+                            if *peer_id == peer => self.live.retain(|c| c != connection_id),
+                        _ => {}
+                    }
+                    self.a.handle(event);
+                    None
+                }
+                event = self.b.next_event() => match event {
+                    NetEvent::Frame { peer, frame } if peer == from => Some(frame),
+                    _ => None,
+                },
+            }
+        }
+
+        fn dial(&mut self, addr: &Multiaddr) {
+            let opts = DialOpts::peer_id(self.b.local_peer_id())
+                .addresses(vec![addr.clone()])
+                .condition(PeerCondition::Always)
+                .build();
+            self.a.swarm.dial(opts).expect("dial b");
+        }
+
+        async fn connected(&mut self, n: usize) {
+            while self.live.len() < n {
+                self.step().await;
+            }
+        }
+
+        /// Closes `a`'s oldest connection to `b`, waiting until it is gone.
+        async fn close_oldest(&mut self) {
+            let oldest = self.live[0];
+            assert!(self.a.swarm.close_connection(oldest));
+            while self.live.contains(&oldest) {
+                self.step().await;
+            }
+        }
+
+        /// Sends `frames` from `a` and waits until `b` has them all, once and in order.
+        async fn send(&mut self, frames: &[Vec<u8>]) {
+            let peer = self.b.local_peer_id();
+            for f in frames {
+                self.a.send(peer, f.clone());
+            }
+            let mut got = vec![];
+            while got.len() < frames.len() {
+                if let Some(frame) = self.step().await {
+                    got.push(frame);
+                }
+            }
+            assert_eq!(got, frames, "every frame, once and in order");
+        }
+    }
+
+    /// A peer may hold several connections and close one while the others stay (a
+    /// duplicate, an idle one). Whichever connection carried the sync stream, frames sent
+    /// after it closed still arrive: the writer opens a new stream on a live connection
+    /// and writes the frame again. Before, they were lost, and a reconciliation waiting
+    /// for them stalled.
+    #[tokio::test]
+    async fn frames_survive_the_close_of_the_connection_that_carried_them() {
+        tokio::time::timeout(Duration::from_secs(60), async {
+            let a = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node a");
+            let mut b = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node b");
+            let addr = loop {
+                if let NetEvent::Listening(addr) = b.next_event().await {
+                    break addr;
+                }
+            };
+            let mut pair = Pair { a, b, live: vec![] };
+            pair.dial(&addr);
+            pair.dial(&addr);
+            pair.connected(2).await;
+            let frame = |n: u8| vec![n; 64];
+            pair.send(&[frame(1)]).await;
+
+            // Close the oldest connection and send; open another, close the oldest again
+            // and send. The stream was on one of the first two connections, so at least
+            // one of the closes breaks it.
+            pair.close_oldest().await;
+            pair.send(&[frame(2), frame(3)]).await;
+            pair.dial(&addr);
+            pair.connected(2).await;
+            pair.close_oldest().await;
+            pair.send(&[frame(4), frame(5)]).await;
+
+            let peer = pair.b.local_peer_id();
+            assert!(pair.a.is_connected(&peer));
+            assert_eq!(pair.a.dropped_frames(), 0);
+        })
+        .await
+        .expect("the frames arrive within a minute");
+    }
+}

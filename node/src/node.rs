@@ -10,7 +10,7 @@ use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
 use margin_draft::Draft;
 use margin_space::draft::DraftState;
-use margin_space::{Space, Verdict};
+use margin_space::{MAX_PENDING, Space, Verdict};
 use margin_store::{Batch, Store};
 use serde::Serialize;
 
@@ -54,7 +54,9 @@ pub enum Outcome {
     Accepted { time: u64 },
     /// Already stored (or already waiting).
     Duplicate,
-    /// Stored aside until the entries it refers to arrive.
+    /// Waits for the entries it refers to: stored aside until they arrive, or, when
+    /// its space already has `MAX_PENDING` entries waiting, not kept (sync fetches it
+    /// again later).
     Pending,
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
     Ignored { time: u64 },
@@ -388,10 +390,13 @@ impl Node {
                     Outcome::Accepted { time: entry.time() }
                 }
                 Verdict::Duplicate => Outcome::Duplicate,
-                Verdict::Pending { .. } | Verdict::Dropped => {
+                Verdict::Pending { .. } => {
                     batch.pending.push(entry);
                     Outcome::Pending
                 }
+                // The space's waiting set is full: not kept, so that waiting entries stay
+                // bounded in the store as in memory. Sync fetches it again later.
+                Verdict::Dropped => Outcome::Pending,
                 Verdict::Rejected(reason) => {
                     batch.rejected.push((entry.id(), reason.to_string()));
                     batch.released.push(entry.id());
@@ -825,11 +830,15 @@ impl Node {
             }
             let mut space = {
                 let Some(genesis) = entries.iter().find(|e| e.id() == space_id).cloned() else {
-                    // Without the space's charter nothing can be checked: keep them waiting.
+                    // Without the space's charter nothing can be checked: keep them waiting,
+                    // as many as a space may have waiting (the rest are fetched again).
                     outcomes.extend(entries.iter().map(|e| (e.id(), Outcome::Pending)));
+                    let waiting =
+                        usize::try_from(self.store.pending_count(&space_id)?).unwrap_or(usize::MAX);
+                    let room = MAX_PENDING.saturating_sub(waiting);
                     let batch = Batch {
                         space: Some(space_id),
-                        pending: entries.iter().collect(),
+                        pending: entries.iter().take(room).collect(),
                         ..Default::default()
                     };
                     self.store.write(&batch)?;

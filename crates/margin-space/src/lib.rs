@@ -41,4 +41,4 @@ pub mod space;
 pub mod view;
 
 pub use error::Rejection;
-pub use space::{Space, Verdict};
+pub use space::{MAX_PENDING, Space, Verdict};

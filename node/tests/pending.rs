@@ -1,0 +1,85 @@
+//! Entries whose refs are missing wait in a bounded set, in the store as in memory: a
+//! peer offering endless entries of a space whose charter never comes cannot fill the
+//! disk.
+
+use margin_core::body::{Body, Charter, Policy, Profile};
+use margin_core::entry::Entry;
+use margin_core::key::SigningKey;
+use margin_node::home::Home;
+use margin_node::node::{Node, Outcome};
+use margin_space::MAX_PENDING;
+
+#[test]
+fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    let key = SigningKey::from_seed([7; 32]);
+    let charter = Body::Charter(Charter {
+        title: "Waiting".into(),
+        policy: Policy::Open,
+        opens: None,
+        closes: None,
+        conveners: vec![key.public()],
+        editors: vec![key.public()],
+        registrars: vec![],
+        stakeholder_groups: vec![],
+        nonce: 0,
+    });
+    let genesis = Entry::sign(&key, None, 1, vec![], &charter).expect("sign the charter");
+    let space = genesis.id();
+    let over = 50;
+    let waiting: Vec<Vec<u8>> = (0..MAX_PENDING + over)
+        .map(|i| {
+            let profile = Body::Profile(Profile {
+                name: format!("Participant {i}"),
+                affiliation: String::new(),
+                stakeholder: "civil-society".into(),
+                region: String::new(),
+            });
+            let time = 2 + i as u64;
+            Entry::sign(&key, Some(space), time, vec![space], &profile)
+                .expect("sign a profile")
+                .bytes()
+                .to_vec()
+        })
+        .collect();
+
+    for batch in waiting.chunks(1_000) {
+        let outcomes = node
+            .receive_entries(batch.to_vec())
+            .expect("receive a batch");
+        assert!(
+            outcomes.iter().all(|(_, o)| *o == Outcome::Pending),
+            "{outcomes:?}"
+        );
+    }
+    let kept = node
+        .store()
+        .pending_count(&space)
+        .expect("count what waits");
+    assert_eq!(
+        kept, MAX_PENDING as i64,
+        "the store keeps no more than the limit"
+    );
+
+    // The charter arrives: everything that was kept is accepted; what was not kept is
+    // simply not there yet, and accepted when offered again.
+    let outcomes = node
+        .receive_entries(vec![genesis.bytes().to_vec()])
+        .expect("receive the charter");
+    let accepted = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Accepted { .. }))
+        .count();
+    assert_eq!(accepted, 1 + MAX_PENDING);
+    assert_eq!(node.store().pending_count(&space).expect("count"), 0);
+    let again = node
+        .receive_entries(waiting[MAX_PENDING..].to_vec())
+        .expect("receive the rest");
+    assert!(
+        again
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Accepted { .. })),
+        "{again:?}"
+    );
+}

@@ -11,7 +11,7 @@ use margin_core::key::PublicKey;
 use margin_draft::Draft;
 use margin_space::draft::DraftState;
 use margin_space::{MAX_PENDING, Space, Verdict};
-use margin_store::{Batch, Store};
+use margin_store::{Batch, SpacePosition, Store};
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -353,17 +353,20 @@ impl Node {
         entries: Vec<Entry>,
     ) -> Result<ImportReport, NodeError> {
         Ok(ImportReport::from_outcomes(
-            &self.submit_detailed(space, entries)?,
+            &self.submit_detailed(space, entries, None)?.0,
         ))
     }
 
     /// As [`Node::submit`], with what became of each entry (including entries that were
-    /// waiting and were decided now).
+    /// waiting and were decided now). With `known`, the store position up to which
+    /// `space` has applied the store, returns the position after this batch when no
+    /// other writer came in between.
     fn submit_detailed(
         &mut self,
         space: &mut Space,
         entries: Vec<Entry>,
-    ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
+        known: Option<SpacePosition>,
+    ) -> Result<(Vec<(EntryId, Outcome)>, Option<SpacePosition>), NodeError> {
         let accepted_before = space.order().len();
         let mut decided: Vec<(Entry, Verdict)> = vec![];
         for entry in entries {
@@ -415,9 +418,15 @@ impl Node {
         batch
             .accepted
             .sort_by_key(|e| position.get(&e.id()).copied().unwrap_or(usize::MAX));
-        self.store.write(&batch)?;
+        let position = match known {
+            Some(known) => self.store.write_in_step(&space.id(), &batch, known)?,
+            None => {
+                self.store.write(&batch)?;
+                None
+            }
+        };
         self.index_accepted(space, &batch.accepted)?;
-        Ok(outcomes)
+        Ok((outcomes, position))
     }
 
     /// Creates a space; the creator is its convener and editor.
@@ -821,10 +830,17 @@ impl Node {
             let mut entries = by_space.remove(&space_id).unwrap_or_default();
             if self.store.contains(&space_id)? {
                 // The cached state itself, not a copy: this is the path every batch from
-                // the network takes. Entries this batch stores are seen again (as
-                // duplicates) at the next refresh, which is cheap.
+                // the network takes. When nothing else wrote to the space meanwhile, the
+                // state moves past this batch in the store rather than reading it back.
                 let mut cached = self.take_space(&space_id)?;
-                outcomes.extend(self.submit_detailed(&mut cached.space, entries)?);
+                let known = (cached.seq, cached.pending);
+                let (decided, position) =
+                    self.submit_detailed(&mut cached.space, entries, Some(known))?;
+                outcomes.extend(decided);
+                if let Some((seq, pending)) = position {
+                    cached.seq = seq;
+                    cached.pending = pending;
+                }
                 self.keep_space(cached);
                 continue;
             }
@@ -876,7 +892,7 @@ impl Node {
                     }
                 }
             };
-            outcomes.extend(self.submit_detailed(&mut space, entries)?);
+            outcomes.extend(self.submit_detailed(&mut space, entries, None)?.0);
         }
         Ok(outcomes)
     }

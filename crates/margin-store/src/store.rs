@@ -58,6 +58,77 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Where a reader of a space stands: the sequence number of its last stored entry and
+/// how many of its entries wait for refs.
+pub type SpacePosition = (i64, i64);
+
+fn position(tx: &rusqlite::Transaction<'_>, space: &SpaceId) -> Result<SpacePosition, StoreError> {
+    let seq = tx
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM entries WHERE space = ?1")?
+        .query_row(params![space.as_bytes()], |r| r.get(0))?;
+    let pending = tx
+        .prepare_cached("SELECT count(*) FROM pending WHERE space = ?1")?
+        .query_row(params![space.as_bytes()], |r| r.get(0))?;
+    Ok((seq, pending))
+}
+
+/// The rows of one batch, inside the caller's transaction. Returns how many entries
+/// were new.
+fn write_rows(tx: &rusqlite::Transaction<'_>, batch: &Batch<'_>) -> Result<usize, StoreError> {
+    let now = now_ms();
+    let mut new = 0;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO entries (id, space, kind, author, time, bytes, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for e in &batch.accepted {
+        new += insert.execute(params![
+            e.id().as_bytes(),
+            e.space_or_self().as_bytes(),
+            e.kind() as u8,
+            e.author().as_bytes(),
+            e.time() as i64,
+            e.bytes(),
+            now
+        ])?;
+    }
+    let mut pend = tx.prepare_cached(
+        "INSERT OR IGNORE INTO pending (id, space, bytes, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for e in &batch.pending {
+        pend.execute(params![
+            e.id().as_bytes(),
+            e.space_or_self().as_bytes(),
+            e.bytes(),
+            now
+        ])?;
+    }
+    let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1")?;
+    for id in batch.released.iter().chain(
+        batch
+            .accepted
+            .iter()
+            .map(|e| e.id())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        unpend.execute(params![id.as_bytes()])?;
+    }
+    let mut reject = tx.prepare_cached(
+        "INSERT INTO rejected (id, space, reason, last_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET times = times + 1, last_at = excluded.last_at",
+    )?;
+    for (id, reason) in &batch.rejected {
+        reject.execute(params![
+            id.as_bytes(),
+            batch.space.map(|s| s.0.to_vec()),
+            reason,
+            now
+        ])?;
+    }
+    Ok(new)
+}
+
 /// Adds rows to the full-text index.
 fn insert_docs(
     tx: &rusqlite::Transaction<'_>,
@@ -167,62 +238,31 @@ impl Store {
 
     /// Writes a batch in one transaction. Returns how many accepted entries were new.
     pub fn write(&mut self, batch: &Batch<'_>) -> Result<usize, StoreError> {
-        let now = now_ms();
         let tx = self.conn.transaction()?;
-        let mut new = 0;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO entries (id, space, kind, author, time, bytes, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for e in &batch.accepted {
-                new += insert.execute(params![
-                    e.id().as_bytes(),
-                    e.space_or_self().as_bytes(),
-                    e.kind() as u8,
-                    e.author().as_bytes(),
-                    e.time() as i64,
-                    e.bytes(),
-                    now
-                ])?;
-            }
-            let mut pend = tx.prepare_cached(
-                "INSERT OR IGNORE INTO pending (id, space, bytes, received_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for e in &batch.pending {
-                pend.execute(params![
-                    e.id().as_bytes(),
-                    e.space_or_self().as_bytes(),
-                    e.bytes(),
-                    now
-                ])?;
-            }
-            let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1")?;
-            for id in batch.released.iter().chain(
-                batch
-                    .accepted
-                    .iter()
-                    .map(|e| e.id())
-                    .collect::<Vec<_>>()
-                    .iter(),
-            ) {
-                unpend.execute(params![id.as_bytes()])?;
-            }
-            let mut reject = tx.prepare_cached(
-                "INSERT INTO rejected (id, space, reason, last_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET times = times + 1, last_at = excluded.last_at",
-            )?;
-            for (id, reason) in &batch.rejected {
-                reject.execute(params![
-                    id.as_bytes(),
-                    batch.space.map(|s| s.0.to_vec()),
-                    reason,
-                    now
-                ])?;
-            }
-        }
+        let new = write_rows(&tx, batch)?;
         tx.commit()?;
         Ok(new)
+    }
+
+    /// Writes a batch of `space` as [`Store::write`] does, for a reader that has applied
+    /// the space up to `known`. When nothing else was written to the space since, returns
+    /// the space's position after this batch, so that the reader need not read its own
+    /// batch back; `None` when another writer came in between (the reader catches up).
+    pub fn write_in_step(
+        &mut self,
+        space: &SpaceId,
+        batch: &Batch<'_>,
+        known: SpacePosition,
+    ) -> Result<Option<SpacePosition>, StoreError> {
+        // Immediate: no other writer can commit between the two positions read here.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = position(&tx, space)?;
+        write_rows(&tx, batch)?;
+        let after = position(&tx, space)?;
+        tx.commit()?;
+        Ok((before == known).then_some(after))
     }
 
     /// The accepted entries of a space, in the order they were accepted.

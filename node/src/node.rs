@@ -47,6 +47,9 @@ struct CachedSpace {
     pending: i64,
 }
 
+/// What became of each entry of a batch.
+type Decided = Vec<(EntryId, Outcome)>;
+
 /// What became of one entry offered to the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -366,7 +369,7 @@ impl Node {
         space: &mut Space,
         entries: Vec<Entry>,
         known: Option<SpacePosition>,
-    ) -> Result<(Vec<(EntryId, Outcome)>, Option<SpacePosition>), NodeError> {
+    ) -> Result<(Decided, Option<SpacePosition>), NodeError> {
         let accepted_before = space.order().len();
         let mut decided: Vec<(Entry, Verdict)> = vec![];
         for entry in entries {

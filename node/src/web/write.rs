@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use margin_core::body::{DispositionValue, Profile, StanceValue};
+use margin_space::view::{disposition_name, stance_name};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -318,16 +319,17 @@ pub struct DisposeForm {
     pub back: Option<String>,
 }
 
+/// A disposition by the name `margin-space` gives it everywhere else.
 fn disposition_value(s: &str) -> Result<DispositionValue, WebError> {
-    match s {
-        "accepted" => Ok(DispositionValue::Accepted),
-        "partly" => Ok(DispositionValue::Partly),
-        "declined" => Ok(DispositionValue::Declined),
-        "noted" => Ok(DispositionValue::Noted),
-        other => Err(WebError::BadRequest(format!(
-            "'{other}' is not a disposition: accepted, partly, declined or noted"
-        ))),
-    }
+    use DispositionValue::*;
+    [Accepted, Partly, Declined, Noted]
+        .into_iter()
+        .find(|v| disposition_name(*v) == s)
+        .ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "'{s}' is not a disposition: accepted, partly, declined or noted"
+            ))
+        })
 }
 
 pub async fn dispose(
@@ -433,16 +435,17 @@ pub struct StanceForm {
     pub back: Option<String>,
 }
 
+/// A stance by the name `margin-space` gives it everywhere else.
 fn stance_value(s: &str) -> Result<StanceValue, WebError> {
-    match s {
-        "support" => Ok(StanceValue::Support),
-        "accept" => Ok(StanceValue::Accept),
-        "object" => Ok(StanceValue::Object),
-        "abstain" => Ok(StanceValue::Abstain),
-        other => Err(WebError::BadRequest(format!(
-            "'{other}' is not a stance: support, accept (can live with it), object or abstain"
-        ))),
-    }
+    use StanceValue::*;
+    [Support, Accept, Object, Abstain]
+        .into_iter()
+        .find(|v| stance_name(*v) == s)
+        .ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "'{s}' is not a stance: support, accept (can live with it), object or abstain"
+            ))
+        })
 }
 
 pub async fn stance(

@@ -738,17 +738,10 @@ impl Link {
                     let verdicts: Vec<(EntryId, SyncVerdict)> = outcomes
                         .into_iter()
                         .map(|(id, outcome)| {
-                            let verdict = match outcome {
-                                Outcome::Accepted { time } => SyncVerdict::Accepted { time },
-                                Outcome::Duplicate => SyncVerdict::Duplicate,
-                                Outcome::Ignored { time } => SyncVerdict::Declined { time },
-                                Outcome::Pending => SyncVerdict::Pending,
-                                Outcome::Rejected(reason) => {
-                                    self.refused.push(reason.clone());
-                                    SyncVerdict::Invalid(reason)
-                                }
-                            };
-                            (id, verdict)
+                            if let Outcome::Rejected(reason) = &outcome {
+                                self.refused.push(reason.clone());
+                            }
+                            (id, outcome.sync_verdict())
                         })
                         .collect();
                     let next = self.services[a].verdicts(now, &from, &space, &verdicts);

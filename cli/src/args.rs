@@ -469,8 +469,13 @@ pub enum BundleCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum StoreCommand {
-    /// Recreate every index from the stored entries.
+    /// Recreate every index from the stored entries, first moving any entry the store
+    /// keeps in the wrong place (accepted, waiting or refused) to where it belongs.
     Rebuild,
+    /// Check that the stored entries, the waiting set, the indexes and the search rows
+    /// agree with each other and with the state the entries make; exits non-zero with a
+    /// report when they do not. Changes nothing.
+    Check,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -91,6 +91,19 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             });
             Ok(())
         }
+        Command::Store(StoreCommand::Check) => {
+            let node = Node::open(home)?;
+            let report = node.check_store()?;
+            emit(json, &report, print_store_check);
+            if report.is_clean() {
+                Ok(())
+            } else {
+                Err(NodeError::Invalid(
+                    "the store does not agree with itself (see above); `margin store rebuild` repairs it"
+                        .into(),
+                ))
+            }
+        }
         Command::Search {
             query,
             space,
@@ -798,5 +811,48 @@ fn disposition_value(d: DispositionArg) -> DispositionValue {
         DispositionArg::Partly => DispositionValue::Partly,
         DispositionArg::Declined => DispositionValue::Declined,
         DispositionArg::Noted => DispositionValue::Noted,
+    }
+}
+
+fn print_store_check(report: &margin_node::ingest::StoreCheck) {
+    for space in &report.spaces {
+        println!(
+            "{}  {} entries, {} waiting for refs  state {}",
+            &space.space[..12],
+            space.entries,
+            space.waiting,
+            &space.digest[..16]
+        );
+        let d = &space.disagreement;
+        for id in &d.out_of_order {
+            println!(
+                "  entry {} is stored before an entry it refers to",
+                &id[..12]
+            );
+        }
+        for (id, what) in &d.not_accepted {
+            println!(
+                "  entry {} is stored as accepted but is {what}",
+                &id[..id.len().min(12)]
+            );
+        }
+        for (id, what) in &d.stale_waiting {
+            println!(
+                "  entry {} is stored as waiting but is {what}",
+                &id[..id.len().min(12)]
+            );
+        }
+        for line in &space.index {
+            println!("  index: {line}");
+        }
+    }
+    for line in &report.orphans {
+        println!("  {line}");
+    }
+    if report.is_clean() {
+        println!(
+            "The store agrees with itself: {} space(s) checked.",
+            report.spaces.len()
+        );
     }
 }

@@ -55,7 +55,7 @@ fn comment_doc(space: &Space, id: &EntryId) -> Option<SearchDoc> {
 
 impl Node {
     /// Replaces every index row of the space.
-    pub fn reindex(&mut self, space: &mut Space) -> Result<(), NodeError> {
+    pub fn reindex(&self, space: &mut Space) -> Result<(), NodeError> {
         let mut docs: Vec<SearchDoc> = space.drafts().flat_map(draft_docs).collect();
         let ids: Vec<EntryId> = space.comments().map(|c| c.id).collect();
         docs.extend(ids.iter().filter_map(|id| comment_doc(space, id)));
@@ -64,9 +64,74 @@ impl Node {
         Ok(())
     }
 
+    /// How the stored index of a space differs from what its state indexes, in words
+    /// (empty when they agree).
+    pub(crate) fn index_differences(&self, space: &mut Space) -> Result<Vec<String>, NodeError> {
+        let mut found = vec![];
+        let title = space.charter().title;
+        match self.store.space_title(&space.id())? {
+            Some(t) if t == title => {}
+            Some(t) => found.push(format!("the indexed title is '{t}', not '{title}'")),
+            None => found.push("the space is not in the list of spaces".into()),
+        }
+        let mut expected: Vec<(String, String, String, String)> = space
+            .drafts()
+            .flat_map(draft_docs)
+            .chain(space.comments().filter_map(|c| comment_doc(space, &c.id)))
+            .map(|d| (d.draft.to_hex(), d.target, d.kind.to_owned(), d.text))
+            .collect();
+        expected.sort();
+        let stored = self.store.search_rows(&space.id())?;
+        let (mut missing, mut extra) = (vec![], vec![]);
+        let (mut i, mut j) = (0, 0);
+        while i < expected.len() || j < stored.len() {
+            match (expected.get(i), stored.get(j)) {
+                (Some(a), Some(b)) if a == b => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(a), Some(b)) if a < b => {
+                    missing.push(a);
+                    i += 1;
+                }
+                (Some(a), None) => {
+                    missing.push(a);
+                    i += 1;
+                }
+                (_, Some(b)) => {
+                    extra.push(b);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let name = |(_, target, kind, _): &(String, String, String, String)| {
+            format!("{kind} {}", &target[..target.len().min(12)])
+        };
+        if !missing.is_empty() {
+            let first: Vec<String> = missing.iter().take(5).map(|r| name(r)).collect();
+            found.push(format!(
+                "{} search rows missing or out of date ({}{})",
+                missing.len(),
+                first.join(", "),
+                if missing.len() > 5 { ", …" } else { "" }
+            ));
+        }
+        if !extra.is_empty() {
+            let first: Vec<String> = extra.iter().take(5).map(|r| name(r)).collect();
+            found.push(format!(
+                "{} search rows left over or out of date ({}{})",
+                extra.len(),
+                first.join(", "),
+                if extra.len() > 5 { ", …" } else { "" }
+            ));
+        }
+        Ok(found)
+    }
+
     /// Updates the index for entries just accepted into `space`.
     pub(crate) fn index_accepted(
-        &mut self,
+        &self,
         space: &mut Space,
         accepted: &[&Entry],
     ) -> Result<(), NodeError> {

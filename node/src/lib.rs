@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 mod index;
+pub mod ingest;
 pub mod node;
 pub mod review;
 pub mod web;

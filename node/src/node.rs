@@ -9,16 +9,14 @@ use margin_core::entry::{Entry, Kind, Unverified, verify_batch};
 use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
 use margin_draft::Draft;
+use margin_space::Space;
 use margin_space::draft::DraftState;
-use margin_space::{MAX_PENDING, Space, Verdict};
-use margin_store::{Batch, SpacePosition, Store};
+use margin_store::Store;
 use serde::Serialize;
 
 use crate::error::NodeError;
 use crate::home::{Home, Identity};
-
-/// How many stored entries a space's state is rebuilt from at a time.
-const LOAD_CHUNK: usize = 2_000;
+use crate::ingest::CachedSpace;
 
 /// The current time in ms since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -35,36 +33,41 @@ pub struct Node {
     /// Who signs: the home's participant unless [`Node::act_as`] says otherwise.
     acting: Option<Identity>,
     /// Spaces as last loaded, brought up to date from the store on each load.
-    cache: RefCell<HashMap<SpaceId, CachedSpace>>,
+    pub(crate) cache: RefCell<HashMap<SpaceId, CachedSpace>>,
 }
-
-/// A space's state and how far into the store it has read.
-struct CachedSpace {
-    space: Space,
-    /// The store sequence number of the last entry applied.
-    seq: i64,
-    /// How many of its entries waited for refs when last looked at.
-    pending: i64,
-}
-
-/// What became of each entry of a batch.
-type Decided = Vec<(EntryId, Outcome)>;
 
 /// What became of one entry offered to the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Valid and stored; `time` is its author time.
+    /// Valid and stored now; `time` is its author time.
     Accepted { time: u64 },
-    /// Already stored (or already waiting).
-    Duplicate,
-    /// Waits for the entries it refers to: stored aside until they arrive, or, when
-    /// its space already has `MAX_PENDING` entries waiting, not kept (sync fetches it
-    /// again later).
+    /// Valid and stored before; `time` is its author time.
+    Duplicate { time: u64 },
+    /// Waits for the entries it refers to, stored aside until they arrive (whether it
+    /// arrived now or before).
     Pending,
+    /// Would wait, but its space already has `MAX_PENDING` entries waiting: not kept
+    /// (sync fetches it again later).
+    Dropped,
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
     Ignored { time: u64 },
     /// Not valid, for this reason.
     Rejected(String),
+}
+
+impl Outcome {
+    /// The sync protocol's word for it.
+    pub fn sync_verdict(self) -> margin_sync::service::Verdict {
+        use margin_sync::service::Verdict;
+        match self {
+            Outcome::Accepted { time } => Verdict::Accepted { time },
+            Outcome::Duplicate { time } => Verdict::Duplicate { time },
+            Outcome::Pending => Verdict::Pending,
+            Outcome::Dropped => Verdict::Dropped,
+            Outcome::Ignored { time } => Verdict::Declined { time },
+            Outcome::Rejected(reason) => Verdict::Invalid(reason),
+        }
+    }
 }
 
 /// The outcome of offering entries to the node (a bundle import, or later a sync batch).
@@ -163,55 +166,6 @@ impl Node {
         Ok(ids.len())
     }
 
-    /// The cached state of a space, up to date with the store, taken out of the cache
-    /// (give it back with [`Node::keep_space`]; drop it instead if it may no longer
-    /// match the store).
-    fn take_space(&self, id: &SpaceId) -> Result<CachedSpace, NodeError> {
-        let taken = self.cache.borrow_mut().remove(id);
-        let mut cached = match taken {
-            Some(cached) => cached,
-            None => {
-                let (entries, seq) = self.store.space_entries_after(id, 0, 1)?;
-                let genesis = entries
-                    .into_iter()
-                    .next()
-                    .filter(|g| g.id() == *id)
-                    .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
-                CachedSpace {
-                    space: Space::new(genesis)?,
-                    seq,
-                    pending: -1,
-                }
-            }
-        };
-        let mut chunks = 0;
-        loop {
-            let (entries, seq) = self.store.space_entries_after(id, cached.seq, LOAD_CHUNK)?;
-            let more = entries.len() == LOAD_CHUNK;
-            apply_stored(&mut cached.space, entries);
-            cached.seq = seq;
-            chunks += 1;
-            if !more {
-                break;
-            }
-        }
-        if chunks > 1 {
-            release_freed_memory();
-        }
-        let pending = self.store.pending_count(id)?;
-        if pending != cached.pending {
-            for entry in self.store.pending_entries(id)? {
-                cached.space.apply(entry);
-            }
-            cached.pending = pending;
-        }
-        Ok(cached)
-    }
-
-    fn keep_space(&self, cached: CachedSpace) {
-        self.cache.borrow_mut().insert(cached.space.id(), cached);
-    }
-
     /// The space an entry belongs to, by id or prefix.
     pub fn space_of(&self, text: &str) -> Result<(EntryId, Space), NodeError> {
         let id = self.resolve(text)?;
@@ -301,7 +255,17 @@ impl Node {
         if !trial.contains(&id) {
             return Err(NodeError::StillPending);
         }
-        self.submit(space, entries)?;
+        let decided = self.ingest(space.id(), entries)?;
+        match decided.iter().find(|(e, _)| *e == id).map(|(_, o)| o) {
+            Some(Outcome::Accepted { .. }) => {}
+            // Decided against the store as it is now, which another process may have
+            // changed since `space` was read.
+            Some(Outcome::Rejected(reason)) => {
+                return Err(NodeError::Invalid(format!("refused: {reason}")));
+            }
+            _ => return Err(NodeError::StillPending),
+        }
+        *space = trial;
         Ok(id)
     }
 
@@ -344,92 +308,20 @@ impl Node {
     /// Publishes the participant's home profile into the space when it is not there yet.
     fn ensure_profile(&mut self, identity: &Identity, space: &mut Space) -> Result<(), NodeError> {
         if let Some(entry) = self.profile_entry_for(identity, space)? {
-            self.submit(space, vec![entry])?;
+            self.ingest(space.id(), vec![entry.clone()])?;
+            space.apply(entry);
         }
         Ok(())
     }
 
-    /// Applies verified entries to a space and writes the outcome in one transaction.
+    /// Offers verified entries of one space, decided and stored as entries from
+    /// elsewhere are (see [`crate::ingest`]).
     pub fn submit(
         &mut self,
-        space: &mut Space,
+        space: SpaceId,
         entries: Vec<Entry>,
     ) -> Result<ImportReport, NodeError> {
-        Ok(ImportReport::from_outcomes(
-            &self.submit_detailed(space, entries, None)?.0,
-        ))
-    }
-
-    /// As [`Node::submit`], with what became of each entry (including entries that were
-    /// waiting and were decided now). With `known`, the store position up to which
-    /// `space` has applied the store, returns the position after this batch when no
-    /// other writer came in between.
-    fn submit_detailed(
-        &mut self,
-        space: &mut Space,
-        entries: Vec<Entry>,
-        known: Option<SpacePosition>,
-    ) -> Result<(Decided, Option<SpacePosition>), NodeError> {
-        let accepted_before = space.order().len();
-        let mut decided: Vec<(Entry, Verdict)> = vec![];
-        for entry in entries {
-            decided.extend(space.apply(entry));
-        }
-        // An entry can wait and then be accepted within one batch: only its last verdict
-        // counts.
-        let mut last: BTreeMap<EntryId, usize> = BTreeMap::new();
-        for (i, (entry, _)) in decided.iter().enumerate() {
-            last.insert(entry.id(), i);
-        }
-        let mut outcomes = vec![];
-        let mut batch = Batch {
-            space: Some(space.id()),
-            ..Default::default()
-        };
-        for (i, (entry, verdict)) in decided.iter().enumerate() {
-            if last.get(&entry.id()) != Some(&i) {
-                continue;
-            }
-            let outcome = match verdict {
-                Verdict::Accepted => {
-                    batch.accepted.push(entry);
-                    Outcome::Accepted { time: entry.time() }
-                }
-                Verdict::Duplicate => Outcome::Duplicate,
-                Verdict::Pending { .. } => {
-                    batch.pending.push(entry);
-                    Outcome::Pending
-                }
-                // The space's waiting set is full: not kept, so that waiting entries stay
-                // bounded in the store as in memory. Sync fetches it again later.
-                Verdict::Dropped => Outcome::Pending,
-                Verdict::Rejected(reason) => {
-                    batch.rejected.push((entry.id(), reason.to_string()));
-                    batch.released.push(entry.id());
-                    Outcome::Rejected(reason.to_string())
-                }
-            };
-            outcomes.push((entry.id(), outcome));
-        }
-        // Keep acceptance order, which is causal, in the store. What this batch accepted
-        // (with entries that waited for it) was appended to the space's order.
-        let position: HashMap<EntryId, usize> = space.order()[accepted_before..]
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (*id, i))
-            .collect();
-        batch
-            .accepted
-            .sort_by_key(|e| position.get(&e.id()).copied().unwrap_or(usize::MAX));
-        let position = match known {
-            Some(known) => self.store.write_in_step(&space.id(), &batch, known)?,
-            None => {
-                self.store.write(&batch)?;
-                None
-            }
-        };
-        self.index_accepted(space, &batch.accepted)?;
-        Ok((outcomes, position))
+        Ok(ImportReport::from_outcomes(&self.ingest(space, entries)?))
     }
 
     /// Creates a space; the creator is its convener and editor.
@@ -464,13 +356,8 @@ impl Node {
         )?;
         let id = genesis.id();
         let mut space = Space::new(genesis.clone())?;
-        self.store.write(&Batch {
-            space: Some(id),
-            accepted: vec![&genesis],
-            ..Default::default()
-        })?;
+        self.ingest(id, vec![genesis])?;
         self.ensure_profile(&identity, &mut space)?;
-        self.reindex(&mut space)?;
         Ok(id)
     }
 
@@ -830,87 +717,28 @@ impl Node {
             }
         }
         for space_id in order {
-            let mut entries = by_space.remove(&space_id).unwrap_or_default();
-            if self.store.contains(&space_id)? {
-                // The cached state itself, not a copy: this is the path every batch from
-                // the network takes. When nothing else wrote to the space meanwhile, the
-                // state moves past this batch in the store rather than reading it back.
-                let mut cached = self.take_space(&space_id)?;
-                let known = (cached.seq, cached.pending);
-                let (decided, position) =
-                    self.submit_detailed(&mut cached.space, entries, Some(known))?;
-                outcomes.extend(decided);
-                if let Some((seq, pending)) = position {
-                    cached.seq = seq;
-                    cached.pending = pending;
-                }
-                self.keep_space(cached);
-                continue;
-            }
-            let mut space = {
-                let Some(genesis) = entries.iter().find(|e| e.id() == space_id).cloned() else {
-                    // Without the space's charter nothing can be checked: keep them waiting,
-                    // as many as a space may have waiting (the rest are fetched again).
-                    outcomes.extend(entries.iter().map(|e| (e.id(), Outcome::Pending)));
-                    let waiting =
-                        usize::try_from(self.store.pending_count(&space_id)?).unwrap_or(usize::MAX);
-                    let room = MAX_PENDING.saturating_sub(waiting);
-                    let batch = Batch {
-                        space: Some(space_id),
-                        pending: entries.iter().take(room).collect(),
-                        ..Default::default()
-                    };
-                    self.store.write(&batch)?;
-                    continue;
-                };
-                match Space::new(genesis.clone()) {
-                    Ok(mut space) => {
-                        self.store.write(&Batch {
-                            space: Some(space_id),
-                            accepted: vec![&genesis],
-                            ..Default::default()
-                        })?;
-                        self.index_accepted(&mut space, &[&genesis])?;
-                        outcomes.push((
-                            space_id,
-                            Outcome::Accepted {
-                                time: genesis.time(),
-                            },
-                        ));
-                        entries.retain(|e| e.id() != space_id);
-                        // Entries that arrived before the charter are decided now, and
-                        // stored as accepted when they are valid.
-                        let mut waiting = self.store.pending_entries(&space_id)?;
-                        waiting.append(&mut entries);
-                        entries = waiting;
-                        space
-                    }
-                    Err(reason) => {
-                        outcomes.extend(
-                            entries
-                                .iter()
-                                .map(|e| (e.id(), Outcome::Rejected(reason.to_string()))),
-                        );
-                        continue;
-                    }
-                }
-            };
-            outcomes.extend(self.submit_detailed(&mut space, entries, None)?.0);
+            let entries = by_space.remove(&space_id).unwrap_or_default();
+            outcomes.extend(self.ingest(space_id, entries)?);
         }
         Ok(outcomes)
     }
 
     /// Recreates every index from the stored entries. Returns each space's id, entry
     /// count and state digest.
+    /// Entries the store kept in the wrong place (see [`crate::ingest`]) are moved
+    /// where they belong first.
     pub fn rebuild(&mut self) -> Result<Vec<(SpaceId, usize, String)>, NodeError> {
-        self.store.clear_indexes()?;
-        let mut out = vec![];
-        for id in self.store.space_ids()? {
-            let mut space = self.load_space(&id)?;
-            self.reindex(&mut space)?;
-            out.push((id, space.order().len(), space.digest()));
-        }
-        Ok(out)
+        self.store.atomically(|| {
+            self.store.clear_indexes()?;
+            let mut out = vec![];
+            for id in self.store.space_ids()? {
+                self.cache.borrow_mut().remove(&id);
+                let mut space = self.load_space(&id)?;
+                self.reindex(&mut space)?;
+                out.push((id, space.order().len(), space.digest()));
+            }
+            Ok(out)
+        })
     }
 }
 
@@ -920,8 +748,8 @@ impl ImportReport {
         for (id, outcome) in outcomes {
             match outcome {
                 Outcome::Accepted { .. } => report.accepted += 1,
-                Outcome::Duplicate | Outcome::Ignored { .. } => report.duplicate += 1,
-                Outcome::Pending => report.pending += 1,
+                Outcome::Duplicate { .. } | Outcome::Ignored { .. } => report.duplicate += 1,
+                Outcome::Pending | Outcome::Dropped => report.pending += 1,
                 Outcome::Rejected(reason) => report.rejected.push(Refusal {
                     id: id.to_string(),
                     reason: reason.clone(),
@@ -929,30 +757,6 @@ impl ImportReport {
             }
         }
         report
-    }
-}
-
-/// Applies entries read from the store; they were valid when stored, so a refusal now
-/// means the rules changed under them, which is worth a warning.
-/// Hands memory freed after a large load back to the system. glibc keeps freed memory
-/// inside its heap for reuse; after a space of 100 000 entries is rebuilt that is more
-/// than 100 MB an idle node would otherwise hold on to.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns free pages of the allocator's own heap to the
-    // system; it takes no pointers and is safe to call at any time from any thread.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-fn apply_stored(space: &mut Space, entries: impl IntoIterator<Item = Entry>) {
-    for entry in entries {
-        for (entry, verdict) in space.apply(entry) {
-            if !matches!(verdict, Verdict::Accepted | Verdict::Duplicate) {
-                tracing::warn!(target: "store", "stored entry {} is no longer valid: {verdict:?}", entry.id());
-            }
-        }
     }
 }
 

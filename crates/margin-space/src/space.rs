@@ -630,6 +630,11 @@ impl Space {
         self.pending.len()
     }
 
+    /// Whether the entry waits here for entries it refers to.
+    pub fn is_pending(&self, id: &EntryId) -> bool {
+        self.pending.contains_key(id)
+    }
+
     /// Entries waiting for refs, with what they wait for.
     pub fn pending(&self) -> impl Iterator<Item = &Entry> {
         self.pending.values()

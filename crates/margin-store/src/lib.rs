@@ -12,4 +12,4 @@ pub mod store;
 
 pub use error::StoreError;
 pub use network::{Blocked, Follow, FollowMode, KnownPeer};
-pub use store::{Batch, SearchDoc, SearchHit, SpacePosition, Store};
+pub use store::{Batch, SearchDoc, SearchHit, SpaceMark, Store};

@@ -98,4 +98,13 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO search_keys (row, space, draft, target, kind)
         SELECT rowid, space, draft, target, kind FROM search;
     "#,
+    // 5: a version per space of its waiting entries, advanced by every write that adds
+    // or removes one, so a node holding a space's state notices what another process
+    // (the CLI importing a bundle) changed in its waiting set, even when the count stays.
+    r#"
+    CREATE TABLE waiting_versions (
+        space   BLOB PRIMARY KEY,
+        version INTEGER NOT NULL
+    );
+    "#,
 ];

@@ -1,5 +1,6 @@
 //! The SQLite store.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,6 +15,9 @@ use crate::migrations::MIGRATIONS;
 /// A node's database.
 pub struct Store {
     pub(crate) conn: Connection,
+    /// How many [`Store::atomically`] calls are open on this connection: writes inside
+    /// one join its transaction instead of starting their own.
+    depth: Cell<u32>,
 }
 
 /// What one batch of received entries did, written in one transaction.
@@ -58,23 +62,18 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Where a reader of a space stands: the sequence number of its last stored entry and
-/// how many of its entries wait for refs.
-pub type SpacePosition = (i64, i64);
-
-fn position(tx: &rusqlite::Transaction<'_>, space: &SpaceId) -> Result<SpacePosition, StoreError> {
-    let seq = tx
-        .prepare_cached("SELECT coalesce(max(seq), 0) FROM entries WHERE space = ?1")?
-        .query_row(params![space.as_bytes()], |r| r.get(0))?;
-    let pending = tx
-        .prepare_cached("SELECT count(*) FROM pending WHERE space = ?1")?
-        .query_row(params![space.as_bytes()], |r| r.get(0))?;
-    Ok((seq, pending))
+/// How far a reader of a space has read it: the sequence number of the space's last
+/// stored entry, and the version of its waiting set, which every write that adds or
+/// removes one of its waiting entries advances (whichever process writes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpaceMark {
+    pub seq: i64,
+    pub waiting: i64,
 }
 
 /// The rows of one batch, inside the caller's transaction. Returns how many entries
 /// were new.
-fn write_rows(tx: &rusqlite::Transaction<'_>, batch: &Batch<'_>) -> Result<usize, StoreError> {
+fn write_rows(tx: &Connection, batch: &Batch<'_>) -> Result<usize, StoreError> {
     let now = now_ms();
     let mut new = 0;
     let mut insert = tx.prepare_cached(
@@ -95,24 +94,34 @@ fn write_rows(tx: &rusqlite::Transaction<'_>, batch: &Batch<'_>) -> Result<usize
     let mut pend = tx.prepare_cached(
         "INSERT OR IGNORE INTO pending (id, space, bytes, received_at) VALUES (?1, ?2, ?3, ?4)",
     )?;
+    let mut waiting_changed: Vec<SpaceId> = vec![];
     for e in &batch.pending {
-        pend.execute(params![
+        if pend.execute(params![
             e.id().as_bytes(),
             e.space_or_self().as_bytes(),
             e.bytes(),
             now
-        ])?;
+        ])? > 0
+        {
+            waiting_changed.push(e.space_or_self());
+        }
     }
-    let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1")?;
-    for id in batch.released.iter().chain(
-        batch
-            .accepted
-            .iter()
-            .map(|e| e.id())
-            .collect::<Vec<_>>()
-            .iter(),
-    ) {
-        unpend.execute(params![id.as_bytes()])?;
+    let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1 RETURNING space")?;
+    let accepted: Vec<EntryId> = batch.accepted.iter().map(|e| e.id()).collect();
+    for id in batch.released.iter().chain(&accepted) {
+        let spaces = unpend.query_map(params![id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        for space in spaces {
+            waiting_changed.push(id_from(space?)?);
+        }
+    }
+    waiting_changed.sort();
+    waiting_changed.dedup();
+    let mut bump = tx.prepare_cached(
+        "INSERT INTO waiting_versions (space, version) VALUES (?1, 1)
+             ON CONFLICT (space) DO UPDATE SET version = version + 1",
+    )?;
+    for space in waiting_changed {
+        bump.execute(params![space.as_bytes()])?;
     }
     let mut reject = tx.prepare_cached(
         "INSERT INTO rejected (id, space, reason, last_at) VALUES (?1, ?2, ?3, ?4)
@@ -130,11 +139,7 @@ fn write_rows(tx: &rusqlite::Transaction<'_>, batch: &Batch<'_>) -> Result<usize
 }
 
 /// Adds rows to the full-text index.
-fn insert_docs(
-    tx: &rusqlite::Transaction<'_>,
-    space_hex: &str,
-    docs: &[SearchDoc],
-) -> Result<(), StoreError> {
+fn insert_docs(tx: &Connection, space_hex: &str, docs: &[SearchDoc]) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO search (space, draft, target, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -157,12 +162,7 @@ fn insert_docs(
 
 /// Removes the full-text rows that `search_keys` rows matching `filter` (a condition on
 /// `search_keys` with `?1`, `?2`) name, and those keys.
-fn drop_docs(
-    tx: &rusqlite::Transaction<'_>,
-    filter: &str,
-    space_hex: &str,
-    key: &str,
-) -> Result<(), StoreError> {
+fn drop_docs(tx: &Connection, filter: &str, space_hex: &str, key: &str) -> Result<(), StoreError> {
     tx.prepare_cached(&format!(
         "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE {filter})"
     ))?
@@ -176,6 +176,10 @@ fn drop_docs(
 const DRAFT_ROWS: &str = "space = ?1 AND draft = ?2 AND kind = 'paragraph'";
 /// The index row of one comment.
 const COMMENT_ROWS: &str = "space = ?1 AND target = ?2 AND kind = 'comment'";
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {
     let arr: [u8; 32] = bytes
@@ -203,7 +207,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            depth: Cell::new(0),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -236,33 +243,117 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// Writes a batch in one transaction. Returns how many accepted entries were new.
-    pub fn write(&mut self, batch: &Batch<'_>) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
-        let new = write_rows(&tx, batch)?;
-        tx.commit()?;
-        Ok(new)
+    /// Runs `work` in one transaction that holds the database's write lock from its
+    /// start (`BEGIN IMMEDIATE`): no other process can write between what `work` reads
+    /// and what it writes. Commits when `work` succeeds and rolls back when it fails.
+    /// Called inside another `atomically`, it joins that transaction.
+    pub fn atomically<T, E>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let depth = self.depth.get();
+        if depth == 0 {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| E::from(StoreError::from(e)))?;
+        }
+        self.depth.set(depth + 1);
+        let result = work();
+        self.depth.set(depth);
+        if depth > 0 {
+            return result;
+        }
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        match self.conn.execute_batch(end) {
+            Ok(()) => result,
+            Err(e) => {
+                // A failed COMMIT leaves the transaction open: end it, so the next write
+                // starts clean.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                result.and(Err(E::from(StoreError::from(e))))
+            }
+        }
     }
 
-    /// Writes a batch of `space` as [`Store::write`] does, for a reader that has applied
-    /// the space up to `known`. When nothing else was written to the space since, returns
-    /// the space's position after this batch, so that the reader need not read its own
-    /// batch back; `None` when another writer came in between (the reader catches up).
-    pub fn write_in_step(
-        &mut self,
-        space: &SpaceId,
-        batch: &Batch<'_>,
-        known: SpacePosition,
-    ) -> Result<Option<SpacePosition>, StoreError> {
-        // Immediate: no other writer can commit between the two positions read here.
-        let tx = self
+    /// Whether an [`Store::atomically`] is open on this connection.
+    pub fn in_transaction(&self) -> bool {
+        self.depth.get() > 0
+    }
+
+    /// Writes a batch in one transaction (or in the enclosing [`Store::atomically`]).
+    /// Returns how many accepted entries were new.
+    pub fn write(&self, batch: &Batch<'_>) -> Result<usize, StoreError> {
+        self.atomically(|| write_rows(&self.conn, batch))
+    }
+
+    /// Where the space stands in the store: see [`SpaceMark`].
+    pub fn space_mark(&self, space: &SpaceId) -> Result<SpaceMark, StoreError> {
+        let seq = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let before = position(&tx, space)?;
-        write_rows(&tx, batch)?;
-        let after = position(&tx, space)?;
-        tx.commit()?;
-        Ok((before == known).then_some(after))
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM entries WHERE space = ?1")?
+            .query_row(params![space.as_bytes()], |r| r.get(0))?;
+        let waiting = self
+            .conn
+            .prepare_cached("SELECT version FROM waiting_versions WHERE space = ?1")?
+            .query_row(params![space.as_bytes()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        Ok(SpaceMark { seq, waiting })
+    }
+
+    /// Stores `entries`, accepted entries of one space, again at the end of its order,
+    /// in the given order: for entries that were stored before something they refer to.
+    pub fn resequence(&self, entries: &[&Entry<Verified>]) -> Result<(), StoreError> {
+        self.atomically(|| {
+            let mut delete = self
+                .conn
+                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
+            for e in entries {
+                delete.execute(params![e.id().as_bytes()])?;
+            }
+            write_rows(
+                &self.conn,
+                &Batch {
+                    accepted: entries.to_vec(),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes entries from the accepted ones (stored entries found not valid).
+    pub fn remove_accepted(&self, ids: &[EntryId]) -> Result<(), StoreError> {
+        self.atomically(|| {
+            let mut delete = self
+                .conn
+                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
+            for id in ids {
+                delete.execute(params![id.as_bytes()])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Moves stored entries back from the accepted ones to the waiting ones (entries
+    /// stored as accepted while something they refer to is missing).
+    pub fn unaccept(&self, entries: &[&Entry<Verified>]) -> Result<(), StoreError> {
+        self.atomically(|| {
+            let mut delete = self
+                .conn
+                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
+            for e in entries {
+                delete.execute(params![e.id().as_bytes()])?;
+            }
+            write_rows(
+                &self.conn,
+                &Batch {
+                    pending: entries.to_vec(),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
     }
 
     /// The accepted entries of a space, in the order they were accepted.
@@ -515,29 +606,30 @@ impl Store {
 
     /// Replaces a space's index rows: its title and its searchable text.
     pub fn reindex_space(
-        &mut self,
+        &self,
         space: &SpaceId,
         title: &str,
         docs: &[SearchDoc],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO spaces (id, title) VALUES (?1, ?2)
+        self.atomically(|| {
+            let tx = &self.conn;
+            tx.execute(
+                "INSERT INTO spaces (id, title) VALUES (?1, ?2)
              ON CONFLICT (id) DO UPDATE SET title = excluded.title",
-            params![space.as_bytes(), title],
-        )?;
-        let space_hex = space.to_hex();
-        tx.execute(
-            "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE space = ?1)",
-            params![space_hex],
-        )?;
-        tx.execute(
-            "DELETE FROM search_keys WHERE space = ?1",
-            params![space_hex],
-        )?;
-        insert_docs(&tx, &space_hex, docs)?;
-        tx.commit()?;
-        Ok(())
+                params![space.as_bytes(), title],
+            )?;
+            let space_hex = space.to_hex();
+            tx.execute(
+                "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE space = ?1)",
+                params![space_hex],
+            )?;
+            tx.execute(
+                "DELETE FROM search_keys WHERE space = ?1",
+                params![space_hex],
+            )?;
+            insert_docs(tx, &space_hex, docs)?;
+            Ok(())
+        })
     }
 
     /// Updates a space's index rows for what a batch of entries changed, in one
@@ -545,31 +637,32 @@ impl Store {
     /// the given rows), the comments in `comments` (replaced by the given row, or removed
     /// when it is `None`).
     pub fn update_index(
-        &mut self,
+        &self,
         space: &SpaceId,
         title: Option<&str>,
         drafts: &[(EntryId, Vec<SearchDoc>)],
         comments: &[(String, Option<SearchDoc>)],
     ) -> Result<(), StoreError> {
         let space_hex = space.to_hex();
-        let tx = self.conn.transaction()?;
-        if let Some(title) = title {
-            tx.execute(
-                "INSERT INTO spaces (id, title) VALUES (?1, ?2)
+        self.atomically(|| {
+            let tx = &self.conn;
+            if let Some(title) = title {
+                tx.execute(
+                    "INSERT INTO spaces (id, title) VALUES (?1, ?2)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title",
-                params![space.as_bytes(), title],
-            )?;
-        }
-        for (draft, docs) in drafts {
-            drop_docs(&tx, DRAFT_ROWS, &space_hex, &draft.to_hex())?;
-            insert_docs(&tx, &space_hex, docs)?;
-        }
-        for (target, doc) in comments {
-            drop_docs(&tx, COMMENT_ROWS, &space_hex, target)?;
-            insert_docs(&tx, &space_hex, doc.as_slice())?;
-        }
-        tx.commit()?;
-        Ok(())
+                    params![space.as_bytes(), title],
+                )?;
+            }
+            for (draft, docs) in drafts {
+                drop_docs(tx, DRAFT_ROWS, &space_hex, &draft.to_hex())?;
+                insert_docs(tx, &space_hex, docs)?;
+            }
+            for (target, doc) in comments {
+                drop_docs(tx, COMMENT_ROWS, &space_hex, target)?;
+                insert_docs(tx, &space_hex, doc.as_slice())?;
+            }
+            Ok(())
+        })
     }
 
     /// Spaces with their indexed titles.
@@ -645,13 +738,105 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The full-text rows of a space: (draft, target, kind, text), sorted.
+    pub fn search_rows(
+        &self,
+        space: &SpaceId,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT draft, target, kind, text FROM search WHERE space = ?1
+             ORDER BY draft, target, kind, text",
+        )?;
+        let rows = stmt.query_map(params![space.to_hex()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A space's indexed title.
+    pub fn space_title(&self, space: &SpaceId) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT title FROM spaces WHERE id = ?1",
+                params![space.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Rows that belong to nothing or contradict themselves, in words: waiting entries
+    /// also stored as accepted, full-text rows without their key and keys without their
+    /// row, listed spaces without a charter, and accepted entries whose bytes do not
+    /// decode or do not match their id, space, kind, author or time columns.
+    pub fn check_rows(&self) -> Result<Vec<String>, StoreError> {
+        let mut found = vec![];
+        let mut both = self
+            .conn
+            .prepare("SELECT lower(hex(p.id)) FROM pending p JOIN entries e ON e.id = p.id")?;
+        for id in both.query_map([], |r| r.get::<_, String>(0))? {
+            found.push(format!("entry {} is both accepted and waiting", id?));
+        }
+        let counts: [(&str, &str); 3] = [
+            (
+                "full-text rows without a key",
+                "SELECT count(*) FROM search WHERE rowid NOT IN (SELECT row FROM search_keys)",
+            ),
+            (
+                "full-text keys without a row",
+                "SELECT count(*) FROM search_keys WHERE row NOT IN (SELECT rowid FROM search)",
+            ),
+            (
+                "listed spaces without a charter",
+                "SELECT count(*) FROM spaces WHERE id NOT IN (SELECT id FROM entries WHERE kind = 1)",
+            ),
+        ];
+        for (what, sql) in counts {
+            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            if n > 0 {
+                found.push(format!("{n} {what}"));
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, space, kind, author, time, bytes FROM entries ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, space, kind, author, time, bytes) = row?;
+            let shown = hex_of(&id);
+            match Entry::from_trusted_store(&bytes) {
+                Err(e) => found.push(format!("entry {shown} does not decode: {e}")),
+                Ok(e) => {
+                    let agrees = e.id().as_bytes().as_slice() == id.as_slice()
+                        && e.space_or_self().as_bytes().as_slice() == space.as_slice()
+                        && i64::from(e.kind() as u8) == kind
+                        && e.author().as_bytes().as_slice() == author.as_slice()
+                        && e.time() as i64 == time;
+                    if !agrees {
+                        found.push(format!("entry {shown}: its columns do not match its bytes"));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Drops every index (not the entries), for a rebuild from the entries.
-    pub fn clear_indexes(&mut self) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM spaces", [])?;
-        tx.execute("DELETE FROM search", [])?;
-        tx.execute("DELETE FROM search_keys", [])?;
-        tx.commit()?;
-        Ok(())
+    pub fn clear_indexes(&self) -> Result<(), StoreError> {
+        self.atomically(|| {
+            self.conn.execute_batch(
+                "DELETE FROM spaces; DELETE FROM search; DELETE FROM search_keys;",
+            )?;
+            Ok(())
+        })
     }
 }

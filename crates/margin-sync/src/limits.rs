@@ -44,3 +44,7 @@ pub const MAX_FRAME_BYTES: usize = MAX_BATCH_BYTES + 128 * 1024;
 /// Ids a node queues for fetching from one peer in one space. Reconciling against a peer
 /// that claims more than this is cut short; the rest is found at the next round.
 pub const MAX_QUEUED_IDS: usize = 1_000_000;
+
+/// Ids the service remembers as waiting at the host for their refs (not fetched again
+/// meanwhile): the host keeps at most 10 000 waiting per space.
+pub const MAX_WAITING_IDS: usize = 100_000;

@@ -40,7 +40,7 @@ use crate::batch;
 use crate::items::Items;
 use crate::limits::{
     MAX_FRAME_BYTES, MAX_HAVE_IDS, MAX_HELLO_SPACES, MAX_QUEUED_IDS, MAX_RECONCILE_ROUNDS,
-    MAX_WANT_IDS, RECONCILE_FRAME_LIMIT,
+    MAX_WAITING_IDS, MAX_WANT_IDS, RECONCILE_FRAME_LIMIT,
 };
 use crate::message::Message;
 use crate::penalty::{Offence, Penalty, Score, TokenBucket};
@@ -62,10 +62,16 @@ pub trait Store {
 pub enum Verdict {
     /// Valid and stored; `time` is the entry's author time.
     Accepted { time: u64 },
-    /// Valid, but the host already had it.
-    Duplicate,
-    /// Kept aside until the entries it refers to arrive; not yet part of the space.
+    /// Valid, and the host already had it; `time` is the entry's author time. The service
+    /// counts it as held (it may have been written since the service last looked).
+    Duplicate { time: u64 },
+    /// Kept aside until the entries it refers to arrive; not yet part of the space. The
+    /// service does not fetch it again while it waits (up to
+    /// [`Config::waiting_timeout`]), and reconciles to find what it waits for.
     Pending,
+    /// Would wait for the entries it refers to, but the host had no room to keep it:
+    /// fetched again later.
+    Dropped,
     /// Not kept, by this node's choice (its author is blocked here): counted as held so
     /// that reconciliation stops offering it, and never announced. Not the peer's fault.
     Declined { time: u64 },
@@ -133,6 +139,9 @@ pub struct Config {
     pub score_decay: u64,
     /// Accepted batches of at most this many entries are announced to other peers.
     pub relay_have_max: usize,
+    /// An entry the host keeps waiting for its refs is not fetched again for this long
+    /// (unless the host reports it decided).
+    pub waiting_timeout: u64,
 }
 
 impl Default for Config {
@@ -149,6 +158,7 @@ impl Default for Config {
             ban_duration: 60 * 60 * 1000,
             score_decay: 10_000,
             relay_have_max: 64,
+            waiting_timeout: 10 * 60 * 1000,
         }
     }
 }
@@ -164,6 +174,9 @@ pub struct Service<P> {
     bans: BTreeMap<P, Ban>,
     /// Every id asked for and not yet judged by the host, and whom it was asked from.
     fetching: HashMap<EntryId, Fetch<P>>,
+    /// Entries the host keeps waiting for their refs, and until when they are not
+    /// fetched again.
+    waiting: HashMap<EntryId, u64>,
     /// What peers delivered per space, for progress reports.
     received: BTreeMap<SpaceId, Received>,
     next_session: u64,
@@ -277,6 +290,7 @@ where
             peers: BTreeMap::new(),
             bans: BTreeMap::new(),
             fetching: HashMap::new(),
+            waiting: HashMap::new(),
             received: BTreeMap::new(),
             next_session: 0,
             next_request: 0,
@@ -448,6 +462,7 @@ where
     pub fn tick(&mut self, now: u64) -> Vec<Output<P>> {
         self.bans.retain(|_, ban| ban.until > now);
         self.fetching.retain(|_, fetch| fetch.deadline > now);
+        self.waiting.retain(|_, until| *until > now);
         let session_timeout = self.config.session_timeout;
         let retry = self.config.retry_interval;
         for peer in self.peers.values_mut() {
@@ -482,8 +497,9 @@ where
             .filter(|(time, id)| set.insert(*time, *id))
             .map(|(_, id)| *id)
             .collect();
-        for id in &new {
+        for (_, id) in items {
             self.fetching.remove(id);
+            self.waiting.remove(id);
         }
         self.announce(space, &new, None);
         self.take()
@@ -504,20 +520,22 @@ where
             self.fetching.remove(id);
             match verdict {
                 Verdict::Accepted { time } => {
-                    if let Some(set) = self.spaces.get_mut(space)
-                        && set.insert(*time, *id)
-                    {
+                    if self.hold(space, *time, id) {
                         accepted.push(*id);
                     }
                 }
-                Verdict::Duplicate => {}
-                Verdict::Declined { time } => {
-                    if let Some(set) = self.spaces.get_mut(space) {
-                        set.insert(*time, *id);
-                    }
+                Verdict::Duplicate { time } | Verdict::Declined { time } => {
+                    self.hold(space, *time, id);
                 }
-                Verdict::Pending => gap = true,
-                Verdict::Invalid(reason) => invalid.push((*id, reason)),
+                Verdict::Pending => {
+                    self.wait(now, id);
+                    gap = true;
+                }
+                Verdict::Dropped => {}
+                Verdict::Invalid(reason) => {
+                    self.waiting.remove(id);
+                    invalid.push((*id, reason));
+                }
             }
         }
         if gap {
@@ -552,20 +570,17 @@ where
         let Some(items) = self.spaces.get(space) else {
             return self.take();
         };
-        let fetching = &self.fetching;
+        let lacking = Lacking {
+            items,
+            fetching: &self.fetching,
+            waiting: &self.waiting,
+        };
         if let Some(link) = self
             .peers
             .get_mut(from)
             .and_then(|peer| peer.links.get_mut(space))
         {
-            for id in ids {
-                if !items.contains(id)
-                    && !fetching.contains_key(id)
-                    && link.queue.len() < MAX_QUEUED_IDS
-                {
-                    link.queue.push_back(*id);
-                }
-            }
+            lacking.enqueue(link, ids.iter().copied());
         }
         self.pump(now, from);
         self.take()
@@ -585,21 +600,21 @@ where
         match verdict {
             Verdict::Accepted { time } => {
                 self.fetching.remove(id);
-                if let Some(set) = self.spaces.get_mut(space)
-                    && set.insert(*time, *id)
-                {
+                if self.hold(space, *time, id) {
                     self.announce(space, &[*id], Some(from));
                 }
             }
-            Verdict::Duplicate => {}
-            Verdict::Declined { time } => {
+            Verdict::Duplicate { time } | Verdict::Declined { time } => {
                 self.fetching.remove(id);
-                if let Some(set) = self.spaces.get_mut(space) {
-                    set.insert(*time, *id);
-                }
+                self.hold(space, *time, id);
             }
-            Verdict::Pending => self.reconcile_soon(now, from, space),
+            Verdict::Pending => {
+                self.wait(now, id);
+                self.reconcile_soon(now, from, space);
+            }
+            Verdict::Dropped => {}
             Verdict::Invalid(reason) => {
+                self.waiting.remove(id);
                 let fault = Fault::new(
                     Offence::InvalidEntry,
                     format!("gossiped entry {}: {reason}", id.short()),
@@ -760,18 +775,14 @@ where
             }
             Message::Have { space, ids } => {
                 self.check_shared(now, from, &space)?;
-                let items = &self.spaces[&space];
-                let fetching = &self.fetching;
+                let lacking = Lacking {
+                    items: &self.spaces[&space],
+                    fetching: &self.fetching,
+                    waiting: &self.waiting,
+                };
                 let peer = self.peers.get_mut(from).expect("checked shared");
                 let link = peer.links.get_mut(&space).expect("checked shared");
-                for id in ids {
-                    if !items.contains(&id)
-                        && !fetching.contains_key(&id)
-                        && link.queue.len() < MAX_QUEUED_IDS
-                    {
-                        link.queue.push_back(id);
-                    }
-                }
+                lacking.enqueue(link, ids.into_iter());
                 self.pump(now, from);
                 Ok(())
             }
@@ -873,19 +884,15 @@ where
     }
 
     fn finish_session(&mut self, now: u64, from: &P, space: SpaceId) {
-        let items = &self.spaces[&space];
-        let fetching = &self.fetching;
+        let lacking = Lacking {
+            items: &self.spaces[&space],
+            fetching: &self.fetching,
+            waiting: &self.waiting,
+        };
         let peer = self.peers.get_mut(from).expect("caller checked the link");
         let link = peer.links.get_mut(&space).expect("caller checked the link");
         let session = link.session.take().expect("caller checked the session");
-        for id in &session.need {
-            if !items.contains(id)
-                && !fetching.contains_key(id)
-                && link.queue.len() < MAX_QUEUED_IDS
-            {
-                link.queue.push_back(*id);
-            }
-        }
+        lacking.enqueue(link, session.need.iter().copied());
         link.in_sync = session.have.is_empty() && session.need.is_empty();
         link.last_sync = Some(now);
         link.next_reconcile = now + self.config.reconcile_interval;
@@ -1152,7 +1159,10 @@ where
                     let Some(id) = link.queue.pop_front() else {
                         break;
                     };
-                    if !items.contains(&id) && !self.fetching.contains_key(&id) {
+                    if !items.contains(&id)
+                        && !self.fetching.contains_key(&id)
+                        && !self.waiting.contains_key(&id)
+                    {
                         self.fetching.insert(
                             id,
                             Fetch {
@@ -1258,8 +1268,52 @@ where
         self.peers.get_mut(peer)?.links.get_mut(space)
     }
 
+    /// Counts an entry the host holds as held; returns whether it was new to the set.
+    fn hold(&mut self, space: &SpaceId, time: u64, id: &EntryId) -> bool {
+        self.waiting.remove(id);
+        self.spaces
+            .get_mut(space)
+            .is_some_and(|set| set.insert(time, *id))
+    }
+
+    /// The host keeps the entry waiting for its refs: do not fetch it again meanwhile.
+    fn wait(&mut self, now: u64, id: &EntryId) {
+        if self.waiting.len() < MAX_WAITING_IDS {
+            self.waiting
+                .insert(*id, now.saturating_add(self.config.waiting_timeout));
+        }
+    }
+
     fn take(&mut self) -> Vec<Output<P>> {
         std::mem::take(&mut self.out)
+    }
+}
+
+/// What a node lacks in one space: ids it neither holds, nor is fetching, nor keeps
+/// waiting for their refs.
+struct Lacking<'a, P> {
+    items: &'a Items,
+    fetching: &'a HashMap<EntryId, Fetch<P>>,
+    waiting: &'a HashMap<EntryId, u64>,
+}
+
+impl<P> Lacking<'_, P> {
+    fn lacks(&self, id: &EntryId) -> bool {
+        !self.items.contains(id)
+            && !self.fetching.contains_key(id)
+            && !self.waiting.contains_key(id)
+    }
+
+    /// Queues on the link those of `ids` the node lacks, up to the queue's bound.
+    fn enqueue(&self, link: &mut Link, ids: impl Iterator<Item = EntryId>) {
+        for id in ids {
+            if link.queue.len() >= MAX_QUEUED_IDS {
+                break;
+            }
+            if self.lacks(&id) {
+                link.queue.push_back(id);
+            }
+        }
     }
 }
 

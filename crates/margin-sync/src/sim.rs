@@ -146,7 +146,7 @@ impl MemoryStore {
         if new {
             (id, Verdict::Accepted { time })
         } else {
-            (id, Verdict::Duplicate)
+            (id, Verdict::Duplicate { time })
         }
     }
 }

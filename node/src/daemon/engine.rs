@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::events::Event;
 use crate::error::NodeError;
-use crate::node::{Node, Outcome, now_ms};
+use crate::node::{Node, now_ms};
 
 /// Entries read from the store per look for new ones.
 const POLL_BATCH: usize = 1024;
@@ -190,9 +190,13 @@ impl Engine {
         let _ = self.actions.send(action);
     }
 
-    /// Joins every space the store holds or follows, queues what was written since the
+    /// Loads every space, joins every space the store holds or follows, queues what was written since the
     /// node last ran for announcement, and redials peers met before.
     pub fn start(&mut self) -> Result<(), NodeError> {
+        // Loading each space checks that the store agrees with the state its entries
+        // make, and repairs a store that does not, before sync reads what it holds.
+        let spaces = self.node.warm_spaces()?;
+        tracing::debug!(target: "node", "{spaces} spaces loaded");
         let now = now_ms();
         for space in self.node.store().space_ids()? {
             self.join(now, space);
@@ -352,10 +356,15 @@ impl Engine {
                     .iter()
                     .find(|(id, _)| *id == entry_id)
                     .map(|(_, v)| v.clone())
-                    .unwrap_or(Verdict::Duplicate);
+                    // Not judged (the store failed): fetched again later.
+                    .unwrap_or(Verdict::Dropped);
                 let acceptance = match verdict {
-                    Verdict::Accepted { .. } | Verdict::Duplicate => MessageAcceptance::Accept,
-                    Verdict::Pending | Verdict::Declined { .. } => MessageAcceptance::Ignore,
+                    Verdict::Accepted { .. } | Verdict::Duplicate { .. } => {
+                        MessageAcceptance::Accept
+                    }
+                    Verdict::Pending | Verdict::Dropped | Verdict::Declined { .. } => {
+                        MessageAcceptance::Ignore
+                    }
                     Verdict::Invalid(_) => MessageAcceptance::Reject,
                 };
                 self.act(Action::Validated(id, from, acceptance));
@@ -614,18 +623,11 @@ impl Engine {
         }
         match self.node.receive_entries(fitting) {
             Ok(outcomes) => {
-                for (id, outcome) in outcomes {
-                    verdicts.push((
-                        id,
-                        match outcome {
-                            Outcome::Accepted { time } => Verdict::Accepted { time },
-                            Outcome::Duplicate => Verdict::Duplicate,
-                            Outcome::Ignored { time } => Verdict::Declined { time },
-                            Outcome::Pending => Verdict::Pending,
-                            Outcome::Rejected(reason) => Verdict::Invalid(reason),
-                        },
-                    ));
-                }
+                verdicts.extend(
+                    outcomes
+                        .into_iter()
+                        .map(|(id, outcome)| (id, outcome.sync_verdict())),
+                );
             }
             Err(e) => {
                 // Our own failure (the disk): nobody is penalized, the entries are

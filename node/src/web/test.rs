@@ -239,7 +239,7 @@ pub fn large_space(
             &body,
         )?);
     }
-    let report = node.submit(&mut space, entries)?;
+    let report = node.submit(space_id, entries)?;
     if !report.rejected.is_empty() {
         return Err(NodeError::Invalid(format!(
             "the large space refused {} entries, first: {}",

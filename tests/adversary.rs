@@ -34,7 +34,7 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-/// A hostile node: a libp2p swarm speaking `/margin/sync/1` by hand.
+/// A hostile node: a libp2p swarm speaking `/margin/sync/2` by hand.
 struct Adversary {
     net: Net,
     honest: PeerId,
@@ -79,6 +79,7 @@ impl Adversary {
         };
         adversary.send(&Message::Hello {
             spaces: vec![space],
+            empty: vec![],
         });
         adversary.pump(Duration::from_millis(500)).await;
         adversary
@@ -117,13 +118,14 @@ impl Adversary {
                     .iter()
                     .filter_map(|id| self.offered.get(id).cloned())
                     .collect();
-                for (count, compressed) in batch::encode(&entries) {
+                for (count, batch) in batch::encode(&entries) {
                     self.send(&Message::Entries {
                         space,
                         request,
                         count,
                         last: true,
-                        compressed,
+                        resume: None,
+                        batch,
                     });
                 }
             }

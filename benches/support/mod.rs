@@ -629,7 +629,8 @@ impl margin_sync::service::Store for Stored<'_> {
 #[derive(Clone, Debug, Default)]
 pub struct Sent {
     pub frames: u64,
-    /// Frame bytes including the 4-byte length prefix of each frame.
+    /// Frame bytes as the transport sends them: compressed as one zstd stream per
+    /// direction, with the 4-byte length prefix of each frame.
     pub bytes: u64,
     pub by_kind: BTreeMap<&'static str, (u64, u64)>,
 }
@@ -648,6 +649,8 @@ pub struct Link {
     pub delivered: [usize; 2],
     pub receive_time: Duration,
     pub refused: Vec<String>,
+    /// Each direction's stream compression, as the transport does it.
+    compressors: [margin_net::framing::FrameCompressor; 2],
 }
 
 pub fn kind_of(message: &Message) -> &'static str {
@@ -659,6 +662,7 @@ pub fn kind_of(message: &Message) -> &'static str {
         Message::Have { .. } => "Have",
         Message::Want { .. } => "Want",
         Message::Entries { .. } => "Entries",
+        Message::WantRange { .. } => "WantRange",
     }
 }
 
@@ -682,6 +686,9 @@ impl Link {
             delivered: [0; 2],
             receive_time: Duration::ZERO,
             refused: vec![],
+            compressors: [0, 1].map(|_| {
+                margin_net::framing::FrameCompressor::new().expect("a stream compressor")
+            }),
         }
     }
 
@@ -711,7 +718,10 @@ impl Link {
             match output {
                 Output::Send(to, message) => {
                     let frame = message.encode();
-                    let len = frame.len() as u64 + 4;
+                    let wire = self.compressors[a]
+                        .compress(&frame)
+                        .expect("compressing into memory cannot fail");
+                    let len = wire.len() as u64 + 4;
                     let sent = &mut self.sent[a];
                     sent.frames += 1;
                     sent.bytes += len;

@@ -344,9 +344,9 @@ impl Node {
                     }
                     Verdict::Accepted | Verdict::Duplicate | Verdict::Pending { .. } => {}
                 }
-                if !bytes.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = bytes.entry(id) {
                     seen.push(id);
-                    bytes.insert(id, entry);
+                    slot.insert(entry);
                 }
             }
         }

@@ -49,7 +49,9 @@ fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
             .receive_entries(batch.to_vec())
             .expect("receive a batch");
         assert!(
-            outcomes.iter().all(|(_, o)| matches!(o, Outcome::Pending | Outcome::Dropped)),
+            outcomes
+                .iter()
+                .all(|(_, o)| matches!(o, Outcome::Pending | Outcome::Dropped)),
             "{outcomes:?}"
         );
     }

@@ -1,10 +1,22 @@
-//! Frames on a `/margin/sync/1` stream: a 4-byte big-endian length, then that many bytes
-//! holding one sync message. A length over the limit is refused before anything is read
-//! or allocated for it.
+//! Frames on a `/margin/sync/2` stream: a 4-byte big-endian length, then that many bytes
+//! holding one sync message, compressed. A length over the limit is refused before
+//! anything is read or allocated for it.
+//!
+//! Each direction of a stream is one zstd stream: the writer compresses every frame with
+//! the same context and flushes it, so the reader can decode each frame as soon as it
+//! arrives, and what frames share (a space's id, the authors, the refs, the words of a
+//! review) is found across frames, not only within one. A new stream starts new
+//! contexts on both sides.
 
-use std::io;
+use std::io::{self, Write};
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// zstd's level for sync streams: most of the gain on review text, at little CPU.
+const LEVEL: i32 = 3;
+/// The window (a power of two) a compressor uses and a decompressor accepts: 256 KiB
+/// finds nearly all that a space's entries share, at about a megabyte per stream.
+const WINDOW_LOG: u32 = 18;
 
 /// Why a frame could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +27,79 @@ pub enum FrameError {
     /// The stream ended or failed: not the peer's fault as far as we can tell.
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// The frame is not valid zstd for this stream, or decompresses past the limit:
+    /// misbehaviour.
+    #[error("the peer sent a frame that does not decompress: {0}")]
+    Compression(String),
+}
+
+/// The compressing side of one direction of a stream.
+pub struct FrameCompressor {
+    encoder: zstd::stream::write::Encoder<'static, Vec<u8>>,
+}
+
+impl FrameCompressor {
+    pub fn new() -> io::Result<FrameCompressor> {
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), LEVEL)?;
+        encoder.window_log(WINDOW_LOG)?;
+        Ok(FrameCompressor { encoder })
+    }
+
+    /// The compressed bytes of one frame, flushed so that they decode on their own
+    /// (given the frames before them).
+    pub fn compress(&mut self, frame: &[u8]) -> io::Result<Vec<u8>> {
+        self.encoder.write_all(frame)?;
+        self.encoder.flush()?;
+        Ok(std::mem::take(self.encoder.get_mut()))
+    }
+}
+
+/// The decompressing side of one direction of a stream.
+pub struct FrameDecompressor {
+    decoder: zstd::stream::write::Decoder<'static, Bounded>,
+}
+
+/// A buffer that refuses to grow past a limit.
+struct Bounded {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.bytes.len() + data.len() > self.max {
+            return Err(io::Error::other(format!(
+                "the frame decompresses to more than {} bytes",
+                self.max
+            )));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FrameDecompressor {
+    /// A decompressor whose frames may hold at most `max` bytes.
+    pub fn new(max: usize) -> io::Result<FrameDecompressor> {
+        let mut decoder = zstd::stream::write::Decoder::new(Bounded {
+            bytes: Vec::new(),
+            max,
+        })?;
+        decoder.window_log_max(WINDOW_LOG)?;
+        Ok(FrameDecompressor { decoder })
+    }
+
+    /// The frame whose compressed bytes are `chunk`.
+    pub fn decompress(&mut self, chunk: &[u8]) -> Result<Vec<u8>, FrameError> {
+        let fail = |e: io::Error| FrameError::Compression(e.to_string());
+        self.decoder.write_all(chunk).map_err(fail)?;
+        self.decoder.flush().map_err(fail)?;
+        Ok(std::mem::take(&mut self.decoder.get_mut().bytes))
+    }
 }
 
 /// Reads one frame of at most `max` bytes; `Ok(None)` when the stream ended cleanly.
@@ -75,5 +160,40 @@ mod tests {
                 Err(FrameError::Oversize { len, max: 16 }) if len == u32::MAX as usize
             ));
         });
+    }
+
+    #[test]
+    fn compressed_frames_decode_one_by_one_and_share_a_context() {
+        let mut writer = FrameCompressor::new().expect("a compressor");
+        let mut reader = FrameDecompressor::new(1 << 20).expect("a decompressor");
+        let text = b"the comment period closes on the last day of June; ".repeat(40);
+        let first = writer.compress(&text).expect("compresses");
+        let second = writer.compress(&text).expect("compresses");
+        assert!(first.len() < text.len() / 4);
+        assert!(
+            second.len() < first.len(),
+            "the second frame refers to the first"
+        );
+        assert_eq!(reader.decompress(&first).expect("decodes"), text);
+        assert_eq!(reader.decompress(&second).expect("decodes"), text);
+        let empty = writer.compress(b"").expect("compresses");
+        assert_eq!(reader.decompress(&empty).expect("decodes"), b"");
+    }
+
+    #[test]
+    fn a_compression_bomb_and_garbage_are_refused() {
+        let mut writer = FrameCompressor::new().expect("a compressor");
+        let bomb = writer.compress(&vec![0u8; 1 << 20]).expect("compresses");
+        assert!(bomb.len() < 1024);
+        let mut reader = FrameDecompressor::new(1 << 16).expect("a decompressor");
+        assert!(matches!(
+            reader.decompress(&bomb),
+            Err(FrameError::Compression(_))
+        ));
+        let mut reader = FrameDecompressor::new(1 << 16).expect("a decompressor");
+        assert!(matches!(
+            reader.decompress(b"not zstd at all"),
+            Err(FrameError::Compression(_))
+        ));
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance, MessageId};
 use libp2p::multiaddr::Protocol;
-use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{
     Multiaddr, PeerId, StreamProtocol, Swarm, autonat, identify, identity::Keypair, kad, mdns,
     noise, relay, tcp, yamux,
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::behaviour::{Behaviour, BehaviourConfig, BehaviourEvent};
-use crate::framing::{FrameError, read_frame, write_frame};
+use crate::framing::{FrameCompressor, FrameDecompressor, FrameError, read_frame, write_frame};
 use crate::topic::{provider_key, space_of_topic, space_topic};
 
 /// The sync protocol as libp2p negotiates it.
@@ -101,6 +101,12 @@ pub enum NetEvent {
         peer: PeerId,
         len: usize,
     },
+    /// The peer sent a sync frame that does not decompress (or decompresses past the
+    /// limit); its stream was closed.
+    BadFrame {
+        peer: PeerId,
+        reason: String,
+    },
     /// Peers that announced they hold a space.
     Providers {
         space: SpaceId,
@@ -130,11 +136,22 @@ pub enum Reachability {
     Private,
 }
 
+/// One open connection to a peer.
+#[derive(Clone, Copy, Debug)]
+struct Connection {
+    id: ConnectionId,
+    /// We dialed it.
+    dialer: bool,
+    relayed: bool,
+}
+
 /// A Margin node's swarm.
 pub struct Net {
     swarm: Swarm<Behaviour>,
     control: libp2p_stream::Control,
     writers: HashMap<PeerId, mpsc::Sender<Vec<u8>>>,
+    /// Every open connection to each peer: one is kept (see [`Net::keep_one`]).
+    connections: HashMap<PeerId, Vec<Connection>>,
     inbound: mpsc::Receiver<NetEvent>,
     peers: BTreeMap<PeerId, PeerInfo>,
     provider_queries: HashMap<kad::QueryId, SpaceId>,
@@ -186,6 +203,7 @@ impl Net {
             swarm,
             control,
             writers: HashMap::new(),
+            connections: HashMap::new(),
             inbound,
             peers: BTreeMap::new(),
             provider_queries: HashMap::new(),
@@ -442,10 +460,20 @@ impl Net {
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                connection_id,
                 endpoint,
                 num_established,
                 ..
             } => {
+                self.connections
+                    .entry(peer_id)
+                    .or_default()
+                    .push(Connection {
+                        id: connection_id,
+                        dialer: endpoint.is_dialer(),
+                        relayed: endpoint.is_relayed(),
+                    });
+                self.keep_one(peer_id);
                 let addr = endpoint.get_remote_address().clone();
                 let info = self.peers.entry(peer_id).or_insert_with(|| PeerInfo {
                     peer: peer_id.to_string(),
@@ -465,9 +493,16 @@ impl Net {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
+                connection_id,
                 num_established,
                 ..
             } => {
+                if let Some(open) = self.connections.get_mut(&peer_id) {
+                    open.retain(|c| c.id != connection_id);
+                    if open.is_empty() {
+                        self.connections.remove(&peer_id);
+                    }
+                }
                 if num_established == 0 {
                     self.peers.remove(&peer_id);
                     self.writers.remove(&peer_id);
@@ -600,6 +635,52 @@ impl Net {
         }
     }
 
+    /// Closes all but one connection to a peer, so that a pair of nodes syncs over one
+    /// connection (two appear when both dial each other at once, or a direct connection
+    /// joins a relayed one). Both ends choose the same one without talking: a direct
+    /// connection over a relayed one, then the one dialed by the peer with the smaller id.
+    /// Among several dialed by the same peer, only that peer closes the extras (keeping
+    /// its oldest), since the other end may have numbered them in another order.
+    fn keep_one(&mut self, peer: PeerId) {
+        let Some(open) = self.connections.get(&peer) else {
+            return;
+        };
+        if open.len() < 2 {
+            return;
+        }
+        let direct: Vec<Connection> = open.iter().filter(|c| !c.relayed).copied().collect();
+        let candidates = if direct.is_empty() {
+            open.clone()
+        } else {
+            direct
+        };
+        let smaller_is_us = self.local_peer_id() < peer;
+        let by_smaller: Vec<Connection> = candidates
+            .iter()
+            .filter(|c| c.dialer == smaller_is_us)
+            .copied()
+            .collect();
+        let kept = if by_smaller.is_empty() {
+            candidates
+        } else {
+            by_smaller
+        };
+        let mut close: Vec<ConnectionId> = open
+            .iter()
+            .filter(|c| !kept.iter().any(|k| k.id == c.id))
+            .map(|c| c.id)
+            .collect();
+        // All kept ones were dialed by the same side: if that is us, keep the oldest.
+        if kept.len() > 1 && kept[0].dialer {
+            let oldest = kept.iter().map(|c| c.id).min();
+            close.extend(kept.iter().map(|c| c.id).filter(|id| Some(*id) != oldest));
+        }
+        for id in close {
+            tracing::debug!(target: "net", "closing a second connection to {peer}");
+            self.swarm.close_connection(id);
+        }
+    }
+
     /// Listens through a connected relay server, at the first address we reached it at.
     fn use_relay(&mut self, relay: PeerId) {
         let Some(addr) = self
@@ -631,19 +712,39 @@ async fn accept_streams(
     }
 }
 
-/// Reads frames from one peer's stream until it ends, passing them on in order.
+/// The largest compressed frame a reader accepts: a maximal frame after zstd's
+/// worst-case expansion.
+const MAX_COMPRESSED_FRAME_BYTES: usize = MAX_FRAME_BYTES + MAX_FRAME_BYTES / 128 + 1024;
+
+/// Reads frames from one peer's stream until it ends, decompressing them and passing
+/// them on in order.
 async fn read_stream(peer: PeerId, mut stream: libp2p::Stream, events: mpsc::Sender<NetEvent>) {
+    let mut decompressor = match FrameDecompressor::new(MAX_FRAME_BYTES) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(target: "net", "cannot decompress a sync stream: {e}");
+            return;
+        }
+    };
     loop {
-        let event = match read_frame(&mut stream, MAX_FRAME_BYTES).await {
+        let read = match read_frame(&mut stream, MAX_COMPRESSED_FRAME_BYTES).await {
+            Ok(Some(chunk)) => decompressor.decompress(&chunk).map(Some),
+            other => other,
+        };
+        let event = match read {
             Ok(Some(frame)) => NetEvent::Frame { peer, frame },
             Ok(None) => return,
             Err(FrameError::Oversize { len, .. }) => NetEvent::OversizeFrame { peer, len },
+            Err(FrameError::Compression(reason)) => NetEvent::BadFrame { peer, reason },
             Err(FrameError::Io(e)) => {
                 tracing::debug!(target: "net", "sync stream from {peer} ended: {e}");
                 return;
             }
         };
-        let last = matches!(event, NetEvent::OversizeFrame { .. });
+        let last = matches!(
+            event,
+            NetEvent::OversizeFrame { .. } | NetEvent::BadFrame { .. }
+        );
         if events.send(event).await.is_err() || last {
             return;
         }
@@ -674,8 +775,20 @@ async fn write_stream(
                 return;
             }
         };
+        // Each stream is its own zstd stream: a new one starts a new context.
+        let mut compressor = match FrameCompressor::new() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(target: "net", "cannot compress a sync stream: {e}");
+                return;
+            }
+        };
         loop {
-            if let Err(e) = write_frame(&mut stream, &frame).await {
+            let written = match compressor.compress(&frame) {
+                Ok(chunk) => write_frame(&mut stream, &chunk).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 failures += 1;
                 if failures >= STREAM_ATTEMPTS {
                     tracing::debug!(target: "net", "sync stream to {peer} failed {failures} times, last: {e}");
@@ -737,7 +850,11 @@ mod tests {
                             if *peer_id == peer => self.live.retain(|c| c != connection_id),
                         _ => {}
                     }
-                    self.a.handle(event);
+                    // `a`'s second connections must stay open here: it is not told of
+                    // them, so it does not close all but one as a node does.
+                    if !matches!(event, SwarmEvent::ConnectionEstablished { .. }) {
+                        self.a.handle(event);
+                    }
                     None
                 }
                 event = self.b.next_event() => match event {
@@ -824,5 +941,63 @@ mod tests {
         })
         .await
         .expect("the frames arrive within a minute");
+    }
+
+    /// Two nodes that dial each other at the same time end with one connection, the
+    /// same on both sides, and stay connected.
+    #[tokio::test]
+    async fn two_nodes_dialling_each_other_keep_one_connection() {
+        tokio::time::timeout(Duration::from_secs(60), async {
+            let mut a = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node a");
+            let mut b = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node b");
+            let listening = |net: &mut Net| {
+                let addr = net.listening.iter().next().cloned();
+                addr.map(|a| with_peer(a, net.local_peer_id()))
+            };
+            let (mut addr_a, mut addr_b) = (None, None);
+            while addr_a.is_none() || addr_b.is_none() {
+                tokio::select! {
+                    _ = a.next_event() => addr_a = listening(&mut a),
+                    _ = b.next_event() => addr_b = listening(&mut b),
+                }
+            }
+            let (addr_a, addr_b) = (addr_a.expect("a listens"), addr_b.expect("b listens"));
+            let always = |addr: &Multiaddr| {
+                let Some(Protocol::P2p(peer)) = addr.iter().last() else {
+                    panic!("{addr} names its peer");
+                };
+                DialOpts::peer_id(peer)
+                    .addresses(vec![addr.clone()])
+                    .condition(PeerCondition::Always)
+                    .build()
+            };
+            for _ in 0..3 {
+                a.swarm.dial(always(&addr_b)).expect("dial b");
+                b.swarm.dial(always(&addr_a)).expect("dial a");
+            }
+            let (pa, pb) = (a.local_peer_id(), b.local_peer_id());
+            let settle = tokio::time::Instant::now() + Duration::from_secs(3);
+            let mut most = 0;
+            loop {
+                tokio::select! {
+                    _ = a.next_event() => {}
+                    _ = b.next_event() => {}
+                    _ = tokio::time::sleep_until(settle) => break,
+                }
+                let open = a
+                    .swarm
+                    .network_info()
+                    .connection_counters()
+                    .num_established();
+                most = most.max(open);
+            }
+            assert!(most >= 2, "the nodes did open several connections ({most})");
+            let open_a = a.connections.get(&pb).map_or(0, Vec::len);
+            let open_b = b.connections.get(&pa).map_or(0, Vec::len);
+            assert_eq!((open_a, open_b), (1, 1), "one connection on each side");
+            assert!(a.is_connected(&pb) && b.is_connected(&pa));
+        })
+        .await
+        .expect("the nodes settle within a minute");
     }
 }

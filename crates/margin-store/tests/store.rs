@@ -22,7 +22,7 @@ fn genesis() -> Entry {
 
 #[test]
 fn entries_come_back_byte_for_byte_and_once() {
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     let g = genesis();
     let batch = Batch {
         space: Some(g.id()),
@@ -54,7 +54,7 @@ fn migrations_are_recorded_and_reopening_is_idempotent() {
 
 #[test]
 fn search_finds_words_in_any_script_and_ignores_syntax() {
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     let g = genesis();
     store
         .reindex_space(

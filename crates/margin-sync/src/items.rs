@@ -87,6 +87,24 @@ impl Items {
     }
 }
 
+impl Items {
+    /// The items that follow `after` in `(time, id)` order (all of them from `None`).
+    pub fn after(&mut self, after: Option<(u64, EntryId)>) -> impl Iterator<Item = (u64, EntryId)> {
+        let sorted = &self.sealed().0;
+        let start = match after {
+            None => 0,
+            Some((time, id)) => {
+                let bound =
+                    Item::with_timestamp_and_id(time.min(MAX_TIME), Id::from_byte_array(id.0));
+                sorted.partition_point(|item| *item <= bound)
+            }
+        };
+        sorted[start..]
+            .iter()
+            .map(|item| (item.timestamp, EntryId::from_bytes(item.id.to_bytes())))
+    }
+}
+
 /// Items sorted by `(time, id)`, without duplicates: negentropy's storage.
 #[derive(Debug, Default)]
 pub struct Sorted(Vec<Item>);
@@ -144,5 +162,9 @@ mod tests {
         assert_eq!(times, [1, 3, 5, MAX_TIME]);
         assert_eq!(sorted.find_lower_bound(0, 4, &Bound::with_timestamp(4)), 2);
         assert_eq!(sorted.find_lower_bound(9, 2, &Bound::with_timestamp(4)), 2);
+        let after: Vec<u64> = items.after(Some((3, id(3)))).map(|(t, _)| t).collect();
+        assert_eq!(after, [5, MAX_TIME]);
+        assert_eq!(items.after(None).count(), 4);
+        assert_eq!(items.after(Some((2, id(9)))).count(), 3);
     }
 }

@@ -70,6 +70,7 @@
 
 pub mod announce;
 pub mod batch;
+mod fetch;
 pub mod items;
 pub mod limits;
 pub mod message;

@@ -4,8 +4,9 @@
 use margin_core::limits::MAX_ENTRY_BYTES;
 
 /// The stream protocol id a transport negotiates for this protocol (one message per
-/// length-delimited frame).
-pub const PROTOCOL: &str = "/margin/sync/1";
+/// length-delimited frame; the transport compresses each direction of the stream as one
+/// zstd stream, flushed at every frame).
+pub const PROTOCOL: &str = "/margin/sync/2";
 
 /// Spaces one `Hello` may name.
 pub const MAX_HELLO_SPACES: usize = 1024;
@@ -19,12 +20,14 @@ pub const MAX_HAVE_IDS: usize = 1024;
 /// Entries one `Entries` batch may carry.
 pub const MAX_BATCH_ENTRIES: usize = 512;
 
-/// A sender closes a batch once it holds this many entry bytes; a single entry larger
-/// than this (a draft import) travels alone.
-pub const BATCH_SOFT_BYTES: usize = 2 * 1024 * 1024;
+/// A sender closes a part of an answer (one `Entries` frame) once it holds this many
+/// entry bytes; a single entry larger than this (a draft import) travels alone. Small
+/// parts keep a slow link's frames arriving every few seconds, which is how the
+/// requester sees that its request is still being answered.
+pub const BATCH_SOFT_BYTES: usize = 32 * 1024;
 
-/// The largest decompressed batch a receiver accepts: one maximal entry and its length
-/// prefix, with room to spare. The compressed size is bounded by the frame.
+/// The largest batch a receiver accepts: one maximal entry and its length prefix, with
+/// room to spare.
 pub const MAX_BATCH_BYTES: usize = MAX_ENTRY_BYTES + 64 * 1024;
 
 /// The largest negentropy payload in one `Reconcile` or `ReconcileReply`.
@@ -38,7 +41,7 @@ pub const RECONCILE_FRAME_LIMIT: u64 = 512 * 1024;
 pub const MAX_RECONCILE_ROUNDS: u32 = 1024;
 
 /// The largest frame (one encoded [`Message`](crate::message::Message)) a node accepts:
-/// a maximal batch after zstd's worst-case expansion, plus the envelope.
+/// a maximal batch plus the envelope, with room to spare.
 pub const MAX_FRAME_BYTES: usize = MAX_BATCH_BYTES + 128 * 1024;
 
 /// Ids a node queues for fetching from one peer in one space. Reconciling against a peer
@@ -48,3 +51,14 @@ pub const MAX_QUEUED_IDS: usize = 1_000_000;
 /// Ids the service remembers as waiting at the host for their refs (not fetched again
 /// meanwhile): the host keeps at most 10 000 waiting per space.
 pub const MAX_WAITING_IDS: usize = 100_000;
+
+/// The fewest and most bytes of entries one request asks for (a `WantRange` page, or the
+/// expected answer to a `Want`): between them, a request is sized to what the link
+/// carries in [`REQUEST_TARGET_MS`].
+pub const MIN_REQUEST_BYTES: usize = 16 * 1024;
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// How long, at the rate a peer's answers arrived so far, one request's answer should
+/// take: long enough that the round trip between requests is small beside it, short
+/// enough that a stalled peer is noticed.
+pub const REQUEST_TARGET_MS: u64 = 4_000;

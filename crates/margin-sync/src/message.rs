@@ -1,4 +1,4 @@
-//! Wire messages: what two nodes say to each other on a `/margin/sync/1` stream.
+//! Wire messages: what two nodes say to each other on a `/margin/sync/2` stream.
 //!
 //! Each message travels alone in one length-delimited frame, encoded with postcard.
 //! [`Message::decode`] is the only way in from the network: it refuses a frame over
@@ -20,7 +20,13 @@ pub use crate::limits::PROTOCOL;
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// The spaces the sender holds. Sent on connect and whenever that set changes.
-    Hello { spaces: Vec<SpaceId> },
+    /// `empty` names those of them it holds nothing of yet: it fetches them whole with
+    /// [`Message::WantRange`] and reconciles afterwards, so the receiver does not start
+    /// reconciliations of them (whose answer would list every id) meanwhile.
+    Hello {
+        spaces: Vec<SpaceId>,
+        empty: Vec<SpaceId>,
+    },
     /// A negentropy query over the sender's `(time, id)` items of `space`, from the
     /// initiator of reconciliation session `session`; `round` counts from 0.
     Reconcile {
@@ -55,16 +61,31 @@ pub enum Message {
         request: u64,
         ids: Vec<EntryId>,
     },
-    /// Part of the answer to `Want { request }`: `count` entries, each as a LEB128 length
-    /// followed by the entry's bytes, concatenated and zstd-compressed. `last` marks the
-    /// final part; wanted ids it did not carry, the sender does not have.
+    /// Part of the answer to `Want { request }` or `WantRange { request }`: `count`
+    /// entries, each as a LEB128 length followed by the entry's bytes (the transport
+    /// compresses the whole stream). `last` marks the final part; wanted ids it did not
+    /// carry, the sender does not have. For a `WantRange`, every part carries the same
+    /// `resume`: the bound to ask from for the rest of the range, or `None` when this
+    /// answer reaches its end (so the next page can be asked for before this one has
+    /// fully arrived).
     Entries {
         space: SpaceId,
         request: u64,
         count: u32,
         last: bool,
+        resume: Option<(u64, EntryId)>,
         #[serde(with = "serde_bytes")]
-        compressed: Vec<u8>,
+        batch: Vec<u8>,
+    },
+    /// Please send the entries of `space` that follow `after` in `(time, id)` order
+    /// (from the first when `None`), about `max_bytes` of them and at least one: how a
+    /// node that holds nothing of a space fetches it, a page at a time, without ids
+    /// crossing the link.
+    WantRange {
+        space: SpaceId,
+        request: u64,
+        after: Option<(u64, EntryId)>,
+        max_bytes: u32,
     },
 }
 
@@ -107,6 +128,7 @@ impl Message {
             Message::Have { .. } => "have",
             Message::Want { .. } => "want",
             Message::Entries { .. } => "entries",
+            Message::WantRange { .. } => "want-range",
         }
     }
 
@@ -119,7 +141,8 @@ impl Message {
             | Message::Done { space, .. }
             | Message::Have { space, .. }
             | Message::Want { space, .. }
-            | Message::Entries { space, .. } => Some(*space),
+            | Message::Entries { space, .. }
+            | Message::WantRange { space, .. } => Some(*space),
         }
     }
 
@@ -132,7 +155,10 @@ impl Message {
             }
         };
         match self {
-            Message::Hello { spaces } => too_many("spaces", spaces.len(), MAX_HELLO_SPACES),
+            Message::Hello { spaces, empty } => {
+                too_many("spaces", spaces.len(), MAX_HELLO_SPACES)?;
+                too_many("empty spaces", empty.len(), MAX_HELLO_SPACES)
+            }
             Message::Reconcile { payload, .. } | Message::ReconcileReply { payload, .. } => {
                 too_many(
                     "reconcile payload bytes",
@@ -146,6 +172,7 @@ impl Message {
             Message::Entries { count, .. } => {
                 too_many("entries in a batch", *count as usize, MAX_BATCH_ENTRIES)
             }
+            Message::WantRange { .. } => Ok(()),
         }
     }
 }
@@ -154,7 +181,11 @@ impl std::fmt::Debug for Message {
     // Payloads can be megabytes; show their sizes, not their bytes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Message::Hello { spaces } => f.debug_struct("Hello").field("spaces", spaces).finish(),
+            Message::Hello { spaces, empty } => f
+                .debug_struct("Hello")
+                .field("spaces", spaces)
+                .field("empty", empty)
+                .finish(),
             Message::Reconcile {
                 space,
                 session,
@@ -205,12 +236,25 @@ impl std::fmt::Debug for Message {
                 request,
                 count,
                 last,
-                compressed,
+                resume,
+                batch,
             } => write!(
                 f,
-                "Entries {{ space: {}, request: {request}, count: {count}, last: {last}, compressed: {} bytes }}",
+                "Entries {{ space: {}, request: {request}, count: {count}, last: {last}, resume: {}, batch: {} bytes }}",
                 space.short(),
-                compressed.len()
+                resume.map_or("none".into(), |(t, id)| format!("{t}/{}", id.short())),
+                batch.len()
+            ),
+            Message::WantRange {
+                space,
+                request,
+                after,
+                max_bytes,
+            } => write!(
+                f,
+                "WantRange {{ space: {}, request: {request}, after: {}, max_bytes: {max_bytes} }}",
+                space.short(),
+                after.map_or("start".into(), |(t, id)| format!("{t}/{}", id.short())),
             ),
         }
     }
@@ -246,6 +290,7 @@ mod tests {
         vec![
             Message::Hello {
                 spaces: vec![space(), EntryId::from_bytes([1; 32])],
+                empty: vec![space()],
             },
             Message::Reconcile {
                 space: space(),
@@ -279,7 +324,14 @@ mod tests {
                 request: 12,
                 count: 0,
                 last: true,
-                compressed: vec![1, 2, 3],
+                resume: Some((5, EntryId::from_bytes([2; 32]))),
+                batch: vec![1, 2, 3],
+            },
+            Message::WantRange {
+                space: space(),
+                request: 13,
+                after: None,
+                max_bytes: 65_536,
             },
         ]
     }
@@ -373,7 +425,7 @@ mod tests {
 
         #[test]
         fn mutated_messages_never_panic(
-            index in 0usize..7,
+            index in 0usize..8,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
         ) {
             let mut frame = samples()[index].encode();

@@ -17,9 +17,13 @@
 //!    [`Message::Have`], and a [`Message::Done`] with both counts.
 //! 3. Either side that learnt it was out of sync re-runs a (cheap) reconciliation once it
 //!    has fetched everything it queued, to confirm it caught up.
-//! 4. Missing entries are fetched from the peer that has them, in `Want`s of at most
-//!    [`MAX_WANT_IDS`] ids with at most [`Config::max_wants_in_flight`] outstanding per
-//!    peer, answered by zstd-compressed [`Message::Entries`] batches.
+//! 4. Missing entries are fetched from the peer that has them, in `Want`s sized to what
+//!    the link carries (see [`crate::fetch`]) with at most
+//!    [`Config::max_wants_in_flight`] outstanding per peer, answered by
+//!    [`Message::Entries`] batches of a few tens of kilobytes. A node that holds nothing
+//!    of a space skips reconciliation and fetches the space whole, in pages
+//!    ([`Message::WantRange`]), from one peer; its `Hello` says so, so that peers do not
+//!    reconcile with it (an answer listing every id) meanwhile.
 //! 5. The service hashes each received entry and hands only entries it asked that peer
 //!    for to the host ([`Output::Deliver`]); the host verifies them and reports
 //!    [`Verdict`]s. Accepted entries join the space's items and, when few, are announced
@@ -37,10 +41,11 @@ use negentropy::Negentropy;
 use serde::{Deserialize, Serialize};
 
 use crate::batch;
+use crate::fetch::{Asked, Cursor, Flow, Range, Request};
 use crate::items::Items;
 use crate::limits::{
     MAX_FRAME_BYTES, MAX_HAVE_IDS, MAX_HELLO_SPACES, MAX_QUEUED_IDS, MAX_RECONCILE_ROUNDS,
-    MAX_WAITING_IDS, MAX_WANT_IDS, RECONCILE_FRAME_LIMIT,
+    MAX_REQUEST_BYTES, MAX_WAITING_IDS, MAX_WANT_IDS, RECONCILE_FRAME_LIMIT,
 };
 use crate::message::Message;
 use crate::penalty::{Offence, Penalty, Score, TokenBucket};
@@ -122,8 +127,9 @@ pub struct Config {
     pub retry_interval: u64,
     /// A reconciliation with no reply for this long is abandoned (not penalized).
     pub session_timeout: u64,
-    /// A `Want` not fully answered in this long is abandoned (not penalized); its ids can
-    /// be fetched again.
+    /// A request is abandoned (not penalized; its ids can be fetched again) when the peer
+    /// sent nothing at all for this long since it was sent: on a slow link an answer
+    /// still arriving is never asked for again.
     pub request_timeout: u64,
     /// `Want`s outstanding to one peer.
     pub max_wants_in_flight: usize,
@@ -151,7 +157,7 @@ impl Default for Config {
             retry_interval: 5_000,
             session_timeout: 30_000,
             request_timeout: 30_000,
-            max_wants_in_flight: 4,
+            max_wants_in_flight: 2,
             rate_capacity: 2_000,
             rate_per_second: 500,
             ban_threshold: 100,
@@ -173,12 +179,14 @@ pub struct Service<P> {
     peers: BTreeMap<P, Peer>,
     bans: BTreeMap<P, Ban>,
     /// Every id asked for and not yet judged by the host, and whom it was asked from.
-    fetching: HashMap<EntryId, Fetch<P>>,
+    fetching: HashMap<EntryId, P>,
     /// Entries the host keeps waiting for their refs, and until when they are not
     /// fetched again.
     waiting: HashMap<EntryId, u64>,
     /// What peers delivered per space, for progress reports.
     received: BTreeMap<SpaceId, Received>,
+    /// The average size of entries peers delivered, to size `Want`s in bytes.
+    entry_bytes: f64,
     next_session: u64,
     next_request: u64,
     out: Vec<Output<P>>,
@@ -191,22 +199,22 @@ struct Ban {
 }
 
 #[derive(Debug)]
-struct Fetch<P> {
-    peer: P,
-    deadline: u64,
-}
-
-#[derive(Debug)]
 struct Peer {
     since: u64,
     /// The spaces the peer said it holds.
     spaces: BTreeSet<SpaceId>,
+    /// Spaces the peer said it holds nothing of yet (it fetches them whole and then
+    /// reconciles): no reconciliation of them is started with it meanwhile.
+    empty: BTreeSet<SpaceId>,
     /// One per space both sides hold.
     links: BTreeMap<SpaceId, Link>,
-    wants: BTreeMap<u64, Want>,
+    requests: BTreeMap<u64, Request>,
+    flow: Flow,
     bucket: TokenBucket,
     score: Score,
     traffic: Traffic,
+    /// Whether the log has said once that the peer's deliveries do not advance sync.
+    warned: bool,
 }
 
 /// Entries peers delivered in one space (before the host judged them).
@@ -222,6 +230,10 @@ pub struct Traffic {
     pub messages_out: u64,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// Entries the peer delivered that did not advance sync: already held, already
+    /// waiting, or that the host had no room to keep.
+    #[serde(default)]
+    pub stale_entries: u64,
 }
 
 #[derive(Debug)]
@@ -232,6 +244,15 @@ struct Link {
     last_sync: Option<u64>,
     /// Ids to fetch from this peer.
     queue: VecDeque<EntryId>,
+    /// Fetching the whole space from this peer (this node held nothing of it).
+    range: Option<Range>,
+    /// Entries this peer delivered since the last reconciliation that advanced sync, and
+    /// that did not.
+    round_new: u64,
+    round_stale: u64,
+    /// Reconciliations in a row after which the peer delivered only entries that did not
+    /// advance sync: each one doubles the wait before the next.
+    fruitless: u32,
 }
 
 impl Link {
@@ -242,7 +263,19 @@ impl Link {
             in_sync: false,
             last_sync: None,
             queue: VecDeque::new(),
+            range: None,
+            round_new: 0,
+            round_stale: 0,
+            fruitless: 0,
         }
+    }
+
+    /// How long after a reconciliation that left something to fetch the next one
+    /// confirms: `retry`, doubled per fruitless round, at most `cap`.
+    fn confirm_delay(&self, retry: u64, cap: u64) -> u64 {
+        retry
+            .saturating_mul(1 << self.fruitless.min(16))
+            .min(cap.max(retry))
     }
 }
 
@@ -253,13 +286,6 @@ struct Session {
     active: u64,
     have: Vec<EntryId>,
     need: Vec<EntryId>,
-}
-
-#[derive(Debug)]
-struct Want {
-    space: SpaceId,
-    requested: HashSet<EntryId>,
-    outstanding: HashSet<EntryId>,
 }
 
 /// A protocol violation found while handling a message.
@@ -292,6 +318,7 @@ where
             fetching: HashMap::new(),
             waiting: HashMap::new(),
             received: BTreeMap::new(),
+            entry_bytes: 1024.0,
             next_session: 0,
             next_request: 0,
             out: Vec::new(),
@@ -327,8 +354,14 @@ where
         if self.spaces.remove(space).is_some() {
             for peer in self.peers.values_mut() {
                 peer.links.remove(space);
-                peer.wants.retain(|_, want| want.space != *space);
+                peer.requests.retain(|_, request| request.space != *space);
             }
+            let peers = &self.peers;
+            self.fetching.retain(|_, peer| {
+                peers
+                    .get(peer)
+                    .is_some_and(|p| p.requests.values().any(|r| r.space != *space))
+            });
             self.announce_spaces(now);
         }
         self.take()
@@ -354,14 +387,8 @@ where
     /// Reconciles `space` with every peer that holds it, now, whichever side usually
     /// initiates (a script waiting until the node is in sync asks for this).
     pub fn reconcile_now(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
-        let peers: Vec<P> = self
-            .peers
-            .iter()
-            .filter(|(_, peer)| peer.links.contains_key(space))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for peer in peers {
-            self.reconcile_soon(now, &peer, space);
+        if !self.ranging(space) {
+            self.reconcile_with_all(now, space);
         }
         self.take()
     }
@@ -386,11 +413,14 @@ where
         self.peers.entry(peer.clone()).or_insert_with(|| Peer {
             since: now,
             spaces: BTreeSet::new(),
+            empty: BTreeSet::new(),
             links: BTreeMap::new(),
-            wants: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            flow: Flow::default(),
             bucket: TokenBucket::full(config.rate_capacity, now),
             score: Score::new(now),
             traffic: Traffic::default(),
+            warned: false,
         });
         let hello = self.hello();
         self.send(&peer, hello);
@@ -401,8 +431,12 @@ where
     pub fn disconnected(&mut self, now: u64, peer: &P) -> Vec<Output<P>> {
         if self.peers.remove(peer).is_some() {
             tracing::debug!(target: "sync", ?peer, "peer disconnected");
-            self.fetching.retain(|_, fetch| fetch.peer != *peer);
-            self.drive_all(now);
+            self.fetching.retain(|_, from| from != peer);
+            // A space fetched whole from it is fetched from another peer.
+            let others: Vec<P> = self.peers.keys().cloned().collect();
+            for other in others {
+                self.refresh_links(now, &other);
+            }
         }
         self.take()
     }
@@ -437,10 +471,13 @@ where
         };
         let cost = match &message {
             Message::Want { ids, .. } => 1 + ids.len() / 64,
+            Message::WantRange { max_bytes, .. } => {
+                1 + (*max_bytes as usize).min(MAX_REQUEST_BYTES) / (32 * 1024)
+            }
             Message::Reconcile { .. } => 4,
             _ => 1,
         };
-        let cost = u32::try_from(cost).expect("a want holds at most MAX_WANT_IDS ids");
+        let cost = u32::try_from(cost).expect("a request's cost is bounded by its limits");
         let config = &self.config;
         if !peer
             .bucket
@@ -461,16 +498,49 @@ where
     /// Call every second or so.
     pub fn tick(&mut self, now: u64) -> Vec<Output<P>> {
         self.bans.retain(|_, ban| ban.until > now);
-        self.fetching.retain(|_, fetch| fetch.deadline > now);
         self.waiting.retain(|_, until| *until > now);
         let session_timeout = self.config.session_timeout;
+        let request_timeout = self.config.request_timeout;
         let retry = self.config.retry_interval;
-        for peer in self.peers.values_mut() {
-            let fetching = &self.fetching;
-            peer.wants.retain(|_, want| {
-                want.outstanding.retain(|id| fetching.contains_key(id));
-                !want.outstanding.is_empty()
-            });
+        for (peer_id, peer) in self.peers.iter_mut() {
+            // A peer answers requests in the order they were sent: a request's turn
+            // begins when the answer before it completed. It is given up when nothing of
+            // its answer arrived for the request timeout since its turn began or since
+            // its last part; its ids can then be fetched again.
+            let previous_done = peer.flow.last_done();
+            let expired: Vec<u64> = peer
+                .requests
+                .iter()
+                .filter(|(_, r)| {
+                    let alive = r.sent.max(r.progress).max(previous_done);
+                    alive.saturating_add(request_timeout) <= now
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            for id in expired {
+                let Some(request) = peer.requests.remove(&id) else {
+                    continue;
+                };
+                tracing::debug!(target: "sync", peer = ?peer_id, request = id, "request timed out");
+                match request.asked {
+                    Asked::Ids { outstanding, .. } => {
+                        for id in outstanding {
+                            if self.fetching.get(&id) == Some(peer_id) {
+                                self.fetching.remove(&id);
+                            }
+                        }
+                    }
+                    Asked::Range { after, .. } => {
+                        if let Some(range) = peer
+                            .links
+                            .get_mut(&request.space)
+                            .and_then(|link| link.range.as_mut())
+                        {
+                            range.restart_from(after);
+                        }
+                    }
+                }
+            }
             for link in peer.links.values_mut() {
                 if link
                     .session
@@ -487,8 +557,14 @@ where
     }
 
     /// Entries were written locally (authored here, or imported): add them to the
-    /// reconciliation set and announce them to peers that hold `space`.
-    pub fn inserted(&mut self, space: &SpaceId, items: &[(u64, EntryId)]) -> Vec<Output<P>> {
+    /// reconciliation set and tell peers that hold `space` (by id when they are few, by
+    /// reconciling when they are many).
+    pub fn inserted(
+        &mut self,
+        now: u64,
+        space: &SpaceId,
+        items: &[(u64, EntryId)],
+    ) -> Vec<Output<P>> {
         let Some(set) = self.spaces.get_mut(space) else {
             return self.take();
         };
@@ -501,7 +577,13 @@ where
             self.fetching.remove(id);
             self.waiting.remove(id);
         }
-        self.announce(space, &new, None);
+        // A few are announced by id; many at once (a bundle imported) are found by each
+        // peer's reconciliation, which costs less than listing them all to everyone.
+        if new.len() <= self.config.relay_have_max {
+            self.announce(space, &new, None);
+        } else if !new.is_empty() && !self.ranging(space) {
+            self.reconcile_with_all(now, space);
+        }
         self.take()
     }
 
@@ -516,6 +598,9 @@ where
         let mut accepted = Vec::new();
         let mut invalid = Vec::new();
         let mut gap = false;
+        // Entries that moved sync forward, and entries that did not (already held, already
+        // waiting, not kept): a peer whose deliveries never advance is noticed.
+        let (mut new, mut stale) = (0u64, 0u64);
         for (id, verdict) in verdicts {
             self.fetching.remove(id);
             match verdict {
@@ -523,22 +608,42 @@ where
                     if self.hold(space, *time, id) {
                         accepted.push(*id);
                     }
+                    new += 1;
                 }
-                Verdict::Duplicate { time } | Verdict::Declined { time } => {
+                Verdict::Declined { time } => {
                     self.hold(space, *time, id);
+                    new += 1;
+                }
+                Verdict::Duplicate { time } => {
+                    self.hold(space, *time, id);
+                    stale += 1;
                 }
                 Verdict::Pending => {
+                    if self.waiting.contains_key(id) {
+                        stale += 1;
+                    } else {
+                        new += 1;
+                    }
                     self.wait(now, id);
                     gap = true;
                 }
-                Verdict::Dropped => {}
+                Verdict::Dropped => stale += 1,
                 Verdict::Invalid(reason) => {
                     self.waiting.remove(id);
                     invalid.push((*id, reason));
                 }
             }
         }
-        if gap {
+        if let Some(peer) = self.peers.get_mut(from) {
+            peer.traffic.stale_entries += stale;
+            if let Some(link) = peer.links.get_mut(space) {
+                link.round_new += new;
+                link.round_stale += stale;
+            }
+        }
+        // What waits is found by reconciling, unless the space is being fetched whole
+        // (which brings it, and reconciles at its end).
+        if gap && !self.ranging(space) {
             self.reconcile_soon(now, from, space);
         }
         if !accepted.is_empty() && accepted.len() <= self.config.relay_have_max {
@@ -567,6 +672,9 @@ where
         space: &SpaceId,
         ids: &[EntryId],
     ) -> Vec<Output<P>> {
+        if self.ranging(space) {
+            return self.take(); // the space is being fetched whole
+        }
         let Some(items) = self.spaces.get(space) else {
             return self.take();
         };
@@ -610,7 +718,9 @@ where
             }
             Verdict::Pending => {
                 self.wait(now, id);
-                self.reconcile_soon(now, from, space);
+                if !self.ranging(space) {
+                    self.reconcile_soon(now, from, space);
+                }
             }
             Verdict::Dropped => {}
             Verdict::Invalid(reason) => {
@@ -668,22 +778,30 @@ where
                 initiator: self.local < *id,
                 score: peer.score.current(now, self.config.score_decay),
                 traffic: peer.traffic,
+                rate: peer.flow.bytes_per_second(),
                 spaces: peer
                     .links
                     .iter()
                     .map(|(space, link)| {
-                        let in_flight: usize = peer
-                            .wants
-                            .values()
-                            .filter(|want| want.space == *space)
-                            .map(|want| want.outstanding.len())
+                        let requests = peer.requests.values().filter(|r| r.space == *space);
+                        let in_flight: usize = requests
+                            .clone()
+                            .map(|r| match &r.asked {
+                                Asked::Ids { outstanding, .. } => outstanding.len(),
+                                Asked::Range { .. } => 0,
+                            })
                             .sum();
+                        let fetching_whole = link.range.is_some();
                         LinkStatus {
                             space: space.to_hex(),
-                            in_sync: link.in_sync && link.queue.is_empty() && in_flight == 0,
+                            in_sync: link.in_sync
+                                && link.queue.is_empty()
+                                && requests.count() == 0
+                                && !fetching_whole,
                             reconciling: link.session.is_some(),
                             pending: link.queue.len() + in_flight,
                             last_sync: link.last_sync,
+                            fetching_whole,
                         }
                     })
                     .collect(),
@@ -718,13 +836,14 @@ where
         store: &S,
     ) -> Result<(), Fault> {
         match message {
-            Message::Hello { spaces } => {
+            Message::Hello { spaces, empty } => {
                 let offered: Vec<SpaceId> = spaces
                     .iter()
                     .filter(|space| !self.spaces.contains_key(*space))
                     .copied()
                     .collect();
                 if let Some(peer) = self.peers.get_mut(from) {
+                    peer.empty = empty.into_iter().filter(|s| spaces.contains(s)).collect();
                     peer.spaces = spaces.into_iter().collect();
                 }
                 if !offered.is_empty() {
@@ -740,6 +859,10 @@ where
                 payload,
             } => {
                 self.check_shared(now, from, &space)?;
+                if let Some(peer) = self.peers.get_mut(from) {
+                    // A peer that fetched a space whole reconciles when it is done.
+                    peer.empty.remove(&space);
+                }
                 let items = self.spaces.get_mut(&space).expect("checked shared");
                 let mut negentropy = Negentropy::borrowed(items.sealed(), RECONCILE_FRAME_LIMIT)
                     .expect("the frame limit is above negentropy's minimum");
@@ -775,6 +898,9 @@ where
             }
             Message::Have { space, ids } => {
                 self.check_shared(now, from, &space)?;
+                if self.ranging(&space) {
+                    return Ok(()); // the space is being fetched whole
+                }
                 let lacking = Lacking {
                     items: &self.spaces[&space],
                     fetching: &self.fetching,
@@ -792,19 +918,39 @@ where
                 ids,
             } => {
                 self.check_shared(now, from, &space)?;
+                let mut unique = HashSet::new();
+                let ids: Vec<EntryId> = ids.into_iter().filter(|id| unique.insert(*id)).collect();
                 let entries = store.entries(&space, &ids);
-                let batches = batch::encode(&entries);
-                let parts = batches.len();
-                for (index, (count, compressed)) in batches.into_iter().enumerate() {
-                    let message = Message::Entries {
-                        space,
-                        request,
-                        count,
-                        last: index + 1 == parts,
-                        compressed,
-                    };
-                    self.send(from, message);
+                self.answer(from, space, request, &entries, None);
+                Ok(())
+            }
+            Message::WantRange {
+                space,
+                request,
+                after,
+                max_bytes,
+            } => {
+                self.check_shared(now, from, &space)?;
+                let budget = (max_bytes as usize).clamp(1, MAX_REQUEST_BYTES);
+                let items = self.spaces.get_mut(&space).expect("checked shared");
+                let mut following = items.after(after).peekable();
+                let (mut entries, mut bytes, mut last) = (Vec::new(), 0usize, None);
+                // Read a few at a time, so a page ends close to its budget.
+                while bytes < budget && following.peek().is_some() {
+                    let chunk: Vec<(u64, EntryId)> = following.by_ref().take(16).collect();
+                    let ids: Vec<EntryId> = chunk.iter().map(|(_, id)| *id).collect();
+                    for entry in store.entries(&space, &ids) {
+                        bytes += batch::framed_len(entry.len());
+                        entries.push(entry);
+                    }
+                    last = chunk.last().copied();
                 }
+                let resume = match following.peek() {
+                    Some(_) => last,
+                    None => None,
+                };
+                drop(following);
+                self.answer(from, space, request, &entries, resume);
                 Ok(())
             }
             Message::Entries {
@@ -812,8 +958,9 @@ where
                 request,
                 count,
                 last,
-                compressed,
-            } => self.entries(now, from, space, request, count, last, &compressed),
+                resume,
+                batch,
+            } => self.entries(now, from, space, request, count, last, resume, &batch),
         }
     }
 
@@ -891,11 +1038,34 @@ where
         };
         let peer = self.peers.get_mut(from).expect("caller checked the link");
         let link = peer.links.get_mut(&space).expect("caller checked the link");
-        let session = link.session.take().expect("caller checked the session");
+        let mut session = link.session.take().expect("caller checked the session");
+        // Negentropy lists what it found in no set order; fetch in id order, so a run
+        // replays exactly.
+        session.need.sort_unstable();
         lacking.enqueue(link, session.need.iter().copied());
         link.in_sync = session.have.is_empty() && session.need.is_empty();
         link.last_sync = Some(now);
         link.next_reconcile = now + self.config.reconcile_interval;
+        // A peer whose deliveries since the last reconciliation did not advance sync,
+        // while this one again finds something lacking, is looping: wait longer each
+        // time before confirming with it, and say so once.
+        if session.need.is_empty() || link.round_new > 0 {
+            link.fruitless = 0;
+        } else if link.round_stale > 0 {
+            link.fruitless += 1;
+            if link.fruitless >= 3 && !peer.warned {
+                peer.warned = true;
+                tracing::warn!(
+                    target: "sync",
+                    peer = ?from,
+                    space = %space.short(),
+                    stale = peer.traffic.stale_entries,
+                    "the peer's entries do not advance sync (already held, waiting, or not kept); slowing down reconciliation with it"
+                );
+            }
+        }
+        link.round_new = 0;
+        link.round_stale = 0;
         tracing::debug!(
             target: "sync",
             ?from,
@@ -924,6 +1094,30 @@ where
         self.pump(now, from);
     }
 
+    /// Sends `entries` to `to` as the answer to `request`, in parts.
+    fn answer(
+        &mut self,
+        to: &P,
+        space: SpaceId,
+        request: u64,
+        entries: &[Vec<u8>],
+        resume: Option<(u64, EntryId)>,
+    ) {
+        let batches = batch::encode(entries);
+        let parts = batches.len();
+        for (index, (count, batch)) in batches.into_iter().enumerate() {
+            let message = Message::Entries {
+                space,
+                request,
+                count,
+                last: index + 1 == parts,
+                resume,
+                batch,
+            };
+            self.send(to, message);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn entries(
         &mut self,
@@ -933,64 +1127,95 @@ where
         request: u64,
         count: u32,
         last: bool,
-        compressed: &[u8],
+        resume: Option<(u64, EntryId)>,
+        raw: &[u8],
     ) -> Result<(), Fault> {
-        let request_timeout = self.config.request_timeout;
         let Some(peer) = self.peers.get_mut(from) else {
             return Ok(());
         };
-        let Some(want) = peer.wants.get_mut(&request) else {
+        let Some(asked) = peer.requests.get_mut(&request) else {
             return Ok(()); // answered after we gave up, or duplicated: harmless
         };
-        if want.space != space {
+        if asked.space != space {
             return Err(Fault::new(
                 Offence::UnsolicitedEntry,
                 format!("entries for request {request} in the wrong space"),
             ));
         }
-        let decoded = match batch::decode(compressed, count) {
-            Ok(decoded) => decoded,
+        let part = raw.len() as u64;
+        let decoded = match batch::decode(raw, count) {
+            Ok(decoded) if asked.fits(part) => decoded,
+            Ok(_) => {
+                self.give_up(from, request);
+                return Err(Fault::new(
+                    Offence::UnsolicitedEntry,
+                    format!("more entries than request {request} asked for"),
+                ));
+            }
             Err(error) => {
-                let want = peer.wants.remove(&request).expect("just found");
-                self.fetching.retain(|id, _| !want.outstanding.contains(id));
+                self.give_up(from, request);
                 return Err(Fault::new(Offence::BadBatch, error));
             }
         };
+        asked.bytes += part;
+        asked.progress = now;
+        let items = self.spaces.get(&space);
         let mut delivered = Vec::new();
         let mut unsolicited = 0usize;
-        for entry in decoded {
-            let id = EntryId::of(&entry);
-            if want.outstanding.remove(&id) {
-                if let Some(fetch) = self.fetching.get_mut(&id) {
-                    fetch.deadline = now + request_timeout;
+        let done = match &mut asked.asked {
+            Asked::Ids {
+                requested,
+                outstanding,
+            } => {
+                for entry in decoded {
+                    let id = EntryId::of(&entry);
+                    if outstanding.remove(&id) {
+                        delivered.push(entry);
+                    } else if !requested.contains(&id) {
+                        unsolicited += 1;
+                    }
                 }
-                delivered.push(entry);
-            } else if !want.requested.contains(&id) {
-                unsolicited += 1;
+                last || outstanding.is_empty()
             }
-        }
-        if last || want.outstanding.is_empty() {
-            let want = peer.wants.remove(&request).expect("just found");
-            for id in want.outstanding {
-                if self
-                    .fetching
-                    .get(&id)
-                    .is_some_and(|fetch| fetch.peer == *from)
-                {
-                    self.fetching.remove(&id);
+            Asked::Range { .. } => {
+                // Whatever the page holds is what was asked for; what this node holds
+                // already need not be checked again.
+                delivered.extend(
+                    decoded
+                        .into_iter()
+                        .filter(|entry| items.is_none_or(|i| !i.contains(&EntryId::of(entry)))),
+                );
+                if let Some(range) = peer.links.get_mut(&space).and_then(|l| l.range.as_mut()) {
+                    range.resumed(request, resume);
+                }
+                last
+            }
+        };
+        if done {
+            let finished = peer.requests.remove(&request).expect("just found");
+            peer.flow.completed(now, finished.sent, finished.bytes);
+            if let Asked::Ids { outstanding, .. } = finished.asked {
+                for id in outstanding {
+                    if self.fetching.get(&id) == Some(from) {
+                        self.fetching.remove(&id);
+                    }
                 }
             }
         }
         if !delivered.is_empty() {
+            let bytes: u64 = delivered.iter().map(|e| e.len() as u64).sum();
             let received = self.received.entry(space).or_default();
             received.entries += delivered.len() as u64;
-            received.bytes += delivered.iter().map(|e| e.len() as u64).sum::<u64>();
+            received.bytes += bytes;
+            let average = bytes as f64 / delivered.len() as f64;
+            self.entry_bytes = (self.entry_bytes * 7.0 + average) / 8.0;
             self.out.push(Output::Deliver {
                 from: from.clone(),
                 space,
                 entries: delivered,
             });
         }
+        self.end_range_if_done(now, from, &space);
         self.pump(now, from);
         if unsolicited > 0 {
             return Err(Fault::new(
@@ -1001,12 +1226,93 @@ where
         Ok(())
     }
 
+    /// Forgets a request whose answer cannot be used; what it asked for can be asked for
+    /// again.
+    fn give_up(&mut self, peer_id: &P, request: u64) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let Some(given_up) = peer.requests.remove(&request) else {
+            return;
+        };
+        match given_up.asked {
+            Asked::Ids { outstanding, .. } => {
+                for id in outstanding {
+                    if self.fetching.get(&id) == Some(peer_id) {
+                        self.fetching.remove(&id);
+                    }
+                }
+            }
+            Asked::Range { after, .. } => {
+                if let Some(range) = peer
+                    .links
+                    .get_mut(&given_up.space)
+                    .and_then(|l| l.range.as_mut())
+                {
+                    range.restart_from(after);
+                }
+            }
+        }
+    }
+
+    /// Whether the space is being fetched whole from some peer.
+    fn ranging(&self, space: &SpaceId) -> bool {
+        self.peers
+            .values()
+            .any(|peer| peer.links.get(space).is_some_and(|l| l.range.is_some()))
+    }
+
+    /// When the last page of a space fetched whole from `peer_id` has arrived: the fetch
+    /// is over, and the node reconciles the space with every peer that holds it, to
+    /// confirm and to find what changed meanwhile.
+    fn end_range_if_done(&mut self, now: u64, peer_id: &P, space: &SpaceId) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let paging = peer
+            .requests
+            .values()
+            .any(|r| r.space == *space && matches!(r.asked, Asked::Range { .. }));
+        let Some(link) = peer.links.get_mut(space) else {
+            return;
+        };
+        if paging || link.range.as_ref().is_none_or(|r| r.next != Cursor::End) {
+            return;
+        }
+        link.range = None;
+        tracing::debug!(
+            target: "sync",
+            peer = ?peer_id,
+            space = %space.short(),
+            entries = self.spaces.get(space).map_or(0, Items::len),
+            "fetched the space whole"
+        );
+        self.reconcile_with_all(now, space);
+    }
+
+    /// Starts a reconciliation of `space` with every peer that holds it and is idle.
+    fn reconcile_with_all(&mut self, now: u64, space: &SpaceId) {
+        let peers: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.links.contains_key(space))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer in peers {
+            self.reconcile_soon(now, &peer, space);
+        }
+    }
+
     // ----- driving -----
 
     fn hello(&self) -> Message {
-        Message::Hello {
-            spaces: self.spaces.keys().take(MAX_HELLO_SPACES).copied().collect(),
-        }
+        let spaces: Vec<SpaceId> = self.spaces.keys().take(MAX_HELLO_SPACES).copied().collect();
+        let empty = spaces
+            .iter()
+            .filter(|space| self.spaces[*space].is_empty())
+            .copied()
+            .collect();
+        Message::Hello { spaces, empty }
     }
 
     fn announce_spaces(&mut self, now: u64) {
@@ -1055,6 +1361,16 @@ where
         {
             peer.links.entry(*space).or_insert_with(|| Link::new(now));
         }
+        // A space this node holds nothing of is fetched whole, from one peer at a time.
+        let linked: Vec<SpaceId> = peer.links.keys().copied().collect();
+        for space in linked {
+            if self.spaces[&space].is_empty() && !self.ranging(&space) {
+                tracing::debug!(target: "sync", peer = ?peer_id, space = %space.short(), "fetching the space whole");
+                if let Some(link) = self.link(peer_id, &space) {
+                    link.range = Some(Range::start());
+                }
+            }
+        }
         self.drive(now, peer_id);
     }
 
@@ -1069,6 +1385,7 @@ where
     fn drive(&mut self, now: u64, peer_id: &P) {
         let initiator = self.local < *peer_id;
         let retry = self.config.retry_interval;
+        let cap = self.config.reconcile_interval;
         let Some(peer) = self.peers.get(peer_id) else {
             return;
         };
@@ -1076,15 +1393,18 @@ where
             .links
             .iter()
             .filter(|(space, link)| {
-                if link.session.is_some() {
+                // Not while either side fetches the space whole: its end reconciles.
+                if link.session.is_some() || peer.empty.contains(*space) || self.ranging(space) {
                     return false;
                 }
                 let scheduled = initiator && link.next_reconcile <= now;
                 // Confirm a caught-up link once everything queued from it has arrived.
                 let confirm = !link.in_sync
-                    && link.last_sync.is_some_and(|at| at + retry <= now)
+                    && link
+                        .last_sync
+                        .is_some_and(|at| at + link.confirm_delay(retry, cap) <= now)
                     && link.queue.is_empty()
-                    && !peer.wants.values().any(|want| want.space == **space);
+                    && !peer.requests.values().any(|r| r.space == **space);
                 scheduled || confirm
             })
             .map(|(space, _)| *space)
@@ -1144,18 +1464,71 @@ where
         self.send(peer_id, message);
     }
 
-    /// Sends `Want`s to the peer while it has queued ids and room for more requests.
+    /// Sends requests to the peer while there is something to ask for and room for it:
+    /// the next pages of spaces fetched whole (two in flight, so the link never waits
+    /// for a round trip), then `Want`s of queued ids, each sized to what the link
+    /// carries.
     fn pump(&mut self, now: u64, peer_id: &P) {
         let Some(peer) = self.peers.get_mut(peer_id) else {
             return;
         };
-        let deadline = now + self.config.request_timeout;
-        while peer.wants.len() < self.config.max_wants_in_flight {
+        let request_bytes = peer.flow.request_bytes();
+        for (space, link) in peer.links.iter_mut() {
+            let Some(range) = link.range.as_mut() else {
+                continue;
+            };
+            let Cursor::Ask(after) = range.next else {
+                continue;
+            };
+            let pages = peer
+                .requests
+                .values()
+                .filter(|r| r.space == *space && matches!(r.asked, Asked::Range { .. }))
+                .count();
+            if pages >= 2 {
+                continue;
+            }
+            let request = self.next_request;
+            self.next_request += 1;
+            range.next = Cursor::Awaiting;
+            range.latest = Some(request);
+            peer.requests.insert(
+                request,
+                Request {
+                    space: *space,
+                    asked: Asked::Range {
+                        after,
+                        max_bytes: request_bytes,
+                    },
+                    sent: now,
+                    progress: now,
+                    bytes: 0,
+                },
+            );
+            let message = Message::WantRange {
+                space: *space,
+                request,
+                after,
+                max_bytes: u32::try_from(request_bytes).unwrap_or(u32::MAX),
+            };
+            send(&mut self.out, peer_id, &mut peer.traffic, message);
+        }
+        let per_want =
+            ((request_bytes as f64 / self.entry_bytes.max(1.0)) as usize).clamp(1, MAX_WANT_IDS);
+        loop {
+            let wants = peer
+                .requests
+                .values()
+                .filter(|r| matches!(r.asked, Asked::Ids { .. }))
+                .count();
+            if wants >= self.config.max_wants_in_flight {
+                break;
+            }
             let mut request = None;
             for (space, link) in peer.links.iter_mut() {
                 let items = &self.spaces[space];
                 let mut ids = Vec::new();
-                while ids.len() < MAX_WANT_IDS {
+                while ids.len() < per_want {
                     let Some(id) = link.queue.pop_front() else {
                         break;
                     };
@@ -1163,13 +1536,7 @@ where
                         && !self.fetching.contains_key(&id)
                         && !self.waiting.contains_key(&id)
                     {
-                        self.fetching.insert(
-                            id,
-                            Fetch {
-                                peer: peer_id.clone(),
-                                deadline,
-                            },
-                        );
+                        self.fetching.insert(id, peer_id.clone());
                         ids.push(id);
                     }
                 }
@@ -1184,12 +1551,17 @@ where
             let id = self.next_request;
             self.next_request += 1;
             let set: HashSet<EntryId> = ids.iter().copied().collect();
-            peer.wants.insert(
+            peer.requests.insert(
                 id,
-                Want {
+                Request {
                     space,
-                    requested: set.clone(),
-                    outstanding: set,
+                    asked: Asked::Ids {
+                        requested: set.clone(),
+                        outstanding: set,
+                    },
+                    sent: now,
+                    progress: now,
+                    bytes: 0,
                 },
             );
             let message = Message::Want {
@@ -1197,13 +1569,13 @@ where
                 request: id,
                 ids,
             };
-            send(&mut self.out, peer_id, peer, message);
+            send(&mut self.out, peer_id, &mut peer.traffic, message);
         }
     }
 
     fn send(&mut self, peer_id: &P, message: Message) {
         if let Some(peer) = self.peers.get_mut(peer_id) {
-            send(&mut self.out, peer_id, peer, message);
+            send(&mut self.out, peer_id, &mut peer.traffic, message);
         }
     }
 
@@ -1235,7 +1607,7 @@ where
                 },
             );
             self.peers.remove(peer_id);
-            self.fetching.retain(|_, fetch| fetch.peer != *peer_id);
+            self.fetching.retain(|_, from| from != peer_id);
             self.out.push(Output::Disconnect(
                 peer_id.clone(),
                 DisconnectReason::Banned {
@@ -1293,7 +1665,7 @@ where
 /// waiting for their refs.
 struct Lacking<'a, P> {
     items: &'a Items,
-    fetching: &'a HashMap<EntryId, Fetch<P>>,
+    fetching: &'a HashMap<EntryId, P>,
     waiting: &'a HashMap<EntryId, u64>,
 }
 
@@ -1317,9 +1689,9 @@ impl<P> Lacking<'_, P> {
     }
 }
 
-fn send<P: Clone>(out: &mut Vec<Output<P>>, peer_id: &P, peer: &mut Peer, message: Message) {
-    peer.traffic.messages_out += 1;
-    peer.traffic.bytes_out += message.encoded_len() as u64;
+fn send<P: Clone>(out: &mut Vec<Output<P>>, peer_id: &P, traffic: &mut Traffic, message: Message) {
+    traffic.messages_out += 1;
+    traffic.bytes_out += message.encoded_len() as u64;
     out.push(Output::Send(peer_id.clone(), message));
 }
 
@@ -1351,12 +1723,19 @@ pub struct PeerStatus<P> {
     pub initiator: bool,
     pub score: u32,
     pub traffic: Traffic,
+    /// How fast the peer's answers arrived lately, bytes per second (before the
+    /// transport's compression); `None` until one was large enough to time.
+    #[serde(default)]
+    pub rate: Option<u64>,
     pub spaces: Vec<LinkStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkStatus {
     pub space: String,
+    /// The node held nothing of the space and is fetching it whole from this peer.
+    #[serde(default)]
+    pub fetching_whole: bool,
     /// The last reconciliation found no difference and nothing is left to fetch.
     pub in_sync: bool,
     pub reconciling: bool,

@@ -589,7 +589,7 @@ impl Simulation {
         let node = &mut self.nodes[n];
         let (time, id, _) = node.store.insert(space, bytes);
         self.expected.entry(space).or_default().insert(id);
-        let outputs = node.service.inserted(&space, &[(time, id)]);
+        let outputs = node.service.inserted(self.now, &space, &[(time, id)]);
         self.carry_out(n as NodeId, outputs);
     }
 

@@ -36,6 +36,10 @@ const REDIAL_AT_START: usize = 16;
 const PROGRESS_EVERY_MS: u64 = 5_000;
 /// How often peers met before and not connected now are dialled again.
 const REDIAL_EVERY_MS: u64 = 10_000;
+/// Local entries are gossiped one by one when a space has at most this many new ones at
+/// once; more (a bundle imported, a backlog written while the node was stopped) reach
+/// peers by reconciliation instead, which sends each peer only what it lacks, once.
+const GOSSIP_AT_ONCE: usize = 64;
 /// The setting recording the last entry announced, so entries written while the node
 /// was stopped are announced when it starts.
 const ANNOUNCED_SETTING: &str = "announced-seq";
@@ -204,6 +208,7 @@ impl Engine {
         self.read_settings(now)?;
         self.seen_seq = self.node.store().last_seq()?;
         let mut seq = self.announced_seq;
+        let mut backlog: BTreeMap<SpaceId, (usize, Vec<Vec<u8>>)> = BTreeMap::new();
         loop {
             let fresh = self.node.store().entries_since(seq, POLL_BATCH)?;
             let Some((last, _)) = fresh.last() else {
@@ -211,12 +216,23 @@ impl Engine {
             };
             seq = *last;
             for (_, entry) in fresh {
-                self.unannounced
-                    .push((entry.space_or_self(), entry.into_bytes()));
+                let (count, kept) = backlog.entry(entry.space_or_self()).or_default();
+                *count += 1;
+                if *count <= GOSSIP_AT_ONCE {
+                    kept.push(entry.into_bytes());
+                } else {
+                    kept.clear();
+                }
             }
         }
-        if !self.unannounced.is_empty() {
-            tracing::info!(target: "node", "{} entries written while the node was stopped will be announced", self.unannounced.len());
+        for (space, (count, kept)) in backlog {
+            if count <= GOSSIP_AT_ONCE {
+                tracing::info!(target: "node", "space {}: {count} entries written while the node was stopped will be announced", space.short());
+                self.unannounced
+                    .extend(kept.into_iter().map(|bytes| (space, bytes)));
+            } else {
+                tracing::info!(target: "node", "space {}: {count} entries written while the node was stopped; peers get them by reconciliation", space.short());
+            }
         }
         self.record_announced()?;
         self.redial(now)?;
@@ -326,6 +342,17 @@ impl Engine {
         self.carry_out(now, outputs);
     }
 
+    /// The peer sent a sync frame that does not decompress; the transport closed its
+    /// stream.
+    pub fn bad_frame(&mut self, peer: &PeerId, reason: &str) {
+        let now = now_ms();
+        self.count_refusal(peer, reason);
+        let outputs = self
+            .sync
+            .offence(now, peer, Offence::MalformedMessage, reason);
+        self.carry_out(now, outputs);
+    }
+
     /// A gossip message on a space's topic, passed on by `from`.
     pub fn gossip(&mut self, from: PeerId, space: SpaceId, id: MessageId, data: &[u8]) {
         let now = now_ms();
@@ -380,7 +407,7 @@ impl Engine {
                         _ => None,
                     })
                     .collect();
-                outputs.extend(self.sync.inserted(&space, &released));
+                outputs.extend(self.sync.inserted(now, &space, &released));
                 self.carry_out(now, outputs);
             }
         }
@@ -465,7 +492,7 @@ impl Engine {
                 break;
             };
             self.seen_seq = *last;
-            let mut local: BTreeMap<SpaceId, Vec<(u64, EntryId)>> = BTreeMap::new();
+            let mut local: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
             for (_, entry) in fresh {
                 let space = entry.space_or_self();
                 self.act(Action::Event(Event::stored(&entry)));
@@ -474,18 +501,21 @@ impl Engine {
                     continue;
                 }
                 if !self.sync.holds(&space, &entry.id()) {
-                    local
-                        .entry(space)
-                        .or_default()
-                        .push((entry.time(), entry.id()));
-                    self.act(Action::Publish(
-                        space,
-                        Announcement::of_entry(entry.bytes()).encode(),
-                    ));
+                    local.entry(space).or_default().push(entry);
                 }
             }
-            for (space, items) in local {
-                let outputs = self.sync.inserted(&space, &items);
+            for (space, entries) in local {
+                if entries.len() <= GOSSIP_AT_ONCE {
+                    for entry in &entries {
+                        self.act(Action::Publish(
+                            space,
+                            Announcement::of_entry(entry.bytes()).encode(),
+                        ));
+                    }
+                }
+                let items: Vec<(u64, EntryId)> =
+                    entries.iter().map(|e| (e.time(), e.id())).collect();
+                let outputs = self.sync.inserted(now, &space, &items);
                 self.carry_out(now, outputs);
             }
         }
@@ -737,6 +767,7 @@ impl Engine {
                     initiator: p.initiator,
                     score: p.score,
                     traffic: p.traffic,
+                    rate: p.rate,
                     spaces: p.spaces,
                 })
                 .collect(),

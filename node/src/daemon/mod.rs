@@ -264,6 +264,10 @@ impl Daemon {
                 self.worker
                     .submit(move |engine| engine.oversize(&peer, len))?;
             }
+            NetEvent::BadFrame { peer, reason } => {
+                self.worker
+                    .submit(move |engine| engine.bad_frame(&peer, &reason))?;
+            }
             NetEvent::Gossip {
                 space,
                 from,

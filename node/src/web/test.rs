@@ -103,7 +103,7 @@ pub fn large_space(
     let space_id = node.create_space("A large review", Policy::Open, None, None)?;
     let draft_id = node.import_draft(&space_id.to_hex(), &large_draft(paragraphs), None, "v1")?;
     node.tag(&draft_id.to_hex(), "v1")?;
-    let mut space = node.load_space(&space_id)?;
+    let space = node.load_space(&space_id)?;
     let state = space
         .draft(&draft_id)
         .ok_or_else(|| NodeError::NotFound(draft_id.to_string()))?;

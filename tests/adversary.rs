@@ -80,6 +80,7 @@ impl Adversary {
         adversary.send(&Message::Hello {
             spaces: vec![space],
             empty: vec![],
+            echo: false,
         });
         adversary.pump(Duration::from_millis(500)).await;
         adversary

@@ -686,9 +686,8 @@ impl Link {
             delivered: [0; 2],
             receive_time: Duration::ZERO,
             refused: vec![],
-            compressors: [0, 1].map(|_| {
-                margin_net::framing::FrameCompressor::new().expect("a stream compressor")
-            }),
+            compressors: [0, 1]
+                .map(|_| margin_net::framing::FrameCompressor::new().expect("a stream compressor")),
         }
     }
 

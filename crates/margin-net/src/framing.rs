@@ -27,8 +27,7 @@ pub enum FrameError {
     /// The stream ended or failed: not the peer's fault as far as we can tell.
     #[error(transparent)]
     Io(#[from] io::Error),
-    /// The frame is not valid zstd for this stream, or decompresses past the limit:
-    /// misbehaviour.
+    /// The frame is not valid zstd for this stream: misbehaviour.
     #[error("the peer sent a frame that does not decompress: {0}")]
     Compression(String),
 }
@@ -63,11 +62,14 @@ pub struct FrameDecompressor {
 struct Bounded {
     bytes: Vec<u8>,
     max: usize,
+    /// Whether a write went past the limit.
+    over: bool,
 }
 
 impl Write for Bounded {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if self.bytes.len() + data.len() > self.max {
+            self.over = true;
             return Err(io::Error::other(format!(
                 "the frame decompresses to more than {} bytes",
                 self.max
@@ -88,17 +90,28 @@ impl FrameDecompressor {
         let mut decoder = zstd::stream::write::Decoder::new(Bounded {
             bytes: Vec::new(),
             max,
+            over: false,
         })?;
         decoder.window_log_max(WINDOW_LOG)?;
         Ok(FrameDecompressor { decoder })
     }
 
-    /// The frame whose compressed bytes are `chunk`.
+    /// The frame whose compressed bytes are `chunk`. A frame that decompresses past
+    /// the limit is [`FrameError::Oversize`], as one announced over it is.
     pub fn decompress(&mut self, chunk: &[u8]) -> Result<Vec<u8>, FrameError> {
-        let fail = |e: io::Error| FrameError::Compression(e.to_string());
-        self.decoder.write_all(chunk).map_err(fail)?;
-        self.decoder.flush().map_err(fail)?;
-        Ok(std::mem::take(&mut self.decoder.get_mut().bytes))
+        let written = self
+            .decoder
+            .write_all(chunk)
+            .and_then(|()| self.decoder.flush());
+        let out = self.decoder.get_mut();
+        if out.over {
+            return Err(FrameError::Oversize {
+                len: out.max + 1,
+                max: out.max,
+            });
+        }
+        written.map_err(|e| FrameError::Compression(e.to_string()))?;
+        Ok(std::mem::take(&mut out.bytes))
     }
 }
 
@@ -188,7 +201,7 @@ mod tests {
         let mut reader = FrameDecompressor::new(1 << 16).expect("a decompressor");
         assert!(matches!(
             reader.decompress(&bomb),
-            Err(FrameError::Compression(_))
+            Err(FrameError::Oversize { max: 65_536, .. })
         ));
         let mut reader = FrameDecompressor::new(1 << 16).expect("a decompressor");
         assert!(matches!(

@@ -22,10 +22,13 @@ pub enum Message {
     /// The spaces the sender holds. Sent on connect and whenever that set changes.
     /// `empty` names those of them it holds nothing of yet: it fetches them whole with
     /// [`Message::WantRange`] and reconciles afterwards, so the receiver does not start
-    /// reconciliations of them (whose answer would list every id) meanwhile.
+    /// reconciliations of them (whose answer would list every id) meanwhile. With
+    /// `echo`, the sender has not heard the receiver's `Hello` (it may have been lost)
+    /// and asks for it again; the answer never echoes.
     Hello {
         spaces: Vec<SpaceId>,
         empty: Vec<SpaceId>,
+        echo: bool,
     },
     /// A negentropy query over the sender's `(time, id)` items of `space`, from the
     /// initiator of reconciliation session `session`; `round` counts from 0.
@@ -155,7 +158,7 @@ impl Message {
             }
         };
         match self {
-            Message::Hello { spaces, empty } => {
+            Message::Hello { spaces, empty, .. } => {
                 too_many("spaces", spaces.len(), MAX_HELLO_SPACES)?;
                 too_many("empty spaces", empty.len(), MAX_HELLO_SPACES)
             }
@@ -181,10 +184,15 @@ impl std::fmt::Debug for Message {
     // Payloads can be megabytes; show their sizes, not their bytes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Message::Hello { spaces, empty } => f
+            Message::Hello {
+                spaces,
+                empty,
+                echo,
+            } => f
                 .debug_struct("Hello")
                 .field("spaces", spaces)
                 .field("empty", empty)
+                .field("echo", echo)
                 .finish(),
             Message::Reconcile {
                 space,
@@ -291,6 +299,7 @@ mod tests {
             Message::Hello {
                 spaces: vec![space(), EntryId::from_bytes([1; 32])],
                 empty: vec![space()],
+                echo: true,
             },
             Message::Reconcile {
                 space: space(),

@@ -206,6 +206,10 @@ struct Peer {
     /// Spaces the peer said it holds nothing of yet (it fetches them whole and then
     /// reconciles): no reconciliation of them is started with it meanwhile.
     empty: BTreeSet<SpaceId>,
+    /// Whether its `Hello` arrived; until it does, ours asks for it again (`echo`) every
+    /// retry interval, since a lost `Hello` would keep the spaces apart for good.
+    heard: bool,
+    next_hello: u64,
     /// One per space both sides hold.
     links: BTreeMap<SpaceId, Link>,
     requests: BTreeMap<u64, Request>,
@@ -414,6 +418,8 @@ where
             since: now,
             spaces: BTreeSet::new(),
             empty: BTreeSet::new(),
+            heard: false,
+            next_hello: now.saturating_add(config.retry_interval),
             links: BTreeMap::new(),
             requests: BTreeMap::new(),
             flow: Flow::default(),
@@ -422,7 +428,7 @@ where
             traffic: Traffic::default(),
             warned: false,
         });
-        let hello = self.hello();
+        let hello = self.hello(true);
         self.send(&peer, hello);
         self.take()
     }
@@ -551,6 +557,20 @@ where
                     link.next_reconcile = now + retry;
                 }
             }
+        }
+        let unheard: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| !peer.heard && peer.next_hello <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer in unheard {
+            tracing::debug!(target: "sync", ?peer, "no hello from the peer yet; asking again");
+            if let Some(p) = self.peers.get_mut(&peer) {
+                p.next_hello = now.saturating_add(retry);
+            }
+            let hello = self.hello(true);
+            self.send(&peer, hello);
         }
         self.drive_all(now);
         self.take()
@@ -836,7 +856,11 @@ where
         store: &S,
     ) -> Result<(), Fault> {
         match message {
-            Message::Hello { spaces, empty } => {
+            Message::Hello {
+                spaces,
+                empty,
+                echo,
+            } => {
                 let offered: Vec<SpaceId> = spaces
                     .iter()
                     .filter(|space| !self.spaces.contains_key(*space))
@@ -845,6 +869,11 @@ where
                 if let Some(peer) = self.peers.get_mut(from) {
                     peer.empty = empty.into_iter().filter(|s| spaces.contains(s)).collect();
                     peer.spaces = spaces.into_iter().collect();
+                    peer.heard = true;
+                }
+                if echo {
+                    let hello = self.hello(false);
+                    self.send(from, hello);
                 }
                 if !offered.is_empty() {
                     self.out.push(Output::Offered(from.clone(), offered));
@@ -1305,18 +1334,23 @@ where
 
     // ----- driving -----
 
-    fn hello(&self) -> Message {
+    /// Our `Hello`; with `echo`, asking for the peer's (again).
+    fn hello(&self, echo: bool) -> Message {
         let spaces: Vec<SpaceId> = self.spaces.keys().take(MAX_HELLO_SPACES).copied().collect();
         let empty = spaces
             .iter()
             .filter(|space| self.spaces[*space].is_empty())
             .copied()
             .collect();
-        Message::Hello { spaces, empty }
+        Message::Hello {
+            spaces,
+            empty,
+            echo,
+        }
     }
 
     fn announce_spaces(&mut self, now: u64) {
-        let hello = self.hello();
+        let hello = self.hello(false);
         let peers: Vec<P> = self.peers.keys().cloned().collect();
         for peer in peers {
             self.send(&peer, hello.clone());

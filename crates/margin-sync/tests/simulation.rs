@@ -17,7 +17,7 @@ fn two_hundred_nodes_converge_through_loss_churn_and_a_partition() {
         loss: 0.05,
         duplicate: 0.02,
         churn: 0.002,
-        partition: Some((10_000, 30_000)),
+        partitions: vec![(10_000, 30_000)],
         ..SimConfig::default()
     };
     let mut sim = Simulation::new(config);

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use margin_core::id::{EntryId, SpaceId};
 use margin_sync::prelude::*;
-use margin_sync::sim::{MemoryStore, entry_time, space_id};
+use margin_sync::sim::{MemoryStore, entry_bytes, entry_time, space_id};
 
 struct Pair {
     nodes: [Service<u8>; 2],
@@ -84,10 +84,7 @@ impl Pair {
                     space,
                     entries,
                 } => {
-                    let verdicts: Vec<_> = entries
-                        .into_iter()
-                        .map(|bytes| self.stores[a].check(space, bytes))
-                        .collect();
+                    let verdicts = self.stores[a].receive(space, entries);
                     let next = self.nodes[a].verdicts(now, &from, &space, &verdicts);
                     work.extend(next.into_iter().map(|o| (at, o)));
                 }
@@ -104,10 +101,9 @@ impl Pair {
 }
 
 fn entry(n: u64) -> Vec<u8> {
-    let mut bytes = (1_700_000_000_000 + n).to_le_bytes().to_vec();
-    bytes.extend(blake3::hash(&n.to_le_bytes()).as_bytes());
-    bytes.extend(b"a comment on paragraph 4");
-    bytes
+    let mut filler = blake3::hash(&n.to_le_bytes()).as_bytes().to_vec();
+    filler.extend(b"a comment on paragraph 4");
+    entry_bytes(1_700_000_000_000 + n, &[], &filler)
 }
 
 fn store_with(space: SpaceId, range: std::ops::Range<u64>) -> MemoryStore {

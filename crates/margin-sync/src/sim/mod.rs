@@ -1,18 +1,30 @@
 //! A deterministic many-node simulator.
 //!
-//! Every node runs the real [`Service`] over an in-memory [`MemoryStore`] of opaque
-//! entries (random bytes whose id is their BLAKE3 hash; the simulated host accepts an
-//! entry unless it is *forged*). Frames cross a simulated network with per-message
-//! latency (first in, first out per direction, as on a stream), loss, duplication,
-//! churn (nodes going offline and coming back with a fresh service over the same store)
-//! and a partition that heals. Time is virtual and all randomness comes from one seeded
-//! generator, so a run replays exactly from its seed.
+//! Every node runs the real [`Service`] over an in-memory [`MemoryStore`] that decides on
+//! entries as a real host does: entries name the entries they refer to, wait until those
+//! arrive, and are then accepted (see [`host`]). Honest nodes write entries that refer to
+//! the latest entries they hold — mostly their own previous one, so long chains form —
+//! some while offline, to bring back later. Frames cross a simulated network with a
+//! latency range per link (first in, first out per direction, as on a stream), loss,
+//! duplication, restarts (a fresh service over the same store), partitions that heal,
+//! newcomers that join late with an empty store, and mirrors that replicate every space
+//! they are offered. Time is virtual and all randomness comes from one seeded generator,
+//! so a run replays exactly from its seed.
 //!
 //! Adversarial nodes either spray garbage frames at their peers or serve forged entries;
 //! honest nodes should penalize and ban them and still converge among themselves.
+//!
+//! [`Simulation::run_checked`] runs a simulation to the end and checks what every run
+//! must satisfy; [`SimConfig::sampled`] draws a small network and its whole schedule from
+//! a seed, so many seeds can be run and any failing one replayed.
+
+mod check;
+mod config;
+pub mod host;
+mod trace;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use margin_core::id::{EntryId, SpaceId};
 use rand::rngs::StdRng;
@@ -20,162 +32,30 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
+pub use check::Outcome;
+pub use config::SimConfig;
+pub use host::{FORGED, MAX_WAITING, MemoryStore, entry_bytes, entry_refs, entry_time};
+
 use crate::penalty::Offence;
-use crate::service::{Config, Output, Service, Store, Verdict};
+use crate::service::{DisconnectReason, Output, Service, Verdict};
 
 /// Nodes are numbered from 0.
 pub type NodeId = u32;
 
-/// Forged entries start with this; the simulated host refuses them, as a real one
-/// refuses an entry whose signature does not verify.
-pub const FORGED: &[u8] = b"FORGED";
+/// Simulated times start here (ms since the Unix epoch), as real entries' times do.
+const EPOCH: u64 = 1_700_000_000_000;
 
-/// The shape of one simulation.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    pub nodes: usize,
-    pub seed: u64,
-    /// Peers each node dials at start, and keeps dialling until it has this many links.
-    pub degree: usize,
-    /// One-way latency range, ms.
-    pub latency: (u64, u64),
-    /// Probability that a frame is lost.
-    pub loss: f64,
-    /// Probability that a frame is delivered twice.
-    pub duplicate: f64,
-    /// Probability, per node and second, of going offline (until `churn_until`).
-    pub churn: f64,
-    /// How long a node stays offline, ms.
-    pub downtime: (u64, u64),
-    pub churn_until: u64,
-    /// Nodes are split in two random halves that cannot reach each other in
-    /// `[start, end)` ms.
-    pub partition: Option<(u64, u64)>,
-    /// Spaces in the network; every node holds space 0, and each other space is held by
-    /// a random half of the nodes.
-    pub spaces: usize,
-    /// Entries each honest node holds at the start, in each of its spaces.
-    pub initial_entries: usize,
-    /// Entries written by random honest nodes while the simulation runs.
-    pub authored: usize,
-    pub author_until: u64,
-    /// Entry size range, bytes.
-    pub entry_size: (usize, usize),
-    /// Nodes sending garbage frames.
-    pub garbage_nodes: usize,
-    /// Nodes serving forged entries.
-    pub forger_nodes: usize,
-    pub service: Config,
-    /// How often each node's service ticks, ms.
-    pub tick: u64,
-}
+/// Entries a written entry refers to, at most.
+const MAX_REFS: usize = 3;
 
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            nodes: 200,
-            seed: 7,
-            degree: 4,
-            latency: (10, 150),
-            loss: 0.05,
-            duplicate: 0.01,
-            churn: 0.002,
-            downtime: (2_000, 15_000),
-            churn_until: 40_000,
-            partition: Some((10_000, 30_000)),
-            spaces: 2,
-            initial_entries: 5,
-            authored: 300,
-            author_until: 40_000,
-            entry_size: (64, 1024),
-            garbage_nodes: 0,
-            forger_nodes: 0,
-            service: Config {
-                reconcile_interval: 10_000,
-                retry_interval: 2_000,
-                session_timeout: 4_000,
-                request_timeout: 4_000,
-                ..Config::default()
-            },
-            tick: 1_000,
-        }
-    }
-}
+/// How often a node's next entry refers to its previous one in the same space.
+const CHAIN: f64 = 0.85;
 
-/// The entries one node holds, by space.
-#[derive(Debug, Default, Clone)]
-pub struct MemoryStore {
-    spaces: BTreeMap<SpaceId, BTreeMap<EntryId, (u64, Vec<u8>)>>,
-}
+/// Other refs are drawn among the entries a node accepted last.
+const RECENT: usize = 32;
 
-impl MemoryStore {
-    /// Stores an entry whose time is its first eight bytes (little-endian).
-    pub fn insert(&mut self, space: SpaceId, bytes: Vec<u8>) -> (u64, EntryId, bool) {
-        let id = EntryId::of(&bytes);
-        let time = entry_time(&bytes);
-        let set = self.spaces.entry(space).or_default();
-        let new = !set.contains_key(&id);
-        if new {
-            set.insert(id, (time, bytes));
-        }
-        (time, id, new)
-    }
-
-    pub fn ids(&self, space: &SpaceId) -> BTreeSet<EntryId> {
-        self.spaces
-            .get(space)
-            .map(|set| set.keys().copied().collect())
-            .unwrap_or_default()
-    }
-
-    pub fn len(&self, space: &SpaceId) -> usize {
-        self.spaces.get(space).map_or(0, BTreeMap::len)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spaces.values().all(BTreeMap::is_empty)
-    }
-
-    /// The verdict of the simulated host on bytes it was handed.
-    pub fn check(&mut self, space: SpaceId, bytes: Vec<u8>) -> (EntryId, Verdict) {
-        let id = EntryId::of(&bytes);
-        if bytes.len() < 8 || bytes.starts_with(FORGED) {
-            return (id, Verdict::Invalid("signature does not verify".into()));
-        }
-        let (time, id, new) = self.insert(space, bytes);
-        if new {
-            (id, Verdict::Accepted { time })
-        } else {
-            (id, Verdict::Duplicate { time })
-        }
-    }
-}
-
-impl Store for MemoryStore {
-    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)> {
-        self.spaces
-            .get(space)
-            .map(|set| set.iter().map(|(id, (time, _))| (*time, *id)).collect())
-            .unwrap_or_default()
-    }
-
-    fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
-        let Some(set) = self.spaces.get(space) else {
-            return Vec::new();
-        };
-        ids.iter()
-            .filter_map(|id| set.get(id).map(|(_, bytes)| bytes.clone()))
-            .collect()
-    }
-}
-
-/// An entry's time: its first eight bytes, little-endian.
-pub fn entry_time(bytes: &[u8]) -> u64 {
-    let mut time = [0u8; 8];
-    let n = bytes.len().min(8);
-    time[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(time)
-}
+/// How often the simulated network looks after its links, ms.
+const MAINTAIN_EVERY: u64 = 2_000;
 
 /// The id of space number `n`.
 pub fn space_id(n: usize) -> SpaceId {
@@ -190,8 +70,8 @@ pub enum Role {
     Forger,
 }
 
-/// Traffic and incidents seen by one node.
-#[derive(Debug, Default, Clone, Serialize)]
+/// Traffic, verdicts and incidents seen by one node.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct NodeStats {
     pub messages_sent: u64,
     pub bytes_sent: u64,
@@ -199,20 +79,47 @@ pub struct NodeStats {
     pub bytes_received: u64,
     /// Penalties this node gave its peers.
     pub penalties_given: u64,
+    /// Entries from peers that its host accepted, released ones included.
+    pub accepted: u64,
+    /// `Pending` verdicts: entries kept waiting for their refs.
+    pub pending: u64,
+    /// Entries accepted because what they waited for arrived.
+    pub released: u64,
+    /// Entries its host had no room to keep waiting.
+    pub dropped: u64,
+    /// Entries received that the host already held or already kept waiting (a
+    /// `Duplicate` or a repeated `Pending`): fetched for nothing. Races make a few; a
+    /// fetch loop makes them grow with time.
+    pub redundant: u64,
+    /// The most times one entry was received redundantly.
+    pub most_repeated: u32,
+    /// Entries its host kept waiting when the node restarted, summed over restarts: a
+    /// fresh service does not know them, so may fetch each once more.
+    pub waiting_at_restarts: u64,
+    pub restarts: u64,
 }
 
 struct Node {
     role: Role,
+    /// Replicates every space it is offered.
+    mirror: bool,
     online: bool,
     service: Service<NodeId>,
     store: MemoryStore,
     spaces: Vec<SpaceId>,
-    group: bool,
+    /// Its side of each partition.
+    sides: Vec<bool>,
+    /// The last entry it wrote in each space: its next one there usually refers to it.
+    latest: BTreeMap<SpaceId, EntryId>,
+    /// How many times each entry was received redundantly.
+    repeats: BTreeMap<EntryId, u32>,
     stats: NodeStats,
 }
 
 struct Link {
     epoch: u64,
+    /// This link's one-way latency range, ms.
+    latency: (u64, u64),
     /// The last delivery time scheduled in each direction (low → high, high → low).
     last: [u64; 2],
 }
@@ -228,7 +135,12 @@ enum Event {
     Tick(NodeId),
     Author,
     Churn,
-    Rejoin(NodeId),
+    Burst,
+    /// Back online; with a fresh service if `restart`.
+    Rejoin {
+        node: NodeId,
+        restart: bool,
+    },
     Maintain,
 }
 
@@ -259,6 +171,8 @@ pub struct Simulation {
     /// serious enough to matter).
     honest_penalties: Vec<(NodeId, NodeId, Offence)>,
     by_kind: BTreeMap<&'static str, (u64, u64)>,
+    /// Lines describing every frame and verdict, when recording.
+    trace: Option<Vec<String>>,
 }
 
 impl Simulation {
@@ -266,13 +180,20 @@ impl Simulation {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let spaces: Vec<SpaceId> = (0..config.spaces.max(1)).map(space_id).collect();
         let mut roles = vec![Role::Honest; config.nodes];
+        let mut mirrors = vec![false; config.nodes];
+        let mut late = vec![false; config.nodes];
         let mut order: Vec<usize> = (0..config.nodes).collect();
         order.shuffle(&mut rng);
+        let adversaries = config.garbage_nodes + config.forger_nodes;
         for (i, &node) in order.iter().enumerate() {
             if i < config.garbage_nodes {
                 roles[node] = Role::Garbage;
-            } else if i < config.garbage_nodes + config.forger_nodes {
+            } else if i < adversaries {
                 roles[node] = Role::Forger;
+            } else if i < adversaries + config.mirrors {
+                mirrors[node] = true;
+            } else if i < adversaries + config.mirrors + config.late_joiners {
+                late[node] = true;
             }
         }
         let mut expected: BTreeMap<SpaceId, BTreeSet<EntryId>> = spaces
@@ -286,37 +207,48 @@ impl Simulation {
                 .enumerate()
                 .filter(|(i, _)| *i == 0 || rng.random_bool(0.5))
                 .map(|(_, space)| *space)
+                .filter(|_| !mirrors[n])
                 .collect();
-            let mut store = MemoryStore::default();
-            // Garbage nodes hold nothing; forgers hold only forged entries.
-            let initial = if role == Role::Garbage {
+            let sides = config
+                .partitions
+                .iter()
+                .map(|_| rng.random_bool(0.5))
+                .collect();
+            let id = NodeId::try_from(n).expect("fewer than 2^32 nodes");
+            let mut node = Node {
+                role,
+                mirror: mirrors[n],
+                online: !late[n],
+                service: Service::new(id, config.service.clone()),
+                store: MemoryStore::with_max_waiting(config.max_waiting),
+                spaces: held.clone(),
+                sides,
+                latest: BTreeMap::new(),
+                repeats: BTreeMap::new(),
+                stats: NodeStats::default(),
+            };
+            // Garbage nodes, mirrors and newcomers hold nothing; forgers hold only
+            // forged entries.
+            let initial = if role == Role::Garbage || mirrors[n] || late[n] {
                 0
             } else {
                 config.initial_entries
             };
             for space in &held {
                 for _ in 0..initial {
-                    let bytes = random_entry(&mut rng, &config, 0, role == Role::Forger);
-                    let (_, id, _) = store.insert(*space, bytes);
-                    if role == Role::Honest {
+                    if role == Role::Forger {
+                        let bytes = forged_entry(&mut rng, &config);
+                        node.store.insert(*space, bytes);
+                    } else {
+                        let (_, id) = write(&mut rng, &config, &mut node, *space, 0, CHAIN);
                         expected.entry(*space).or_default().insert(id);
                     }
                 }
             }
-            let id = NodeId::try_from(n).expect("fewer than 2^32 nodes");
-            let mut service = Service::new(id, config.service.clone());
             for space in &held {
-                service.join(0, *space, &store);
+                node.service.join(0, *space, &node.store);
             }
-            nodes.push(Node {
-                role,
-                online: true,
-                service,
-                store,
-                spaces: held,
-                group: rng.random_bool(0.5),
-                stats: NodeStats::default(),
-            });
+            nodes.push(node);
         }
         let mut sim = Self {
             config,
@@ -332,6 +264,7 @@ impl Simulation {
             bans: Vec::new(),
             honest_penalties: Vec::new(),
             by_kind: BTreeMap::new(),
+            trace: None,
         };
         for n in 0..sim.nodes.len() {
             let id = n as NodeId;
@@ -344,13 +277,52 @@ impl Simulation {
         for n in 0..sim.nodes.len() {
             sim.cover_spaces(n as NodeId);
         }
+        for n in 0..sim.nodes.len() {
+            if late[n] {
+                let (low, high) = sim.config.late_join;
+                let at = sim.rng.random_range(low..=high.max(low));
+                let node = n as NodeId;
+                sim.schedule(
+                    at,
+                    Event::Rejoin {
+                        node,
+                        restart: false,
+                    },
+                );
+            }
+        }
         if sim.config.authored > 0 {
             let at = sim.author_delay();
             sim.schedule(at, Event::Author);
         }
+        for _ in 0..sim.config.bursts {
+            let at = sim.rng.random_range(0..sim.config.author_until.max(1));
+            sim.schedule(at, Event::Burst);
+        }
         sim.schedule(1_000, Event::Churn);
-        sim.schedule(2_000, Event::Maintain);
+        sim.schedule(MAINTAIN_EVERY, Event::Maintain);
         sim
+    }
+
+    /// Records a line for every frame sent (and whether the network lost it), delivered
+    /// or cut by a partition, and for every batch of verdicts, from now on.
+    pub fn record_trace(&mut self) {
+        self.trace.get_or_insert_with(Vec::new);
+    }
+
+    /// What was recorded since [`record_trace`](Self::record_trace).
+    pub fn trace(&self) -> &[String] {
+        self.trace.as_deref().unwrap_or_default()
+    }
+
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(format!("{:>8} {}", self.now, line()));
+        }
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
     }
 
     /// Virtual time, ms.
@@ -360,23 +332,18 @@ impl Simulation {
 
     /// The time after which no fault but loss and duplication is injected.
     pub fn quiet_after(&self) -> u64 {
-        let partition = self.config.partition.map_or(0, |(_, end)| end);
-        let churn = self.config.churn_until + self.config.downtime.1;
-        let authoring = if self.config.authored > 0 {
-            self.config.author_until
-        } else {
-            0
-        };
-        partition.max(churn).max(authoring)
+        self.config.quiet_after()
     }
 
-    /// Runs until every honest node holds every honest entry of its spaces (and no more),
-    /// or until `deadline`; returns the convergence time.
+    /// Runs until every honest node holds every honest entry of its spaces with nothing
+    /// left waiting, or until `deadline`; returns the convergence time.
     pub fn run_until_converged(&mut self, deadline: u64) -> Option<u64> {
         let quiet = self.quiet_after();
         let mut check = 0;
-        while let Some(Reverse((at, _, event))) = self.queue.pop() {
+        while let Some(Reverse((at, _, _))) = self.queue.peek() {
+            let at = *at;
             if at > deadline {
+                self.now = deadline;
                 return None;
             }
             if at >= check && at >= quiet {
@@ -385,28 +352,47 @@ impl Simulation {
                 }
                 check = at + 250;
             }
-            self.now = at;
-            self.handle(event);
+            self.step();
         }
         self.converged().then_some(self.now)
     }
 
-    /// Whether every honest node is online and holds exactly the honest entries of its
-    /// spaces.
+    /// Runs every event up to `until`.
+    pub fn run_until(&mut self, until: u64) {
+        while self
+            .queue
+            .peek()
+            .is_some_and(|Reverse((at, _, _))| *at <= until)
+        {
+            self.step();
+        }
+        self.now = self.now.max(until);
+    }
+
+    fn step(&mut self) {
+        if let Some(Reverse((at, _, event))) = self.queue.pop() {
+            self.now = at;
+            self.handle(event);
+        }
+    }
+
+    /// Whether every honest node is online and holds exactly as many entries as were
+    /// written in each of its spaces, with none waiting.
     pub fn converged(&self) -> bool {
         self.nodes
             .iter()
             .filter(|node| node.role == Role::Honest)
             .all(|node| {
                 node.online
-                    && node
-                        .spaces
-                        .iter()
-                        .all(|space| node.store.len(space) == self.expected[space].len())
+                    && node.spaces.iter().all(|space| {
+                        node.store.len(space) == self.expected[space].len()
+                            && node.store.waiting_len(space) == 0
+                    })
             })
     }
 
-    /// Nodes whose entries differ from what they should hold, with the number missing.
+    /// Honest nodes that are offline, lack entries or keep some waiting, with the number
+    /// lacking.
     pub fn lagging(&self) -> Vec<(NodeId, usize)> {
         self.nodes
             .iter()
@@ -422,20 +408,27 @@ impl Simulation {
                             .count()
                     })
                     .sum();
-                (missing > 0 || !node.online).then_some((n as NodeId, missing))
+                let waiting: usize = node
+                    .spaces
+                    .iter()
+                    .map(|space| node.store.waiting_len(space))
+                    .sum();
+                (missing > 0 || waiting > 0 || !node.online).then_some((n as NodeId, missing))
             })
             .collect()
     }
 
-    /// Checks set equality (not just counts) for every honest node.
+    /// Checks set equality (not just counts) for every honest node, and that nothing
+    /// waits.
     pub fn holds_exactly_expected(&self) -> bool {
         self.nodes
             .iter()
             .filter(|node| node.role == Role::Honest)
             .all(|node| {
-                node.spaces
-                    .iter()
-                    .all(|space| node.store.ids(space) == self.expected[space])
+                node.spaces.iter().all(|space| {
+                    node.store.ids(space) == self.expected[space]
+                        && node.store.waiting_len(space) == 0
+                })
             })
     }
 
@@ -443,19 +436,19 @@ impl Simulation {
     pub fn holders_of_missing(&self) -> Vec<(EntryId, Vec<NodeId>)> {
         let mut out = Vec::new();
         for (space, ids) in &self.expected {
+            let wanting = self
+                .nodes
+                .iter()
+                .filter(|node| node.role == Role::Honest && node.spaces.contains(space))
+                .count();
             for id in ids {
                 let holders: Vec<NodeId> = self
                     .nodes
                     .iter()
                     .enumerate()
-                    .filter(|(_, node)| node.store.ids(space).contains(id))
+                    .filter(|(_, node)| node.store.holds(space, id))
                     .map(|(n, _)| n as NodeId)
                     .collect();
-                let wanting = self
-                    .nodes
-                    .iter()
-                    .filter(|node| node.role == Role::Honest && node.spaces.contains(space))
-                    .count();
                 if holders.len() < wanting {
                     out.push((*id, holders));
                 }
@@ -469,12 +462,26 @@ impl Simulation {
         self.nodes[node as usize].service.status(self.now)
     }
 
+    /// The host's store of one node.
+    pub fn store(&self, node: NodeId) -> &MemoryStore {
+        &self.nodes[node as usize].store
+    }
+
+    /// The spaces one node replicates.
+    pub fn spaces(&self, node: NodeId) -> &[SpaceId] {
+        &self.nodes[node as usize].spaces
+    }
+
     pub fn online(&self, node: NodeId) -> bool {
         self.nodes[node as usize].online
     }
 
     pub fn role(&self, node: NodeId) -> Role {
         self.nodes[node as usize].role
+    }
+
+    pub fn is_mirror(&self, node: NodeId) -> bool {
+        self.nodes[node as usize].mirror
     }
 
     pub fn stats(&self) -> Vec<(NodeId, Role, NodeStats)> {
@@ -523,8 +530,10 @@ impl Simulation {
                     .get(&key(from, to))
                     .is_some_and(|link| link.epoch == epoch);
                 if !live || self.partitioned(from, to) {
+                    self.note(|| format!("{from}->{to} cut"));
                     return;
                 }
+                self.note(|| format!("{from}->{to} arrived ({} bytes)", bytes.len()));
                 let node = &mut self.nodes[to as usize];
                 node.stats.messages_received += 1;
                 node.stats.bytes_received += bytes.len() as u64;
@@ -549,25 +558,40 @@ impl Simulation {
                     self.schedule(self.now + 1_000, Event::Churn);
                     for n in 0..self.nodes.len() {
                         if self.nodes[n].online && self.rng.random_bool(self.config.churn) {
-                            self.go_offline(n as NodeId);
+                            let downtime = self.downtime();
+                            self.go_offline(n as NodeId, downtime, true);
                         }
                     }
                 }
             }
-            Event::Rejoin(n) => self.rejoin(n),
+            Event::Burst => self.burst(),
+            Event::Rejoin { node, restart } => self.rejoin(node, restart),
             Event::Maintain => {
-                self.schedule(self.now + 2_000, Event::Maintain);
+                self.schedule(self.now + MAINTAIN_EVERY, Event::Maintain);
                 for n in 0..self.nodes.len() {
                     let id = n as NodeId;
-                    if self.nodes[n].online {
-                        if self.degree(id) < self.config.degree {
-                            self.dial_random(id, 1, None);
-                        }
-                        self.cover_spaces(id);
+                    if !self.nodes[n].online {
+                        continue;
                     }
+                    if self.degree(id) < self.config.degree {
+                        self.dial_random(id, 1, None);
+                    } else if self.rng.random_bool(self.config.redial) {
+                        self.redial(id);
+                    }
+                    self.cover_spaces(id);
                 }
             }
         }
+    }
+
+    /// Honest nodes that write: online, not mirrors, holding a space.
+    fn writers(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|n| {
+                let node = &self.nodes[*n];
+                node.online && node.role == Role::Honest && !node.mirror && !node.spaces.is_empty()
+            })
+            .collect()
     }
 
     fn author(&mut self) {
@@ -576,26 +600,54 @@ impl Simulation {
             let at = self.now + self.author_delay();
             self.schedule(at, Event::Author);
         }
-        let honest: Vec<usize> = (0..self.nodes.len())
-            .filter(|n| self.nodes[*n].online && self.nodes[*n].role == Role::Honest)
-            .collect();
-        let Some(&n) = honest.choose(&mut self.rng) else {
+        let Some(&n) = self.writers().choose(&mut self.rng) else {
             return;
         };
         let Some(&space) = self.nodes[n].spaces.choose(&mut self.rng) else {
             return;
         };
-        let bytes = random_entry(&mut self.rng, &self.config, self.now, false);
+        self.write_at(n, space, self.now, CHAIN);
+    }
+
+    /// A node goes offline, writes a chain of entries in one of its spaces while it is
+    /// away, and comes back.
+    fn burst(&mut self) {
+        let Some(&n) = self.writers().choose(&mut self.rng) else {
+            return;
+        };
+        let Some(&space) = self.nodes[n].spaces.choose(&mut self.rng) else {
+            return;
+        };
+        let downtime = self.downtime();
+        let restart = self.rng.random_bool(0.5);
+        self.go_offline(n as NodeId, downtime, restart);
+        let (low, high) = self.config.burst_entries;
+        let count = self.rng.random_range(low..=high.max(low)).max(1);
+        for i in 0..count {
+            let at = self.now + downtime * i as u64 / count as u64;
+            self.write_at(n, space, at, 1.0);
+        }
+    }
+
+    /// Node `n` writes an entry in `space` at virtual time `at`.
+    fn write_at(&mut self, n: usize, space: SpaceId, at: u64, chain: f64) {
         let node = &mut self.nodes[n];
-        let (time, id, _) = node.store.insert(space, bytes);
+        let (time, id) = write(&mut self.rng, &self.config, node, space, at, chain);
         self.expected.entry(space).or_default().insert(id);
         let outputs = node.service.inserted(&space, &[(time, id)]);
-        self.carry_out(n as NodeId, outputs);
+        if node.online {
+            self.carry_out(n as NodeId, outputs);
+        }
     }
 
     fn author_delay(&mut self) -> u64 {
         let mean = self.config.author_until / self.config.authored.max(1) as u64;
         self.rng.random_range(0..=2 * mean.max(1))
+    }
+
+    fn downtime(&mut self) -> u64 {
+        let (low, high) = self.config.downtime;
+        self.rng.random_range(low..=high.max(low))
     }
 
     fn spray_garbage(&mut self, n: NodeId) {
@@ -608,11 +660,12 @@ impl Simulation {
     }
 
     fn carry_out(&mut self, n: NodeId, outputs: Vec<Output<NodeId>>) {
-        let mut work = std::collections::VecDeque::from(outputs);
+        let mut work = VecDeque::from(outputs);
         while let Some(output) = work.pop_front() {
             match output {
                 Output::Send(to, message) => {
                     let bytes = message.encode();
+                    self.note(|| format!("{n}->{to} {}", trace::message(&message)));
                     let kind = self.by_kind.entry(message.kind()).or_default();
                     kind.0 += 1;
                     kind.1 += bytes.len() as u64;
@@ -626,11 +679,9 @@ impl Simulation {
                     space,
                     entries,
                 } => {
+                    let verdicts = self.nodes[n as usize].receive(space, entries);
+                    self.note(|| format!("{n} from {from}: {}", trace::verdicts(&verdicts)));
                     let node = &mut self.nodes[n as usize];
-                    let verdicts: Vec<(EntryId, Verdict)> = entries
-                        .into_iter()
-                        .map(|bytes| node.store.check(space, bytes))
-                        .collect();
                     work.extend(node.service.verdicts(self.now, &from, &space, &verdicts));
                 }
                 Output::Penalize(peer, penalty) => {
@@ -642,7 +693,7 @@ impl Simulation {
                     }
                 }
                 Output::Disconnect(peer, reason) => {
-                    let crate::service::DisconnectReason::Banned { offence, .. } = reason;
+                    let DisconnectReason::Banned { offence, .. } = reason;
                     self.bans.push(BanRecord {
                         at: self.now,
                         by: n,
@@ -651,10 +702,26 @@ impl Simulation {
                     });
                     self.close(n, peer);
                 }
-                // Simulated nodes replicate only the spaces they were given.
-                Output::Offered(..) => {}
+                Output::Offered(_, spaces) => {
+                    // Other nodes replicate only the spaces they were given.
+                    if self.nodes[n as usize].mirror {
+                        for space in spaces {
+                            work.extend(self.mirror(n, space));
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// A mirror joins a space it was offered (one of the network's).
+    fn mirror(&mut self, n: NodeId, space: SpaceId) -> Vec<Output<NodeId>> {
+        let node = &mut self.nodes[n as usize];
+        if !self.expected.contains_key(&space) || node.spaces.contains(&space) {
+            return Vec::new();
+        }
+        node.spaces.push(space);
+        node.service.join(self.now, space, &node.store)
     }
 
     fn transmit(&mut self, from: NodeId, to: NodeId, bytes: Vec<u8>) {
@@ -662,10 +729,11 @@ impl Simulation {
             return;
         };
         let epoch = link.epoch;
+        let (low, high) = link.latency;
         if self.rng.random_bool(self.config.loss) {
+            self.note(|| format!("{from}->{to} lost"));
             return;
         }
-        let (low, high) = self.config.latency;
         let latency = self.rng.random_range(low..=high.max(low));
         let copies = if self.rng.random_bool(self.config.duplicate) {
             2
@@ -697,10 +765,12 @@ impl Simulation {
     }
 
     fn partitioned(&self, a: NodeId, b: NodeId) -> bool {
+        let (a, b) = (&self.nodes[a as usize], &self.nodes[b as usize]);
         self.config
-            .partition
-            .is_some_and(|(start, end)| (start..end).contains(&self.now))
-            && self.nodes[a as usize].group != self.nodes[b as usize].group
+            .partitions
+            .iter()
+            .enumerate()
+            .any(|(i, (start, end))| (*start..*end).contains(&self.now) && a.sides[i] != b.sides[i])
     }
 
     fn neighbours(&self, n: NodeId) -> Vec<NodeId> {
@@ -725,6 +795,9 @@ impl Simulation {
     /// Dials up to `count` random reachable peers (holding `space`, if given: the
     /// provider lookup a real node does in the DHT).
     fn dial_random(&mut self, n: NodeId, count: usize, space: Option<SpaceId>) {
+        if !self.nodes[n as usize].online {
+            return;
+        }
         let candidates: Vec<NodeId> = (0..self.nodes.len() as NodeId)
             .filter(|&m| {
                 m != n
@@ -738,6 +811,20 @@ impl Simulation {
         for m in chosen {
             self.connect(n, m);
         }
+    }
+
+    /// Dials one more peer sharing a space, making room first if the node has more links
+    /// than it keeps.
+    fn redial(&mut self, n: NodeId) {
+        let neighbours = self.neighbours(n);
+        if neighbours.len() > self.config.degree
+            && let Some(&peer) = neighbours.choose(&mut self.rng)
+        {
+            self.close(n, peer);
+        }
+        let spaces = self.nodes[n as usize].spaces.clone();
+        let space = spaces.choose(&mut self.rng).copied();
+        self.dial_random(n, 1, space);
     }
 
     /// Makes sure the node has a neighbour in each of its spaces.
@@ -755,10 +842,14 @@ impl Simulation {
 
     fn connect(&mut self, a: NodeId, b: NodeId) {
         self.next_epoch += 1;
+        let (low, high) = self.config.latency;
+        let x = self.rng.random_range(low..=high.max(low));
+        let y = self.rng.random_range(low..=high.max(low));
         self.links.insert(
             key(a, b),
             Link {
                 epoch: self.next_epoch,
+                latency: (x.min(y), x.max(y)),
                 last: [self.now; 2],
             },
         );
@@ -782,26 +873,68 @@ impl Simulation {
         }
     }
 
-    fn go_offline(&mut self, n: NodeId) {
+    /// Takes a node offline for `downtime`; it comes back with a fresh service over the
+    /// same store if `restart`, else with the service it had (a laptop that slept).
+    fn go_offline(&mut self, n: NodeId, downtime: u64, restart: bool) {
         for peer in self.neighbours(n) {
             self.close(n, peer);
         }
         self.nodes[n as usize].online = false;
-        let (low, high) = self.config.downtime;
-        let back = self.now + self.rng.random_range(low..=high.max(low));
-        self.schedule(back, Event::Rejoin(n));
+        let back = self.now + downtime;
+        self.schedule(back, Event::Rejoin { node: n, restart });
     }
 
-    /// A restart: a fresh service over the same store.
-    fn rejoin(&mut self, n: NodeId) {
+    fn rejoin(&mut self, n: NodeId, restart: bool) {
+        let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.online = true;
-        node.service = Service::new(n, self.config.service.clone());
-        for space in node.spaces.clone() {
-            node.service.join(self.now, space, &node.store);
+        if restart {
+            node.stats.restarts += 1;
+            let waiting: usize = node
+                .spaces
+                .iter()
+                .map(|space| node.store.waiting_len(space))
+                .sum();
+            node.stats.waiting_at_restarts += waiting as u64;
+            node.service = Service::new(n, self.config.service.clone());
+            for space in node.spaces.clone() {
+                node.service.join(now, space, &node.store);
+            }
         }
         self.dial_random(n, self.config.degree, None);
         self.cover_spaces(n);
+    }
+}
+
+impl Node {
+    /// Hands delivered entries to the host, counting what it made of them.
+    fn receive(&mut self, space: SpaceId, entries: Vec<Vec<u8>>) -> Vec<(EntryId, Verdict)> {
+        let mut delivered = BTreeSet::new();
+        for bytes in &entries {
+            let id = EntryId::of(bytes);
+            delivered.insert(id);
+            if self.store.holds(&space, &id) || self.store.is_waiting(&space, &id) {
+                self.stats.redundant += 1;
+                let repeats = self.repeats.entry(id).or_default();
+                *repeats += 1;
+                self.stats.most_repeated = self.stats.most_repeated.max(*repeats);
+            }
+        }
+        let verdicts = self.store.receive(space, entries);
+        for (id, verdict) in &verdicts {
+            match verdict {
+                Verdict::Accepted { .. } => {
+                    self.stats.accepted += 1;
+                    if !delivered.contains(id) {
+                        self.stats.released += 1;
+                    }
+                }
+                Verdict::Pending => self.stats.pending += 1,
+                Verdict::Dropped => self.stats.dropped += 1,
+                Verdict::Duplicate { .. } | Verdict::Declined { .. } | Verdict::Invalid(_) => {}
+            }
+        }
+        verdicts
     }
 }
 
@@ -809,15 +942,59 @@ fn key(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
     (a.min(b), a.max(b))
 }
 
-fn random_entry(rng: &mut StdRng, config: &SimConfig, now: u64, forged: bool) -> Vec<u8> {
-    let (low, high) = config.entry_size;
-    let len = rng.random_range(low.max(16)..=high.max(low.max(16)));
-    let mut bytes = vec![0u8; len];
-    rng.fill(&mut bytes[..]);
-    let time = 1_700_000_000_000 + now + rng.random_range(0..1_000);
-    bytes[..8].copy_from_slice(&time.to_le_bytes());
-    if forged {
-        bytes[..FORGED.len()].copy_from_slice(FORGED);
+/// Node writes an entry in `space` at virtual time `at`: it refers to the node's previous
+/// entry there (with probability `chain`) and to a few entries it accepted lately, and
+/// is not older than any of them.
+fn write(
+    rng: &mut StdRng,
+    config: &SimConfig,
+    node: &mut Node,
+    space: SpaceId,
+    at: u64,
+    chain: f64,
+) -> (u64, EntryId) {
+    let mut refs: Vec<EntryId> = Vec::new();
+    if let Some(previous) = node.latest.get(&space)
+        && rng.random_bool(chain)
+    {
+        refs.push(*previous);
     }
+    let others = rng.random_range(0..=MAX_REFS - refs.len());
+    let recent = node.store.recent(&space, RECENT);
+    for _ in 0..others {
+        if let Some(id) = recent.choose(rng)
+            && !refs.contains(id)
+        {
+            refs.push(*id);
+        }
+    }
+    let after = refs
+        .iter()
+        .filter_map(|id| node.store.time(&space, id))
+        .max()
+        .unwrap_or(0);
+    let time = (EPOCH + at + rng.random_range(0..1_000)).max(after);
+    let bytes = entry_bytes(time, &refs, &filler(rng, config, refs.len()));
+    let (time, id, _) = node.store.insert(space, bytes);
+    node.latest.insert(space, id);
+    (time, id)
+}
+
+/// An entry that does not verify, served by forgers.
+fn forged_entry(rng: &mut StdRng, config: &SimConfig) -> Vec<u8> {
+    let time = EPOCH + rng.random_range(0..1_000);
+    let mut bytes = entry_bytes(time, &[], &filler(rng, config, 0));
+    bytes[..FORGED.len()].copy_from_slice(FORGED);
+    bytes
+}
+
+/// Random bytes that bring an entry with `refs` refs to a size in the configured range
+/// (at least 16, so that no two entries are alike).
+fn filler(rng: &mut StdRng, config: &SimConfig, refs: usize) -> Vec<u8> {
+    let (low, high) = config.entry_size;
+    let header = 9 + 32 * refs;
+    let len = rng.random_range(low..=high.max(low)).saturating_sub(header);
+    let mut bytes = vec![0u8; len.max(16)];
+    rng.fill(&mut bytes[..]);
     bytes
 }

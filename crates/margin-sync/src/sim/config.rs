@@ -24,8 +24,15 @@ pub struct SimConfig {
     /// overtake each other across links (each direction of a link keeps its order, as a
     /// stream does).
     pub latency: (u64, u64),
-    /// Probability that a frame is lost.
+    /// Probability that a frame is lost (the real transport drops frames for a peer
+    /// that reads too slowly, and a frame whose stream keeps breaking).
     pub loss: f64,
+    /// Whether `Hello` frames can be lost too. A lost `Hello` is never sent again while
+    /// the connection lasts, so the peer never links the spaces it named: if the sender
+    /// has the higher id, that space is not reconciled on the link at all (neither side
+    /// initiates). Until the service recovers from that, runs that must converge spare
+    /// `Hello`s.
+    pub lose_hellos: bool,
     /// Probability that a frame is delivered twice.
     pub duplicate: f64,
     /// Probability, per node and second, of restarting: going offline (until
@@ -35,8 +42,9 @@ pub struct SimConfig {
     pub downtime: (u64, u64),
     pub churn_until: u64,
     /// Windows `[start, end)`, ms, in which the nodes are split in two random halves (a
-    /// new split for each window) that cannot reach each other; frames already on their
-    /// way across are lost.
+    /// new split for each window) that cannot reach each other: connections across
+    /// break when it begins, frames on their way across are lost, and no node can dial
+    /// across until it ends.
     pub partitions: Vec<(u64, u64)>,
     /// Spaces in the network; every node holds space 0, and each other space is held by
     /// a random half of the nodes.
@@ -83,6 +91,7 @@ impl Default for SimConfig {
             redial: 0.02,
             latency: (10, 150),
             loss: 0.05,
+            lose_hellos: true,
             duplicate: 0.01,
             churn: 0.002,
             downtime: (2_000, 15_000),
@@ -135,6 +144,9 @@ impl SimConfig {
         let mirrors = usize::from(rng.random_bool(0.3));
         let late_joiners = rng.random_range(0..=2).min(nodes - 2 - mirrors);
         let forger_nodes = usize::from(nodes >= 5 && rng.random_bool(0.1));
+        // A host with little room for waiting entries, as a real one has in a space
+        // far larger than its bound.
+        let small_room = rng.random_bool(0.2);
         Self {
             nodes,
             seed,
@@ -142,6 +154,7 @@ impl SimConfig {
             redial: pick(&mut rng, &[0.02, 0.1]),
             latency: (low, high),
             loss: pick(&mut rng, &[0.0, 0.01, 0.05, 0.15]),
+            lose_hellos: true,
             duplicate: pick(&mut rng, &[0.0, 0.02, 0.1]),
             churn: pick(&mut rng, &[0.0, 0.005, 0.02, 0.05]),
             downtime: (1_000, rng.random_range(2_000..=15_000)),
@@ -157,8 +170,8 @@ impl SimConfig {
             late_join: (1_000, author_until + 10_000),
             mirrors,
             entry_size: (48, 256),
-            max_waiting: if rng.random_bool(0.2) {
-                rng.random_range(1..=16)
+            max_waiting: if small_room {
+                rng.random_range(8..=64)
             } else {
                 MAX_WAITING
             },
@@ -172,7 +185,9 @@ impl SimConfig {
                 ..Config::default()
             },
             tick: 1_000,
-            settle: 120_000,
+            // An entry that finds no room is fetched again at a later reconciliation, so
+            // a small room takes more rounds.
+            settle: if small_room { 240_000 } else { 120_000 },
         }
     }
 

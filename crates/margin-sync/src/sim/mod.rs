@@ -36,6 +36,7 @@ pub use check::Outcome;
 pub use config::SimConfig;
 pub use host::{FORGED, MAX_WAITING, MemoryStore, entry_bytes, entry_refs, entry_time};
 
+use crate::message::Message;
 use crate::penalty::Offence;
 use crate::service::{DisconnectReason, Output, Service, Verdict};
 
@@ -136,6 +137,8 @@ enum Event {
     Author,
     Churn,
     Burst,
+    /// Partition number `.0` begins.
+    Split(usize),
     /// Back online; with a fresh service if `restart`.
     Rejoin {
         node: NodeId,
@@ -298,6 +301,9 @@ impl Simulation {
         for _ in 0..sim.config.bursts {
             let at = sim.rng.random_range(0..sim.config.author_until.max(1));
             sim.schedule(at, Event::Burst);
+        }
+        for (i, (start, _)) in sim.config.partitions.clone().into_iter().enumerate() {
+            sim.schedule(start, Event::Split(i));
         }
         sim.schedule(1_000, Event::Churn);
         sim.schedule(MAINTAIN_EVERY, Event::Maintain);
@@ -565,6 +571,7 @@ impl Simulation {
                 }
             }
             Event::Burst => self.burst(),
+            Event::Split(_) => self.split(),
             Event::Rejoin { node, restart } => self.rejoin(node, restart),
             Event::Maintain => {
                 self.schedule(self.now + MAINTAIN_EVERY, Event::Maintain);
@@ -607,6 +614,20 @@ impl Simulation {
             return;
         };
         self.write_at(n, space, self.now, CHAIN);
+    }
+
+    /// A partition begins: connections across it break (their keep-alives fail), and
+    /// the frames on their way are lost.
+    fn split(&mut self) {
+        let crossing: Vec<(NodeId, NodeId)> = self
+            .links
+            .keys()
+            .filter(|(a, b)| self.partitioned(*a, *b))
+            .copied()
+            .collect();
+        for (a, b) in crossing {
+            self.close(a, b);
+        }
     }
 
     /// A node goes offline, writes a chain of entries in one of its spaces while it is
@@ -655,7 +676,7 @@ impl Simulation {
             let len = self.rng.random_range(1..300);
             let mut bytes = vec![0u8; len];
             self.rng.fill(&mut bytes[..]);
-            self.transmit(n, peer, bytes);
+            self.transmit(n, peer, bytes, true);
         }
     }
 
@@ -666,13 +687,15 @@ impl Simulation {
                 Output::Send(to, message) => {
                     let bytes = message.encode();
                     self.note(|| format!("{n}->{to} {}", trace::message(&message)));
+                    let lossy =
+                        self.config.lose_hellos || !matches!(message, Message::Hello { .. });
                     let kind = self.by_kind.entry(message.kind()).or_default();
                     kind.0 += 1;
                     kind.1 += bytes.len() as u64;
                     let node = &mut self.nodes[n as usize];
                     node.stats.messages_sent += 1;
                     node.stats.bytes_sent += bytes.len() as u64;
-                    self.transmit(n, to, bytes);
+                    self.transmit(n, to, bytes, lossy);
                 }
                 Output::Deliver {
                     from,
@@ -724,13 +747,14 @@ impl Simulation {
         node.service.join(self.now, space, &node.store)
     }
 
-    fn transmit(&mut self, from: NodeId, to: NodeId, bytes: Vec<u8>) {
+    /// Puts a frame on the link, unless the network loses it (only if `lossy`).
+    fn transmit(&mut self, from: NodeId, to: NodeId, bytes: Vec<u8>, lossy: bool) {
         let Some(link) = self.links.get(&key(from, to)) else {
             return;
         };
         let epoch = link.epoch;
         let (low, high) = link.latency;
-        if self.rng.random_bool(self.config.loss) {
+        if self.rng.random_bool(self.config.loss) && lossy {
             self.note(|| format!("{from}->{to} lost"));
             return;
         }

@@ -199,6 +199,34 @@ fn a_new_local_entry_is_announced_and_fetched() {
     );
 }
 
+/// The smallest case of what the simulator found (seeds 2533 and 838 of
+/// `SimConfig::sampled`): node 1's `Hello` is lost on the way. Node 0, the lower id,
+/// initiates reconciliation only for spaces it knows node 1 holds, so never does; node 1
+/// learnt from node 0's `Hello` that they share the space, but does not initiate, and
+/// only confirms a link that reconciled once. Ten minutes later node 0 still lacks
+/// everything node 1 holds.
+#[test]
+#[ignore = "service bug: a lost Hello is never sent again, so the spaces it names are never reconciled on that link"]
+fn a_lost_hello_does_not_keep_a_space_apart() {
+    let space = space_id(0);
+    let mut pair = Pair::new([MemoryStore::default(), store_with(space, 0..10)], space);
+    let mut work = VecDeque::new();
+    work.extend(pair.nodes[0].connected(0, 1).into_iter().map(|o| (0u8, o)));
+    let lost_hello = |o: &Output<u8>| matches!(o, Output::Send(_, Message::Hello { .. }));
+    work.extend(
+        pair.nodes[1]
+            .connected(0, 0)
+            .into_iter()
+            .filter(|o| !lost_hello(o))
+            .map(|o| (1u8, o)),
+    );
+    pair.run(0, work);
+    for second in 1..=600 {
+        pair.tick(second * 1_000);
+    }
+    assert_eq!(pair.stores[0].len(&space), 10);
+}
+
 #[test]
 fn unshared_spaces_are_not_reconciled_or_served() {
     let (a, b) = (space_id(0), space_id(1));

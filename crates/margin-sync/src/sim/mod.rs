@@ -32,7 +32,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
-pub use check::Outcome;
+pub use check::{Outcome, REDUNDANT_SLACK};
 pub use config::SimConfig;
 pub use host::{FORGED, MAX_WAITING, MemoryStore, entry_bytes, entry_refs, entry_time};
 
@@ -280,19 +280,13 @@ impl Simulation {
         for n in 0..sim.nodes.len() {
             sim.cover_spaces(n as NodeId);
         }
-        for n in 0..sim.nodes.len() {
-            if late[n] {
-                let (low, high) = sim.config.late_join;
-                let at = sim.rng.random_range(low..=high.max(low));
-                let node = n as NodeId;
-                sim.schedule(
-                    at,
-                    Event::Rejoin {
-                        node,
-                        restart: false,
-                    },
-                );
-            }
+        // Newcomers come online later, with a service that never ran.
+        for (n, _) in late.iter().enumerate().filter(|(_, late)| **late) {
+            let (low, high) = sim.config.late_join;
+            let at = sim.rng.random_range(low..=high.max(low));
+            let node = n as NodeId;
+            let restart = false;
+            sim.schedule(at, Event::Rejoin { node, restart });
         }
         if sim.config.authored > 0 {
             let at = sim.author_delay();
@@ -310,8 +304,9 @@ impl Simulation {
         sim
     }
 
-    /// Records a line for every frame sent (and whether the network lost it), delivered
-    /// or cut by a partition, and for every batch of verdicts, from now on.
+    /// Records a line for every connection opened or closed, every frame sent (and
+    /// whether the network lost it), delivered or cut by a partition, and every batch of
+    /// verdicts, from now on.
     pub fn record_trace(&mut self) {
         self.trace.get_or_insert_with(Vec::new);
     }
@@ -877,6 +872,7 @@ impl Simulation {
                 last: [self.now; 2],
             },
         );
+        self.note(|| format!("{a}<->{b} connected"));
         let outputs = self.nodes[a as usize].service.connected(self.now, b);
         self.carry_out(a, outputs);
         if self.links.contains_key(&key(a, b)) {
@@ -889,6 +885,7 @@ impl Simulation {
         if self.links.remove(&key(a, b)).is_none() {
             return;
         }
+        self.note(|| format!("{a}<->{b} closed"));
         for (x, y) in [(a, b), (b, a)] {
             if self.nodes[x as usize].online {
                 let outputs = self.nodes[x as usize].service.disconnected(self.now, &y);

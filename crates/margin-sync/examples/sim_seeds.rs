@@ -61,10 +61,11 @@ fn main() -> ExitCode {
 /// Runs one seed and tells everything about it.
 fn replay(config: SimConfig, trace: Option<&str>) -> ExitCode {
     println!("{config:#?}");
-    let mut sim = Simulation::new(config);
-    if trace.is_some() {
-        sim.record_trace();
-    }
+    let mut sim = if trace.is_some() {
+        Simulation::traced(config)
+    } else {
+        Simulation::new(config)
+    };
     let outcome = sim.run_checked();
     if let Some(filter) = trace {
         for line in sim.trace() {

@@ -151,7 +151,9 @@ impl SimConfig {
             nodes,
             seed,
             degree: rng.random_range(2..=3),
-            redial: pick(&mut rng, &[0.02, 0.1]),
+            // Often enough that two groups of nodes joined by no link (possible from six
+            // nodes on) find each other within seconds of a partition's end.
+            redial: pick(&mut rng, &[0.05, 0.1]),
             latency: (low, high),
             loss: pick(&mut rng, &[0.0, 0.01, 0.05, 0.15]),
             lose_hellos: true,

@@ -32,7 +32,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
-pub use check::{Outcome, REDUNDANT_SLACK};
+pub use check::{LINGER_SLACK, Outcome, REDUNDANT_SLACK};
 pub use config::SimConfig;
 pub use host::{FORGED, MAX_WAITING, MemoryStore, entry_bytes, entry_refs, entry_time};
 
@@ -137,8 +137,8 @@ enum Event {
     Author,
     Churn,
     Burst,
-    /// Partition number `.0` begins.
-    Split(usize),
+    /// A partition begins.
+    Split,
     /// Back online; with a fresh service if `restart`.
     Rejoin {
         node: NodeId,
@@ -180,6 +180,17 @@ pub struct Simulation {
 
 impl Simulation {
     pub fn new(config: SimConfig) -> Self {
+        Self::start(config, None)
+    }
+
+    /// A simulation that records a line for every connection opened or closed, every
+    /// frame sent (and whether the network lost it), delivered or cut by a partition,
+    /// and every batch of verdicts: see [`trace`](Self::trace).
+    pub fn traced(config: SimConfig) -> Self {
+        Self::start(config, Some(Vec::new()))
+    }
+
+    fn start(config: SimConfig, trace: Option<Vec<String>>) -> Self {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let spaces: Vec<SpaceId> = (0..config.spaces.max(1)).map(space_id).collect();
         let mut roles = vec![Role::Honest; config.nodes];
@@ -267,7 +278,7 @@ impl Simulation {
             bans: Vec::new(),
             honest_penalties: Vec::new(),
             by_kind: BTreeMap::new(),
-            trace: None,
+            trace,
         };
         for n in 0..sim.nodes.len() {
             let id = n as NodeId;
@@ -296,22 +307,15 @@ impl Simulation {
             let at = sim.rng.random_range(0..sim.config.author_until.max(1));
             sim.schedule(at, Event::Burst);
         }
-        for (i, (start, _)) in sim.config.partitions.clone().into_iter().enumerate() {
-            sim.schedule(start, Event::Split(i));
+        for (start, _) in sim.config.partitions.clone() {
+            sim.schedule(start, Event::Split);
         }
         sim.schedule(1_000, Event::Churn);
         sim.schedule(MAINTAIN_EVERY, Event::Maintain);
         sim
     }
 
-    /// Records a line for every connection opened or closed, every frame sent (and
-    /// whether the network lost it), delivered or cut by a partition, and every batch of
-    /// verdicts, from now on.
-    pub fn record_trace(&mut self) {
-        self.trace.get_or_insert_with(Vec::new);
-    }
-
-    /// What was recorded since [`record_trace`](Self::record_trace).
+    /// What a [traced](Self::traced) simulation recorded so far.
     pub fn trace(&self) -> &[String] {
         self.trace.as_deref().unwrap_or_default()
     }
@@ -566,7 +570,7 @@ impl Simulation {
                 }
             }
             Event::Burst => self.burst(),
-            Event::Split(_) => self.split(),
+            Event::Split => self.split(),
             Event::Rejoin { node, restart } => self.rejoin(node, restart),
             Event::Maintain => {
                 self.schedule(self.now + MAINTAIN_EVERY, Event::Maintain);

@@ -1,6 +1,6 @@
-//! A readable line per message and per batch of verdicts, recorded when a simulation is
-//! asked to ([`Simulation::record_trace`](super::Simulation::record_trace)): what to read
-//! when a seed fails, or to compare two runs of one seed.
+//! A readable line per message and per batch of verdicts, recorded by a
+//! [traced](super::Simulation::traced) simulation: what to read when a seed fails, or to
+//! compare two runs of one seed.
 
 use margin_core::id::EntryId;
 

@@ -29,7 +29,7 @@ fn main() {
             "--garbage" => config.garbage_nodes = number() as usize,
             "--forgers" => config.forger_nodes = number() as usize,
             "--no-partition" => {
-                config.partition = None;
+                config.partitions.clear();
                 i += 1;
                 continue;
             }
@@ -39,7 +39,7 @@ fn main() {
     }
 
     println!(
-        "simulating {} nodes (seed {}, degree {}, latency {}-{} ms, loss {}, duplication {}, churn {}/s until {} ms, partition {:?}, {} garbage + {} forger nodes)",
+        "simulating {} nodes (seed {}, degree {}, latency {}-{} ms, loss {}, duplication {}, churn {}/s until {} ms, partitions {:?}, {} garbage + {} forger nodes)",
         config.nodes,
         config.seed,
         config.degree,
@@ -49,7 +49,7 @@ fn main() {
         config.duplicate,
         config.churn,
         config.churn_until,
-        config.partition,
+        config.partitions,
         config.garbage_nodes,
         config.forger_nodes,
     );

@@ -250,6 +250,9 @@ struct Link {
     queue: VecDeque<EntryId>,
     /// Fetching the whole space from this peer (this node held nothing of it).
     range: Option<Range>,
+    /// A fetch of the whole space from this peer ended: it is not tried again on this
+    /// link (the peer may hold nothing of it either).
+    ranged: bool,
     /// Entries this peer delivered since the last reconciliation that advanced sync, and
     /// that did not.
     round_new: u64,
@@ -268,6 +271,7 @@ impl Link {
             last_sync: None,
             queue: VecDeque::new(),
             range: None,
+            ranged: false,
             round_new: 0,
             round_stale: 0,
             fruitless: 0,
@@ -435,14 +439,9 @@ where
 
     /// Every connection to `peer` is closed. What was asked of it can be fetched again.
     pub fn disconnected(&mut self, now: u64, peer: &P) -> Vec<Output<P>> {
-        if self.peers.remove(peer).is_some() {
+        if self.peers.contains_key(peer) {
             tracing::debug!(target: "sync", ?peer, "peer disconnected");
-            self.fetching.retain(|_, from| from != peer);
-            // A space fetched whole from it is fetched from another peer.
-            let others: Vec<P> = self.peers.keys().cloned().collect();
-            for other in others {
-                self.refresh_links(now, &other);
-            }
+            self.forget(now, peer);
         }
         self.take()
     }
@@ -1060,6 +1059,7 @@ where
     }
 
     fn finish_session(&mut self, now: u64, from: &P, space: SpaceId) {
+        let ranging = self.ranging(&space);
         let lacking = Lacking {
             items: &self.spaces[&space],
             fetching: &self.fetching,
@@ -1069,9 +1069,11 @@ where
         let link = peer.links.get_mut(&space).expect("caller checked the link");
         let mut session = link.session.take().expect("caller checked the session");
         // Negentropy lists what it found in no set order; fetch in id order, so a run
-        // replays exactly.
+        // replays exactly. While the space is fetched whole, that brings it.
         session.need.sort_unstable();
-        lacking.enqueue(link, session.need.iter().copied());
+        if !ranging {
+            lacking.enqueue(link, session.need.iter().copied());
+        }
         link.in_sync = session.have.is_empty() && session.need.is_empty();
         link.last_sync = Some(now);
         link.next_reconcile = now + self.config.reconcile_interval;
@@ -1309,13 +1311,25 @@ where
             return;
         }
         link.range = None;
+        link.ranged = true;
+        let held = self.spaces.get(space).map_or(0, Items::len);
         tracing::debug!(
             target: "sync",
             peer = ?peer_id,
             space = %space.short(),
-            entries = self.spaces.get(space).map_or(0, Items::len),
+            entries = held,
             "fetched the space whole"
         );
+        if held == 0 {
+            // That peer had nothing (or nothing valid): try another one first.
+            let others: Vec<P> = self.peers.keys().cloned().collect();
+            for other in others {
+                self.refresh_links(now, &other);
+            }
+            if self.ranging(space) {
+                return;
+            }
+        }
         self.reconcile_with_all(now, space);
     }
 
@@ -1398,7 +1412,12 @@ where
         // A space this node holds nothing of is fetched whole, from one peer at a time.
         let linked: Vec<SpaceId> = peer.links.keys().copied().collect();
         for space in linked {
-            if self.spaces[&space].is_empty() && !self.ranging(&space) {
+            let tried = self
+                .peers
+                .get(peer_id)
+                .and_then(|p| p.links.get(&space))
+                .is_some_and(|l| l.ranged);
+            if self.spaces[&space].is_empty() && !tried && !self.ranging(&space) {
                 tracing::debug!(target: "sync", peer = ?peer_id, space = %space.short(), "fetching the space whole");
                 if let Some(link) = self.link(peer_id, &space) {
                     link.range = Some(Range::start());
@@ -1640,8 +1659,7 @@ where
                     offence: fault.offence,
                 },
             );
-            self.peers.remove(peer_id);
-            self.fetching.retain(|_, from| from != peer_id);
+            self.forget(now, peer_id);
             self.out.push(Output::Disconnect(
                 peer_id.clone(),
                 DisconnectReason::Banned {
@@ -1649,6 +1667,17 @@ where
                     offence: fault.offence,
                 },
             ));
+        }
+    }
+
+    /// Forgets a peer that went away or was banned: what was asked of it can be asked of
+    /// others, and a space fetched whole from it is fetched from another peer.
+    fn forget(&mut self, now: u64, peer: &P) {
+        self.peers.remove(peer);
+        self.fetching.retain(|_, from| from != peer);
+        let others: Vec<P> = self.peers.keys().cloned().collect();
+        for other in others {
+            self.refresh_links(now, &other);
         }
     }
 

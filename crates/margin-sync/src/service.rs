@@ -228,6 +228,8 @@ pub struct Received {
     pub bytes: u64,
 }
 
+/// Sync messages exchanged with one peer. Bytes are the messages' own, before the
+/// transport compresses the stream (what crosses the wire is counted by the kernel).
 #[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 pub struct Traffic {
     pub messages_in: u64,

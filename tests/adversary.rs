@@ -81,6 +81,7 @@ impl Adversary {
             spaces: vec![space],
             empty: vec![],
             echo: false,
+            now: now_ms(),
         });
         adversary.pump(Duration::from_millis(500)).await;
         adversary

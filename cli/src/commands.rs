@@ -16,6 +16,9 @@ use crate::output::{emit, field, indent};
 pub fn run(cli: Cli) -> Result<(), NodeError> {
     let home = Home::resolve(cli.home.clone())?;
     let json = cli.json;
+    if !matches!(cli.command, Command::Node(_) | Command::Init(_)) {
+        warn_if_clock_is_off(&home);
+    }
     match cli.command {
         Command::Init(a) => init(&home, a, json),
         Command::Whoami => whoami(&home, json),
@@ -722,6 +725,13 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
                 for x in &r.rejected {
                     println!("  refused {}: {}", &x.id[..12], x.reason);
                 }
+                if let Some(until) = r.held_until {
+                    println!(
+                        "{} dated in the future (from {}): held until then. If that date is today, this computer's clock is behind: set it right.",
+                        r.held,
+                        margin_space::view::format_time(until)
+                    );
+                }
             });
         }
     }
@@ -855,4 +865,37 @@ fn print_store_check(report: &margin_node::ingest::StoreCheck) {
             report.spaces.len()
         );
     }
+}
+
+/// Tells the participant plainly, on stderr, when the node last found this computer's
+/// clock off from its peers' by more than the allowed skew (within the last day).
+fn warn_if_clock_is_off(home: &Home) {
+    if !home.database().exists() {
+        return;
+    }
+    let Ok(node) = Node::open(home.clone()) else {
+        return;
+    };
+    let Ok(Some(value)) = node
+        .store()
+        .setting(margin_node::daemon::engine::CLOCK_SETTING)
+    else {
+        return;
+    };
+    let mut parts = value.split_whitespace();
+    let (Some(Ok(offset)), Some(Ok(at))) = (
+        parts.next().map(str::parse::<i64>),
+        parts.next().map(str::parse::<u64>),
+    ) else {
+        return;
+    };
+    if now_ms().saturating_sub(at) > 24 * 60 * 60 * 1000 {
+        return;
+    }
+    eprintln!(
+        "margin: warning: this computer's clock is {} its peers' by {} (as the node found at {}). Set it right: entries written here are dated by it, and peers hold entries dated in the future until they are due.",
+        if offset > 0 { "behind" } else { "ahead of" },
+        margin_node::daemon::engine::clock_words(offset.unsigned_abs()),
+        format_time(at)
+    );
 }

@@ -35,10 +35,21 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The Automerge actor id: the 32 key bytes, then the device tag.
+    /// A fresh Automerge actor id for one revision: the 32 key bytes, the device tag,
+    /// then four random bytes. A home restored from a backup, or one that lost its last
+    /// writes in a power cut, does not know every change it published; were a revision
+    /// made by an actor it used before, it could publish a second change under an
+    /// (actor, seq) that peers already hold, and they would refuse it. A new actor per
+    /// revision never repeats one.
     pub fn actor(&self) -> automerge::ActorId {
         let mut bytes = self.key.public().as_bytes().to_vec();
         bytes.extend_from_slice(&self.device);
+        let mut session = [0u8; 4];
+        if getrandom::fill(&mut session).is_err() {
+            // No randomness: the time is unique enough for one home.
+            session = (crate::node::now_ms() as u32).to_le_bytes();
+        }
+        bytes.extend_from_slice(&session);
         automerge::ActorId::from(bytes)
     }
 }

@@ -8,6 +8,7 @@ use margin_core::body::*;
 use margin_core::entry::{Entry, Kind, Unverified, verify_batch};
 use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
+use margin_core::limits::CLOCK_SKEW_MS;
 use margin_draft::Draft;
 use margin_space::Space;
 use margin_space::draft::DraftState;
@@ -16,7 +17,10 @@ use serde::Serialize;
 
 use crate::error::NodeError;
 use crate::home::{Home, Identity};
-use crate::ingest::CachedSpace;
+use crate::ingest::{CachedSpace, Decided};
+
+/// Entries dated in the future a space may hold until they are due.
+pub const MAX_HELD: usize = 1_000;
 
 /// The current time in ms since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -32,6 +36,8 @@ pub struct Node {
     pub(crate) store: Store,
     /// Who signs: the home's participant unless [`Node::act_as`] says otherwise.
     acting: Option<Identity>,
+    /// How far this node's clock is shifted from the system's, in ms (tests).
+    clock_offset: i64,
     /// Spaces as last loaded, brought up to date from the store on each load.
     pub(crate) cache: RefCell<HashMap<SpaceId, CachedSpace>>,
 }
@@ -46,9 +52,12 @@ pub enum Outcome {
     /// Waits for the entries it refers to, stored aside until they arrive (whether it
     /// arrived now or before).
     Pending,
-    /// Would wait, but its space already has `MAX_PENDING` entries waiting: not kept
-    /// (sync fetches it again later).
+    /// Would wait, but its space already has `MAX_PENDING` entries waiting (or
+    /// `MAX_HELD` held): not kept (sync fetches it again later).
     Dropped,
+    /// Dated in the future beyond the allowed skew: held, not applied nor passed on,
+    /// until `due` (ms).
+    Held { due: u64 },
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
     Ignored { time: u64 },
     /// Not valid, for this reason.
@@ -62,7 +71,8 @@ impl Outcome {
         match self {
             Outcome::Accepted { time } => Verdict::Accepted { time },
             Outcome::Duplicate { time } => Verdict::Duplicate { time },
-            Outcome::Pending => Verdict::Pending,
+            // Kept here until it can be decided: not to be fetched again meanwhile.
+            Outcome::Pending | Outcome::Held { .. } => Verdict::Pending,
             Outcome::Dropped => Verdict::Dropped,
             Outcome::Ignored { time } => Verdict::Declined { time },
             Outcome::Rejected(reason) => Verdict::Invalid(reason),
@@ -76,6 +86,10 @@ pub struct ImportReport {
     pub accepted: usize,
     pub duplicate: usize,
     pub pending: usize,
+    /// Dated in the future beyond the allowed skew: held until they are due.
+    pub held: usize,
+    /// The earliest date among the held entries (ms).
+    pub held_until: Option<u64>,
     pub rejected: Vec<Refusal>,
 }
 
@@ -95,6 +109,7 @@ impl Node {
             home,
             store,
             acting: None,
+            clock_offset: 0,
             cache: RefCell::new(HashMap::new()),
         })
     }
@@ -238,7 +253,10 @@ impl Node {
     ) -> Result<EntryId, NodeError> {
         let profile = self.profile_entry_for(identity, space)?;
         refs.extend(space.charter_heads());
-        let time = self.time_after(space, &refs);
+        let mut time = self.date(space, &identity.key.public());
+        if let Some(p) = &profile {
+            time = time.max(p.time() + 1);
+        }
         let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
         let id = entry.id();
         let mut entries: Vec<Entry> = profile.into_iter().collect();
@@ -269,15 +287,28 @@ impl Node {
         Ok(id)
     }
 
-    /// An entry must not be dated before what it refers to, even if this clock is behind.
-    fn time_after(&self, space: &Space, refs: &[EntryId]) -> u64 {
-        let latest = refs
-            .iter()
-            .filter_map(|r| space.accepted(r))
-            .map(|a| a.time)
-            .max()
-            .unwrap_or(0);
-        now_ms().max(latest)
+    /// The date of a new entry by `author`: this node's clock, never a date inherited
+    /// from someone else's entry (whose clock may be wrong). Only the author's own
+    /// entries move it: a new one is dated after the author's latest, so that one
+    /// person's later stance, edit or profile always wins over their earlier one, even
+    /// within one millisecond or after their clock stepped back — but never more than
+    /// the allowed skew ahead of this clock.
+    fn date(&self, space: &Space, author: &PublicKey) -> u64 {
+        let now = self.now();
+        match space.latest_of(author) {
+            Some(latest) if latest < now.saturating_add(CLOCK_SKEW_MS) => now.max(latest + 1),
+            _ => now,
+        }
+    }
+
+    /// This node's clock, in ms since the Unix epoch.
+    pub fn now(&self) -> u64 {
+        now_ms().saturating_add_signed(self.clock_offset)
+    }
+
+    /// Shifts this node's clock by `offset` ms (tests: a node whose clock is wrong).
+    pub fn set_clock_offset(&mut self, offset: i64) {
+        self.clock_offset = offset;
     }
 
     /// The participant's home profile as an entry of the space, when the space does not
@@ -291,10 +322,10 @@ impl Node {
         if space.profile(&me) == Some(&identity.profile) {
             return Ok(None);
         }
-        let refs = space.charter_heads();
-        let time = self
-            .time_after(space, &refs)
-            .max(identity.profile_entry.time());
+        let mut refs = space.charter_heads();
+        // Under a registered-only policy a profile names the author's registration.
+        refs.extend(space.registration_entry(&me));
+        let time = self.date(space, &me);
         let body = Body::Profile(identity.profile.clone());
         Ok(Some(Entry::sign(
             &identity.key,
@@ -350,7 +381,7 @@ impl Node {
         let genesis = Entry::sign(
             &identity.key,
             None,
-            now_ms(),
+            self.now(),
             vec![],
             &Body::Charter(charter),
         )?;
@@ -405,7 +436,7 @@ impl Node {
     ) -> Result<DraftId, NodeError> {
         let identity = self.identity()?;
         let mut space = self.find_space(space)?;
-        let time = now_ms();
+        let time = self.now();
         let (_, change) = Draft::import(identity.actor(), markdown, title, time as i64, message)?;
         let body = Body::DraftChange(DraftChange {
             draft: None,
@@ -430,7 +461,8 @@ impl Node {
         let mut doc = state.doc.clone();
         let heads = doc.heads();
         let refs = draft_refs(state, &heads);
-        let Some(change) = doc.update(identity.actor(), markdown, now_ms() as i64, message)? else {
+        let Some(change) = doc.update(identity.actor(), markdown, self.now() as i64, message)?
+        else {
             return Ok(None);
         };
         let body = Body::DraftChange(DraftChange {
@@ -716,11 +748,69 @@ impl Node {
                 Err((id, err)) => outcomes.push((id, Outcome::Rejected(err.to_string()))),
             }
         }
+        // What was held until now first, so that what refers to it is not kept waiting.
+        self.release_due()?;
+        let now = self.now();
         for space_id in order {
             let entries = by_space.remove(&space_id).unwrap_or_default();
-            outcomes.extend(self.ingest(space_id, entries)?);
+            // Entries dated in the future beyond the allowed skew are held until due:
+            // one wrong clock must not decide for others (a comment period closed early).
+            let (future, current): (Vec<Entry>, Vec<Entry>) = entries
+                .into_iter()
+                .partition(|e| e.time() > now.saturating_add(CLOCK_SKEW_MS));
+            outcomes.extend(self.hold(space_id, future)?);
+            outcomes.extend(self.ingest(space_id, current)?);
         }
         Ok(outcomes)
+    }
+
+    /// Holds entries dated in the future until they are due, as many as a space may
+    /// hold; the rest are not kept (offered again later).
+    fn hold(&self, space: SpaceId, future: Vec<Entry>) -> Result<Decided, NodeError> {
+        if future.is_empty() {
+            return Ok(vec![]);
+        }
+        let held = usize::try_from(self.store.held_count(&space)?).unwrap_or(usize::MAX);
+        let room = MAX_HELD.saturating_sub(held).min(future.len());
+        let (kept, dropped) = future.split_at(room);
+        let due = |e: &Entry| e.time().saturating_sub(CLOCK_SKEW_MS);
+        self.store.hold(&kept.iter().collect::<Vec<_>>(), due)?;
+        tracing::info!(
+            target: "node",
+            "space {}: {} entries dated in the future held until they are due (the first on {})",
+            space.short(),
+            kept.len(),
+            kept.iter()
+                .map(|e| margin_space::view::format_time(e.time()))
+                .min()
+                .unwrap_or_default()
+        );
+        Ok(kept
+            .iter()
+            .map(|e| (e.id(), Outcome::Held { due: due(e) }))
+            .chain(dropped.iter().map(|e| (e.id(), Outcome::Dropped)))
+            .collect())
+    }
+
+    /// Applies the held entries that are due now. Returns what became of them.
+    pub fn release_due(&mut self) -> Result<Decided, NodeError> {
+        let now = self.now();
+        let due = self.store.take_due(now, 4096)?;
+        if due.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
+        for entry in due {
+            by_space
+                .entry(entry.space_or_self())
+                .or_default()
+                .push(entry);
+        }
+        let mut decided = vec![];
+        for (space, entries) in by_space {
+            decided.extend(self.ingest(space, entries)?);
+        }
+        Ok(decided)
     }
 
     /// Recreates every index from the stored entries. Returns each space's id, entry
@@ -750,6 +840,11 @@ impl ImportReport {
                 Outcome::Accepted { .. } => report.accepted += 1,
                 Outcome::Duplicate { .. } | Outcome::Ignored { .. } => report.duplicate += 1,
                 Outcome::Pending | Outcome::Dropped => report.pending += 1,
+                Outcome::Held { due } => {
+                    report.held += 1;
+                    let date = due + CLOCK_SKEW_MS;
+                    report.held_until = Some(report.held_until.map_or(date, |t| t.min(date)));
+                }
                 Outcome::Rejected(reason) => report.rejected.push(Refusal {
                     id: id.to_string(),
                     reason: reason.clone(),

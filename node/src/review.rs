@@ -18,7 +18,7 @@ use margin_space::view::draft_anchor;
 use serde::Serialize;
 
 use crate::error::NodeError;
-use crate::node::{Node, now_ms};
+use crate::node::Node;
 
 /// Who is counted in the figures: as the space's charter says (registered participants
 /// only under the registered policy), or as asked.
@@ -242,7 +242,7 @@ impl Node {
             &para,
             range,
             &text,
-            now_ms() as i64,
+            self.now() as i64,
             &message,
         )?
         else {

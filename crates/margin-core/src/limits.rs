@@ -11,3 +11,9 @@ pub const MAX_REFS: usize = 64;
 pub const MAX_TEXT_BYTES: usize = 32 * 1024;
 /// Longest name, title, affiliation, group, region or tag, in bytes.
 pub const MAX_LABEL_BYTES: usize = 512;
+
+/// How far an entry may be dated after the entries it refers to, and how far into the
+/// future a node accepts an entry's date before holding it until it is due: five
+/// minutes, enough for honest clocks that drift, too little for one wrong clock to
+/// close a comment period for others.
+pub const CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;

@@ -12,7 +12,7 @@ pub enum Rejection {
     RefOutsideSpace(EntryId),
     #[error("ref {0} was itself refused")]
     RefRejected(EntryId),
-    #[error("the entry is dated before an entry it refers to")]
+    #[error("the entry is dated more than five minutes before an entry it refers to")]
     OlderThanRef,
     #[error("the entry names no charter version of the space")]
     NoCharter,
@@ -23,7 +23,7 @@ pub enum Rejection {
     #[error("only a registrar may register participants")]
     NotRegistrar,
     #[error(
-        "this space accepts comments and stances from registered participants only, and the author is not registered"
+        "this space accepts entries from registered participants only, and the author is not registered"
     )]
     NotRegistered,
     #[error("the comment period {0}")]

@@ -6,6 +6,7 @@ use margin_core::body::*;
 use margin_core::entry::{Entry, Kind};
 use margin_core::id::{DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
+use margin_core::limits::CLOCK_SKEW_MS;
 use margin_draft::Draft;
 
 use crate::charter::{CharterHistory, CharterState};
@@ -70,6 +71,8 @@ pub struct Space {
     pub(crate) accepted: HashMap<EntryId, Accepted>,
     /// Accepted entries in acceptance order (causes before effects).
     pub(crate) order: Vec<EntryId>,
+    /// The latest date among each author's accepted entries.
+    latest_by_author: HashMap<PublicKey, u64>,
     pub(crate) charter: CharterHistory,
     pub(crate) profiles: BTreeMap<PublicKey, Stamped<Profile>>,
     pub(crate) registrations: BTreeMap<PublicKey, Stamped<RegistrationState>>,
@@ -88,6 +91,11 @@ pub struct Space {
     pending: HashMap<EntryId, Entry>,
     waiting_for: HashMap<EntryId, Vec<EntryId>>,
     rejected: HashMap<EntryId, Rejection>,
+    /// Accepted entries that need a role, with the charter version they name: what they
+    /// do is decided again when the charter's resolution changes.
+    role_entries: Vec<(Entry, Vec<EntryId>)>,
+    /// Accepted entries that take no effect, and why (a revoked role).
+    void: BTreeMap<EntryId, String>,
 }
 
 impl Space {
@@ -116,7 +124,8 @@ impl Space {
             id,
             accepted,
             order: vec![id],
-            charter: CharterHistory::new(id, genesis.time(), charter),
+            latest_by_author: HashMap::from([(genesis.author(), genesis.time())]),
+            charter: CharterHistory::new(id, genesis.time(), genesis.author(), charter),
             profiles: BTreeMap::new(),
             registrations: BTreeMap::new(),
             registration_entries: HashMap::new(),
@@ -132,6 +141,8 @@ impl Space {
             pending: HashMap::new(),
             waiting_for: HashMap::new(),
             rejected: HashMap::new(),
+            role_entries: Vec::new(),
+            void: BTreeMap::new(),
         })
     }
 
@@ -202,6 +213,8 @@ impl Space {
                     },
                 );
                 self.order.push(id);
+                let latest = self.latest_by_author.entry(entry.author()).or_default();
+                *latest = (*latest).max(entry.time());
                 Verdict::Accepted
             }
             Err(reason) => self.reject(id, reason),
@@ -217,9 +230,12 @@ impl Space {
     /// changed when it is refused.
     fn validate_and_apply(&mut self, entry: &Entry) -> Result<(), Rejection> {
         let refs = entry.refs();
+        // Dated by its author's clock, which may lag a little behind the clocks of the
+        // entries it names; never by much.
+        let latest = entry.time().saturating_add(CLOCK_SKEW_MS);
         if refs
             .iter()
-            .any(|r| self.accepted.get(r).is_some_and(|a| a.time > entry.time()))
+            .any(|r| self.accepted.get(r).is_some_and(|a| a.time > latest))
         {
             return Err(Rejection::OlderThanRef);
         }
@@ -240,11 +256,18 @@ impl Space {
                 if next.conveners.is_empty() {
                     return Err(Rejection::NoConvenerLeft);
                 }
+                let before = self.charter.resolution().clone();
                 self.charter
-                    .add(entry.id(), entry.time(), charter_refs, a.clone());
+                    .add(entry.id(), entry.time(), author, charter_refs, a.clone());
+                if *self.charter.resolution() != before {
+                    // A revocation may void what was signed concurrently with it or
+                    // after it: what role entries do is decided again.
+                    self.redo_role_effects();
+                }
                 Ok(())
             }
             Body::Profile(p) => {
+                self.check_registered(&charter, entry)?;
                 let stamped = Stamped {
                     entry: entry.id(),
                     author,
@@ -258,18 +281,9 @@ impl Space {
                 if !charter.has(Role::Registrar, &author) {
                     return Err(Rejection::NotRegistrar);
                 }
-                let value = RegistrationState {
-                    stakeholder: r.stakeholder.clone(),
-                    region: r.region.clone(),
-                };
-                let stamped = Stamped {
-                    entry: entry.id(),
-                    author,
-                    time: entry.time(),
-                    value,
-                };
-                keep_latest_in(&mut self.registrations, r.participant, stamped);
+                // What entries may name (acceptance), whatever its effect.
                 self.registration_entries.insert(entry.id(), r.participant);
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::DraftChange(c) => self.apply_draft_change(entry, &charter, c),
@@ -279,20 +293,7 @@ impl Space {
                 if !draft.carried_by(&t.heads, refs) {
                     return Err(Rejection::UnknownHeads);
                 }
-                let tag = crate::draft::Tag {
-                    entry: entry.id(),
-                    author,
-                    time: entry.time(),
-                    heads: t.heads.clone(),
-                };
-                let draft = self.draft_mut(t.draft)?;
-                let newer = draft
-                    .tags
-                    .get(&t.name)
-                    .is_none_or(|old| (tag.time, tag.entry) > (old.time, old.entry));
-                if newer {
-                    draft.tags.insert(t.name.clone(), tag);
-                }
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::Comment(c) => {
@@ -369,18 +370,7 @@ impl Space {
             Body::Disposition(d) => {
                 require_editor(&charter, &author, "dispose of comments")?;
                 self.comment_in_refs(d.comment, refs)?;
-                let value = DispositionState {
-                    value: d.value,
-                    note: d.note.clone(),
-                    revision: d.revision,
-                };
-                let stamped = Stamped {
-                    entry: entry.id(),
-                    author,
-                    time: entry.time(),
-                    value,
-                };
-                stamped.keep_latest(&mut self.comment_mut(d.comment)?.disposition);
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::Reattach(r) => {
@@ -392,14 +382,7 @@ impl Space {
                     return Err(Rejection::UnknownHeads);
                 }
                 check_paragraph(draft, &r.anchor.para, &r.heads)?;
-                let value = (r.heads.clone(), r.anchor.clone());
-                let stamped = Stamped {
-                    entry: entry.id(),
-                    author,
-                    time: entry.time(),
-                    value,
-                };
-                stamped.keep_latest(&mut self.comment_mut(r.comment)?.reattached);
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::Moderation(m) => {
@@ -409,13 +392,7 @@ impl Space {
                 if !refs.contains(&m.target) {
                     return Err(Rejection::NotAComment(m.target));
                 }
-                let stamped = Stamped {
-                    entry: entry.id(),
-                    author,
-                    time: entry.time(),
-                    value: m.clone(),
-                };
-                keep_latest_in(&mut self.hidden, m.target, stamped);
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::CoSign(c) => {
@@ -453,6 +430,7 @@ impl Space {
                 if m.member == author {
                     return Err(Rejection::SelfMembership);
                 }
+                self.check_registered(&charter, entry)?;
                 self.membership_entries.insert(
                     entry.id(),
                     MembershipFact {
@@ -498,6 +476,147 @@ impl Space {
                 Ok(())
             }
         }
+    }
+
+    /// An accepted entry that needs a role (registration, version tag, disposition,
+    /// re-attachment, moderation): kept, and its effect applied when it has one.
+    fn accept_role_entry(&mut self, entry: &Entry, charter_refs: &[EntryId]) {
+        self.role_entries
+            .push((entry.clone(), charter_refs.to_vec()));
+        self.role_effect(entry, charter_refs);
+    }
+
+    /// Whether a role entry takes effect: its author holds the role in the charter
+    /// version it names once the charter's history is resolved (an appointment voided by
+    /// a revocation appoints nobody), and the role was not revoked at or before the
+    /// entry's date. Entries other than amendments name no revocation they may have
+    /// missed, so their dates are what can be judged; amendments are judged causally (see
+    /// `charter`).
+    fn void_reason(&mut self, entry: &Entry, charter_refs: &[EntryId]) -> Option<String> {
+        let role = match entry.body() {
+            Body::Registration(_) => Role::Registrar,
+            Body::Moderation(_) => Role::Convener,
+            _ => Role::Editor,
+        };
+        let author = entry.author();
+        if !self
+            .charter
+            .resolved_version(charter_refs)
+            .has(role, &author)
+        {
+            return Some(format!(
+                "signed by a key that is not {} once the charter's history is resolved",
+                role_name(role)
+            ));
+        }
+        self.charter
+            .revoked_by(&author, role, entry.time())
+            .map(|by| {
+                format!(
+                    "dated after the author's role as {} was revoked by {}",
+                    role_name(role),
+                    by.short()
+                )
+            })
+    }
+
+    /// Applies what a role entry does, when it takes effect; otherwise records why not.
+    fn role_effect(&mut self, entry: &Entry, charter_refs: &[EntryId]) {
+        if let Some(reason) = self.void_reason(entry, charter_refs) {
+            self.void.insert(entry.id(), reason);
+            return;
+        }
+        let author = entry.author();
+        let time = entry.time();
+        let id = entry.id();
+        match entry.body() {
+            Body::Registration(r) => {
+                let value = RegistrationState {
+                    stakeholder: r.stakeholder.clone(),
+                    region: r.region.clone(),
+                };
+                let stamped = Stamped {
+                    entry: id,
+                    author,
+                    time,
+                    value,
+                };
+                keep_latest_in(&mut self.registrations, r.participant, stamped);
+            }
+            Body::VersionTag(t) => {
+                let tag = crate::draft::Tag {
+                    entry: id,
+                    author,
+                    time,
+                    heads: t.heads.clone(),
+                };
+                if let Some(draft) = self.drafts.get_mut(&t.draft) {
+                    let newer = draft
+                        .tags
+                        .get(&t.name)
+                        .is_none_or(|old| (tag.time, tag.entry) > (old.time, old.entry));
+                    if newer {
+                        draft.tags.insert(t.name.clone(), tag);
+                    }
+                }
+            }
+            Body::Disposition(d) => {
+                let value = DispositionState {
+                    value: d.value,
+                    note: d.note.clone(),
+                    revision: d.revision,
+                };
+                let stamped = Stamped {
+                    entry: id,
+                    author,
+                    time,
+                    value,
+                };
+                if let Some(comment) = self.comments.get_mut(&d.comment) {
+                    stamped.keep_latest(&mut comment.disposition);
+                }
+            }
+            Body::Reattach(r) => {
+                let stamped = Stamped {
+                    entry: id,
+                    author,
+                    time,
+                    value: (r.heads.clone(), r.anchor.clone()),
+                };
+                if let Some(comment) = self.comments.get_mut(&r.comment) {
+                    stamped.keep_latest(&mut comment.reattached);
+                }
+            }
+            Body::Moderation(m) => {
+                let stamped = Stamped {
+                    entry: id,
+                    author,
+                    time,
+                    value: m.clone(),
+                };
+                keep_latest_in(&mut self.hidden, m.target, stamped);
+            }
+            _ => {}
+        }
+    }
+
+    /// Decides again what every role entry does, after the charter's resolution changed.
+    fn redo_role_effects(&mut self) {
+        self.registrations.clear();
+        self.hidden.clear();
+        self.void.clear();
+        for draft in self.drafts.values_mut() {
+            draft.tags.clear();
+        }
+        for comment in self.comments.values_mut() {
+            comment.disposition = None;
+            comment.reattached = None;
+        }
+        let entries = std::mem::take(&mut self.role_entries);
+        for (entry, refs) in &entries {
+            self.role_effect(entry, refs);
+        }
+        self.role_entries = entries;
     }
 
     fn apply_draft_change(
@@ -577,15 +696,35 @@ impl Space {
         charter.check_period(entry.time())
     }
 
+    /// Under a registered-only policy, only registered participants (named in refs) and
+    /// the space's conveners, editors and registrars may publish anything of their own
+    /// (a profile, a coalition's membership): an unregistered key can write nothing but
+    /// what its registration needs, which a registrar signs.
+    fn check_registered(&self, charter: &CharterState, entry: &Entry) -> Result<(), Rejection> {
+        let author = entry.author();
+        if charter.policy != Policy::Registered
+            || [Role::Convener, Role::Editor, Role::Registrar]
+                .iter()
+                .any(|role| charter.has(*role, &author))
+        {
+            return Ok(());
+        }
+        let registered = entry
+            .refs()
+            .iter()
+            .any(|r| self.registration_entries.get(r) == Some(&author));
+        if registered {
+            Ok(())
+        } else {
+            Err(Rejection::NotRegistered)
+        }
+    }
+
     fn draft_in_refs(&self, id: DraftId, refs: &[EntryId]) -> Result<&DraftState, Rejection> {
         if !refs.contains(&id) {
             return Err(Rejection::DraftNotInRefs(id));
         }
         self.drafts.get(&id).ok_or(Rejection::NotADraft(id))
-    }
-
-    fn draft_mut(&mut self, id: DraftId) -> Result<&mut DraftState, Rejection> {
-        self.drafts.get_mut(&id).ok_or(Rejection::NotADraft(id))
     }
 
     fn comment_in_refs(&self, id: EntryId, refs: &[EntryId]) -> Result<&CommentState, Rejection> {
@@ -626,6 +765,11 @@ impl Space {
         &self.order
     }
 
+    /// The latest date among the author's accepted entries here.
+    pub fn latest_of(&self, author: &PublicKey) -> Option<u64> {
+        self.latest_by_author.get(author).copied()
+    }
+
     pub fn pending_count(&self) -> usize {
         self.pending.len()
     }
@@ -638,6 +782,16 @@ impl Space {
     /// Entries waiting for refs, with what they wait for.
     pub fn pending(&self) -> impl Iterator<Item = &Entry> {
         self.pending.values()
+    }
+
+    /// Why an accepted entry takes no effect, if it does not: an amendment or role entry
+    /// signed by a key whose role was revoked, or never held once the charter's history
+    /// is resolved.
+    pub fn void_reason_of(&mut self, id: &EntryId) -> Option<String> {
+        if let Some(reason) = self.void.get(id) {
+            return Some(reason.clone());
+        }
+        self.charter.resolution().void.get(id).cloned()
     }
 
     pub fn rejection(&self, id: &EntryId) -> Option<&Rejection> {
@@ -773,5 +927,13 @@ fn check_paragraph(draft: &DraftState, para: &str, heads: &[ChangeHash]) -> Resu
         Ok(())
     } else {
         Err(Rejection::UnknownParagraph(para.to_owned()))
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Convener => "convener",
+        Role::Editor => "editor",
+        Role::Registrar => "registrar",
     }
 }

@@ -107,4 +107,16 @@ pub const MIGRATIONS: &[&str] = &[
         version INTEGER NOT NULL
     );
     "#,
+    // 6: entries dated in the future beyond the allowed skew, held until they are due:
+    // not applied, not served, not announced.
+    r#"
+    CREATE TABLE held (
+        id          BLOB PRIMARY KEY,
+        space       BLOB NOT NULL,
+        due         INTEGER NOT NULL,
+        bytes       BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX held_by_due ON held (due);
+    "#,
 ];

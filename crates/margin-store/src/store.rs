@@ -830,6 +830,86 @@ impl Store {
         Ok(found)
     }
 
+    /// Holds entries dated in the future until `due` (their date less the allowed
+    /// skew). Returns how many were new.
+    pub fn hold(
+        &self,
+        entries: &[&Entry<Verified>],
+        due: impl Fn(&Entry<Verified>) -> u64,
+    ) -> Result<usize, StoreError> {
+        self.atomically(|| {
+            let mut insert = self.conn.prepare_cached(
+                "INSERT OR IGNORE INTO held (id, space, due, bytes, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let now = now_ms();
+            let mut new = 0;
+            for e in entries {
+                new += insert.execute(params![
+                    e.id().as_bytes(),
+                    e.space_or_self().as_bytes(),
+                    i64::try_from(due(e)).unwrap_or(i64::MAX),
+                    e.bytes(),
+                    now
+                ])?;
+            }
+            Ok(new)
+        })
+    }
+
+    /// How many entries of a space are held until they are due.
+    pub fn held_count(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM held WHERE space = ?1",
+            params![space.as_bytes()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether the entry is held until it is due.
+    pub fn is_held(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM held WHERE id = ?1")?
+            .exists(params![id.as_bytes()])?)
+    }
+
+    /// Takes out of the held ones every entry due at `now`, at most `limit`.
+    pub fn take_due(&self, now: u64, limit: usize) -> Result<Vec<Entry<Verified>>, StoreError> {
+        self.atomically(|| {
+            let mut select = self.conn.prepare_cached(
+                "SELECT id, bytes FROM held WHERE due <= ?1 ORDER BY due, id LIMIT ?2",
+            )?;
+            let rows = select.query_map(
+                params![i64::try_from(now).unwrap_or(i64::MAX), limit as i64],
+                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            )?;
+            let mut out = vec![];
+            let mut ids = vec![];
+            for row in rows {
+                let (id, bytes) = row?;
+                ids.push(id);
+                out.push(
+                    Entry::from_trusted_store(&bytes)
+                        .map_err(|e| StoreError::Damaged(e.to_string()))?,
+                );
+            }
+            let mut delete = self.conn.prepare_cached("DELETE FROM held WHERE id = ?1")?;
+            for id in ids {
+                delete.execute(params![id])?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// When the next held entry is due, if any is held.
+    pub fn next_due(&self) -> Result<Option<u64>, StoreError> {
+        let due: Option<i64> = self
+            .conn
+            .query_row("SELECT min(due) FROM held", [], |r| r.get(0))?;
+        Ok(due.map(|d| d.max(0) as u64))
+    }
+
     /// Drops every index (not the entries), for a rebuild from the entries.
     pub fn clear_indexes(&self) -> Result<(), StoreError> {
         self.atomically(|| {

@@ -24,11 +24,13 @@ pub enum Message {
     /// [`Message::WantRange`] and reconciles afterwards, so the receiver does not start
     /// reconciliations of them (whose answer would list every id) meanwhile. With
     /// `echo`, the sender has not heard the receiver's `Hello` (it may have been lost)
-    /// and asks for it again; the answer never echoes.
+    /// and asks for it again; the answer never echoes. `now` is the sender's clock (ms),
+    /// so that a node whose clock is off can be told.
     Hello {
         spaces: Vec<SpaceId>,
         empty: Vec<SpaceId>,
         echo: bool,
+        now: u64,
     },
     /// A negentropy query over the sender's `(time, id)` items of `space`, from the
     /// initiator of reconciliation session `session`; `round` counts from 0.
@@ -188,11 +190,13 @@ impl std::fmt::Debug for Message {
                 spaces,
                 empty,
                 echo,
+                now,
             } => f
                 .debug_struct("Hello")
                 .field("spaces", spaces)
                 .field("empty", empty)
                 .field("echo", echo)
+                .field("now", now)
                 .finish(),
             Message::Reconcile {
                 space,
@@ -300,6 +304,7 @@ mod tests {
                 spaces: vec![space(), EntryId::from_bytes([1; 32])],
                 empty: vec![space()],
                 echo: true,
+                now: 1_700_000_000_000,
             },
             Message::Reconcile {
                 space: space(),

@@ -210,6 +210,8 @@ struct Peer {
     /// retry interval, since a lost `Hello` would keep the spaces apart for good.
     heard: bool,
     next_hello: u64,
+    /// Its clock less ours when its last `Hello` arrived (ms).
+    clock_offset: Option<i64>,
     /// One per space both sides hold.
     links: BTreeMap<SpaceId, Link>,
     requests: BTreeMap<u64, Request>,
@@ -426,6 +428,7 @@ where
             empty: BTreeSet::new(),
             heard: false,
             next_hello: now.saturating_add(config.retry_interval),
+            clock_offset: None,
             links: BTreeMap::new(),
             requests: BTreeMap::new(),
             flow: Flow::default(),
@@ -434,7 +437,7 @@ where
             traffic: Traffic::default(),
             warned: false,
         });
-        let hello = self.hello(true);
+        let hello = self.hello(now, true);
         self.send(&peer, hello);
         self.take()
     }
@@ -570,7 +573,7 @@ where
             if let Some(p) = self.peers.get_mut(&peer) {
                 p.next_hello = now.saturating_add(retry);
             }
-            let hello = self.hello(true);
+            let hello = self.hello(now, true);
             self.send(&peer, hello);
         }
         self.drive_all(now);
@@ -774,6 +777,18 @@ where
         self.bans.get(peer).is_some_and(|ban| ban.until > now)
     }
 
+    /// How far the connected peers' clocks are from ours, in ms (the median of what
+    /// their `Hello`s said, less the time they took to arrive): positive when theirs are
+    /// ahead. `None` without peers.
+    pub fn clock_offset(&self) -> Option<i64> {
+        let mut offsets: Vec<i64> = self.peers.values().filter_map(|p| p.clock_offset).collect();
+        if offsets.is_empty() {
+            return None;
+        }
+        offsets.sort_unstable();
+        Some(offsets[offsets.len() / 2])
+    }
+
     /// The peers the service considers connected.
     pub fn peers(&self) -> impl Iterator<Item = &P> {
         self.peers.keys()
@@ -844,6 +859,7 @@ where
             peers,
             banned,
             fetching: self.fetching.len(),
+            clock_offset: self.clock_offset(),
         }
     }
 
@@ -861,6 +877,7 @@ where
                 spaces,
                 empty,
                 echo,
+                now: theirs,
             } => {
                 let offered: Vec<SpaceId> = spaces
                     .iter()
@@ -871,9 +888,12 @@ where
                     peer.empty = empty.into_iter().filter(|s| spaces.contains(s)).collect();
                     peer.spaces = spaces.into_iter().collect();
                     peer.heard = true;
+                    let offset = i128::from(theirs) - i128::from(now);
+                    peer.clock_offset =
+                        Some(offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
                 }
                 if echo {
-                    let hello = self.hello(false);
+                    let hello = self.hello(now, false);
                     self.send(from, hello);
                 }
                 if !offered.is_empty() {
@@ -1351,7 +1371,7 @@ where
     // ----- driving -----
 
     /// Our `Hello`; with `echo`, asking for the peer's (again).
-    fn hello(&self, echo: bool) -> Message {
+    fn hello(&self, now: u64, echo: bool) -> Message {
         let spaces: Vec<SpaceId> = self.spaces.keys().take(MAX_HELLO_SPACES).copied().collect();
         let empty = spaces
             .iter()
@@ -1362,11 +1382,12 @@ where
             spaces,
             empty,
             echo,
+            now,
         }
     }
 
     fn announce_spaces(&mut self, now: u64) {
-        let hello = self.hello(false);
+        let hello = self.hello(now, false);
         let peers: Vec<P> = self.peers.keys().cloned().collect();
         for peer in peers {
             self.send(&peer, hello.clone());
@@ -1769,6 +1790,9 @@ pub struct Status<P> {
     pub banned: Vec<BanStatus<P>>,
     /// Entries asked for and not yet judged by the host.
     pub fetching: usize,
+    /// How far the peers' clocks are from this node's (see [`Service::clock_offset`]).
+    #[serde(default)]
+    pub clock_offset: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

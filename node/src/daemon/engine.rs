@@ -40,6 +40,9 @@ const REDIAL_EVERY_MS: u64 = 10_000;
 /// once; more (a bundle imported, a backlog written while the node was stopped) reach
 /// peers by reconciliation instead, which sends each peer only what it lacks, once.
 const GOSSIP_AT_ONCE: usize = 64;
+/// The setting in which the node tells the CLI how far its clock is off from its peers'
+/// (`"<offset ms> <when measured>"`, empty when it is not).
+pub const CLOCK_SETTING: &str = "clock-offset";
 /// The setting recording the last entry announced, so entries written while the node
 /// was stopped are announced when it starts.
 const ANNOUNCED_SETTING: &str = "announced-seq";
@@ -130,6 +133,8 @@ pub struct Engine {
     next_progress: u64,
     /// Entries received per space when progress was last logged.
     logged: BTreeMap<String, u64>,
+    /// Whether this node's clock is off from its peers' (see [`Engine::check_clock`]).
+    clock_off: bool,
 }
 
 /// The service's view of the store.
@@ -163,6 +168,10 @@ impl Engine {
             retry_interval: 1_000,
             ..Config::default()
         };
+        let node_clock_off = node
+            .store()
+            .setting(CLOCK_SETTING)?
+            .is_some_and(|v| !v.is_empty());
         let announced_seq = node
             .store()
             .setting(ANNOUNCED_SETTING)?
@@ -186,6 +195,7 @@ impl Engine {
             next_provide: 0,
             next_progress: 0,
             logged: BTreeMap::new(),
+            clock_off: node_clock_off,
         })
     }
 
@@ -448,6 +458,12 @@ impl Engine {
             if let Err(e) = self.read_settings(now) {
                 tracing::error!(target: "node", "cannot read the node's settings: {e}");
             }
+            // Entries dated in the future that are due now become current (and are
+            // announced as local ones would be, by the next look at the store).
+            if let Err(e) = self.node.release_due() {
+                tracing::error!(target: "node", "cannot apply entries that became due: {e}");
+            }
+            self.check_clock();
         }
         if now >= self.next_providers {
             self.next_providers = now + PROVIDERS_EVERY_MS;
@@ -523,6 +539,31 @@ impl Engine {
             self.record_announced()?;
         }
         Ok(())
+    }
+
+    /// Says once, in the log and to the CLI (a setting it reads), when this node's clock
+    /// is off from its peers' by more than the allowed skew: its entries would be held by
+    /// them until due, or refused for the comment period.
+    fn check_clock(&mut self) {
+        let offset = self.sync.clock_offset().unwrap_or(0);
+        let off = offset.unsigned_abs() > margin_core::limits::CLOCK_SKEW_MS;
+        if off != self.clock_off {
+            self.clock_off = off;
+            let value = if off {
+                tracing::warn!(
+                    target: "node",
+                    "this computer's clock is {} its peers' by {}: set it right, or entries written here will be held by them (or refused for the comment period)",
+                    if offset > 0 { "behind" } else { "ahead of" },
+                    clock_words(offset.unsigned_abs())
+                );
+                format!("{offset} {}", now_ms())
+            } else {
+                String::new()
+            };
+            if let Err(e) = self.node.store_mut().set_setting(CLOCK_SETTING, &value) {
+                tracing::warn!(target: "node", "cannot record the clock's offset: {e}");
+            }
+        }
     }
 
     /// Logs how far each space's sync got, for spaces that received entries since the
@@ -781,6 +822,7 @@ impl Engine {
                 })
                 .collect(),
             fetching: status.fetching,
+            clock_offset: status.clock_offset,
         };
         Snapshot {
             sync,
@@ -792,5 +834,15 @@ impl Engine {
                 .collect(),
             mirror_all: self.policy.mirror_all,
         }
+    }
+}
+
+/// A duration in words, for a person.
+pub fn clock_words(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    match minutes {
+        0..=119 => format!("{minutes} minutes"),
+        120..=2879 => format!("{} hours", minutes / 60),
+        _ => format!("{} days", minutes / 1440),
     }
 }

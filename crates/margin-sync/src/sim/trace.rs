@@ -14,6 +14,7 @@ pub(super) fn message(message: &Message) -> String {
             spaces,
             empty,
             echo,
+            ..
         } => format!(
             "hello {}{}{}",
             shorts(spaces),

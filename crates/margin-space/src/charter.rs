@@ -28,8 +28,7 @@
 //! The resolution is recomputed from the set of charter entries, so it does not depend
 //! on the order they arrived in.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use margin_core::body::{Charter, CharterAmendment, CharterChange, Policy, Role};
 use margin_core::id::EntryId;
@@ -231,15 +230,17 @@ impl CharterHistory {
         self.resolved.clear();
     }
 
-    /// The charter version named by `heads` (charter entry ids), as named: every
-    /// amendment reachable from them, without the resolution. What an entry is accepted
-    /// against.
+    /// The charter version named by `heads` (charter entry ids): the amendments reachable
+    /// from them, resolved among themselves alone. What an entry is accepted against — a
+    /// function of its refs, so every node reaches the same verdict in any order.
     pub fn version(&mut self, heads: &[EntryId]) -> CharterState {
         let key = version_key(heads);
         if let Some(state) = self.cache.get(&key) {
             return state.clone();
         }
-        let state = self.compute(&key);
+        let within = self.ancestors_of(&key);
+        let void: BTreeSet<EntryId> = self.resolve(&within).void.keys().copied().collect();
+        let (state, _) = self.run(&within, &void);
         if self.cache.len() > 4096 {
             self.cache.clear();
         }
@@ -274,7 +275,8 @@ impl CharterHistory {
     /// and the revocations and grants that do.
     pub fn resolution(&mut self) -> &Resolution {
         if self.resolution.is_none() {
-            self.resolution = Some(self.resolve());
+            let all: BTreeSet<EntryId> = self.nodes.keys().copied().collect();
+            self.resolution = Some(self.resolve(&all));
         }
         self.resolution
             .as_ref()
@@ -317,23 +319,26 @@ impl CharterHistory {
         self.ancestors_of(std::slice::from_ref(b)).contains(a)
     }
 
-    /// The resolution, by iteration: apply the history with the amendments voided so far;
-    /// every revocation of a convener that takes effect voids its target's concurrent and
-    /// later amendments; repeat until nothing more is voided (each round voids at least
-    /// one more amendment, so it ends).
-    fn resolve(&self) -> Resolution {
-        let all: BTreeSet<EntryId> = self.nodes.keys().copied().collect();
+    /// The resolution of the charter entries `within` (a causally closed set), by
+    /// iteration: apply them with the amendments voided so far; every revocation of a
+    /// convener that takes effect voids its target's concurrent and later amendments;
+    /// repeat until nothing more is voided (each round voids at least one more amendment,
+    /// so it ends).
+    fn resolve(&self, within: &BTreeSet<EntryId>) -> Resolution {
         let mut void: BTreeMap<EntryId, String> = BTreeMap::new();
         loop {
             let skip: BTreeSet<EntryId> = void.keys().copied().collect();
-            let (_, outcome) = self.run(&all, &skip);
+            let (_, outcome) = self.run(within, &skip);
             let mut more: BTreeMap<EntryId, String> = outcome.ineffective.clone();
             for (key, role, revocation, _) in &outcome.revocations {
                 if *role != Role::Convener {
                     continue;
                 }
                 let before = self.ancestors_of(std::slice::from_ref(revocation));
-                for (id, node) in &self.nodes {
+                for id in within {
+                    let Some(node) = self.nodes.get(id) else {
+                        continue;
+                    };
                     if node.author != *key || node.amendment.is_none() || before.contains(id) {
                         continue;
                     }
@@ -456,46 +461,6 @@ impl CharterHistory {
             }
         }
         (state, run)
-    }
-
-    fn compute(&self, heads: &[EntryId]) -> CharterState {
-        let reach = self.ancestors_of(heads);
-        // Kahn's algorithm, smallest (time, id) first among the ready ones.
-        let mut waiting: BTreeMap<EntryId, usize> = BTreeMap::new();
-        let mut children: HashMap<EntryId, Vec<EntryId>> = HashMap::new();
-        for id in &reach {
-            let parents = self
-                .nodes
-                .get(id)
-                .map(|n| n.parents.as_slice())
-                .unwrap_or(&[]);
-            let inside: Vec<_> = parents.iter().filter(|p| reach.contains(p)).collect();
-            waiting.insert(*id, inside.len());
-            for p in inside {
-                children.entry(*p).or_default().push(*id);
-            }
-        }
-        let mut ready: BinaryHeap<Reverse<(u64, EntryId)>> = waiting
-            .iter()
-            .filter(|(_, n)| **n == 0)
-            .map(|(id, _)| Reverse((self.nodes.get(id).map_or(0, |n| n.time), *id)))
-            .collect();
-        let mut state = self.genesis.clone();
-        while let Some(Reverse((_, id))) = ready.pop() {
-            if let Some(amendment) = self.nodes.get(&id).and_then(|n| n.amendment.as_ref()) {
-                state.amend(amendment);
-            }
-            for child in children.get(&id).into_iter().flatten() {
-                if let Some(n) = waiting.get_mut(child) {
-                    *n -= 1;
-                    if *n == 0 {
-                        let time = self.nodes.get(child).map_or(0, |n| n.time);
-                        ready.push(Reverse((time, *child)));
-                    }
-                }
-            }
-        }
-        state
     }
 
     pub fn genesis_id(&self) -> EntryId {

@@ -814,6 +814,33 @@ impl Space {
         self.comments.values()
     }
 
+    /// Every comment, in an order that depends only on the set of entries (not on the
+    /// order they arrived in): by date, then id, a reply always after what it answers.
+    /// Two nodes holding the same entries list comments alike.
+    pub fn comments_in_order(&self) -> Vec<&CommentState> {
+        use std::collections::BTreeSet;
+        let mut replies: HashMap<EntryId, Vec<&CommentState>> = HashMap::new();
+        let mut ready: BTreeSet<(u64, EntryId)> = BTreeSet::new();
+        for c in self.comments.values() {
+            match c.body.parent.filter(|p| self.comments.contains_key(p)) {
+                Some(parent) => replies.entry(parent).or_default().push(c),
+                None => {
+                    ready.insert((c.time, c.id));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(self.comments.len());
+        while let Some((_, id)) = ready.pop_first() {
+            if let Some(c) = self.comments.get(&id) {
+                out.push(c);
+            }
+            for reply in replies.remove(&id).unwrap_or_default() {
+                ready.insert((reply.time, reply.id));
+            }
+        }
+        out
+    }
+
     pub fn profile(&self, key: &PublicKey) -> Option<&Profile> {
         self.profiles.get(key).map(|s| &s.value)
     }

@@ -333,12 +333,13 @@ impl Space {
             };
             out.retain(|v| on_para.contains(&root(&v.id)));
         }
-        // Acceptance order is causal: a reply never comes before what it answers.
+        // An order that depends only on the entries: by date, then id, a reply after
+        // what it answers.
         let position: std::collections::HashMap<String, usize> = self
-            .order()
+            .comments_in_order()
             .iter()
             .enumerate()
-            .map(|(i, id)| (id.to_string(), i))
+            .map(|(i, c)| (c.id.to_string(), i))
             .collect();
         out.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
         out

@@ -532,7 +532,7 @@ fn open_objections(
 }
 
 /// The comments of a draft that `keep` selects, resolved against `heads`, in the order
-/// they were accepted (replies after what they answer).
+/// [`Space::comments_in_order`] gives (replies after what they answer).
 pub fn items(
     space: &Space,
     state: &DraftState,
@@ -541,17 +541,11 @@ pub fn items(
     open: &HashSet<EntryId>,
     keep: impl Fn(&CommentState) -> bool,
 ) -> Result<Vec<Item>, WebError> {
-    let position: HashMap<&EntryId, usize> = space
-        .order()
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id, i))
-        .collect();
-    let mut comments: Vec<&CommentState> = space
-        .comments()
+    let comments: Vec<&CommentState> = space
+        .comments_in_order()
+        .into_iter()
         .filter(|c| c.body.draft == state.id && keep(c))
         .collect();
-    comments.sort_by_key(|c| position.get(&c.id).copied().unwrap_or(usize::MAX));
     let anchors: Vec<margin_draft::Anchor> = comments
         .iter()
         .filter_map(|c| c.anchor().map(|(h, a)| draft_anchor(h, a)))

@@ -1,0 +1,350 @@
+//! Trust rules that must hold between parties who do not trust each other, tried as a
+//! participant and a hostile convener would: one wrong clock must not close the comment
+//! period for everyone; a revoked convener cannot appoint a proxy; two conveners revoking
+//! each other leave the space governable; a registered-only space takes nothing from
+//! unregistered keys; the same entries give the same view whatever order they came in; a
+//! home restored from a backup does not publish a conflicting revision.
+//!
+//! Homes exchange entries by bundles, so what each node has seen is exactly what the
+//! test says. A node's clock is shifted by injecting an offset into the node, not by
+//! waiting.
+
+mod common;
+
+use common::*;
+use margin_core::body::StanceValue;
+use margin_node::Home;
+use margin_node::node::{Node, Outcome};
+use serde_json::Value;
+
+const DAY: i64 = 24 * 60 * 60 * 1000;
+
+fn id(v: &Value, field: &str) -> String {
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {v}"))
+        .to_owned()
+}
+
+/// Sends everything `from` holds of `space` to `to`, as a bundle; returns the report.
+fn send(from: &Participant, to: &Participant, space: &str) -> Value {
+    to.import(&from.bundle(space))
+}
+
+fn keys(show: &Value, role: &str) -> Vec<String> {
+    show[role]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {role} in {show}"))
+        .iter()
+        .map(|p| id(p, "key"))
+        .collect()
+}
+
+/// A space created by `convener`, with the sample draft imported.
+fn space_with_draft(convener: &Participant, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["space", "create", "Trust"];
+    args.extend_from_slice(extra);
+    let space = id(&convener.json(&args), "space");
+    let file = fixture("bpf-draft-v1.md");
+    let draft = id(
+        &convener.json(&["draft", "import", &space, file.to_str().expect("UTF-8")]),
+        "draft",
+    );
+    (space, draft)
+}
+
+#[test]
+fn one_wrong_clock_does_not_close_the_comment_period_for_everyone() {
+    let editor = Participant::init("Editor", "academia");
+    let (space, draft) = space_with_draft(&editor, &["--closes", "2027-06-30"]);
+    let reader = Participant::init("Reader", "civil-society");
+    send(&editor, &reader, &space);
+
+    // The editor's clock runs 800 days ahead: their revision is dated in 2029.
+    {
+        let mut node = Node::open(Home::at(editor.home())).expect("the editor's node");
+        node.set_clock_offset(800 * DAY);
+        let v2 = std::fs::read_to_string(fixture("bpf-draft-v2.md")).expect("v2");
+        node.update_draft(&draft, &v2, "revised with a wrong clock")
+            .expect("the editor's own node accepts it")
+            .expect("a revision");
+    }
+    let report = send(&editor, &reader, &space);
+    assert_eq!(report["held"], 1, "{report}");
+    assert_eq!(report["accepted"], 0, "{report}");
+
+    // The reader comments today, inside the period: accepted, dated by their own clock.
+    // The future revision is not among what the reader holds (nor passes on).
+    let before = reader.json(&["space", "show", &space])["entries"]
+        .as_u64()
+        .expect("entries");
+    let para = para(&reader, &draft, "Coordinated vulnerability disclosure");
+    reader.ok(&[
+        "comment",
+        &draft,
+        "--para",
+        &para,
+        "--kind",
+        "objection",
+        "--body",
+        "This paragraph overstates the consensus.",
+    ]);
+    reader.ok(&["stance", &draft, "--para", &para, "object"]);
+    let after = reader.json(&["space", "show", &space])["entries"]
+        .as_u64()
+        .expect("entries");
+    assert_eq!(after, before + 3, "a profile, a comment and a stance");
+
+    // A node whose clock has reached that date applies it.
+    let mut node = Node::open(Home::at(reader.home())).expect("the reader's node");
+    node.set_clock_offset(800 * DAY + 60_000);
+    let released = node.release_due().expect("release what is due");
+    assert!(
+        released
+            .iter()
+            .any(|(_, o)| matches!(o, Outcome::Accepted { .. })),
+        "{released:?}"
+    );
+}
+
+#[test]
+fn a_later_stance_wins_even_when_the_clock_steps_back() {
+    let editor = Participant::init("Editor", "academia");
+    let (_space, draft) = space_with_draft(&editor, &[]);
+    let para = para(&editor, &draft, "Coordinated vulnerability disclosure");
+    let mut node = Node::open(Home::at(editor.home())).expect("the editor's node");
+    node.stance(&draft, &para, StanceValue::Object, Some("first thought"))
+        .expect("a stance");
+    // The computer's clock is corrected a minute back before the second stance.
+    node.set_clock_offset(-60_000);
+    node.stance(&draft, &para, StanceValue::Support, Some("on reflection"))
+        .expect("a stance");
+    drop(node);
+    let stances = editor.json(&["stances", &draft]);
+    let text = stances.to_string();
+    assert!(text.contains("on reflection"), "{text}");
+    assert!(!text.contains("first thought"), "{text}");
+}
+
+#[test]
+fn a_revoked_convener_cannot_appoint_a_proxy_by_naming_an_old_charter() {
+    let b = Participant::init("Convener B", "government");
+    let c = Participant::init("Convener C", "private-sector");
+    let x = Participant::init("Proxy X", "private-sector");
+    let (space, _draft) = space_with_draft(&b, &[]);
+    let (c_key, x_key) = (c.key(), x.key());
+    b.ok(&["space", "grant", &space, "convener", &c_key]);
+    b.ok(&["space", "grant", &space, "editor", &c_key]);
+    send(&b, &c, &space);
+
+    // B revokes C. C, not having received it (or pretending so), appoints X.
+    b.ok(&["space", "revoke", &space, "convener", &c_key]);
+    b.ok(&["space", "revoke", &space, "editor", &c_key]);
+    c.ok(&["space", "grant", &space, "convener", &x_key]);
+    c.ok(&["space", "grant", &space, "editor", &x_key]);
+    // X, on C's word, appoints someone else in turn.
+    send(&c, &x, &space);
+    x.ok(&["space", "grant", &space, "editor", &b.key()]);
+
+    // Everything reaches everyone.
+    send(&c, &b, &space);
+    send(&x, &b, &space);
+    send(&b, &c, &space);
+    send(&b, &x, &space);
+    for home in [&b, &c, &x] {
+        let shown = home.json(&["space", "show", &space]);
+        let conveners = keys(&shown, "conveners");
+        let editors = keys(&shown, "editors");
+        assert_eq!(conveners, vec![b.key()], "{}: {shown}", home.name);
+        assert!(
+            !editors.contains(&x_key),
+            "{}: X is an editor: {shown}",
+            home.name
+        );
+        assert!(
+            !editors.contains(&c_key),
+            "{}: C is an editor: {shown}",
+            home.name
+        );
+    }
+    // Every node reaches the same state.
+    assert_eq!(b.digest(&space), c.digest(&space));
+    assert_eq!(b.digest(&space), x.digest(&space));
+}
+
+#[test]
+fn two_conveners_revoking_each_other_leave_the_senior_one() {
+    let b = Participant::init("Convener B", "government");
+    let c = Participant::init("Convener C", "civil-society");
+    let (space, _draft) = space_with_draft(&b, &[]);
+    let (b_key, c_key) = (b.key(), c.key());
+    b.ok(&["space", "grant", &space, "convener", &c_key]);
+    send(&b, &c, &space);
+
+    // Concurrently: B revokes C, C revokes B.
+    b.ok(&["space", "revoke", &space, "convener", &c_key]);
+    c.ok(&["space", "revoke", &space, "convener", &b_key]);
+    send(&b, &c, &space);
+    send(&c, &b, &space);
+    for home in [&b, &c] {
+        let shown = home.json(&["space", "show", &space]);
+        assert_eq!(keys(&shown, "conveners"), vec![b_key.clone()], "{shown}");
+    }
+    assert_eq!(b.digest(&space), c.digest(&space));
+    // The space stays governable: B amends it, and C's node agrees.
+    b.ok(&["space", "amend", &space, "--title", "Still governed"]);
+    send(&b, &c, &space);
+    assert_eq!(
+        c.json(&["space", "show", &space])["title"],
+        "Still governed"
+    );
+}
+
+#[test]
+fn a_registered_only_space_takes_nothing_from_unregistered_keys() {
+    use margin_core::body::{Body, Profile};
+    use margin_core::entry::Entry;
+    use margin_core::key::SigningKey;
+
+    let convener = Participant::init("Convener", "government");
+    let (space, _draft) = space_with_draft(&convener, &["--policy", "registered"]);
+    let space_id = space.parse().expect("a space id");
+    let mut node = Node::open(Home::at(convener.home())).expect("the convener's node");
+    let charter_heads = node
+        .load_space(&space_id)
+        .expect("the space")
+        .charter_heads();
+    let stranger = SigningKey::from_seed([42; 32]);
+    let profile = Body::Profile(Profile {
+        name: "Unregistered".into(),
+        affiliation: "Nowhere".into(),
+        stakeholder: "private-sector".into(),
+        region: String::new(),
+    });
+    let entry = Entry::sign(
+        &stranger,
+        Some(space_id),
+        margin_node::node::now_ms(),
+        charter_heads,
+        &profile,
+    )
+    .expect("a profile entry");
+    let outcomes = node
+        .receive_entries(vec![entry.bytes().to_vec()])
+        .expect("receive");
+    assert!(
+        matches!(&outcomes[..], [(_, Outcome::Rejected(reason))] if reason.contains("registered")),
+        "{outcomes:?}"
+    );
+}
+
+#[test]
+fn the_same_entries_give_the_same_views_whatever_order_they_arrived_in() {
+    let editor = Participant::init("Editor", "academia");
+    let (space, draft) = space_with_draft(&editor, &[]);
+    let a = Participant::init("Amina", "civil-society");
+    let b = Participant::init("Bruno", "private-sector");
+    for p in [&a, &b] {
+        send(&editor, p, &space);
+    }
+    let para_a = para(&a, &draft, "Coordinated vulnerability disclosure");
+    let para_b = para(&b, &draft, "Coordinated vulnerability disclosure");
+    a.ok(&[
+        "comment",
+        &draft,
+        "--para",
+        &para_a,
+        "--kind",
+        "objection",
+        "--body",
+        "From Amina.",
+    ]);
+    b.ok(&[
+        "comment",
+        &draft,
+        "--para",
+        &para_b,
+        "--kind",
+        "objection",
+        "--body",
+        "From Bruno.",
+    ]);
+    a.ok(&["stance", &draft, "--para", &para_a, "object"]);
+    b.ok(&["stance", &draft, "--para", &para_b, "support"]);
+    let (bundle_a, bundle_b) = (a.bundle(&space), b.bundle(&space));
+
+    // Two readers get the same entries in opposite orders.
+    let first = Participant::init("First", "technical-community");
+    let second = Participant::init("Second", "technical-community");
+    first.import(&bundle_a);
+    first.import(&bundle_b);
+    second.import(&bundle_b);
+    second.import(&bundle_a);
+    for args in [
+        vec!["comments", draft.as_str()],
+        vec!["stances", draft.as_str()],
+        vec!["objections", draft.as_str()],
+        vec!["consensus", draft.as_str()],
+    ] {
+        let mut with_json = vec!["--json"];
+        with_json.extend_from_slice(&args);
+        assert_eq!(
+            first.ok(&with_json),
+            second.ok(&with_json),
+            "margin {} differs with the order entries arrived in",
+            args.join(" ")
+        );
+    }
+    assert_eq!(first.digest(&space), second.digest(&space));
+}
+
+#[test]
+fn a_home_restored_from_a_backup_does_not_publish_a_conflicting_revision() {
+    let editor = Participant::init("Editor", "academia");
+    let (space, draft) = space_with_draft(&editor, &[]);
+    let reader = Participant::init("Reader", "civil-society");
+    let (v1, v2) = (fixture("bpf-draft-v1.md"), fixture("bpf-draft-v2.md"));
+    let (v1, v2) = (v1.to_str().expect("UTF-8"), v2.to_str().expect("UTF-8"));
+
+    // A backup of the editor's home, then a revision that reaches the reader.
+    let backup = tempfile::tempdir().expect("a backup folder");
+    copy_dir(editor.home(), backup.path());
+    editor.ok(&[
+        "draft",
+        "update",
+        &draft,
+        v2,
+        "--message",
+        "after the backup",
+    ]);
+    send(&editor, &reader, &space);
+
+    // The home is restored from the backup (the last revision is lost to it), and the
+    // editor revises again.
+    copy_dir(backup.path(), editor.home());
+    editor.ok(&[
+        "draft",
+        "update",
+        &draft,
+        v2,
+        "--message",
+        "again, restored",
+    ]);
+    editor.ok(&["draft", "update", &draft, v1, "--message", "and back"]);
+    let report = send(&editor, &reader, &space);
+    assert_eq!(
+        report["rejected"].as_array().map(Vec::len),
+        Some(0),
+        "the reader refused the restored home's revisions: {report}"
+    );
+    assert_eq!(report["accepted"], 2, "{report}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).expect("read the home") {
+        let entry = entry.expect("an entry");
+        if entry.file_type().expect("a file type").is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+}

@@ -348,3 +348,72 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_convener_hides_a_comment_with_a_reason_everyone_sees_and_anyone_mutes_locally() {
+    let convener = Participant::init("Convener", "government");
+    let (space, draft) = space_with_draft(&convener, &[]);
+    let troll = Participant::init("Troll", "private-sector");
+    let reader = Participant::init("Reader", "civil-society");
+    send(&convener, &troll, &space);
+    let para = para(&troll, &draft, "Coordinated vulnerability disclosure");
+    let comment = id(
+        &troll.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &para,
+            "--body",
+            "Abusive words here.",
+        ]),
+        "comment",
+    );
+    send(&troll, &convener, &space);
+
+    // Only a convener may hide, and only with a reason.
+    let refused = troll.fails(&["hide", &comment, "--reason", "I dislike it"]);
+    assert!(refused.contains("only a convener"), "{refused}");
+    convener.ok(&[
+        "hide",
+        &comment,
+        "--reason",
+        "Personal attack (code of conduct, 3.2)",
+    ]);
+    send(&convener, &reader, &space);
+
+    // Every participant sees the reason where the comment was, not its words.
+    let shown = reader.ok(&["comments", &draft]);
+    assert!(
+        shown.contains("hidden by a convener: Personal attack (code of conduct, 3.2)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Abusive words"), "{shown}");
+    // It stays counted, as hidden, in the comment-resolution matrix.
+    let csv = reader.ok(&["export", &draft, "--format", "csv"]);
+    assert!(csv.contains("hidden by a convener"), "{csv}");
+
+    // Muting is local: the reader stops seeing the troll's words; others still do.
+    let troll_key = troll.key();
+    convener.ok(&["unhide", &comment, "--reason", "Apology received"]);
+    send(&convener, &reader, &space);
+    reader.ok(&["mute", &troll_key, "--reason", "not for me"]);
+    let muted = reader.json(&["comments", &draft]);
+    assert_eq!(muted[0]["muted"], true, "{muted}");
+    assert_eq!(muted[0]["body"], "", "{muted}");
+    assert!(
+        reader
+            .ok(&["comments", &draft])
+            .contains("muted on this node")
+    );
+    assert!(
+        convener
+            .ok(&["comments", &draft])
+            .contains("Abusive words here.")
+    );
+    reader.ok(&["unmute", &troll_key]);
+    assert!(
+        reader
+            .ok(&["comments", &draft])
+            .contains("Abusive words here.")
+    );
+}

@@ -108,8 +108,32 @@ pub enum Command {
     },
     /// Lift a block.
     Unblock { what: BlockTarget, value: String },
-    /// List the keys and peers this node refuses.
+    /// List the keys and peers this node refuses, and the keys it mutes.
     Blocked,
+    /// Stop showing a participant's comments here (they are still kept and passed on;
+    /// nobody else is affected).
+    Mute {
+        /// The participant's key (did:key:z6Mk…).
+        key: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Show a muted participant's comments again.
+    Unmute { key: String },
+    /// Hide an entry from every participant's view, with a reason they all see where it
+    /// was (conveners only). It stays stored, verifiable and counted as hidden.
+    Hide {
+        /// The entry (a comment), by id or prefix.
+        entry: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show a hidden entry again, with a reason (conveners only).
+    Unhide {
+        entry: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Load a sample review space (a Best Practice Forum draft with comments from
     /// several participants) into this home, and print how to explore it.
     Demo,

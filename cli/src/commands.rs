@@ -138,6 +138,32 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         } => crate::network::block(&home, what, &value, &reason, json),
         Command::Unblock { what, value } => crate::network::unblock(&home, what, &value, json),
         Command::Blocked => crate::network::blocked(&home, json),
+        Command::Mute { key, reason } => {
+            let key = parse_key(&key)?.to_string();
+            Node::open(home)?
+                .store_mut()
+                .block(margin_node::node::MUTE, &key, &reason)?;
+            emit(json, &json!({ "muted": key }), |_| {
+                println!("Muted {key}: their comments are no longer shown here.")
+            });
+            Ok(())
+        }
+        Command::Unmute { key } => {
+            let key = parse_key(&key)?.to_string();
+            if !Node::open(home)?
+                .store_mut()
+                .unblock(margin_node::node::MUTE, &key)?
+            {
+                return Err(NodeError::NotFound(format!("{key} among the muted")));
+            }
+            emit(json, &json!({ "unmuted": key }), |_| {
+                println!("Unmuted {key}.")
+            });
+            Ok(())
+        }
+        Command::Hide { entry, reason } => moderate(home, &entry, true, &reason, json),
+        Command::Unhide { entry, reason } => moderate(home, &entry, false, &reason, json),
+
         c @ (Command::Cosign { .. }
         | Command::Coalition(_)
         | Command::Objections { .. }
@@ -585,7 +611,14 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
 
 fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<(), NodeError> {
     let (id, space) = node.find_draft(draft)?;
-    let views = space.comment_views(&id, para);
+    let mut views = space.comment_views(&id, para);
+    // Muted here: kept and passed on, but their words are not shown.
+    let muted = node.muted()?;
+    for v in views.iter_mut().filter(|v| muted.contains(&v.author.key)) {
+        v.body = String::new();
+        v.suggestion = None;
+        v.muted = true;
+    }
     emit(json, &views, |views| {
         let ids: std::collections::HashSet<&str> = views.iter().map(|c| c.id.as_str()).collect();
         // Threads: each comment that starts one, then its replies beneath it.
@@ -640,6 +673,8 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
     }
     if let Some(reason) = &c.hidden {
         println!("{pad}  hidden by a convener: {reason}");
+    } else if c.muted {
+        println!("{pad}  (muted on this node)");
     } else {
         println!("{}", indent(&c.body, &format!("{pad}  > ")));
         if let Some(s) = &c.suggestion {
@@ -898,4 +933,24 @@ fn warn_if_clock_is_off(home: &Home) {
         margin_node::daemon::engine::clock_words(offset.unsigned_abs()),
         format_time(at)
     );
+}
+
+/// `margin hide` and `margin unhide`.
+fn moderate(
+    home: Home,
+    entry: &str,
+    hidden: bool,
+    reason: &str,
+    json: bool,
+) -> Result<(), NodeError> {
+    let mut node = Node::open(home)?;
+    let id = node.moderate(entry, hidden, reason)?;
+    emit(json, &field("moderation", id.to_string()), |_| {
+        if hidden {
+            println!("Hidden, with the reason shown to everyone: {id}")
+        } else {
+            println!("Shown again: {id}")
+        }
+    });
+    Ok(())
 }

@@ -19,6 +19,9 @@ use crate::error::NodeError;
 use crate::home::{Home, Identity};
 use crate::ingest::{CachedSpace, Decided};
 
+/// The `blocked` table's word for a key muted locally.
+pub const MUTE: &str = "mute";
+
 /// Entries dated in the future a space may hold until they are due.
 pub const MAX_HELD: usize = 1_000;
 
@@ -663,6 +666,42 @@ impl Node {
             reason: reason.map(str::to_owned),
         });
         self.publish(&identity, &mut space, refs, body)
+    }
+
+    /// A convener hides an entry (a comment, usually) from every participant's view, with
+    /// a reason all of them see where the entry was; `hidden: false` shows it again. The
+    /// entry stays stored, verifiable and counted (exports list it as hidden).
+    pub fn moderate(
+        &mut self,
+        target: &str,
+        hidden: bool,
+        reason: &str,
+    ) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.space_of(target)?;
+        if reason.trim().is_empty() {
+            return Err(NodeError::Invalid(
+                "say why: hiding or showing an entry needs a reason everyone will see".into(),
+            ));
+        }
+        let body = Body::Moderation(Moderation {
+            target: id,
+            hidden,
+            reason: reason.to_owned(),
+        });
+        self.publish(&identity, &mut space, vec![id], body)
+    }
+
+    /// The keys this node's participant muted: their entries are kept and passed on, but
+    /// not shown here.
+    pub fn muted(&self) -> Result<BTreeSet<String>, NodeError> {
+        Ok(self
+            .store
+            .blocked()?
+            .into_iter()
+            .filter(|b| b.what == MUTE)
+            .map(|b| b.value)
+            .collect())
     }
 
     /// An editor's disposition of a comment.

@@ -127,6 +127,10 @@ pub struct CommentView {
     pub disposition: Option<DispositionView>,
     /// A convener's reason for hiding the comment; its text is then withheld.
     pub hidden: Option<String>,
+    /// Its author is muted on the node showing it (a local choice; its text is then
+    /// withheld there).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -428,6 +432,7 @@ impl Space {
                 time: format_time(d.time),
             }),
             hidden,
+            muted: false,
         }
     }
 

@@ -77,6 +77,7 @@ fn writes() -> Router<Arc<AppState>> {
         )
         .route("/api/comments/{comment}/dispose", post(write::dispose))
         .route("/api/comments/{comment}/reattach", post(write::reattach))
+        .route("/api/comments/{comment}/moderation", post(write::moderate))
 }
 
 /// The local address: API, web UI, writes with the token. Creates the token if the

@@ -54,6 +54,8 @@ pub struct Viewer {
     pub logged_in: bool,
     /// The node's participant, when it has one.
     pub me: Option<Me>,
+    /// Keys the node's participant muted: their comments are shown without their words.
+    pub muted: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -308,6 +308,18 @@ pub fn is_editor(space: &mut Space, viewer: &Viewer) -> bool {
             .is_some_and(|k| space.charter().editors.contains(&k))
 }
 
+/// Withholds the words of comments by keys the viewer muted (a local choice).
+fn mute(items: &mut [Item], viewer: &Viewer) {
+    for item in items
+        .iter_mut()
+        .filter(|i| viewer.muted.contains(&i.view.author.key))
+    {
+        item.view.body.clear();
+        item.view.suggestion = None;
+        item.view.muted = true;
+    }
+}
+
 /// Builds the draft page's model.
 pub fn draft_model(
     space: &mut Space,
@@ -335,7 +347,8 @@ pub fn draft_model(
         Open::default()
     };
     let me = viewer.key();
-    let items = items(space, state, &heads, me.as_ref(), &open.comments, |_| true)?;
+    let mut items = items(space, state, &heads, me.as_ref(), &open.comments, |_| true)?;
+    mute(&mut items, viewer);
     let comments = items.len();
     let mut groups = BTreeSet::new();
     let mut regions = BTreeSet::new();
@@ -681,6 +694,8 @@ pub struct CommentModel {
     pub comment: String,
     pub thread: Thread,
     pub editor: bool,
+    /// The viewer is a convener, who may hide a comment (with a reason all see).
+    pub convener: bool,
     /// Revisions of the draft, newest first, for linking a disposition to one.
     pub revisions: Vec<RevisionItem>,
 }
@@ -738,7 +753,7 @@ pub fn comment_model(
     };
     let heads = state.doc.heads();
     let no_register = HashSet::new();
-    let items = items(
+    let mut items = items(
         space,
         state,
         &heads,
@@ -746,6 +761,7 @@ pub fn comment_model(
         &no_register,
         in_thread,
     )?;
+    mute(&mut items, viewer);
     let thread = threads(items)
         .into_iter()
         .next()
@@ -768,6 +784,8 @@ pub fn comment_model(
         comment: id.to_string(),
         thread,
         editor,
+        convener: viewer.can_write()
+            && viewer.key().is_some_and(|k| charter.conveners.contains(&k)),
         revisions,
     })
 }

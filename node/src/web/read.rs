@@ -52,6 +52,11 @@ impl Reader {
             public: self.public,
             logged_in: self.logged_in,
             me: if self.public { None } else { me(node) },
+            muted: if self.public {
+                Default::default()
+            } else {
+                node.muted().unwrap_or_default()
+            },
         }
     }
 }

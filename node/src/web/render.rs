@@ -677,6 +677,8 @@ pub fn item_html(o: &mut String, i: &Item, v: &Viewer, t: &Text, reply: bool) {
             "<p class=\"fl\">{}</p>",
             esc(&fill(t.hidden, &[("reason", reason)]))
         );
+    } else if c.muted {
+        w!(o, "<p class=\"fl\">{}</p>", esc(t.muted));
     } else {
         w!(
             o,
@@ -900,6 +902,23 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
             save = t.save_edit,
             rtt = t.retract_title,
             rb = t.retract_button,
+        );
+    }
+    if cm.convener {
+        let (action, button) = if i.view.hidden.is_some() {
+            ("show", t.unhide_button)
+        } else {
+            ("hide", t.hide_button)
+        };
+        w!(
+            o,
+            "<form method=\"post\" action=\"/api/comments/{id}/moderation\"><h2>{ht}</h2>{ret}\
+             <input type=\"hidden\" name=\"action\" value=\"{action}\">\
+             <label for=\"hr-{s}\">{hr}</label><input id=\"hr-{s}\" name=\"reason\" required>\
+             <button class=\"warn\">{button}</button></form>",
+            s = i.short(),
+            ht = t.hide_title,
+            hr = t.hide_reason,
         );
     }
     if cm.editor {

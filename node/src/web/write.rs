@@ -364,6 +364,49 @@ pub async fn dispose(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct ModerationForm {
+    /// `hide` or `show`.
+    pub action: Option<String>,
+    pub reason: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+/// A convener hides a comment from everyone's view (or shows it again), with a reason
+/// every participant sees where it was.
+pub async fn moderate(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(comment): Path<String>,
+    Input(f): Input<ModerationForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let hidden = match text(f.action).as_deref() {
+        Some("hide") | None => true,
+        Some("show") => false,
+        Some(other) => {
+            return Err(fail(WebError::BadRequest(format!(
+                "action must be hide or show, not {other}"
+            ))));
+        }
+    };
+    let reason = required(f.reason, "the reason everyone will see (reason)").map_err(fail)?;
+    let back = local_path(f.back.as_deref());
+    let (id, target) = on_store(&state, move |node| {
+        let id = node.moderate(&comment, hidden, &reason)?;
+        Ok((id, back_to_comment(node, &comment)?))
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(
+        format,
+        "moderation",
+        id.to_string(),
+        back.unwrap_or(target),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ReattachForm {
     /// A paragraph id, or its number in the current version.
     pub para: Option<String>,

@@ -122,6 +122,7 @@ fn main() {
                 key: identity.key.public(),
                 name: "Editor".into(),
             }),
+            muted: Default::default(),
         };
         // A node opened afresh rebuilds the space from the store once, then keeps it.
         drop(node);

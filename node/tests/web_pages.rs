@@ -45,6 +45,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 public: false,
                 logged_in: false,
                 me: Some(me.clone()),
+                muted: Default::default(),
             },
         ),
         (
@@ -53,6 +54,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 public: false,
                 logged_in: true,
                 me: Some(me),
+                muted: Default::default(),
             },
         ),
         (
@@ -61,6 +63,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 public: true,
                 logged_in: false,
                 me: None,
+                muted: Default::default(),
             },
         ),
     ];

@@ -138,6 +138,18 @@ fn write_rows(tx: &Connection, batch: &Batch<'_>) -> Result<usize, StoreError> {
     Ok(new)
 }
 
+/// Deletes accepted entries' rows, inside the caller's transaction.
+fn delete_accepted(
+    conn: &Connection,
+    ids: impl Iterator<Item = EntryId>,
+) -> Result<(), StoreError> {
+    let mut delete = conn.prepare_cached("DELETE FROM entries WHERE id = ?1")?;
+    for id in ids {
+        delete.execute(params![id.as_bytes()])?;
+    }
+    Ok(())
+}
+
 /// Adds rows to the full-text index.
 fn insert_docs(tx: &Connection, space_hex: &str, docs: &[SearchDoc]) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
@@ -305,12 +317,7 @@ impl Store {
     /// in the given order: for entries that were stored before something they refer to.
     pub fn resequence(&self, entries: &[&Entry<Verified>]) -> Result<(), StoreError> {
         self.atomically(|| {
-            let mut delete = self
-                .conn
-                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
-            for e in entries {
-                delete.execute(params![e.id().as_bytes()])?;
-            }
+            delete_accepted(&self.conn, entries.iter().map(|e| e.id()))?;
             write_rows(
                 &self.conn,
                 &Batch {
@@ -324,27 +331,14 @@ impl Store {
 
     /// Removes entries from the accepted ones (stored entries found not valid).
     pub fn remove_accepted(&self, ids: &[EntryId]) -> Result<(), StoreError> {
-        self.atomically(|| {
-            let mut delete = self
-                .conn
-                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
-            for id in ids {
-                delete.execute(params![id.as_bytes()])?;
-            }
-            Ok(())
-        })
+        self.atomically(|| delete_accepted(&self.conn, ids.iter().copied()))
     }
 
     /// Moves stored entries back from the accepted ones to the waiting ones (entries
     /// stored as accepted while something they refer to is missing).
     pub fn unaccept(&self, entries: &[&Entry<Verified>]) -> Result<(), StoreError> {
         self.atomically(|| {
-            let mut delete = self
-                .conn
-                .prepare_cached("DELETE FROM entries WHERE id = ?1")?;
-            for e in entries {
-                delete.execute(params![e.id().as_bytes()])?;
-            }
+            delete_accepted(&self.conn, entries.iter().map(|e| e.id()))?;
             write_rows(
                 &self.conn,
                 &Batch {

@@ -150,8 +150,14 @@ impl Range {
         }
     }
 
-    /// A request was given up: ask again from where it began.
+    /// A request was given up: ask again from where it began (or from where an earlier
+    /// page given up began, when several are).
     pub(crate) fn restart_from(&mut self, after: Option<(u64, EntryId)>) {
+        if let Cursor::Ask(earlier) = self.next
+            && earlier <= after
+        {
+            return;
+        }
         self.next = Cursor::Ask(after);
         self.latest = None;
     }

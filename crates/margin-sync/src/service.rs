@@ -512,45 +512,28 @@ where
         let session_timeout = self.config.session_timeout;
         let request_timeout = self.config.request_timeout;
         let retry = self.config.retry_interval;
-        for (peer_id, peer) in self.peers.iter_mut() {
+        let mut expired: Vec<(P, u64)> = vec![];
+        for (peer_id, peer) in self.peers.iter() {
             // A peer answers requests in the order they were sent: a request's turn
             // begins when the answer before it completed. It is given up when nothing of
             // its answer arrived for the request timeout since its turn began or since
             // its last part; its ids can then be fetched again.
             let previous_done = peer.flow.last_done();
-            let expired: Vec<u64> = peer
-                .requests
-                .iter()
-                .filter(|(_, r)| {
-                    let alive = r.sent.max(r.progress).max(previous_done);
-                    alive.saturating_add(request_timeout) <= now
-                })
-                .map(|(id, _)| *id)
-                .collect();
-            for id in expired {
-                let Some(request) = peer.requests.remove(&id) else {
-                    continue;
-                };
-                tracing::debug!(target: "sync", peer = ?peer_id, request = id, "request timed out");
-                match request.asked {
-                    Asked::Ids { outstanding, .. } => {
-                        for id in outstanding {
-                            if self.fetching.get(&id) == Some(peer_id) {
-                                self.fetching.remove(&id);
-                            }
-                        }
-                    }
-                    Asked::Range { after, .. } => {
-                        if let Some(range) = peer
-                            .links
-                            .get_mut(&request.space)
-                            .and_then(|link| link.range.as_mut())
-                        {
-                            range.restart_from(after);
-                        }
-                    }
-                }
-            }
+            expired.extend(
+                peer.requests
+                    .iter()
+                    .filter(|(_, r)| {
+                        let alive = r.sent.max(r.progress).max(previous_done);
+                        alive.saturating_add(request_timeout) <= now
+                    })
+                    .map(|(id, _)| (peer_id.clone(), *id)),
+            );
+        }
+        for (peer, request) in expired {
+            tracing::debug!(target: "sync", ?peer, request, "request timed out");
+            self.give_up(&peer, request);
+        }
+        for peer in self.peers.values_mut() {
             for link in peer.links.values_mut() {
                 if link
                     .session

@@ -89,11 +89,18 @@ pub struct ImportReport {
     pub accepted: usize,
     pub duplicate: usize,
     pub pending: usize,
-    /// Dated in the future beyond the allowed skew: held until they are due.
+    /// Dated in the future beyond the allowed skew: held until they are due (in the
+    /// JSON only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
     pub held: usize,
     /// The earliest date among the held entries (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub held_until: Option<u64>,
     pub rejected: Vec<Refusal>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One refused entry and why.

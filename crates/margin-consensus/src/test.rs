@@ -17,6 +17,9 @@ pub struct Fixture {
     pub draft: DraftId,
     pub convener: SigningKey,
     pub people: Vec<SigningKey>,
+    /// Profiles not published yet: in a registered-only space a participant publishes
+    /// theirs once registered (naming the registration).
+    unpublished: Vec<Option<Body>>,
     /// Every entry accepted, in order, for replaying elsewhere.
     pub entries: Vec<Entry>,
     time: u64,
@@ -54,6 +57,7 @@ impl Fixture {
             draft: EntryId([0; 32]),
             convener,
             people: vec![],
+            unpublished: vec![],
             entries: vec![genesis],
             time,
             device: 0,
@@ -84,7 +88,8 @@ impl Fixture {
         id
     }
 
-    /// A new participant with a self-declared profile; returns their number.
+    /// A new participant with a self-declared profile (published at once, or, in a
+    /// registered-only space, once registered); returns their number.
     pub fn join(&mut self, name: &str, stakeholder: &str, region: &str) -> usize {
         let seed = u8::try_from(self.people.len() + 1).expect("at most 199 participants");
         let key = SigningKey::from_seed([seed; 32]);
@@ -94,7 +99,12 @@ impl Fixture {
             stakeholder: stakeholder.into(),
             region: region.into(),
         });
-        self.publish(&key, vec![], body);
+        if self.space.charter().policy == Policy::Registered {
+            self.unpublished.push(Some(body));
+        } else {
+            self.publish(&key, vec![], body);
+            self.unpublished.push(None);
+        }
         self.people.push(key);
         self.people.len() - 1
     }
@@ -107,7 +117,12 @@ impl Fixture {
             region: region.into(),
         });
         let convener = self.convener.clone();
-        self.publish(&convener, vec![], body)
+        let registration = self.publish(&convener, vec![], body);
+        if let Some(profile) = self.unpublished.get_mut(who).and_then(Option::take) {
+            let key = self.people[who].clone();
+            self.publish(&key, vec![registration], profile);
+        }
+        registration
     }
 
     pub fn key(&self, who: usize) -> PublicKey {

@@ -23,9 +23,13 @@ pub enum Rejection {
     #[error("only a registrar may register participants")]
     NotRegistrar,
     #[error(
-        "this space accepts entries from registered participants only, and the author is not registered"
+        "this space accepts comments and stances from registered participants only, and the author is not registered"
     )]
     NotRegistered,
+    #[error(
+        "this space accepts entries from registered participants only, and the author is not registered"
+    )]
+    NotRegisteredToPublish,
     #[error("the comment period {0}")]
     OutsidePeriod(String),
     #[error("only the comment's author may {0} it")]

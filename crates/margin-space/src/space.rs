@@ -716,7 +716,7 @@ impl Space {
         if registered {
             Ok(())
         } else {
-            Err(Rejection::NotRegistered)
+            Err(Rejection::NotRegisteredToPublish)
         }
     }
 

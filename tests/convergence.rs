@@ -52,10 +52,10 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 
 /// The seeds CI runs.
-const CI_SEEDS: Range<u64> = 1..4;
+const CI_SEEDS: Range<u64> = 1..6;
 
 /// Operations in a schedule, before the closing restarts and joins.
-const STEPS: usize = 30;
+const STEPS: usize = 60;
 
 /// How long the nodes have, once the schedule is done, to reach the same state.
 const CONVERGENCE: Duration = Duration::from_secs(120);
@@ -205,7 +205,11 @@ enum Step {
 enum Revision {
     V1,
     V2,
+    /// The current text with a sentence added to one paragraph.
     EditPara(u32),
+    /// So many revisions in a row, v2 and v1 in turn: a burst of entries that each
+    /// depend on the one before.
+    Alternate(usize),
 }
 
 const KINDS: [&str; 4] = ["comment", "question", "suggestion", "objection"];
@@ -286,10 +290,11 @@ fn authoring(rng: &mut StdRng, joined: &[bool], up: &[bool]) -> Step {
     match roll {
         0..25 if editor => Step::Revise {
             who,
-            how: match rng.random_range(0..3) {
+            how: match rng.random_range(0..4) {
                 0 => Revision::V1,
                 1 => Revision::V2,
-                _ => Revision::EditPara(rng.random()),
+                2 => Revision::EditPara(rng.random()),
+                _ => Revision::Alternate(rng.random_range(4..=16)),
             },
         },
         25..30 if editor => Step::Tag {
@@ -578,8 +583,27 @@ impl World {
                 format!("started, dialling {} node(s)", args.len() / 2)
             }
             Step::Join { who, inviter } => self.join(who, inviter),
+            Step::Revise {
+                who,
+                how: Revision::Alternate(count),
+            } => {
+                let mut done = vec![];
+                for k in 0..count {
+                    let file = fixture(["bpf-draft-v2.md", "bpf-draft-v1.md"][k % 2]);
+                    let message = format!("Revision {} at step {n}", k + 1);
+                    let args = ["draft", "update", &draft, s(&file), "--message", &message];
+                    done.push(
+                        self.write(n, who, &args, |out| match out["revision"].as_str() {
+                            Some(id) => short(id).to_owned(),
+                            None => "no change".into(),
+                        }),
+                    );
+                }
+                format!("revisions {}", done.join(", "))
+            }
             Step::Revise { who, how } => {
                 let file = match how {
+                    Revision::Alternate(_) => unreachable!("handled above"),
                     Revision::V1 => fixture("bpf-draft-v1.md"),
                     Revision::V2 => fixture("bpf-draft-v2.md"),
                     Revision::EditPara(k) => {

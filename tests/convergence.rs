@@ -38,6 +38,7 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -46,6 +47,7 @@ use std::time::{Duration, Instant};
 
 use common::running::{RunningNode, eventually};
 use common::*;
+use margin_core::entry::Kind;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
@@ -59,6 +61,14 @@ const STEPS: usize = 60;
 
 /// How long the nodes have, once the schedule is done, to reach the same state.
 const CONVERGENCE: Duration = Duration::from_secs(120);
+
+/// What the CLI answers when the node stored a revision between the test's reading of a
+/// home and its writing there, which removed the paragraph or the passage just read.
+const OVERTAKEN: [&str; 3] = [
+    "the draft has no paragraph",
+    "not found in this version of the draft",
+    "does not occur in paragraph",
+];
 
 /// At most this many nodes are down at once, so that whoever is up can still invite.
 const MAX_DOWN: usize = 2;
@@ -723,6 +733,9 @@ impl World {
             self.refusals
                 .push(format!("step {step}: {}: {reason}", self.members[who].name));
             format!("REFUSED: {reason}")
+        } else if OVERTAKEN.iter().any(|e| stderr.contains(e)) {
+            // The node stored a revision between reading the draft and writing.
+            format!("overtaken: {}", stderr.trim())
         } else {
             panic!(
                 "{}: margin {} failed:\n{stderr}",
@@ -851,6 +864,45 @@ impl World {
         }
     }
 
+    /// Which entries each home lacks of those any home stores as accepted, and which it
+    /// keeps waiting, read from the homes' databases.
+    fn entry_differences(&self) -> String {
+        let stored: Vec<(&str, Option<StoredEntries>)> = self
+            .members
+            .iter()
+            .filter_map(|m| Some((m.name, stored_entries(m.node.as_ref()?.p.home()))))
+            .collect();
+        let all: BTreeMap<&String, &String> = stored
+            .iter()
+            .filter_map(|(_, s)| s.as_ref())
+            .flat_map(|s| s.accepted.iter())
+            .collect();
+        let mut out = format!("\nentries stored as accepted by any home: {}\n", all.len());
+        for (name, entries) in &stored {
+            let Some(entries) = entries else {
+                writeln!(out, "  {name}: database unreadable").expect("write to a string");
+                continue;
+            };
+            let missing: Vec<String> = all
+                .iter()
+                .filter(|(id, _)| !entries.accepted.contains_key(**id))
+                .map(|(id, kind)| format!("{kind} {}", short(id)))
+                .collect();
+            let waiting: Vec<&str> = entries.waiting.iter().map(|id| short(id)).collect();
+            writeln!(
+                out,
+                "  {name}: {} accepted; lacks {} [{}]; {} waiting [{}]",
+                entries.accepted.len(),
+                missing.len(),
+                missing.join(", "),
+                waiting.len(),
+                waiting.join(", ")
+            )
+            .expect("write to a string");
+        }
+        out
+    }
+
     /// Everything needed to see what went wrong and to replay it.
     fn report(&mut self, why: &str, schedule: &[Step]) -> String {
         let mut out = format!(
@@ -870,6 +922,7 @@ impl World {
         if !self.refusals.is_empty() {
             writeln!(out, "refused: {}", self.refusals.join("; ")).expect("write to a string");
         }
+        out.push_str(&self.entry_differences());
         for who in 0..self.members.len() {
             let state = self.state(who);
             let name = self.members[who].name;
@@ -878,6 +931,10 @@ impl World {
                 continue;
             };
             let running = node.is_running();
+            let peer = node
+                .info()
+                .and_then(|i| i["peer_id"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| "?".into());
             let status = if running {
                 let o = node.p.run(&["sync", "status", &self.space]);
                 format!(
@@ -907,7 +964,7 @@ impl World {
             let lines: Vec<&str> = log.lines().collect();
             write!(
                 out,
-                "\n== {name} ({}): {state}\n-- sync status:\n{status}-- store check (exit {}):\n{}{}\
+                "\n== {name} ({}, peer {peer}): {state}\n-- sync status:\n{status}-- store check (exit {}):\n{}{}\
                  -- first warnings ({} in all):\n{}\n-- log tail:\n{}\n",
                 if running { "running" } else { "down" },
                 check.status.code().unwrap_or(-1),
@@ -921,6 +978,40 @@ impl World {
         }
         out
     }
+}
+
+/// A home's entries as its database stores them: accepted (id → kind) and waiting.
+struct StoredEntries {
+    accepted: BTreeMap<String, String>,
+    waiting: BTreeSet<String>,
+}
+
+/// Reads `home`'s database (only for failure reports: tests assert through the CLI).
+fn stored_entries(home: &Path) -> Option<StoredEntries> {
+    use rusqlite::{Connection, OpenFlags};
+    let db = Connection::open_with_flags(home.join("margin.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .ok()?;
+    let kind_name = |n: u8| {
+        Kind::ALL
+            .iter()
+            .find(|k| **k as u8 == n)
+            .map_or_else(|| format!("kind {n}"), |k| k.name().to_owned())
+    };
+    let mut accepted = BTreeMap::new();
+    let mut rows = db.prepare("SELECT hex(id), kind FROM entries").ok()?;
+    for row in rows
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u8>(1)?)))
+        .ok()?
+    {
+        let (id, kind) = row.ok()?;
+        accepted.insert(id.to_lowercase(), kind_name(kind));
+    }
+    let mut waiting = BTreeSet::new();
+    let mut rows = db.prepare("SELECT hex(id) FROM pending").ok()?;
+    for row in rows.query_map([], |r| r.get::<_, String>(0)).ok()? {
+        waiting.insert(row.ok()?.to_lowercase());
+    }
+    Some(StoredEntries { accepted, waiting })
 }
 
 #[derive(Default)]

@@ -729,6 +729,10 @@ impl World {
         args: &[&str],
         done: impl FnOnce(&Value) -> String,
     ) -> String {
+        let running = self.members[who]
+            .node
+            .as_mut()
+            .is_some_and(|n| n.is_running());
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.home(who).run(&all);
@@ -741,8 +745,9 @@ impl World {
             self.refusals
                 .push(format!("step {step}: {}: {reason}", self.members[who].name));
             format!("REFUSED: {reason}")
-        } else if OVERTAKEN.iter().any(|e| stderr.contains(e)) {
-            // The node stored a revision between reading the draft and writing.
+        } else if running && OVERTAKEN.iter().any(|e| stderr.contains(e)) {
+            // The node stored a revision between reading the draft and writing (a node
+            // that is down cannot have).
             format!("overtaken: {}", stderr.trim())
         } else {
             panic!(
@@ -751,10 +756,6 @@ impl World {
                 args.join(" ")
             );
         };
-        let running = self.members[who]
-            .node
-            .as_mut()
-            .is_some_and(|n| n.is_running());
         if running {
             what
         } else {

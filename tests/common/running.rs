@@ -221,10 +221,7 @@ impl RunningNode {
 
 impl Drop for RunningNode {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.kill();
         // For debugging: `MARGIN_TEST_KEEP_LOGS=DIR` keeps every node's whole log (with
         // `MARGIN_TEST_LOG` to choose what the nodes log).
         if let Ok(dir) = std::env::var("MARGIN_TEST_KEEP_LOGS") {

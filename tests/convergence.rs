@@ -808,14 +808,21 @@ impl World {
                     && s.entries == first.entries
                     && s.waiting == Some(0)
             });
+            let crashed = states
+                .iter()
+                .any(|s| s.failures.iter().any(|f| f.contains("panicked")));
             last = states;
             if agreed {
                 break;
             }
-            if started.elapsed() > CONVERGENCE {
+            if crashed || started.elapsed() > CONVERGENCE {
                 return Err(format!(
-                    "the nodes did not reach the same state within {} s:\n{}",
-                    CONVERGENCE.as_secs(),
+                    "the nodes did not reach the same state {}:\n{}",
+                    if crashed {
+                        "(the CLI crashed)".to_owned()
+                    } else {
+                        format!("within {} s", CONVERGENCE.as_secs())
+                    },
                     last.iter()
                         .zip(&self.members)
                         .map(|(s, m)| format!("  {:<7} {s}\n", m.name))
@@ -851,14 +858,18 @@ impl World {
         let Some(node) = self.members[who].node.as_ref() else {
             return NodeState::default();
         };
-        let json = |args: &[&str]| -> Option<Value> {
+        let mut failures = vec![];
+        let mut json = |args: &[&str]| -> Option<Value> {
             let mut all = vec!["--json"];
             all.extend_from_slice(args);
             let out = node.p.run(&all);
-            out.status
-                .success()
-                .then(|| serde_json::from_slice(&out.stdout).ok())
-                .flatten()
+            if !out.status.success() {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                failures.push(format!("margin {} failed: {first}", args[..2].join(" ")));
+                return None;
+            }
+            serde_json::from_slice(&out.stdout).ok()
         };
         let shown = json(&["space", "show", &self.space]);
         let status = json(&["sync", "status", &self.space]);
@@ -870,6 +881,7 @@ impl World {
             entries: shown.as_ref().and_then(|v| v["entries"].as_u64()),
             waiting: space.and_then(|s| s["waiting"].as_i64()),
             peers: space.and_then(|s| s["peers"].as_u64()),
+            failures,
         }
     }
 
@@ -1029,6 +1041,8 @@ struct NodeState {
     entries: Option<u64>,
     waiting: Option<i64>,
     peers: Option<u64>,
+    /// Why a figure is missing: the commands that failed.
+    failures: Vec<String>,
 }
 
 impl std::fmt::Display for NodeState {
@@ -1041,7 +1055,11 @@ impl std::fmt::Display for NodeState {
             n(self.entries.map(|v| v.to_string())),
             n(self.waiting.map(|v| v.to_string())),
             n(self.peers.map(|v| v.to_string())),
-        )
+        )?;
+        for failure in &self.failures {
+            write!(f, "; {failure}")?;
+        }
+        Ok(())
     }
 }
 

@@ -35,6 +35,14 @@ impl Participant {
         }
     }
 
+    /// A home that starts as a copy of the directory `dir` (a fixture home, or another
+    /// participant's home while no node runs in it).
+    pub fn copy_of(name: &str, dir: &Path) -> Participant {
+        let p = Participant::new(name);
+        copy_dir(dir, p.home());
+        p
+    }
+
     /// A fresh home with an identity (`margin init`).
     pub fn init(name: &str, stakeholder: &str) -> Participant {
         let p = Participant::new(name);
@@ -123,6 +131,24 @@ impl Participant {
             .as_str()
             .expect("digest")
             .to_owned()
+    }
+}
+
+/// Copies the files of `from` into `to`, recursively, writable whatever their mode was.
+pub fn copy_dir(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for item in std::fs::read_dir(from).expect("read the directory to copy") {
+        let item = item.expect("directory entry");
+        let target = to.join(item.file_name());
+        if item.file_type().expect("file type").is_dir() {
+            std::fs::create_dir_all(&target).expect("create a directory");
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).expect("copy a file");
+            let mut mode = std::fs::metadata(&target).expect("metadata").permissions();
+            mode.set_mode(mode.mode() | 0o600);
+            std::fs::set_permissions(&target, mode).expect("make the copy writable");
+        }
     }
 }
 

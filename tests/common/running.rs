@@ -92,6 +92,31 @@ impl RunningNode {
         }
     }
 
+    /// Starts the node again in the same home with `extra` arguments instead of those it
+    /// started with (e.g. the addresses of the peers running now, since a restarted
+    /// node listens on a new ephemeral port).
+    pub fn restart_with(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
+    /// Whether the node's process is running (it has not been stopped, killed, or
+    /// exited by itself).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
+    }
+
+    /// Kills the node without warning (SIGKILL), as a crash or a power cut does, and
+    /// reaps the process. [`RunningNode::restart`] starts it again in the same home.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Stops the node as an operator does (SIGTERM), and waits for it to exit.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
@@ -140,6 +165,11 @@ impl RunningNode {
             .as_str()
             .expect("peer id")
             .to_owned()
+    }
+
+    /// The node's whole log (every run in this home).
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The last lines of the node's log, for failure messages.
@@ -191,10 +221,7 @@ impl RunningNode {
 
 impl Drop for RunningNode {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.kill();
         // For debugging: `MARGIN_TEST_KEEP_LOGS=DIR` keeps every node's whole log (with
         // `MARGIN_TEST_LOG` to choose what the nodes log).
         if let Ok(dir) = std::env::var("MARGIN_TEST_KEEP_LOGS") {

@@ -10,8 +10,7 @@
 //! joining after an editor revised a draft sixty times offline must catch up with bounded
 //! traffic, and a mirror's home left with entries stored as waiting although their refs
 //! were accepted (`tests/fixtures/stuck-waiting-home`) must be repaired by its node at
-//! start and by `margin store rebuild`. Tests marked `#[ignore]` reproduce bugs the
-//! schedules found that are not fixed yet (`cargo test … -- --ignored` runs them).
+//! start and by `margin store rebuild`.
 //!
 //! # Running
 //!
@@ -1349,9 +1348,9 @@ fn store_rebuild_repairs_a_home_stuck_with_waiting_entries() {
 /// its fast and slow lookups of a deleted character disagree), so in debug builds
 /// `margin space show`, `margin comments` and `margin store check` panic on every node
 /// that holds it. Built without Automerge's debug assertions, every node showed the same
-/// digest and its store agreed with itself.
+/// digest and its store agreed with itself. Test builds now build Automerge without
+/// its debug assertions, as users' builds are (the workspace's `Cargo.toml`).
 #[test]
-#[ignore = "known bug: Automerge's debug assertion in seek_list_opid fails while resolving cursors"]
 fn a_draft_two_editors_revised_concurrently_can_be_shown_and_checked() {
     let reader = Participant::new("Reader");
     let report = reader.import(&fixture("concurrent-revisions.margin"));

@@ -451,12 +451,13 @@ fn the_secret_key_is_readable_by_its_owner_only_and_whoami_names_the_participant
 }
 
 /// Maria revises, Bruno (also an editor) revises on top of her revision, then Maria
-/// revises again. Automerge makes her new change depend on her own previous change as
-/// well as on the current heads, but the revision names only the entries carrying the
-/// heads, so her own space refuses it: "an Automerge change depends on a change the entry
-/// does not name". Found by the random schedules of `tests/convergence.rs`.
+/// revises again. With one Automerge actor per home, her new change depended on her own
+/// previous change as well as on the current heads, but the revision named only the
+/// entries carrying the heads, so her own space refused it: "an Automerge change depends
+/// on a change the entry does not name". Found by the random schedules of
+/// `tests/convergence.rs`; every revision is now made by a fresh actor, whose first
+/// change depends on the heads alone.
 #[test]
-#[ignore = "known bug: a revision does not name the editor's own previous revision it depends on"]
 fn an_editor_revises_again_after_another_editor_revised_on_top_of_their_revision() {
     let r = review();
     let bruno = Participant::init("Bruno", "civil-society");

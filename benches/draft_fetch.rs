@@ -90,7 +90,7 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
     let change_bytes: usize = space
         .entries
         .iter()
-        .filter_map(|e| match e.body() {
+        .filter_map(|e| match e.body()? {
             Body::DraftChange(c) => Some(c.changes.iter().map(|c| c.len()).sum::<usize>()),
             _ => None,
         })

@@ -191,12 +191,12 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         let t = Instant::now();
         for entry in &accepted {
             let (draft, para, heads) = match entry.body() {
-                Body::Comment(c) => match &c.anchor {
+                Some(Body::Comment(c)) => match &c.anchor {
                     Some(a) => (c.draft, &a.para, &c.heads),
                     None => continue,
                 },
-                Body::Stance(s) => (s.draft, &s.para, &s.heads),
-                Body::Reattach(r) => match current.comment(&r.comment) {
+                Some(Body::Stance(s)) => (s.draft, &s.para, &s.heads),
+                Some(Body::Reattach(r)) => match current.comment(&r.comment) {
                     Some(c) => (c.body.draft, &r.anchor.para, &r.heads),
                     None => continue,
                 },

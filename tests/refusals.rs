@@ -784,7 +784,8 @@ fn entries_beyond_their_authors_role_are_refused_on_import() {
     let draft_change = of_kind(&entries, Kind::DraftChange)
         .remove(0)
         .body()
-        .clone();
+        .cloned()
+        .expect("a draft change is never a stub");
 
     let key = stranger();
     let (space, draft) = (r.space.as_str(), r.draft.as_str());

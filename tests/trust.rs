@@ -417,3 +417,182 @@ fn a_convener_hides_a_comment_with_a_reason_everyone_sees_and_anyone_mutes_local
             .contains("Abusive words here.")
     );
 }
+
+/// The files of a home's database (its write-ahead log included) in which `needle`
+/// appears. Bundles the test wrote into the home are files the user made, not the node.
+fn home_contains(p: &Participant, needle: &str) -> Vec<String> {
+    let mut found = vec![];
+    for entry in std::fs::read_dir(p.home()).expect("read the home") {
+        let path = entry.expect("an entry").path();
+        let bundle = path.extension().is_some_and(|e| e == "margin");
+        if path.is_file() && !bundle {
+            let bytes = std::fs::read(&path).expect("read a file");
+            if bytes
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+            {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn an_author_erases_a_comment_and_every_node_drops_its_text() {
+    const SECRET: &str = "call-me-at-555-0199";
+    let convener = Participant::init("Convener", "government");
+    let (space, draft) = space_with_draft(&convener, &[]);
+    let author = Participant::init("Author", "civil-society");
+    let mirror = Participant::init("Mirror", "technical-community");
+    send(&convener, &author, &space);
+    let para = para(&author, &draft, "Coordinated vulnerability disclosure");
+    let comment = id(
+        &author.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &para,
+            "--kind",
+            "objection",
+            "--body",
+            &format!("Too weak. Reach me to discuss: {SECRET}"),
+        ]),
+        "comment",
+    );
+    author.ok(&[
+        "comment",
+        "edit",
+        &comment,
+        "--body",
+        &format!("Too weak; {SECRET}-edited"),
+    ]);
+    send(&author, &convener, &space);
+    let reply = id(
+        &convener.json(&[
+            "comment",
+            &draft,
+            "--reply",
+            &comment,
+            "--body",
+            "Thank you; we will strengthen it.",
+        ]),
+        "comment",
+    );
+    convener.ok(&["dispose", &comment, "noted"]);
+    send(&convener, &mirror, &space);
+    send(&convener, &author, &space);
+    // A node that never hears of the erasure, to offer the full text later.
+    let laggard = Participant::init("Laggard", "academia");
+    send(&convener, &laggard, &space);
+    assert!(!home_contains(&mirror, SECRET).is_empty());
+
+    // Only the author can erase; a forged erasure by someone else takes no effect.
+    let refused = convener.fails(&["comment", "retract", &comment, "--erase"]);
+    assert!(refused.contains("only its author"), "{refused}");
+    let erasure = id(
+        &author.json(&["comment", "retract", &comment, "--erase"]),
+        "erasure",
+    );
+    assert!(!author.ok(&["comments", &draft]).contains(SECRET));
+    send(&author, &mirror, &space);
+
+    // The mirror honours it: the text is gone from what it shows, searches and stores.
+    let shown = mirror.ok(&["comments", &draft]);
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(
+        shown.contains("in reply to a comment its author erased"),
+        "{shown}"
+    );
+    assert!(shown.contains("Thank you; we will strengthen it."), "{shown}");
+    let search = mirror.json(&["search", "555-0199"]);
+    assert_eq!(search.as_array().map(Vec::len), Some(0), "{search}");
+    let leftovers = home_contains(&mirror, SECRET);
+    assert!(leftovers.is_empty(), "the text is still in {leftovers:?}");
+    let check = mirror.ok(&["store", "check"]);
+    assert!(check.contains("The store agrees with itself"), "{check}");
+
+    // A newcomer who joins from the mirror alone receives stubs, never the text, and
+    // sees what the mirror sees, byte for byte.
+    let newcomer = Participant::init("Newcomer", "academia");
+    let report = send(&mirror, &newcomer, &space);
+    assert_eq!(report["rejected"], serde_json::json!([]), "{report}");
+    assert_eq!(report["pending"], 0, "{report}");
+    assert!(home_contains(&newcomer, SECRET).is_empty());
+    for args in [
+        ["--json", "comments", draft.as_str()],
+        ["--json", "objections", draft.as_str()],
+        ["--json", "consensus", draft.as_str()],
+    ] {
+        assert_eq!(mirror.ok(&args), newcomer.ok(&args), "{args:?}");
+    }
+    assert_eq!(mirror.digest(&space), newcomer.digest(&space));
+    assert!(
+        newcomer
+            .ok(&["comments", &draft])
+            .contains("Thank you; we will strengthen it.")
+    );
+    let listed = newcomer.json(&["comments", &draft]);
+    let ids: Vec<String> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| id(c, "id"))
+        .collect();
+    assert_eq!(ids, vec![reply.clone()], "{listed}");
+    assert_eq!(listed[0]["parent"], comment.as_str());
+    assert_eq!(listed[0]["parent_erased"], true);
+
+    // The full text offered later by a node that missed the erasure is not taken back.
+    send(&laggard, &newcomer, &space);
+    assert!(home_contains(&newcomer, SECRET).is_empty());
+    // And the laggard, once it receives the erasure, drops the text too.
+    send(&mirror, &laggard, &space);
+    let leftovers = home_contains(&laggard, SECRET);
+    assert!(leftovers.is_empty(), "the text is still in {leftovers:?}");
+    assert_eq!(
+        laggard.ok(&["--json", "comments", &draft]),
+        mirror.ok(&["--json", "comments", &draft])
+    );
+    let _ = erasure;
+}
+
+#[test]
+fn a_stub_without_its_authors_erasure_is_not_taken() {
+    use margin_core::entry::Entry;
+    let convener = Participant::init("Convener", "government");
+    let (space, draft) = space_with_draft(&convener, &[]);
+    let author = Participant::init("Author", "civil-society");
+    send(&convener, &author, &space);
+    let para = para(&author, &draft, "Coordinated vulnerability disclosure");
+    let comment = id(
+        &author.json(&[
+            "comment", &draft, "--para", &para, "--body", "Keep this text.",
+        ]),
+        "comment",
+    );
+    // A hostile mirror strips the text of someone's comment without being asked to.
+    let bundle = std::fs::read(author.bundle(&space)).expect("read the bundle");
+    let (space_id, entries) = margin_node::bundle::decode(&bundle).expect("a bundle");
+    let stripped: Vec<Vec<u8>> = entries
+        .into_iter()
+        .map(|bytes| {
+            let entry = Entry::decode(&bytes).expect("an entry");
+            match entry.stub() {
+                Some(stub) if entry.id().to_string() == comment => stub.bytes().to_vec(),
+                _ => bytes,
+            }
+        })
+        .collect();
+    let forged = author.home().join("stripped.margin");
+    std::fs::write(&forged, margin_node::bundle::encode(&space_id, &stripped))
+        .expect("write the bundle");
+
+    let reader = Participant::init("Reader", "academia");
+    let report = reader.import(&forged);
+    assert_eq!(report["withheld"], 1, "{report}");
+    assert_eq!(reader.json(&["comments", &draft]), serde_json::json!([]));
+    // The genuine entry is taken when it comes.
+    send(&author, &reader, &space);
+    assert!(reader.ok(&["comments", &draft]).contains("Keep this text."));
+}

@@ -468,7 +468,13 @@ pub enum CommentAction {
         suggest: Option<String>,
     },
     /// Withdraw your comment.
-    Retract { comment: String },
+    Retract {
+        comment: String,
+        /// Also ask every node to erase its text and the text of its edits; nodes keep
+        /// only signed stubs, so replies and answers still hold together.
+        #[arg(long)]
+        erase: bool,
+    },
     /// Anchor a comment to a passage of the current draft (editors only).
     Reattach {
         comment: String,

@@ -562,10 +562,24 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
                 println!("Comment edited: {id}")
             });
         }
-        Some(CommentAction::Retract { comment }) => {
+        Some(CommentAction::Retract {
+            comment,
+            erase: false,
+        }) => {
             let id = node.retract_comment(&comment)?;
             emit(json, &field("retraction", id.to_string()), |_| {
                 println!("Comment retracted: {id}")
+            });
+        }
+        Some(CommentAction::Retract {
+            comment,
+            erase: true,
+        }) => {
+            let id = node.erase_comment(&comment)?;
+            emit(json, &field("erasure", id.to_string()), |_| {
+                println!(
+                    "Comment retracted and its text erased here: {id}\nEvery node that receives the erasure drops the text too."
+                )
             });
         }
         Some(CommentAction::Reattach {
@@ -652,6 +666,9 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
         println!("{}  {} by {whom} on {version}", &c.id[..12], c.kind);
     } else {
         println!("{pad}{}  reply by {whom}", &c.id[..12]);
+    }
+    if c.parent_erased {
+        println!("{pad}  in reply to a comment its author erased");
     }
     if let Some(q) = &c.quote {
         println!("{pad}  on: \"{}\"", q.exact);

@@ -152,7 +152,7 @@ impl Home {
             .ok_or_else(|| {
                 NodeError::Invalid(format!("the profile {} is damaged", profile_path.display()))
             })?;
-        let Body::Profile(profile) = profile_entry.body().clone() else {
+        let Some(Body::Profile(profile)) = profile_entry.body().cloned() else {
             return Err(NodeError::Invalid(format!(
                 "{} is not a profile",
                 profile_path.display()

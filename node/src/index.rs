@@ -138,8 +138,14 @@ impl Node {
         let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
         let mut comments: BTreeSet<EntryId> = BTreeSet::new();
         let mut title = false;
+        // Comments whose text was erased: their rows go.
+        let mut gone: BTreeSet<EntryId> = BTreeSet::new();
         for entry in accepted {
-            match entry.body() {
+            let Some(body) = entry.body() else {
+                gone.insert(entry.id());
+                continue;
+            };
+            match body {
                 Body::Charter(_) | Body::CharterAmendment(_) => title = true,
                 Body::DraftChange(c) => {
                     drafts.insert(c.draft.unwrap_or(entry.id()));
@@ -153,13 +159,23 @@ impl Node {
                 Body::Retraction(r) => {
                     comments.insert(r.comment);
                 }
+                Body::Erasure(e) => {
+                    gone.insert(e.comment);
+                }
                 Body::Moderation(m) => {
                     comments.insert(m.target);
                 }
                 _ => {}
             }
         }
-        if drafts.is_empty() && comments.is_empty() && !title {
+        // A comment erased in this batch may also have been indexed by it.
+        gone.extend(
+            comments
+                .iter()
+                .filter(|id| space.comment(id).is_none())
+                .copied(),
+        );
+        if drafts.is_empty() && comments.is_empty() && gone.is_empty() && !title {
             return Ok(());
         }
         let draft_rows: Vec<(EntryId, Vec<SearchDoc>)> = drafts
@@ -170,6 +186,7 @@ impl Node {
             .iter()
             .filter(|id| space.comment(id).is_some())
             .map(|id| (id.to_string(), comment_doc(space, id)))
+            .chain(gone.iter().map(|id| (id.to_string(), None)))
             .collect();
         let title = title.then(|| space.charter().title);
         self.store

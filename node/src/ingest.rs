@@ -252,6 +252,16 @@ impl Node {
         space_id: SpaceId,
         entries: Vec<Entry>,
     ) -> Result<Decided, NodeError> {
+        let decided = self.ingest_atomically(space_id, entries)?;
+        self.store.forget_erased_text()?;
+        Ok(decided)
+    }
+
+    fn ingest_atomically(
+        &mut self,
+        space_id: SpaceId,
+        entries: Vec<Entry>,
+    ) -> Result<Decided, NodeError> {
         self.store.atomically(|| {
             if self.store.contains(&space_id)? {
                 // The cached state itself, not a copy: this is the path every batch from
@@ -332,6 +342,28 @@ impl Node {
         let mut bytes: HashMap<EntryId, Entry> = HashMap::new();
         let mut rejected: BTreeMap<EntryId, String> = BTreeMap::new();
         let mut dropped: HashSet<EntryId> = HashSet::new();
+        // A stub (an entry without its text) is taken only when its author's erasure is
+        // here: a peer must not withhold text it was not asked to drop. Stubs are offered
+        // last, after the erasures of the same batch.
+        let (stubs, mut entries): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(Entry::is_stub);
+        let mut withheld_stubs: Vec<Entry> = vec![];
+        for stub in stubs {
+            if space.contains(&stub.id())
+                || space.erasure_covers(&stub)
+                || entries.iter().any(|e| erases(e, &stub))
+            {
+                entries.push(stub);
+            } else {
+                withheld_stubs.push(stub);
+            }
+        }
+        let mut withheld: HashSet<EntryId> = HashSet::new();
+        for entry in withheld_stubs {
+            withheld.insert(entry.id());
+            seen.push(entry.id());
+            bytes.insert(entry.id(), entry);
+        }
         for entry in entries {
             for (entry, verdict) in space.apply(entry) {
                 let id = entry.id();
@@ -372,6 +404,7 @@ impl Node {
             rejected: rejected.iter().map(|(id, r)| (*id, r.clone())).collect(),
         };
         self.store.write(&batch)?;
+        self.strip_erased(space)?;
         cached.mark = self.store.space_mark(&space.id())?;
         self.index_accepted(space, &accepted)?;
         let decided = seen
@@ -385,6 +418,8 @@ impl Node {
                     Outcome::Rejected(reason.clone())
                 } else if space.is_pending(&id) {
                     Outcome::Pending
+                } else if withheld.contains(&id) {
+                    Outcome::Withheld
                 } else if dropped.contains(&id) {
                     Outcome::Dropped
                 } else if let Some(a) = space.accepted(&id) {
@@ -396,6 +431,28 @@ impl Node {
             })
             .collect();
         Ok(decided)
+    }
+
+    /// Replaces the stored bytes of entries whose text their author erased by their
+    /// stubs. An entry in the first envelope format has no verifiable stub: its text is
+    /// no longer shown or indexed, but its bytes stay (see docs/security.md).
+    fn strip_erased(&self, space: &mut Space) -> Result<(), NodeError> {
+        let ids = space.take_erased_entries();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut stubs = vec![];
+        for bytes in self.store.entry_bytes(&space.id(), &ids)? {
+            let entry = Entry::from_trusted_store(&bytes)
+                .map_err(|e| margin_store::StoreError::Damaged(e.to_string()))?;
+            if let Some(stub) = entry.stub() {
+                if stub.bytes().len() < bytes.len() {
+                    stubs.push(stub);
+                }
+            }
+        }
+        self.store.replace_with_stubs(&stubs)?;
+        Ok(())
     }
 
     /// Checks that the store agrees with itself and with the state its entries make:
@@ -451,6 +508,17 @@ impl StoreCheck {
                 .spaces
                 .iter()
                 .all(|s| s.disagreement.is_empty() && s.index.is_empty())
+    }
+}
+
+/// Whether `entry` is its author's erasure of the comment `stub` is, or edits.
+fn erases(entry: &Entry, stub: &Entry) -> bool {
+    match entry.body() {
+        Some(margin_core::body::Body::Erasure(e)) => {
+            entry.author() == stub.author()
+                && (e.comment == stub.id() || stub.refs().contains(&e.comment))
+        }
+        _ => false,
     }
 }
 

@@ -61,6 +61,10 @@ pub enum Outcome {
     /// Dated in the future beyond the allowed skew: held, not applied nor passed on,
     /// until `due` (ms).
     Held { due: u64 },
+    /// A stub (an entry without its text) whose author's erasure is not here: a peer
+    /// may not withhold text it was not asked to drop. Not kept; sync fetches it again,
+    /// and takes it once the erasure has arrived.
+    Withheld,
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
     Ignored { time: u64 },
     /// Not valid, for this reason.
@@ -76,7 +80,7 @@ impl Outcome {
             Outcome::Duplicate { time } => Verdict::Duplicate { time },
             // Kept here until it can be decided: not to be fetched again meanwhile.
             Outcome::Pending | Outcome::Held { .. } => Verdict::Pending,
-            Outcome::Dropped => Verdict::Dropped,
+            Outcome::Dropped | Outcome::Withheld => Verdict::Dropped,
             Outcome::Ignored { time } => Verdict::Declined { time },
             Outcome::Rejected(reason) => Verdict::Invalid(reason),
         }
@@ -96,6 +100,10 @@ pub struct ImportReport {
     /// The earliest date among the held entries (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_until: Option<u64>,
+    /// Stubs whose text the sender withheld without their author's erasure here: not
+    /// taken (in the JSON only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withheld: usize,
     pub rejected: Vec<Refusal>,
 }
 
@@ -611,6 +619,38 @@ impl Node {
         )
     }
 
+    /// The author withdraws their comment and asks every node to erase its text and the
+    /// text of its edits. Each node keeps only the stubs (signed headers without text),
+    /// so replies and answers that name the comment still hold together.
+    pub fn erase_comment(&mut self, comment: &str) -> Result<EntryId, NodeError> {
+        let identity = self.identity()?;
+        let (id, mut space) = self.space_of(comment)?;
+        let author = match (space.comment(&id), space.erased_comments().find(|e| e.id == id)) {
+            (Some(c), _) => c.author,
+            (None, Some(e)) => e.author,
+            (None, None) => {
+                let kind = space
+                    .accepted(&id)
+                    .map_or("pending entry", |a| a.kind.name());
+                return Err(NodeError::WrongKind(comment.to_owned(), kind, "comment"));
+            }
+        };
+        if author != identity.key.public() {
+            return Err(NodeError::Invalid(
+                "only its author can erase a comment (a convener can hide it: margin hide)"
+                    .into(),
+            ));
+        }
+        // The erasure does not refer to the comment: a node that only ever receives the
+        // comment's stub must be able to take the erasure first.
+        self.publish(
+            &identity,
+            &mut space,
+            vec![],
+            Body::Erasure(Erasure { comment: id }),
+        )
+    }
+
     /// An editor re-anchors a comment on a paragraph (and passage) of the current draft.
     pub fn reattach(
         &mut self,
@@ -886,6 +926,7 @@ impl ImportReport {
                 Outcome::Accepted { .. } => report.accepted += 1,
                 Outcome::Duplicate { .. } | Outcome::Ignored { .. } => report.duplicate += 1,
                 Outcome::Pending | Outcome::Dropped => report.pending += 1,
+                Outcome::Withheld => report.withheld += 1,
                 Outcome::Held { due } => {
                     report.held += 1;
                     let date = due + CLOCK_SKEW_MS;

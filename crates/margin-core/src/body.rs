@@ -171,6 +171,14 @@ pub struct Retraction {
     pub comment: EntryId,
 }
 
+/// The author withdraws their comment and asks every node to erase its text and the
+/// text of its edits: what remains of them are stubs (their signed headers), so the
+/// threads and answers that name them still hold together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub comment: EntryId,
+}
+
 /// A participant's position on a paragraph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum StanceValue {
@@ -268,6 +276,7 @@ pub enum Body {
     Comment(Comment),
     CommentEdit(CommentEdit),
     Retraction(Retraction),
+    Erasure(Erasure),
     Stance(Stance),
     Disposition(Disposition),
     Reattach(Reattach),
@@ -290,6 +299,7 @@ impl Body {
             Body::Comment(_) => Kind::Comment,
             Body::CommentEdit(_) => Kind::CommentEdit,
             Body::Retraction(_) => Kind::Retraction,
+            Body::Erasure(_) => Kind::Erasure,
             Body::Stance(_) => Kind::Stance,
             Body::Disposition(_) => Kind::Disposition,
             Body::Reattach(_) => Kind::Reattach,
@@ -312,6 +322,7 @@ impl Body {
             Body::Comment(b) => encoding::encode(b),
             Body::CommentEdit(b) => encoding::encode(b),
             Body::Retraction(b) => encoding::encode(b),
+            Body::Erasure(b) => encoding::encode(b),
             Body::Stance(b) => encoding::encode(b),
             Body::Disposition(b) => encoding::encode(b),
             Body::Reattach(b) => encoding::encode(b),
@@ -335,6 +346,7 @@ impl Body {
             Kind::Comment => Body::Comment(d(bytes)?),
             Kind::CommentEdit => Body::CommentEdit(d(bytes)?),
             Kind::Retraction => Body::Retraction(d(bytes)?),
+            Kind::Erasure => Body::Erasure(d(bytes)?),
             Kind::Stance => Body::Stance(d(bytes)?),
             Kind::Disposition => Body::Disposition(d(bytes)?),
             Kind::Reattach => Body::Reattach(d(bytes)?),
@@ -466,7 +478,7 @@ impl Body {
                     text("suggestion", s)?;
                 }
             }
-            Body::Retraction(_) => {}
+            Body::Retraction(_) | Body::Erasure(_) => {}
             Body::Stance(s) => {
                 label("paragraph id", &s.para)?;
                 heads(&s.heads)?;

@@ -28,6 +28,20 @@ pub fn decode_canonical<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result
     Ok(value)
 }
 
+/// Decodes a canonically encoded value at the start of `bytes` and returns it with the
+/// bytes that follow it.
+pub fn decode_canonical_prefix<T: Serialize + DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(T, &[u8]), EncodingError> {
+    let (value, rest): (T, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| EncodingError::Malformed(e.to_string()))?;
+    let used = bytes.len() - rest.len();
+    if encode(&value)? != bytes[..used] {
+        return Err(EncodingError::NotCanonical);
+    }
+    Ok((value, rest))
+}
+
 /// Why bytes are not a canonical encoding.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum EncodingError {

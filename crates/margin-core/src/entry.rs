@@ -1,8 +1,14 @@
 //! The entry envelope, its signature, and the `Unverified` → `Verified` type-state.
 //!
-//! Wire form of an entry: `canonical(Header) || signature` where the signature is
-//! Ed25519 over `"margin-entry-v1" || canonical(Header)` and the id is
-//! `BLAKE3(canonical(Header) || signature)`. Bytes are kept exactly as received.
+//! Two envelope formats. Format 1, `canonical(Header) || signature`, signs the body
+//! itself: the signature is Ed25519 over `"margin-entry-v1" || canonical(Header)` and the
+//! id is `BLAKE3(canonical(Header) || signature)`. Format 2, for the entries whose text
+//! their author may ask every node to erase (comments and their edits), signs the body's
+//! length and BLAKE3 hash instead: `canonical(SealedHeader) || signature || body`, the
+//! signature over `"margin-entry-v2" || canonical(SealedHeader)`, the id
+//! `BLAKE3(canonical(SealedHeader) || signature)`. Without its body, such an entry is a
+//! *stub*: still verifiable, still the same id, with no text. Bytes are kept exactly as
+//! received.
 
 use std::marker::PhantomData;
 
@@ -14,10 +20,14 @@ use crate::id::{EntryId, SpaceId};
 use crate::key::{PublicKey, SigningKey};
 use crate::limits::{MAX_ENTRY_BYTES, MAX_REFS, MAX_SMALL_ENTRY_BYTES};
 
-/// The only envelope format this version reads and writes.
+/// The envelope that signs its body directly.
 pub const FORMAT: u8 = 1;
-/// Domain separation for entry signatures.
+/// The envelope that signs its body's hash, so the body can be erased.
+pub const SEALED_FORMAT: u8 = 2;
+/// Domain separation for format 1 signatures.
 pub const SIGNING_CONTEXT: &[u8] = b"margin-entry-v1";
+/// Domain separation for format 2 signatures.
+pub const SEALED_SIGNING_CONTEXT: &[u8] = b"margin-entry-v2";
 const SIGNATURE_LEN: usize = 64;
 
 /// What an entry is about. The number is the envelope's `kind` byte.
@@ -40,10 +50,11 @@ pub enum Kind {
     CoSign = 14,
     Membership = 15,
     AlternativeStance = 16,
+    Erasure = 17,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Charter,
         Kind::CharterAmendment,
         Kind::Profile,
@@ -60,6 +71,7 @@ impl Kind {
         Kind::CoSign,
         Kind::Membership,
         Kind::AlternativeStance,
+        Kind::Erasure,
     ];
 
     pub fn from_byte(byte: u8) -> Option<Kind> {
@@ -85,7 +97,14 @@ impl Kind {
             Kind::CoSign => "co-sign",
             Kind::Membership => "membership",
             Kind::AlternativeStance => "alternative-stance",
+            Kind::Erasure => "erasure",
         }
+    }
+
+    /// Whether its author may ask every node to erase the body of an entry of this kind:
+    /// such entries are signed in the sealed format (2), whose stub stays verifiable.
+    pub fn erasable(self) -> bool {
+        matches!(self, Kind::Comment | Kind::CommentEdit)
     }
 
     /// The largest entry of this kind.
@@ -97,7 +116,7 @@ impl Kind {
     }
 }
 
-/// The signed part of an entry, in wire order.
+/// The signed part of a format 1 entry, in wire order: the body itself is signed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Header {
     format: u8,
@@ -108,6 +127,30 @@ struct Header {
     refs: Vec<EntryId>,
     #[serde(with = "serde_bytes")]
     body: Vec<u8>,
+}
+
+/// The signed part of a format 2 entry, in wire order: the body's length and hash are
+/// signed, and the body follows the signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct SealedHeader {
+    format: u8,
+    space: Option<SpaceId>,
+    kind: u8,
+    author: PublicKey,
+    time: u64,
+    refs: Vec<EntryId>,
+    body_len: u32,
+    body_hash: [u8; 32],
+}
+
+/// What every envelope says besides its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fields {
+    format: u8,
+    space: Option<SpaceId>,
+    author: PublicKey,
+    time: u64,
+    refs: Vec<EntryId>,
 }
 
 /// Type-state: the entry was decoded but its signature has not been checked.
@@ -122,10 +165,13 @@ pub struct Verified;
 /// or [`verify_batch`].
 #[derive(Clone, Debug)]
 pub struct Entry<S = Verified> {
-    header: Header,
+    fields: Fields,
     kind: Kind,
-    body: Body,
+    /// `None` for a stub: a sealed entry whose body was erased.
+    body: Option<Body>,
     bytes: Vec<u8>,
+    /// Where the signature starts in `bytes`.
+    signed_len: usize,
     id: EntryId,
     state: PhantomData<S>,
 }
@@ -141,27 +187,36 @@ impl<S> Entry<S> {
     pub fn id(&self) -> EntryId {
         self.id
     }
+    /// The envelope format: [`FORMAT`] or [`SEALED_FORMAT`].
+    pub fn format(&self) -> u8 {
+        self.fields.format
+    }
     /// The space this entry belongs to; none for a genesis charter or a home profile.
     pub fn space(&self) -> Option<SpaceId> {
-        self.header.space
+        self.fields.space
     }
     pub fn kind(&self) -> Kind {
         self.kind
     }
     pub fn author(&self) -> PublicKey {
-        self.header.author
+        self.fields.author
     }
     /// The author's clock in ms since the Unix epoch: informational, never trusted for
     /// ordering beyond the rule that an entry is not older than what it refers to.
     pub fn time(&self) -> u64 {
-        self.header.time
+        self.fields.time
     }
     /// Causal predecessors, sorted and without duplicates.
     pub fn refs(&self) -> &[EntryId] {
-        &self.header.refs
+        &self.fields.refs
     }
-    pub fn body(&self) -> &Body {
-        &self.body
+    /// The body; `None` for a stub, whose body its author had erased.
+    pub fn body(&self) -> Option<&Body> {
+        self.body.as_ref()
+    }
+    /// Whether this is a stub: a sealed entry without its body.
+    pub fn is_stub(&self) -> bool {
+        self.body.is_none()
     }
     /// The entry exactly as encoded on the wire.
     pub fn bytes(&self) -> &[u8] {
@@ -172,22 +227,55 @@ impl<S> Entry<S> {
     }
     /// The space this entry is part of: its own id for a genesis charter.
     pub fn space_or_self(&self) -> SpaceId {
-        self.header.space.unwrap_or(self.id)
+        self.fields.space.unwrap_or(self.id)
+    }
+    /// This entry without its body, as a node keeps it once its author asked for the
+    /// body to be erased: same id, same signature. `None` for a format 1 entry, whose
+    /// signature covers its body, so no verifiable stub of it exists.
+    pub fn stub(&self) -> Option<Entry<S>> {
+        if self.fields.format != SEALED_FORMAT {
+            return None;
+        }
+        let end = self.signed_len + SIGNATURE_LEN;
+        Some(Entry {
+            fields: self.fields.clone(),
+            kind: self.kind,
+            body: None,
+            bytes: self.bytes[..end].to_vec(),
+            signed_len: self.signed_len,
+            id: self.id,
+            state: PhantomData,
+        })
     }
     fn signed_part(&self) -> &[u8] {
-        &self.bytes[..self.bytes.len() - SIGNATURE_LEN]
+        &self.bytes[..self.signed_len]
+    }
+    fn signing_context(&self) -> &'static [u8] {
+        if self.fields.format == SEALED_FORMAT {
+            SEALED_SIGNING_CONTEXT
+        } else {
+            SIGNING_CONTEXT
+        }
+    }
+    fn message(&self) -> Vec<u8> {
+        let context = self.signing_context();
+        let mut message = Vec::with_capacity(context.len() + self.signed_len);
+        message.extend_from_slice(context);
+        message.extend_from_slice(self.signed_part());
+        message
     }
     fn signature(&self) -> ed25519_dalek::Signature {
         let mut sig = [0u8; SIGNATURE_LEN];
-        sig.copy_from_slice(&self.bytes[self.bytes.len() - SIGNATURE_LEN..]);
+        sig.copy_from_slice(&self.bytes[self.signed_len..self.signed_len + SIGNATURE_LEN]);
         ed25519_dalek::Signature::from_bytes(&sig)
     }
     fn with_state<T>(self) -> Entry<T> {
         Entry {
-            header: self.header,
+            fields: self.fields,
             kind: self.kind,
             body: self.body,
             bytes: self.bytes,
+            signed_len: self.signed_len,
             id: self.id,
             state: PhantomData,
         }
@@ -208,40 +296,86 @@ impl Entry<Unverified> {
         if bytes.len() <= SIGNATURE_LEN {
             return Err(E::Truncated);
         }
-        let (signed, _sig) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
-        let header: Header = encoding::decode_canonical(signed)?;
-        if header.format != FORMAT {
-            return Err(E::UnknownFormat(header.format));
-        }
-        let kind = Kind::from_byte(header.kind).ok_or(E::UnknownKind(header.kind))?;
+        let (fields, kind, body, signed_len) = match bytes[0] {
+            FORMAT => {
+                let signed_len = bytes.len() - SIGNATURE_LEN;
+                let header: Header = encoding::decode_canonical(&bytes[..signed_len])?;
+                let kind = Kind::from_byte(header.kind).ok_or(E::UnknownKind(header.kind))?;
+                let body = Body::decode(kind, &header.body)?;
+                let fields = Fields {
+                    format: header.format,
+                    space: header.space,
+                    author: header.author,
+                    time: header.time,
+                    refs: header.refs,
+                };
+                (fields, kind, Some(body), signed_len)
+            }
+            SEALED_FORMAT => {
+                let (header, rest): (SealedHeader, &[u8]) =
+                    encoding::decode_canonical_prefix(bytes)?;
+                let signed_len = bytes.len() - rest.len();
+                if rest.len() < SIGNATURE_LEN {
+                    return Err(E::Truncated);
+                }
+                let kind = Kind::from_byte(header.kind).ok_or(E::UnknownKind(header.kind))?;
+                if !kind.erasable() {
+                    return Err(E::NotSealable(kind.name()));
+                }
+                let body_bytes = &rest[SIGNATURE_LEN..];
+                let body = if body_bytes.is_empty() && header.body_len > 0 {
+                    None
+                } else {
+                    if body_bytes.len() as u64 != u64::from(header.body_len) {
+                        return Err(E::BodyLength {
+                            declared: header.body_len,
+                            found: body_bytes.len(),
+                        });
+                    }
+                    if *blake3::hash(body_bytes).as_bytes() != header.body_hash {
+                        return Err(E::BodyHash);
+                    }
+                    Some(Body::decode(kind, body_bytes)?)
+                };
+                let fields = Fields {
+                    format: header.format,
+                    space: header.space,
+                    author: header.author,
+                    time: header.time,
+                    refs: header.refs,
+                };
+                (fields, kind, body, signed_len)
+            }
+            other => return Err(E::UnknownFormat(other)),
+        };
         if bytes.len() > kind.max_bytes() {
             return Err(E::TooLarge {
                 size: bytes.len(),
                 max: kind.max_bytes(),
             });
         }
-        if header.refs.len() > MAX_REFS {
-            return Err(E::TooManyRefs(header.refs.len()));
+        if fields.refs.len() > MAX_REFS {
+            return Err(E::TooManyRefs(fields.refs.len()));
         }
-        if header.refs.windows(2).any(|w| w[0] >= w[1]) {
+        if fields.refs.windows(2).any(|w| w[0] >= w[1]) {
             return Err(E::RefsNotSorted);
         }
-        match (kind, header.space) {
+        match (kind, fields.space) {
             (Kind::Charter, Some(_)) => return Err(E::SpaceMismatch("a charter starts a space")),
             (Kind::Charter | Kind::Profile, None) => {}
             (_, None) => return Err(E::SpaceMismatch("this kind must name its space")),
             _ => {}
         }
-        if header.space.is_none() && !header.refs.is_empty() {
+        if fields.space.is_none() && !fields.refs.is_empty() {
             return Err(E::SpaceMismatch("an entry outside a space has no refs"));
         }
-        let body = Body::decode(kind, &header.body)?;
         Ok(Entry {
-            id: EntryId::of(bytes),
-            header,
+            id: EntryId::of(&bytes[..signed_len + SIGNATURE_LEN]),
+            fields,
             kind,
             body,
             bytes: bytes.to_vec(),
+            signed_len,
             state: PhantomData,
         })
     }
@@ -249,17 +383,14 @@ impl Entry<Unverified> {
     /// Checks the signature (strict Ed25519: no weak keys, no malleable signatures).
     pub fn verify(self) -> Result<Entry<Verified>, error::VerifyError> {
         let key = self
-            .header
+            .fields
             .author
             .verifying_key()
             .map_err(|_| error::VerifyError::BadKey)?;
         if key.is_weak() {
             return Err(error::VerifyError::BadKey);
         }
-        let mut message = Vec::with_capacity(SIGNING_CONTEXT.len() + self.signed_part().len());
-        message.extend_from_slice(SIGNING_CONTEXT);
-        message.extend_from_slice(self.signed_part());
-        key.verify_strict(&message, &self.signature())
+        key.verify_strict(&self.message(), &self.signature())
             .map_err(|_| error::VerifyError::BadSignature)?;
         Ok(self.with_state())
     }
@@ -267,6 +398,8 @@ impl Entry<Unverified> {
 
 impl Entry<Verified> {
     /// Encodes, signs and returns a new entry by `key`. `refs` are sorted and deduplicated.
+    /// Comments and their edits are sealed (format 2), so their author can later ask for
+    /// their text to be erased; every other kind uses format 1.
     pub fn sign(
         key: &SigningKey,
         space: Option<SpaceId>,
@@ -276,21 +409,42 @@ impl Entry<Verified> {
     ) -> Result<Self, error::SignError> {
         refs.sort();
         refs.dedup();
-        let header = Header {
-            format: FORMAT,
-            space,
-            kind: body.kind() as u8,
-            author: key.public(),
-            time,
-            refs,
-            body: body.encode()?,
+        let kind = body.kind();
+        let encoded = body.encode()?;
+        let (context, mut bytes, tail) = if kind.erasable() {
+            let header = SealedHeader {
+                format: SEALED_FORMAT,
+                space,
+                kind: kind as u8,
+                author: key.public(),
+                time,
+                refs,
+                body_len: u32::try_from(encoded.len()).map_err(|_| {
+                    error::DecodeError::TooLarge {
+                        size: encoded.len(),
+                        max: kind.max_bytes(),
+                    }
+                })?,
+                body_hash: *blake3::hash(&encoded).as_bytes(),
+            };
+            (SEALED_SIGNING_CONTEXT, encoding::encode(&header)?, encoded)
+        } else {
+            let header = Header {
+                format: FORMAT,
+                space,
+                kind: kind as u8,
+                author: key.public(),
+                time,
+                refs,
+                body: encoded,
+            };
+            (SIGNING_CONTEXT, encoding::encode(&header)?, vec![])
         };
-        let mut message = SIGNING_CONTEXT.to_vec();
-        let signed = encoding::encode(&header)?;
-        message.extend_from_slice(&signed);
+        let mut message = context.to_vec();
+        message.extend_from_slice(&bytes);
         let signature = key.sign(&message);
-        let mut bytes = signed;
         bytes.extend_from_slice(&signature);
+        bytes.extend_from_slice(&tail);
         // Decoding what we made checks every limit the receiver will check.
         let entry = Entry::decode(&bytes)?;
         Ok(entry.with_state())
@@ -313,16 +467,14 @@ pub fn verify_batch(
     let mut signatures = Vec::with_capacity(entries.len());
     let mut usable = true;
     for entry in &entries {
-        match entry.header.author.verifying_key() {
+        match entry.fields.author.verifying_key() {
             Ok(key) if !key.is_weak() => keys.push(key),
             _ => {
                 usable = false;
                 break;
             }
         }
-        let mut message = SIGNING_CONTEXT.to_vec();
-        message.extend_from_slice(entry.signed_part());
-        messages.push(message);
+        messages.push(entry.message());
         signatures.push(entry.signature());
     }
     if usable && !entries.is_empty() {
@@ -364,6 +516,12 @@ pub mod error {
         Envelope(#[from] EncodingError),
         #[error("malformed entry body: {0}")]
         Body(#[from] BodyError),
+        #[error("a {0} entry cannot be sealed (format 2 is for comments and their edits)")]
+        NotSealable(&'static str),
+        #[error("the entry's body is {found} bytes, but its header says {declared}")]
+        BodyLength { declared: u32, found: usize },
+        #[error("the entry's body does not match the hash its author signed")]
+        BodyHash,
     }
 
     /// Why a signature check failed.

@@ -21,7 +21,7 @@
 //! let received = Entry::decode(entry.bytes())?;
 //! let verified = received.verify()?;
 //! assert_eq!(verified.id(), entry.id());
-//! assert_eq!(verified.body(), &body);
+//! assert_eq!(verified.body(), Some(&body));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -31,7 +31,7 @@ fn a_signed_entry_decodes_and_verifies_with_the_same_id() {
     let verified = Entry::decode(entry.bytes()).unwrap().verify().unwrap();
     assert_eq!(verified.id(), entry.id());
     assert_eq!(verified.author(), SigningKey::from_seed([1; 32]).public());
-    assert_eq!(verified.body(), &profile("Kenji"));
+    assert_eq!(verified.body(), Some(&profile("Kenji")));
 }
 
 #[test]
@@ -181,7 +181,100 @@ proptest! {
         });
         let entry = Entry::sign(&SigningKey::from_seed(seed), Some(EntryId([5; 32])), time, vec![EntryId([5; 32])], &body).unwrap();
         let back = Entry::decode(entry.bytes()).unwrap().verify().unwrap();
-        prop_assert_eq!(back.body(), &body);
+        prop_assert_eq!(back.body(), Some(&body));
         prop_assert_eq!(back.time(), time);
     }
+}
+
+fn comment(text: &str) -> Body {
+    Body::Comment(Comment {
+        draft: EntryId([9; 32]),
+        heads: vec![[7; 32]],
+        anchor: None,
+        kind: CommentKind::Objection,
+        text: text.into(),
+        suggestion: None,
+        parent: None,
+    })
+}
+
+fn comment_entry(text: &str) -> Entry {
+    Entry::sign(
+        &SigningKey::from_seed([3; 32]),
+        Some(EntryId([8; 32])),
+        2_000,
+        vec![EntryId([8; 32])],
+        &comment(text),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_comment_is_sealed_and_its_stub_keeps_the_id_and_the_signature() {
+    let entry = comment_entry("My number is 555-0199.");
+    assert_eq!(entry.format(), 2);
+    assert_eq!(signed(1, &profile("Kenji")).format(), 1);
+    let stub = entry.stub().expect("a sealed entry has a stub");
+    assert!(stub.bytes().len() < entry.bytes().len());
+    assert!(
+        !stub
+            .bytes()
+            .windows(b"555-0199".len())
+            .any(|w| w == b"555-0199"),
+        "the stub carries no text"
+    );
+    let received = Entry::decode(stub.bytes()).unwrap().verify().unwrap();
+    assert_eq!(received.id(), entry.id());
+    assert_eq!(received.author(), entry.author());
+    assert_eq!(received.refs(), entry.refs());
+    assert!(received.is_stub());
+    assert_eq!(received.body(), None);
+    // A format 1 entry signs its body: it has no stub.
+    assert!(signed(1, &profile("Kenji")).stub().is_none());
+}
+
+#[test]
+fn a_sealed_body_that_is_not_the_signed_one_is_refused() {
+    let entry = comment_entry("Original words.");
+    let other = comment_entry("Other words here.");
+    // The stub of one with the body of the other: its length and hash do not match.
+    let mut bytes = entry.stub().unwrap().bytes().to_vec();
+    let body_start = other.stub().unwrap().bytes().len();
+    bytes.extend_from_slice(&other.bytes()[body_start..]);
+    let err = Entry::decode(&bytes).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::BodyLength { .. } | DecodeError::BodyHash
+        ),
+        "{err}"
+    );
+    // Same length, different words: the hash does not match.
+    let same_len = comment_entry("Original wordz.");
+    let mut bytes = entry.stub().unwrap().bytes().to_vec();
+    bytes.extend_from_slice(&same_len.bytes()[entry.stub().unwrap().bytes().len()..]);
+    assert_eq!(Entry::decode(&bytes).unwrap_err(), DecodeError::BodyHash);
+    // Every flipped byte of a sealed entry is caught too.
+    for i in 0..entry.bytes().len() {
+        let mut bytes = entry.bytes().to_vec();
+        bytes[i] ^= 0x01;
+        let outcome = Entry::decode(&bytes).map(|e| e.verify());
+        assert!(
+            !matches!(outcome, Ok(Ok(_))),
+            "flipping byte {i} still gave a valid entry"
+        );
+    }
+}
+
+#[test]
+fn only_comments_and_their_edits_may_be_sealed() {
+    let entry = comment_entry("Words.");
+    let mut bytes = entry.bytes().to_vec();
+    // The kind byte follows the format byte and the space (a `Some` tag and 32 bytes).
+    assert_eq!(bytes[34], Kind::Comment as u8);
+    bytes[34] = Kind::Stance as u8;
+    assert_eq!(
+        Entry::decode(&bytes).unwrap_err(),
+        DecodeError::NotSealable("stance")
+    );
 }

@@ -44,6 +44,19 @@ pub struct Wording {
     pub suggestion: Option<String>,
 }
 
+/// A comment whose author asked every node to erase its text: what is known of it
+/// without its body, the same on a node that held the text and on one that only ever
+/// received the stub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErasedComment {
+    pub id: EntryId,
+    pub author: PublicKey,
+    pub time: u64,
+    /// The erasure in force (the smallest id among the author's erasures of it), once
+    /// it is here; a stub read back from this node's own store may come before it.
+    pub erasure: Option<EntryId>,
+}
+
 /// A comment with everything that later entries said about it.
 #[derive(Clone, Debug)]
 pub struct CommentState {

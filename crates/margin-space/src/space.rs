@@ -10,7 +10,7 @@ use margin_core::limits::CLOCK_SKEW_MS;
 use margin_draft::Draft;
 
 use crate::charter::{CharterHistory, CharterState};
-use crate::comment::{CommentState, DispositionState, Stamped, Wording};
+use crate::comment::{CommentState, DispositionState, ErasedComment, Stamped, Wording};
 use crate::draft::{DraftState, Revision};
 use crate::error::Rejection;
 
@@ -56,6 +56,22 @@ pub type MembershipKey = (PublicKey, PublicKey);
 /// Key of a stance on an alternative wording: which comment, who.
 pub type AlternativeKey = (EntryId, PublicKey);
 
+/// A comment an entry names: still with its text, or erased by its author.
+#[derive(Clone, Copy, Debug)]
+enum CommentRef<'a> {
+    Live(&'a CommentState),
+    Erased(&'a ErasedComment),
+}
+
+impl CommentRef<'_> {
+    fn author(&self) -> PublicKey {
+        match self {
+            CommentRef::Live(c) => c.author,
+            CommentRef::Erased(e) => e.author,
+        }
+    }
+}
+
 /// What a `Membership` entry says, kept to check the sign-ons that name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct MembershipFact {
@@ -79,6 +95,14 @@ pub struct Space {
     pub(crate) registration_entries: HashMap<EntryId, PublicKey>,
     pub(crate) drafts: BTreeMap<DraftId, DraftState>,
     pub(crate) comments: BTreeMap<EntryId, CommentState>,
+    /// Comments whose author had their text erased: no longer among `comments`.
+    pub(crate) erased: BTreeMap<EntryId, ErasedComment>,
+    /// Erasures by comment, by author: an erasure may come before the comment it names,
+    /// and takes effect only on a comment by its own author.
+    erasures: HashMap<EntryId, BTreeMap<PublicKey, EntryId>>,
+    /// Accepted entries whose text was erased since the caller last asked
+    /// ([`Space::take_erased_entries`]): the store keeps only their stubs.
+    to_strip: Vec<EntryId>,
     pub(crate) stances: BTreeMap<StanceKey, Stamped<Stance>>,
     pub(crate) hidden: BTreeMap<EntryId, Stamped<Moderation>>,
     /// Every accepted comment edit: the comment it edits and whether its wording carries
@@ -101,7 +125,7 @@ pub struct Space {
 impl Space {
     /// Starts a space from its genesis charter.
     pub fn new(genesis: Entry) -> Result<Space, Rejection> {
-        let Body::Charter(charter) = genesis.body() else {
+        let Some(Body::Charter(charter)) = genesis.body() else {
             return Err(Rejection::NotGenesis(genesis.kind().name()));
         };
         if genesis.space().is_some() {
@@ -131,6 +155,9 @@ impl Space {
             registration_entries: HashMap::new(),
             drafts: BTreeMap::new(),
             comments: BTreeMap::new(),
+            erased: BTreeMap::new(),
+            erasures: HashMap::new(),
+            to_strip: Vec::new(),
             stances: BTreeMap::new(),
             hidden: BTreeMap::new(),
             edits: HashMap::new(),
@@ -245,7 +272,10 @@ impl Space {
         }
         let charter = self.charter.version(&charter_refs);
         let author = entry.author();
-        match entry.body() {
+        let Some(body) = entry.body() else {
+            return self.apply_stub(entry);
+        };
+        match body {
             Body::Charter(_) => Err(Rejection::NotGenesis("charter")),
             Body::CharterAmendment(a) => {
                 if !charter.has(Role::Convener, &author) {
@@ -306,23 +336,46 @@ impl Space {
                     check_paragraph(draft, &anchor.para, &c.heads)?;
                 }
                 if let Some(parent) = c.parent {
-                    let parent = self.comment_in_refs(parent, refs)?;
-                    if parent.body.draft != c.draft {
-                        return Err(Rejection::OtherDraft(parent.id));
+                    // A reply to a comment whose text was erased stands: the erased
+                    // comment's draft is no longer known, and was checked by every node
+                    // that held it when the reply arrived.
+                    if let CommentRef::Live(parent) = self.comment_in_refs(parent, refs)? {
+                        if parent.body.draft != c.draft {
+                            return Err(Rejection::OtherDraft(parent.id));
+                        }
                     }
                 }
-                self.comments.insert(
-                    entry.id(),
-                    CommentState::new(entry.id(), author, entry.time(), c.clone()),
-                );
+                let id = entry.id();
+                if let Some(erasure) = self.erasure_by(&id, &author) {
+                    // Its author asked for its text to be erased before it came here.
+                    self.erased.insert(
+                        id,
+                        ErasedComment {
+                            id,
+                            author,
+                            time: entry.time(),
+                            erasure: Some(erasure),
+                        },
+                    );
+                    self.to_strip.push(id);
+                } else {
+                    self.comments
+                        .insert(id, CommentState::new(id, author, entry.time(), c.clone()));
+                }
                 Ok(())
             }
             Body::CommentEdit(e) => {
                 let comment = self.comment_in_refs(e.comment, refs)?;
-                if comment.author != author {
+                if comment.author() != author {
                     return Err(Rejection::NotAuthor("edit"));
                 }
                 charter.check_period(entry.time())?;
+                if let CommentRef::Erased(_) = comment {
+                    // An edit of an erased comment: its text goes too.
+                    self.edits.insert(entry.id(), (e.comment, false));
+                    self.to_strip.push(entry.id());
+                    return Ok(());
+                }
                 let value = Wording {
                     text: e.text.clone(),
                     suggestion: e.suggestion.clone(),
@@ -341,13 +394,20 @@ impl Space {
             }
             Body::Retraction(r) => {
                 let comment = self.comment_in_refs(r.comment, refs)?;
-                if comment.author != author {
+                if comment.author() != author {
                     return Err(Rejection::NotAuthor("retract"));
+                }
+                if let CommentRef::Erased(_) = comment {
+                    return Ok(());
                 }
                 let comment = self.comment_mut(r.comment)?;
                 // Retraction is final; keep the smallest id so every node names the same one.
                 comment.retracted =
                     Some(comment.retracted.map_or(entry.id(), |r| r.min(entry.id())));
+                Ok(())
+            }
+            Body::Erasure(e) => {
+                self.apply_erasure(entry.id(), author, e.comment);
                 Ok(())
             }
             Body::Stance(s) => {
@@ -375,7 +435,11 @@ impl Space {
             }
             Body::Reattach(r) => {
                 require_editor(&charter, &author, "re-attach comments")?;
-                let comment = self.comment_in_refs(r.comment, refs)?;
+                let CommentRef::Live(comment) = self.comment_in_refs(r.comment, refs)? else {
+                    // Nothing left to re-attach; it takes no effect.
+                    self.accept_role_entry(entry, &charter_refs);
+                    return Ok(());
+                };
                 let draft_id = comment.body.draft;
                 let draft = self.draft_in_refs(draft_id, refs)?;
                 if !draft.carried_by(&r.heads, refs) || r.heads.is_empty() {
@@ -398,7 +462,7 @@ impl Space {
             Body::CoSign(c) => {
                 self.check_participation(&charter, entry)?;
                 let comment = self.comment_in_refs(c.comment, refs)?;
-                if comment.author == author {
+                if comment.author() == author {
                     return Err(Rejection::OwnComment);
                 }
                 if let Some(coalition) = c.coalition {
@@ -451,9 +515,12 @@ impl Space {
             Body::AlternativeStance(s) => {
                 self.check_participation(&charter, entry)?;
                 let comment = self.comment_in_refs(s.comment, refs)?;
-                let carries = match s.wording {
-                    None => has_alternative(&comment.body.suggestion),
-                    Some(edit) => {
+                let carries = match (s.wording, comment) {
+                    // The wording of an erased comment is gone: a stance on it is kept
+                    // as it was judged by the nodes that held the text.
+                    (_, CommentRef::Erased(_)) => true,
+                    (None, CommentRef::Live(comment)) => has_alternative(&comment.body.suggestion),
+                    (Some(edit), CommentRef::Live(_)) => {
                         if !refs.contains(&edit) {
                             return Err(Rejection::NotAnEdit(edit));
                         }
@@ -494,8 +561,8 @@ impl Space {
     /// `charter`).
     fn void_reason(&mut self, entry: &Entry, charter_refs: &[EntryId]) -> Option<String> {
         let role = match entry.body() {
-            Body::Registration(_) => Role::Registrar,
-            Body::Moderation(_) => Role::Convener,
+            Some(Body::Registration(_)) => Role::Registrar,
+            Some(Body::Moderation(_)) => Role::Convener,
             _ => Role::Editor,
         };
         let author = entry.author();
@@ -529,7 +596,10 @@ impl Space {
         let author = entry.author();
         let time = entry.time();
         let id = entry.id();
-        match entry.body() {
+        let Some(body) = entry.body() else {
+            return;
+        };
+        match body {
             Body::Registration(r) => {
                 let value = RegistrationState {
                     stakeholder: r.stakeholder.clone(),
@@ -727,11 +797,115 @@ impl Space {
         self.drafts.get(&id).ok_or(Rejection::NotADraft(id))
     }
 
-    fn comment_in_refs(&self, id: EntryId, refs: &[EntryId]) -> Result<&CommentState, Rejection> {
+    /// A comment that an entry names, which it must also refer to.
+    fn comment_in_refs(&self, id: EntryId, refs: &[EntryId]) -> Result<CommentRef<'_>, Rejection> {
         if !refs.contains(&id) {
             return Err(Rejection::NotAComment(id));
         }
-        self.comments.get(&id).ok_or(Rejection::NotAComment(id))
+        if let Some(live) = self.comments.get(&id) {
+            return Ok(CommentRef::Live(live));
+        }
+        self.erased
+            .get(&id)
+            .map(CommentRef::Erased)
+            .ok_or(Rejection::NotAComment(id))
+    }
+
+    /// The erasure of `comment` by `author`, if one is here.
+    fn erasure_by(&self, comment: &EntryId, author: &PublicKey) -> Option<EntryId> {
+        self.erasures.get(comment)?.get(author).copied()
+    }
+
+    /// Whether an erasure by `author` names `comment`, or the comment a stub of an edit
+    /// refers to: what a node asks before it takes a stub from the network instead of
+    /// the full entry.
+    pub fn erasure_covers(&self, stub: &Entry) -> bool {
+        let author = stub.author();
+        std::iter::once(stub.id())
+            .chain(stub.refs().iter().copied())
+            .any(|c| {
+                self.erasure_by(&c, &author).is_some()
+                    || self.erased.get(&c).is_some_and(|e| e.author == author)
+            })
+    }
+
+    /// Records an erasure and applies it to the comment it names, when that comment is
+    /// here and by the same author. An erasure is never refused for naming someone
+    /// else's comment (the comment may not be here yet, and a verdict must not depend on
+    /// arrival order); it takes no effect, and says why.
+    fn apply_erasure(&mut self, erasure: EntryId, author: PublicKey, comment: EntryId) {
+        let requests = self.erasures.entry(comment).or_default();
+        let kept = requests.entry(author).or_insert(erasure);
+        *kept = (*kept).min(erasure);
+        let kept = *kept;
+        let comment_author = self
+            .comments
+            .get(&comment)
+            .map(|c| c.author)
+            .or_else(|| self.erased.get(&comment).map(|e| e.author));
+        match comment_author {
+            Some(a) if a != author => {}
+            Some(_) => {
+                if let Some(live) = self.comments.remove(&comment) {
+                    self.erased.insert(
+                        comment,
+                        ErasedComment {
+                            id: comment,
+                            author,
+                            time: live.time,
+                            erasure: Some(kept),
+                        },
+                    );
+                    self.to_strip.push(comment);
+                    let edits = self
+                        .edits
+                        .iter()
+                        .filter(|(_, (of, _))| *of == comment)
+                        .map(|(edit, _)| *edit);
+                    self.to_strip.extend(edits);
+                } else if let Some(e) = self.erased.get_mut(&comment) {
+                    e.erasure = Some(e.erasure.map_or(kept, |old| old.min(kept)));
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// A stub: an entry whose body its author had erased. Only comments and their edits
+    /// can be stubs (the envelope refuses others). What it refers to was checked by the
+    /// nodes that held its text; here it stands for the erased comment, or for an edit of
+    /// one.
+    fn apply_stub(&mut self, entry: &Entry) -> Result<(), Rejection> {
+        let id = entry.id();
+        let author = entry.author();
+        match entry.kind() {
+            Kind::Comment => {
+                let erasure = self.erasure_by(&id, &author);
+                self.erased.insert(
+                    id,
+                    ErasedComment {
+                        id,
+                        author,
+                        time: entry.time(),
+                        erasure,
+                    },
+                );
+                Ok(())
+            }
+            Kind::CommentEdit => Ok(()),
+            _ => Err(Rejection::Internal("stub of a kind that cannot be erased")),
+        }
+    }
+
+    /// The accepted entries whose text was erased since the last call: their stored
+    /// bytes are to be replaced by their stubs.
+    pub fn take_erased_entries(&mut self) -> Vec<EntryId> {
+        std::mem::take(&mut self.to_strip)
+    }
+
+    /// Comments whose text their authors had erased.
+    pub fn erased_comments(&self) -> impl Iterator<Item = &ErasedComment> {
+        self.erased.values()
     }
 
     fn comment_mut(&mut self, id: EntryId) -> Result<&mut CommentState, Rejection> {
@@ -786,10 +960,24 @@ impl Space {
 
     /// Why an accepted entry takes no effect, if it does not: an amendment or role entry
     /// signed by a key whose role was revoked, or never held once the charter's history
-    /// is resolved.
+    /// is resolved; an erasure of someone else's comment.
     pub fn void_reason_of(&mut self, id: &EntryId) -> Option<String> {
         if let Some(reason) = self.void.get(id) {
             return Some(reason.clone());
+        }
+        if self.accepted.get(id).is_some_and(|a| a.kind == Kind::Erasure) {
+            let foreign = self.erasures.iter().any(|(comment, by)| {
+                let owner = self
+                    .comments
+                    .get(comment)
+                    .map(|c| c.author)
+                    .or_else(|| self.erased.get(comment).map(|e| e.author));
+                by.iter()
+                    .any(|(author, e)| e == id && owner.is_some_and(|o| o != *author))
+            });
+            if foreign {
+                return Some("names a comment by someone else".to_owned());
+            }
         }
         self.charter.resolution().void.get(id).cloned()
     }

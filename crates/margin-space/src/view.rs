@@ -114,6 +114,9 @@ pub struct CommentView {
     pub body: String,
     pub suggestion: Option<String>,
     pub parent: Option<String>,
+    /// The comment it replies to was erased by its author.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub parent_erased: bool,
     pub time: String,
     pub version: VersionView,
     /// The paragraph the comment was made on.
@@ -404,6 +407,7 @@ impl Space {
             body: withheld(wording.text),
             suggestion: wording.suggestion.map(withheld),
             parent: c.body.parent.map(|p| p.to_string()),
+            parent_erased: c.body.parent.is_some_and(|p| self.erased.contains_key(&p)),
             time: format_time(c.time),
             version: VersionView {
                 tag: draft.tag_of(&c.body.heads),

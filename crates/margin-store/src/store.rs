@@ -18,6 +18,8 @@ pub struct Store {
     /// How many [`Store::atomically`] calls are open on this connection: writes inside
     /// one join its transaction instead of starting their own.
     depth: Cell<u32>,
+    /// Whether text was erased since the write-ahead log was last emptied.
+    erased_text: Cell<bool>,
 }
 
 /// What one batch of received entries did, written in one transaction.
@@ -219,9 +221,12 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Text an author erased must not survive in freed space of the database file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let mut store = Store {
             conn,
             depth: Cell::new(0),
+            erased_text: Cell::new(false),
         };
         store.migrate()?;
         Ok(store)
@@ -573,6 +578,42 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Replaces accepted entries by their stubs (the same entries without their text),
+    /// once their author asked for the text to be erased. The freed bytes are
+    /// overwritten (`secure_delete`), and the write-ahead log is emptied into the
+    /// database at the next [`Store::forget_erased_text`].
+    pub fn replace_with_stubs(&self, stubs: &[Entry<Verified>]) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE entries SET bytes = ?1 WHERE id = ?2")?;
+        for stub in stubs {
+            debug_assert!(stub.is_stub());
+            stmt.execute(params![stub.bytes(), stub.id().as_bytes()])?;
+        }
+        if !stubs.is_empty() {
+            self.erased_text.set(true);
+        }
+        Ok(())
+    }
+
+    /// After text was erased: copies the write-ahead log into the database and empties
+    /// it, so the erased text is not left in old copies of pages. Best effort: a reader
+    /// in another process may keep the log from being emptied until the next time.
+    pub fn forget_erased_text(&self) -> Result<(), StoreError> {
+        if self.in_transaction() || !self.erased_text.get() {
+            return Ok(());
+        }
+        let (busy, _, _): (i64, i64, i64) = self.conn.query_row(
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if busy == 0 {
+            self.erased_text.set(false);
+        }
+        Ok(())
     }
 
     /// A setting the node keeps between runs.

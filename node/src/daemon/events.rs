@@ -42,7 +42,7 @@ impl Event {
 /// The draft an entry is about, when its body names it (edits, retractions and
 /// dispositions name a comment, not a draft).
 fn draft_of(entry: &Entry) -> Option<EntryId> {
-    match entry.body() {
+    match entry.body()? {
         Body::DraftChange(c) => Some(c.draft.unwrap_or(entry.id())),
         Body::VersionTag(t) => Some(t.draft),
         Body::Comment(c) => Some(c.draft),

@@ -892,7 +892,9 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
              <label for=\"e-{s}\">{body}</label><textarea id=\"e-{s}\" name=\"body\" rows=\"3\" required>{text}</textarea>\
              <label for=\"es-{s}\">{sug}</label><textarea id=\"es-{s}\" name=\"suggestion\" rows=\"2\">{stext}</textarea>\
              <button>{save}</button></form>\
-             <form method=\"post\" action=\"/api/comments/{id}/retract\"><h2>{rtt}</h2>{ret}<button class=\"warn\">{rb}</button></form>",
+             <form method=\"post\" action=\"/api/comments/{id}/retract\"><h2>{rtt}</h2>{ret}\
+             <label><input type=\"checkbox\" name=\"erase\" value=\"1\"> {re}</label>\
+             <button class=\"warn\">{rb}</button></form>",
             s = i.short(),
             et = t.edit_title,
             body = t.body,
@@ -902,6 +904,7 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
             save = t.save_edit,
             rtt = t.retract_title,
             rb = t.retract_button,
+            re = t.retract_erase,
         );
     }
     if cm.convener {

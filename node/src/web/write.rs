@@ -288,26 +288,37 @@ pub struct BackForm {
     pub back: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct RetractForm {
+    /// `1` (a form's checkbox) or `true`: also erase the text everywhere.
+    pub erase: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
 pub async fn retract_comment(
     State(state): State<Arc<AppState>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
-    Input(f): Input<BackForm>,
+    Input(f): Input<RetractForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
     let back = local_path(f.back.as_deref());
+    let erase = matches!(f.erase.as_deref(), Some("1" | "true" | "on"));
     let (id, target) = on_store(&state, move |node| {
-        let id = node.retract_comment(&comment)?;
-        Ok((id, back_to_comment(node, &comment)?))
+        // The page to go back to is found while the comment is still there.
+        let target = back_to_comment(node, &comment)?;
+        let id = if erase {
+            node.erase_comment(&comment)?
+        } else {
+            node.retract_comment(&comment)?
+        };
+        Ok((id, target))
     })
     .await
     .map_err(fail)?;
-    Ok(done(
-        format,
-        "retraction",
-        id.to_string(),
-        back.unwrap_or(target),
-    ))
+    let field = if erase { "erasure" } else { "retraction" };
+    Ok(done(format, field, id.to_string(), back.unwrap_or(target)))
 }
 
 #[derive(Debug, Deserialize)]

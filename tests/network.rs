@@ -443,3 +443,64 @@ fn nodes_sync_over_quic() {
     assert_eq!(b.p.digest(&space), a.p.digest(&space));
     assert_eq!(revisions(&b.p, &draft), 1);
 }
+
+#[test]
+fn an_erased_comment_reaches_a_newcomer_through_a_mirror_as_a_stub_only() {
+    const SECRET: &str = "private-number-555-0142";
+    let (amina, space, draft) = convene();
+    let mirror = RunningNode::start(Participant::new("Mirror"), &[]);
+    let mut a = RunningNode::start(amina, &["--bootstrap", &mirror.addr()]);
+    mirror.p.ok(&["mirror", "add", &space]);
+    let pid = para(&a.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &a.p.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &pid,
+            "--body",
+            &format!("Call me: {SECRET}"),
+        ]),
+        "comment",
+    );
+    let reply = field(
+        &a.p.json(&[
+            "comment",
+            &draft,
+            "--reply",
+            &comment,
+            "--body",
+            "Second thoughts: do not call.",
+        ]),
+        "comment",
+    );
+    eventually("the mirror has both comments", || {
+        if !mirror.p.run(&["comments", &draft]).status.success() {
+            return false;
+        }
+        let ids = comment_ids(&mirror.p, &draft);
+        ids.contains(&comment) && ids.contains(&reply)
+    });
+    a.p.ok(&["comment", "retract", &comment, "--erase"]);
+    eventually("the mirror drops the text", || {
+        !comment_ids(&mirror.p, &draft).contains(&comment)
+    });
+    a.stop();
+
+    let b = join("Bruno", "civil-society", &mirror, &[&mirror], &space);
+    b.wait_in_sync(&space, 1);
+    assert_eq!(comment_ids(&b.p, &draft), vec![reply]);
+    assert_eq!(b.p.digest(&space), mirror.p.digest(&space));
+    assert_eq!(
+        b.p.ok(&["--json", "comments", &draft]),
+        mirror.p.ok(&["--json", "comments", &draft])
+    );
+    for p in [&mirror.p, &b.p] {
+        let db = std::fs::read(p.home().join("margin.db")).expect("the database");
+        assert!(
+            !db.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{} still stores the erased text",
+            p.name
+        );
+    }
+}

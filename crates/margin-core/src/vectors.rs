@@ -102,6 +102,37 @@ pub fn vectors() -> Vec<Vector> {
         &alternative,
     )
     .expect("vector alternative stance is within limits");
+    let comment = Body::Comment(Comment {
+        draft: EntryId([9; 32]),
+        heads: vec![[7; 32]],
+        anchor: None,
+        kind: CommentKind::Objection,
+        text: "Too weak".into(),
+        suggestion: None,
+        parent: None,
+    });
+    let comment_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_225_960_000,
+        vec![space],
+        &comment,
+    )
+    .expect("vector comment is within limits");
+    let comment_stub = comment_entry
+        .stub()
+        .expect("a comment is sealed, so it has a stub");
+    let erasure = Body::Erasure(Erasure {
+        comment: comment_entry.id(),
+    });
+    let erasure_entry = Entry::sign(
+        &SigningKey::from_seed(participant),
+        Some(space),
+        1_767_226_020_000,
+        vec![space],
+        &erasure,
+    )
+    .expect("vector erasure is within limits");
     vec![
         Vector {
             name: "charter",
@@ -132,6 +163,21 @@ pub fn vectors() -> Vec<Vector> {
             name: "alternative-stance",
             seed: participant,
             entry: alternative_entry,
+        },
+        Vector {
+            name: "comment",
+            seed: participant,
+            entry: comment_entry,
+        },
+        Vector {
+            name: "comment-stub",
+            seed: participant,
+            entry: comment_stub,
+        },
+        Vector {
+            name: "erasure",
+            seed: participant,
+            entry: erasure_entry,
         },
     ]
 }

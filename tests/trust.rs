@@ -427,10 +427,7 @@ fn home_contains(p: &Participant, needle: &str) -> Vec<String> {
         let bundle = path.extension().is_some_and(|e| e == "margin");
         if path.is_file() && !bundle {
             let bytes = std::fs::read(&path).expect("read a file");
-            if bytes
-                .windows(needle.len())
-                .any(|w| w == needle.as_bytes())
-            {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
                 found.push(path.display().to_string());
             }
         }
@@ -504,7 +501,10 @@ fn an_author_erases_a_comment_and_every_node_drops_its_text() {
         shown.contains("in reply to a comment its author erased"),
         "{shown}"
     );
-    assert!(shown.contains("Thank you; we will strengthen it."), "{shown}");
+    assert!(
+        shown.contains("Thank you; we will strengthen it."),
+        "{shown}"
+    );
     let search = mirror.json(&["search", "555-0199"]);
     assert_eq!(search.as_array().map(Vec::len), Some(0), "{search}");
     let leftovers = home_contains(&mirror, SECRET);
@@ -567,7 +567,12 @@ fn a_stub_without_its_authors_erasure_is_not_taken() {
     let para = para(&author, &draft, "Coordinated vulnerability disclosure");
     let comment = id(
         &author.json(&[
-            "comment", &draft, "--para", &para, "--body", "Keep this text.",
+            "comment",
+            &draft,
+            "--para",
+            &para,
+            "--body",
+            "Keep this text.",
         ]),
         "comment",
     );

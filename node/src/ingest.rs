@@ -445,10 +445,10 @@ impl Node {
         for bytes in self.store.entry_bytes(&space.id(), &ids)? {
             let entry = Entry::from_trusted_store(&bytes)
                 .map_err(|e| margin_store::StoreError::Damaged(e.to_string()))?;
-            if let Some(stub) = entry.stub() {
-                if stub.bytes().len() < bytes.len() {
-                    stubs.push(stub);
-                }
+            if let Some(stub) = entry.stub()
+                && stub.bytes().len() < bytes.len()
+            {
+                stubs.push(stub);
             }
         }
         self.store.replace_with_stubs(&stubs)?;

@@ -625,7 +625,10 @@ impl Node {
     pub fn erase_comment(&mut self, comment: &str) -> Result<EntryId, NodeError> {
         let identity = self.identity()?;
         let (id, mut space) = self.space_of(comment)?;
-        let author = match (space.comment(&id), space.erased_comments().find(|e| e.id == id)) {
+        let author = match (
+            space.comment(&id),
+            space.erased_comments().find(|e| e.id == id),
+        ) {
             (Some(c), _) => c.author,
             (None, Some(e)) => e.author,
             (None, None) => {
@@ -637,8 +640,7 @@ impl Node {
         };
         if author != identity.key.public() {
             return Err(NodeError::Invalid(
-                "only its author can erase a comment (a convener can hide it: margin hide)"
-                    .into(),
+                "only its author can erase a comment (a convener can hide it: margin hide)".into(),
             ));
         }
         // The erasure does not refer to the comment: a node that only ever receives the

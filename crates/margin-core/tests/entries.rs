@@ -243,10 +243,7 @@ fn a_sealed_body_that_is_not_the_signed_one_is_refused() {
     bytes.extend_from_slice(&other.bytes()[body_start..]);
     let err = Entry::decode(&bytes).unwrap_err();
     assert!(
-        matches!(
-            err,
-            DecodeError::BodyLength { .. } | DecodeError::BodyHash
-        ),
+        matches!(err, DecodeError::BodyLength { .. } | DecodeError::BodyHash),
         "{err}"
     );
     // Same length, different words: the hash does not match.

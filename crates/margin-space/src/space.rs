@@ -339,10 +339,10 @@ impl Space {
                     // A reply to a comment whose text was erased stands: the erased
                     // comment's draft is no longer known, and was checked by every node
                     // that held it when the reply arrived.
-                    if let CommentRef::Live(parent) = self.comment_in_refs(parent, refs)? {
-                        if parent.body.draft != c.draft {
-                            return Err(Rejection::OtherDraft(parent.id));
-                        }
+                    if let CommentRef::Live(parent) = self.comment_in_refs(parent, refs)?
+                        && parent.body.draft != c.draft
+                    {
+                        return Err(Rejection::OtherDraft(parent.id));
                     }
                 }
                 let id = entry.id();
@@ -965,7 +965,11 @@ impl Space {
         if let Some(reason) = self.void.get(id) {
             return Some(reason.clone());
         }
-        if self.accepted.get(id).is_some_and(|a| a.kind == Kind::Erasure) {
+        if self
+            .accepted
+            .get(id)
+            .is_some_and(|a| a.kind == Kind::Erasure)
+        {
             let foreign = self.erasures.iter().any(|(comment, by)| {
                 let owner = self
                     .comments

@@ -605,11 +605,11 @@ impl Store {
         if self.in_transaction() || !self.erased_text.get() {
             return Ok(());
         }
-        let (busy, _, _): (i64, i64, i64) = self.conn.query_row(
-            "PRAGMA wal_checkpoint(TRUNCATE)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
         if busy == 0 {
             self.erased_text.set(false);
         }

@@ -995,3 +995,145 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
         assert!(listed.contains("partly"), "{}: {listed}", p.name);
     }
 }
+
+#[test]
+fn moderation_muting_and_erasure_work_from_the_nodes_pages() {
+    let r = review();
+    let troll = Participant::init("Troll", "private-sector");
+    troll.import(&r.editor.bundle(&r.space));
+    let tpara = para(&troll, &r.draft, "Coordinated vulnerability");
+    let abusive = troll.json(&[
+        "comment",
+        &r.draft,
+        "--para",
+        &tpara,
+        "--body",
+        "Abusive words here.",
+    ])["comment"]
+        .as_str()
+        .expect("comment")
+        .to_owned();
+    r.editor.import(&troll.bundle(&r.space));
+    let troll_key = troll.key();
+
+    let node = start(&r.editor, false, None);
+    let back = format!("/drafts/{}", r.draft);
+    let page = |node: &Daemon| {
+        request(
+            node.http,
+            "GET",
+            &format!("/comments/{abusive}"),
+            &[(
+                "Cookie",
+                &format!("margin_token{}={}", node.http.port(), node.token),
+            )],
+            "",
+        )
+        .body
+    };
+    // The convener's thread page offers hiding and muting.
+    let thread = page(&node);
+    assert!(thread.contains("/moderation\""), "{thread}");
+    assert!(thread.contains("/mute\""), "{thread}");
+
+    // Hide for everyone, with a reason shown where the comment was.
+    let hidden = post_form(
+        &node,
+        &format!("/api/comments/{abusive}/moderation"),
+        &[
+            ("action", "hide"),
+            ("reason", "Personal attack (code of conduct, 3.2)"),
+            ("return", &back),
+        ],
+    );
+    assert_eq!(hidden.status, 303, "{}", hidden.body);
+    let draft_page = get(node.http, &back).body;
+    assert!(draft_page.contains("Personal attack (code of conduct, 3.2)"));
+    assert!(!draft_page.contains("Abusive words here."));
+    let listed = comments(&node, &r.draft);
+    assert_eq!(
+        listed[0]["hidden"], "Personal attack (code of conduct, 3.2)",
+        "{listed:?}"
+    );
+    let shown = post_form(
+        &node,
+        &format!("/api/comments/{abusive}/moderation"),
+        &[("action", "show"), ("reason", "Apology received")],
+    );
+    assert_eq!(shown.status, 303, "{}", shown.body);
+    assert!(page(&node).contains("Abusive words here."));
+
+    // Mute on this node only: the words go from this node's pages.
+    let muted = post_form(
+        &node,
+        &format!("/api/participants/{troll_key}/mute"),
+        &[("reason", "not for me"), ("return", &back)],
+    );
+    assert_eq!(muted.status, 303, "{}", muted.body);
+    assert!(!page(&node).contains("Abusive words here."));
+    assert!(
+        r.editor
+            .ok(&["comments", &r.draft])
+            .contains("muted on this node")
+    );
+    assert!(
+        troll
+            .ok(&["comments", &r.draft])
+            .contains("Abusive words here.")
+    );
+    let unmuted = post_form(
+        &node,
+        &format!("/api/participants/{troll_key}/mute"),
+        &[("action", "unmute")],
+    );
+    assert_eq!(unmuted.status, 303, "{}", unmuted.body);
+    assert!(page(&node).contains("Abusive words here."));
+    let bad = post_form(
+        &node,
+        &format!("/api/participants/{troll_key}/mute"),
+        &[("action", "silence")],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    // The author's own comment: retract and erase it from the retract form.
+    let para = para(&r.editor, &r.draft, "Coordinated vulnerability");
+    let posted = post_form(
+        &node,
+        &format!("/api/drafts/{}/comments", r.draft),
+        &[
+            ("para", &para),
+            ("body", "Call me on 555-0142."),
+            ("return", &back),
+        ],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let mine = comments(&node, &r.draft)
+        .into_iter()
+        .find(|c| c["body"] == "Call me on 555-0142.")
+        .expect("the posted comment");
+    let mine = mine["id"].as_str().expect("id").to_owned();
+    let form = request(
+        node.http,
+        "GET",
+        &format!("/comments/{mine}"),
+        &[(
+            "Cookie",
+            &format!("margin_token{}={}", node.http.port(), node.token),
+        )],
+        "",
+    )
+    .body;
+    assert!(form.contains("name=\"erase\""), "{form}");
+    let erased = post_form(
+        &node,
+        &format!("/api/comments/{mine}/retract"),
+        &[("erase", "1"), ("return", &back)],
+    );
+    assert_eq!(erased.status, 303, "{}", erased.body);
+    assert!(!get(node.http, &back).body.contains("555-0142"));
+    assert!(
+        comments(&node, &r.draft)
+            .iter()
+            .all(|c| c["id"] != mine.as_str())
+    );
+}

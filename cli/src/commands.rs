@@ -139,23 +139,14 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         Command::Unblock { what, value } => crate::network::unblock(&home, what, &value, json),
         Command::Blocked => crate::network::blocked(&home, json),
         Command::Mute { key, reason } => {
-            let key = parse_key(&key)?.to_string();
-            Node::open(home)?
-                .store_mut()
-                .block(margin_node::node::MUTE, &key, &reason)?;
+            let key = Node::open(home)?.mute(&key, &reason)?;
             emit(json, &json!({ "muted": key }), |_| {
                 println!("Muted {key}: their comments are no longer shown here.")
             });
             Ok(())
         }
         Command::Unmute { key } => {
-            let key = parse_key(&key)?.to_string();
-            if !Node::open(home)?
-                .store_mut()
-                .unblock(margin_node::node::MUTE, &key)?
-            {
-                return Err(NodeError::NotFound(format!("{key} among the muted")));
-            }
+            let key = Node::open(home)?.unmute(&key)?;
             emit(json, &json!({ "unmuted": key }), |_| {
                 println!("Unmuted {key}.")
             });

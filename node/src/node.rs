@@ -753,6 +753,23 @@ impl Node {
             .collect())
     }
 
+    /// Mutes a participant on this node only: their entries stay stored and passed on,
+    /// their words are no longer shown here. Returns the key as shown everywhere.
+    pub fn mute(&mut self, key: &str, reason: &str) -> Result<String, NodeError> {
+        let key = parse_participant(key)?;
+        self.store.block(MUTE, &key, reason)?;
+        Ok(key)
+    }
+
+    /// Shows a muted participant's words again; fails when the key was not muted.
+    pub fn unmute(&mut self, key: &str) -> Result<String, NodeError> {
+        let key = parse_participant(key)?;
+        if !self.store.unblock(MUTE, &key)? {
+            return Err(NodeError::NotFound(format!("{key} among the muted")));
+        }
+        Ok(key)
+    }
+
     /// An editor's disposition of a comment.
     pub fn dispose(
         &mut self,
@@ -962,4 +979,12 @@ fn draft_refs(state: &DraftState, heads: &[ChangeHash]) -> Vec<EntryId> {
     let mut refs = vec![state.id];
     refs.extend(state.entries_carrying(heads));
     refs
+}
+
+/// A participant's key as written by a user (`did:key:…`), in its canonical form.
+fn parse_participant(text: &str) -> Result<String, NodeError> {
+    text.trim()
+        .parse::<margin_core::key::PublicKey>()
+        .map(|k| k.to_string())
+        .map_err(|e| NodeError::Invalid(e.to_string()))
 }

@@ -78,6 +78,7 @@ fn writes() -> Router<Arc<AppState>> {
         .route("/api/comments/{comment}/dispose", post(write::dispose))
         .route("/api/comments/{comment}/reattach", post(write::reattach))
         .route("/api/comments/{comment}/moderation", post(write::moderate))
+        .route("/api/participants/{key}/mute", post(write::mute))
 }
 
 /// The local address: API, web UI, writes with the token. Creates the token if the

@@ -907,6 +907,21 @@ fn actions_html(o: &mut String, cm: &CommentModel, i: &Item, t: &Text, back: &st
             re = t.retract_erase,
         );
     }
+    if !i.mine {
+        let (action, button) = if i.view.muted {
+            ("unmute", t.unmute_button)
+        } else {
+            ("mute", t.mute_button)
+        };
+        w!(
+            o,
+            "<form method=\"post\" action=\"/api/participants/{key}/mute\"><h2>{mt}</h2>{ret}\
+             <input type=\"hidden\" name=\"action\" value=\"{action}\">\
+             <button>{button}</button></form>",
+            key = esc(&i.view.author.key),
+            mt = t.mute_title,
+        );
+    }
     if cm.convener {
         let (action, button) = if i.view.hidden.is_some() {
             ("show", t.unhide_button)

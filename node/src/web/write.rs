@@ -418,6 +418,47 @@ pub async fn moderate(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct MuteForm {
+    /// `mute` (the default) or `unmute`.
+    pub action: Option<String>,
+    pub reason: Option<String>,
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+/// The node's participant mutes a key on this node only (or unmutes it): its comments
+/// stay stored and passed on, their words are not shown here.
+pub async fn mute(
+    State(state): State<Arc<AppState>>,
+    Allowed(format): Allowed,
+    Path(key): Path<String>,
+    Input(f): Input<MuteForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let muting = match text(f.action).as_deref() {
+        Some("mute") | None => true,
+        Some("unmute") => false,
+        Some(other) => {
+            return Err(fail(WebError::BadRequest(format!(
+                "action must be mute or unmute, not {other}"
+            ))));
+        }
+    };
+    let reason = text(f.reason).unwrap_or_default();
+    let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".to_owned());
+    let (field, key) = on_store(&state, move |node| {
+        Ok(if muting {
+            ("muted", node.mute(&key, &reason)?)
+        } else {
+            ("unmuted", node.unmute(&key)?)
+        })
+    })
+    .await
+    .map_err(fail)?;
+    Ok(done(format, field, key, back))
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ReattachForm {
     /// A paragraph id, or its number in the current version.
     pub para: Option<String>,

@@ -93,7 +93,7 @@ impl Adversary {
 
     /// Announces `bytes` as an entry of `space`, and serves it when asked.
     fn offer(&mut self, space: SpaceId, bytes: Vec<u8>) -> EntryId {
-        let id = EntryId::of(&bytes);
+        let id = EntryId::of_entry(&bytes);
         self.offered.insert(id, bytes);
         self.send(&Message::Have {
             space,
@@ -258,7 +258,11 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
     );
     adversary.pump(Duration::from_secs(1)).await;
     let record = record_of(&honest, &me, |r| penalty(r) >= 75).await;
-    assert!(last_refusal(&record).contains("malformed"), "{record}");
+    // Its first byte ('n') names no envelope format.
+    assert!(
+        last_refusal(&record).contains("unknown entry format 110"),
+        "{record}"
+    );
     assert!(adversary.connected(), "banned too early");
 
     // 4. An oversize frame: refused from its length alone, and the peer is banned.

@@ -834,9 +834,10 @@ impl Node {
                     outcomes.push((e.id(), Outcome::Ignored { time: e.time() }));
                 }
                 Ok(e) => decoded.push(e),
-                Err(err) => {
-                    outcomes.push((EntryId::of(&bytes), Outcome::Rejected(err.to_string())))
-                }
+                Err(err) => outcomes.push((
+                    EntryId::of_entry(&bytes),
+                    Outcome::Rejected(err.to_string()),
+                )),
             }
         }
         let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();

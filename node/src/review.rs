@@ -410,7 +410,7 @@ impl Node {
                 Ok(e) => decoded.push(e),
                 Err(e) => problems.push(format!(
                     "stored entry {} does not decode: {e}",
-                    EntryId::of(bytes)
+                    EntryId::of_entry(bytes)
                 )),
             }
         }

@@ -179,6 +179,23 @@ pub struct Erasure {
     pub comment: EntryId,
 }
 
+/// What stays of an erasable body (a comment's, or its edit's) when its words are
+/// erased: exactly what other entries are judged by. A sealed entry signs it in its
+/// header, so a node holding only the stub judges the entries that name the comment as
+/// a node holding the text does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outline {
+    /// A comment: its draft, and whether it carries an alternative wording.
+    Comment { draft: EntryId, alternative: bool },
+    /// An edit: the comment it edits, and whether its wording carries an alternative.
+    CommentEdit { comment: EntryId, alternative: bool },
+}
+
+/// Whether a suggestion is an alternative wording a stance can be taken on.
+pub fn carries_alternative(suggestion: &Option<String>) -> bool {
+    suggestion.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
 /// A participant's position on a paragraph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum StanceValue {
@@ -307,6 +324,21 @@ impl Body {
             Body::CoSign(_) => Kind::CoSign,
             Body::Membership(_) => Kind::Membership,
             Body::AlternativeStance(_) => Kind::AlternativeStance,
+        }
+    }
+
+    /// The outline of an erasable body (see [`Outline`]); none for other kinds.
+    pub fn outline(&self) -> Option<Outline> {
+        match self {
+            Body::Comment(c) => Some(Outline::Comment {
+                draft: c.draft,
+                alternative: carries_alternative(&c.suggestion),
+            }),
+            Body::CommentEdit(e) => Some(Outline::CommentEdit {
+                comment: e.comment,
+                alternative: carries_alternative(&e.suggestion),
+            }),
+            _ => None,
         }
     }
 

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
-use crate::body::{Body, BodyError};
+use crate::body::{Body, BodyError, Outline};
 use crate::encoding::{self, EncodingError};
 use crate::id::{EntryId, SpaceId};
 use crate::key::{PublicKey, SigningKey};
@@ -139,6 +139,7 @@ struct SealedHeader {
     author: PublicKey,
     time: u64,
     refs: Vec<EntryId>,
+    outline: Outline,
     body_len: u32,
     body_hash: [u8; 32],
 }
@@ -169,6 +170,8 @@ pub struct Entry<S = Verified> {
     kind: Kind,
     /// `None` for a stub: a sealed entry whose body was erased.
     body: Option<Body>,
+    /// What a sealed entry's header says of its body (kept in its stub).
+    outline: Option<Outline>,
     bytes: Vec<u8>,
     /// Where the signature starts in `bytes`.
     signed_len: usize,
@@ -214,6 +217,11 @@ impl<S> Entry<S> {
     pub fn body(&self) -> Option<&Body> {
         self.body.as_ref()
     }
+    /// What a sealed entry (a comment or an edit) says of its body in its signed
+    /// header, kept in its stub; none for a format 1 entry.
+    pub fn outline(&self) -> Option<&Outline> {
+        self.outline.as_ref()
+    }
     /// Whether this is a stub: a sealed entry without its body.
     pub fn is_stub(&self) -> bool {
         self.body.is_none()
@@ -241,6 +249,7 @@ impl<S> Entry<S> {
             fields: self.fields.clone(),
             kind: self.kind,
             body: None,
+            outline: self.outline.clone(),
             bytes: self.bytes[..end].to_vec(),
             signed_len: self.signed_len,
             id: self.id,
@@ -274,6 +283,7 @@ impl<S> Entry<S> {
             fields: self.fields,
             kind: self.kind,
             body: self.body,
+            outline: self.outline,
             bytes: self.bytes,
             signed_len: self.signed_len,
             id: self.id,
@@ -296,7 +306,7 @@ impl Entry<Unverified> {
         if bytes.len() <= SIGNATURE_LEN {
             return Err(E::Truncated);
         }
-        let (fields, kind, body, signed_len) = match bytes[0] {
+        let (fields, kind, body, outline, signed_len) = match bytes[0] {
             FORMAT => {
                 let signed_len = bytes.len() - SIGNATURE_LEN;
                 let header: Header = encoding::decode_canonical(&bytes[..signed_len])?;
@@ -309,7 +319,7 @@ impl Entry<Unverified> {
                     time: header.time,
                     refs: header.refs,
                 };
-                (fields, kind, Some(body), signed_len)
+                (fields, kind, Some(body), None, signed_len)
             }
             SEALED_FORMAT => {
                 let (header, rest): (SealedHeader, &[u8]) =
@@ -335,8 +345,19 @@ impl Entry<Unverified> {
                     if *blake3::hash(body_bytes).as_bytes() != header.body_hash {
                         return Err(E::BodyHash);
                     }
-                    Some(Body::decode(kind, body_bytes)?)
+                    let body = Body::decode(kind, body_bytes)?;
+                    if body.outline().as_ref() != Some(&header.outline) {
+                        return Err(E::OutlineMismatch);
+                    }
+                    Some(body)
                 };
+                let outline_kind = match header.outline {
+                    Outline::Comment { .. } => Kind::Comment,
+                    Outline::CommentEdit { .. } => Kind::CommentEdit,
+                };
+                if outline_kind != kind {
+                    return Err(E::OutlineMismatch);
+                }
                 let fields = Fields {
                     format: header.format,
                     space: header.space,
@@ -344,7 +365,7 @@ impl Entry<Unverified> {
                     time: header.time,
                     refs: header.refs,
                 };
-                (fields, kind, body, signed_len)
+                (fields, kind, body, Some(header.outline), signed_len)
             }
             other => return Err(E::UnknownFormat(other)),
         };
@@ -374,6 +395,7 @@ impl Entry<Unverified> {
             fields,
             kind,
             body,
+            outline,
             bytes: bytes.to_vec(),
             signed_len,
             state: PhantomData,
@@ -411,35 +433,37 @@ impl Entry<Verified> {
         refs.dedup();
         let kind = body.kind();
         let encoded = body.encode()?;
-        let (context, mut bytes, tail) = if kind.erasable() {
-            let header = SealedHeader {
-                format: SEALED_FORMAT,
-                space,
-                kind: kind as u8,
-                author: key.public(),
-                time,
-                refs,
-                body_len: u32::try_from(encoded.len()).map_err(|_| {
-                    error::DecodeError::TooLarge {
-                        size: encoded.len(),
-                        max: kind.max_bytes(),
-                    }
-                })?,
-                body_hash: *blake3::hash(&encoded).as_bytes(),
+        let (context, mut bytes, tail) =
+            if let (true, Some(outline)) = (kind.erasable(), body.outline()) {
+                let header = SealedHeader {
+                    format: SEALED_FORMAT,
+                    space,
+                    kind: kind as u8,
+                    author: key.public(),
+                    time,
+                    refs,
+                    outline,
+                    body_len: u32::try_from(encoded.len()).map_err(|_| {
+                        error::DecodeError::TooLarge {
+                            size: encoded.len(),
+                            max: kind.max_bytes(),
+                        }
+                    })?,
+                    body_hash: *blake3::hash(&encoded).as_bytes(),
+                };
+                (SEALED_SIGNING_CONTEXT, encoding::encode(&header)?, encoded)
+            } else {
+                let header = Header {
+                    format: FORMAT,
+                    space,
+                    kind: kind as u8,
+                    author: key.public(),
+                    time,
+                    refs,
+                    body: encoded,
+                };
+                (SIGNING_CONTEXT, encoding::encode(&header)?, vec![])
             };
-            (SEALED_SIGNING_CONTEXT, encoding::encode(&header)?, encoded)
-        } else {
-            let header = Header {
-                format: FORMAT,
-                space,
-                kind: kind as u8,
-                author: key.public(),
-                time,
-                refs,
-                body: encoded,
-            };
-            (SIGNING_CONTEXT, encoding::encode(&header)?, vec![])
-        };
         let mut message = context.to_vec();
         message.extend_from_slice(&bytes);
         let signature = key.sign(&message);
@@ -455,6 +479,20 @@ impl Entry<Verified> {
     pub fn from_trusted_store(bytes: &[u8]) -> Result<Self, error::DecodeError> {
         Ok(Entry::decode(bytes)?.with_state())
     }
+}
+
+/// The id of an entry as encoded on the wire, without decoding or verifying it: BLAKE3
+/// of its signed part and signature (for a sealed entry, everything before its body).
+/// Bytes that are no entry get the hash of all their bytes; decoding them fails later.
+pub fn wire_id(bytes: &[u8]) -> EntryId {
+    if bytes.first() == Some(&SEALED_FORMAT)
+        && let Ok((_, rest)) = postcard::take_from_bytes::<SealedHeader>(bytes)
+        && rest.len() >= SIGNATURE_LEN
+    {
+        let end = bytes.len() - rest.len() + SIGNATURE_LEN;
+        return EntryId::of(&bytes[..end]);
+    }
+    EntryId::of(bytes)
 }
 
 /// Verifies many entries at once (Ed25519 batch verification). When the batch fails, each
@@ -522,6 +560,8 @@ pub mod error {
         BodyLength { declared: u32, found: usize },
         #[error("the entry's body does not match the hash its author signed")]
         BodyHash,
+        #[error("the entry's body does not match the outline its author signed")]
+        OutlineMismatch,
     }
 
     /// Why a signature check failed.

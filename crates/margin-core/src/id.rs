@@ -22,9 +22,16 @@ impl EntryId {
         Self(bytes)
     }
 
-    /// The id of `signed_bytes` (an entry as encoded on the wire).
+    /// The BLAKE3 hash of `signed_bytes`: the id of a format 1 entry's wire bytes. For
+    /// any entry's wire bytes (a sealed entry is not named by its body), use
+    /// [`EntryId::of_entry`].
     pub fn of(signed_bytes: &[u8]) -> Self {
         Self(*blake3::hash(signed_bytes).as_bytes())
+    }
+
+    /// The id of an entry as encoded on the wire, without decoding it.
+    pub fn of_entry(bytes: &[u8]) -> Self {
+        crate::entry::wire_id(bytes)
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {

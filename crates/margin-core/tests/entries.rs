@@ -275,3 +275,17 @@ fn only_comments_and_their_edits_may_be_sealed() {
         DecodeError::NotSealable("stance")
     );
 }
+
+#[test]
+fn the_wire_id_of_any_entry_is_its_id() {
+    let sealed = comment_entry("Words.");
+    let plain = signed(1, &profile("Kenji"));
+    for entry in [&sealed, &sealed.stub().unwrap(), &plain] {
+        assert_eq!(EntryId::of_entry(entry.bytes()), entry.id());
+    }
+    // Bytes that are no entry are still named, by their hash.
+    assert_eq!(
+        EntryId::of_entry(b"\x02garbage"),
+        EntryId::of(b"\x02garbage")
+    );
+}

@@ -52,6 +52,10 @@ pub struct ErasedComment {
     pub id: EntryId,
     pub author: PublicKey,
     pub time: u64,
+    /// The draft it was on, and whether it carried an alternative wording as first
+    /// posted: what entries naming it are judged by (the outline its entry signs).
+    pub draft: EntryId,
+    pub alternative: bool,
     /// The erasure in force (the smallest id among the author's erasures of it), once
     /// it is here; a stub read back from this node's own store may come before it.
     pub erasure: Option<EntryId>,

@@ -22,6 +22,9 @@ struct StateForDigest {
     /// without coalitions is what it was before coalitions existed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     memberships: Vec<(String, String, bool)>,
+    /// (comment, author) of comments their authors erased, sorted; left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    erased: Vec<(String, String)>,
 }
 
 /// (comment, participant, wording, stance, reason).
@@ -126,6 +129,10 @@ impl Space {
                 .map(|((coalition, member), m)| {
                     (coalition.to_string(), member.to_string(), m.value)
                 })
+                .collect(),
+            erased: self
+                .erased_comments()
+                .map(|e| (e.id.to_string(), e.author.to_string()))
                 .collect(),
         };
         let bytes = serde_json::to_vec(&state).expect("the digest input is plain data");

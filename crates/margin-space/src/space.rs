@@ -64,10 +64,29 @@ enum CommentRef<'a> {
 }
 
 impl CommentRef<'_> {
+    fn id(&self) -> EntryId {
+        match self {
+            CommentRef::Live(c) => c.id,
+            CommentRef::Erased(e) => e.id,
+        }
+    }
     fn author(&self) -> PublicKey {
         match self {
             CommentRef::Live(c) => c.author,
             CommentRef::Erased(e) => e.author,
+        }
+    }
+    fn draft(&self) -> EntryId {
+        match self {
+            CommentRef::Live(c) => c.body.draft,
+            CommentRef::Erased(e) => e.draft,
+        }
+    }
+    /// Whether the comment as first posted carries an alternative wording.
+    fn alternative(&self) -> bool {
+        match self {
+            CommentRef::Live(c) => has_alternative(&c.body.suggestion),
+            CommentRef::Erased(e) => e.alternative,
         }
     }
 }
@@ -336,13 +355,9 @@ impl Space {
                     check_paragraph(draft, &anchor.para, &c.heads)?;
                 }
                 if let Some(parent) = c.parent {
-                    // A reply to a comment whose text was erased stands: the erased
-                    // comment's draft is no longer known, and was checked by every node
-                    // that held it when the reply arrived.
-                    if let CommentRef::Live(parent) = self.comment_in_refs(parent, refs)?
-                        && parent.body.draft != c.draft
-                    {
-                        return Err(Rejection::OtherDraft(parent.id));
+                    let parent = self.comment_in_refs(parent, refs)?;
+                    if parent.draft() != c.draft {
+                        return Err(Rejection::OtherDraft(parent.id()));
                     }
                 }
                 let id = entry.id();
@@ -354,6 +369,8 @@ impl Space {
                             id,
                             author,
                             time: entry.time(),
+                            draft: c.draft,
+                            alternative: has_alternative(&c.suggestion),
                             erasure: Some(erasure),
                         },
                     );
@@ -372,7 +389,8 @@ impl Space {
                 charter.check_period(entry.time())?;
                 if let CommentRef::Erased(_) = comment {
                     // An edit of an erased comment: its text goes too.
-                    self.edits.insert(entry.id(), (e.comment, false));
+                    self.edits
+                        .insert(entry.id(), (e.comment, has_alternative(&e.suggestion)));
                     self.to_strip.push(entry.id());
                     return Ok(());
                 }
@@ -435,12 +453,7 @@ impl Space {
             }
             Body::Reattach(r) => {
                 require_editor(&charter, &author, "re-attach comments")?;
-                let CommentRef::Live(comment) = self.comment_in_refs(r.comment, refs)? else {
-                    // Nothing left to re-attach; it takes no effect.
-                    self.accept_role_entry(entry, &charter_refs);
-                    return Ok(());
-                };
-                let draft_id = comment.body.draft;
+                let draft_id = self.comment_in_refs(r.comment, refs)?.draft();
                 let draft = self.draft_in_refs(draft_id, refs)?;
                 if !draft.carried_by(&r.heads, refs) || r.heads.is_empty() {
                     return Err(Rejection::UnknownHeads);
@@ -515,12 +528,9 @@ impl Space {
             Body::AlternativeStance(s) => {
                 self.check_participation(&charter, entry)?;
                 let comment = self.comment_in_refs(s.comment, refs)?;
-                let carries = match (s.wording, comment) {
-                    // The wording of an erased comment is gone: a stance on it is kept
-                    // as it was judged by the nodes that held the text.
-                    (_, CommentRef::Erased(_)) => true,
-                    (None, CommentRef::Live(comment)) => has_alternative(&comment.body.suggestion),
-                    (Some(edit), CommentRef::Live(_)) => {
+                let carries = match s.wording {
+                    None => comment.alternative(),
+                    Some(edit) => {
                         if !refs.contains(&edit) {
                             return Err(Rejection::NotAnEdit(edit));
                         }
@@ -853,6 +863,8 @@ impl Space {
                             id: comment,
                             author,
                             time: live.time,
+                            draft: live.body.draft,
+                            alternative: has_alternative(&live.body.suggestion),
                             erasure: Some(kept),
                         },
                     );
@@ -878,8 +890,8 @@ impl Space {
     fn apply_stub(&mut self, entry: &Entry) -> Result<(), Rejection> {
         let id = entry.id();
         let author = entry.author();
-        match entry.kind() {
-            Kind::Comment => {
+        match entry.outline() {
+            Some(Outline::Comment { draft, alternative }) => {
                 let erasure = self.erasure_by(&id, &author);
                 self.erased.insert(
                     id,
@@ -887,13 +899,21 @@ impl Space {
                         id,
                         author,
                         time: entry.time(),
+                        draft: *draft,
+                        alternative: *alternative,
                         erasure,
                     },
                 );
                 Ok(())
             }
-            Kind::CommentEdit => Ok(()),
-            _ => Err(Rejection::Internal("stub of a kind that cannot be erased")),
+            Some(Outline::CommentEdit {
+                comment,
+                alternative,
+            }) => {
+                self.edits.insert(id, (*comment, *alternative));
+                Ok(())
+            }
+            None => Err(Rejection::Internal("stub of a kind that cannot be erased")),
         }
     }
 
@@ -1126,7 +1146,7 @@ fn keep_latest_in<K: Ord, T>(map: &mut BTreeMap<K, Stamped<T>>, key: K, stamped:
 
 /// Whether a suggestion is there and says something.
 fn has_alternative(suggestion: &Option<String>) -> bool {
-    suggestion.as_deref().is_some_and(|s| !s.trim().is_empty())
+    margin_core::body::carries_alternative(suggestion)
 }
 
 fn require_editor(

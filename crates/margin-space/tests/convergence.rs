@@ -32,6 +32,11 @@ enum Action {
     Retract {
         of: usize,
     },
+    /// The author (or, `forged`, someone else) asks for a comment's text to be erased.
+    Erase {
+        of: usize,
+        forged: bool,
+    },
     Dispose {
         of: usize,
         value: u8,
@@ -79,6 +84,7 @@ fn action() -> impl Strategy<Value = Action> {
         3 => (1..4usize, 0..4usize, 0..4u8).prop_map(|(who, para, value)| Action::Stance { who, para, value }),
         1 => (0..8usize).prop_map(|of| Action::Edit { of }),
         1 => (0..8usize).prop_map(|of| Action::Retract { of }),
+        1 => (0..8usize, any::<bool>()).prop_map(|(of, forged)| Action::Erase { of, forged }),
         2 => (0..8usize, 0..4u8).prop_map(|(of, value)| Action::Dispose { of, value }),
         3 => (0..2usize, 0..4usize, 0..5usize, any::<bool>()).prop_map(|(editor, para, word, stale)| Action::Revise { editor, para, word, stale }),
         1 => (0..3u8).prop_map(|name| Action::Tag { name }),
@@ -267,6 +273,12 @@ impl Builder {
                         vec![id],
                         Body::Retraction(Retraction { comment: id }),
                     );
+                }
+            }
+            Action::Erase { of, forged } => {
+                if let Some((id, author)) = comment(of, &self.comments) {
+                    let who = if forged { (author + 1) % 4 } else { author };
+                    self.publish(who, vec![], Body::Erasure(Erasure { comment: id }));
                 }
             }
             Action::Dispose { of, value } => {
@@ -473,6 +485,7 @@ fn replay(entries: &[Entry], order: &[usize]) -> (String, Vec<EntryId>) {
     for &i in order {
         space.apply(entries[i].clone());
     }
+    assert_eq!(space.pending_count(), 0, "nothing is left waiting");
     let mut accepted = space.order().to_vec();
     accepted.sort();
     (space.digest(), accepted)
@@ -513,5 +526,20 @@ proptest! {
         let replayed = replay(&b.entries, &shuffled);
         prop_assert_eq!(&replayed.1, &reference.1, "different entries accepted");
         prop_assert_eq!(&replayed.0, &reference.0, "different state digest");
+        // A newcomer that receives only the stubs of what was erased reaches the same
+        // state as a node that held the text.
+        let erased: std::collections::HashSet<EntryId> =
+            b.space.take_erased_entries().into_iter().collect();
+        let with_stubs: Vec<Entry> = b
+            .entries
+            .iter()
+            .map(|e| match e.stub() {
+                Some(stub) if erased.contains(&e.id()) => stub,
+                _ => e.clone(),
+            })
+            .collect();
+        let from_stubs = replay(&with_stubs, &shuffled);
+        prop_assert_eq!(&from_stubs.1, &reference.1, "different entries accepted from stubs");
+        prop_assert_eq!(&from_stubs.0, &reference.0, "different state digest from stubs");
     }
 }

@@ -30,7 +30,7 @@ impl Announcement {
         if bytes.len() <= MAX_SMALL_ENTRY_BYTES {
             Announcement::Entry(bytes.to_vec())
         } else {
-            Announcement::Ids(vec![EntryId::of(bytes)])
+            Announcement::Ids(vec![EntryId::of_entry(bytes)])
         }
     }
 
@@ -85,7 +85,7 @@ mod tests {
         let a = Announcement::of_entry(&small);
         assert_eq!(Announcement::decode(&a.encode()), Ok(a));
         let b = Announcement::of_entry(&large);
-        assert_eq!(b, Announcement::Ids(vec![EntryId::of(&large)]));
+        assert_eq!(b, Announcement::Ids(vec![EntryId::of_entry(&large)]));
         assert_eq!(Announcement::decode(&b.encode()), Ok(b));
     }
 

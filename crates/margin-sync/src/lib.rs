@@ -25,10 +25,10 @@
 //!
 //! impl Store for Memory {
 //!     fn items(&self, _space: &SpaceId) -> Vec<(u64, EntryId)> {
-//!         self.0.iter().map(|bytes| (1_700_000_000_000, EntryId::of(bytes))).collect()
+//!         self.0.iter().map(|bytes| (1_700_000_000_000, EntryId::of_entry(bytes))).collect()
 //!     }
 //!     fn entries(&self, _space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
-//!         self.0.iter().filter(|bytes| ids.contains(&EntryId::of(bytes))).cloned().collect()
+//!         self.0.iter().filter(|bytes| ids.contains(&EntryId::of_entry(bytes))).cloned().collect()
 //!     }
 //! }
 //!
@@ -55,7 +55,7 @@
 //!             // Here a node decodes, verifies and stores; this one accepts everything.
 //!             let verdicts: Vec<_> = entries
 //!                 .iter()
-//!                 .map(|bytes| (EntryId::of(bytes), Verdict::Accepted { time: 1_700_000_000_000 }))
+//!                 .map(|bytes| (EntryId::of_entry(bytes), Verdict::Accepted { time: 1_700_000_000_000 }))
 //!                 .collect();
 //!             delivered.extend(entries);
 //!             let outputs = nodes[at].verdicts(1, &from, &space, &verdicts);

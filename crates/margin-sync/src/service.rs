@@ -1198,35 +1198,34 @@ where
         let items = self.spaces.get(&space);
         let mut delivered = Vec::new();
         let mut unsolicited = 0usize;
-        let done = match &mut asked.asked {
-            Asked::Ids {
-                requested,
-                outstanding,
-            } => {
-                for entry in decoded {
-                    let id = EntryId::of(&entry);
-                    if outstanding.remove(&id) {
-                        delivered.push(entry);
-                    } else if !requested.contains(&id) {
-                        unsolicited += 1;
+        let done =
+            match &mut asked.asked {
+                Asked::Ids {
+                    requested,
+                    outstanding,
+                } => {
+                    for entry in decoded {
+                        let id = EntryId::of_entry(&entry);
+                        if outstanding.remove(&id) {
+                            delivered.push(entry);
+                        } else if !requested.contains(&id) {
+                            unsolicited += 1;
+                        }
                     }
+                    last || outstanding.is_empty()
                 }
-                last || outstanding.is_empty()
-            }
-            Asked::Range { .. } => {
-                // Whatever the page holds is what was asked for; what this node holds
-                // already need not be checked again.
-                delivered.extend(
-                    decoded
-                        .into_iter()
-                        .filter(|entry| items.is_none_or(|i| !i.contains(&EntryId::of(entry)))),
-                );
-                if let Some(range) = peer.links.get_mut(&space).and_then(|l| l.range.as_mut()) {
-                    range.resumed(request, resume);
+                Asked::Range { .. } => {
+                    // Whatever the page holds is what was asked for; what this node holds
+                    // already need not be checked again.
+                    delivered.extend(decoded.into_iter().filter(|entry| {
+                        items.is_none_or(|i| !i.contains(&EntryId::of_entry(entry)))
+                    }));
+                    if let Some(range) = peer.links.get_mut(&space).and_then(|l| l.range.as_mut()) {
+                        range.resumed(request, resume);
+                    }
+                    last
                 }
-                last
-            }
-        };
+            };
         if done {
             let finished = peer.requests.remove(&request).expect("just found");
             peer.flow.completed(now, finished.sent, finished.bytes);

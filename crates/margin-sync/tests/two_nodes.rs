@@ -253,7 +253,7 @@ fn unshared_spaces_are_not_reconciled_or_served() {
     let want = Message::Want {
         space: b,
         request: 1,
-        ids: vec![EntryId::of(&entry(10))],
+        ids: vec![EntryId::of_entry(&entry(10))],
     };
     pair.inject(1, 1, &want.encode());
     assert_eq!(pair.penalties.len(), 1);
@@ -316,7 +316,7 @@ fn a_flood_of_messages_is_rate_limited() {
     pair.connect(0);
     let have = Message::Have {
         space,
-        ids: vec![EntryId::of(&entry(0))],
+        ids: vec![EntryId::of_entry(&entry(0))],
     };
     let frame = have.encode();
     for _ in 0..2_050 {

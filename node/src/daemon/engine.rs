@@ -387,7 +387,7 @@ impl Engine {
                 self.carry_out(now, outputs);
             }
             Announcement::Entry(bytes) => {
-                let entry_id = EntryId::of(&bytes);
+                let entry_id = EntryId::of_entry(&bytes);
                 let verdicts = self.check(&from, &space, vec![bytes]);
                 let verdict = verdicts
                     .iter()

@@ -110,7 +110,7 @@ impl MemoryStore {
     /// it holds, and nothing can wait for an entry before it is written. Returns its
     /// time, its id and whether it was new.
     pub fn insert(&mut self, space: SpaceId, bytes: Vec<u8>) -> (u64, EntryId, bool) {
-        let id = EntryId::of(&bytes);
+        let id = EntryId::of_entry(&bytes);
         let time = entry_time(&bytes);
         let held = self.spaces.entry(space).or_default();
         let new = !held.accepted.contains_key(&id);
@@ -137,7 +137,7 @@ impl MemoryStore {
         let mut dropped = BTreeSet::new();
         let mut invalid = BTreeMap::new();
         for bytes in entries {
-            let id = EntryId::of(&bytes);
+            let id = EntryId::of_entry(&bytes);
             if seen.insert(id) {
                 decided.push(id);
             }
@@ -345,7 +345,11 @@ mod tests {
     fn chain(n: u64) -> Vec<Vec<u8>> {
         let mut out: Vec<Vec<u8>> = Vec::new();
         for i in 0..n {
-            let refs: Vec<EntryId> = out.last().map(|b| EntryId::of(b)).into_iter().collect();
+            let refs: Vec<EntryId> = out
+                .last()
+                .map(|b| EntryId::of_entry(b))
+                .into_iter()
+                .collect();
             out.push(entry_bytes(1_000 + i, &refs, &i.to_le_bytes()));
         }
         out
@@ -354,7 +358,7 @@ mod tests {
     #[test]
     fn a_chain_offered_backwards_waits_then_is_released_at_once() {
         let entries = chain(5);
-        let ids: Vec<EntryId> = entries.iter().map(|b| EntryId::of(b)).collect();
+        let ids: Vec<EntryId> = entries.iter().map(|b| EntryId::of_entry(b)).collect();
         let mut store = MemoryStore::default();
         let late: Vec<Vec<u8>> = entries[1..].iter().rev().cloned().collect();
         let verdicts = store.receive(space(), late);
@@ -384,7 +388,7 @@ mod tests {
     fn an_entry_waiting_for_two_refs_waits_for_both() {
         let a = entry_bytes(1, &[], b"a");
         let b = entry_bytes(2, &[], b"b");
-        let c = entry_bytes(3, &[EntryId::of(&a), EntryId::of(&b)], b"c");
+        let c = entry_bytes(3, &[EntryId::of_entry(&a), EntryId::of_entry(&b)], b"c");
         let mut store = MemoryStore::default();
         assert_eq!(
             store.receive(space(), vec![c.clone()])[0].1,
@@ -392,10 +396,10 @@ mod tests {
         );
         let verdicts = store.receive(space(), vec![a]);
         assert_eq!(verdicts.len(), 1, "c still waits for b: {verdicts:?}");
-        assert!(store.is_waiting(&space(), &EntryId::of(&c)));
+        assert!(store.is_waiting(&space(), &EntryId::of_entry(&c)));
         let verdicts = store.receive(space(), vec![b]);
         assert_eq!(verdicts.len(), 2);
-        assert!(store.holds(&space(), &EntryId::of(&c)));
+        assert!(store.holds(&space(), &EntryId::of_entry(&c)));
     }
 
     #[test]
@@ -431,7 +435,7 @@ mod tests {
         let truncated = entry_bytes(1, &[], b"")[..5].to_vec();
         let mut short_refs = entry_bytes(1, &[], b"y");
         short_refs[8] = 3;
-        let backdated = entry_bytes(99, &[EntryId::of(&root)], b"z");
+        let backdated = entry_bytes(99, &[EntryId::of_entry(&root)], b"z");
         let verdicts = store.receive(
             space(),
             vec![root, forged, truncated, short_refs, backdated],

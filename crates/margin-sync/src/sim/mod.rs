@@ -936,7 +936,7 @@ impl Node {
     fn receive(&mut self, space: SpaceId, entries: Vec<Vec<u8>>) -> Vec<(EntryId, Verdict)> {
         let mut delivered = BTreeSet::new();
         for bytes in &entries {
-            let id = EntryId::of(bytes);
+            let id = EntryId::of_entry(bytes);
             delivered.insert(id);
             if self.store.holds(&space, &id) || self.store.is_waiting(&space, &id) {
                 self.stats.redundant += 1;

@@ -6,6 +6,7 @@ mod network;
 mod output;
 mod review;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,11 +17,17 @@ const DEFAULT_LOG: &str = "warn,node=info,libp2p_kad=error";
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    if !matches!(cli.command, args::Command::Node(_)) {
+        quiet_on_closed_pipe();
+    }
+    // Colour only for a person at a terminal: a log written to a file stays plain text.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MARGIN_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
     match commands::run(cli) {
@@ -29,5 +36,19 @@ fn main() -> ExitCode {
             eprintln!("margin: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `margin comments … | head -1`: when the reader of the output goes away, stop quietly,
+/// as other command-line tools do, instead of panicking on the next write. Rust ignores
+/// SIGPIPE by default; a one-shot command takes the system's default back. The daemon
+/// (`margin node`) keeps ignoring it: a peer or browser closing a connection must never
+/// stop it.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with `SIG_DFL` only restores the default disposition of SIGPIPE;
+    // it runs at startup, before any other thread exists, and takes no pointers.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -190,8 +190,10 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
         let listener = tokio::net::TcpListener::bind(public).await.map_err(|e| {
             NodeError::Invalid(format!("cannot serve the public view on {public}: {e}"))
         })?;
+        // The address actually bound: port 0 asks the system for a free one.
+        let bound = listener.local_addr().unwrap_or(public);
         serve_http(listener, http::public_router(state.clone()));
-        tracing::info!(target: "node", "public read-only view on http://{public}");
+        tracing::info!(target: "node", "public read-only view on http://{bound}");
     }
     tracing::info!(target: "node", "peer id {local}; HTTP API on http://{http_addr}");
     let mut daemon = Daemon {

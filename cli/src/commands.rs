@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use margin_core::body::{CharterChange, CommentKind, DispositionValue, Policy, Role, StanceValue};
+use margin_core::id::short;
 use margin_core::key::PublicKey;
 use margin_node::node::{NewComment, now_ms};
 use margin_node::{Home, Node, NodeError};
@@ -119,7 +120,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             let hits = node.store().search(&query, space.as_ref(), limit)?;
             emit(json, &hits, |hits| {
                 for h in hits {
-                    println!("{} {} {}  {}", &h.draft[..12], h.kind, h.target, h.snippet);
+                    println!("{} {} {}  {}", short(&h.draft), h.kind, h.target, h.snippet);
                 }
                 if hits.is_empty() {
                     println!("No matches.");
@@ -330,7 +331,7 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                 for d in &v.drafts {
                     println!(
                         "  draft {}  {}  ({} paragraphs, {} revisions, {} comments{})",
-                        &d.draft[..12],
+                        short(&d.draft),
                         d.title,
                         d.paragraphs,
                         d.revisions,
@@ -371,7 +372,7 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                 for r in rows {
                     println!(
                         "{}  {}",
-                        &r["space"].as_str().unwrap_or_default()[..12],
+                        short(r["space"].as_str().unwrap_or_default()),
                         r["title"].as_str().unwrap_or_default()
                     );
                 }
@@ -427,7 +428,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             let value = json!({
                 "draft": id.to_string(),
                 "title": view.title,
-                "version": { "tag": state.tag_of(&heads), "heads": heads.iter().map(hex_of).collect::<Vec<_>>() },
+                "version": { "tag": state.tag_of(&heads), "heads": heads.iter().map(hex::encode).collect::<Vec<_>>() },
                 "sections": view.sections,
             });
             emit(json, &value, |_| {
@@ -488,7 +489,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             let versions: Vec<_> = state
                 .tags
                 .iter()
-                .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex_of).collect::<Vec<_>>() }))
+                .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex::encode).collect::<Vec<_>>() }))
                 .collect();
             emit(
                 json,
@@ -503,7 +504,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                             .collect();
                         println!(
                             "{}  {}  {}  {}{}",
-                            &r["revision"].as_str().unwrap_or_default()[..12],
+                            short(r["revision"].as_str().unwrap_or_default()),
                             r["time"].as_str().unwrap_or_default(),
                             r["author"]["name"].as_str().unwrap_or_default(),
                             r["message"].as_str().unwrap_or_default(),
@@ -654,9 +655,9 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
             .tag
             .clone()
             .unwrap_or_else(|| "an untagged version".into());
-        println!("{}  {} by {whom} on {version}", &c.id[..12], c.kind);
+        println!("{}  {} by {whom} on {version}", short(&c.id), c.kind);
     } else {
-        println!("{pad}{}  reply by {whom}", &c.id[..12]);
+        println!("{pad}{}  reply by {whom}", short(&c.id));
     }
     if c.parent_erased {
         println!("{pad}  in reply to a comment its author erased");
@@ -766,7 +767,7 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
                     r.rejected.len()
                 );
                 for x in &r.rejected {
-                    println!("  refused {}: {}", &x.id[..12], x.reason);
+                    println!("  refused {}: {}", short(&x.id), x.reason);
                 }
                 if let Some(until) = r.held_until {
                     println!(
@@ -821,10 +822,6 @@ fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
     u64::try_from(ms).map_err(|_| bad())
 }
 
-fn hex_of(h: &[u8; 32]) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn policy_value(p: PolicyArg) -> Policy {
     match p {
         PolicyArg::Open => Policy::Open,
@@ -871,7 +868,7 @@ fn print_store_check(report: &margin_node::ingest::StoreCheck) {
     for space in &report.spaces {
         println!(
             "{}  {} entries, {} waiting for refs  state {}",
-            &space.space[..12],
+            short(&space.space),
             space.entries,
             space.waiting,
             &space.digest[..16]
@@ -880,7 +877,7 @@ fn print_store_check(report: &margin_node::ingest::StoreCheck) {
         for id in &d.out_of_order {
             println!(
                 "  entry {} is stored before an entry it refers to",
-                &id[..12]
+                short(id)
             );
         }
         for (id, what) in &d.not_accepted {

@@ -90,7 +90,7 @@ pub fn peers(home: &Home, json: bool) -> Result<(), NodeError> {
                 .iter()
                 .map(|l| {
                     let state = if l.in_sync { "in sync" } else { "syncing" };
-                    format!("{} {state}", &l.space[..12])
+                    format!("{} {state}", margin_core::id::short(&l.space))
                 })
                 .collect();
             println!(
@@ -182,7 +182,11 @@ fn print_status(status: &Status) {
             (n, true) => format!("in sync with {n} peer(s)"),
             (n, false) => format!("syncing with {n} peer(s)"),
         };
-        println!("{}  {title}  [{}]", &s.space[..12], s.mode);
+        println!(
+            "{}  {title}  [{}]",
+            margin_core::id::short(&s.space),
+            s.mode
+        );
         println!(
             "    {} entries, {} waiting for refs; {state}; last sync {}",
             s.entries,
@@ -196,7 +200,7 @@ fn print_status(status: &Status) {
         for l in &p.spaces {
             println!(
                 "  {} {}: {}, {} pending{}",
-                &l.space[..12],
+                margin_core::id::short(&l.space),
                 p.peer,
                 if l.in_sync { "in sync" } else { "not in sync" },
                 l.pending,

@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use margin_core::body::*;
 use margin_core::entry::{Entry, Kind, Unverified, verify_batch};
@@ -25,13 +24,7 @@ pub const MUTE: &str = "mute";
 /// Entries dated in the future a space may hold until they are due.
 pub const MAX_HELD: usize = 1_000;
 
-/// The current time in ms since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use margin_core::time::now_ms;
 
 /// A node: its home and its store.
 pub struct Node {

@@ -77,3 +77,9 @@ impl FromStr for EntryId {
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[error("'{0}' is not an entry id (64 hex characters)")]
 pub struct IdError(pub String);
+
+/// The first 12 characters of an id (or key) shown as text: enough to tell entries apart
+/// on a screen. Shorter text is returned whole.
+pub fn short(text: &str) -> &str {
+    text.get(..12).unwrap_or(text)
+}

@@ -129,10 +129,7 @@ fn parse_id(text: &str, what: &str) -> Result<EntryId, Error> {
 }
 
 pub(crate) fn hex_of(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
-/// The first 12 characters of an id.
-pub(crate) fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
+pub(crate) use margin_core::id::short;

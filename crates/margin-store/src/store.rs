@@ -2,7 +2,6 @@
 
 use std::cell::Cell;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use margin_core::entry::{Entry, Verified};
 use margin_core::id::{EntryId, SpaceId};
@@ -57,11 +56,9 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// Now, as the store's `INTEGER` columns keep it.
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    i64::try_from(margin_core::time::now_ms()).unwrap_or(i64::MAX)
 }
 
 /// How far a reader of a space has read it: the sequence number of the space's last
@@ -192,7 +189,7 @@ const DRAFT_ROWS: &str = "space = ?1 AND draft = ?2 AND kind = 'paragraph'";
 const COMMENT_ROWS: &str = "space = ?1 AND target = ?2 AND kind = 'comment'";
 
 fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 pub(crate) fn id_from(bytes: Vec<u8>) -> Result<EntryId, StoreError> {

@@ -583,7 +583,7 @@ impl Engine {
                 tracing::info!(
                     target: "sync",
                     "space {}: {} entries held, {} received from peers ({} bytes), {pending} to fetch",
-                    &space.space[..12],
+                    margin_core::id::short(&space.space),
                     space.entries,
                     space.received.entries,
                     space.received.bytes

@@ -2,8 +2,6 @@
 //! tells the CLI where the daemon listens.
 
 use std::fs;
-use std::io::Write;
-use std::path::Path;
 
 use libp2p::identity::Keypair;
 use serde::{Deserialize, Serialize};
@@ -39,7 +37,7 @@ pub fn node_key(home: &Home) -> Result<Keypair, NodeError> {
     }
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| NodeError::Invalid(e.to_string()))?;
-    write_private(&path, format!("{}\n", hex::encode(seed)).as_bytes())?;
+    crate::home::write_secret(&path, format!("{}\n", hex::encode(seed)).as_bytes())?;
     Keypair::ed25519_from_bytes(seed).map_err(|e| NodeError::Invalid(e.to_string()))
 }
 
@@ -59,16 +57,4 @@ pub fn read(home: &Home) -> Option<NodeInfo> {
 
 pub fn remove(home: &Home) {
     let _ = fs::remove_file(home.dir().join(NODE_INFO));
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| NodeError::io(path, e))?;
-    file.write_all(bytes).map_err(|e| NodeError::io(path, e))
 }

@@ -12,9 +12,7 @@
 //! The public address of a mirror has no write routes at all: nothing here applies.
 
 use std::fs;
-use std::io::Write as _;
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
@@ -43,7 +41,7 @@ pub fn ensure_token(home: &Home) -> Result<String, NodeError> {
     getrandom::fill(&mut bytes).map_err(|e| NodeError::Invalid(e.to_string()))?;
     let token = hex::encode(bytes);
     let path = home.dir().join(TOKEN_FILE);
-    write_private(&path, format!("{token}\n").as_bytes())?;
+    crate::home::write_secret(&path, format!("{token}\n").as_bytes())?;
     Ok(token)
 }
 
@@ -54,25 +52,10 @@ pub fn read_token(home: &Home) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| NodeError::io(path, e))?;
-    file.write_all(bytes).map_err(|e| NodeError::io(path, e))
-}
-
 /// Compares without leaking where two tokens first differ.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// The token a request carries, and how.
@@ -91,16 +74,18 @@ fn carried(headers: &HeaderMap) -> Option<Carried> {
     cookie_token(headers).map(Carried::Cookie)
 }
 
-/// The token from our cookie, if the request has one.
+/// The token from this node's cookie, if the request has one. Only the cookie named for
+/// this port counts: a browser sends the cookies of every node on the same host.
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(headers);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| name.starts_with(COOKIE))
-        .map(|(_, value)| value.trim().to_owned())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().trim().to_owned())
 }
 
 /// Whether a browser request to read a page carries a valid cookie (to show the

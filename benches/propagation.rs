@@ -160,7 +160,11 @@ fn main() {
             if j != i && !keep[i].contains(&j) {
                 store
                     .store_mut()
-                    .block("peer", id, "sparse topology for the benchmark")
+                    .block(
+                        margin_core::vocabulary::BlockTarget::Peer,
+                        id,
+                        "sparse topology for the benchmark",
+                    )
                     .expect("block a peer");
             }
         }

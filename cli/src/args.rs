@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use margin_core::body::{CommentKind, DispositionValue, Policy, Role, StanceValue};
 
 /// Margin: review draft documents together, with signed comments, stances and
 /// dispositions, peer to peer.
@@ -56,7 +57,7 @@ pub enum Command {
         draft: String,
         #[arg(long)]
         para: String,
-        value: StanceArg,
+        value: StanceValue,
         #[arg(long)]
         reason: Option<String>,
         /// The comment whose alternative wording the stance is on.
@@ -68,7 +69,7 @@ pub enum Command {
     /// Answer a comment (editors only).
     Dispose {
         comment: String,
-        value: DispositionArg,
+        value: DispositionValue,
         #[arg(long, default_value = "")]
         note: String,
         /// The revision that carried the comment out.
@@ -334,8 +335,8 @@ pub enum SpaceCommand {
     /// Create a space; you become its convener, editor and registrar.
     Create {
         title: String,
-        #[arg(long, value_enum, default_value_t = PolicyArg::Open)]
-        policy: PolicyArg,
+        #[arg(long, value_enum, default_value_t = Policy::Open)]
+        policy: Policy,
         /// When the comment period opens (YYYY-MM-DD or RFC 3339; a date means 00:00 UTC).
         #[arg(long)]
         opens: Option<String>,
@@ -346,13 +347,13 @@ pub enum SpaceCommand {
     /// Give a role to a key (conveners only).
     Grant {
         space: String,
-        role: RoleArg,
+        role: Role,
         key: String,
     },
     /// Take a role from a key (conveners only).
     Revoke {
         space: String,
-        role: RoleArg,
+        role: Role,
         key: String,
     },
     /// Change the title, policy or comment period (conveners only).
@@ -361,7 +362,7 @@ pub enum SpaceCommand {
         #[arg(long)]
         title: Option<String>,
         #[arg(long, value_enum)]
-        policy: Option<PolicyArg>,
+        policy: Option<Policy>,
         /// New opening date, or "none".
         #[arg(long)]
         opens: Option<String>,
@@ -444,8 +445,8 @@ pub struct CommentArgs {
     pub quote: Option<String>,
     #[arg(long, required = true)]
     pub body: Option<String>,
-    #[arg(long, value_enum, default_value_t = KindArg::Comment)]
-    pub kind: KindArg,
+    #[arg(long, value_enum, default_value_t = CommentKind::Comment)]
+    pub kind: CommentKind,
     /// Alternative wording for the passage (makes the comment a suggestion).
     #[arg(long)]
     pub suggest: Option<String>,
@@ -506,42 +507,4 @@ pub enum StoreCommand {
     /// agree with each other and with the state the entries make; exits non-zero with a
     /// report when they do not. Changes nothing.
     Check,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum PolicyArg {
-    Open,
-    Registered,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum RoleArg {
-    Convener,
-    Editor,
-    Registrar,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum KindArg {
-    Comment,
-    Question,
-    Suggestion,
-    Objection,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum StanceArg {
-    Support,
-    /// "I can live with it."
-    Accept,
-    Object,
-    Abstain,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum DispositionArg {
-    Accepted,
-    Partly,
-    Declined,
-    Noted,
 }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use margin_core::body::{CharterChange, CommentKind, DispositionValue, Policy, Role, StanceValue};
+use margin_core::body::{CharterChange, CommentKind};
 use margin_core::id::short;
 use margin_core::key::PublicKey;
 use margin_node::node::{NewComment, now_ms};
@@ -55,7 +55,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             ..
         } => {
             let mut node = Node::open(home)?;
-            let id = node.stance(&draft, &para, stance_value(value), reason.as_deref())?;
+            let id = node.stance(&draft, &para, value, reason.as_deref())?;
             emit(json, &field("stance", id.to_string()), |_| {
                 println!("Stance recorded: {id}")
             });
@@ -69,12 +69,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             revision,
         } => {
             let mut node = Node::open(home)?;
-            let id = node.dispose(
-                &comment,
-                disposition_value(value),
-                &note,
-                revision.as_deref(),
-            )?;
+            let id = node.dispose(&comment, value, &note, revision.as_deref())?;
             emit(json, &field("disposition", id.to_string()), |_| {
                 println!("Disposition recorded: {id}")
             });
@@ -234,33 +229,21 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
         } => {
             let opens = opens.map(|d| parse_date(&d, false)).transpose()?;
             let closes = closes.map(|d| parse_date(&d, true)).transpose()?;
-            let id = node.create_space(&title, policy_value(policy), opens, closes)?;
+            let id = node.create_space(&title, policy, opens, closes)?;
             emit(json, &field("space", id.to_string()), |_| {
                 println!("Created space {id}")
             });
         }
         SpaceCommand::Grant { space, role, key } => {
             let key = parse_key(&key)?;
-            let id = node.amend(
-                &space,
-                vec![CharterChange::Grant {
-                    role: role_value(role),
-                    key,
-                }],
-            )?;
+            let id = node.amend(&space, vec![CharterChange::Grant { role, key }])?;
             emit(json, &field("amendment", id.to_string()), |_| {
                 println!("Granted {role:?} to {key}.")
             });
         }
         SpaceCommand::Revoke { space, role, key } => {
             let key = parse_key(&key)?;
-            let id = node.amend(
-                &space,
-                vec![CharterChange::Revoke {
-                    role: role_value(role),
-                    key,
-                }],
-            )?;
+            let id = node.amend(&space, vec![CharterChange::Revoke { role, key }])?;
             emit(json, &field("amendment", id.to_string()), |_| {
                 println!("Revoked {role:?} from {key}.")
             });
@@ -277,7 +260,7 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                 changes.push(CharterChange::Title(t));
             }
             if let Some(p) = policy {
-                changes.push(CharterChange::Policy(policy_value(p)));
+                changes.push(CharterChange::Policy(p));
             }
             if opens.is_some() || closes.is_some() {
                 let mut current = node.find_space(&space)?.charter();
@@ -592,8 +575,8 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
                 .body
                 .ok_or_else(|| NodeError::Invalid("a comment needs --body TEXT".into()))?;
             let kind = match (a.kind, &a.suggest) {
-                (KindArg::Comment, Some(_)) => CommentKind::Suggestion,
-                (k, _) => kind_value(k),
+                (CommentKind::Comment, Some(_)) => CommentKind::Suggestion,
+                (k, _) => k,
             };
             let id = node.comment(
                 &draft,
@@ -820,48 +803,6 @@ fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
         .and_utc()
         .timestamp_millis();
     u64::try_from(ms).map_err(|_| bad())
-}
-
-fn policy_value(p: PolicyArg) -> Policy {
-    match p {
-        PolicyArg::Open => Policy::Open,
-        PolicyArg::Registered => Policy::Registered,
-    }
-}
-
-fn role_value(r: RoleArg) -> Role {
-    match r {
-        RoleArg::Convener => Role::Convener,
-        RoleArg::Editor => Role::Editor,
-        RoleArg::Registrar => Role::Registrar,
-    }
-}
-
-fn kind_value(k: KindArg) -> CommentKind {
-    match k {
-        KindArg::Comment => CommentKind::Comment,
-        KindArg::Question => CommentKind::Question,
-        KindArg::Suggestion => CommentKind::Suggestion,
-        KindArg::Objection => CommentKind::Objection,
-    }
-}
-
-fn stance_value(s: StanceArg) -> StanceValue {
-    match s {
-        StanceArg::Support => StanceValue::Support,
-        StanceArg::Accept => StanceValue::Accept,
-        StanceArg::Object => StanceValue::Object,
-        StanceArg::Abstain => StanceValue::Abstain,
-    }
-}
-
-fn disposition_value(d: DispositionArg) -> DispositionValue {
-    match d {
-        DispositionArg::Accepted => DispositionValue::Accepted,
-        DispositionArg::Partly => DispositionValue::Partly,
-        DispositionArg::Declined => DispositionValue::Declined,
-        DispositionArg::Noted => DispositionValue::Noted,
-    }
 }
 
 fn print_store_check(report: &margin_node::ingest::StoreCheck) {

@@ -473,7 +473,10 @@ pub fn mirror(home: &Home, c: MirrorCommand, json: bool) -> Result<(), NodeError
     Ok(())
 }
 
-fn block_value(what: BlockTarget, value: &str) -> Result<(&'static str, String), NodeError> {
+fn block_value(
+    what: BlockTarget,
+    value: &str,
+) -> Result<(margin_core::vocabulary::BlockTarget, String), NodeError> {
     match what {
         BlockTarget::Key => {
             let key: PublicKey =
@@ -482,7 +485,7 @@ fn block_value(what: BlockTarget, value: &str) -> Result<(&'static str, String),
                     .map_err(|e: margin_core::key::error::KeyError| {
                         NodeError::Invalid(e.to_string())
                     })?;
-            Ok(("key", key.to_string()))
+            Ok((margin_core::vocabulary::BlockTarget::Key, key.to_string()))
         }
         BlockTarget::Peer => {
             let peer: margin_net::PeerId = value.parse().map_err(|_| {
@@ -490,7 +493,7 @@ fn block_value(what: BlockTarget, value: &str) -> Result<(&'static str, String),
                     "'{value}' is not a peer id (they look like 12D3Koo…)"
                 ))
             })?;
-            Ok(("peer", peer.to_string()))
+            Ok((margin_core::vocabulary::BlockTarget::Peer, peer.to_string()))
         }
     }
 }

@@ -5,7 +5,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use margin_core::body::StanceValue;
 use margin_core::key::PublicKey;
 use margin_draft::import::{FileKind, to_markdown};
 use margin_node::review::Counting;
@@ -27,13 +26,8 @@ pub fn run(home: Home, command: Command, json: bool) -> Result<(), NodeError> {
             alternative: Some(comment),
         } => {
             let mut node = Node::open(home)?;
-            let id = node.alternative_stance(
-                &draft,
-                Some(&para),
-                &comment,
-                stance(value),
-                reason.as_deref(),
-            )?;
+            let id =
+                node.alternative_stance(&draft, Some(&para), &comment, value, reason.as_deref())?;
             emit(json, &field("stance", id.to_string()), |_| {
                 println!("Stance on the alternative recorded: {id}")
             });
@@ -279,14 +273,5 @@ fn counting(c: CountArgs) -> Counting {
         (true, _) => Counting::Registered,
         (_, true) => Counting::Everyone,
         _ => Counting::Charter,
-    }
-}
-
-fn stance(s: StanceArg) -> StanceValue {
-    match s {
-        StanceArg::Support => StanceValue::Support,
-        StanceArg::Accept => StanceValue::Accept,
-        StanceArg::Object => StanceValue::Object,
-        StanceArg::Abstain => StanceValue::Abstain,
     }
 }

@@ -18,8 +18,7 @@ use crate::error::NodeError;
 use crate::home::{Home, Identity};
 use crate::ingest::{CachedSpace, Decided};
 
-/// The `blocked` table's word for a key muted locally.
-pub const MUTE: &str = "mute";
+use margin_core::vocabulary::BlockTarget;
 
 /// Entries dated in the future a space may hold until they are due.
 pub const MAX_HELD: usize = 1_000;
@@ -741,7 +740,7 @@ impl Node {
             .store
             .blocked()?
             .into_iter()
-            .filter(|b| b.what == MUTE)
+            .filter(|b| b.what == BlockTarget::Mute)
             .map(|b| b.value)
             .collect())
     }
@@ -750,14 +749,14 @@ impl Node {
     /// their words are no longer shown here. Returns the key as shown everywhere.
     pub fn mute(&mut self, key: &str, reason: &str) -> Result<String, NodeError> {
         let key = parse_participant(key)?;
-        self.store.block(MUTE, &key, reason)?;
+        self.store.block(BlockTarget::Mute, &key, reason)?;
         Ok(key)
     }
 
     /// Shows a muted participant's words again; fails when the key was not muted.
     pub fn unmute(&mut self, key: &str) -> Result<String, NodeError> {
         let key = parse_participant(key)?;
-        if !self.store.unblock(MUTE, &key)? {
+        if !self.store.unblock(BlockTarget::Mute, &key)? {
             return Err(NodeError::NotFound(format!("{key} among the muted")));
         }
         Ok(key)
@@ -816,7 +815,7 @@ impl Node {
             .store
             .blocked()?
             .into_iter()
-            .filter(|b| b.what == "key")
+            .filter(|b| b.what == BlockTarget::Key)
             .map(|b| b.value)
             .collect();
         let mut outcomes = vec![];

@@ -11,9 +11,7 @@ use margin_core::key::PublicKey;
 use margin_draft::AnchorState;
 use margin_space::Space;
 use margin_space::comment::CommentState;
-use margin_space::view::{
-    DispositionView, ParticipantView, disposition_name, draft_anchor, format_time, kind_name,
-};
+use margin_space::view::{DispositionView, ParticipantView, draft_anchor, format_time};
 use serde::Serialize;
 
 use crate::ballot::Ballots;
@@ -148,7 +146,7 @@ pub fn alternatives(
             comments: group.iter().map(EntryId::to_string).collect(),
             group: group_of(&author),
             author,
-            kind: kind_name(c.body.kind),
+            kind: c.body.kind.as_str(),
             reason: if hidden.is_some() {
                 String::new()
             } else {
@@ -289,7 +287,7 @@ fn consensus_over(groups: &[String], tallies: &BTreeMap<String, Tally>) -> f64 {
 
 fn disposition(c: &CommentState) -> Option<DispositionView> {
     c.disposition.as_ref().map(|d| DispositionView {
-        value: disposition_name(d.value.value),
+        value: d.value.value.as_str(),
         note: d.value.note.clone(),
         editor: d.author.to_string(),
         revision: d.value.revision.map(|r| r.to_string()),

@@ -12,7 +12,7 @@ use margin_draft::{Anchor, AnchorState, Reader};
 use margin_space::Space;
 use margin_space::comment::{CommentState, Stamped};
 use margin_space::draft::DraftState;
-use margin_space::view::{ParticipantView, disposition_name, draft_anchor, format_time};
+use margin_space::view::{ParticipantView, draft_anchor, format_time};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -404,7 +404,7 @@ fn comment_state(
         && !d.value.note.trim().is_empty()
     {
         return Ok(ObjectionState::Addressed {
-            disposition: disposition_name(d.value.value),
+            disposition: d.value.value.as_str(),
             reason: d.value.note.trim().to_owned(),
             editor: d.author.to_string(),
         });

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use margin_core::body::StanceValue;
 use margin_core::id::DraftId;
 use margin_space::Space;
-use margin_space::view::{ParticipantView, stance_name};
+use margin_space::view::ParticipantView;
 use serde::Serialize;
 
 use crate::ballot::Ballots;
@@ -106,7 +106,7 @@ pub fn views(
                         *groups.entry(h.group.clone()).or_default() += 1;
                     }
                     Some(View {
-                        stance: stance_name(*v),
+                        stance: v.as_str(),
                         groups,
                         holders,
                     })

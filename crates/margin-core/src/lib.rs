@@ -34,6 +34,7 @@ pub mod limits;
 pub mod time;
 #[cfg(any(test, feature = "test"))]
 pub mod vectors;
+pub mod vocabulary;
 
 /// The names most users of this crate need.
 pub mod prelude {
@@ -41,4 +42,5 @@ pub mod prelude {
     pub use crate::entry::{Entry, Kind, Unverified, Verified};
     pub use crate::id::{DraftId, EntryId, SpaceId};
     pub use crate::key::{PublicKey, SigningKey};
+    pub use crate::vocabulary::BlockTarget;
 }

@@ -10,7 +10,7 @@ use margin_consensus::signatory::{How, Signatory};
 use margin_consensus::{Options, campaigns, signatories};
 use margin_core::id::{DraftId, EntryId};
 use margin_space::Space;
-use margin_space::view::{AnchorView, CommentView, disposition_name, kind_name};
+use margin_space::view::{AnchorView, CommentView};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -194,7 +194,7 @@ pub(crate) fn rows(
                 author.affiliation.clone(),
                 group_of(author),
                 region_of(author),
-                kind_name(c.body.kind).to_owned(),
+                c.body.kind.as_str().to_owned(),
                 parent
                     .and_then(|p| row_of.get(&p))
                     .map(usize::to_string)
@@ -204,7 +204,7 @@ pub(crate) fn rows(
                 signatory_list(&signed),
                 state_cell.join("; "),
                 disposition
-                    .map(|d| disposition_name(d.value.value).to_owned())
+                    .map(|d| d.value.value.as_str().to_owned())
                     .unwrap_or_default(),
                 disposition
                     .map(|d| d.value.note.clone())

@@ -60,7 +60,7 @@ impl Space {
         people.extend(self.registrations.keys().copied());
         let state = StateForDigest {
             title: charter.title.clone(),
-            policy: crate::view::policy_name(charter.policy),
+            policy: charter.policy.as_str(),
             opens: charter.opens,
             closes: charter.closes,
             conveners: keys(&charter.conveners),
@@ -116,7 +116,7 @@ impl Space {
                                     c.to_string(),
                                     who.to_string(),
                                     s.value.wording.map(|w| w.to_string()),
-                                    crate::view::stance_name(s.value.value),
+                                    s.value.value.as_str(),
                                     s.value.reason.clone(),
                                 )
                             })

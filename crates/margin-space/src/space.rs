@@ -583,7 +583,7 @@ impl Space {
         {
             return Some(format!(
                 "signed by a key that is not {} once the charter's history is resolved",
-                role_name(role)
+                role.as_str()
             ));
         }
         self.charter
@@ -591,7 +591,7 @@ impl Space {
             .map(|by| {
                 format!(
                     "dated after the author's role as {} was revoked by {}",
-                    role_name(role),
+                    role.as_str(),
                     by.short()
                 )
             })
@@ -1166,13 +1166,5 @@ fn check_paragraph(draft: &DraftState, para: &str, heads: &[ChangeHash]) -> Resu
         Ok(())
     } else {
         Err(Rejection::UnknownParagraph(para.to_owned()))
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Convener => "convener",
-        Role::Editor => "editor",
-        Role::Registrar => "registrar",
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Policy, StanceValue};
+use margin_core::body::{ChangeHash, CommentKind, DispositionValue, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
 use serde::Serialize;
@@ -161,38 +161,19 @@ pub struct ParagraphStances {
     pub stances: Vec<StanceView>,
 }
 
+/// The word for a comment kind (kept for the web views; prefer `kind.as_str()`).
 pub fn kind_name(kind: CommentKind) -> &'static str {
-    match kind {
-        CommentKind::Comment => "comment",
-        CommentKind::Question => "question",
-        CommentKind::Suggestion => "suggestion",
-        CommentKind::Objection => "objection",
-    }
+    kind.as_str()
 }
 
+/// The word for a stance (kept for the web views; prefer `value.as_str()`).
 pub fn stance_name(value: StanceValue) -> &'static str {
-    match value {
-        StanceValue::Support => "support",
-        StanceValue::Accept => "accept",
-        StanceValue::Object => "object",
-        StanceValue::Abstain => "abstain",
-    }
+    value.as_str()
 }
 
+/// The word for a disposition (kept for the web views; prefer `value.as_str()`).
 pub fn disposition_name(value: DispositionValue) -> &'static str {
-    match value {
-        DispositionValue::Accepted => "accepted",
-        DispositionValue::Partly => "partly",
-        DispositionValue::Declined => "declined",
-        DispositionValue::Noted => "noted",
-    }
-}
-
-pub fn policy_name(policy: Policy) -> &'static str {
-    match policy {
-        Policy::Open => "open",
-        Policy::Registered => "registered",
-    }
+    value.as_str()
 }
 
 fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
@@ -277,7 +258,7 @@ impl Space {
         SpaceView {
             space: self.id().to_string(),
             title: charter.title.clone(),
-            policy: policy_name(charter.policy),
+            policy: charter.policy.as_str(),
             opens: charter.opens.map(format_time),
             closes: charter.closes.map(format_time),
             conveners: people(&charter.conveners),
@@ -403,7 +384,7 @@ impl Space {
             id: c.id.to_string(),
             draft: c.body.draft.to_string(),
             author: self.participant(&c.author),
-            kind: kind_name(c.body.kind),
+            kind: c.body.kind.as_str(),
             body: withheld(wording.text),
             suggestion: wording.suggestion.map(withheld),
             parent: c.body.parent.map(|p| p.to_string()),
@@ -429,7 +410,7 @@ impl Space {
             retracted: c.retracted.is_some(),
             reattached: c.reattached.is_some(),
             disposition: c.disposition.as_ref().map(|d| DispositionView {
-                value: disposition_name(d.value.value),
+                value: d.value.value.as_str(),
                 note: d.value.note.clone(),
                 editor: d.author.to_string(),
                 revision: d.value.revision.map(|r| r.to_string()),
@@ -466,7 +447,7 @@ impl Space {
             entry.stances.push(StanceView {
                 id: stamped.entry.to_string(),
                 author: self.participant(author),
-                stance: stance_name(value),
+                stance: value.as_str(),
                 reason: stamped.value.reason.clone(),
                 time: format_time(stamped.time),
             });

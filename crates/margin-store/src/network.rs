@@ -3,6 +3,7 @@
 //! it met. These are settings and memory, not entries: they are never synced.
 
 use margin_core::id::SpaceId;
+use margin_core::vocabulary::BlockTarget;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -46,8 +47,8 @@ pub struct Follow {
 /// A key or peer the node refuses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Blocked {
-    /// `key` (a participant's did:key) or `peer` (a libp2p peer id).
-    pub what: String,
+    /// A participant's key (refused or muted) or a libp2p peer.
+    pub what: BlockTarget,
     pub value: String,
     pub reason: String,
     pub added_at: i64,
@@ -117,20 +118,25 @@ impl Store {
     }
 
     /// Refuses a key's entries or a peer's connections from now on.
-    pub fn block(&mut self, what: &str, value: &str, reason: &str) -> Result<(), StoreError> {
+    pub fn block(
+        &mut self,
+        what: BlockTarget,
+        value: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO blocked (what, value, reason, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (what, value) DO UPDATE SET reason = excluded.reason",
-            params![what, value, reason, now_ms()],
+            params![what.as_str(), value, reason, now_ms()],
         )?;
         Ok(())
     }
 
     /// Lifts a block; true if there was one.
-    pub fn unblock(&mut self, what: &str, value: &str) -> Result<bool, StoreError> {
+    pub fn unblock(&mut self, what: BlockTarget, value: &str) -> Result<bool, StoreError> {
         Ok(self.conn.execute(
             "DELETE FROM blocked WHERE what = ?1 AND value = ?2",
-            params![what, value],
+            params![what.as_str(), value],
         )? > 0)
     }
 
@@ -139,14 +145,27 @@ impl Store {
             "SELECT what, value, reason, added_at FROM blocked ORDER BY added_at",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(Blocked {
-                what: r.get(0)?,
-                value: r.get(1)?,
-                reason: r.get(2)?,
-                added_at: r.get(3)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                Blocked {
+                    what: BlockTarget::Key,
+                    value: r.get(1)?,
+                    reason: r.get(2)?,
+                    added_at: r.get(3)?,
+                },
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut out = vec![];
+        for row in rows {
+            let (what, mut blocked) = row?;
+            blocked.what = what
+                .parse()
+                .map_err(|e: margin_core::vocabulary::UnknownWord| {
+                    StoreError::Damaged(e.to_string())
+                })?;
+            out.push(blocked);
+        }
+        Ok(out)
     }
 
     /// Remembers where a peer was reached. `dial`: ask the running node to dial it.

@@ -645,7 +645,7 @@ impl Engine {
             .store()
             .blocked()?
             .into_iter()
-            .filter(|b| b.what == "peer")
+            .filter(|b| b.what == margin_core::vocabulary::BlockTarget::Peer)
             .filter_map(|b| b.value.parse().ok())
             .collect();
         let newly: Vec<PeerId> = blocked.difference(&self.blocked_peers).copied().collect();

@@ -7,6 +7,7 @@
 //! cargo run -p margin-sync --example sim_seeds -- --from 0 --count 5000 --twice --jobs 2
 //! cargo run -p margin-sync --example sim_seeds -- --seed 1234 --trace
 //! cargo run -p margin-sync --example sim_seeds -- --seed 1234 --trace 3f9c01aa
+//! cargo run --release -p margin-sync --example sim_seeds -- --from 0 --count 2000 --digests > before.txt
 //! ```
 //!
 //! Options:
@@ -15,6 +16,9 @@
 //! - `--twice`: run every seed twice and fail it if the two runs' digests differ (a run
 //!   must replay exactly from its seed).
 //! - `--jobs N` (default 1): threads running seeds side by side.
+//! - `--digests`: record every seed's trace and print, in seed order, each seed's digest
+//!   and a BLAKE3 of its trace (every frame and verdict, with its virtual time): a change
+//!   meant to keep the service's behaviour is checked by diffing this before and after.
 //! - `--spare-hellos`: the network never loses a `Hello` (see `SimConfig::lose_hellos`:
 //!   the service does not recover from a lost one), to look for other failures.
 //! - `--seed S`: run one seed and print its configuration, outcome and per-node stats.
@@ -39,6 +43,7 @@ struct Options {
     seed: Option<u64>,
     trace: Option<String>,
     spare_hellos: bool,
+    digests: bool,
 }
 
 impl Options {
@@ -93,6 +98,7 @@ fn run_many(options: &Options) -> ExitCode {
     let end = options.from + options.count;
     let failed: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
     let totals: Mutex<Totals> = Mutex::new(Totals::default());
+    let digests: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1) {
             scope.spawn(|| {
@@ -101,7 +107,16 @@ fn run_many(options: &Options) -> ExitCode {
                     if seed >= end {
                         break;
                     }
-                    let (outcome, problem) = check(options, seed);
+                    let (outcome, problem) = if options.digests {
+                        let (outcome, trace) = traced(options, seed);
+                        let line = format!("seed {seed} digest {} trace {trace}", outcome.digest);
+                        let mut digests = digests.lock().expect("no thread panics holding it");
+                        digests.push((seed, line));
+                        let problem = (!outcome.passed()).then(|| outcome.to_string());
+                        (outcome, problem)
+                    } else {
+                        check(options, seed)
+                    };
                     let done = {
                         let mut totals = totals.lock().expect("no thread panics holding it");
                         totals.add(&outcome);
@@ -131,6 +146,11 @@ fn run_many(options: &Options) -> ExitCode {
         }
     });
     let totals = totals.into_inner().expect("no thread panicked holding it");
+    let mut digests = digests.into_inner().expect("no thread panicked holding it");
+    digests.sort();
+    for (_, line) in digests {
+        println!("{line}");
+    }
     let mut failed = failed.into_inner().expect("no thread panicked holding it");
     failed.sort();
     println!(
@@ -173,6 +193,18 @@ fn check(options: &Options, seed: u64) -> (Outcome, Option<String>) {
     (outcome, problem)
 }
 
+/// Runs a seed recording its trace; its outcome and a BLAKE3 of the trace, in hex.
+fn traced(options: &Options, seed: u64) -> (Outcome, String) {
+    let mut sim = Simulation::traced(options.config(seed));
+    let outcome = sim.run_checked();
+    let mut hasher = blake3::Hasher::new();
+    for line in sim.trace() {
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+    (outcome, hasher.finalize().to_hex().to_string())
+}
+
 #[derive(Default)]
 struct Totals {
     seeds: u64,
@@ -213,6 +245,7 @@ fn parse(args: Vec<String>) -> Options {
         seed: None,
         trace: None,
         spare_hellos: false,
+        digests: false,
     };
     let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
@@ -228,6 +261,7 @@ fn parse(args: Vec<String>) -> Options {
             "--seed" => options.seed = Some(number("--seed")),
             "--twice" => options.twice = true,
             "--spare-hellos" => options.spare_hellos = true,
+            "--digests" => options.digests = true,
             "--trace" => {
                 let filter = args.next_if(|next| !next.starts_with("--"));
                 options.trace = Some(filter.unwrap_or_default());

@@ -1,0 +1,419 @@
+//! What this node asks peers for: ids queued on a link (from a reconciliation, a `Have`
+//! or gossip) go out in `Want`s, and a space this node holds nothing of is fetched whole
+//! in `WantRange` pages; the answers' entries are checked against what was asked and
+//! delivered to the host; a request whose answer stalls is given up, so what it asked
+//! for can be asked again. How much to ask for at a time is [`crate::fetch`]'s job.
+
+use std::collections::{HashMap, HashSet, btree_map};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use margin_core::id::{EntryId, SpaceId};
+
+use super::peers::Link;
+use super::penalties::Fault;
+use super::{Output, Service, send};
+use crate::batch;
+use crate::fetch::{Asked, Cursor, Request};
+use crate::items::Items;
+use crate::limits::{MAX_QUEUED_IDS, MAX_WANT_IDS};
+use crate::message::Message;
+use crate::penalty::Offence;
+
+/// What a node lacks in one space: ids it neither holds, nor is fetching, nor keeps
+/// waiting for their refs.
+pub(super) struct Lacking<'a, P> {
+    pub(super) items: &'a Items,
+    pub(super) fetching: &'a HashMap<EntryId, P>,
+    pub(super) waiting: &'a HashMap<EntryId, u64>,
+}
+
+impl<P> Lacking<'_, P> {
+    fn lacks(&self, id: &EntryId) -> bool {
+        !self.items.contains(id)
+            && !self.fetching.contains_key(id)
+            && !self.waiting.contains_key(id)
+    }
+
+    /// Queues on the link those of `ids` the node lacks, up to the queue's bound.
+    pub(super) fn enqueue(&self, link: &mut Link, ids: impl Iterator<Item = EntryId>) {
+        for id in ids {
+            if link.queue.len() >= MAX_QUEUED_IDS {
+                break;
+            }
+            if self.lacks(&id) {
+                link.queue.push_back(id);
+            }
+        }
+    }
+}
+
+impl<P> Service<P>
+where
+    P: Clone + Ord + Hash + Debug,
+{
+    /// The peer's `Have`: entries of a space it holds, to fetch from it those this node
+    /// lacks.
+    pub(super) fn have(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: &SpaceId,
+        ids: Vec<EntryId>,
+    ) -> Result<(), Fault> {
+        let ranging = self.ranging(space);
+        let mut shared = self.shared(now, from, space)?;
+        if ranging {
+            return Ok(()); // the space is being fetched whole
+        }
+        shared.enqueue(ids.into_iter());
+        self.pump(now, from);
+        Ok(())
+    }
+
+    /// Entries of `space` a gossip announcement named, passed on by `from`: fetched from
+    /// it as for a `Have`, if it is linked in the space.
+    pub(super) fn gossiped_ids(&mut self, now: u64, from: &P, space: &SpaceId, ids: &[EntryId]) {
+        if self.ranging(space) {
+            return; // the space is being fetched whole
+        }
+        let Some(items) = self.spaces.get(space) else {
+            return;
+        };
+        let lacking = Lacking {
+            items,
+            fetching: &self.fetching,
+            waiting: &self.waiting,
+        };
+        if let Some(link) = self
+            .peers
+            .get_mut(from)
+            .and_then(|peer| peer.links.get_mut(space))
+        {
+            lacking.enqueue(link, ids.iter().copied());
+        }
+        self.pump(now, from);
+    }
+
+    /// Sends requests to the peer while there is something to ask for and room for it:
+    /// the next pages of spaces fetched whole (two in flight, so the link never waits
+    /// for a round trip), then `Want`s of queued ids, each sized to what the link
+    /// carries.
+    pub(super) fn pump(&mut self, now: u64, peer_id: &P) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let request_bytes = peer.flow.request_bytes();
+        for (space, link) in peer.links.iter_mut() {
+            let Some(range) = link.range.as_mut() else {
+                continue;
+            };
+            let Cursor::Ask(after) = range.next else {
+                continue;
+            };
+            let pages = peer
+                .requests
+                .values()
+                .filter(|r| r.space == *space && matches!(r.asked, Asked::Range { .. }))
+                .count();
+            if pages >= 2 {
+                continue;
+            }
+            let request = self.next_request;
+            self.next_request += 1;
+            range.next = Cursor::Awaiting;
+            range.latest = Some(request);
+            peer.requests.insert(
+                request,
+                Request {
+                    space: *space,
+                    asked: Asked::Range {
+                        after,
+                        max_bytes: request_bytes,
+                    },
+                    sent: now,
+                    progress: now,
+                    bytes: 0,
+                },
+            );
+            let message = Message::WantRange {
+                space: *space,
+                request,
+                after,
+                max_bytes: u32::try_from(request_bytes).unwrap_or(u32::MAX),
+            };
+            send(&mut self.out, peer_id, &mut peer.traffic, message);
+        }
+        let per_want =
+            ((request_bytes as f64 / self.entry_bytes.max(1.0)) as usize).clamp(1, MAX_WANT_IDS);
+        loop {
+            let wants = peer
+                .requests
+                .values()
+                .filter(|r| matches!(r.asked, Asked::Ids { .. }))
+                .count();
+            if wants >= self.config.max_wants_in_flight {
+                break;
+            }
+            let mut request = None;
+            for (space, link) in peer.links.iter_mut() {
+                // Links follow the spaces held; one that did not would have nothing to fetch.
+                let Some(items) = self.spaces.get(space) else {
+                    continue;
+                };
+                let mut ids = Vec::new();
+                while ids.len() < per_want {
+                    let Some(id) = link.queue.pop_front() else {
+                        break;
+                    };
+                    if !items.contains(&id)
+                        && !self.fetching.contains_key(&id)
+                        && !self.waiting.contains_key(&id)
+                    {
+                        self.fetching.insert(id, peer_id.clone());
+                        ids.push(id);
+                    }
+                }
+                if !ids.is_empty() {
+                    request = Some((*space, ids));
+                    break;
+                }
+            }
+            let Some((space, ids)) = request else {
+                break;
+            };
+            let id = self.next_request;
+            self.next_request += 1;
+            let set: HashSet<EntryId> = ids.iter().copied().collect();
+            peer.requests.insert(
+                id,
+                Request {
+                    space,
+                    asked: Asked::Ids {
+                        requested: set.clone(),
+                        outstanding: set,
+                    },
+                    sent: now,
+                    progress: now,
+                    bytes: 0,
+                },
+            );
+            let message = Message::Want {
+                space,
+                request: id,
+                ids,
+            };
+            send(&mut self.out, peer_id, &mut peer.traffic, message);
+        }
+    }
+
+    /// A part of the peer's answer to one of this node's requests.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn entries(
+        &mut self,
+        now: u64,
+        from: &P,
+        space: SpaceId,
+        request: u64,
+        count: u32,
+        last: bool,
+        resume: Option<(u64, EntryId)>,
+        raw: &[u8],
+    ) -> Result<(), Fault> {
+        let Some(peer) = self.peers.get_mut(from) else {
+            return Ok(());
+        };
+        let btree_map::Entry::Occupied(mut entry) = peer.requests.entry(request) else {
+            return Ok(()); // answered after we gave up, or duplicated: harmless
+        };
+        let asked = entry.get_mut();
+        if asked.space != space {
+            return Err(Fault::new(
+                Offence::UnsolicitedEntry,
+                format!("entries for request {request} in the wrong space"),
+            ));
+        }
+        let part = raw.len() as u64;
+        let decoded = match batch::decode(raw, count) {
+            Ok(decoded) if asked.fits(part) => decoded,
+            Ok(_) => {
+                self.give_up(from, request);
+                return Err(Fault::new(
+                    Offence::UnsolicitedEntry,
+                    format!("more entries than request {request} asked for"),
+                ));
+            }
+            Err(error) => {
+                self.give_up(from, request);
+                return Err(Fault::new(Offence::BadBatch, error));
+            }
+        };
+        asked.bytes += part;
+        asked.progress = now;
+        let items = self.spaces.get(&space);
+        let mut delivered = Vec::new();
+        let mut unsolicited = 0usize;
+        let done =
+            match &mut asked.asked {
+                Asked::Ids {
+                    requested,
+                    outstanding,
+                } => {
+                    for entry in decoded {
+                        let id = EntryId::of_entry(&entry);
+                        if outstanding.remove(&id) {
+                            delivered.push(entry);
+                        } else if !requested.contains(&id) {
+                            unsolicited += 1;
+                        }
+                    }
+                    last || outstanding.is_empty()
+                }
+                Asked::Range { .. } => {
+                    // Whatever the page holds is what was asked for; what this node holds
+                    // already need not be checked again.
+                    delivered.extend(decoded.into_iter().filter(|entry| {
+                        items.is_none_or(|i| !i.contains(&EntryId::of_entry(entry)))
+                    }));
+                    if let Some(range) = peer.links.get_mut(&space).and_then(|l| l.range.as_mut()) {
+                        range.resumed(request, resume);
+                    }
+                    last
+                }
+            };
+        if done {
+            let finished = entry.remove();
+            peer.flow.completed(now, finished.sent, finished.bytes);
+            if let Asked::Ids { outstanding, .. } = finished.asked {
+                for id in outstanding {
+                    if self.fetching.get(&id) == Some(from) {
+                        self.fetching.remove(&id);
+                    }
+                }
+            }
+        }
+        if !delivered.is_empty() {
+            let bytes: u64 = delivered.iter().map(|e| e.len() as u64).sum();
+            let received = self.received.entry(space).or_default();
+            received.entries += delivered.len() as u64;
+            received.bytes += bytes;
+            let average = bytes as f64 / delivered.len() as f64;
+            self.entry_bytes = (self.entry_bytes * 7.0 + average) / 8.0;
+            self.out.push(Output::Deliver {
+                from: from.clone(),
+                space,
+                entries: delivered,
+            });
+        }
+        self.end_range_if_done(now, from, &space);
+        self.pump(now, from);
+        if unsolicited > 0 {
+            return Err(Fault::new(
+                Offence::UnsolicitedEntry,
+                format!("{unsolicited} entries not asked for (or not matching their ids)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Gives up the requests whose answer stalled. A peer answers requests in the order
+    /// they were sent: a request's turn begins when the answer before it completed. It is
+    /// given up when nothing of its answer arrived for the request timeout since its turn
+    /// began or since its last part; its ids can then be fetched again.
+    pub(super) fn expire_requests(&mut self, now: u64) {
+        let request_timeout = self.config.request_timeout;
+        let mut expired: Vec<(P, u64)> = vec![];
+        for (peer_id, peer) in self.peers.iter() {
+            let previous_done = peer.flow.last_done();
+            expired.extend(
+                peer.requests
+                    .iter()
+                    .filter(|(_, r)| {
+                        let alive = r.sent.max(r.progress).max(previous_done);
+                        alive.saturating_add(request_timeout) <= now
+                    })
+                    .map(|(id, _)| (peer_id.clone(), *id)),
+            );
+        }
+        for (peer, request) in expired {
+            tracing::debug!(target: "sync", ?peer, request, "request timed out");
+            self.give_up(&peer, request);
+        }
+    }
+
+    /// Forgets a request whose answer cannot be used; what it asked for can be asked for
+    /// again.
+    fn give_up(&mut self, peer_id: &P, request: u64) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let Some(given_up) = peer.requests.remove(&request) else {
+            return;
+        };
+        match given_up.asked {
+            Asked::Ids { outstanding, .. } => {
+                for id in outstanding {
+                    if self.fetching.get(&id) == Some(peer_id) {
+                        self.fetching.remove(&id);
+                    }
+                }
+            }
+            Asked::Range { after, .. } => {
+                if let Some(range) = peer
+                    .links
+                    .get_mut(&given_up.space)
+                    .and_then(|l| l.range.as_mut())
+                {
+                    range.restart_from(after);
+                }
+            }
+        }
+    }
+
+    /// Whether the space is being fetched whole from some peer.
+    pub(super) fn ranging(&self, space: &SpaceId) -> bool {
+        self.peers
+            .values()
+            .any(|peer| peer.links.get(space).is_some_and(|l| l.range.is_some()))
+    }
+
+    /// When the last page of a space fetched whole from `peer_id` has arrived: the fetch
+    /// is over, and the node reconciles the space with every peer that holds it, to
+    /// confirm and to find what changed meanwhile.
+    fn end_range_if_done(&mut self, now: u64, peer_id: &P, space: &SpaceId) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let paging = peer
+            .requests
+            .values()
+            .any(|r| r.space == *space && matches!(r.asked, Asked::Range { .. }));
+        let Some(link) = peer.links.get_mut(space) else {
+            return;
+        };
+        if paging || link.range.as_ref().is_none_or(|r| r.next != Cursor::End) {
+            return;
+        }
+        link.range = None;
+        link.ranged = true;
+        let held = self.spaces.get(space).map_or(0, Items::len);
+        tracing::debug!(
+            target: "sync",
+            peer = ?peer_id,
+            space = %space.short(),
+            entries = held,
+            "fetched the space whole"
+        );
+        if held == 0 {
+            // That peer had nothing (or nothing valid): try another one first.
+            let others: Vec<P> = self.peers.keys().cloned().collect();
+            for other in others {
+                self.refresh_links(now, &other);
+            }
+            if self.ranging(space) {
+                return;
+            }
+        }
+        self.reconcile_with_all(now, space);
+    }
+}

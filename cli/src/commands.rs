@@ -859,7 +859,7 @@ fn warn_if_clock_is_off(home: &Home) {
     };
     let Ok(Some(value)) = node
         .store()
-        .setting(margin_node::daemon::engine::CLOCK_SETTING)
+        .setting(margin_daemon::engine::CLOCK_SETTING)
     else {
         return;
     };
@@ -876,7 +876,7 @@ fn warn_if_clock_is_off(home: &Home) {
     eprintln!(
         "margin: warning: this computer's clock is {} its peers' by {} (as the node found at {}). Set it right: entries written here are dated by it, and peers hold entries dated in the future until they are due.",
         if offset > 0 { "behind" } else { "ahead of" },
-        margin_node::daemon::engine::clock_words(offset.unsigned_abs()),
+        margin_daemon::engine::clock_words(offset.unsigned_abs()),
         format_time(at)
     );
 }

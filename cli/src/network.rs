@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use margin_core::id::SpaceId;
 use margin_core::key::PublicKey;
-use margin_node::daemon::info::{self, NodeInfo};
-use margin_node::daemon::{self, DaemonConfig, Status};
+use margin_daemon::info::{self, NodeInfo};
+use margin_daemon::{self as daemon, DaemonConfig, Routers, Status};
 use margin_node::{Home, Node, NodeError};
 use margin_store::FollowMode;
 use serde_json::json;
@@ -45,7 +45,11 @@ pub fn node(home: Home, a: NodeArgs) -> Result<(), NodeError> {
         external: parse(&a.external)?,
         mirror_all: a.mirror_all,
     };
-    daemon::run(home, config)
+    // The daemon serves; the web interface is built on its handle.
+    daemon::run(home, config, |handle| Routers {
+        local: margin_web::local_router(&handle),
+        public: margin_web::public_router(&handle),
+    })
 }
 
 /// The running node of this home, or an error saying how to start it.

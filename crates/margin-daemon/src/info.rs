@@ -6,8 +6,8 @@ use std::fs;
 use libp2p::identity::Keypair;
 use serde::{Deserialize, Serialize};
 
-use crate::error::NodeError;
-use crate::home::Home;
+use margin_node::error::NodeError;
+use margin_node::home::Home;
 
 const NODE_KEY: &str = "node.key";
 const NODE_INFO: &str = "node.json";
@@ -37,7 +37,7 @@ pub fn node_key(home: &Home) -> Result<Keypair, NodeError> {
     }
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| NodeError::Invalid(e.to_string()))?;
-    crate::home::write_secret(&path, format!("{}\n", hex::encode(seed)).as_bytes())?;
+    margin_node::home::write_secret(&path, format!("{}\n", hex::encode(seed)).as_bytes())?;
     Keypair::ed25519_from_bytes(seed).map_err(|e| NodeError::Invalid(e.to_string()))
 }
 

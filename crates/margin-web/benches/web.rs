@@ -2,7 +2,7 @@
 //! much it weighs, for a draft of 200 paragraphs without comments (the baseline) and
 //! with 2 000 comments (the target: within one second, under 300 KB).
 //!
-//! `cargo bench -p margin-node --bench web` prints, for each draft, the time to rebuild
+//! `cargo bench -p margin-web --bench web` prints, for each draft, the time to rebuild
 //! the space from the store, to compute the page, to render it, and to serve it over
 //! HTTP from a running node (`margin node` on loopback; cold: the first request after it
 //! started, which rebuilds the space from the store; warm: median of the next ones).
@@ -13,12 +13,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use margin_core::body::Profile;
-use margin_node::daemon::{self, DaemonConfig, info};
+use margin_daemon::{self as daemon, DaemonConfig, Routers, info};
 use margin_node::node::now_ms;
-use margin_node::web::html::SyncLine;
-use margin_node::web::model::{DraftQuery, draft_model};
-use margin_node::web::test::large_space;
-use margin_node::web::{Me, Viewer, pages};
+use margin_web::html::SyncLine;
+use margin_web::model::{DraftQuery, draft_model};
+use margin_web::test::large_space;
+use margin_web::{Me, Viewer, pages};
 use margin_node::{Home, Node};
 
 const RUNS: usize = 5;
@@ -158,7 +158,12 @@ fn main() {
             mirror_all: false,
         };
         let daemon_home = home.clone();
-        std::thread::spawn(move || daemon::run(daemon_home, config));
+        std::thread::spawn(move || {
+            daemon::run(daemon_home, config, |handle| Routers {
+                local: margin_web::local_router(&handle),
+                public: margin_web::public_router(&handle),
+            })
+        });
         let started = Instant::now();
         let addr: SocketAddr = loop {
             if let Some(info) = info::read(&home)

@@ -18,9 +18,9 @@ use margin_sync::service::{Config, Output, Service, Status as SyncStatus, Verdic
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::events::Event;
-use crate::error::NodeError;
-use crate::node::{Node, now_ms};
+use crate::events::Event;
+use margin_node::error::NodeError;
+use margin_node::node::{Node, now_ms};
 
 /// Entries read from the store per look for new ones.
 const POLL_BATCH: usize = 1024;

@@ -12,8 +12,8 @@ use margin_core::id::{DraftId, EntryId, SpaceId};
 use margin_core::key::SigningKey;
 use margin_space::view::wire_anchor;
 
-use crate::error::NodeError;
-use crate::node::{Node, now_ms};
+use margin_node::error::NodeError;
+use margin_node::node::{Node, now_ms};
 
 const GROUPS: [&str; 6] = [
     "government",

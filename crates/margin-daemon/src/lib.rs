@@ -1,5 +1,7 @@
 //! `margin node`: the long-running daemon. It owns the network ([`margin_net::Net`]),
-//! runs the sync engine on the store thread, and serves the local HTTP API and web UI.
+//! runs the sync engine on the store thread, and serves HTTP: its own status and control
+//! routes ([`api`]) and whatever routers the caller builds on its [`Handle`] (the CLI
+//! adds the web interface of `margin-web`; this crate knows nothing of pages).
 //!
 //! The store stays the integration point: the CLI writes entries whether or not a
 //! daemon runs, and the daemon notices new entries by their sequence number, announces
@@ -14,7 +16,6 @@
 pub mod api;
 pub mod engine;
 pub mod events;
-pub mod http;
 pub mod info;
 pub mod worker;
 
@@ -26,9 +27,9 @@ use margin_net::{Multiaddr, Net, NetConfig, NetEvent, Reachability};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use crate::error::NodeError;
-use crate::home::Home;
-use crate::node::Node;
+use margin_node::error::NodeError;
+use margin_node::home::Home;
+use margin_node::node::Node;
 use engine::{Action, Engine, PeerCounts, Policy, Snapshot, SpaceInfo};
 use info::NodeInfo;
 use worker::Worker;
@@ -123,6 +124,26 @@ pub struct SpaceState {
     pub last_sync: Option<u64>,
 }
 
+/// What the daemon shares with the HTTP side: handlers reach the node through the store
+/// thread, read the latest status snapshot and listen to events. Cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    pub home: Home,
+    /// Runs store and Automerge work off the async reactor.
+    pub worker: Worker,
+    /// The daemon's latest network and sync snapshot.
+    pub status: Arc<RwLock<Status>>,
+    /// Entries stored and sync changes, as they happen.
+    pub events: events::Events,
+}
+
+/// The HTTP routers the daemon serves: on its local address, and on the public address
+/// of a mirror when it has one.
+pub struct Routers {
+    pub local: axum::Router,
+    pub public: axum::Router,
+}
+
 struct Daemon {
     home: Home,
     net: Net,
@@ -133,18 +154,27 @@ struct Daemon {
     http: SocketAddr,
 }
 
-/// Runs the daemon until SIGINT or SIGTERM.
-pub fn run(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
+/// Runs the daemon until SIGINT or SIGTERM, serving the routers `http` builds once the
+/// store thread is up.
+pub fn run(
+    home: Home,
+    config: DaemonConfig,
+    http: impl FnOnce(Handle) -> Routers,
+) -> Result<(), NodeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
         .thread_name("margin-node")
         .build()
         .map_err(|e| NodeError::Invalid(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(home, config))
+    runtime.block_on(serve(home, config, http))
 }
 
-async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
+async fn serve(
+    home: Home,
+    config: DaemonConfig,
+    http: impl FnOnce(Handle) -> Routers,
+) -> Result<(), NodeError> {
     let key = info::node_key(&home)?;
     let local = key.public().to_peer_id();
     let (actions_tx, actions) = mpsc::unbounded_channel();
@@ -179,20 +209,20 @@ async fn serve(home: Home, config: DaemonConfig) -> Result<(), NodeError> {
         .local_addr()
         .map_err(|e| NodeError::Invalid(format!("cannot serve HTTP: {e}")))?;
     let events = events::channel();
-    let state = Arc::new(http::AppState {
+    let routers = http(Handle {
         home: home.clone(),
         worker: worker.clone(),
         status: status.clone(),
         events: events.clone(),
     });
-    serve_http(listener, http::local_router(state.clone()));
+    serve_http(listener, routers.local);
     if let Some(public) = config.public {
         let listener = tokio::net::TcpListener::bind(public).await.map_err(|e| {
             NodeError::Invalid(format!("cannot serve the public view on {public}: {e}"))
         })?;
         // The address actually bound: port 0 asks the system for a free one.
         let bound = listener.local_addr().unwrap_or(public);
-        serve_http(listener, http::public_router(state.clone()));
+        serve_http(listener, routers.public);
         tracing::info!(target: "node", "public read-only view on http://{bound}");
     }
     tracing::info!(target: "node", "peer id {local}; HTTP API on http://{http_addr}");

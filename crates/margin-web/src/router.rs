@@ -1,9 +1,9 @@
 //! The node's HTTP side: the local API and web UI on 127.0.0.1 (reads and, with the
 //! token, writes), and a mirror's public read-only view. Routes are declared here, in
-//! one place; the sync and peer status routes come from [`super::api`], the handlers
-//! from [`crate::web`]. `docs/api.md` documents every route.
+//! one place; the sync and peer status routes come from the daemon
+//! ([`margin_daemon::api`]). `docs/api.md` documents every route.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,28 +14,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use margin_core::limits::MAX_ENTRY_BYTES;
 
-use super::Status;
-use super::events::Events;
-use super::worker::Worker;
-use crate::home::Home;
-use crate::web::read::Surface;
-use crate::web::{assets, auth, live, read, write};
+use margin_daemon::{Handle, api};
 
-/// What every handler shares.
-pub struct AppState {
-    pub home: Home,
-    /// Runs store and Automerge work off the async reactor.
-    pub worker: Worker,
-    /// The daemon's latest network and sync snapshot.
-    pub status: Arc<RwLock<Status>>,
-    /// Entries stored and sync changes, as they happen.
-    pub events: Events,
-}
+use crate::read::Surface;
+use crate::{Context, assets, auth, live, read, write};
 
 /// Pages, JSON reads, live events and assets: served on both addresses.
-fn reads() -> Router<Arc<AppState>> {
+fn reads() -> Router<Arc<Context>> {
     Router::new()
-        .merge(super::api::routes())
         .route("/", get(read::home))
         .route("/spaces/{space}", get(read::space))
         .route("/drafts/{draft}", get(read::draft))
@@ -59,7 +45,7 @@ fn reads() -> Router<Arc<AppState>> {
 
 /// Logging in, and every write: the local address only. Each write handler takes the
 /// proof of the token ([`auth::Writer`]).
-fn writes() -> Router<Arc<AppState>> {
+fn writes() -> Router<Arc<Context>> {
     Router::new()
         .route("/login", get(write::login).post(write::login_form))
         .route("/logout", post(write::logout))
@@ -83,7 +69,8 @@ fn writes() -> Router<Arc<AppState>> {
 
 /// The local address: API, web UI, writes with the token. Creates the token if the
 /// home has none, and prints the login link once the address is known.
-pub fn local_router(state: Arc<AppState>) -> Router {
+pub fn local_router(handle: &Handle) -> Router {
+    let state = Context::new(handle);
     match auth::ensure_token(&state.home) {
         Ok(token) => announce_login(state.clone(), token),
         Err(e) => tracing::error!(target: "http", "no API token, so no writes over HTTP: {e}"),
@@ -91,22 +78,24 @@ pub fn local_router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(reads())
         .merge(writes())
-        .merge(super::api::control_routes())
+        .with_state(state.clone())
+        .merge(api::routes(handle))
+        .merge(api::control_routes(handle))
         .layer(map_response(protect))
         .layer(from_fn_with_state(state.clone(), auth::local_hosts_only))
         .layer(Extension(Surface::Local))
         // A draft import is the largest thing one may send.
         .layer(DefaultBodyLimit::max(2 * MAX_ENTRY_BYTES))
-        .with_state(state)
 }
 
 /// The public address of a mirror: read-only; no write route exists on it.
-pub fn public_router(state: Arc<AppState>) -> Router {
+pub fn public_router(handle: &Handle) -> Router {
     Router::new()
         .merge(reads())
+        .with_state(Context::new(handle))
+        .merge(api::routes(handle))
         .layer(map_response(protect))
         .layer(Extension(Surface::Public))
-        .with_state(state)
 }
 
 /// Headers on every answer: no framing by other sites (a framed page could be tricked
@@ -132,7 +121,7 @@ async fn protect(mut response: Response) -> Response {
 /// Rebuilds every space from the store once, in the background, so that the first page
 /// a participant opens does not wait for it (a space of a few thousand entries takes a
 /// second or two).
-async fn warm_up(state: &AppState) {
+async fn warm_up(state: &Context) {
     let started = std::time::Instant::now();
     match state.worker.call(|node| node.warm_spaces()).await {
         Ok(Ok(n)) => {
@@ -143,7 +132,7 @@ async fn warm_up(state: &AppState) {
 }
 
 /// Prints the login link once the daemon knows its HTTP address, then warms the spaces.
-fn announce_login(state: Arc<AppState>, token: String) {
+fn announce_login(state: Arc<Context>, token: String) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };

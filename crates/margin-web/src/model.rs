@@ -338,7 +338,7 @@ pub fn draft_model(
     let view = state
         .doc
         .view(Some(&heads))
-        .map_err(crate::NodeError::from)?;
+        .map_err(margin_node::NodeError::from)?;
     // The objection register resolves every objection's passage twice, which is slow on
     // a busy draft: it is computed for the "open objections" filter only.
     let open = if filters.open {
@@ -566,12 +566,12 @@ pub fn items(
     let mut resolved = state
         .doc
         .resolve_all(&anchors, Some(heads))
-        .map_err(crate::NodeError::from)?
+        .map_err(margin_node::NodeError::from)?
         .into_iter();
     let view = state
         .doc
         .view(Some(heads))
-        .map_err(crate::NodeError::from)?;
+        .map_err(margin_node::NodeError::from)?;
     let numbers: HashMap<String, usize> = view
         .sections
         .iter()
@@ -848,7 +848,7 @@ pub fn diff_model(
     let diff = state
         .doc
         .diff(&from_heads, &to_heads)
-        .map_err(crate::NodeError::from)?;
+        .map_err(margin_node::NodeError::from)?;
     Ok(DiffModel {
         space: space.id().to_string(),
         space_title: charter.title,

@@ -18,8 +18,8 @@ use crate::error::NodeError;
 use crate::home::Identity;
 use crate::node::{NewComment, Node};
 
-const V1: &str = include_str!("../../tests/fixtures/bpf-draft-v1.md");
-const V2: &str = include_str!("../../tests/fixtures/bpf-draft-v2.md");
+const V1: &str = include_str!("../../../tests/fixtures/bpf-draft-v1.md");
+const V2: &str = include_str!("../../../tests/fixtures/bpf-draft-v2.md");
 const TITLE: &str = "Sample: BPF on Cybersecurity, 2026 output report";
 
 /// What `margin demo` loaded.

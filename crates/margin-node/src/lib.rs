@@ -2,11 +2,11 @@
 //! what a participant does into signed entries, check them against the space's rules,
 //! and store them.
 //!
-//! The CLI and, later, the daemon's HTTP API are thin shells around [`Node`]. The store
-//! is the integration point: the CLI writes entries even when no daemon runs.
+//! The CLI, the daemon (`margin-daemon`) and the web interface (`margin-web`) are shells
+//! around [`Node`]; this crate knows nothing of the network or of HTTP. The store is the
+//! integration point: the CLI writes entries even when no daemon runs.
 
 pub mod bundle;
-pub mod daemon;
 pub mod demo;
 pub mod error;
 pub mod home;
@@ -14,7 +14,6 @@ mod index;
 pub mod ingest;
 pub mod node;
 pub mod review;
-pub mod web;
 
 pub use error::NodeError;
 pub use home::{Home, Identity};

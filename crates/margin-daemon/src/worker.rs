@@ -7,9 +7,9 @@ use std::thread;
 
 use tokio::sync::oneshot;
 
-use super::engine::Engine;
-use crate::error::NodeError;
-use crate::node::Node;
+use crate::engine::Engine;
+use margin_node::error::NodeError;
+use margin_node::node::Node;
 
 type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 

@@ -10,30 +10,32 @@ use axum::{Json, Router};
 use margin_core::id::SpaceId;
 use serde::{Deserialize, Serialize};
 
-use super::http::AppState;
-use super::{PeerState, Status};
+use crate::{Handle, PeerState, Status};
 
 /// The read-only routes, for every address.
-pub fn routes() -> Router<Arc<AppState>> {
+pub fn routes(handle: &Handle) -> Router {
     Router::new()
         .route("/api/node", get(node))
         .route("/api/peers", get(peers))
+        .with_state(Arc::new(handle.clone()))
 }
 
 /// Routes that make the node do something (but change no data), for the local address.
-pub fn control_routes() -> Router<Arc<AppState>> {
-    Router::new().route("/api/sync/reconcile", post(reconcile))
+pub fn control_routes(handle: &Handle) -> Router {
+    Router::new()
+        .route("/api/sync/reconcile", post(reconcile))
+        .with_state(Arc::new(handle.clone()))
 }
 
-fn snapshot(state: &AppState) -> Status {
+fn snapshot(state: &Handle) -> Status {
     state.status.read().map(|s| s.clone()).unwrap_or_default()
 }
 
-async fn node(State(state): State<Arc<AppState>>) -> Json<Status> {
+async fn node(State(state): State<Arc<Handle>>) -> Json<Status> {
     Json(snapshot(&state))
 }
 
-async fn peers(State(state): State<Arc<AppState>>) -> Json<Vec<PeerState>> {
+async fn peers(State(state): State<Arc<Handle>>) -> Json<Vec<PeerState>> {
     Json(snapshot(&state).peers)
 }
 
@@ -51,7 +53,7 @@ struct Reconciling {
 
 /// Reconciles a space with every connected peer now.
 async fn reconcile(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Handle>>,
     Query(query): Query<SpaceQuery>,
 ) -> Result<Json<Reconciling>, (StatusCode, String)> {
     let space: SpaceId = query

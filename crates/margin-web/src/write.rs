@@ -21,8 +21,8 @@ use super::auth::{self, Writer};
 use super::model::parse_kind;
 use super::read::{Reader, local_path, sync_line};
 use super::{ApiError, PageError, WebError, on_store, pages};
-use crate::daemon::http::AppState;
-use crate::node::{NewComment, now_ms};
+use crate::Context;
+use margin_node::node::{NewComment, now_ms};
 
 /// How a request sent its fields, and so how it is answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,12 +70,12 @@ impl IntoResponse for Failure {
 /// The proof that the request may write, with failures answered in its format.
 pub struct Allowed(pub Format);
 
-impl axum::extract::FromRequestParts<Arc<AppState>> for Allowed {
+impl axum::extract::FromRequestParts<Arc<Context>> for Allowed {
     type Rejection = Failure;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &Arc<AppState>,
+        state: &Arc<Context>,
     ) -> Result<Self, Self::Rejection> {
         let format = Format::of(&parts.headers);
         Writer::from_request_parts(parts, state)
@@ -199,7 +199,7 @@ pub struct CommentForm {
 }
 
 pub async fn post_comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(draft): Path<String>,
     Input(f): Input<CommentForm>,
@@ -254,7 +254,7 @@ pub struct EditForm {
 }
 
 pub async fn edit_comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
     Input(f): Input<EditForm>,
@@ -273,7 +273,7 @@ pub async fn edit_comment(
 }
 
 /// The draft page at a comment.
-fn back_to_comment(node: &crate::Node, comment: &str) -> Result<String, WebError> {
+fn back_to_comment(node: &margin_node::Node, comment: &str) -> Result<String, WebError> {
     let (id, space) = node.find_comment(comment)?;
     let draft = space
         .comment(&id)
@@ -297,7 +297,7 @@ pub struct RetractForm {
 }
 
 pub async fn retract_comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
     Input(f): Input<RetractForm>,
@@ -344,7 +344,7 @@ fn disposition_value(s: &str) -> Result<DispositionValue, WebError> {
 }
 
 pub async fn dispose(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
     Input(f): Input<DisposeForm>,
@@ -386,7 +386,7 @@ pub struct ModerationForm {
 /// A convener hides a comment from everyone's view (or shows it again), with a reason
 /// every participant sees where it was.
 pub async fn moderate(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
     Input(f): Input<ModerationForm>,
@@ -429,7 +429,7 @@ pub struct MuteForm {
 /// The node's participant mutes a key on this node only (or unmutes it): its comments
 /// stay stored and passed on, their words are not shown here.
 pub async fn mute(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(key): Path<String>,
     Input(f): Input<MuteForm>,
@@ -468,7 +468,7 @@ pub struct ReattachForm {
 }
 
 pub async fn reattach(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(comment): Path<String>,
     Input(f): Input<ReattachForm>,
@@ -510,7 +510,7 @@ fn paragraph_id(
     let state = space
         .draft(draft)
         .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
-    let view = state.doc.view(None).map_err(crate::NodeError::from)?;
+    let view = state.doc.view(None).map_err(margin_node::NodeError::from)?;
     view.sections
         .into_iter()
         .flat_map(|s| s.paragraphs)
@@ -544,7 +544,7 @@ fn stance_value(s: &str) -> Result<StanceValue, WebError> {
 }
 
 pub async fn stance(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(draft): Path<String>,
     Input(f): Input<StanceForm>,
@@ -587,7 +587,7 @@ pub struct TagForm {
 }
 
 pub async fn tag(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(draft): Path<String>,
     Input(f): Input<TagForm>,
@@ -632,7 +632,7 @@ fn unix_lines(s: String) -> String {
 }
 
 pub async fn update_draft(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(draft): Path<String>,
     Input(f): Input<RevisionForm>,
@@ -672,7 +672,7 @@ pub struct ImportForm {
 }
 
 pub async fn import_draft(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Path(space): Path<String>,
     Input(f): Input<ImportForm>,
@@ -712,7 +712,7 @@ pub struct IdentityForm {
 }
 
 pub async fn create_identity(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Input(f): Input<IdentityForm>,
 ) -> Result<Response, Failure> {
@@ -741,7 +741,7 @@ pub struct LoginQuery {
 /// `GET /login?token=…`: the link `margin node` prints. Sets the cookie and goes home;
 /// without a token, shows a form to paste it.
 pub async fn login(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
@@ -761,7 +761,7 @@ pub async fn login(
 
 /// `POST /login` with the pasted token.
 pub async fn login_form(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     headers: HeaderMap,
     Form(q): Form<LoginQuery>,
 ) -> Result<Response, PageError> {
@@ -773,7 +773,7 @@ pub async fn login_form(
     )?)
 }
 
-fn log_in(state: &AppState, headers: &HeaderMap, given: &str) -> Result<Response, WebError> {
+fn log_in(state: &Context, headers: &HeaderMap, given: &str) -> Result<Response, WebError> {
     let token = auth::read_token(&state.home).ok_or(WebError::NoToken)?;
     if !auth::same_token(given.trim(), &token) {
         return Err(WebError::WrongToken);

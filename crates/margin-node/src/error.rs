@@ -44,7 +44,7 @@ pub enum NodeError {
 }
 
 impl NodeError {
-    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         NodeError::Io {
             path: path.display().to_string(),
             source,

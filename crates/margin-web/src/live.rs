@@ -16,11 +16,11 @@ use futures::Stream;
 use futures::stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::daemon::events::Event;
-use crate::daemon::http::AppState;
+use margin_daemon::events::Event;
+use crate::Context;
 
 pub async fn events(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let receiver = state.events.subscribe();
     let line = super::read::sync_line(&state.status, None);

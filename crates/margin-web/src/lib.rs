@@ -1,8 +1,10 @@
 //! The web interface and HTTP API of a node: server-rendered pages that work without
 //! JavaScript for reading, a small script for selecting passages and live updates, and
-//! JSON for scripts. Routes are declared in [`crate::daemon::http`]; this module holds
-//! the handlers and everything they render.
+//! JSON for scripts. The daemon (`margin-daemon`) serves what [`router`] builds on its
+//! [`Handle`](margin_daemon::Handle); this crate holds the routes, the handlers and
+//! everything they render.
 //!
+//! - [`router`]: every route, in one place, and the headers every answer carries;
 //! - [`model`]: what a page shows, computed on the store thread from a space's state;
 //! - [`render`] and [`pages`]: that model as HTML, with every interface string taken
 //!   from [`text`];
@@ -31,19 +33,46 @@ pub mod model;
 pub mod pages;
 pub mod read;
 pub mod render;
+pub mod router;
 #[cfg(any(test, feature = "test"))]
 pub mod test;
 pub mod text;
 pub mod write;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use margin_core::key::PublicKey;
+use margin_daemon::events::Events;
+use margin_daemon::worker::Worker;
+use margin_daemon::{Handle, Status};
+use margin_node::home::Home;
+use margin_node::node::Node;
 
 pub use error::{ApiError, PageError, WebError};
+pub use router::{local_router, public_router};
 
-use crate::daemon::http::AppState;
-use crate::node::Node;
+/// What every handler shares: the node's home, its store thread, the daemon's status
+/// and its events.
+pub struct Context {
+    pub home: Home,
+    /// Runs store and Automerge work off the async reactor.
+    pub worker: Worker,
+    /// The daemon's latest network and sync snapshot.
+    pub status: Arc<RwLock<Status>>,
+    /// Entries stored and sync changes, as they happen.
+    pub events: Events,
+}
+
+impl Context {
+    pub fn new(handle: &Handle) -> Arc<Context> {
+        Arc::new(Context {
+            home: handle.home.clone(),
+            worker: handle.worker.clone(),
+            status: handle.status.clone(),
+            events: handle.events.clone(),
+        })
+    }
+}
 
 /// Who reads a page, and what they may do there.
 #[derive(Clone, Debug, Default)]
@@ -77,7 +106,7 @@ impl Viewer {
 
 /// Runs `f` on the store thread.
 pub async fn on_store<T: Send + 'static>(
-    state: &Arc<AppState>,
+    state: &Arc<Context>,
     f: impl FnOnce(&mut Node) -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
     state

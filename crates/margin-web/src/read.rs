@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::html::SyncLine;
 use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
 use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store, pages};
-use crate::daemon::Status;
-use crate::daemon::http::AppState;
-use crate::node::Node;
+use margin_daemon::Status;
+use crate::Context;
+use margin_node::node::Node;
 
 /// Which address a request came in on: the local one, or a mirror's public view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,12 +32,12 @@ pub struct Reader {
     pub logged_in: bool,
 }
 
-impl FromRequestParts<Arc<AppState>> for Reader {
+impl FromRequestParts<Arc<Context>> for Reader {
     type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &Arc<AppState>,
+        state: &Arc<Context>,
     ) -> Result<Self, Self::Rejection> {
         let public = parts.extensions.get::<Surface>() != Some(&Surface::Local);
         let logged_in = !public && auth::logged_in(&state.home, &parts.headers);
@@ -82,7 +82,7 @@ pub fn sync_line(status: &RwLock<Status>, space: Option<&str>) -> SyncLine {
 // ---- pages -------------------------------------------------------------------------
 
 pub async fn home(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
@@ -96,7 +96,7 @@ pub async fn home(
 }
 
 pub async fn space(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
@@ -126,7 +126,7 @@ fn draft_model(
 }
 
 pub async fn draft(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<DraftQuery>,
@@ -146,7 +146,7 @@ pub async fn draft(
 }
 
 pub async fn paragraph(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path((id, para)): Path<(String, String)>,
     Query(query): Query<DraftQuery>,
@@ -180,7 +180,7 @@ pub fn local_path(path: Option<&str>) -> Option<String> {
 }
 
 pub async fn comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
     Query(back): Query<Back>,
@@ -215,7 +215,7 @@ fn diff_model(node: &Node, id: &str, q: &DiffQuery) -> Result<DiffModel, WebErro
 }
 
 pub async fn diff(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
@@ -252,12 +252,12 @@ fn search_hits(
     let hits = node
         .store()
         .search_marked(&q.q, space.as_ref(), 50, marks)
-        .map_err(crate::NodeError::from)?;
+        .map_err(margin_node::NodeError::from)?;
     Ok((hits, space.map(|s| s.to_string())))
 }
 
 pub async fn search(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Query(q): Query<SearchQuery>,
 ) -> Result<Html<String>, PageError> {
@@ -267,7 +267,7 @@ pub async fn search(
         let (hits, space) = match search_hits(node, &q, pages::MARKS) {
             Ok(found) => found,
             // A query without words finds nothing; say so rather than fail.
-            Err(WebError::Node(crate::NodeError::Store(margin_store::StoreError::BadQuery(_)))) => {
+            Err(WebError::Node(margin_node::NodeError::Store(margin_store::StoreError::BadQuery(_)))) => {
                 (vec![], None)
             }
             Err(e) => return Err(e),
@@ -279,7 +279,7 @@ pub async fn search(
 }
 
 pub async fn identity(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
@@ -293,14 +293,14 @@ pub async fn identity(
 // ---- JSON --------------------------------------------------------------------------
 
 pub async fn api_spaces(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
 ) -> Result<Json<Vec<SpaceItem>>, ApiError> {
     let spaces = on_store(&state, |node| Ok(model::space_items(node.spaces()?))).await?;
     Ok(Json(spaces))
 }
 
 pub async fn api_space(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Path(id): Path<String>,
 ) -> Result<Json<SpaceView>, ApiError> {
     let view = on_store(&state, move |node| Ok(node.find_space(&id)?.view())).await?;
@@ -308,7 +308,7 @@ pub async fn api_space(
 }
 
 pub async fn api_draft(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<DraftQuery>,
@@ -322,7 +322,7 @@ pub async fn api_draft(
 }
 
 pub async fn api_comments(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
     Query(query): Query<DraftQuery>,
@@ -353,7 +353,7 @@ pub async fn api_comments(
 }
 
 pub async fn api_stances(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ParagraphStances>>, ApiError> {
     let stances = on_store(&state, move |node| {
@@ -365,7 +365,7 @@ pub async fn api_stances(
 }
 
 pub async fn api_diff(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Json<DiffModel>, ApiError> {
@@ -375,7 +375,7 @@ pub async fn api_diff(
 }
 
 pub async fn api_comment(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Json<CommentModel>, ApiError> {
@@ -388,7 +388,7 @@ pub async fn api_comment(
 }
 
 pub async fn api_search(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, ApiError> {
     let hits = on_store(&state, move |node| {
@@ -416,7 +416,7 @@ pub struct MeView {
 }
 
 pub async fn api_me(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Context>>,
     reader: Reader,
 ) -> Result<Json<MeView>, ApiError> {
     let view = on_store(&state, move |node| {

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::error::NodeError;
+use margin_node::error::NodeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {

@@ -21,9 +21,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::WebError;
-use crate::daemon::http::AppState;
-use crate::error::NodeError;
-use crate::home::Home;
+use crate::Context;
+use margin_node::error::NodeError;
+use margin_node::home::Home;
 
 /// The token's file in the node's home.
 pub const TOKEN_FILE: &str = "api.token";
@@ -41,7 +41,7 @@ pub fn ensure_token(home: &Home) -> Result<String, NodeError> {
     getrandom::fill(&mut bytes).map_err(|e| NodeError::Invalid(e.to_string()))?;
     let token = hex::encode(bytes);
     let path = home.dir().join(TOKEN_FILE);
-    crate::home::write_secret(&path, format!("{token}\n").as_bytes())?;
+    margin_node::home::write_secret(&path, format!("{token}\n").as_bytes())?;
     Ok(token)
 }
 
@@ -137,12 +137,12 @@ pub fn same_origin(headers: &HeaderMap, by_cookie: bool) -> Result<(), WebError>
 /// route without the check does not compile.
 pub struct Writer;
 
-impl FromRequestParts<Arc<AppState>> for Writer {
+impl FromRequestParts<Arc<Context>> for Writer {
     type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &Arc<AppState>,
+        state: &Arc<Context>,
     ) -> Result<Self, Self::Rejection> {
         let (given, by_cookie) = match carried(&parts.headers) {
             Some(Carried::Bearer(t)) => (t, false),
@@ -204,7 +204,7 @@ pub fn local_host(host: &str) -> bool {
 
 /// Middleware for the local address: refuses requests for other host names.
 pub async fn local_hosts_only(
-    State(_): State<Arc<AppState>>,
+    State(_): State<Arc<Context>>,
     request: Request,
     next: Next,
 ) -> Result<Response, WebError> {

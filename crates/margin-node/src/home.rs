@@ -183,7 +183,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
 }
 
 /// Creates a file readable by its owner only (a key, a token), failing if it exists.
-pub(crate) fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

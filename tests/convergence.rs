@@ -685,7 +685,8 @@ impl World {
             Step::Stance { who, para, value } => {
                 let paragraphs = self.paragraphs(who);
                 let (pid, _) = pick(&paragraphs, para).expect("the draft has paragraphs");
-                let args = ["stance", &draft, "--para", pid, value];
+                let reason = format!("Stance at step {n}.");
+                let args = ["stance", &draft, "--para", pid, value, "--reason", &reason];
                 self.write(n, who, &args, |_| format!("{value} on {}", short(pid)))
             }
             Step::Edit { who, which } => {

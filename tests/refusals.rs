@@ -529,7 +529,19 @@ fn comments_and_stances_after_the_period_closed_are_refused() {
     // The same holds for another participant who received the space.
     let bruno = r.join("Bruno", "civil-society");
     refused(&bruno, &["comment", &r.draft, "--body", "Too late?"], why);
-    refused(&bruno, &["stance", &r.draft, "--para", &p, "object"], why);
+    refused(
+        &bruno,
+        &[
+            "stance",
+            &r.draft,
+            "--para",
+            &p,
+            "object",
+            "--reason",
+            "Not this wording.",
+        ],
+        why,
+    );
     assert_eq!(bruno.json(&["comments", &r.draft]), json!([]));
     assert_eq!(bruno.json(&["stances", &r.draft])["paragraphs"], json!([]));
 }
@@ -572,7 +584,19 @@ fn registered_policy_refuses_unregistered_keys_until_a_registrar_registers_them(
         "Name the stakeholders who agreed.",
     ];
     refused(&bruno, &comment, why);
-    refused(&bruno, &["stance", &r.draft, "--para", &p, "object"], why);
+    refused(
+        &bruno,
+        &[
+            "stance",
+            &r.draft,
+            "--para",
+            &p,
+            "object",
+            "--reason",
+            "Not this wording.",
+        ],
+        why,
+    );
     assert_eq!(
         seen(&bruno, &r.space, &r.draft),
         before,
@@ -590,7 +614,15 @@ fn registered_policy_refuses_unregistered_keys_until_a_registrar_registers_them(
     ]);
     sync(&r.amina, &bruno, &r.space);
     let id = field(&bruno.json(&comment), "comment");
-    bruno.ok(&["stance", &r.draft, "--para", &p, "object"]);
+    bruno.ok(&[
+        "stance",
+        &r.draft,
+        "--para",
+        &p,
+        "object",
+        "--reason",
+        "Not this wording.",
+    ]);
 
     let comments = bruno.json(&["comments", &r.draft]);
     assert_eq!(comments.as_array().map(Vec::len), Some(1), "{comments}");
@@ -1181,7 +1213,15 @@ fn importing_the_same_bundle_twice_changes_nothing() {
         "--body",
         "Agreed by whom?",
     ]);
-    bruno.ok(&["stance", &r.draft, "--para", &p, "object"]);
+    bruno.ok(&[
+        "stance",
+        &r.draft,
+        "--para",
+        &p,
+        "object",
+        "--reason",
+        "Not this wording.",
+    ]);
     let bundle = bruno.bundle(&r.space);
     let n = read_bundle(&bundle).len() as u64;
 
@@ -1302,7 +1342,15 @@ fn entries_in_reverse_order_or_split_across_bundles_give_the_same_state() {
     let bruno = r.join("Bruno", "civil-society");
     let p = para(&bruno, &r.draft, CORE);
     bruno.ok(&["comment", &r.draft, "--reply", &c, "--body", "Seconded."]);
-    bruno.ok(&["stance", &r.draft, "--para", &p, "object"]);
+    bruno.ok(&[
+        "stance",
+        &r.draft,
+        "--para",
+        &p,
+        "object",
+        "--reason",
+        "Not this wording.",
+    ]);
     sync(&bruno, &r.amina, &r.space);
     r.amina
         .ok(&["draft", "update", &r.draft, s(&fixture("bpf-draft-v2.md"))]);
@@ -1413,4 +1461,51 @@ fn entries_that_arrived_before_their_charter_are_passed_on() {
     let fay = Participant::init("Fay", "academia");
     fay.import(&erin.bundle(&r.space));
     assert_eq!(fay.digest(&r.space), bruno.digest(&r.space));
+}
+
+/// The rules a chair relies on hold whatever front end wrote the entry: an objection
+/// names its reason and a declined comment its note, from the CLI as from the web.
+#[test]
+fn an_objection_needs_a_reason_and_declining_needs_a_note() {
+    let r = Review::new(&[]);
+    let p = para(&r.amina, &r.draft, "[Governments should establish");
+    let before = state(&r.amina, &r.space, &r.draft);
+    refused(
+        &r.amina,
+        &["stance", &r.draft, "--para", &p, "object"],
+        "an objection needs a reason: give --reason",
+    );
+    refused(
+        &r.amina,
+        &["stance", &r.draft, "--para", &p, "object", "--reason", "  "],
+        "an objection needs a reason",
+    );
+    let comment = r.amina_comments("[Governments should establish", "Too strong?");
+    let with_comment = state(&r.amina, &r.space, &r.draft);
+    assert_ne!(with_comment, before);
+    refused(
+        &r.amina,
+        &["dispose", &comment, "declined"],
+        "declining a comment needs a note: give --note",
+    );
+    assert_eq!(
+        state(&r.amina, &r.space, &r.draft),
+        with_comment,
+        "a refused stance or disposition left a trace"
+    );
+    // With them, both are taken; a support needs no reason, an answer other than
+    // declined no note.
+    r.amina.ok(&[
+        "stance",
+        &r.draft,
+        "--para",
+        &p,
+        "object",
+        "--reason",
+        "Too strong.",
+    ]);
+    r.amina.ok(&["stance", &r.draft, "--para", &p, "support"]);
+    r.amina.ok(&["dispose", &comment, "noted"]);
+    r.amina
+        .ok(&["dispose", &comment, "declined", "--note", "Out of scope."]);
 }

@@ -89,7 +89,15 @@ fn one_wrong_clock_does_not_close_the_comment_period_for_everyone() {
         "--body",
         "This paragraph overstates the consensus.",
     ]);
-    reader.ok(&["stance", &draft, "--para", &para, "object"]);
+    reader.ok(&[
+        "stance",
+        &draft,
+        "--para",
+        &para,
+        "object",
+        "--reason",
+        "Not this wording.",
+    ]);
     let after = reader.json(&["space", "show", &space])["entries"]
         .as_u64()
         .expect("entries");
@@ -269,7 +277,15 @@ fn the_same_entries_give_the_same_views_whatever_order_they_arrived_in() {
         "--body",
         "From Bruno.",
     ]);
-    a.ok(&["stance", &draft, "--para", &para_a, "object"]);
+    a.ok(&[
+        "stance",
+        &draft,
+        "--para",
+        &para_a,
+        "object",
+        "--reason",
+        "Not this wording.",
+    ]);
     b.ok(&["stance", &draft, "--para", &para_b, "support"]);
     let (bundle_a, bundle_b) = (a.bundle(&space), b.bundle(&space));
 

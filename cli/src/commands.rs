@@ -109,9 +109,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             limit,
         } => {
             let node = Node::open(home)?;
-            let space = space
-                .map(|s| node.find_space(&s).map(|s| s.id()))
-                .transpose()?;
+            let space = space.map(|s| node.locate_space(&s)).transpose()?;
             let hits = node.store().search(&query, space.as_ref(), limit)?;
             emit(json, &hits, |hits| {
                 for h in hits {
@@ -263,7 +261,9 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
                 changes.push(CharterChange::Policy(p));
             }
             if opens.is_some() || closes.is_some() {
-                let mut current = node.find_space(&space)?.charter();
+                let space_id = node.locate_space(&space)?;
+                let mut current =
+                    node.with_space(&space_id, |s| Ok::<_, NodeError>(s.charter().clone()))?;
                 let parse = |d: &str, end| {
                     if d == "none" {
                         Ok(None)
@@ -293,8 +293,8 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
             });
         }
         SpaceCommand::Show { space } => {
-            let mut space = node.find_space(&space)?;
-            let view = space.view();
+            let space_id = node.locate_space(&space)?;
+            let view = node.with_space(&space_id, |s| Ok::<_, NodeError>(s.view()))?;
             emit(json, &view, |v| {
                 println!("{}  ({})", v.title, v.space);
                 println!("  policy: {}", v.policy);
@@ -342,14 +342,15 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
         } => return crate::network::join(node, &invite, !no_wait, timeout, json),
         SpaceCommand::List => {
             let mut rows = vec![];
-            for mut space in node.spaces()? {
-                let charter = space.charter();
-                rows.push(json!({
-                    "space": space.id().to_string(),
-                    "title": charter.title,
-                    "drafts": space.drafts().count(),
-                    "entries": space.order().len(),
-                }));
+            for id in node.space_ids()? {
+                rows.push(node.with_space(&id, |space| {
+                    Ok::<_, NodeError>(json!({
+                        "space": space.id().to_string(),
+                        "title": space.charter().title,
+                        "drafts": space.drafts().count(),
+                        "entries": space.order().len(),
+                    }))
+                })?);
             }
             emit(json, &rows, |rows| {
                 for r in rows {
@@ -380,11 +381,15 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
         } => {
             let text = crate::review::read_draft(&file)?;
             let id = node.import_draft(&space, &text, title.as_deref(), &message)?;
-            let (_, space) = node.find_draft(&id.to_string())?;
-            let paragraphs = space
-                .draft(&id)
-                .map(|d| space.draft_summary(d).paragraphs)
-                .unwrap_or_default();
+            let (_, space_id) = node.locate_draft(&id.to_string())?;
+            let paragraphs = node.with_space(&space_id, |space| {
+                Ok::<_, NodeError>(
+                    space
+                        .draft(&id)
+                        .map(|d| space.draft_summary(d).paragraphs)
+                        .unwrap_or_default(),
+                )
+            })?;
             emit(
                 json,
                 &json!({ "draft": id.to_string(), "paragraphs": paragraphs }),
@@ -396,35 +401,38 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             version,
             markdown,
         } => {
-            let (id, space) = node.find_draft(&draft)?;
-            let state = space
-                .draft(&id)
-                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
-            let heads = state
-                .version_heads(version.as_deref())
-                .ok_or_else(|| NodeError::NoVersion(version.clone().unwrap_or_default()))?;
-            if markdown {
-                print!("{}", state.doc.render_markdown(Some(&heads))?);
-                return Ok(());
-            }
-            let view = state.doc.view(Some(&heads))?;
-            let value = json!({
-                "draft": id.to_string(),
-                "title": view.title,
-                "version": { "tag": state.tag_of(&heads), "heads": heads.iter().map(hex::encode).collect::<Vec<_>>() },
-                "sections": view.sections,
-            });
-            emit(json, &value, |_| {
-                println!("{}", view.title);
-                for section in &view.sections {
-                    if let Some(h) = &section.heading {
-                        println!("\n{} {}  [{}]", "#".repeat(h.level as usize), h.text, h.id);
-                    }
-                    for p in &section.paragraphs {
-                        println!("\n¶{} [{}] {}{}", p.n, p.id, p.marker, p.text);
-                    }
+            let (id, space_id) = node.locate_draft(&draft)?;
+            node.with_space(&space_id, |space| {
+                let state = space
+                    .draft(&id)
+                    .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+                let heads = state
+                    .version_heads(version.as_deref())
+                    .ok_or_else(|| NodeError::NoVersion(version.clone().unwrap_or_default()))?;
+                if markdown {
+                    print!("{}", state.doc.render_markdown(Some(&heads))?);
+                    return Ok(());
                 }
-            });
+                let view = state.doc.view(Some(&heads))?;
+                let value = json!({
+                    "draft": id.to_string(),
+                    "title": view.title,
+                    "version": { "tag": state.tag_of(&heads), "heads": heads.iter().map(hex::encode).collect::<Vec<_>>() },
+                    "sections": view.sections,
+                });
+                emit(json, &value, |_| {
+                    println!("{}", view.title);
+                    for section in &view.sections {
+                        if let Some(h) = &section.heading {
+                            println!("\n{} {}  [{}]", "#".repeat(h.level as usize), h.text, h.id);
+                        }
+                        for p in &section.paragraphs {
+                            println!("\n¶{} [{}] {}{}", p.n, p.id, p.marker, p.text);
+                        }
+                    }
+                });
+                Ok::<_, NodeError>(())
+            })?;
         }
         DraftCommand::Update {
             draft,
@@ -449,70 +457,75 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             });
         }
         DraftCommand::Log { draft } => {
-            let (id, space) = node.find_draft(&draft)?;
-            let state = space
-                .draft(&id)
-                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
-            let mut rows = vec![];
-            for r in state.history() {
-                let tags: Vec<&String> = state
+            let (id, space_id) = node.locate_draft(&draft)?;
+            node.with_space(&space_id, |space| {
+                let state = space
+                    .draft(&id)
+                    .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+                let mut rows = vec![];
+                for r in state.history() {
+                    let tags: Vec<&String> = state
+                        .tags
+                        .iter()
+                        .filter(|(_, t)| t.heads.iter().all(|h| r.changes.contains(h)))
+                        .map(|(name, _)| name)
+                        .collect();
+                    rows.push(json!({
+                        "revision": r.entry.to_string(),
+                        "author": space.participant(&r.author),
+                        "time": format_time(r.time),
+                        "message": r.message,
+                        "tags": tags,
+                    }));
+                }
+                let versions: Vec<_> = state
                     .tags
                     .iter()
-                    .filter(|(_, t)| t.heads.iter().all(|h| r.changes.contains(h)))
-                    .map(|(name, _)| name)
+                    .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex::encode).collect::<Vec<_>>() }))
                     .collect();
-                rows.push(json!({
-                    "revision": r.entry.to_string(),
-                    "author": space.participant(&r.author),
-                    "time": format_time(r.time),
-                    "message": r.message,
-                    "tags": tags,
-                }));
-            }
-            let versions: Vec<_> = state
-                .tags
-                .iter()
-                .map(|(name, t)| json!({ "name": name, "time": format_time(t.time), "heads": t.heads.iter().map(hex::encode).collect::<Vec<_>>() }))
-                .collect();
-            emit(
-                json,
-                &json!({ "draft": id.to_string(), "revisions": rows, "versions": versions }),
-                |v| {
-                    for r in v["revisions"].as_array().into_iter().flatten() {
-                        let tags: Vec<&str> = r["tags"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|t| t.as_str())
-                            .collect();
-                        println!(
-                            "{}  {}  {}  {}{}",
-                            short(r["revision"].as_str().unwrap_or_default()),
-                            r["time"].as_str().unwrap_or_default(),
-                            r["author"]["name"].as_str().unwrap_or_default(),
-                            r["message"].as_str().unwrap_or_default(),
-                            if tags.is_empty() {
-                                String::new()
-                            } else {
-                                format!("  ({})", tags.join(", "))
-                            }
-                        );
-                    }
-                },
-            );
+                emit(
+                    json,
+                    &json!({ "draft": id.to_string(), "revisions": rows, "versions": versions }),
+                    |v| {
+                        for r in v["revisions"].as_array().into_iter().flatten() {
+                            let tags: Vec<&str> = r["tags"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|t| t.as_str())
+                                .collect();
+                            println!(
+                                "{}  {}  {}  {}{}",
+                                short(r["revision"].as_str().unwrap_or_default()),
+                                r["time"].as_str().unwrap_or_default(),
+                                r["author"]["name"].as_str().unwrap_or_default(),
+                                r["message"].as_str().unwrap_or_default(),
+                                if tags.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("  ({})", tags.join(", "))
+                                }
+                            );
+                        }
+                    },
+                );
+                Ok::<_, NodeError>(())
+            })?;
         }
         DraftCommand::Diff { draft, from, to } => {
-            let (id, space) = node.find_draft(&draft)?;
-            let state = space
-                .draft(&id)
-                .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
-            let heads = |name: &str| {
-                let name = (name != "current").then_some(name);
-                state
-                    .version_heads(name)
-                    .ok_or_else(|| NodeError::NoVersion(name.unwrap_or_default().to_owned()))
-            };
-            let diff = state.doc.diff(&heads(&from)?, &heads(&to)?)?;
+            let (id, space_id) = node.locate_draft(&draft)?;
+            let diff = node.with_space(&space_id, |space| {
+                let state = space
+                    .draft(&id)
+                    .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
+                let heads = |name: &str| {
+                    let name = (name != "current").then_some(name);
+                    state
+                        .version_heads(name)
+                        .ok_or_else(|| NodeError::NoVersion(name.unwrap_or_default().to_owned()))
+                };
+                Ok::<_, NodeError>(state.doc.diff(&heads(&from)?, &heads(&to)?)?)
+            })?;
             emit(json, &diff, |d| {
                 if d.is_empty() {
                     println!("No differences between {from} and {to}.");
@@ -599,8 +612,8 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
 }
 
 fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<(), NodeError> {
-    let (id, space) = node.find_draft(draft)?;
-    let mut views = space.comment_views(&id, para);
+    let (id, space) = node.locate_draft(draft)?;
+    let mut views = node.with_space(&space, |s| Ok::<_, NodeError>(s.comment_views(&id, para)))?;
     // Muted here: kept and passed on, but their words are not shown.
     let muted = node.muted()?;
     for v in views.iter_mut().filter(|v| muted.contains(&v.author.key)) {
@@ -694,8 +707,8 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
 }
 
 fn stances(node: &Node, draft: &str, json: bool) -> Result<(), NodeError> {
-    let (id, space) = node.find_draft(draft)?;
-    let views = space.stance_views(&id);
+    let (id, space) = node.locate_draft(draft)?;
+    let views = node.with_space(&space, |s| Ok::<_, NodeError>(s.stance_views(&id)))?;
     emit(
         json,
         &json!({ "draft": id.to_string(), "paragraphs": views }),
@@ -857,10 +870,7 @@ fn warn_if_clock_is_off(home: &Home) {
     let Ok(node) = Node::open(home.clone()) else {
         return;
     };
-    let Ok(Some(value)) = node
-        .store()
-        .setting(margin_daemon::engine::CLOCK_SETTING)
-    else {
+    let Ok(Some(value)) = node.store().setting(margin_daemon::engine::CLOCK_SETTING) else {
         return;
     };
     let mut parts = value.split_whitespace();

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("margin: {err}");
+            eprintln!("margin: {}", output::describe(&err));
             ExitCode::FAILURE
         }
     }

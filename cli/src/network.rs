@@ -135,7 +135,7 @@ fn space_id(home: &Home, text: &str) -> Result<SpaceId, NodeError> {
     if let Ok(id) = text.parse() {
         return Ok(id);
     }
-    Ok(Node::open(home.clone())?.find_space(text)?.id())
+    Node::open(home.clone())?.locate_space(text)
 }
 
 /// `margin sync …`.
@@ -327,7 +327,7 @@ fn parse_invite(text: &str) -> Result<(SpaceId, Vec<String>), NodeError> {
 
 /// `margin space invite SPACE`.
 pub fn invite(node: &Node, space: &str, json: bool) -> Result<(), NodeError> {
-    let space = node.find_space(space)?;
+    let space = node.locate_space(space)?;
     let running = running(node.home())?;
     let addresses: Vec<String> = running
         .addresses
@@ -339,7 +339,7 @@ pub fn invite(node: &Node, space: &str, json: bool) -> Result<(), NodeError> {
             "the node has no address peers can reach yet; is it listening?".into(),
         ));
     }
-    let text = invite_text(&space.id(), &addresses);
+    let text = invite_text(&space, &addresses);
     emit(json, &field("invite", text.clone()), |_| println!("{text}"));
     Ok(())
 }
@@ -379,10 +379,8 @@ pub fn join(
         return Ok(());
     }
     let entries = fetch_with_progress(&home, &running, &space, Duration::from_secs(timeout))?;
-    let title = Node::open(home)?
-        .find_space(&space.to_hex())?
-        .charter()
-        .title;
+    let title =
+        Node::open(home)?.with_space(&space, |s| Ok::<_, NodeError>(s.charter().title.clone()))?;
     let value = json!({ "space": space.to_hex(), "joined": true, "fetched": true, "entries": entries, "title": title });
     emit(json, &value, |_| {
         println!("Joined \"{title}\" ({}): {entries} entries.", space.short())

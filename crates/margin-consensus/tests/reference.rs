@@ -83,7 +83,7 @@ fn registered_only_leaves_out_the_unregistered() {
 
 #[test]
 fn the_registered_policy_counts_registered_participants_by_default() {
-    let mut open = bpf().fixture.space;
+    let open = bpf().fixture.space;
     assert!(!Options::for_charter(&open.charter()).registered_only);
 
     let mut f = margin_consensus::test::Fixture::new(Policy::Registered, "# R\n\nOne.\n");

@@ -27,11 +27,11 @@ use margin_net::{Multiaddr, Net, NetConfig, NetEvent, Reachability};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use engine::{Action, Engine, PeerCounts, Policy, Snapshot, SpaceInfo};
+use info::NodeInfo;
 use margin_node::error::NodeError;
 use margin_node::home::Home;
 use margin_node::node::Node;
-use engine::{Action, Engine, PeerCounts, Policy, Snapshot, SpaceInfo};
-use info::NodeInfo;
 use worker::Worker;
 
 /// How `margin node` was asked to run.

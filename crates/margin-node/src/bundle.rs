@@ -84,9 +84,9 @@ pub fn decode(bytes: &[u8]) -> Result<(SpaceId, Vec<Vec<u8>>), String> {
 impl Node {
     /// Writes every accepted entry of a space to `out`. Returns how many.
     pub fn bundle_create(&self, space: &str, out: &Path) -> Result<usize, NodeError> {
-        let space = self.find_space(space)?;
-        let entries = self.store().space_entry_bytes(&space.id())?;
-        let bytes = encode(&space.id(), &entries);
+        let space = self.locate_space(space)?;
+        let entries = self.store().space_entry_bytes(&space)?;
+        let bytes = encode(&space, &entries);
         let tmp = out.with_extension("partial");
         let mut file = fs::File::create(&tmp).map_err(|e| NodeError::io(&tmp, e))?;
         file.write_all(&bytes).map_err(|e| NodeError::io(&tmp, e))?;

@@ -71,15 +71,20 @@ pub fn load(node: &mut Node) -> Result<Demo, NodeError> {
         "technical-community",
         "Africa",
     )?;
-    for mut space in node.spaces()? {
-        let charter = space.charter();
-        if charter.title == TITLE && charter.conveners.contains(&chair.key.public()) {
-            let draft = space
+    for id in node.space_ids()? {
+        let found = node.with_space(&id, |space| {
+            let charter = space.charter();
+            if charter.title != TITLE || !charter.conveners.contains(&chair.key.public()) {
+                return Ok(None);
+            }
+            space
                 .drafts()
                 .next()
-                .map(|d| d.id)
-                .ok_or_else(|| NodeError::NotFound("sample draft".into()))?;
-            return Ok(demo(space.id(), draft, false));
+                .map(|d| Some(d.id))
+                .ok_or_else(|| NodeError::NotFound("sample draft".into()))
+        })?;
+        if let Some(draft) = found {
+            return Ok(demo(id, draft, false));
         }
     }
     let result = write(node, &chair);
@@ -126,12 +131,15 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
     let d = draft.to_string();
     node.tag(&d, "v1")?;
     let para = |node: &Node, starts: &str| -> Result<String, NodeError> {
-        let (_, s) = node.find_draft(&d)?;
-        let view = s
-            .draft(&draft)
-            .ok_or_else(|| NodeError::NotFound(d.clone()))?
-            .doc
-            .view(None)?;
+        let (_, space) = node.locate_draft(&d)?;
+        let view = node.with_space(&space, |s| {
+            Ok::<_, NodeError>(
+                s.draft(&draft)
+                    .ok_or_else(|| NodeError::NotFound(d.clone()))?
+                    .doc
+                    .view(None)?,
+            )
+        })?;
         view.sections
             .into_iter()
             .flat_map(|s| s.paragraphs)
@@ -302,7 +310,7 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
         "Both wordings stay bracketed for the second round.",
         None,
     )?;
-    Ok((node.find_space(&space)?.id(), draft))
+    Ok((node.locate_space(&space)?, draft))
 }
 
 fn demo(space: SpaceId, draft: DraftId, loaded: bool) -> Demo {

@@ -1,10 +1,13 @@
-//! Errors a participant can meet, each saying what went wrong and what to do.
+//! Errors a participant can meet, each saying what went wrong in the words of the
+//! domain. What to do about it in a given front end (a command to run, a page to open)
+//! is that front end's to say: the CLI adds its hints (`margin-cli`'s `output`), the web
+//! interface its own.
 
 use margin_space::Rejection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("no identity in {0}: run `margin init --name NAME` first")]
+    #[error("no identity in {0}")]
     NoIdentity(String),
     #[error("an identity already exists in {0}; refusing to overwrite its key")]
     IdentityExists(String),
@@ -15,7 +18,7 @@ pub enum NodeError {
     },
     #[error("the key file {0} is damaged (expected 64 hex characters)")]
     BadKeyFile(String),
-    #[error("no data directory could be found: pass --home DIR or set MARGIN_HOME")]
+    #[error("no data directory could be found")]
     NoHome,
     #[error(transparent)]
     Store(#[from] margin_store::StoreError),
@@ -27,9 +30,9 @@ pub enum NodeError {
     Ambiguous(String),
     #[error("{0} is a {1}, not a {2}")]
     WrongKind(String, &'static str, &'static str),
-    #[error("the draft has no paragraph '{0}' (see `margin draft show DRAFT`)")]
+    #[error("the draft has no paragraph '{0}'")]
     NoParagraph(String),
-    #[error("the draft has no version named '{0}' (see `margin draft log DRAFT`)")]
+    #[error("the draft has no version named '{0}'")]
     NoVersion(String),
     #[error("{0}")]
     Draft(#[from] margin_draft::Error),
@@ -41,6 +44,16 @@ pub enum NodeError {
     BadBundle { path: String, reason: String },
     #[error("the entry stayed pending: it refers to entries this node does not have")]
     StillPending,
+    #[error("a quoted passage needs its paragraph: say which paragraph the passage is in")]
+    QuoteWithoutParagraph,
+    #[error("an objection needs a reason: say what you object to and why")]
+    ObjectionWithoutReason,
+    #[error("declining a comment needs a note saying why")]
+    DeclineWithoutNote,
+    #[error("hiding or showing an entry needs a reason everyone will see")]
+    ModerationWithoutReason,
+    #[error("only its author can {0} a comment")]
+    NotAuthor(&'static str),
 }
 
 impl NodeError {

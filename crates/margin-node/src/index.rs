@@ -55,20 +55,20 @@ fn comment_doc(space: &Space, id: &EntryId) -> Option<SearchDoc> {
 
 impl Node {
     /// Replaces every index row of the space.
-    pub fn reindex(&self, space: &mut Space) -> Result<(), NodeError> {
+    pub fn reindex(&self, space: &Space) -> Result<(), NodeError> {
         let mut docs: Vec<SearchDoc> = space.drafts().flat_map(draft_docs).collect();
         let ids: Vec<EntryId> = space.comments().map(|c| c.id).collect();
         docs.extend(ids.iter().filter_map(|id| comment_doc(space, id)));
-        let title = space.charter().title;
+        let title = space.charter().title.clone();
         self.store.reindex_space(&space.id(), &title, &docs)?;
         Ok(())
     }
 
     /// How the stored index of a space differs from what its state indexes, in words
     /// (empty when they agree).
-    pub(crate) fn index_differences(&self, space: &mut Space) -> Result<Vec<String>, NodeError> {
+    pub(crate) fn index_differences(&self, space: &Space) -> Result<Vec<String>, NodeError> {
         let mut found = vec![];
-        let title = space.charter().title;
+        let title = space.charter().title.clone();
         match self.store.space_title(&space.id())? {
             Some(t) if t == title => {}
             Some(t) => found.push(format!("the indexed title is '{t}', not '{title}'")),
@@ -132,7 +132,7 @@ impl Node {
     /// Updates the index for entries just accepted into `space`.
     pub(crate) fn index_accepted(
         &self,
-        space: &mut Space,
+        space: &Space,
         accepted: &[&Entry],
     ) -> Result<(), NodeError> {
         let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
@@ -188,7 +188,7 @@ impl Node {
             .map(|id| (id.to_string(), comment_doc(space, id)))
             .chain(gone.iter().map(|id| (id.to_string(), None)))
             .collect();
-        let title = title.then(|| space.charter().title);
+        let title = title.then(|| space.charter().title.clone());
         self.store
             .update_index(&space.id(), title.as_deref(), &draft_rows, &comment_rows)?;
         Ok(())

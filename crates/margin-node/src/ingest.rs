@@ -16,233 +16,24 @@
 //! refs are all here are decided, and stored entries that are not valid are moved to
 //! where they belong. `margin store check` runs the same replay without repairing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use margin_core::entry::Entry;
+use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{EntryId, SpaceId};
+use margin_core::limits::CLOCK_SKEW_MS;
+use margin_core::vocabulary::BlockTarget;
 use margin_space::{MAX_PENDING, Space, Verdict};
 use margin_store::{Batch, SpaceMark};
 use serde::Serialize;
 
+use crate::cache::{CachedSpace, Disagreement, Repair, fate};
 use crate::error::NodeError;
-use crate::node::{Node, Outcome};
-
-/// How many stored entries a space's state is rebuilt from at a time.
-const LOAD_CHUNK: usize = 2_000;
+use crate::node::{ImportReport, MAX_HELD, Node, Outcome};
 
 /// What became of each entry of a batch, and of entries that were waiting for them.
 pub type Decided = Vec<(EntryId, Outcome)>;
 
-/// A space's state and how far into the store it has read.
-pub(crate) struct CachedSpace {
-    pub(crate) space: Space,
-    pub(crate) mark: SpaceMark,
-}
-
-/// Where a replay of a space's stored entries disagreed with the store.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Disagreement {
-    /// Stored as accepted before an entry they refer to: replayed in stored order they
-    /// had to wait for it.
-    pub out_of_order: Vec<String>,
-    /// Stored as accepted, but not accepted by the replay: id and what became of it.
-    pub not_accepted: Vec<(String, String)>,
-    /// Stored as waiting although everything they refer to is here: id and what the
-    /// replay made of them.
-    pub stale_waiting: Vec<(String, String)>,
-}
-
-impl Disagreement {
-    pub fn is_empty(&self) -> bool {
-        self.out_of_order.is_empty()
-            && self.not_accepted.is_empty()
-            && self.stale_waiting.is_empty()
-    }
-}
-
-/// Whether a load writes what it finds wrong back to the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Repair {
-    Yes,
-    /// Report only (`margin store check`).
-    No,
-}
-
-/// What one replay found: the entries the store has in the wrong place.
-#[derive(Default)]
-struct Findings {
-    /// Stored as accepted and waiting when replayed at their turn.
-    waited: HashMap<EntryId, Entry>,
-    /// Read from the store's waiting set.
-    waiting: HashMap<EntryId, Entry>,
-}
-
 impl Node {
-    /// The cached state of a space, up to date with the store, taken out of the cache
-    /// (give it back with [`Node::keep_space`]; drop it instead if it may no longer
-    /// match the store). Repairs what it finds the store disagreeing with.
-    pub(crate) fn take_space(&self, id: &SpaceId) -> Result<CachedSpace, NodeError> {
-        Ok(self.take_space_checked(id, Repair::Yes)?.0)
-    }
-
-    /// As [`Node::take_space`], with what the replay found wrong in the store (repaired
-    /// or only reported, as `repair` says).
-    pub(crate) fn take_space_checked(
-        &self,
-        id: &SpaceId,
-        repair: Repair,
-    ) -> Result<(CachedSpace, Disagreement), NodeError> {
-        let taken = self.cache.borrow_mut().remove(id);
-        let mut cached = match taken {
-            Some(cached) => cached,
-            None => {
-                let (entries, seq) = self.store.space_entries_after(id, 0, 1)?;
-                let genesis = entries
-                    .into_iter()
-                    .next()
-                    .filter(|g| g.id() == *id)
-                    .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
-                CachedSpace {
-                    space: Space::new(genesis)?,
-                    mark: SpaceMark {
-                        seq,
-                        // Never a version the store has: the waiting set is read.
-                        waiting: -1,
-                    },
-                }
-            }
-        };
-        let mut findings = Findings::default();
-        let mut chunks = 0;
-        loop {
-            let (entries, seq) = self
-                .store
-                .space_entries_after(id, cached.mark.seq, LOAD_CHUNK)?;
-            let more = entries.len() == LOAD_CHUNK;
-            for entry in entries {
-                let stored = entry.id();
-                for (entry, verdict) in cached.space.apply(entry) {
-                    if entry.id() == stored && matches!(verdict, Verdict::Pending { .. }) {
-                        findings.waited.insert(stored, entry);
-                    }
-                }
-            }
-            cached.mark.seq = seq;
-            chunks += 1;
-            if !more {
-                break;
-            }
-        }
-        if chunks > 1 {
-            release_freed_memory();
-        }
-        let mark = self.store.space_mark(id)?;
-        if mark.waiting != cached.mark.waiting {
-            for entry in self.store.pending_entries(id)? {
-                findings.waiting.insert(entry.id(), entry.clone());
-                cached.space.apply(entry);
-            }
-            cached.mark.waiting = mark.waiting;
-        }
-        let found = self.compare(&cached.space, &findings);
-        if found.is_empty() || repair == Repair::No {
-            return Ok((cached, found));
-        }
-        if !self.store.in_transaction() {
-            // A repair must write against the store exactly as it was read: load again
-            // holding the write lock (only a store that lost its agreement gets here).
-            drop(cached);
-            return self
-                .store
-                .atomically(|| self.take_space_checked(id, Repair::Yes));
-        }
-        self.repair(&mut cached, &findings, &found)?;
-        Ok((cached, found))
-    }
-
-    pub(crate) fn keep_space(&self, cached: CachedSpace) {
-        self.cache.borrow_mut().insert(cached.space.id(), cached);
-    }
-
-    /// Compares what a replay decided with where the store keeps each entry.
-    fn compare(&self, space: &Space, findings: &Findings) -> Disagreement {
-        let mut found = Disagreement::default();
-        for id in findings.waited.keys() {
-            if space.contains(id) {
-                found.out_of_order.push(id.to_string());
-            } else {
-                found.not_accepted.push((id.to_string(), fate(space, id)));
-            }
-        }
-        for id in findings.waiting.keys() {
-            if !space.is_pending(id) {
-                found.stale_waiting.push((id.to_string(), fate(space, id)));
-            }
-        }
-        found
-    }
-
-    /// Moves the entries the store keeps in the wrong place to where the replay put
-    /// them; the caller holds the write lock.
-    fn repair(
-        &self,
-        cached: &mut CachedSpace,
-        findings: &Findings,
-        found: &Disagreement,
-    ) -> Result<(), NodeError> {
-        let space = &cached.space;
-        let id = space.id();
-        tracing::warn!(
-            target: "store",
-            "space {}: the store disagreed with its entries ({} stored before what they refer to, {} stored as accepted but not valid, {} waiting though complete); repairing",
-            id.short(),
-            found.out_of_order.len(),
-            found.not_accepted.len(),
-            found.stale_waiting.len()
-        );
-        // Entries to store (again) as accepted, in the order the space accepted them:
-        // anything that refers to one of them waited for it in the replay too, so is
-        // among them, after it.
-        let mut reaccept: Vec<&Entry> = vec![];
-        let mut unaccept: Vec<&Entry> = vec![];
-        let mut removed: Vec<EntryId> = vec![];
-        let mut refused: Vec<(EntryId, String)> = vec![];
-        for (id, entry) in findings.waited.iter().chain(&findings.waiting) {
-            if space.contains(id) {
-                reaccept.push(entry);
-            } else if findings.waited.contains_key(id) && space.is_pending(id) {
-                unaccept.push(entry);
-            } else if let Some(reason) = space.rejection(id) {
-                if findings.waited.contains_key(id) {
-                    removed.push(*id);
-                }
-                refused.push((*id, reason.to_string()));
-            }
-        }
-        let wanted: HashSet<EntryId> = reaccept.iter().map(|e| e.id()).collect();
-        let order: HashMap<EntryId, usize> = space
-            .order()
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| wanted.contains(id))
-            .map(|(i, id)| (*id, i))
-            .collect();
-        reaccept.sort_by_key(|e| order.get(&e.id()).copied().unwrap_or(usize::MAX));
-        self.store.resequence(&reaccept)?;
-        self.store.unaccept(&unaccept)?;
-        self.store.remove_accepted(&removed)?;
-        self.store.write(&Batch {
-            space: Some(id),
-            released: refused.iter().map(|(id, _)| *id).collect(),
-            rejected: refused,
-            ..Default::default()
-        })?;
-        // The entries stored again are read: they are not new to this state.
-        cached.mark = self.store.space_mark(&id)?;
-        self.index_accepted(&mut cached.space, &reaccept)?;
-        Ok(())
-    }
-
     /// Offers verified entries of one space to it: decided by the space's rules and
     /// recorded in the store in one transaction, under the store's write lock (see the
     /// module's documentation). Returns what became of each entry, and of entries that
@@ -476,6 +267,140 @@ impl Node {
         report.orphans = self.store.check_rows()?;
         Ok(report)
     }
+
+    // ---- exchange ------------------------------------------------------------------
+
+    /// Offers entries received from elsewhere (a bundle, a peer): each is decoded,
+    /// signature-checked in batches, authorized and stored.
+    pub fn receive(&mut self, raw: Vec<Vec<u8>>) -> Result<ImportReport, NodeError> {
+        Ok(ImportReport::from_outcomes(&self.receive_entries(raw)?))
+    }
+
+    /// As [`Node::receive`], with what became of each entry offered, and of entries
+    /// that were waiting for them.
+    pub fn receive_entries(
+        &mut self,
+        raw: Vec<Vec<u8>>,
+    ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
+        let blocked: BTreeSet<String> = self
+            .store
+            .blocked()?
+            .into_iter()
+            .filter(|b| b.what == BlockTarget::Key)
+            .map(|b| b.value)
+            .collect();
+        let mut outcomes = vec![];
+        let mut decoded: Vec<Entry<Unverified>> = vec![];
+        for bytes in raw {
+            match Entry::decode(&bytes) {
+                Ok(e) if blocked.contains(&e.author().to_string()) => {
+                    outcomes.push((e.id(), Outcome::Ignored { time: e.time() }));
+                }
+                Ok(e) => decoded.push(e),
+                Err(err) => outcomes.push((
+                    EntryId::of_entry(&bytes),
+                    Outcome::Rejected(err.to_string()),
+                )),
+            }
+        }
+        let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
+        let mut order: Vec<SpaceId> = vec![];
+        for result in verify_batch(decoded) {
+            match result {
+                Ok(entry) => {
+                    let space = entry.space_or_self();
+                    if !by_space.contains_key(&space) {
+                        order.push(space);
+                    }
+                    by_space.entry(space).or_default().push(entry);
+                }
+                Err((id, err)) => outcomes.push((id, Outcome::Rejected(err.to_string()))),
+            }
+        }
+        // What was held until now first, so that what refers to it is not kept waiting.
+        self.release_due()?;
+        let now = self.now();
+        for space_id in order {
+            let entries = by_space.remove(&space_id).unwrap_or_default();
+            // Entries dated in the future beyond the allowed skew are held until due:
+            // one wrong clock must not decide for others (a comment period closed early).
+            let (future, current): (Vec<Entry>, Vec<Entry>) = entries
+                .into_iter()
+                .partition(|e| e.time() > now.saturating_add(CLOCK_SKEW_MS));
+            outcomes.extend(self.hold(space_id, future)?);
+            outcomes.extend(self.ingest(space_id, current)?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Holds entries dated in the future until they are due, as many as a space may
+    /// hold; the rest are not kept (offered again later).
+    fn hold(&self, space: SpaceId, future: Vec<Entry>) -> Result<Decided, NodeError> {
+        if future.is_empty() {
+            return Ok(vec![]);
+        }
+        let held = usize::try_from(self.store.held_count(&space)?).unwrap_or(usize::MAX);
+        let room = MAX_HELD.saturating_sub(held).min(future.len());
+        let (kept, dropped) = future.split_at(room);
+        let due = |e: &Entry| e.time().saturating_sub(CLOCK_SKEW_MS);
+        self.store.hold(&kept.iter().collect::<Vec<_>>(), due)?;
+        tracing::info!(
+            target: "node",
+            "space {}: {} entries dated in the future held until they are due (the first on {})",
+            space.short(),
+            kept.len(),
+            kept.iter()
+                .map(|e| margin_space::view::format_time(e.time()))
+                .min()
+                .unwrap_or_default()
+        );
+        Ok(kept
+            .iter()
+            .map(|e| (e.id(), Outcome::Held { due: due(e) }))
+            .chain(dropped.iter().map(|e| (e.id(), Outcome::Dropped)))
+            .collect())
+    }
+
+    /// Applies the held entries that are due now. Returns what became of them.
+    pub fn release_due(&mut self) -> Result<Decided, NodeError> {
+        let now = self.now();
+        let due = self.store.take_due(now, 4096)?;
+        if due.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut by_space: BTreeMap<SpaceId, Vec<Entry>> = BTreeMap::new();
+        for entry in due {
+            by_space
+                .entry(entry.space_or_self())
+                .or_default()
+                .push(entry);
+        }
+        let mut decided = vec![];
+        for (space, entries) in by_space {
+            decided.extend(self.ingest(space, entries)?);
+        }
+        Ok(decided)
+    }
+
+    /// Recreates every index from the stored entries. Returns each space's id, entry
+    /// count and state digest.
+    /// Entries the store kept in the wrong place (see [`crate::ingest`]) are moved
+    /// where they belong first.
+    pub fn rebuild(&mut self) -> Result<Vec<(SpaceId, usize, String)>, NodeError> {
+        self.store.atomically(|| {
+            self.store.clear_indexes()?;
+            let mut out = vec![];
+            for id in self.store.space_ids()? {
+                self.cache.borrow_mut().remove(&id);
+                self.with_space(&id, |space| {
+                    self.reindex(space)?;
+                    out.push((id, space.order().len(), space.digest()));
+                    Ok::<_, NodeError>(())
+                })?;
+            }
+            Ok(out)
+        })
+    }
 }
 
 /// What `margin store check` found.
@@ -519,30 +444,5 @@ fn erases(entry: &Entry, stub: &Entry) -> bool {
                 && (e.comment == stub.id() || stub.refs().contains(&e.comment))
         }
         _ => false,
-    }
-}
-
-/// What a space made of an entry, in words.
-fn fate(space: &Space, id: &EntryId) -> String {
-    if space.contains(id) {
-        "accepted".into()
-    } else if space.is_pending(id) {
-        "waiting for the entries it refers to".into()
-    } else if let Some(reason) = space.rejection(id) {
-        format!("refused: {reason}")
-    } else {
-        "not decided".into()
-    }
-}
-
-/// Hands memory freed after a large load back to the system. glibc keeps freed memory
-/// inside its heap for reuse; after a space of 100 000 entries is rebuilt that is more
-/// than 100 MB an idle node would otherwise hold on to.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns free pages of the allocator's own heap to the
-    // system; it takes no pointers and is safe to call at any time from any thread.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }

@@ -6,7 +6,9 @@
 //! around [`Node`]; this crate knows nothing of the network or of HTTP. The store is the
 //! integration point: the CLI writes entries even when no daemon runs.
 
+pub mod author;
 pub mod bundle;
+pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod home;

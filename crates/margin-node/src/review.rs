@@ -35,8 +35,8 @@ pub enum Counting {
 
 impl Counting {
     /// The options for a space.
-    pub fn options(self, space: &mut Space) -> Options {
-        let mut options = Options::for_charter(&space.charter());
+    pub fn options(self, space: &Space) -> Options {
+        let mut options = Options::for_charter(space.charter());
         match self {
             Counting::Charter => {}
             Counting::Everyone => options.registered_only = false,
@@ -94,23 +94,26 @@ impl Node {
     ) -> Result<EntryId, NodeError> {
         let identity = self.identity()?;
         let me = identity.key.public();
-        let (id, mut space) = self.find_comment(comment)?;
-        let mut refs = vec![id];
-        if let Some(c) = coalition {
-            let membership = space.membership_entry(&c, &me).ok_or_else(|| {
-                NodeError::Invalid(format!(
-                    "coalition {c} has not admitted you in this space: its node runs `margin coalition add SPACE {me}`"
-                ))
-            })?;
-            refs.push(membership);
-        }
-        refs.extend(space.registration_entry(&me));
+        let (id, space) = self.locate_comment(comment)?;
+        let refs = self.with_space(&space, |space| {
+            let mut refs = vec![id];
+            if let Some(c) = coalition {
+                let membership = space.membership_entry(&c, &me).ok_or_else(|| {
+                    NodeError::Invalid(format!(
+                        "coalition {c} has not admitted you in this space: its node runs `margin coalition add SPACE {me}`"
+                    ))
+                })?;
+                refs.push(membership);
+            }
+            refs.extend(space.registration_entry(&me));
+            Ok::<_, NodeError>(refs)
+        })?;
         let body = Body::CoSign(CoSign {
             comment: id,
             coalition,
             withdrawn: withdraw,
         });
-        self.publish(&identity, &mut space, refs, body)
+        self.publish(&identity, &space, refs, body)
     }
 
     /// As a coalition (this home's key), admits `member` to sign on for it in `space`,
@@ -122,9 +125,9 @@ impl Node {
         active: bool,
     ) -> Result<EntryId, NodeError> {
         let identity = self.identity()?;
-        let mut space = self.find_space(space)?;
+        let space = self.locate_space(space)?;
         let body = Body::Membership(Membership { member, active });
-        self.publish(&identity, &mut space, vec![], body)
+        self.publish(&identity, &space, vec![], body)
     }
 
     /// The members a coalition has admitted in a space, with whether they still are.
@@ -133,12 +136,13 @@ impl Node {
         space: &str,
         coalition: &PublicKey,
     ) -> Result<Vec<(margin_space::view::ParticipantView, bool)>, NodeError> {
-        let space = self.find_space(space)?;
-        Ok(space
-            .memberships()
-            .filter(|((c, _), _)| c == coalition)
-            .map(|((_, m), s)| (space.participant(m), s.value))
-            .collect())
+        self.with_space(&self.locate_space(space)?, |space| {
+            Ok(space
+                .memberships()
+                .filter(|((c, _), _)| c == coalition)
+                .map(|((_, m), s)| (space.participant(m), s.value))
+                .collect())
+        })
     }
 
     // ---- alternatives --------------------------------------------------------------
@@ -153,9 +157,13 @@ impl Node {
         value: StanceValue,
         reason: Option<&str>,
     ) -> Result<EntryId, NodeError> {
+        if value == StanceValue::Object && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(NodeError::ObjectionWithoutReason);
+        }
         let identity = self.identity()?;
-        let (draft_id, _) = self.find_draft(draft)?;
-        let (id, mut space) = self.find_comment(comment)?;
+        let (draft_id, _) = self.locate_draft(draft)?;
+        let (id, space) = self.locate_comment(comment)?;
+        let (wording, refs) = self.with_space(&space, |space| {
         let c = space
             .comment(&id)
             .ok_or_else(|| NodeError::NotFound(comment.to_owned()))?;
@@ -182,13 +190,15 @@ impl Node {
         let mut refs = vec![id];
         refs.extend(wording);
         refs.extend(space.registration_entry(&identity.key.public()));
+        Ok::<_, NodeError>((wording, refs))
+        })?;
         let body = Body::AlternativeStance(AlternativeStance {
             comment: id,
             wording,
             value,
             reason: reason.map(str::to_owned),
         });
-        self.publish(&identity, &mut space, refs, body)
+        self.publish(&identity, &space, refs, body)
     }
 
     /// An editor accepts the alternative wording `comment` proposes: one revision
@@ -196,7 +206,9 @@ impl Node {
     /// `accepted` links that revision.
     pub fn accept_alternative(&mut self, comment: &str, note: &str) -> Result<Accepted, NodeError> {
         let identity = self.identity()?;
-        let (id, mut space) = self.find_comment(comment)?;
+        let (id, space) = self.locate_comment(comment)?;
+        let now = self.now() as i64;
+        let (para, draft_id, refs, body) = self.with_space(&space, |space| {
         let c = space
             .comment(&id)
             .ok_or_else(|| NodeError::NotFound(comment.to_owned()))?;
@@ -242,7 +254,7 @@ impl Node {
             &para,
             range,
             &text,
-            self.now() as i64,
+            now,
             &message,
         )?
         else {
@@ -256,18 +268,24 @@ impl Node {
             changes: vec![serde_bytes::ByteBuf::from(change)],
             message,
         });
-        let revision = self.publish(&identity, &mut space, refs, body)?;
+        Ok::<_, NodeError>((para, draft_id, refs, body))
+        })?;
+        let revision = self.publish(&identity, &space, refs, body)?;
         let body = Body::Disposition(Disposition {
             comment: id,
             value: DispositionValue::Accepted,
             note: note.to_owned(),
             revision: Some(revision),
         });
-        let disposition = self.publish(&identity, &mut space, vec![id, revision], body)?;
-        let text = space
-            .draft(&draft_id)
-            .and_then(|d| d.doc.paragraph_text(&para, None).ok().flatten())
-            .unwrap_or_default();
+        let disposition = self.publish(&identity, &space, vec![id, revision], body)?;
+        let text = self.with_space(&space, |space| {
+            Ok::<_, NodeError>(
+                space
+                    .draft(&draft_id)
+                    .and_then(|d| d.doc.paragraph_text(&para, None).ok().flatten())
+                    .unwrap_or_default(),
+            )
+        })?;
         Ok(Accepted {
             revision: revision.to_string(),
             disposition: disposition.to_string(),
@@ -283,23 +301,29 @@ impl Node {
         draft: &str,
         counting: Counting,
     ) -> Result<ObjectionRegister, NodeError> {
-        let (id, mut space) = self.find_draft(draft)?;
-        let options = counting.options(&mut space);
-        objections(&space, &id, &options).map_err(consensus_error)
+        let (id, space) = self.locate_draft(draft)?;
+        self.with_space(&space, |space| {
+            let options = counting.options(space);
+            objections(space, &id, &options).map_err(consensus_error)
+        })
     }
 
     /// Statuses, tallies, convergence and opinion groups of a draft.
     pub fn consensus(&self, draft: &str, counting: Counting) -> Result<ConsensusReport, NodeError> {
-        let (id, mut space) = self.find_draft(draft)?;
-        let options = counting.options(&mut space);
-        report(&space, &id, &options).map_err(consensus_error)
+        let (id, space) = self.locate_draft(draft)?;
+        self.with_space(&space, |space| {
+            let options = counting.options(space);
+            report(space, &id, &options).map_err(consensus_error)
+        })
     }
 
     /// Alternative wordings side by side with the current text.
     pub fn alternatives(&self, draft: &str, counting: Counting) -> Result<Alternatives, NodeError> {
-        let (id, mut space) = self.find_draft(draft)?;
-        let options = counting.options(&mut space);
-        alternatives(&space, &id, &options).map_err(consensus_error)
+        let (id, space) = self.locate_draft(draft)?;
+        self.with_space(&space, |space| {
+            let options = counting.options(space);
+            alternatives(space, &id, &options).map_err(consensus_error)
+        })
     }
 
     /// Participation by stakeholder group and region in a space (or one of its drafts).
@@ -309,28 +333,32 @@ impl Node {
         draft: Option<&str>,
         counting: Counting,
     ) -> Result<Balance, NodeError> {
-        let mut space = self.find_space(space)?;
+        let space = self.locate_space(space)?;
         let draft: Option<DraftId> = match draft {
             Some(d) => {
-                let (id, other) = self.find_draft(d)?;
-                if other.id() != space.id() {
+                let (id, other) = self.locate_draft(d)?;
+                if other != space {
                     return Err(NodeError::Invalid(format!("draft {d} is in another space")));
                 }
                 Some(id)
             }
             None => None,
         };
-        let options = counting.options(&mut space);
-        Ok(balance(&space, draft.as_ref(), &options))
+        self.with_space(&space, |space| {
+            let options = counting.options(space);
+            Ok(balance(space, draft.as_ref(), &options))
+        })
     }
 
     // ---- exports -------------------------------------------------------------------
 
     /// Everything the exports of a draft show, from the entries this node holds.
     pub fn export(&self, draft: &str, counting: Counting) -> Result<Export, NodeError> {
-        let (id, mut space) = self.find_draft(draft)?;
-        let options = counting.options(&mut space);
-        Export::new(&mut space, &id, options).map_err(report_error)
+        let (id, space) = self.locate_draft(draft)?;
+        self.with_space(&space, |space| {
+            let options = counting.options(space);
+            Export::new(space, &id, options).map_err(report_error)
+        })
     }
 
     /// Checks an exported file against this node's signed entries: rebuilds the entry
@@ -355,10 +383,10 @@ impl Node {
         };
         let space_id = provenance.space_id().map_err(report_error)?;
         let draft = provenance.draft_id().map_err(report_error)?;
-        let (mut space, checked, mut problems) = self.entry_set(&space_id, &provenance)?;
-        let mut options = Options::for_charter(&space.charter());
+        let (space, checked, mut problems) = self.entry_set(&space_id, &provenance)?;
+        let mut options = Options::for_charter(space.charter());
         options.registered_only = provenance.registered_only;
-        let export = Export::new(&mut space, &draft, options).map_err(report_error)?;
+        let export = Export::new(&space, &draft, options).map_err(report_error)?;
         let found: Vec<Problem> = if verify::is_automerge(bytes) {
             let mut p = verify::check(bytes, &export).map_err(report_error)?;
             let expected = export.provenance(Format::Automerge);

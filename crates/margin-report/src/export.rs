@@ -89,7 +89,7 @@ pub struct Export {
 impl Export {
     /// Computes everything the exports of `draft` show, from the entries `space` holds,
     /// counting participants as `options` says.
-    pub fn new(space: &mut Space, draft: &DraftId, options: Options) -> Result<Export, Error> {
+    pub fn new(space: &Space, draft: &DraftId, options: Options) -> Result<Export, Error> {
         let provenance = Provenance::of(space, draft, "", options.registered_only)?;
         let space: &Space = space;
         let report = margin_consensus::report(space, draft, &options)?;

@@ -41,12 +41,12 @@ pub struct Provenance {
 impl Provenance {
     /// The provenance of an export of `draft` made now from `space`.
     pub(crate) fn of(
-        space: &mut Space,
+        space: &Space,
         draft: &DraftId,
         format: &str,
         registered_only: bool,
     ) -> Result<Provenance, Error> {
-        let title = space.charter().title;
+        let title = space.charter().title.clone();
         let state = space
             .draft(draft)
             .ok_or(margin_consensus::Error::UnknownDraft(*draft))?;

@@ -161,9 +161,12 @@ pub struct CharterHistory {
     heads: BTreeSet<EntryId>,
     /// Versions as named (no resolution), for accepting entries.
     cache: HashMap<Vec<EntryId>, CharterState>,
-    /// The resolution of the whole history, and versions resolved with it.
-    resolution: Option<Resolution>,
+    /// The resolution of the whole history, and versions resolved with it; computed when
+    /// an amendment is added, so that reading the charter needs no `&mut`.
+    resolution: Resolution,
     resolved: HashMap<Vec<EntryId>, CharterState>,
+    /// The charter in force now: the whole history, merged and resolved.
+    current: CharterState,
 }
 
 impl CharterHistory {
@@ -178,16 +181,20 @@ impl CharterHistory {
                 amendment: None,
             },
         );
-        CharterHistory {
+        let genesis = CharterState::genesis(charter);
+        let mut history = CharterHistory {
             genesis_id,
-            genesis: CharterState::genesis(charter),
+            current: genesis.clone(),
+            genesis,
             founders: charter.conveners.iter().copied().collect(),
             nodes,
             heads: BTreeSet::from([genesis_id]),
             cache: HashMap::new(),
-            resolution: None,
+            resolution: Resolution::default(),
             resolved: HashMap::new(),
-        }
+        };
+        history.resolution = history.resolve(&BTreeSet::from([genesis_id]));
+        history
     }
 
     pub fn contains(&self, id: &EntryId) -> bool {
@@ -226,8 +233,11 @@ impl CharterHistory {
                 amendment: Some(amendment),
             },
         );
-        self.resolution = None;
         self.resolved.clear();
+        let all: BTreeSet<EntryId> = self.nodes.keys().copied().collect();
+        self.resolution = self.resolve(&all);
+        let heads = self.heads();
+        self.current = self.resolved_version(&heads);
     }
 
     /// The charter version named by `heads` (charter entry ids): the amendments reachable
@@ -256,7 +266,7 @@ impl CharterHistory {
         if let Some(state) = self.resolved.get(&key) {
             return state.clone();
         }
-        let void: BTreeSet<EntryId> = self.resolution().void.keys().copied().collect();
+        let void: BTreeSet<EntryId> = self.resolution.void.keys().copied().collect();
         let (state, _) = self.run(&self.ancestors_of(&key), &void);
         if self.resolved.len() > 4096 {
             self.resolved.clear();
@@ -266,28 +276,21 @@ impl CharterHistory {
     }
 
     /// The charter in force now: the whole history, merged and resolved.
-    pub fn current(&mut self) -> CharterState {
-        let heads = self.heads();
-        self.resolved_version(&heads)
+    pub fn current(&self) -> &CharterState {
+        &self.current
     }
 
     /// What the whole history resolves to: which amendments take no effect (and why),
     /// and the revocations and grants that do.
-    pub fn resolution(&mut self) -> &Resolution {
-        if self.resolution.is_none() {
-            let all: BTreeSet<EntryId> = self.nodes.keys().copied().collect();
-            self.resolution = Some(self.resolve(&all));
-        }
-        self.resolution
-            .as_ref()
-            .expect("the resolution was computed just above")
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolution
     }
 
     /// Whether `key`'s `role` was revoked by an amendment that took effect and is dated at
     /// or before `time`, and not given back since by a grant that took effect. What judges
     /// entries other than amendments, which name no revocation they may have missed.
-    pub fn revoked_by(&mut self, key: &PublicKey, role: Role, time: u64) -> Option<EntryId> {
-        let resolution = self.resolution().clone();
+    pub fn revoked_by(&self, key: &PublicKey, role: Role, time: u64) -> Option<EntryId> {
+        let resolution = &self.resolution;
         let revocation = resolution
             .revocations
             .iter()

@@ -51,7 +51,7 @@ impl Space {
     /// versions, comments with resolved anchors, stances). Two nodes with the same entries
     /// have the same digest, whatever order the entries came in.
     pub fn digest(&self) -> String {
-        let charter = self.charter.clone().current();
+        let charter = self.charter.current();
         let keys = |set: &std::collections::BTreeSet<margin_core::key::PublicKey>| {
             set.iter().map(|k| k.to_string()).collect::<Vec<_>>()
         };

@@ -937,7 +937,7 @@ impl Space {
     // ---- reading the state --------------------------------------------------------
 
     /// The charter in force now.
-    pub fn charter(&mut self) -> CharterState {
+    pub fn charter(&self) -> &CharterState {
         self.charter.current()
     }
 
@@ -981,7 +981,7 @@ impl Space {
     /// Why an accepted entry takes no effect, if it does not: an amendment or role entry
     /// signed by a key whose role was revoked, or never held once the charter's history
     /// is resolved; an erasure of someone else's comment.
-    pub fn void_reason_of(&mut self, id: &EntryId) -> Option<String> {
+    pub fn void_reason_of(&self, id: &EntryId) -> Option<String> {
         if let Some(reason) = self.void.get(id) {
             return Some(reason.clone());
         }

@@ -250,7 +250,7 @@ impl Space {
     }
 
     /// The space's charter and contents.
-    pub fn view(&mut self) -> SpaceView {
+    pub fn view(&self) -> SpaceView {
         let charter = self.charter();
         let people = |keys: &std::collections::BTreeSet<PublicKey>| -> Vec<ParticipantView> {
             keys.iter().map(|k| self.participant(k)).collect()

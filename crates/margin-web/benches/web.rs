@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use margin_core::body::Profile;
 use margin_daemon::{self as daemon, DaemonConfig, Routers, info};
 use margin_node::node::now_ms;
+use margin_node::{Home, Node};
 use margin_web::html::SyncLine;
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
 use margin_web::{Me, Viewer, pages};
-use margin_node::{Home, Node};
 
 const RUNS: usize = 5;
 

@@ -10,7 +10,7 @@ use margin_node::error::NodeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error(transparent)]
+    #[error("{}", describe(.0))]
     Node(#[from] NodeError),
     /// The request is malformed or incomplete.
     #[error("{0}")]
@@ -39,6 +39,18 @@ pub enum WebError {
     Unavailable(String),
 }
 
+/// A node's error as the web interface says it: the node's words, with what to do on
+/// these pages.
+fn describe(err: &NodeError) -> String {
+    match err {
+        NodeError::NoIdentity(_) => format!("{err}: create your identity on the Identity page"),
+        NodeError::QuoteWithoutParagraph => {
+            "a quoted passage needs its paragraph: select the passage in the draft".into()
+        }
+        _ => err.to_string(),
+    }
+}
+
 impl WebError {
     /// The HTTP status that answers this failure.
     pub fn status(&self) -> StatusCode {
@@ -55,6 +67,11 @@ impl WebError {
                 }
                 NodeError::Draft(d) if d.is_not_found() => StatusCode::UNPROCESSABLE_ENTITY,
                 NodeError::Ambiguous(_)
+                | NodeError::QuoteWithoutParagraph
+                | NodeError::ObjectionWithoutReason
+                | NodeError::DeclineWithoutNote
+                | NodeError::ModerationWithoutReason
+                | NodeError::NotAuthor(_)
                 | NodeError::WrongKind(..)
                 | NodeError::Invalid(_)
                 | NodeError::Draft(_)

@@ -16,8 +16,8 @@ use futures::Stream;
 use futures::stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use margin_daemon::events::Event;
 use crate::Context;
+use margin_daemon::events::Event;
 
 pub async fn events(
     State(state): State<Arc<Context>>,

@@ -778,7 +778,7 @@ pub fn comment_model(
         .collect();
     Ok(CommentModel {
         space: space.id().to_string(),
-        space_title: charter.title,
+        space_title: charter.title.clone(),
         draft: draft.to_string(),
         draft_title: state.title(),
         comment: id.to_string(),
@@ -851,7 +851,7 @@ pub fn diff_model(
         .map_err(margin_node::NodeError::from)?;
     Ok(DiffModel {
         space: space.id().to_string(),
-        space_title: charter.title,
+        space_title: charter.title.clone(),
         draft: draft.to_string(),
         title: state.title(),
         from: from.unwrap_or_else(|| "current".into()),
@@ -872,9 +872,9 @@ pub struct SpaceItem {
 pub fn space_items(spaces: Vec<Space>) -> Vec<SpaceItem> {
     spaces
         .into_iter()
-        .map(|mut s| SpaceItem {
+        .map(|s| SpaceItem {
             space: s.id().to_string(),
-            title: s.charter().title,
+            title: s.charter().title.clone(),
             drafts: s.drafts().map(|d| s.draft_summary(d)).collect(),
         })
         .collect()

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::html::SyncLine;
 use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
 use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store, pages};
-use margin_daemon::Status;
 use crate::Context;
+use margin_daemon::Status;
 use margin_node::node::Node;
 
 /// Which address a request came in on: the local one, or a mirror's public view.
@@ -267,9 +267,9 @@ pub async fn search(
         let (hits, space) = match search_hits(node, &q, pages::MARKS) {
             Ok(found) => found,
             // A query without words finds nothing; say so rather than fail.
-            Err(WebError::Node(margin_node::NodeError::Store(margin_store::StoreError::BadQuery(_)))) => {
-                (vec![], None)
-            }
+            Err(WebError::Node(margin_node::NodeError::Store(
+                margin_store::StoreError::BadQuery(_),
+            ))) => (vec![], None),
             Err(e) => return Err(e),
         };
         Ok(pages::search(&q.q, &hits, &viewer, sync, space.as_deref()))

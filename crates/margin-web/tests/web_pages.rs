@@ -4,11 +4,11 @@
 
 use margin_core::body::Profile;
 use margin_node::node::now_ms;
+use margin_node::{Home, Node};
 use margin_web::html::SyncLine;
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
 use margin_web::{Me, Viewer, pages};
-use margin_node::{Home, Node};
 
 const LIMIT: usize = 300 * 1024;
 

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
 /// SIGPIPE by default; a one-shot command takes the system's default back. The daemon
 /// (`margin node`) keeps ignoring it: a peer or browser closing a connection must never
 /// stop it.
+#[allow(unsafe_code)] // One libc call; the SAFETY comment below says why it is sound.
 fn quiet_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: `signal` with `SIG_DFL` only restores the default disposition of SIGPIPE;

@@ -222,12 +222,12 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
         // After writing, the node brings its cache up to date from the store (decoding
         // and applying the batch a second time) and takes a clone of it ...
         let t = Instant::now();
-        let mut reloaded = node.load_space(&space.space).expect("load");
+        let reloaded = node.load_space(&space.space).expect("load");
         times[5] += t.elapsed();
 
         // ... and rewrites the space's whole full-text index.
         let t = Instant::now();
-        node.reindex(&mut reloaded).expect("reindex");
+        node.reindex(&reloaded).expect("reindex");
         times[6] += t.elapsed();
         state = Some(());
     }

@@ -146,7 +146,10 @@ fn a_newcomer_joins_a_thousand_comments_over_64_kbits() {
                 std::env::var("MARGIN_REQUIRE_NETNS").is_err(),
                 "network namespaces are required here: {reason}"
             );
-            eprintln!("skipped: this test needs network namespaces and tc ({reason})");
+            say_skipped(
+                "a_newcomer_joins_a_thousand_comments_over_64_kbits",
+                &format!("this test needs network namespaces and tc ({reason})"),
+            );
             return;
         }
     };

@@ -11,133 +11,70 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::running::{RunningNode, eventually};
 use common::*;
 use serde_json::{Value, json};
 
 // ---- a running node ------------------------------------------------------------------
 
-/// `margin node` running in a participant's home; stopped when dropped.
+/// `margin node` running in a participant's home, with what a browser needs to reach it;
+/// stopped when dropped.
 struct Daemon {
-    child: Child,
+    node: RunningNode,
     http: SocketAddr,
     public: Option<SocketAddr>,
     token: String,
-    /// The first line it printed: the login link.
-    login: String,
     /// Where peers reach it, with its peer id.
     address: String,
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Daemon {
+    /// The first line the node printed: the login link.
+    fn login(&self) -> String {
+        let mut line = None;
+        eventually("the node prints its login link", || {
+            line = self.node.printed().lines().next().map(str::to_owned);
+            line.is_some()
+        });
+        line.unwrap_or_default()
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn start(p: &Participant, public: bool, bootstrap: Option<&str>) -> Daemon {
-    let public = public.then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
-    let mut args = vec![
-        "node".to_owned(),
-        "--no-mdns".into(),
-        "--listen".into(),
-        "/ip4/127.0.0.1/tcp/0".into(),
-        "--http".into(),
-        "127.0.0.1:0".into(),
-    ];
-    if let Some(addr) = public {
-        args.extend(["--public".into(), addr.to_string()]);
+    let mut extra = vec![];
+    if public {
+        extra.extend(["--public", "127.0.0.1:0"]);
     }
     if let Some(peer) = bootstrap {
-        args.extend(["--bootstrap".into(), peer.to_owned()]);
+        extra.extend(["--bootstrap", peer]);
     }
-    let _ = std::fs::remove_file(p.home().join("node.json"));
-    let mut child = Command::new(margin_bin())
-        .args(&args)
-        .env("MARGIN_HOME", p.home())
-        .env_remove("MARGIN_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start margin node");
-    let stdout = child.stdout.take().expect("stdout");
-    let (lines, printed) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
-    let mut daemon = Daemon {
-        child,
-        http: SocketAddr::from(([127, 0, 0, 1], 0)),
-        public,
-        token: String::new(),
-        login: String::new(),
-        address: String::new(),
+    let node = RunningNode::start(p.clone(), &extra);
+    let info = node.info().expect("node.json");
+    let address = |field: &str| -> Option<SocketAddr> { info[field].as_str()?.parse().ok() };
+    let daemon = Daemon {
+        http: address("http").expect("the HTTP address"),
+        public: public.then(|| address("public").expect("the public address")),
+        token: std::fs::read_to_string(p.home().join("api.token"))
+            .expect("api.token")
+            .trim()
+            .to_owned(),
+        address: format!("{}/p2p/{}", node.addr(), node.peer_id()),
+        node,
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "{}: the node did not start",
-            p.name
-        );
-        if let Ok(text) = std::fs::read_to_string(p.home().join("node.json"))
-            && let Ok(info) = serde_json::from_str::<Value>(&text)
-            && let Some(http) = info["http"].as_str().and_then(|h| h.parse().ok())
-            && let Some(addr) = info["addresses"].as_array().and_then(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .find(|a| a.starts_with("/ip4/127.0.0.1/tcp/"))
-            })
-        {
-            daemon.http = http;
-            daemon.address = format!(
-                "{addr}/p2p/{}",
-                info["peer_id"].as_str().unwrap_or_default()
-            );
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon.login = printed
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the login link");
-    daemon.token = std::fs::read_to_string(p.home().join("api.token"))
-        .expect("api.token")
-        .trim()
-        .to_owned();
-    if let Some(public) = public {
-        wait_until(&format!("{}: the public address", p.name), || {
+    if let Some(public) = daemon.public {
+        eventually(&format!("{} serves its public address", p.name), || {
             TcpStream::connect(public).is_ok()
         });
     }
     daemon
 }
 
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ok() {
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-// ---- a small HTTP client -------------------------------------------------------------
+// ---- requests ----------------------------------------------------------------------------
 
 struct Reply {
     status: u16,
@@ -158,7 +95,8 @@ impl Reply {
     }
 }
 
-/// One request on a fresh connection. `headers` may override `Host`.
+/// One request, answered whatever its status, redirects not followed. `headers` may
+/// override `Host`.
 fn request(
     addr: SocketAddr,
     method: &str,
@@ -166,60 +104,34 @@ fn request(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        head.push_str(&format!("Host: {addr}\r\n"));
-    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut req = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"));
     for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        req = req.header(*name, *value);
     }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).expect("send");
-    stream.write_all(body.as_bytes()).expect("send");
-    let mut raw = vec![];
-    stream.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8(raw).expect("UTF-8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
+    let req = req.body(body.to_owned()).expect("a well-formed request");
+    let mut reply = agent
+        .run(req)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     Reply {
-        status,
-        headers,
-        body,
+        status: reply.status().as_u16(),
+        headers: reply
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect(),
+        body: reply
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {path}: the body: {e}")),
     }
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = &rest[n + 2..];
-    }
-    out
 }
 
 fn get(addr: SocketAddr, path: &str) -> Reply {
@@ -245,10 +157,6 @@ fn post_json(d: &Daemon, path: &str, body: Value) -> Reply {
 fn post_form(d: &Daemon, path: &str, fields: &[(&str, &str)]) -> Reply {
     let cookie = format!("margin_token{}={}", d.http.port(), d.token);
     let origin = format!("http://{}", d.http);
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
     request(
         d.http,
         "POST",
@@ -260,19 +168,13 @@ fn post_form(d: &Daemon, path: &str, fields: &[(&str, &str)]) -> Reply {
             ("Content-Type", "application/x-www-form-urlencoded"),
             ("Accept", "text/html"),
         ],
-        &body.join("&"),
+        &form(fields),
     )
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Fields encoded as a browser encodes a form.
+fn form(fields: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(fields).expect("text fields encode")
 }
 
 // ---- a review to look at ---------------------------------------------------------------
@@ -325,10 +227,10 @@ fn writes_need_the_token_and_must_come_from_the_nodes_own_pages() {
         json!({ "para": para, "quote": TWELVE, "kind": "question", "body": "Which twelve?" });
 
     assert!(
-        node.login
+        node.login()
             .contains(&format!("http://{}/login?token={}", node.http, node.token)),
         "{}",
-        node.login
+        node.login()
     );
     #[cfg(unix)]
     {
@@ -948,8 +850,9 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
             panic!("the browser test cannot run: {why}")
         }
         Err(why) => {
-            eprintln!(
-                "SKIPPED the browser test: {why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"
+            say_skipped(
+                "an_objection_travels_between_two_nodes_in_a_browser",
+                &format!("{why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"),
             );
             return;
         }
@@ -960,7 +863,7 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
     reviewer.import(&r.editor.bundle(&r.space));
     let node1 = start(&reviewer, false, None);
     let node2 = start(&r.editor, false, Some(&node1.address));
-    wait_until("the nodes see each other", || {
+    eventually("the nodes see each other", || {
         get(node1.http, "/api/peers")
             .json()
             .as_array()

@@ -20,10 +20,19 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A participant with their own home directory.
+/// Says that `test` did not run and why, past the test harness's capture of output, so
+/// the skip shows in every run's output and not only when a test fails.
+pub fn say_skipped(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// A participant with their own home directory. Clones share the home, which is removed
+/// with the last of them.
+#[derive(Clone)]
 pub struct Participant {
     pub name: String,
-    home: tempfile::TempDir,
+    home: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Participant {
@@ -31,7 +40,7 @@ impl Participant {
     pub fn new(name: &str) -> Participant {
         Participant {
             name: name.to_owned(),
-            home: tempfile::tempdir().expect("temporary home"),
+            home: std::sync::Arc::new(tempfile::tempdir().expect("temporary home")),
         }
     }
 

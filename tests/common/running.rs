@@ -18,6 +18,8 @@ pub struct RunningNode {
     pub p: Participant,
     child: Option<Child>,
     log: PathBuf,
+    /// What the node printed on standard output (its login link).
+    out: PathBuf,
     extra: Vec<String>,
 }
 
@@ -26,10 +28,12 @@ impl RunningNode {
     /// arguments, and waits until it listens.
     pub fn start(p: Participant, extra: &[&str]) -> RunningNode {
         let log = p.home().join("node.log");
+        let out = p.home().join("node.out");
         let mut node = RunningNode {
             p,
             child: None,
             log,
+            out,
             extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         node.restart();
@@ -45,6 +49,7 @@ impl RunningNode {
             .append(true)
             .open(&self.log)
             .expect("node log");
+        let out = fs::File::create(&self.out).expect("node output");
         let child = Command::new(margin_bin())
             .args([
                 "node",
@@ -61,7 +66,7 @@ impl RunningNode {
                 std::env::var("MARGIN_TEST_LOG").unwrap_or_else(|_| "info,libp2p_kad=error".into()),
             )
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(out)
             .stderr(log)
             .spawn()
             .expect("start margin node");
@@ -165,6 +170,11 @@ impl RunningNode {
             .as_str()
             .expect("peer id")
             .to_owned()
+    }
+
+    /// What the node printed on standard output since it last started.
+    pub fn printed(&self) -> String {
+        fs::read_to_string(&self.out).unwrap_or_default()
     }
 
     /// The node's whole log (every run in this home).

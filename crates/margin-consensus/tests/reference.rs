@@ -84,10 +84,10 @@ fn registered_only_leaves_out_the_unregistered() {
 #[test]
 fn the_registered_policy_counts_registered_participants_by_default() {
     let open = bpf().fixture.space;
-    assert!(!Options::for_charter(&open.charter()).registered_only);
+    assert!(!Options::for_charter(open.charter()).registered_only);
 
     let mut f = margin_consensus::test::Fixture::new(Policy::Registered, "# R\n\nOne.\n");
-    let options = Options::for_charter(&f.space.charter());
+    let options = Options::for_charter(f.space.charter());
     assert!(options.registered_only);
     assert_eq!(options.stakeholder_groups.len(), 6, "the IGF groups");
     let a = f.join("Amina", "civil-society", "Africa");

@@ -18,6 +18,9 @@ pub struct NodeInfo {
     pub peer_id: String,
     pub addresses: Vec<String>,
     pub http: String,
+    /// The public read-only address (`--public`), as bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
     pub pid: u32,
 }
 

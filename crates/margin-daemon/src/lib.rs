@@ -152,6 +152,7 @@ struct Daemon {
     status: Arc<RwLock<Status>>,
     events: events::Events,
     http: SocketAddr,
+    public: Option<SocketAddr>,
 }
 
 /// Runs the daemon until SIGINT or SIGTERM, serving the routers `http` builds once the
@@ -216,6 +217,7 @@ async fn serve(
         events: events.clone(),
     });
     serve_http(listener, routers.local);
+    let mut public_addr = None;
     if let Some(public) = config.public {
         let listener = tokio::net::TcpListener::bind(public).await.map_err(|e| {
             NodeError::Invalid(format!("cannot serve the public view on {public}: {e}"))
@@ -224,6 +226,7 @@ async fn serve(
         let bound = listener.local_addr().unwrap_or(public);
         serve_http(listener, routers.public);
         tracing::info!(target: "node", "public read-only view on http://{bound}");
+        public_addr = Some(bound);
     }
     tracing::info!(target: "node", "peer id {local}; HTTP API on http://{http_addr}");
     let mut daemon = Daemon {
@@ -234,6 +237,7 @@ async fn serve(
         status,
         events,
         http: http_addr,
+        public: public_addr,
     };
     daemon.worker.call_engine(|engine| engine.start()).await??;
     daemon.write_info();
@@ -444,6 +448,7 @@ impl Daemon {
                 .map(|a| a.to_string())
                 .collect(),
             http: self.http.to_string(),
+            public: self.public.map(|a| a.to_string()),
             pid: std::process::id(),
         };
         if let Err(e) = info::write(&self.home, &info) {

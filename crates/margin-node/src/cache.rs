@@ -361,7 +361,7 @@ impl Node {
         })?;
         // The entries stored again are read: they are not new to this state.
         cached.mark = self.store.space_mark(&id)?;
-        self.index_accepted(&mut cached.space, &reaccept)?;
+        self.index_accepted(&cached.space, &reaccept)?;
         Ok(())
     }
 }

@@ -83,7 +83,7 @@ impl Node {
                 space,
                 mark: SpaceMark::default(),
             };
-            self.index_accepted(&mut cached.space, &[&genesis])?;
+            self.index_accepted(&cached.space, &[&genesis])?;
             let mut decided = vec![(
                 space_id,
                 Outcome::Accepted {
@@ -253,14 +253,14 @@ impl Node {
         let mut report = StoreCheck::default();
         for id in self.store.space_ids()? {
             self.cache.borrow_mut().remove(&id);
-            let (mut cached, found) = self.take_space_checked(&id, Repair::No)?;
+            let (cached, found) = self.take_space_checked(&id, Repair::No)?;
             let space_report = SpaceCheck {
                 space: id.to_hex(),
                 entries: cached.space.order().len(),
                 waiting: cached.space.pending_count(),
                 digest: cached.space.digest(),
                 disagreement: found,
-                index: self.index_differences(&mut cached.space)?,
+                index: self.index_differences(&cached.space)?,
             };
             report.spaces.push(space_report);
         }

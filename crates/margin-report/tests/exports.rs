@@ -8,9 +8,9 @@ use margin_report::{Export, Format};
 use serde_json::Value;
 
 fn export() -> (Bpf, Export) {
-    let mut b = bpf();
+    let b = bpf();
     let draft = b.fixture.draft;
-    let export = Export::new(&mut b.fixture.space, &draft, Options::default()).unwrap();
+    let export = Export::new(&b.fixture.space, &draft, Options::default()).unwrap();
     (b, export)
 }
 

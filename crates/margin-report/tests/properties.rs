@@ -34,7 +34,7 @@ proptest! {
             f.comment(*who, *n, CommentKind::Comment, None, body);
         }
         let draft = f.draft;
-        let export = Export::new(&mut f.space, &draft, Options::default()).unwrap();
+        let export = Export::new(&f.space, &draft, Options::default()).unwrap();
         for format in [Format::Matrix, Format::ReportMarkdown, Format::ReportHtml, Format::Annotations] {
             let bytes = export.render(format).unwrap();
             let problems = verify::check(&bytes, &export).unwrap();

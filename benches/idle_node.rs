@@ -13,7 +13,7 @@
 //! Run: `cargo bench -p margin-cli --bench idle_node`
 //! (`MARGIN_BENCH_KEEP=DIR` also keeps copies of the two homes in `DIR`, for profiling.)
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 mod support;
 

@@ -20,7 +20,7 @@
 //!
 //! Run: `cargo bench -p margin-cli --bench propagation`
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 mod support;
 

@@ -1,7 +1,7 @@
 // Two Margin nodes, two browsers: a participant on node 1 selects a passage of the
 // fixture draft and posts an objection; node 2's page shows it beside the same passage
 // without a reload; an editor on node 2 disposes of it; node 1's page shows the
-// disposition, again without a reload. Run by tests/web.rs, which starts the nodes and
+// disposition, again without a reload. Run by tests/it/web.rs, which starts the nodes and
 // passes their addresses and tokens in the environment.
 
 import { chromium } from 'playwright-core';

@@ -2,7 +2,7 @@
 //! participants' comments, stances, a sign-on, stances on an alternative wording, a
 //! revision and dispositions, that every reading command can show.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -9,7 +9,7 @@
 //! test says. A node's clock is shifted by injecting an offset into the node, not by
 //! waiting.
 
-mod common;
+use crate::common;
 
 use common::*;
 use margin_core::body::StanceValue;

@@ -3,7 +3,7 @@
 //! is written by the `margin` CLI (or, for bulk, by the node library, exactly as the
 //! CLI writes it) while the nodes run.
 
-mod common;
+use crate::common;
 
 use common::running::{RunningNode, eventually};
 use common::*;

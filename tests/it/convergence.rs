@@ -14,15 +14,15 @@
 //!
 //! # Running
 //!
-//! `cargo test -p margin-cli --test convergence` runs what CI runs: a few seeds
+//! `cargo test -p margin-cli --test it convergence::` runs what CI runs: a few seeds
 //! ([`CI_SEEDS`]) and a few newcomers ([`NEWCOMER_ROUNDS`]).
 //!
 //! Many seeds, outside CI (a seed takes 10 to 30 seconds; each seed's outcome is printed
 //! as it ends, a failing one with its report, and the test fails at the end if any did):
 //!
 //! ```sh
-//! MARGIN_CONVERGENCE_SEEDS=0..300 cargo test -p margin-cli --test convergence \
-//!     random_schedules -- --nocapture
+//! MARGIN_CONVERGENCE_SEEDS=0..300 cargo test -p margin-cli --test it \
+//!     convergence::random_schedules -- --nocapture
 //! ```
 //!
 //! `MARGIN_CONVERGENCE_SEEDS` takes a range `FROM..TO` (`TO` excluded), a count `xN`
@@ -41,10 +41,10 @@
 //! guards against struck in one run of four to all runs, depending on the machine's load):
 //!
 //! ```sh
-//! MARGIN_CONVERGENCE_REPEAT=50 cargo test -p margin-cli --test convergence newcomer
+//! MARGIN_CONVERGENCE_REPEAT=50 cargo test -p margin-cli --test it convergence::a_newcomer
 //! ```
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -930,7 +930,7 @@ impl World {
         let mut out = format!(
             "seed {} (steps {}) FAILED: {why}\n\
              replay: MARGIN_CONVERGENCE_SEEDS={} MARGIN_CONVERGENCE_STEPS={} cargo test -p \
-             margin-cli --test convergence random_schedules -- --nocapture\n\
+             margin-cli --test it convergence::random_schedules -- --nocapture\n\
              space {} draft {}\n\nschedule so far:\n",
             self.seed, self.steps, self.seed, self.steps, self.space, self.draft
         );

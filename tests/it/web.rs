@@ -9,7 +9,7 @@
 //! without them it is skipped with a message, unless `MARGIN_REQUIRE_BROWSER=1` (as in
 //! CI), where it fails instead.
 
-mod common;
+use crate::common;
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The fixture drafts through import, update, tag, show, diff and comments, checked
 //! through the JSON a script or the web interface would read.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;
@@ -455,7 +455,7 @@ fn the_secret_key_is_readable_by_its_owner_only_and_whoami_names_the_participant
 /// previous change as well as on the current heads, but the revision named only the
 /// entries carrying the heads, so her own space refused it: "an Automerge change depends
 /// on a change the entry does not name". Found by the random schedules of
-/// `tests/convergence.rs`; every revision is now made by a fresh actor, whose first
+/// `tests/it/convergence.rs`; every revision is now made by a fresh actor, whose first
 /// change depends on the heads alone.
 #[test]
 fn an_editor_revises_again_after_another_editor_revised_on_top_of_their_revision() {

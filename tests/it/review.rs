@@ -3,7 +3,7 @@
 //! accepted into a revision; then the figures, every export, and `margin verify`
 //! accepting faithful files and refusing altered ones.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,7 @@
 //!   `{TMP}` and `{FIXTURES}` are the temporary and fixtures folders; `{_}` matches any
 //!   text; a line `...` matches any number of lines.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! forged or unauthorized entries are built here with `margin_core`, in the layout of
 //! `docs/protocol.md` section 5.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! refused with its reason, nothing of it is stored, the peer is penalized and then
 //! banned, and the honest nodes go on syncing.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

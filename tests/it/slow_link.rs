@@ -10,7 +10,7 @@
 //! and passes, unless `MARGIN_REQUIRE_NETNS=1` (as CI sets where namespaces work), in
 //! which case it fails.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

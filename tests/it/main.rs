@@ -1,0 +1,18 @@
+//! Margin's integration tests, in one binary that links the workspace once: the
+//! `margin` binary run as users run it, several nodes as real processes on loopback, the
+//! web interface over HTTP and in a real browser. `cargo test -p margin-cli --test it`
+//! runs them all; `cargo test -p margin-cli --test it convergence::` runs one module.
+
+mod common;
+
+mod adversary;
+mod convergence;
+mod demo;
+mod drafts;
+mod network;
+mod refusals;
+mod review;
+mod slow_link;
+mod transcripts;
+mod trust;
+mod web;

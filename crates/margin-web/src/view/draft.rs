@@ -457,3 +457,30 @@ pub fn block(m: &DraftModel, b: &Block, v: &Viewer, t: &Text, mode: Mode) -> Mar
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(start: usize, end: usize, comment: &str) -> Highlight {
+        Highlight {
+            start,
+            end,
+            comment: comment.into(),
+        }
+    }
+
+    #[test]
+    fn highlighted_text_is_escaped_and_marked() {
+        let text = "<b>x</b> & [y]";
+        let out = marked(text, &[h(0, 3, "c1"), h(1, 3, "c2")], true).into_string();
+        assert_eq!(
+            out,
+            "<mark data-c=\"c1\">&lt;</mark><mark class=\"m2\" data-c=\"c1 c2\">b&gt;</mark>\
+             x&lt;/b&gt; &amp; <span class=\"b\">[y]</span>"
+        );
+        // Without ids, overlapping passages are one mark naming no comment.
+        let out = marked(text, &[h(0, 3, "c1"), h(1, 3, "c2")], false).into_string();
+        assert!(out.starts_with("<mark>&lt;b&gt;</mark>"), "{out}");
+    }
+}

@@ -2,8 +2,9 @@
 //! what failed).
 
 use axum::http::StatusCode;
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
+use super::DOCTYPE;
 use crate::assets::CSS_VERSION;
 use crate::text::text;
 

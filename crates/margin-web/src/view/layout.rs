@@ -1,9 +1,9 @@
 //! The page around every view: head, header with navigation, search, the node's sync
 //! state and who is reading, and the live-news region at the foot.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
-use super::{Mode, SyncLine};
+use super::{DOCTYPE, Mode, SyncLine};
 use crate::Viewer;
 use crate::assets::{CSS_VERSION, JS_VERSION};
 use crate::text::{Text, count, fill, text};
@@ -125,5 +125,34 @@ fn who(v: &Viewer, t: &Text) -> Markup {
                 button { (t.login_button) }
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Me;
+
+    #[test]
+    fn what_a_peer_wrote_is_escaped_in_the_chrome() {
+        let viewer = Viewer {
+            public: false,
+            logged_in: true,
+            me: Some(Me {
+                key: margin_core::key::PublicKey([7; 32]),
+                name: "<script>alert(1)</script>".into(),
+            }),
+            muted: Default::default(),
+        };
+        let sync = SyncLine::default();
+        let mut c = Chrome::new("\"><img src=x>", &viewer, &sync);
+        c.crumbs = vec![("/spaces/x\"y".into(), "<i>title</i>".into())];
+        c.body.space = Some("a\"b".into());
+        let page = page(&c, html! { "main" }).into_string();
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<i>"), "{page}");
+        assert!(page.contains("data-space=\"a&quot;b\""), "{page}");
+        assert!(page.contains("href=\"/spaces/x&quot;y\""), "{page}");
     }
 }

@@ -18,7 +18,7 @@ pub mod paragraph;
 pub mod search;
 pub mod space;
 
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 pub use crate::model::SyncLine;
 pub use comment::comment;
@@ -30,6 +30,10 @@ pub use index::home;
 pub use paragraph::paragraph;
 pub use search::search;
 pub use space::space;
+
+/// The doctype that opens every page.
+// PreEscaped is safe here: a constant string of this crate, with nothing from an entry.
+pub const DOCTYPE: PreEscaped<&str> = PreEscaped("<!doctype html>");
 
 /// Above this many bytes of main content, a draft page is rendered compact.
 pub const FULL_PAGE_BUDGET: usize = 240 * 1024;

@@ -86,3 +86,18 @@ pub fn search(
     c.space = space.map(str::to_owned);
     page(&c, main)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_is_cut_into_plain_and_matched_runs() {
+        let s = format!("a {}word{} b {}c{}", MARKS.0, MARKS.1, MARKS.0, MARKS.1);
+        assert_eq!(
+            snippet_runs(&s),
+            vec![("a ", false), ("word", true), (" b ", false), ("c", true)]
+        );
+        assert_eq!(snippet_runs("plain"), vec![("plain", false)]);
+    }
+}

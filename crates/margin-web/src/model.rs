@@ -342,7 +342,7 @@ pub fn draft_model(
     // The objection register resolves every objection's passage twice, which is slow on
     // a busy draft: it is computed for the "open objections" filter only.
     let open = if filters.open {
-        open_objections(space, draft, &charter)
+        open_objections(space, draft, charter)
     } else {
         Open::default()
     };

@@ -144,10 +144,13 @@ fn version_options(
     }
 }
 
+/// A filter chosen from a list: element id, field name, label, the choices, the choice.
+type ListFilter<'a> = (&'a str, &'a str, &'a str, &'a [String], &'a Option<String>);
+
 /// Version picker, comparison, filters and the editors' tools.
 fn tools(m: &DraftModel, t: &Text) -> Markup {
     let f = &m.filters;
-    let lists: [(&str, &str, &str, &[String], &Option<String>); 2] = [
+    let lists: [ListFilter<'_>; 2] = [
         ("fg", "group", t.filter_group, &m.groups, &f.group),
         ("fr", "region", t.filter_region, &m.regions, &f.region),
     ];

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use margin_core::body::{ChangeHash, CommentKind, DispositionValue, StanceValue};
+use margin_core::body::{ChangeHash, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
 use serde::Serialize;
@@ -159,21 +159,6 @@ pub struct ParagraphStances {
     pub n: Option<usize>,
     pub tally: Tally,
     pub stances: Vec<StanceView>,
-}
-
-/// The word for a comment kind (kept for the web views; prefer `kind.as_str()`).
-pub fn kind_name(kind: CommentKind) -> &'static str {
-    kind.as_str()
-}
-
-/// The word for a stance (kept for the web views; prefer `value.as_str()`).
-pub fn stance_name(value: StanceValue) -> &'static str {
-    value.as_str()
-}
-
-/// The word for a disposition (kept for the web views; prefer `value.as_str()`).
-pub fn disposition_name(value: DispositionValue) -> &'static str {
-    value.as_str()
 }
 
 fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {

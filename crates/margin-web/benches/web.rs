@@ -16,10 +16,10 @@ use margin_core::body::Profile;
 use margin_daemon::{self as daemon, DaemonConfig, Routers, info};
 use margin_node::node::now_ms;
 use margin_node::{Home, Node};
-use margin_web::html::SyncLine;
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
-use margin_web::{Me, Viewer, pages};
+use margin_web::view::{self, SyncLine};
+use margin_web::{Me, Viewer};
 
 const RUNS: usize = 5;
 
@@ -76,12 +76,15 @@ fn get_body(addr: SocketAddr, path: &str) -> Vec<u8> {
 /// The id of the draft's tenth paragraph.
 fn large_para(home: &Home, draft: &str) -> String {
     let node = Node::open(home.clone()).expect("node");
-    let (id, space) = node.find_draft(draft).expect("draft");
-    let view = space
-        .draft(&id)
-        .expect("draft")
-        .doc
-        .view(None)
+    let (id, space) = node.locate_draft(draft).expect("draft");
+    let view = node
+        .with_space(&space, |s| {
+            s.draft(&id)
+                .expect("draft")
+                .doc
+                .view(None)
+                .map_err(margin_node::NodeError::from)
+        })
         .expect("view");
     view.sections
         .into_iter()
@@ -128,20 +131,30 @@ fn main() {
         drop(node);
         let node = Node::open(home.clone()).expect("node");
         let t = Instant::now();
-        node.find_draft(&large.draft.to_hex()).expect("draft");
+        let (_, space) = node.locate_draft(&large.draft.to_hex()).expect("draft");
+        node.with_space(&space, |_| Ok::<_, margin_node::NodeError>(()))
+            .expect("space");
         let replay = t.elapsed();
         let (mut cached, mut model, mut render) = (vec![], vec![], vec![]);
         let mut bytes = 0;
         for _ in 0..RUNS {
+            // Finding the draft and reaching its space where it is kept, then the model
+            // computed from the space in place, then the page rendered from the model.
             let t = Instant::now();
-            let (draft, mut space) = node.find_draft(&large.draft.to_hex()).expect("draft");
-            cached.push(t.elapsed());
+            let (draft, space) = node.locate_draft(&large.draft.to_hex()).expect("draft");
+            let m = node
+                .with_space(&space, |s| {
+                    cached.push(t.elapsed());
+                    let t = Instant::now();
+                    let m = draft_model(s, &draft, &DraftQuery::default(), &viewer);
+                    model.push(t.elapsed());
+                    m
+                })
+                .expect("model");
             let t = Instant::now();
-            let m =
-                draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
-            model.push(t.elapsed());
-            let t = Instant::now();
-            bytes = pages::draft(&m, &viewer, SyncLine::default()).len();
+            bytes = view::draft(&m, &viewer, &SyncLine::default())
+                .into_string()
+                .len();
             render.push(t.elapsed());
         }
         drop(node);

@@ -6,8 +6,22 @@ use axum::extract::Query;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use std::sync::LazyLock;
 
-use super::html::{CSS, CSS_VERSION, JS, JS_VERSION};
+/// The stylesheet and script, embedded in the binary.
+pub const CSS: &str = include_str!("static/margin.css");
+pub const JS: &str = include_str!("static/margin.js");
+
+/// Short content hashes naming the current CSS and JS, so browsers may cache them for
+/// good (`/static/margin.css?v=HASH`).
+pub static CSS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(CSS));
+pub static JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(JS));
+
+fn short_hash(s: &str) -> String {
+    let mut h = blake3::hash(s.as_bytes()).to_hex().to_string();
+    h.truncate(10);
+    h
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Version {

@@ -122,8 +122,8 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         self.0.log();
         let status = self.0.status();
-        let body = super::pages::error_page(status, &self.0.to_string());
-        (status, Html(body)).into_response()
+        let body = crate::view::error_page(status, &self.0.to_string());
+        (status, Html(body.into_string())).into_response()
     }
 }
 

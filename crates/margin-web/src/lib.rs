@@ -5,9 +5,11 @@
 //! everything they render.
 //!
 //! - [`router`]: every route, in one place, and the headers every answer carries;
-//! - [`model`]: what a page shows, computed on the store thread from a space's state;
-//! - [`render`] and [`pages`]: that model as HTML, with every interface string taken
-//!   from [`text`];
+//! - [`model`]: what a page shows, computed on the store thread from a space read in
+//!   place, as plain data;
+//! - [`view`]: that model as HTML, one module per page, built with `maud` (every value
+//!   escaped), rendered on the async side after the store thread is done, with every
+//!   interface string taken from [`text`];
 //! - [`read`] and [`write`]: the handlers; writes take an [`auth::Writer`], the proof
 //!   that the request carries the node's token and comes from its own pages;
 //! - [`live`]: server-sent events for new entries and sync changes;
@@ -16,27 +18,17 @@
 //! The web layer only uses the store through the worker and the events channel, so it
 //! runs the same with or without the network.
 
-/// `write!` into a `String`, which cannot fail.
-macro_rules! w {
-    ($out:expr, $($arg:tt)*) => {{
-        use std::fmt::Write as _;
-        let _ = write!($out, $($arg)*);
-    }};
-}
-
 pub mod assets;
 pub mod auth;
 pub mod error;
-pub mod html;
 pub mod live;
 pub mod model;
-pub mod pages;
 pub mod read;
-pub mod render;
 pub mod router;
 #[cfg(any(test, feature = "test"))]
 pub mod test;
 pub mod text;
+pub mod view;
 pub mod write;
 
 use std::sync::{Arc, RwLock};

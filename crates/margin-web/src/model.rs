@@ -9,17 +9,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use margin_consensus::objection::Source;
 use margin_consensus::{Options, objections};
-use margin_core::body::{ChangeHash, CommentKind};
+use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Policy, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
 use margin_draft::{AnchorState, BlockKind, DraftDiff};
 use margin_space::Space;
 use margin_space::comment::CommentState;
 use margin_space::draft::DraftState;
-use margin_space::view::{
-    AnchorView, CommentView, SpaceView, Tally, draft_anchor, format_time, kind_name,
-};
-use serde::{Deserialize, Serialize};
+use margin_space::view::{AnchorView, CommentView, SpaceView, Tally, draft_anchor, format_time};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::{Viewer, WebError};
 
@@ -38,13 +36,22 @@ pub struct DraftQuery {
 /// Which threads to show (by their first comment).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Filters {
-    pub kind: Option<&'static str>,
+    #[serde(serialize_with = "word")]
+    pub kind: Option<CommentKind>,
     pub group: Option<String>,
     pub region: Option<String>,
     /// Open objections only (by the objection register's rules).
     pub open: bool,
     /// Comments without a disposition only.
     pub undisposed: bool,
+}
+
+/// A vocabulary value as its word (`"objection"`), as the rest of the JSON API writes it.
+fn word<T: ToString, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_str(&v.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 fn given(s: &Option<String>) -> Option<String> {
@@ -67,7 +74,7 @@ impl DraftQuery {
     pub fn filters(&self) -> Result<Filters, WebError> {
         let kind = match given(&self.kind).as_deref() {
             None => None,
-            Some(k) => Some(kind_name(parse_kind(k)?)),
+            Some(k) => Some(parse_kind(k)?),
         };
         Ok(Filters {
             kind,
@@ -86,7 +93,7 @@ impl Filters {
 
     fn keep(&self, item: &Item) -> bool {
         let v = &item.view;
-        self.kind.is_none_or(|k| v.kind == k)
+        self.kind.is_none_or(|k| item.kind == k)
             && self
                 .group
                 .as_ref()
@@ -96,57 +103,43 @@ impl Filters {
             && (!self.undisposed || (v.disposition.is_none() && !v.retracted))
     }
 
-    /// The filters as query parameters (`&kind=…`), to keep them in links.
+    /// The filters as query parameters (`kind=…&open=1`), to keep them in links.
     pub fn query(&self) -> String {
-        let mut q = String::new();
-        let mut add = |k: &str, v: &str| {
-            q.push('&');
-            q.push_str(k);
-            q.push('=');
-            q.push_str(&url_encode(v));
-        };
+        let mut pairs: Vec<(&str, &str)> = vec![];
         if let Some(k) = self.kind {
-            add("kind", k);
+            pairs.push(("kind", k.as_str()));
         }
         if let Some(g) = &self.group {
-            add("group", g);
+            pairs.push(("group", g));
         }
         if let Some(r) = &self.region {
-            add("region", r);
+            pairs.push(("region", r));
         }
         if self.open {
-            add("open", "1");
+            pairs.push(("open", "1"));
         }
         if self.undisposed {
-            add("undisposed", "1");
+            pairs.push(("undisposed", "1"));
         }
-        q
+        query(&pairs)
     }
 }
 
-/// Percent-encodes a query value.
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// Query parameters, form-encoded (`a=1&b=x+y`): the one encoder of links' queries.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
+/// A comment kind by its word (`question`).
 pub fn parse_kind(s: &str) -> Result<CommentKind, WebError> {
-    match s {
-        "comment" => Ok(CommentKind::Comment),
-        "question" => Ok(CommentKind::Question),
-        "suggestion" => Ok(CommentKind::Suggestion),
-        "objection" => Ok(CommentKind::Objection),
-        other => Err(WebError::BadRequest(format!(
-            "'{other}' is not a kind of comment: comment, question, suggestion or objection"
-        ))),
-    }
+    s.parse()
+        .map_err(|e: margin_core::vocabulary::UnknownWord| {
+            WebError::BadRequest(format!(
+                "'{}' is not a kind of comment: {}",
+                e.word,
+                e.allowed.join(", ")
+            ))
+        })
 }
 
 /// A comment as a page shows it.
@@ -154,6 +147,12 @@ pub fn parse_kind(s: &str) -> Result<CommentKind, WebError> {
 pub struct Item {
     #[serde(flatten)]
     pub view: CommentView,
+    /// Its kind (the view's `kind`, typed).
+    #[serde(skip)]
+    pub kind: CommentKind,
+    /// Its disposition's value (the view's `disposition.value`, typed).
+    #[serde(skip)]
+    pub disposition: Option<DispositionValue>,
     /// Written by the participant of this node.
     pub mine: bool,
     /// An objection the register counts as open (computed when filtering on open
@@ -208,7 +207,8 @@ pub struct Block {
     /// Open objections (comments and stances), when filtering on them.
     pub open_objections: usize,
     pub tally: Tally,
-    pub my_stance: Option<&'static str>,
+    #[serde(serialize_with = "word")]
+    pub my_stance: Option<StanceValue>,
     pub highlights: Vec<Highlight>,
 }
 
@@ -301,7 +301,7 @@ pub fn reading_heads(
 }
 
 /// Whether `me` is an editor of the space now.
-pub fn is_editor(space: &mut Space, viewer: &Viewer) -> bool {
+pub fn is_editor(space: &Space, viewer: &Viewer) -> bool {
     viewer.can_write()
         && viewer
             .key()
@@ -322,7 +322,7 @@ fn mute(items: &mut [Item], viewer: &Viewer) {
 
 /// Builds the draft page's model.
 pub fn draft_model(
-    space: &mut Space,
+    space: &Space,
     draft: &DraftId,
     query: &DraftQuery,
     viewer: &Viewer,
@@ -379,7 +379,7 @@ pub fn draft_model(
             AnchorView::Orphaned => elsewhere.push(t),
         }
     }
-    let stances: HashMap<String, (Tally, Option<&'static str>)> = space
+    let stances: HashMap<String, (Tally, Option<StanceValue>)> = space
         .stance_views(draft)
         .into_iter()
         .map(|p| {
@@ -388,7 +388,7 @@ pub fn draft_model(
                 p.stances
                     .iter()
                     .find(|s| s.author.key == k)
-                    .map(|s| s.stance)
+                    .and_then(|s| s.stance.parse().ok())
             });
             (p.para, (p.tally, mine))
         })
@@ -625,6 +625,8 @@ pub fn items(
         };
         let view = comment_view(space, state, c, anchor);
         out.push(Item {
+            kind: c.body.kind,
+            disposition: c.disposition.as_ref().map(|d| d.value.value),
             mine: me.is_some_and(|k| *k == c.author),
             open_objection: open.contains(&c.id),
             paragraph_then,
@@ -718,7 +720,7 @@ impl CommentModel {
 }
 
 pub fn comment_model(
-    space: &mut Space,
+    space: &Space,
     id: &EntryId,
     viewer: &Viewer,
 ) -> Result<CommentModel, WebError> {
@@ -795,12 +797,16 @@ pub fn comment_model(
 pub struct SpaceModel {
     #[serde(flatten)]
     pub view: SpaceView,
+    /// Who may comment (the view's `policy`, typed).
+    #[serde(skip)]
+    pub policy: Policy,
     pub editor: bool,
 }
 
-pub fn space_model(space: &mut Space, viewer: &Viewer) -> SpaceModel {
+pub fn space_model(space: &Space, viewer: &Viewer) -> SpaceModel {
     SpaceModel {
         editor: is_editor(space, viewer),
+        policy: space.charter().policy,
         view: space.view(),
     }
 }
@@ -819,7 +825,7 @@ pub struct DiffModel {
 }
 
 pub fn diff_model(
-    space: &mut Space,
+    space: &Space,
     draft: &DraftId,
     from: Option<&str>,
     to: Option<&str>,
@@ -869,15 +875,29 @@ pub struct SpaceItem {
     pub drafts: Vec<margin_space::view::DraftSummary>,
 }
 
-pub fn space_items(spaces: Vec<Space>) -> Vec<SpaceItem> {
-    spaces
-        .into_iter()
-        .map(|s| SpaceItem {
-            space: s.id().to_string(),
-            title: s.charter().title.clone(),
-            drafts: s.drafts().map(|d| s.draft_summary(d)).collect(),
-        })
+pub fn space_item(s: &Space) -> SpaceItem {
+    SpaceItem {
+        space: s.id().to_string(),
+        title: s.charter().title.clone(),
+        drafts: s.drafts().map(|d| s.draft_summary(d)).collect(),
+    }
+}
+
+/// Every space of the node, each read in place.
+pub fn space_items(node: &margin_node::node::Node) -> Result<Vec<SpaceItem>, WebError> {
+    node.space_ids()?
+        .iter()
+        .map(|id| node.with_space(id, |s| Ok::<_, WebError>(space_item(s))))
         .collect()
+}
+
+/// The node's sync state as the header shows it.
+#[derive(Clone, Debug, Default)]
+pub struct SyncLine {
+    pub peers: usize,
+    /// Whether the spaces shown are in sync with their peers; `None` when no peer
+    /// shares them.
+    pub in_sync: Option<bool>,
 }
 
 /// Stance tallies per paragraph, for the JSON API.

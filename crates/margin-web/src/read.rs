@@ -10,9 +10,9 @@ use margin_space::view::{ParagraphStances, SpaceView};
 use margin_store::SearchHit;
 use serde::{Deserialize, Serialize};
 
-use super::html::SyncLine;
 use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
-use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store, pages};
+use super::view::{self, SyncLine};
+use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store};
 use crate::Context;
 use margin_daemon::Status;
 use margin_node::node::Node;
@@ -80,19 +80,20 @@ pub fn sync_line(status: &RwLock<Status>, space: Option<&str>) -> SyncLine {
 }
 
 // ---- pages -------------------------------------------------------------------------
+//
+// Each page's model is computed on the store thread, reading spaces in place; the page
+// is rendered here, after the store thread is done with it.
 
 pub async fn home(
     State(state): State<Arc<Context>>,
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
-    let page = on_store(&state, move |node| {
-        let viewer = reader.viewer(node);
-        let spaces = model::space_items(node.spaces()?);
-        Ok(pages::home(&spaces, &viewer, sync))
+    let (viewer, spaces) = on_store(&state, move |node| {
+        Ok((reader.viewer(node), model::space_items(node)?))
     })
     .await?;
-    Ok(Html(page))
+    Ok(Html(view::home(&spaces, &viewer, &sync).into_string()))
 }
 
 pub async fn space(
@@ -100,29 +101,28 @@ pub async fn space(
     reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let status = state.status.clone();
-    let page = on_store(&state, move |node| {
+    let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
-        let mut space = node.find_space(&id)?;
-        let m = model::space_model(&mut space, &viewer);
-        Ok(pages::space(
-            &m,
-            &viewer,
-            sync_line(&status, Some(&m.view.space)),
-        ))
+        let space = node.locate_space(&id)?;
+        let m = node.with_space(&space, |s| {
+            Ok::<_, WebError>(model::space_model(s, &viewer))
+        })?;
+        Ok((viewer, m))
     })
     .await?;
-    Ok(Html(page))
+    let sync = sync_line(&state.status, Some(&m.view.space));
+    Ok(Html(view::space(&m, &viewer, &sync).into_string()))
 }
 
+/// A draft's page model, its space read in place.
 fn draft_model(
     node: &Node,
     id: &str,
     query: &DraftQuery,
     viewer: &Viewer,
 ) -> Result<DraftModel, WebError> {
-    let (draft, mut space) = node.find_draft(id)?;
-    model::draft_model(&mut space, &draft, query, viewer)
+    let (draft, space) = node.locate_draft(id)?;
+    node.with_space(&space, |s| model::draft_model(s, &draft, query, viewer))
 }
 
 pub async fn draft(
@@ -131,18 +131,14 @@ pub async fn draft(
     Path(id): Path<String>,
     Query(query): Query<DraftQuery>,
 ) -> Result<Html<String>, PageError> {
-    let status = state.status.clone();
-    let page = on_store(&state, move |node| {
+    let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = draft_model(node, &id, &query, &viewer)?;
-        Ok(pages::draft(
-            &m,
-            &viewer,
-            sync_line(&status, Some(&m.space)),
-        ))
+        Ok((viewer, m))
     })
     .await?;
-    Ok(Html(page))
+    let sync = sync_line(&state.status, Some(&m.space));
+    Ok(Html(view::draft(&m, &viewer, &sync).into_string()))
 }
 
 pub async fn paragraph(
@@ -151,19 +147,15 @@ pub async fn paragraph(
     Path((id, para)): Path<(String, String)>,
     Query(query): Query<DraftQuery>,
 ) -> Result<Html<String>, PageError> {
-    let status = state.status.clone();
-    let page = on_store(&state, move |node| {
+    let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let mut m = draft_model(node, &id, &query, &viewer)?;
         m.only(&para)?;
-        Ok(pages::paragraph(
-            &m,
-            &viewer,
-            sync_line(&status, Some(&m.space)),
-        ))
+        Ok((viewer, m))
     })
     .await?;
-    Ok(Html(page))
+    let sync = sync_line(&state.status, Some(&m.space));
+    Ok(Html(view::paragraph(&m, &viewer, &sync).into_string()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,22 +177,22 @@ pub async fn comment(
     Path(id): Path<String>,
     Query(back): Query<Back>,
 ) -> Result<Html<String>, PageError> {
-    let status = state.status.clone();
-    let page = on_store(&state, move |node| {
+    let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = comment_model(node, &id, &viewer)?;
-        let sync = sync_line(&status, Some(&m.space));
-        let back = local_path(back.back.as_deref())
-            .unwrap_or_else(|| format!("/drafts/{}#c-{}", m.draft, &m.comment[..12]));
-        Ok(pages::comment(&m, &viewer, sync, &back))
+        Ok((viewer, m))
     })
     .await?;
-    Ok(Html(page))
+    let sync = sync_line(&state.status, Some(&m.space));
+    let back = local_path(back.back.as_deref())
+        .unwrap_or_else(|| format!("/drafts/{}#c-{}", m.draft, view::short(&m.comment)));
+    Ok(Html(view::comment(&m, &viewer, &sync, &back).into_string()))
 }
 
+/// A comment's page model, its space read in place.
 fn comment_model(node: &Node, id: &str, viewer: &Viewer) -> Result<CommentModel, WebError> {
-    let (comment, mut space) = node.find_comment(id)?;
-    model::comment_model(&mut space, &comment, viewer)
+    let (comment, space) = node.locate_comment(id)?;
+    node.with_space(&space, |s| model::comment_model(s, &comment, viewer))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,9 +201,12 @@ pub struct DiffQuery {
     pub to: Option<String>,
 }
 
+/// A diff's model, its space read in place.
 fn diff_model(node: &Node, id: &str, q: &DiffQuery) -> Result<DiffModel, WebError> {
-    let (draft, mut space) = node.find_draft(id)?;
-    model::diff_model(&mut space, &draft, q.from.as_deref(), q.to.as_deref())
+    let (draft, space) = node.locate_draft(id)?;
+    node.with_space(&space, |s| {
+        model::diff_model(s, &draft, q.from.as_deref(), q.to.as_deref())
+    })
 }
 
 pub async fn diff(
@@ -220,14 +215,14 @@ pub async fn diff(
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
 ) -> Result<Html<String>, PageError> {
-    let status = state.status.clone();
-    let page = on_store(&state, move |node| {
+    let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = diff_model(node, &id, &q)?;
-        Ok(pages::diff(&m, &viewer, sync_line(&status, Some(&m.space))))
+        Ok((viewer, m))
     })
     .await?;
-    Ok(Html(page))
+    let sync = sync_line(&state.status, Some(&m.space));
+    Ok(Html(view::diff(&m, &viewer, &sync).into_string()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -243,7 +238,7 @@ fn search_hits(
     marks: (&str, &str),
 ) -> Result<(Vec<SearchHit>, Option<String>), WebError> {
     let space = match q.space.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(node.find_space(s)?.id()),
+        Some(s) => Some(node.locate_space(s)?),
         None => None,
     };
     if q.q.trim().is_empty() {
@@ -262,9 +257,9 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
-    let page = on_store(&state, move |node| {
+    let (viewer, hits, space, q) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
-        let (hits, space) = match search_hits(node, &q, pages::MARKS) {
+        let (hits, space) = match search_hits(node, &q, view::search::MARKS) {
             Ok(found) => found,
             // A query without words finds nothing; say so rather than fail.
             Err(WebError::Node(margin_node::NodeError::Store(
@@ -272,10 +267,11 @@ pub async fn search(
             ))) => (vec![], None),
             Err(e) => return Err(e),
         };
-        Ok(pages::search(&q.q, &hits, &viewer, sync, space.as_deref()))
+        Ok((viewer, hits, space, q))
     })
     .await?;
-    Ok(Html(page))
+    let page = view::search(&q.q, &hits, &viewer, &sync, space.as_deref());
+    Ok(Html(page.into_string()))
 }
 
 pub async fn identity(
@@ -283,11 +279,8 @@ pub async fn identity(
     reader: Reader,
 ) -> Result<Html<String>, PageError> {
     let sync = sync_line(&state.status, None);
-    let page = on_store(&state, move |node| {
-        Ok(pages::identity(&reader.viewer(node), sync))
-    })
-    .await?;
-    Ok(Html(page))
+    let viewer = on_store(&state, move |node| Ok(reader.viewer(node))).await?;
+    Ok(Html(view::identity(&viewer, &sync).into_string()))
 }
 
 // ---- JSON --------------------------------------------------------------------------
@@ -295,7 +288,7 @@ pub async fn identity(
 pub async fn api_spaces(
     State(state): State<Arc<Context>>,
 ) -> Result<Json<Vec<SpaceItem>>, ApiError> {
-    let spaces = on_store(&state, |node| Ok(model::space_items(node.spaces()?))).await?;
+    let spaces = on_store(&state, |node| model::space_items(node)).await?;
     Ok(Json(spaces))
 }
 
@@ -303,7 +296,11 @@ pub async fn api_space(
     State(state): State<Arc<Context>>,
     Path(id): Path<String>,
 ) -> Result<Json<SpaceView>, ApiError> {
-    let view = on_store(&state, move |node| Ok(node.find_space(&id)?.view())).await?;
+    let view = on_store(&state, move |node| {
+        let space = node.locate_space(&id)?;
+        node.with_space(&space, |s| Ok::<_, WebError>(s.view()))
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -357,8 +354,8 @@ pub async fn api_stances(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ParagraphStances>>, ApiError> {
     let stances = on_store(&state, move |node| {
-        let (draft, space) = node.find_draft(&id)?;
-        Ok(space.stance_views(&draft))
+        let (draft, space) = node.locate_draft(&id)?;
+        node.with_space(&space, |s| Ok::<_, WebError>(s.stance_views(&draft)))
     })
     .await?;
     Ok(Json(stances))

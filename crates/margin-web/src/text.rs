@@ -1,10 +1,12 @@
 //! Every piece of interface text the web UI shows, in one place, so that the interface
 //! can be translated by copying [`EN`] and translating its right-hand sides. Templates
-//! name their values in braces (`{n}`) and are filled by [`fill`]; values are
-//! HTML-escaped by the caller before filling.
+//! name their values in braces (`{n}`) and are filled by [`fill`]; the views escape
+//! the filled text like any other.
 //!
 //! Words that are part of the data (comment kinds, stances and dispositions in the JSON
 //! API, stakeholder group names as participants declared them) are not translated here.
+
+use margin_core::body::{CommentKind, DispositionValue, StanceValue};
 
 /// The interface text of one language.
 pub struct Text {
@@ -399,30 +401,30 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 impl Text {
-    pub fn kind(&self, kind: &str) -> &'static str {
+    pub fn kind(&self, kind: CommentKind) -> &'static str {
         match kind {
-            "question" => self.kind_question,
-            "suggestion" => self.kind_suggestion,
-            "objection" => self.kind_objection,
-            _ => self.kind_comment,
+            CommentKind::Comment => self.kind_comment,
+            CommentKind::Question => self.kind_question,
+            CommentKind::Suggestion => self.kind_suggestion,
+            CommentKind::Objection => self.kind_objection,
         }
     }
 
-    pub fn stance(&self, stance: &str) -> &'static str {
+    pub fn stance(&self, stance: StanceValue) -> &'static str {
         match stance {
-            "support" => self.stance_support,
-            "accept" => self.stance_accept,
-            "object" => self.stance_object,
-            _ => self.stance_abstain,
+            StanceValue::Support => self.stance_support,
+            StanceValue::Accept => self.stance_accept,
+            StanceValue::Object => self.stance_object,
+            StanceValue::Abstain => self.stance_abstain,
         }
     }
 
-    pub fn disposition(&self, value: &str) -> &'static str {
+    pub fn disposition(&self, value: DispositionValue) -> &'static str {
         match value {
-            "accepted" => self.disp_accepted,
-            "partly" => self.disp_partly,
-            "declined" => self.disp_declined,
-            _ => self.disp_noted,
+            DispositionValue::Accepted => self.disp_accepted,
+            DispositionValue::Partly => self.disp_partly,
+            DispositionValue::Declined => self.disp_declined,
+            DispositionValue::Noted => self.disp_noted,
         }
     }
 }

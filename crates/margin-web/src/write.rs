@@ -11,8 +11,8 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use margin_core::body::{DispositionValue, Profile, StanceValue};
-use margin_space::view::{disposition_name, stance_name};
+use margin_core::body::{CommentKind, DispositionValue, Profile, StanceValue};
+use margin_core::vocabulary::UnknownWord;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -20,7 +20,7 @@ use serde_json::json;
 use super::auth::{self, Writer};
 use super::model::parse_kind;
 use super::read::{Reader, local_path, sync_line};
-use super::{ApiError, PageError, WebError, on_store, pages};
+use super::{ApiError, PageError, WebError, on_store, view};
 use crate::Context;
 use margin_node::node::{NewComment, now_ms};
 
@@ -209,7 +209,7 @@ pub async fn post_comment(
     let kind = parse_kind(text(f.kind).as_deref().unwrap_or("comment")).map_err(fail)?;
     let body = required(f.body, "the comment's text (body)").map_err(fail)?;
     let suggestion = text(f.suggestion);
-    if kind == margin_core::body::CommentKind::Suggestion && suggestion.is_none() {
+    if kind == CommentKind::Suggestion && suggestion.is_none() {
         return Err(fail(WebError::BadRequest(
             "a suggestion needs the proposed wording (suggestion)".into(),
         )));
@@ -231,7 +231,7 @@ pub async fn post_comment(
             version: version.as_deref(),
         };
         let id = node.comment_near(&draft, new, start)?;
-        let (draft_id, _) = node.find_draft(&draft)?;
+        let (draft_id, _) = node.locate_draft(&draft)?;
         Ok((id, draft_id))
     })
     .await
@@ -274,11 +274,14 @@ pub async fn edit_comment(
 
 /// The draft page at a comment.
 fn back_to_comment(node: &margin_node::Node, comment: &str) -> Result<String, WebError> {
-    let (id, space) = node.find_comment(comment)?;
-    let draft = space
-        .comment(&id)
-        .map(|c| c.body.draft.to_string())
-        .unwrap_or_default();
+    let (id, space) = node.locate_comment(comment)?;
+    let draft = node.with_space(&space, |s| {
+        Ok::<_, WebError>(
+            s.comment(&id)
+                .map(|c| c.body.draft.to_string())
+                .unwrap_or_default(),
+        )
+    })?;
     Ok(format!("/drafts/{draft}#c-{}", id.short()))
 }
 
@@ -330,17 +333,10 @@ pub struct DisposeForm {
     pub back: Option<String>,
 }
 
-/// A disposition by the name `margin-space` gives it everywhere else.
+/// A disposition by its word (`accepted`).
 fn disposition_value(s: &str) -> Result<DispositionValue, WebError> {
-    use DispositionValue::*;
-    [Accepted, Partly, Declined, Noted]
-        .into_iter()
-        .find(|v| disposition_name(*v) == s)
-        .ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "'{s}' is not a disposition: accepted, partly, declined or noted"
-            ))
-        })
+    s.parse()
+        .map_err(|e: UnknownWord| WebError::BadRequest(e.to_string()))
 }
 
 pub async fn dispose(
@@ -478,12 +474,14 @@ pub async fn reattach(
     let quote = f.quote.filter(|q| !q.trim().is_empty());
     let back = local_path(f.back.as_deref());
     let (id, target) = on_store(&state, move |node| {
-        let (cid, space) = node.find_comment(&comment)?;
-        let draft = space
-            .comment(&cid)
-            .map(|c| c.body.draft)
-            .ok_or_else(|| WebError::NotFound(format!("no comment {comment}")))?;
-        let para = paragraph_id(&space, &draft, &para)?;
+        let (cid, space) = node.locate_comment(&comment)?;
+        let para = node.with_space(&space, |s| {
+            let draft = s
+                .comment(&cid)
+                .map(|c| c.body.draft)
+                .ok_or_else(|| WebError::NotFound(format!("no comment {comment}")))?;
+            paragraph_id(s, &draft, &para)
+        })?;
         let id = node.reattach(&comment, &para, quote.as_deref())?;
         Ok((id, back_to_comment(node, &comment)?))
     })
@@ -530,17 +528,11 @@ pub struct StanceForm {
     pub back: Option<String>,
 }
 
-/// A stance by the name `margin-space` gives it everywhere else.
+/// A stance by its word (`object`).
 fn stance_value(s: &str) -> Result<StanceValue, WebError> {
-    use StanceValue::*;
-    [Support, Accept, Object, Abstain]
-        .into_iter()
-        .find(|v| stance_name(*v) == s)
-        .ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "'{s}' is not a stance: support, accept (can live with it), object or abstain"
-            ))
-        })
+    s.parse().map_err(|e: UnknownWord| {
+        WebError::BadRequest(format!("{e} (accept: you can live with it)"))
+    })
 }
 
 pub async fn stance(
@@ -561,8 +553,8 @@ pub async fn stance(
     }
     let back = local_path(f.back.as_deref());
     let (id, draft_id, para) = on_store(&state, move |node| {
-        let (draft_id, space) = node.find_draft(&draft)?;
-        let para = paragraph_id(&space, &draft_id, &para)?;
+        let (draft_id, space) = node.locate_draft(&draft)?;
+        let para = node.with_space(&space, |s| paragraph_id(s, &draft_id, &para))?;
         let id = node.stance(&draft, &para, value, reason.as_deref())?;
         Ok((id, draft_id, para))
     })
@@ -602,7 +594,7 @@ pub async fn tag(
     let back = local_path(f.back.as_deref());
     let (id, draft_id) = on_store(&state, move |node| {
         let id = node.tag(&draft, &name)?;
-        Ok((id, node.find_draft(&draft)?.0))
+        Ok((id, node.locate_draft(&draft)?.0))
     })
     .await
     .map_err(fail)?;
@@ -647,7 +639,7 @@ pub async fn update_draft(
     let back = local_path(f.back.as_deref());
     let (id, draft_id) = on_store(&state, move |node| {
         let id = node.update_draft(&draft, &markdown, &message)?;
-        Ok((id, node.find_draft(&draft)?.0))
+        Ok((id, node.locate_draft(&draft)?.0))
     })
     .await
     .map_err(fail)?;
@@ -750,11 +742,8 @@ pub async fn login(
         Some(token) => Ok(log_in(&state, &headers, &token)?),
         None => {
             let sync = sync_line(&state.status, None);
-            let page = on_store(&state, move |node| {
-                Ok(pages::login(&reader.viewer(node), sync))
-            })
-            .await?;
-            Ok(Html(page).into_response())
+            let viewer = on_store(&state, move |node| Ok(reader.viewer(node))).await?;
+            Ok(Html(view::login(&viewer, &sync).into_string()).into_response())
         }
     }
 }

@@ -5,10 +5,10 @@
 use margin_core::body::Profile;
 use margin_node::node::now_ms;
 use margin_node::{Home, Node};
-use margin_web::html::SyncLine;
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
-use margin_web::{Me, Viewer, pages};
+use margin_web::view::{self, SyncLine};
+use margin_web::{Me, Viewer};
 
 const LIMIT: usize = 300 * 1024;
 
@@ -32,7 +32,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
     let large = large_space(&mut node, 200, 2000).expect("large space");
     eprintln!("generate {:?}", t0.elapsed());
     let t0 = std::time::Instant::now();
-    let (draft, mut space) = node.find_draft(&large.draft.to_hex()).expect("draft");
+    let (draft, space) = node.locate_draft(&large.draft.to_hex()).expect("draft");
     eprintln!("load {:?}", t0.elapsed());
     let me = Me {
         key: identity.key.public(),
@@ -69,13 +69,16 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
     ];
     for (who, viewer) in readers {
         let t0 = std::time::Instant::now();
-        let model =
-            draft_model(&mut space, &draft, &DraftQuery::default(), &viewer).expect("model");
+        let model = node
+            .with_space(&space, |s| {
+                draft_model(s, &draft, &DraftQuery::default(), &viewer)
+            })
+            .expect("model");
         eprintln!("model {:?}", t0.elapsed());
         assert_eq!(model.comments, 2000);
         assert_eq!(model.blocks().filter(|b| b.n.is_some()).count(), 200);
         let t0 = std::time::Instant::now();
-        let page = pages::draft(&model, &viewer, SyncLine::default());
+        let page = view::draft(&model, &viewer, &SyncLine::default()).into_string();
         eprintln!("render {:?}", t0.elapsed());
         println!("{who}: {} bytes", page.len());
         assert!(

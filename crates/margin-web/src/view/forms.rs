@@ -1,0 +1,177 @@
+//! The forms that write: the response panel of a draft's pages (a comment on, or a
+//! stance about, a paragraph) and the actions on one comment.
+
+use maud::{Markup, html};
+
+use margin_core::body::{CommentKind, DispositionValue, StanceValue};
+
+use super::draft::para_url;
+use super::{draft_url, short_time};
+use crate::model::{Block, CommentModel, DraftModel, Item};
+use crate::text::{Text, fill};
+
+/// The kinds of comment as options.
+fn kind_options(t: &Text) -> Markup {
+    html! {
+        @for k in CommentKind::ALL {
+            option value=(k.as_str()) { (t.kind(*k)) }
+        }
+    }
+}
+
+/// The one form for commenting on, and taking a stance on, a paragraph; the script
+/// moves it under the paragraph being answered and fills in the selected passage.
+pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
+    let here = match para {
+        Some(b) => para_url(m, &b.id),
+        None => draft_url(&m.draft, m.reading.as_deref()),
+    };
+    let n = para
+        .and_then(|b| b.n)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "…".into());
+    html! {
+        section.panel #respond aria-labelledby="rh" data-sel=(t.selection_button) data-respond=(t.respond) {
+            h2 #rh { (t.respond_title) }
+            form #rf method="post" action={ "/api/drafts/" (m.draft) "/comments" } {
+                input type="hidden" name="v" value=(m.reading.as_deref().unwrap_or(""));
+                input #rstart type="hidden" name="start" value="";
+                input #rret type="hidden" name="return" value=(here);
+                label for="rp" { (t.para_select) }
+                select #rp name="para" {
+                    option value="" { (t.whole_draft) }
+                    @for b in m.blocks() {
+                        option value=(b.id) selected[para.is_some_and(|p| p.id == b.id)] {
+                            @match b.n {
+                                Some(n) => { "¶" (n) }
+                                None => { "§" }
+                            }
+                            " " (b.text.chars().take(20).collect::<String>()) "…"
+                        }
+                    }
+                }
+                label for="rq" { (t.passage) }
+                input #rq name="quote" aria-describedby="rqh";
+                small #rqh { (t.passage_help) }
+                label for="rk" { (t.kind) }
+                select #rk name="kind" { (kind_options(t)) }
+                label for="rb" { (t.body) }
+                textarea #rb name="body" rows="4" required {}
+                label for="rsg" { (t.suggestion) }
+                textarea #rsg name="suggestion" rows="2" {}
+                button { (t.post_comment) }
+                fieldset.st {
+                    legend #rsl data-template=(t.stance_title) { (fill(t.stance_title, &[("n", &n)])) }
+                    label for="rr" { (t.stance_reason) }
+                    input #rr name="reason";
+                    @for s in StanceValue::ALL {
+                        " "
+                        button class={ "sb s-" (s.as_str()) } formaction={ "/api/drafts/" (m.draft) "/stances" }
+                            formnovalidate name="value" value=(s.as_str()) { (t.stance(*s)) }
+                    }
+                }
+                button.link.x type="button" hidden { (t.cancel) }
+            }
+        }
+    }
+}
+
+/// The forms acting on one comment: reply; edit and retract for its author; mute for
+/// others; hiding for conveners; disposition and re-attachment for editors.
+pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Markup {
+    let id = i.id();
+    let s = i.short();
+    let ret = html! { input type="hidden" name="return" value=(back); };
+    let (mute_action, mute_button) = if i.view.muted {
+        ("unmute", t.unmute_button)
+    } else {
+        ("mute", t.mute_button)
+    };
+    let (hide_action, hide_button) = if i.view.hidden.is_some() {
+        ("show", t.unhide_button)
+    } else {
+        ("hide", t.hide_button)
+    };
+    html! {
+        section #actions .acts data-c=(s) {
+            form method="post" action={ "/api/drafts/" (cm.draft) "/comments" } {
+                h2 { (t.reply_title) } (ret)
+                input type="hidden" name="reply" value=(id);
+                label for={ "k-" (s) } { (t.kind) }
+                select id={ "k-" (s) } name="kind" { (kind_options(t)) }
+                label for={ "b-" (s) } { (t.body) }
+                textarea id={ "b-" (s) } name="body" rows="3" required {}
+                label for={ "g-" (s) } { (t.suggestion) }
+                textarea id={ "g-" (s) } name="suggestion" rows="2" {}
+                button { (t.post_reply) }
+            }
+            @if i.mine && !i.view.retracted {
+                form method="post" action={ "/api/comments/" (id) "/edit" } {
+                    h2 { (t.edit_title) } (ret)
+                    label for={ "e-" (s) } { (t.body) }
+                    textarea id={ "e-" (s) } name="body" rows="3" required { (i.view.body) }
+                    label for={ "es-" (s) } { (t.suggestion) }
+                    textarea id={ "es-" (s) } name="suggestion" rows="2" {
+                        (i.view.suggestion.as_deref().unwrap_or(""))
+                    }
+                    button { (t.save_edit) }
+                }
+                form method="post" action={ "/api/comments/" (id) "/retract" } {
+                    h2 { (t.retract_title) } (ret)
+                    label { input type="checkbox" name="erase" value="1"; " " (t.retract_erase) }
+                    button.warn { (t.retract_button) }
+                }
+            }
+            @if !i.mine {
+                form method="post" action={ "/api/participants/" (i.view.author.key) "/mute" } {
+                    h2 { (t.mute_title) } (ret)
+                    input type="hidden" name="action" value=(mute_action);
+                    button { (mute_button) }
+                }
+            }
+            @if cm.convener {
+                form method="post" action={ "/api/comments/" (id) "/moderation" } {
+                    h2 { (t.hide_title) } (ret)
+                    input type="hidden" name="action" value=(hide_action);
+                    label for={ "hr-" (s) } { (t.hide_reason) }
+                    input id={ "hr-" (s) } name="reason" required;
+                    button.warn { (hide_button) }
+                }
+            }
+            @if cm.editor {
+                form method="post" action={ "/api/comments/" (id) "/dispose" } {
+                    h2 { (t.dispose_title) } (ret)
+                    label for={ "dv-" (s) } { (t.dispose_value) }
+                    select id={ "dv-" (s) } name="value" {
+                        @for value in DispositionValue::ALL {
+                            option value=(value.as_str()) selected[i.disposition == Some(*value)] {
+                                (t.disposition(*value))
+                            }
+                        }
+                    }
+                    label for={ "dn-" (s) } { (t.dispose_note) }
+                    textarea id={ "dn-" (s) } name="note" rows="2" {}
+                    label for={ "dr-" (s) } { (t.dispose_revision) }
+                    select id={ "dr-" (s) } name="revision" {
+                        option value="" { (t.dispose_no_revision) }
+                        @for r in cm.revisions.iter().take(20) {
+                            option value=(r.id) { (short_time(&r.time)) " — " (r.message) }
+                        }
+                    }
+                    button { (t.dispose_button) }
+                }
+                @if i.view.parent.is_none() {
+                    form method="post" action={ "/api/comments/" (id) "/reattach" } {
+                        h2 { (t.reattach_title) } (ret)
+                        label for={ "ap-" (s) } { (t.reattach_para) } " "
+                        input id={ "ap-" (s) } name="para" required size="6" inputmode="numeric";
+                        label for={ "aq-" (s) } { (t.passage) }
+                        input id={ "aq-" (s) } name="quote"
+                            value=(i.view.quote.as_ref().map(|q| q.exact.as_str()).unwrap_or(""));
+                        button { (t.reattach_button) }
+                    }
+                }
+            }
+        }
+    }
+}

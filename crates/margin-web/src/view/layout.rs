@@ -1,0 +1,158 @@
+//! The page around every view: head, header with navigation, search, the node's sync
+//! state and who is reading, and the live-news region at the foot.
+
+use maud::{Markup, html};
+
+use super::{DOCTYPE, Mode, SyncLine};
+use crate::Viewer;
+use crate::assets::{CSS_VERSION, JS_VERSION};
+use crate::text::{Text, count, fill, text};
+
+/// What the script reads on `<body>`.
+#[derive(Clone, Debug, Default)]
+pub struct BodyData {
+    /// `data-live="all"`: reload on any new entry (the spaces list).
+    pub live_all: bool,
+    pub space: Option<String>,
+    pub draft: Option<String>,
+    pub mode: Option<Mode>,
+}
+
+/// What surrounds a view.
+pub struct Chrome<'a> {
+    pub title: &'a str,
+    pub viewer: &'a Viewer,
+    pub sync: &'a SyncLine,
+    /// Links leading to this page, after the home link: (href, label).
+    pub crumbs: Vec<(String, String)>,
+    /// The space searched from this page's search box.
+    pub space: Option<String>,
+    pub body: BodyData,
+}
+
+impl<'a> Chrome<'a> {
+    pub fn new(title: &'a str, viewer: &'a Viewer, sync: &'a SyncLine) -> Chrome<'a> {
+        Chrome {
+            title,
+            viewer,
+            sync,
+            crumbs: vec![],
+            space: None,
+            body: BodyData::default(),
+        }
+    }
+}
+
+/// A whole page around `main`, the view's content.
+pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
+    let t = text();
+    let b = &c.body;
+    let peers = if c.sync.peers == 0 {
+        t.status_no_peers.to_owned()
+    } else {
+        count(c.sync.peers, t.status_peers_one, t.status_peers)
+    };
+    let state = match c.sync.in_sync {
+        Some(true) => t.status_in_sync,
+        Some(false) => t.status_syncing,
+        None => "",
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(t.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (c.title) " · " (t.app) }
+                link rel="icon" href="data:,";
+                link rel="stylesheet" href={ "/static/margin.css?v=" (CSS_VERSION.as_str()) };
+                script src={ "/static/margin.js?v=" (JS_VERSION.as_str()) } defer {}
+            }
+            body data-live=[b.live_all.then_some("all")] data-space=[b.space.as_deref()]
+                data-draft=[b.draft.as_deref()] data-mode=[b.mode.map(Mode::as_str)] {
+                a.skip href="#main" { (t.skip) }
+                header.top {
+                    nav aria-label=(t.app) {
+                        a href="/" { (t.app) }
+                        @for (href, label) in &c.crumbs {
+                            " › " a href=(href) { (label) }
+                        }
+                    }
+                    form.find role="search" action="/search" method="get" {
+                        label.vh for="q" { (t.search_label) }
+                        input #q name="q" type="search" placeholder=(t.search);
+                        @if let Some(space) = &c.space {
+                            input type="hidden" name="space" value=(space);
+                        }
+                        button { (t.search) }
+                    }
+                    p.sync #sync role="status" aria-live="polite"
+                        data-peers-label=(t.status_peers) data-peer-one=(t.status_peers_one)
+                        data-no-peers=(t.status_no_peers) data-in-sync=(t.status_in_sync)
+                        data-syncing=(t.status_syncing) data-offline=(t.status_offline)
+                        data-live=(t.status_live) {
+                        span #peers { (peers) } " " span #insync { (state) }
+                    }
+                    (who(c.viewer, t))
+                }
+                main #main tabindex="-1" { (main) }
+                div #news.vh role="status" aria-live="polite" data-msg=(t.live_news) {}
+            }
+        }
+    }
+}
+
+/// Who is reading, and what they can do here.
+fn who(v: &Viewer, t: &Text) -> Markup {
+    if v.public {
+        return html! { p.who { (t.read_only_public) } };
+    }
+    match (&v.me, v.logged_in) {
+        (Some(me), true) => html! {
+            form.who method="post" action="/logout" {
+                (fill(t.you_are, &[("name", &me.name)])) " "
+                button.link { (t.logout) }
+            }
+        },
+        (None, true) => html! {
+            p."who notice" { (t.no_identity) " " a href="/identity" { (t.identity_title) } }
+        },
+        (_, false) => html! {
+            form."who notice" method="post" action="/login" {
+                (t.read_only_login) " "
+                label.vh for="token" { (t.login_token) }
+                input #token name="token" type="password" autocomplete="off" size="12";
+                button { (t.login_button) }
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Me;
+
+    #[test]
+    fn what_a_peer_wrote_is_escaped_in_the_chrome() {
+        let viewer = Viewer {
+            public: false,
+            logged_in: true,
+            me: Some(Me {
+                key: margin_core::key::PublicKey([7; 32]),
+                name: "<script>alert(1)</script>".into(),
+            }),
+            muted: Default::default(),
+        };
+        let sync = SyncLine::default();
+        let mut c = Chrome::new("\"><img src=x>", &viewer, &sync);
+        c.crumbs = vec![("/spaces/x\"y".into(), "<i>title</i>".into())];
+        c.body.space = Some("a\"b".into());
+        let page = page(&c, html! { "main" }).into_string();
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<i>"), "{page}");
+        assert!(page.contains("data-space=\"a&quot;b\""), "{page}");
+        assert!(page.contains("href=\"/spaces/x&quot;y\""), "{page}");
+    }
+}

@@ -1,0 +1,33 @@
+//! `/drafts/{id}/p/{para}`: one paragraph with all its threads, and the response form.
+//! The script also loads it into a compact draft page, in place of the paragraph.
+
+use maud::{Markup, html};
+
+use super::draft::{block, draft_chrome};
+use super::forms::respond_panel;
+use super::layout::page;
+use super::{Mode, SyncLine, draft_url};
+use crate::Viewer;
+use crate::model::DraftModel;
+use crate::text::text;
+
+/// The page of the one block `m` keeps (see [`DraftModel::only`]).
+pub fn paragraph(m: &DraftModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
+    let t = text();
+    let here = draft_url(&m.draft, m.reading.as_deref());
+    let first = m.blocks().next();
+    let main = html! {
+        p.sub { a href=(here) { (m.title) } }
+        div.doc #doc {
+            @if let Some(b) = first {
+                (block(m, b, viewer, t, Mode::Full))
+            }
+        }
+        @if viewer.can_write() {
+            (respond_panel(m, t, first))
+        }
+    };
+    let mut c = draft_chrome(m, viewer, sync, Mode::Full);
+    c.crumbs.push((here.clone(), m.title.clone()));
+    page(&c, main)
+}

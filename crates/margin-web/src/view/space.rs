@@ -1,0 +1,89 @@
+//! `/spaces/{id}`: the charter, the drafts, and an import form for editors.
+
+use maud::{Markup, html};
+
+use margin_core::body::Policy;
+
+use super::index::draft_item;
+use super::layout::{BodyData, Chrome, page};
+use super::{SyncLine, dir, short_time};
+use crate::Viewer;
+use crate::model::SpaceModel;
+use crate::text::{fill, text};
+
+pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
+    let t = text();
+    let s = &m.view;
+    let policy = match m.policy {
+        Policy::Registered => t.policy_registered,
+        Policy::Open => t.policy_open,
+    };
+    let mut period = vec![];
+    if let Some(opens) = &s.opens {
+        period.push(fill(t.period_from, &[("date", &short_time(opens))]));
+    }
+    if let Some(closes) = &s.closes {
+        period.push(fill(t.period_until, &[("date", &short_time(closes))]));
+    }
+    if period.is_empty() {
+        period.push(t.period_open.to_owned());
+    }
+    let people = [(t.conveners, &s.conveners), (t.editors, &s.editors)].map(|(label, people)| {
+        let names: Vec<String> = people
+            .iter()
+            .map(|p| {
+                if p.stakeholder.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{} ({})", p.name, p.stakeholder)
+                }
+            })
+            .collect();
+        (label, names.join(", "))
+    });
+    let back = format!("/spaces/{}", s.space);
+    let main = html! {
+        h1 dir=[dir(&s.title)] { (s.title) }
+        dl.charter {
+            dt { (t.policy) } dd { (policy) }
+            dt { (t.period) } dd { (period.join(", ")) }
+            @for (label, names) in &people {
+                dt { (label) } dd { (names) }
+            }
+        }
+        p.gr { (fill(t.entries, &[("n", &s.entries.to_string())])) }
+        h2 { (t.drafts) }
+        @if s.drafts.is_empty() {
+            p { (t.no_drafts) }
+        }
+        ul.drafts {
+            @for d in &s.drafts {
+                (draft_item(d, t))
+            }
+        }
+        @if m.editor {
+            section.acts {
+                form method="post" action={ "/api/spaces/" (s.space) "/drafts" } {
+                    h2 { (t.import_draft) }
+                    input type="hidden" name="return" value=(back);
+                    label for="impfile" { (t.import_file) } " "
+                    input #impfile type="file" accept=".md,.markdown,text/markdown,text/plain" data-into="impmd";
+                    label for="impmd" { (t.import_markdown) }
+                    textarea #impmd name="markdown" rows="8" required {}
+                    label for="imptitle" { (t.import_title) }
+                    input #imptitle name="title";
+                    label for="impmsg" { (t.import_message) }
+                    input #impmsg name="message" value="v1" required;
+                    button { (t.import_button) }
+                }
+            }
+        }
+    };
+    let mut c = Chrome::new(&s.title, viewer, sync);
+    c.space = Some(s.space.clone());
+    c.body = BodyData {
+        space: Some(s.space.clone()),
+        ..BodyData::default()
+    };
+    page(&c, main)
+}

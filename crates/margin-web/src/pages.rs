@@ -295,7 +295,7 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: SyncLine) -> String {
             o,
             "<article class=\"p {class}\" id=\"p-{id}\"><div class=\"tx\"><span class=\"n\">{number}</span>\
              <p class=\"t\"{dir}><span class=\"vh\">{label}: </span>",
-            id = esc(&p.id),
+            id = esc(p.id.as_str()),
             dir = dir_attr(&text)
         );
         for word in &p.words {

@@ -22,7 +22,8 @@ use super::model::parse_kind;
 use super::read::{Reader, local_path, sync_line};
 use super::{ApiError, PageError, WebError, on_store, pages};
 use crate::Context;
-use margin_node::node::{NewComment, now_ms};
+use margin_core::{ParaId, Timestamp};
+use margin_node::node::NewComment;
 
 /// How a request sent its fields, and so how it is answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,14 +216,18 @@ pub async fn post_comment(
         )));
     }
     let reply = text(f.reply);
-    let para = if reply.is_some() { None } else { text(f.para) };
+    let para = if reply.is_some() {
+        None
+    } else {
+        text(f.para).map(ParaId::from)
+    };
     // A quote is kept exactly as selected: only an all-blank one means none.
     let quote = f.quote.filter(|q| !q.trim().is_empty());
     let version = text(f.v).filter(|v| v != "current");
     let start = f.start;
     let (id, draft_id) = on_store(&state, move |node| {
         let new = NewComment {
-            para: para.as_deref(),
+            para: para.as_ref(),
             quote: quote.as_deref(),
             text: &body,
             kind,
@@ -484,7 +489,7 @@ pub async fn reattach(
             .map(|c| c.body.draft)
             .ok_or_else(|| WebError::NotFound(format!("no comment {comment}")))?;
         let para = paragraph_id(&space, &draft, &para)?;
-        let id = node.reattach(&comment, &para, quote.as_deref())?;
+        let id = node.reattach(&comment, &ParaId::from(para), quote.as_deref())?;
         Ok((id, back_to_comment(node, &comment)?))
     })
     .await
@@ -515,7 +520,7 @@ fn paragraph_id(
         .into_iter()
         .flat_map(|s| s.paragraphs)
         .find(|p| p.n == n)
-        .map(|p| p.id)
+        .map(|p| p.id.into_string())
         .ok_or_else(|| WebError::NotFound(format!("the draft has no paragraph {n}")))
 }
 
@@ -563,7 +568,12 @@ pub async fn stance(
     let (id, draft_id, para) = on_store(&state, move |node| {
         let (draft_id, space) = node.find_draft(&draft)?;
         let para = paragraph_id(&space, &draft_id, &para)?;
-        let id = node.stance(&draft, &para, value, reason.as_deref())?;
+        let id = node.stance(
+            &draft,
+            &ParaId::from(para.as_str()),
+            value,
+            reason.as_deref(),
+        )?;
         Ok((id, draft_id, para))
     })
     .await
@@ -725,7 +735,7 @@ pub async fn create_identity(
     };
     let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".into());
     let key = on_store(&state, move |node| {
-        let identity = node.home().init(profile, now_ms())?;
+        let identity = node.home().init(profile, Timestamp::now())?;
         Ok(identity.key.public().to_string())
     })
     .await

@@ -353,7 +353,7 @@ fn comment_state(
     c: &CommentState,
     stance: Option<&Stamped<Stance>>,
     place: Option<&Place>,
-    history: &History,
+    history: &History<'_>,
 ) -> Result<ObjectionState, Error> {
     // 1. Retracted.
     if c.retracted.is_some() {

@@ -27,10 +27,11 @@ mod support;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use common::Participant;
 use common::running::RunningNode;
+use margin_core::Timestamp;
 use margin_node::{Home, Node};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
@@ -41,10 +42,7 @@ const COMMENTS: usize = 50;
 const TARGET_MS: f64 = 1000.0;
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    Timestamp::now().as_millis() as i64
 }
 
 fn text(v: &Value, name: &str) -> String {

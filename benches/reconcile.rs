@@ -41,7 +41,7 @@ fn run(label: String, space: &Generated, a: usize, b: usize) -> (Run, Link) {
     link.tick(2_000);
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     assert!(link.refused.is_empty(), "{:?}", link.refused);
-    let status = link.services[0].status(2_000);
+    let status = link.services[0].status(margin_core::Timestamp::from_millis(2_000));
     let in_sync = status.peers[0].spaces.iter().all(|l| l.in_sync);
     let count = |i: usize| {
         link.nodes[i]

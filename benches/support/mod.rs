@@ -15,6 +15,7 @@ use margin_core::body::*;
 use margin_core::entry::{Entry, Kind};
 use margin_core::id::{DraftId, EntryId, SpaceId};
 use margin_core::key::SigningKey;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
 use margin_node::Node;
 use margin_node::node::Outcome;
@@ -92,10 +93,10 @@ struct Version {
     /// The draft's creation entry and the revisions carrying `heads`.
     refs: Vec<EntryId>,
     /// Paragraph ids and texts.
-    paragraphs: Vec<(String, String)>,
+    paragraphs: Vec<(ParaId, String)>,
     /// Anchors made so far on each paragraph at this version; comments on the same
     /// passage are common, so a few are made per paragraph and reused.
-    anchors: HashMap<String, Vec<Anchor>>,
+    anchors: HashMap<ParaId, Vec<Anchor>>,
 }
 
 /// A generated space: its entries in acceptance order (causes before effects).
@@ -172,8 +173,14 @@ impl Generator {
             stakeholder_groups: vec![],
             nonce: rng.next(),
         };
-        let genesis = Entry::sign(&editor, None, T0, vec![], &Body::Charter(charter))
-            .expect("the charter signs");
+        let genesis = Entry::sign(
+            &editor,
+            None,
+            Timestamp::from_millis(T0),
+            vec![],
+            &Body::Charter(charter),
+        )
+        .expect("the charter signs");
         let space = Space::new(genesis.clone()).expect("the charter starts a space");
         let people = (0..participants)
             .map(|i| {
@@ -237,8 +244,14 @@ impl Generator {
     fn push(&mut self, key: &SigningKey, mut refs: Vec<EntryId>, body: Body) -> EntryId {
         refs.extend(self.space.charter_heads());
         self.time += 500 + self.rng.below(1000) as u64;
-        let entry = Entry::sign(key, Some(self.space.id()), self.time, refs, &body)
-            .expect("a generated entry signs");
+        let entry = Entry::sign(
+            key,
+            Some(self.space.id()),
+            Timestamp::from_millis(self.time),
+            refs,
+            &body,
+        )
+        .expect("a generated entry signs");
         let id = entry.id();
         for (decided, verdict) in self.space.apply(entry.clone()) {
             assert_eq!(
@@ -614,7 +627,7 @@ pub fn long_draft(seed: u64, bytes: usize) -> String {
 pub struct Stored<'a>(pub &'a margin_store::Store);
 
 impl margin_sync::service::Store for Stored<'_> {
-    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)> {
+    fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
         self.0.space_items(space).expect("the store lists a space")
     }
 
@@ -675,7 +688,7 @@ impl Link {
         };
         let mut services = [Service::new(0u8, config.clone()), Service::new(1u8, config)];
         for (service, node) in services.iter_mut().zip(&nodes) {
-            let outputs = service.join(0, space, &Stored(node.store()));
+            let outputs = service.join(Timestamp::EPOCH, space, &Stored(node.store()));
             assert!(outputs.is_empty(), "joining alone says nothing");
         }
         Link {
@@ -695,7 +708,7 @@ impl Link {
     pub fn connect(&mut self, now: u64) {
         let mut work = VecDeque::new();
         for at in 0..2u8 {
-            let outputs = self.services[at as usize].connected(now, 1 - at);
+            let outputs = self.services[at as usize].connected(Timestamp::from_millis(now), 1 - at);
             work.extend(outputs.into_iter().map(|o| (at, o, 1)));
         }
         self.run(now, work);
@@ -705,7 +718,7 @@ impl Link {
     pub fn tick(&mut self, now: u64) {
         let mut work = VecDeque::new();
         for at in 0..2u8 {
-            let outputs = self.services[at as usize].tick(now);
+            let outputs = self.services[at as usize].tick(Timestamp::from_millis(now));
             work.extend(outputs.into_iter().map(|o| (at, o, 1)));
         }
         self.run(now, work);
@@ -729,8 +742,12 @@ impl Link {
                     kind.1 += len;
                     self.hops = self.hops.max(hop);
                     let t = to as usize;
-                    let next =
-                        self.services[t].received(now, &at, &frame, &Stored(self.nodes[t].store()));
+                    let next = self.services[t].received(
+                        Timestamp::from_millis(now),
+                        &at,
+                        &frame,
+                        &Stored(self.nodes[t].store()),
+                    );
                     work.extend(next.into_iter().map(|o| (to, o, hop + 1)));
                 }
                 Output::Deliver {
@@ -753,7 +770,12 @@ impl Link {
                             (id, outcome.sync_verdict())
                         })
                         .collect();
-                    let next = self.services[a].verdicts(now, &from, &space, &verdicts);
+                    let next = self.services[a].verdicts(
+                        Timestamp::from_millis(now),
+                        &from,
+                        &space,
+                        &verdicts,
+                    );
                     work.extend(next.into_iter().map(|o| (at, o, hop)));
                 }
                 Output::Penalize(peer, penalty) => {

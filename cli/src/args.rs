@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use margin_core::ParaId;
 use margin_core::body::{CommentKind, DispositionValue, Policy, Role, StanceValue};
 
 /// Margin: review draft documents together, with signed comments, stances and
@@ -49,14 +50,14 @@ pub enum Command {
         draft: String,
         /// Only comments on this paragraph.
         #[arg(long)]
-        para: Option<String>,
+        para: Option<ParaId>,
     },
     /// Take a stance on a paragraph, or on an alternative wording proposed for it
     /// (your latest stance counts).
     Stance {
         draft: String,
         #[arg(long)]
-        para: String,
+        para: ParaId,
         value: StanceValue,
         #[arg(long)]
         reason: Option<String>,
@@ -439,7 +440,7 @@ pub struct CommentArgs {
     /// The paragraph (id from `margin draft show`); without it the comment is on the
     /// whole draft.
     #[arg(long)]
-    pub para: Option<String>,
+    pub para: Option<ParaId>,
     /// The passage of the paragraph the comment is about.
     #[arg(long)]
     pub quote: Option<String>,
@@ -480,7 +481,7 @@ pub enum CommentAction {
     Reattach {
         comment: String,
         #[arg(long)]
-        para: String,
+        para: ParaId,
         #[arg(long)]
         quote: Option<String>,
     },

@@ -6,7 +6,8 @@ use std::path::Path;
 use margin_core::body::{CharterChange, CommentKind};
 use margin_core::id::short;
 use margin_core::key::PublicKey;
-use margin_node::node::{NewComment, now_ms};
+use margin_core::{ParaId, Timestamp};
+use margin_node::node::NewComment;
 use margin_node::{Home, Node, NodeError};
 use margin_space::view::{AnchorView, CommentView, format_time};
 use serde_json::json;
@@ -41,7 +42,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         Command::Draft(c) => draft(Node::open(home)?, c, json),
         Command::Comment(a) => comment(Node::open(home)?, a, json),
         Command::Comments { draft, para } => {
-            comments(&Node::open(home)?, &draft, para.as_deref(), json)
+            comments(&Node::open(home)?, &draft, para.as_ref(), json)
         }
         c @ Command::Stance {
             alternative: Some(_),
@@ -174,7 +175,7 @@ fn init(home: &Home, a: InitArgs, json: bool) -> Result<(), NodeError> {
         stakeholder: a.stakeholder,
         region: a.region,
     };
-    let identity = home.init(profile, now_ms())?;
+    let identity = home.init(profile, Timestamp::now())?;
     let key = identity.key.public();
     emit(
         json,
@@ -594,7 +595,7 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
             let id = node.comment(
                 &draft,
                 NewComment {
-                    para: a.para.as_deref(),
+                    para: a.para.as_ref(),
                     quote: a.quote.as_deref(),
                     text: &body,
                     kind,
@@ -611,7 +612,7 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
     Ok(())
 }
 
-fn comments(node: &Node, draft: &str, para: Option<&str>, json: bool) -> Result<(), NodeError> {
+fn comments(node: &Node, draft: &str, para: Option<&ParaId>, json: bool) -> Result<(), NodeError> {
     let (id, space) = node.locate_draft(draft)?;
     let mut views = node.with_space(&space, |s| Ok::<_, NodeError>(s.comment_views(&id, para)))?;
     // Muted here: kept and passed on, but their words are not shown.
@@ -716,7 +717,7 @@ fn stances(node: &Node, draft: &str, json: bool) -> Result<(), NodeError> {
             for p in &views {
                 let n =
                     p.n.map(|n| format!("¶{n}"))
-                        .unwrap_or_else(|| p.para.clone());
+                        .unwrap_or_else(|| p.para.to_string());
                 let t = &p.tally;
                 println!(
                     "{n}: {} support, {} can live with it, {} object, {} abstain",
@@ -795,14 +796,16 @@ fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
 }
 
 /// `YYYY-MM-DD` (start of the day, or the end of it with `end_of_day`) or RFC 3339.
-fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
+fn parse_date(text: &str, end_of_day: bool) -> Result<Timestamp, NodeError> {
     let bad = || {
         NodeError::Invalid(format!(
             "'{text}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"
         ))
     };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return u64::try_from(t.timestamp_millis()).map_err(|_| bad());
+        return u64::try_from(t.timestamp_millis())
+            .map(Timestamp::from_millis)
+            .map_err(|_| bad());
     }
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
     let date = if end_of_day {
@@ -815,7 +818,9 @@ fn parse_date(text: &str, end_of_day: bool) -> Result<u64, NodeError> {
         .ok_or_else(bad)?
         .and_utc()
         .timestamp_millis();
-    u64::try_from(ms).map_err(|_| bad())
+    u64::try_from(ms)
+        .map(Timestamp::from_millis)
+        .map_err(|_| bad())
 }
 
 fn print_store_check(report: &margin_node::ingest::StoreCheck) {
@@ -876,11 +881,14 @@ fn warn_if_clock_is_off(home: &Home) {
     let mut parts = value.split_whitespace();
     let (Some(Ok(offset)), Some(Ok(at))) = (
         parts.next().map(str::parse::<i64>),
-        parts.next().map(str::parse::<u64>),
+        parts
+            .next()
+            .map(str::parse::<u64>)
+            .map(|at| at.map(Timestamp::from_millis)),
     ) else {
         return;
     };
-    if now_ms().saturating_sub(at) > 24 * 60 * 60 * 1000 {
+    if Timestamp::now().millis_since(at) > 24 * 60 * 60 * 1000 {
         return;
     }
     eprintln!(

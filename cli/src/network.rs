@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use margin_core::Timestamp;
 use margin_core::id::SpaceId;
 use margin_core::key::PublicKey;
 use margin_daemon::info::{self, NodeInfo};
@@ -278,7 +279,7 @@ fn wait_in_sync(
     }
 }
 
-fn request_reconcile(node: &NodeInfo, space: &SpaceId) -> Result<u64, NodeError> {
+fn request_reconcile(node: &NodeInfo, space: &SpaceId) -> Result<Timestamp, NodeError> {
     let url = format!(
         "http://{}/api/sync/reconcile?space={}",
         node.http,
@@ -292,6 +293,7 @@ fn request_reconcile(node: &NodeInfo, space: &SpaceId) -> Result<u64, NodeError>
         .map_err(|e| NodeError::Invalid(format!("the node answered oddly: {e}")))?;
     value["since"]
         .as_u64()
+        .map(Timestamp::from_millis)
         .ok_or_else(|| NodeError::Invalid("the node answered without a time".into()))
 }
 

@@ -8,7 +8,7 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use common::running::{RunningNode, eventually};
 use common::*;
@@ -25,13 +25,6 @@ fn field(v: &Value, name: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no {name} in {v}"))
         .to_owned()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis() as u64
 }
 
 /// A hostile node: a libp2p swarm speaking `/margin/sync/2` by hand.
@@ -81,7 +74,7 @@ impl Adversary {
             spaces: vec![space],
             empty: vec![],
             echo: false,
-            now: now_ms(),
+            now: Timestamp::now(),
         });
         adversary.pump(Duration::from_millis(500)).await;
         adversary
@@ -215,9 +208,15 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
         stakeholder: "civil-society".into(),
         region: String::new(),
     });
-    let mut forged = Entry::sign(&adversary.key, Some(space), now_ms(), vec![space], &profile)
-        .expect("signs")
-        .into_bytes();
+    let mut forged = Entry::sign(
+        &adversary.key,
+        Some(space),
+        Timestamp::now(),
+        vec![space],
+        &profile,
+    )
+    .expect("signs")
+    .into_bytes();
     let last = forged.len() - 1;
     forged[last] ^= 0x01;
     let forged_id = adversary.offer(space, forged);
@@ -238,7 +237,7 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
     let unauthorized = Entry::sign(
         &adversary.key,
         Some(space),
-        now_ms(),
+        Timestamp::now(),
         vec![space],
         &amendment,
     )
@@ -346,7 +345,7 @@ async fn garbage_frames_and_gossiped_forgeries_get_a_peer_banned() {
         let mut forged = Entry::sign(
             &adversary.key,
             Some(space),
-            now_ms() + i,
+            Timestamp::now().saturating_add_millis(i),
             vec![space],
             &profile,
         )

@@ -12,7 +12,6 @@ use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
 use margin_core::prelude::*;
@@ -208,17 +207,10 @@ fn stranger() -> SigningKey {
     SigningKey::from_seed([0x5a; 32])
 }
 
-fn now_ms() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970");
-    u64::try_from(since.as_millis()).expect("time fits u64")
-}
-
 /// An entry of the space signed now by `key`.
 fn signed(key: &SigningKey, space: &str, refs: &[&str], body: Body) -> Vec<u8> {
     let refs = refs.iter().map(|r| id(r)).collect();
-    Entry::sign(key, Some(id(space)), now_ms(), refs, &body)
+    Entry::sign(key, Some(id(space)), Timestamp::now(), refs, &body)
         .expect("sign entry")
         .into_bytes()
 }
@@ -770,7 +762,7 @@ fn stranger_comments_and_stances_in_a_registered_space_are_refused_on_import() {
         &[&r.space, &r.draft],
         Body::Stance(Stance {
             draft: id(&r.draft),
-            para: p,
+            para: p.into(),
             heads: h,
             value: StanceValue::Object,
             reason: None,
@@ -822,7 +814,7 @@ fn entries_beyond_their_authors_role_are_refused_on_import() {
     let key = stranger();
     let (space, draft) = (r.space.as_str(), r.draft.as_str());
     let anchor = Anchor {
-        para: p,
+        para: p.into(),
         start: None,
         end: None,
         quote: None,

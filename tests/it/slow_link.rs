@@ -172,13 +172,13 @@ fn a_newcomer_joins_a_thousand_comments_over_64_kbits() {
         .expect("draft id")
         .to_owned();
     let shown = author.json(&["draft", "show", &draft]);
-    let paras: Vec<String> = shown["sections"]
+    let paras: Vec<margin_core::ParaId> = shown["sections"]
         .as_array()
         .expect("sections")
         .iter()
         .flat_map(|s| s["paragraphs"].as_array().cloned().unwrap_or_default())
         .filter(|p| p["text"].as_str().is_some_and(|t| t.len() > 60))
-        .map(|p| p["id"].as_str().expect("paragraph id").to_owned())
+        .map(|p| p["id"].as_str().expect("paragraph id").into())
         .collect();
     let words = words();
     {

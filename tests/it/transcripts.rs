@@ -43,7 +43,7 @@ impl Replay {
 
     fn substitute(&self, text: &str, file: &str, line: usize) -> String {
         let re = Regex::new(r"\{([A-Z][A-Z0-9_]*)\}").expect("placeholder pattern");
-        re.replace_all(text, |c: &regex::Captures| {
+        re.replace_all(text, |c: &regex::Captures<'_>| {
             self.values.get(&c[1]).cloned().unwrap_or_else(|| {
                 panic!("{file}:{line}: {{{}}} is used before it is captured", &c[1])
             })

@@ -119,7 +119,11 @@ fn one_wrong_clock_does_not_close_the_comment_period_for_everyone() {
 fn a_later_stance_wins_even_when_the_clock_steps_back() {
     let editor = Participant::init("Editor", "academia");
     let (_space, draft) = space_with_draft(&editor, &[]);
-    let para = para(&editor, &draft, "Coordinated vulnerability disclosure");
+    let para = margin_core::ParaId::from(para(
+        &editor,
+        &draft,
+        "Coordinated vulnerability disclosure",
+    ));
     let mut node = Node::open(Home::at(editor.home())).expect("the editor's node");
     node.stance(&draft, &para, StanceValue::Object, Some("first thought"))
         .expect("a stance");
@@ -232,7 +236,7 @@ fn a_registered_only_space_takes_nothing_from_unregistered_keys() {
     let entry = Entry::sign(
         &stranger,
         Some(space_id),
-        margin_node::node::now_ms(),
+        margin_core::Timestamp::now(),
         charter_heads,
         &profile,
     )

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use margin_core::body::StanceValue;
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::AnchorState;
 use margin_space::Space;
 use margin_space::comment::CommentState;
@@ -73,7 +74,7 @@ pub struct Alternative {
 /// A paragraph with the alternatives proposed for it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParagraphAlternatives {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     pub text: String,
     /// The stakeholder groups every [`Support::consensus`] is computed over: those of the
@@ -110,7 +111,7 @@ pub fn alternatives(
     let ballots = Ballots::read(space, draft, options)?;
     let state = space.draft(draft).ok_or(Error::UnknownDraft(*draft))?;
     let tallies = tallies_of(&ballots);
-    let mut by_para: BTreeMap<String, Vec<(Alternative, Stances)>> = BTreeMap::new();
+    let mut by_para: BTreeMap<ParaId, Vec<(Alternative, Stances)>> = BTreeMap::new();
     let mut unplaced = vec![];
     for group in campaigns(space, draft) {
         let Some(c) = group.first().and_then(|id| space.comment(id)) else {
@@ -226,7 +227,7 @@ pub fn alternatives(
 
 /// Each participant's latest stance on the current wording of any comment of a campaign.
 fn latest_stances(space: &Space, group: &[EntryId]) -> BTreeMap<PublicKey, StanceValue> {
-    let mut latest: BTreeMap<PublicKey, (u64, EntryId, StanceValue)> = BTreeMap::new();
+    let mut latest: BTreeMap<PublicKey, (Timestamp, EntryId, StanceValue)> = BTreeMap::new();
     for id in group {
         let Some(c) = space.comment(id) else { continue };
         let current = c.wording_entry();

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use margin_core::ParaId;
 use margin_core::body::StanceValue;
 use margin_core::id::DraftId;
 use margin_core::key::PublicKey;
@@ -15,7 +16,7 @@ use crate::options::{Options, group_of, region_of};
 /// A paragraph (or list item) of the current version.
 #[derive(Clone, Debug)]
 pub(crate) struct Para {
-    pub id: String,
+    pub id: ParaId,
     pub n: usize,
     pub text: String,
     pub bracketed: bool,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use margin_core::ParaId;
 use margin_core::body::StanceValue;
 use margin_core::id::DraftId;
 use margin_core::key::PublicKey;
@@ -63,7 +64,7 @@ pub enum Direction {
 /// A paragraph on which an opinion group stands apart from everyone else.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Representative {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     pub direction: Direction,
     /// The group's (agree or object + 1) / (votes + 2).
@@ -99,7 +100,7 @@ pub struct Member {
 /// Convergence figures for one paragraph.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParagraphConvergence {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     /// Group-informed consensus over stakeholder groups.
     pub stakeholder_consensus: f64,
@@ -121,9 +122,9 @@ pub struct Convergence {
     pub silhouette: Option<f64>,
     pub paragraphs: Vec<ParagraphConvergence>,
     /// Paragraphs every opinion group supports (more agree than object in each).
-    pub supported_by_every_opinion_group: Vec<String>,
+    pub supported_by_every_opinion_group: Vec<ParaId>,
     /// Paragraphs every stakeholder group supports.
-    pub supported_by_every_stakeholder_group: Vec<String>,
+    pub supported_by_every_stakeholder_group: Vec<ParaId>,
 }
 
 /// Group-informed consensus and opinion groups for `draft`.

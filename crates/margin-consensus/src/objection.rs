@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Stance, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::{Anchor, AnchorState, Reader};
 use margin_space::Space;
 use margin_space::comment::{CommentState, Stamped};
@@ -106,7 +107,7 @@ pub struct Objection {
     /// keys), this one first; empty for a stance.
     pub comments: Vec<String>,
     /// The paragraph objected to; `None` for an objection to the whole draft.
-    pub para: Option<String>,
+    pub para: Option<ParaId>,
     /// Its number in the current version; `None` when it is no longer in the draft.
     pub n: Option<usize>,
     pub objector: ParticipantView,
@@ -234,7 +235,7 @@ pub(crate) fn collect(
     options: &Options,
 ) -> Result<Vec<Objection>, Error> {
     let state = space.draft(draft).ok_or(Error::UnknownDraft(*draft))?;
-    let numbers: HashMap<String, usize> = state
+    let numbers: HashMap<ParaId, usize> = state
         .doc
         .view(None)?
         .sections
@@ -243,13 +244,13 @@ pub(crate) fn collect(
         .map(|p| (p.id, p.n))
         .collect();
     let history = History::of(state);
-    let latest: HashMap<(&str, PublicKey), &Stamped<Stance>> = space
+    let latest: HashMap<(&ParaId, PublicKey), &Stamped<Stance>> = space
         .stances()
         .filter(|((d, _, _), _)| d == draft)
-        .map(|((_, para, author), s)| ((para.as_str(), *author), s))
+        .map(|((_, para, author), s)| ((para, *author), s))
         .collect();
 
-    let mut out: Vec<(u64, EntryId, Objection)> = vec![];
+    let mut out: Vec<(Timestamp, EntryId, Objection)> = vec![];
     for group in campaigns(space, draft) {
         let Some(c) = group.first().and_then(|id| space.comment(id)) else {
             continue;
@@ -262,7 +263,7 @@ pub(crate) fn collect(
         let place = place_of(space, c);
         let para = place.as_ref().map(|p| p.anchor.para.clone());
         let stance = para
-            .as_deref()
+            .as_ref()
             .and_then(|p| latest.get(&(p, c.author)).copied());
         let state = comment_state(c, stance, place.as_ref(), &history)?;
         let hidden = space.hidden(&c.id).map(str::to_owned);
@@ -316,7 +317,7 @@ pub(crate) fn collect(
                 id: s.entry.to_string(),
                 source: Source::Stance,
                 comments: vec![],
-                para: Some((*para).to_owned()),
+                para: Some((*para).clone()),
                 n: numbers.get(*para).copied(),
                 group: group_of(&objector),
                 counted: options.counts(&objector),
@@ -339,10 +340,10 @@ pub(crate) fn collect(
 }
 
 /// Whole-draft objections first, then by paragraph number, then removed paragraphs.
-fn order_key(o: &Objection) -> (u8, usize, String) {
+fn order_key(o: &Objection) -> (u8, usize, ParaId) {
     match (&o.para, o.n) {
-        (None, _) => (0, 0, String::new()),
-        (Some(_), Some(n)) => (1, n, String::new()),
+        (None, _) => (0, 0, ParaId::default()),
+        (Some(_), Some(n)) => (1, n, ParaId::default()),
         (Some(p), None) => (2, 0, p.clone()),
     }
 }
@@ -352,7 +353,7 @@ fn comment_state(
     c: &CommentState,
     stance: Option<&Stamped<Stance>>,
     place: Option<&Place>,
-    history: &History,
+    history: &History<'_>,
 ) -> Result<ObjectionState, Error> {
     // 1. Retracted.
     if c.retracted.is_some() {
@@ -448,9 +449,9 @@ fn place_of(space: &Space, c: &CommentState) -> Option<Place> {
     None
 }
 
-fn whole_paragraph(para: &str, heads: &[ChangeHash]) -> Anchor {
+fn whole_paragraph(para: &ParaId, heads: &[ChangeHash]) -> Anchor {
     Anchor {
-        para: para.to_owned(),
+        para: para.clone(),
         heads: heads.to_vec(),
         start: None,
         end: None,
@@ -504,7 +505,7 @@ impl<'a> History<'a> {
         &self,
         place: &Place,
         at: Option<&[ChangeHash]>,
-    ) -> Result<Option<(String, String)>, Error> {
+    ) -> Result<Option<(ParaId, String)>, Error> {
         Ok(match self.reader.resolve(&place.anchor, at)? {
             AnchorState::Anchored { para, text, .. } => Some((para, text)),
             AnchorState::Orphaned => None,
@@ -565,8 +566,8 @@ pub(crate) struct Held {
 }
 
 /// Open and addressed objections held by counted participants, per paragraph id.
-pub(crate) fn per_paragraph(items: &[Objection], options: &Options) -> BTreeMap<String, Held> {
-    let mut out: BTreeMap<String, Held> = BTreeMap::new();
+pub(crate) fn per_paragraph(items: &[Objection], options: &Options) -> BTreeMap<ParaId, Held> {
+    let mut out: BTreeMap<ParaId, Held> = BTreeMap::new();
     for o in items.iter().filter(|o| o.counted) {
         let Some(para) = &o.para else { continue };
         let (open, addressed) = match o.state {

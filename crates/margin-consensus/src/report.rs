@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use margin_core::ParaId;
 use margin_core::id::DraftId;
 use margin_space::Space;
 use serde::Serialize;
@@ -19,7 +20,7 @@ use crate::tally::{Tally, tallies_of};
 /// Everything about one paragraph of the current version.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParagraphReport {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     pub text: String,
     pub status: Status,
@@ -145,11 +146,11 @@ impl ConsensusReport {
 impl Convergence {
     /// Opinion groups and paragraphs of convergence, for people.
     pub fn render(&self) -> String {
-        let number = |id: &String| {
+        let number = |id: &ParaId| {
             self.paragraphs
                 .iter()
                 .find(|p| &p.para == id)
-                .map_or_else(|| id.clone(), |p| format!("¶{}", p.n))
+                .map_or_else(|| id.to_string(), |p| format!("¶{}", p.n))
         };
         let mut out = String::new();
         match self.silhouette {
@@ -183,7 +184,7 @@ impl Convergence {
                 );
             }
         }
-        let list = |ids: &[String]| {
+        let list = |ids: &[ParaId]| {
             if ids.is_empty() {
                 "none".to_owned()
             } else {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use margin_core::body::CommentKind;
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
+use margin_core::{ParaId, Timestamp};
 use margin_space::Space;
 use margin_space::comment::CommentState;
 use margin_space::view::ParticipantView;
@@ -121,14 +122,14 @@ pub fn signatories(space: &Space, comments: &[EntryId], options: &Options) -> Ve
 /// off, with the members given that same answer. Groups come in the order of their
 /// representatives (time, then id); a comment alone is a group of one.
 pub fn campaigns(space: &Space, draft: &DraftId) -> Vec<Vec<EntryId>> {
-    let mut groups: BTreeMap<CampaignKey, Vec<(u64, EntryId)>> = BTreeMap::new();
+    let mut groups: BTreeMap<CampaignKey, Vec<(Timestamp, EntryId)>> = BTreeMap::new();
     for c in space.comments().filter(|c| c.body.draft == *draft) {
         groups
             .entry(CampaignKey::of(space, c))
             .or_default()
             .push((c.time, c.id));
     }
-    let mut out: Vec<Vec<(u64, EntryId)>> = vec![];
+    let mut out: Vec<Vec<(Timestamp, EntryId)>> = vec![];
     for mut group in groups.into_values() {
         group.sort();
         let answer = |id: &EntryId| {
@@ -143,7 +144,7 @@ pub fn campaigns(space: &Space, draft: &DraftId) -> Vec<Vec<EntryId>> {
             })
         };
         let first = answer(&group[0].1);
-        let mut split: BTreeMap<Answer, Vec<(u64, EntryId)>> = BTreeMap::new();
+        let mut split: BTreeMap<Answer, Vec<(Timestamp, EntryId)>> = BTreeMap::new();
         let mut kept = vec![];
         for (time, id) in group {
             match answer(&id) {
@@ -170,7 +171,7 @@ type Answer = (u8, String, Option<EntryId>);
 struct CampaignKey {
     kind: u8,
     parent: Option<EntryId>,
-    para: Option<String>,
+    para: Option<ParaId>,
     quote: Option<String>,
     text: String,
     suggestion: Option<String>,

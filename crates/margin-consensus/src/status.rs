@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use margin_core::ParaId;
 use margin_core::id::DraftId;
 use margin_space::Space;
 use serde::Serialize;
@@ -97,7 +98,7 @@ pub fn in_the_rough(groups: &BTreeMap<String, GroupPosition>) -> Vec<String> {
 /// The status of one paragraph of the current version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParagraphStatus {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     pub status: Status,
     /// Open objections held by counted participants.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use margin_core::ParaId;
 use margin_core::body::StanceValue;
 use margin_core::id::DraftId;
 use margin_space::Space;
@@ -61,7 +62,7 @@ impl Tally {
 /// The stances on one paragraph of the current version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParagraphTally {
-    pub para: String,
+    pub para: ParaId,
     /// The paragraph's number in the current version, from 1.
     pub n: usize,
     pub total: Tally,

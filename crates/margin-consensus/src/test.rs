@@ -22,7 +22,7 @@ pub struct Fixture {
     unpublished: Vec<Option<Body>>,
     /// Every entry accepted, in order, for replaying elsewhere.
     pub entries: Vec<Entry>,
-    time: u64,
+    time: Timestamp,
     device: u32,
 }
 
@@ -48,7 +48,7 @@ impl Fixture {
             stakeholder_groups: vec![],
             nonce: 7,
         });
-        let time = 1_700_000_000_000;
+        let time = Timestamp::from_millis(1_700_000_000_000);
         let genesis =
             Entry::sign(&convener, None, time, vec![], &charter).expect("the charter signs");
         let space = Space::new(genesis.clone()).expect("a valid genesis charter");
@@ -78,7 +78,7 @@ impl Fixture {
     /// returns its id. Panics when the space refuses it: a fixture must be valid.
     pub fn publish(&mut self, key: &SigningKey, mut refs: Vec<EntryId>, body: Body) -> EntryId {
         refs.extend(self.space.charter_heads());
-        self.time += 1_000;
+        self.time = self.time.saturating_add_millis(1_000);
         let entry = Entry::sign(key, Some(self.space.id()), self.time, refs, &body)
             .expect("the entry signs");
         let id = entry.id();
@@ -130,7 +130,7 @@ impl Fixture {
     }
 
     /// The id of paragraph number `n` (from 1) of the current version.
-    pub fn para(&self, n: usize) -> String {
+    pub fn para(&self, n: usize) -> ParaId {
         self.doc()
             .view(None)
             .expect("the draft reads")

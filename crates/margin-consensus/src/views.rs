@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use margin_core::ParaId;
 use margin_core::body::StanceValue;
 use margin_core::id::DraftId;
 use margin_space::Space;
@@ -37,7 +38,7 @@ pub struct View {
 /// The views held on one paragraph of the current version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParagraphViews {
-    pub para: String,
+    pub para: ParaId,
     pub n: usize,
     /// Whether counted participants disagree: some agree (support or accept) and some
     /// object.

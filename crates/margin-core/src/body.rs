@@ -12,6 +12,8 @@ use crate::entry::Kind;
 use crate::id::EntryId;
 use crate::key::PublicKey;
 use crate::limits::{MAX_LABEL_BYTES, MAX_TEXT_BYTES};
+use crate::para::ParaId;
+use crate::time::Timestamp;
 
 /// An Automerge change hash: a draft version is a set of these ("heads").
 pub type ChangeHash = [u8; 32];
@@ -39,9 +41,9 @@ pub struct Charter {
     pub title: String,
     pub policy: Policy,
     /// Comment period start, ms since the Unix epoch; none = open from creation.
-    pub opens: Option<u64>,
+    pub opens: Option<Timestamp>,
     /// Comment period end (exclusive), ms since the Unix epoch; none = no end set.
-    pub closes: Option<u64>,
+    pub closes: Option<Timestamp>,
     pub conveners: Vec<PublicKey>,
     pub editors: Vec<PublicKey>,
     pub registrars: Vec<PublicKey>,
@@ -64,8 +66,8 @@ pub enum CharterChange {
     },
     Policy(Policy),
     Period {
-        opens: Option<u64>,
-        closes: Option<u64>,
+        opens: Option<Timestamp>,
+        closes: Option<Timestamp>,
     },
     Title(String),
 }
@@ -115,7 +117,7 @@ pub struct VersionTag {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
     /// The paragraph's stable id.
-    pub para: String,
+    pub para: ParaId,
     /// Automerge cursor bytes for the range start (exclusive, on the character before the
     /// quote) and end (inclusive, on its last character); none for a whole paragraph or
     /// a quote at the start of the paragraph.
@@ -210,7 +212,7 @@ pub enum StanceValue {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stance {
     pub draft: EntryId,
-    pub para: String,
+    pub para: ParaId,
     pub heads: Vec<ChangeHash>,
     pub value: StanceValue,
     pub reason: Option<String>,
@@ -406,7 +408,7 @@ impl Body {
             }
         };
         let anchor = |a: &Anchor| -> Result<(), BodyError> {
-            label("paragraph id", &a.para)?;
+            label("paragraph id", a.para.as_str())?;
             for cursor in [&a.start, &a.end].into_iter().flatten() {
                 if cursor.len() > MAX_LABEL_BYTES {
                     return Err(BodyError::TooLong {
@@ -512,7 +514,7 @@ impl Body {
             }
             Body::Retraction(_) | Body::Erasure(_) => {}
             Body::Stance(s) => {
-                label("paragraph id", &s.para)?;
+                label("paragraph id", s.para.as_str())?;
                 heads(&s.heads)?;
                 if let Some(r) = &s.reason {
                     text("reason", r)?;

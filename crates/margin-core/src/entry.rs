@@ -19,6 +19,7 @@ use crate::encoding::{self, EncodingError};
 use crate::id::{EntryId, SpaceId};
 use crate::key::{PublicKey, SigningKey};
 use crate::limits::{MAX_ENTRY_BYTES, MAX_REFS, MAX_SMALL_ENTRY_BYTES};
+use crate::time::Timestamp;
 
 /// The envelope that signs its body directly.
 pub const FORMAT: u8 = 1;
@@ -123,7 +124,7 @@ struct Header {
     space: Option<SpaceId>,
     kind: u8,
     author: PublicKey,
-    time: u64,
+    time: Timestamp,
     refs: Vec<EntryId>,
     #[serde(with = "serde_bytes")]
     body: Vec<u8>,
@@ -137,7 +138,7 @@ struct SealedHeader {
     space: Option<SpaceId>,
     kind: u8,
     author: PublicKey,
-    time: u64,
+    time: Timestamp,
     refs: Vec<EntryId>,
     outline: Outline,
     body_len: u32,
@@ -150,7 +151,7 @@ struct Fields {
     format: u8,
     space: Option<SpaceId>,
     author: PublicKey,
-    time: u64,
+    time: Timestamp,
     refs: Vec<EntryId>,
 }
 
@@ -206,7 +207,7 @@ impl<S> Entry<S> {
     }
     /// The author's clock in ms since the Unix epoch: informational, never trusted for
     /// ordering beyond the rule that an entry is not older than what it refers to.
-    pub fn time(&self) -> u64 {
+    pub fn time(&self) -> Timestamp {
         self.fields.time
     }
     /// Causal predecessors, sorted and without duplicates.
@@ -425,7 +426,7 @@ impl Entry<Verified> {
     pub fn sign(
         key: &SigningKey,
         space: Option<SpaceId>,
-        time: u64,
+        time: Timestamp,
         mut refs: Vec<EntryId>,
         body: &Body,
     ) -> Result<Self, error::SignError> {

@@ -17,7 +17,7 @@
 //!     stakeholder: "civil-society".into(),
 //!     region: "Africa".into(),
 //! });
-//! let entry = Entry::sign(&key, None, 1_700_000_000_000, vec![], &body)?;
+//! let entry = Entry::sign(&key, None, Timestamp::from_millis(1_700_000_000_000), vec![], &body)?;
 //! let received = Entry::decode(entry.bytes())?;
 //! let verified = received.verify()?;
 //! assert_eq!(verified.id(), entry.id());
@@ -31,10 +31,14 @@ pub mod entry;
 pub mod id;
 pub mod key;
 pub mod limits;
+pub mod para;
 pub mod time;
 #[cfg(any(test, feature = "test"))]
 pub mod vectors;
 pub mod vocabulary;
+
+pub use para::{ParaId, ParaIdError};
+pub use time::Timestamp;
 
 /// The names most users of this crate need.
 pub mod prelude {
@@ -42,5 +46,7 @@ pub mod prelude {
     pub use crate::entry::{Entry, Kind, Unverified, Verified};
     pub use crate::id::{DraftId, EntryId, SpaceId};
     pub use crate::key::{PublicKey, SigningKey};
+    pub use crate::para::ParaId;
+    pub use crate::time::Timestamp;
     pub use crate::vocabulary::BlockTarget;
 }

@@ -5,6 +5,7 @@ use crate::body::*;
 use crate::entry::Entry;
 use crate::id::EntryId;
 use crate::key::SigningKey;
+use crate::time::Timestamp;
 
 /// One vector: a name, the signing key's seed, and the entry it yields.
 pub struct Vector {
@@ -22,15 +23,21 @@ pub fn vectors() -> Vec<Vector> {
         title: "BPF Cybersecurity 2026".into(),
         policy: Policy::Open,
         opens: None,
-        closes: Some(1_798_761_600_000),
+        closes: Some(Timestamp::from_millis(1_798_761_600_000)),
         conveners: vec![convener_key.public()],
         editors: vec![convener_key.public()],
         registrars: vec![],
         stakeholder_groups: vec![],
         nonce: 42,
     });
-    let genesis = Entry::sign(&convener_key, None, 1_767_225_600_000, vec![], &charter)
-        .expect("vector charter is within limits");
+    let genesis = Entry::sign(
+        &convener_key,
+        None,
+        Timestamp::from_millis(1_767_225_600_000),
+        vec![],
+        &charter,
+    )
+    .expect("vector charter is within limits");
     let space = genesis.id();
     let profile = Body::Profile(Profile {
         name: "Amina Diallo".into(),
@@ -41,7 +48,7 @@ pub fn vectors() -> Vec<Vector> {
     let profile_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_225_660_000,
+        Timestamp::from_millis(1_767_225_660_000),
         vec![space],
         &profile,
     )
@@ -56,7 +63,7 @@ pub fn vectors() -> Vec<Vector> {
     let stance_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_225_720_000,
+        Timestamp::from_millis(1_767_225_720_000),
         vec![profile_entry.id(), space],
         &stance,
     )
@@ -70,7 +77,7 @@ pub fn vectors() -> Vec<Vector> {
     let membership_entry = Entry::sign(
         &coalition_key,
         Some(space),
-        1_767_225_780_000,
+        Timestamp::from_millis(1_767_225_780_000),
         vec![space],
         &membership,
     )
@@ -83,7 +90,7 @@ pub fn vectors() -> Vec<Vector> {
     let cosign_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_225_840_000,
+        Timestamp::from_millis(1_767_225_840_000),
         vec![membership_entry.id(), space],
         &cosign,
     )
@@ -97,7 +104,7 @@ pub fn vectors() -> Vec<Vector> {
     let alternative_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_225_900_000,
+        Timestamp::from_millis(1_767_225_900_000),
         vec![space],
         &alternative,
     )
@@ -114,7 +121,7 @@ pub fn vectors() -> Vec<Vector> {
     let comment_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_225_960_000,
+        Timestamp::from_millis(1_767_225_960_000),
         vec![space],
         &comment,
     )
@@ -128,7 +135,7 @@ pub fn vectors() -> Vec<Vector> {
     let erasure_entry = Entry::sign(
         &SigningKey::from_seed(participant),
         Some(space),
-        1_767_226_020_000,
+        Timestamp::from_millis(1_767_226_020_000),
         vec![space],
         &erasure,
     )

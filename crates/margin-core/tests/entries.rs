@@ -18,7 +18,7 @@ fn signed(seed: u8, body: &Body) -> Entry {
     Entry::sign(
         &SigningKey::from_seed([seed; 32]),
         None,
-        1_000,
+        Timestamp::from_millis(1_000),
         vec![],
         body,
     )
@@ -105,7 +105,7 @@ fn limits_are_checked_when_signing_and_when_decoding() {
     let err = Entry::sign(
         &SigningKey::from_seed([1; 32]),
         None,
-        0,
+        Timestamp::EPOCH,
         vec![],
         &profile(&long),
     );
@@ -121,7 +121,13 @@ fn a_stance_needs_its_space() {
         value: StanceValue::Support,
         reason: None,
     });
-    let err = Entry::sign(&SigningKey::from_seed([1; 32]), None, 0, vec![], &stance);
+    let err = Entry::sign(
+        &SigningKey::from_seed([1; 32]),
+        None,
+        Timestamp::EPOCH,
+        vec![],
+        &stance,
+    );
     assert!(err.is_err());
 }
 
@@ -173,16 +179,16 @@ proptest! {
         let body = Body::Comment(Comment {
             draft: EntryId([3; 32]),
             heads: vec![[4; 32]],
-            anchor: Some(Anchor { para, start: None, end: None, quote: None }),
+            anchor: Some(Anchor { para: para.into(), start: None, end: None, quote: None }),
             kind: CommentKind::Question,
             text,
             suggestion: None,
             parent: None,
         });
-        let entry = Entry::sign(&SigningKey::from_seed(seed), Some(EntryId([5; 32])), time, vec![EntryId([5; 32])], &body).unwrap();
+        let entry = Entry::sign(&SigningKey::from_seed(seed), Some(EntryId([5; 32])), Timestamp::from_millis(time), vec![EntryId([5; 32])], &body).unwrap();
         let back = Entry::decode(entry.bytes()).unwrap().verify().unwrap();
         prop_assert_eq!(back.body(), Some(&body));
-        prop_assert_eq!(back.time(), time);
+        prop_assert_eq!(back.time().as_millis(), time);
     }
 }
 
@@ -202,7 +208,7 @@ fn comment_entry(text: &str) -> Entry {
     Entry::sign(
         &SigningKey::from_seed([3; 32]),
         Some(EntryId([8; 32])),
-        2_000,
+        Timestamp::from_millis(2_000),
         vec![EntryId([8; 32])],
         &comment(text),
     )

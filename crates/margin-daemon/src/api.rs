@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use margin_core::Timestamp;
 use margin_core::id::SpaceId;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,7 @@ struct SpaceQuery {
 struct Reconciling {
     /// When the reconciliations were started (ms); a link whose `last_sync` is at or
     /// after this has finished one since.
-    since: u64,
+    since: Timestamp,
 }
 
 /// Reconciles a space with every connected peer now.

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use margin_core::Timestamp;
 use margin_core::entry::Entry;
 use margin_core::id::{EntryId, SpaceId};
 use margin_net::{MessageAcceptance, MessageId, Multiaddr, PeerId};
@@ -20,7 +21,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::events::Event;
 use margin_node::error::NodeError;
-use margin_node::node::{Node, now_ms};
+use margin_node::node::Node;
 
 /// Entries read from the store per look for new ones.
 const POLL_BATCH: usize = 1024;
@@ -124,13 +125,13 @@ pub struct Engine {
     unannounced: Vec<(SpaceId, Vec<u8>)>,
     follows: BTreeMap<SpaceId, FollowMode>,
     blocked_peers: BTreeSet<PeerId>,
-    bans: BTreeMap<PeerId, u64>,
+    bans: BTreeMap<PeerId, Timestamp>,
     counts: BTreeMap<PeerId, PeerCounts>,
-    next_settings: u64,
-    next_providers: u64,
-    next_redial: u64,
-    next_provide: u64,
-    next_progress: u64,
+    next_settings: Timestamp,
+    next_providers: Timestamp,
+    next_redial: Timestamp,
+    next_provide: Timestamp,
+    next_progress: Timestamp,
     /// Entries received per space when progress was last logged.
     logged: BTreeMap<String, u64>,
     /// Whether this node's clock is off from its peers' (see [`Engine::check_clock`]).
@@ -141,7 +142,7 @@ pub struct Engine {
 struct Stored<'a>(&'a Store);
 
 impl margin_sync::service::Store for Stored<'_> {
-    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)> {
+    fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
         self.0.space_items(space).unwrap_or_else(|e| {
             tracing::error!(target: "sync", "cannot list the entries of {}: {e}", space.short());
             vec![]
@@ -189,11 +190,11 @@ impl Engine {
             blocked_peers: BTreeSet::new(),
             bans: BTreeMap::new(),
             counts: BTreeMap::new(),
-            next_settings: 0,
-            next_providers: 0,
-            next_redial: 0,
-            next_provide: 0,
-            next_progress: 0,
+            next_settings: Timestamp::EPOCH,
+            next_providers: Timestamp::EPOCH,
+            next_redial: Timestamp::EPOCH,
+            next_provide: Timestamp::EPOCH,
+            next_progress: Timestamp::EPOCH,
             logged: BTreeMap::new(),
             clock_off: node_clock_off,
         })
@@ -211,7 +212,7 @@ impl Engine {
         // make, and repairs a store that does not, before sync reads what it holds.
         let spaces = self.node.warm_spaces()?;
         tracing::debug!(target: "node", "{spaces} spaces loaded");
-        let now = now_ms();
+        let now = Timestamp::now();
         for space in self.node.store().space_ids()? {
             self.join(now, space);
         }
@@ -247,14 +248,14 @@ impl Engine {
         self.record_announced()?;
         self.redial(now)?;
         // Give the bootstrap connections a moment before asking the DHT.
-        self.next_providers = now + 2_000;
+        self.next_providers = now.saturating_add_millis(2_000);
         Ok(())
     }
 
     /// Dials peers met before that are not connected (nor blocked or banned), so a node
     /// finds its peers again after a restart or a network outage.
-    fn redial(&mut self, now: u64) -> Result<(), NodeError> {
-        self.next_redial = now + REDIAL_EVERY_MS;
+    fn redial(&mut self, now: Timestamp) -> Result<(), NodeError> {
+        self.next_redial = now.saturating_add_millis(REDIAL_EVERY_MS);
         let connected: BTreeSet<String> = self.sync.peers().map(|p| p.to_string()).collect();
         for peer in self.node.store().known_peers(REDIAL_AT_START)? {
             let refused = peer
@@ -271,7 +272,7 @@ impl Engine {
         Ok(())
     }
 
-    fn join(&mut self, now: u64, space: SpaceId) {
+    fn join(&mut self, now: Timestamp, space: SpaceId) {
         if self.sync.holds_space(&space) {
             return;
         }
@@ -280,7 +281,7 @@ impl Engine {
         self.carry_out(now, outputs);
     }
 
-    fn leave(&mut self, now: u64, space: &SpaceId) {
+    fn leave(&mut self, now: Timestamp, space: &SpaceId) {
         let outputs = self.sync.leave(now, space);
         self.act(Action::Leave(*space));
         self.carry_out(now, outputs);
@@ -295,14 +296,14 @@ impl Engine {
         if let Some(addr) = dialed {
             self.identified(&peer, std::slice::from_ref(addr));
         }
-        let now = now_ms();
+        let now = Timestamp::now();
         let first = self.sync.peers().next().is_none();
         let outputs = self.sync.connected(now, peer);
         self.carry_out(now, outputs);
         self.flush_unannounced();
         if first {
             // Provider records published while alone reached nobody.
-            self.next_provide = now + 1_000;
+            self.next_provide = now.saturating_add_millis(1_000);
         }
     }
 
@@ -329,14 +330,14 @@ impl Engine {
     }
 
     pub fn disconnected(&mut self, peer: &PeerId) {
-        let now = now_ms();
+        let now = Timestamp::now();
         let outputs = self.sync.disconnected(now, peer);
         self.carry_out(now, outputs);
     }
 
     /// A sync frame from a peer.
     pub fn frame(&mut self, peer: &PeerId, frame: &[u8]) {
-        let now = now_ms();
+        let now = Timestamp::now();
         let outputs = self
             .sync
             .received(now, peer, frame, &Stored(self.node.store()));
@@ -345,7 +346,7 @@ impl Engine {
 
     /// The peer announced a frame over the limit; the transport closed its stream.
     pub fn oversize(&mut self, peer: &PeerId, len: usize) {
-        let now = now_ms();
+        let now = Timestamp::now();
         let detail = format!("announced a {len}-byte frame");
         self.count_refusal(peer, &detail);
         let outputs = self.sync.offence(now, peer, Offence::OversizeFrame, detail);
@@ -355,7 +356,7 @@ impl Engine {
     /// The peer sent a sync frame that does not decompress; the transport closed its
     /// stream.
     pub fn bad_frame(&mut self, peer: &PeerId, reason: &str) {
-        let now = now_ms();
+        let now = Timestamp::now();
         self.count_refusal(peer, reason);
         let outputs = self
             .sync
@@ -365,7 +366,7 @@ impl Engine {
 
     /// A gossip message on a space's topic, passed on by `from`.
     pub fn gossip(&mut self, from: PeerId, space: SpaceId, id: MessageId, data: &[u8]) {
-        let now = now_ms();
+        let now = Timestamp::now();
         if !self.sync.holds_space(&space) {
             self.act(Action::Validated(id, from, MessageAcceptance::Ignore));
             return;
@@ -409,7 +410,7 @@ impl Engine {
                     .sync
                     .gossip_verdict(now, &from, &space, &entry_id, &verdict);
                 // Entries that were waiting for this one and are now valid.
-                let released: Vec<(u64, EntryId)> = verdicts
+                let released: Vec<(Timestamp, EntryId)> = verdicts
                     .iter()
                     .filter(|(id, _)| *id != entry_id)
                     .filter_map(|(id, v)| match v {
@@ -425,8 +426,8 @@ impl Engine {
 
     /// Reconciles a space with every peer now (for `margin sync wait`). Returns when it
     /// was asked, in ms.
-    pub fn reconcile_now(&mut self, space: &SpaceId) -> u64 {
-        let now = now_ms();
+    pub fn reconcile_now(&mut self, space: &SpaceId) -> Timestamp {
+        let now = Timestamp::now();
         let outputs = self.sync.reconcile_now(now, space);
         self.carry_out(now, outputs);
         now
@@ -434,7 +435,7 @@ impl Engine {
 
     /// Time passed: the service's timers, entries written by others, settings.
     pub fn tick(&mut self) {
-        let now = now_ms();
+        let now = Timestamp::now();
         let outputs = self.sync.tick(now);
         self.carry_out(now, outputs);
         let expired: Vec<PeerId> = self
@@ -454,7 +455,7 @@ impl Engine {
             tracing::error!(target: "node", "cannot read new entries: {e}");
         }
         if now >= self.next_settings {
-            self.next_settings = now + SETTINGS_EVERY_MS;
+            self.next_settings = now.saturating_add_millis(SETTINGS_EVERY_MS);
             if let Err(e) = self.read_settings(now) {
                 tracing::error!(target: "node", "cannot read the node's settings: {e}");
             }
@@ -466,7 +467,7 @@ impl Engine {
             self.check_clock();
         }
         if now >= self.next_providers {
-            self.next_providers = now + PROVIDERS_EVERY_MS;
+            self.next_providers = now.saturating_add_millis(PROVIDERS_EVERY_MS);
             let status = self.sync.status(now);
             let linked: BTreeSet<String> = status
                 .peers
@@ -480,7 +481,7 @@ impl Engine {
             }
         }
         if now >= self.next_provide && self.sync.peers().next().is_some() {
-            self.next_provide = now + PROVIDE_EVERY_MS;
+            self.next_provide = now.saturating_add_millis(PROVIDE_EVERY_MS);
             let spaces: Vec<SpaceId> = self.sync.spaces().copied().collect();
             for space in spaces {
                 self.act(Action::Provide(space));
@@ -492,7 +493,7 @@ impl Engine {
             tracing::error!(target: "node", "cannot read the peers met before: {e}");
         }
         if now >= self.next_progress {
-            self.next_progress = now + PROGRESS_EVERY_MS;
+            self.next_progress = now.saturating_add_millis(PROGRESS_EVERY_MS);
             self.log_progress(now);
         }
         self.flush_unannounced();
@@ -501,7 +502,7 @@ impl Engine {
 
     /// Entries stored since the last look: written here by the CLI or the web UI (which
     /// the service does not hold yet: announce them), or received (tell listeners).
-    fn poll_store(&mut self, now: u64) -> Result<(), NodeError> {
+    fn poll_store(&mut self, now: Timestamp) -> Result<(), NodeError> {
         loop {
             let fresh = self.node.store().entries_since(self.seen_seq, POLL_BATCH)?;
             let Some((last, _)) = fresh.last() else {
@@ -529,7 +530,7 @@ impl Engine {
                         ));
                     }
                 }
-                let items: Vec<(u64, EntryId)> =
+                let items: Vec<(Timestamp, EntryId)> =
                     entries.iter().map(|e| (e.time(), e.id())).collect();
                 let outputs = self.sync.inserted(now, &space, &items);
                 self.carry_out(now, outputs);
@@ -556,7 +557,7 @@ impl Engine {
                     if offset > 0 { "behind" } else { "ahead of" },
                     clock_words(offset.unsigned_abs())
                 );
-                format!("{offset} {}", now_ms())
+                format!("{offset} {}", Timestamp::now())
             } else {
                 String::new()
             };
@@ -568,7 +569,7 @@ impl Engine {
 
     /// Logs how far each space's sync got, for spaces that received entries since the
     /// last report (a long first sync shows its progress in the log).
-    fn log_progress(&mut self, now: u64) {
+    fn log_progress(&mut self, now: Timestamp) {
         let status = self.sync.status(now);
         for space in status.spaces {
             let before = self.logged.get(&space.space).copied().unwrap_or(0);
@@ -618,7 +619,7 @@ impl Engine {
     }
 
     /// Follows, blocks and dial requests the CLI wrote.
-    fn read_settings(&mut self, now: u64) -> Result<(), NodeError> {
+    fn read_settings(&mut self, now: Timestamp) -> Result<(), NodeError> {
         let follows: BTreeMap<SpaceId, FollowMode> = self
             .node
             .store()
@@ -728,7 +729,7 @@ impl Engine {
     }
 
     /// Carries out the service's outputs, feeding the results of store work back in.
-    fn carry_out(&mut self, now: u64, outputs: Vec<Output<PeerId>>) {
+    fn carry_out(&mut self, now: Timestamp, outputs: Vec<Output<PeerId>>) {
         let mut work = std::collections::VecDeque::from(outputs);
         while let Some(output) = work.pop_front() {
             match output {
@@ -772,7 +773,7 @@ impl Engine {
         }
     }
 
-    fn snapshot(&self, now: u64) -> Snapshot {
+    fn snapshot(&self, now: Timestamp) -> Snapshot {
         let status = self.sync.status(now);
         let titles: BTreeMap<SpaceId, String> = self
             .node

@@ -23,6 +23,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use margin_core::Timestamp;
 use margin_net::{Multiaddr, Net, NetConfig, NetEvent, Reachability};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -94,7 +95,7 @@ pub struct Status {
     pub reachability: Reachability,
     pub mirror_all: bool,
     /// ms since the Unix epoch when this snapshot was taken.
-    pub now: u64,
+    pub now: Timestamp,
     pub spaces: Vec<SpaceState>,
     pub peers: Vec<PeerState>,
     pub banned: Vec<margin_sync::service::BanStatus<String>>,
@@ -121,7 +122,7 @@ pub struct SpaceState {
     /// Every such peer reconciled with no difference and nothing is left to fetch.
     pub in_sync: bool,
     /// When the last reconciliation with any peer finished (ms).
-    pub last_sync: Option<u64>,
+    pub last_sync: Option<Timestamp>,
 }
 
 /// What the daemon shares with the HTTP side: handlers reach the node through the store

@@ -10,6 +10,7 @@
 //! at the start joins the passage too. The end cursor sits on the passage's last
 //! character, so deleting it shrinks the passage and text appended after it stays out.
 
+use margin_core::ParaId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -57,7 +58,7 @@ const CONTEXT_CHARS: usize = 32;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
     /// The paragraph's stable id.
-    pub para: String,
+    pub para: ParaId,
     /// The version the commenter was reading.
     pub heads: Vec<[u8; 32]>,
     /// Cursor on the character just before the passage (exclusive), or a start-of-text
@@ -87,7 +88,7 @@ pub enum AnchorState {
     /// The passage was found.
     Anchored {
         /// The paragraph it is in now (may differ from the anchor's if text moved).
-        para: String,
+        para: ParaId,
         /// Start of the passage, in code points.
         start: usize,
         /// End of the passage (exclusive), in code points.
@@ -106,7 +107,12 @@ impl Draft {
     /// Makes an anchor on paragraph `pid` as it was at `at` (the version the commenter
     /// read): on the first occurrence of `quote` in it, or, with `None`, on the whole
     /// paragraph.
-    pub fn anchor(&self, pid: &str, quote: Option<&str>, at: &[[u8; 32]]) -> Result<Anchor, Error> {
+    pub fn anchor(
+        &self,
+        pid: &ParaId,
+        quote: Option<&str>,
+        at: &[[u8; 32]],
+    ) -> Result<Anchor, Error> {
         self.anchor_near(pid, quote, None, at)
     }
 
@@ -128,7 +134,7 @@ impl Draft {
     /// ```
     pub fn anchor_near(
         &self,
-        pid: &str,
+        pid: &ParaId,
         quote: Option<&str>,
         near: Option<usize>,
         at: &[[u8; 32]],
@@ -136,11 +142,11 @@ impl Draft {
         let heads = self.heads_at(Some(at))?;
         let snap = self.snapshot(&heads)?;
         let block = snap
-            .find(pid)
-            .ok_or_else(|| Error::ParagraphNotFound(pid.to_string()))?;
+            .find(pid.as_str())
+            .ok_or_else(|| Error::ParagraphNotFound(pid.clone()))?;
         let Some(quote) = quote else {
             return Ok(Anchor {
-                para: pid.to_string(),
+                para: pid.clone(),
                 heads: at.to_vec(),
                 start: None,
                 end: None,
@@ -151,7 +157,7 @@ impl Draft {
             return Err(Error::EmptyQuote);
         }
         let not_found = || Error::QuoteNotFound {
-            para: pid.to_string(),
+            para: pid.clone(),
             quote: quote.to_string(),
         };
         let text = &block.block.text;
@@ -172,7 +178,7 @@ impl Draft {
         let before: Vec<char> = text[..byte_start].chars().collect();
         let after = &text[byte_start + quote.len()..];
         Ok(Anchor {
-            para: pid.to_string(),
+            para: pid.clone(),
             heads: at.to_vec(),
             start: Some(start_cursor.to_bytes()),
             end: Some(end_cursor.to_bytes()),
@@ -225,7 +231,7 @@ impl Draft {
         snap: &Snapshot,
         heads: &[ChangeHash],
     ) -> Result<AnchorState, Error> {
-        let block = snap.find(&anchor.para);
+        let block = snap.find(anchor.para.as_str());
         let Some(quote) = &anchor.quote else {
             return Ok(match block {
                 Some(b) => AnchorState::Anchored {
@@ -324,11 +330,11 @@ impl Draft {
 
 /// The best occurrence of a quote in `blocks`: the one whose context matches best, the
 /// first one on ties. Returns the block id and the start in code points.
-fn best_occurrence(blocks: &[StoredBlock], quote: &Quote) -> Option<(String, usize)> {
+fn best_occurrence(blocks: &[StoredBlock], quote: &Quote) -> Option<(ParaId, usize)> {
     if quote.exact.is_empty() {
         return None;
     }
-    let mut best: Option<(u8, String, usize)> = None;
+    let mut best: Option<(u8, ParaId, usize)> = None;
     for b in blocks {
         let text = &b.block.text;
         for (byte_start, _) in text.match_indices(&quote.exact) {

@@ -1,5 +1,6 @@
 //! Differences between two versions of a draft, paragraph by paragraph and word by word.
 
+use margin_core::ParaId;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -21,7 +22,7 @@ pub struct DraftDiff {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParagraphDiff {
     /// Stable id.
-    pub id: String,
+    pub id: ParaId,
     /// Heading, paragraph or item (as in the newer version if present there).
     pub kind: BlockKind,
     /// Paragraph number in the older version; `None` if absent there or a heading.

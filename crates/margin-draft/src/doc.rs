@@ -7,6 +7,7 @@
 //! root { title: str, blocks: [ { id, kind, level, marker, sep, text: Text } ], tail: str }
 //! ```
 
+use margin_core::ParaId;
 use std::collections::HashSet;
 
 use automerge::{
@@ -70,7 +71,7 @@ pub fn change_actor_key(change: &Change) -> Option<[u8; 32]> {
 pub(crate) struct StoredBlock {
     pub obj: ObjId,
     pub text_obj: Option<ObjId>,
-    pub id: String,
+    pub id: ParaId,
     pub block: Block,
 }
 
@@ -95,7 +96,7 @@ impl Snapshot {
         self.blocks.iter().find(|b| b.id == id)
     }
 
-    pub fn ids(&self) -> HashSet<String> {
+    pub fn ids(&self) -> HashSet<ParaId> {
         self.blocks.iter().map(|b| b.id.clone()).collect()
     }
 }
@@ -239,7 +240,7 @@ impl Draft {
                 None => 0,
             };
             snap.blocks.push(StoredBlock {
-                id: self.string_at(&obj, "id", heads)?.unwrap_or_default(),
+                id: ParaId::from(self.string_at(&obj, "id", heads)?.unwrap_or_default()),
                 block: Block {
                     kind,
                     level,

@@ -1,6 +1,7 @@
 //! The one error type of this crate.
 
 use automerge::{AutomergeError, LoadChangeError};
+use margin_core::ParaId;
 
 /// Everything that can go wrong when reading, changing or anchoring into a draft.
 #[derive(Debug, thiserror::Error)]
@@ -16,12 +17,12 @@ pub enum Error {
     UnknownHeads(Vec<[u8; 32]>),
     /// No paragraph with this id exists at the requested version.
     #[error("paragraph {0} not found in this version of the draft")]
-    ParagraphNotFound(String),
+    ParagraphNotFound(ParaId),
     /// A quote to anchor a comment on does not occur in its paragraph.
     #[error("the quote {quote:?} does not occur in paragraph {para}")]
     QuoteNotFound {
         /// The paragraph that was searched.
-        para: String,
+        para: ParaId,
         /// The quote that was not found.
         quote: String,
     },
@@ -32,7 +33,7 @@ pub enum Error {
     #[error("characters {start}..{end} are not in paragraph {para} ({len} characters)")]
     OutOfRange {
         /// The paragraph.
-        para: String,
+        para: ParaId,
         /// Start of the passage, in code points.
         start: usize,
         /// End of the passage (exclusive).

@@ -49,6 +49,7 @@ pub use anchor::{Anchor, AnchorState, Quote, Reader};
 pub use diff::{DraftDiff, ParagraphChange, ParagraphDiff};
 pub use doc::{ChangeInfo, Draft, actor_key, change_actor_key};
 pub use error::Error;
+pub use margin_core::ParaId;
 pub use markdown::{BlockKind, is_bracketed};
 pub use tokens::{WordChange, WordOp};
 pub use view::{DraftView, Heading, Paragraph, Section};

@@ -3,6 +3,7 @@
 //! that differ are edited, so comments anchored elsewhere in it keep their place.
 
 use automerge::{ActorId, ReadDoc, transaction::CommitOptions, transaction::Transactable};
+use margin_core::ParaId;
 
 use crate::doc::Draft;
 use crate::error::Error;
@@ -17,7 +18,7 @@ impl Draft {
     pub fn replace_passage(
         &mut self,
         actor: ActorId,
-        pid: &str,
+        pid: &ParaId,
         (start, end): (usize, usize),
         replacement: &str,
         time_ms: i64,
@@ -29,16 +30,16 @@ impl Draft {
         let heads = self.doc.get_heads();
         let snap = self.snapshot(&heads)?;
         let block = snap
-            .find(pid)
-            .ok_or_else(|| Error::ParagraphNotFound(pid.to_owned()))?;
+            .find(pid.as_str())
+            .ok_or_else(|| Error::ParagraphNotFound(pid.clone()))?;
         let text_obj = block
             .text_obj
             .clone()
-            .ok_or_else(|| Error::ParagraphNotFound(pid.to_owned()))?;
+            .ok_or_else(|| Error::ParagraphNotFound(pid.clone()))?;
         let old: Vec<char> = block.block.text.chars().collect();
         if start > end || end > old.len() {
             return Err(Error::OutOfRange {
-                para: pid.to_owned(),
+                para: pid.clone(),
                 start,
                 end,
                 len: old.len(),

@@ -4,6 +4,7 @@
 //! by similarity), so a paragraph keeps its id, and the comments anchored to it keep
 //! their place, across revisions. Each revision is exactly one Automerge change.
 
+use margin_core::ParaId;
 use std::collections::HashSet;
 
 use automerge::{
@@ -178,7 +179,7 @@ fn apply_steps(
             Step::Insert(n) => {
                 let block = &target.blocks[n];
                 let obj = tx.insert_object(&list, index, ObjType::Map)?;
-                tx.put(&obj, "id", ids.mint(index, &block.text))?;
+                tx.put(&obj, "id", ids.mint(index, &block.text).into_string())?;
                 tx.put(&obj, "kind", block.kind.as_str())?;
                 tx.put(&obj, "level", ScalarValue::Uint(u64::from(block.level)))?;
                 tx.put(&obj, "marker", block.marker.as_str())?;
@@ -229,11 +230,11 @@ fn edit_block(
 /// of which version, where, and with what text; re-hashed on the rare collision.
 struct IdMinter {
     seed: blake3::Hasher,
-    taken: HashSet<String>,
+    taken: HashSet<ParaId>,
 }
 
 impl IdMinter {
-    fn new(actor: &ActorId, heads: &[ChangeHash], taken: HashSet<String>) -> IdMinter {
+    fn new(actor: &ActorId, heads: &[ChangeHash], taken: HashSet<ParaId>) -> IdMinter {
         let mut seed = blake3::Hasher::new();
         seed.update(b"margin-draft-paragraph-id-v1");
         seed.update(&(actor.to_bytes().len() as u64).to_le_bytes());
@@ -244,7 +245,7 @@ impl IdMinter {
         IdMinter { seed, taken }
     }
 
-    fn mint(&mut self, index: usize, text: &str) -> String {
+    fn mint(&mut self, index: usize, text: &str) -> ParaId {
         let mut counter = 0u64;
         loop {
             let mut hasher = self.seed.clone();
@@ -253,7 +254,7 @@ impl IdMinter {
             if counter > 0 {
                 hasher.update(&counter.to_le_bytes());
             }
-            let id = format!("p{}", &hasher.finalize().to_hex()[..10]);
+            let id = ParaId::from(format!("p{}", &hasher.finalize().to_hex()[..10]));
             if self.taken.insert(id.clone()) {
                 return id;
             }

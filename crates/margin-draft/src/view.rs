@@ -1,6 +1,7 @@
 //! Reading a version of the draft: sections and numbered paragraphs for display, and the
 //! Markdown file itself.
 
+use margin_core::ParaId;
 use serde::Serialize;
 
 use crate::doc::Draft;
@@ -30,7 +31,7 @@ pub struct Section {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Heading {
     /// Stable id.
-    pub id: String,
+    pub id: ParaId,
     /// 1 to 6.
     pub level: u8,
     /// The heading's text, without its `#` marker.
@@ -43,7 +44,7 @@ pub struct Heading {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Paragraph {
     /// Stable id, kept across revisions.
-    pub id: String,
+    pub id: ParaId,
     /// Number in document order, from 1, counting paragraphs and items, not headings.
     pub n: usize,
     /// `Paragraph` or `Item`.
@@ -110,9 +111,9 @@ impl Draft {
     /// in that version.
     pub fn paragraph_text(
         &self,
-        pid: &str,
+        pid: &ParaId,
         at: Option<&[[u8; 32]]>,
     ) -> Result<Option<String>, Error> {
-        self.block_text(pid, &self.heads_at(at)?)
+        self.block_text(pid.as_str(), &self.heads_at(at)?)
     }
 }

@@ -1,7 +1,7 @@
 //! How comment anchors move when the text around and inside them is edited.
 
 use automerge::ActorId;
-use margin_draft::{AnchorState, Draft};
+use margin_draft::{AnchorState, Draft, ParaId};
 
 fn editor() -> ActorId {
     ActorId::from(&[8u8; 33][..])
@@ -98,7 +98,7 @@ fn quote_deleted_falls_back_or_orphans() {
         "v1",
     )
     .unwrap();
-    let ids: Vec<String> = draft.view(None).unwrap().sections[0]
+    let ids: Vec<ParaId> = draft.view(None).unwrap().sections[0]
         .paragraphs
         .iter()
         .map(|p| p.id.clone())

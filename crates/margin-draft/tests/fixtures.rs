@@ -1,7 +1,9 @@
 //! The behaviour editors and commenters rely on, checked on the BPF report fixtures.
 
 use automerge::ActorId;
-use margin_draft::{AnchorState, BlockKind, Draft, ParagraphChange, actor_key, change_actor_key};
+use margin_draft::{
+    AnchorState, BlockKind, Draft, ParaId, ParagraphChange, actor_key, change_actor_key,
+};
 
 const V1: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -18,7 +20,7 @@ fn actor(key: u8, device: &[u8]) -> ActorId {
     ActorId::from(bytes.as_slice())
 }
 
-fn pid_of(draft: &Draft, starts_with: &str) -> String {
+fn pid_of(draft: &Draft, starts_with: &str) -> ParaId {
     draft
         .view(None)
         .expect("view")
@@ -31,7 +33,7 @@ fn pid_of(draft: &Draft, starts_with: &str) -> String {
         .clone()
 }
 
-fn ids_and_texts(draft: &Draft) -> Vec<(String, String)> {
+fn ids_and_texts(draft: &Draft) -> Vec<(ParaId, String)> {
     draft
         .view(None)
         .expect("view")
@@ -81,7 +83,10 @@ fn import_renders_byte_for_byte_and_has_structure() {
         ids_and_texts(&draft).len(),
         "paragraph ids are unique"
     );
-    assert!(ids.iter().all(|id| id.len() == 11 && id.starts_with('p')));
+    assert!(
+        ids.iter()
+            .all(|id| id.as_str().len() == 11 && id.as_str().starts_with('p'))
+    );
 
     let info = Draft::inspect_change(&change).unwrap();
     assert_eq!(actor_key(&info.actor), Some([1; 32]));
@@ -322,7 +327,7 @@ fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
     );
     assert!(
         draft
-            .anchor("pdeadbeef00", None, &v1)
+            .anchor(&ParaId::from("pdeadbeef00"), None, &v1)
             .unwrap_err()
             .is_not_found()
     );

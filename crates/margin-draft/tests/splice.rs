@@ -2,9 +2,9 @@
 //! the paragraph keeps its id, and comments elsewhere in it keep their place.
 
 use automerge::ActorId;
-use margin_draft::{AnchorState, Draft, Error};
+use margin_draft::{AnchorState, Draft, Error, ParaId};
 
-fn draft() -> (Draft, String) {
+fn draft() -> (Draft, ParaId) {
     let actor = ActorId::from(&[1u8; 36][..]);
     let (draft, _) = Draft::import(
         actor,
@@ -79,7 +79,7 @@ fn bad_replacements_are_refused() {
         Err(Error::Unsplittable)
     ));
     assert!(matches!(
-        d.replace_passage(actor, "p-none", (0, 1), "x", 1, "m"),
+        d.replace_passage(actor, &ParaId::from("p-none"), (0, 1), "x", 1, "m"),
         Err(Error::ParagraphNotFound(_))
     ));
 }

@@ -12,6 +12,7 @@ use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_core::vocabulary::BlockTarget;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
 use margin_space::Space;
 use margin_space::draft::DraftState;
@@ -37,7 +38,7 @@ impl Node {
             refs.extend(space.charter_heads());
             let mut time = self.date(space, &identity.key.public());
             if let Some(p) = &profile {
-                time = time.max(p.time() + 1);
+                time = time.max(p.time().saturating_add_millis(1));
             }
             let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
             let id = entry.id();
@@ -76,10 +77,12 @@ impl Node {
     /// person's later stance, edit or profile always wins over their earlier one, even
     /// within one millisecond or after their clock stepped back — but never more than
     /// the allowed skew ahead of this clock.
-    fn date(&self, space: &Space, author: &PublicKey) -> u64 {
+    fn date(&self, space: &Space, author: &PublicKey) -> Timestamp {
         let now = self.now();
         match space.latest_of(author) {
-            Some(latest) if latest < now.saturating_add(CLOCK_SKEW_MS) => now.max(latest + 1),
+            Some(latest) if latest < now.saturating_add_millis(CLOCK_SKEW_MS) => {
+                now.max(latest.saturating_add_millis(1))
+            }
             _ => now,
         }
     }
@@ -132,8 +135,8 @@ impl Node {
         &mut self,
         title: &str,
         policy: Policy,
-        opens: Option<u64>,
-        closes: Option<u64>,
+        opens: Option<Timestamp>,
+        closes: Option<Timestamp>,
     ) -> Result<SpaceId, NodeError> {
         let identity = self.identity()?;
         let me = identity.key.public();
@@ -209,7 +212,13 @@ impl Node {
         let identity = self.identity()?;
         let space = self.locate_space(space)?;
         let time = self.now();
-        let (_, change) = Draft::import(identity.actor(), markdown, title, time as i64, message)?;
+        let (_, change) = Draft::import(
+            identity.actor(),
+            markdown,
+            title,
+            time.as_millis() as i64,
+            message,
+        )?;
         let body = Body::DraftChange(DraftChange {
             draft: None,
             changes: vec![serde_bytes::ByteBuf::from(change)],
@@ -227,7 +236,7 @@ impl Node {
     ) -> Result<Option<EntryId>, NodeError> {
         let identity = self.identity()?;
         let (draft_id, space) = self.locate_draft(draft)?;
-        let now = self.now() as i64;
+        let now = self.now().as_millis() as i64;
         let update = self.with_space(&space, |space| {
             let state = space
                 .draft(&draft_id)
@@ -306,7 +315,7 @@ impl Node {
             let anchor = match new.para {
                 Some(pid) => {
                     if state.doc.paragraph_text(pid, Some(&heads))?.is_none() {
-                        return Err(NodeError::NoParagraph(pid.to_owned()));
+                        return Err(NodeError::NoParagraph(pid.clone()));
                     }
                     Some(margin_space::view::wire_anchor(
                         &state.doc.anchor_near(pid, new.quote, near, &heads)?,
@@ -424,7 +433,7 @@ impl Node {
     pub fn reattach(
         &mut self,
         comment: &str,
-        para: &str,
+        para: &ParaId,
         quote: Option<&str>,
     ) -> Result<EntryId, NodeError> {
         let identity = self.identity()?;
@@ -439,7 +448,7 @@ impl Node {
                 .ok_or_else(|| NodeError::NotFound(draft_id.to_string()))?;
             let heads = state.doc.heads();
             if state.doc.paragraph_text(para, Some(&heads))?.is_none() {
-                return Err(NodeError::NoParagraph(para.to_owned()));
+                return Err(NodeError::NoParagraph(para.clone()));
             }
             let anchor = margin_space::view::wire_anchor(&state.doc.anchor(para, quote, &heads)?);
             let mut refs = draft_refs(state, &heads);
@@ -462,7 +471,7 @@ impl Node {
     pub fn stance(
         &mut self,
         draft: &str,
-        para: &str,
+        para: &ParaId,
         value: StanceValue,
         reason: Option<&str>,
     ) -> Result<EntryId, NodeError> {
@@ -478,7 +487,7 @@ impl Node {
                 .ok_or_else(|| NodeError::NotFound(draft.to_owned()))?;
             let heads = state.doc.heads();
             if state.doc.paragraph_text(para, Some(&heads))?.is_none() {
-                return Err(NodeError::NoParagraph(para.to_owned()));
+                return Err(NodeError::NoParagraph(para.clone()));
             }
             let mut refs = draft_refs(state, &heads);
             refs.extend(space.registration_entry(&identity.key.public()));
@@ -486,7 +495,7 @@ impl Node {
         })?;
         let body = Body::Stance(Stance {
             draft: draft_id,
-            para: para.to_owned(),
+            para: para.clone(),
             heads,
             value,
             reason: reason.map(str::to_owned),
@@ -589,7 +598,7 @@ impl Node {
 
 /// What a new comment says.
 pub struct NewComment<'a> {
-    pub para: Option<&'a str>,
+    pub para: Option<&'a ParaId>,
     pub quote: Option<&'a str>,
     pub text: &'a str,
     pub kind: CommentKind,

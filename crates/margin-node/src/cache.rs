@@ -167,37 +167,6 @@ impl Node {
         Ok((id, space))
     }
 
-    /// The space an entry belongs to, by id or prefix, as a copy.
-    pub fn space_of(&self, text: &str) -> Result<(EntryId, Space), NodeError> {
-        let (id, space) = self.locate(text)?;
-        Ok((id, self.load_space(&space)?))
-    }
-
-    /// A space by id or prefix, as a copy.
-    pub fn find_space(&self, text: &str) -> Result<Space, NodeError> {
-        self.load_space(&self.locate_space(text)?)
-    }
-
-    /// A draft by id or prefix, with a copy of its space.
-    pub fn find_draft(&self, text: &str) -> Result<(DraftId, Space), NodeError> {
-        let (id, space) = self.locate_draft(text)?;
-        Ok((id, self.load_space(&space)?))
-    }
-
-    /// A comment by id or prefix, with a copy of its space.
-    pub fn find_comment(&self, text: &str) -> Result<(CommentId, Space), NodeError> {
-        let (id, space) = self.locate_comment(text)?;
-        Ok((id, self.load_space(&space)?))
-    }
-
-    /// Copies of every space in the store.
-    pub fn spaces(&self) -> Result<Vec<Space>, NodeError> {
-        self.space_ids()?
-            .iter()
-            .map(|id| self.load_space(id))
-            .collect()
-    }
-
     // ---- the cache -----------------------------------------------------------------
 
     /// The cached state of a space, up to date with the store, taken out of the cache

@@ -12,6 +12,7 @@ use margin_core::body::{CommentKind, DispositionValue, Profile, StanceValue};
 use margin_core::entry::Entry;
 use margin_core::id::{DraftId, SpaceId};
 use margin_core::key::SigningKey;
+use margin_core::{ParaId, Timestamp};
 use serde::Serialize;
 
 use crate::error::NodeError;
@@ -50,7 +51,7 @@ fn participant(
     let profile_entry = Entry::sign(
         &key,
         None,
-        1_760_000_000_000,
+        Timestamp::from_millis(1_760_000_000_000),
         vec![],
         &Body::Profile(profile.clone()),
     )?;
@@ -130,7 +131,7 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
     let draft = node.import_draft(&space, V1, None, "First draft for public comment")?;
     let d = draft.to_string();
     node.tag(&d, "v1")?;
-    let para = |node: &Node, starts: &str| -> Result<String, NodeError> {
+    let para = |node: &Node, starts: &str| -> Result<ParaId, NodeError> {
         let (_, space) = node.locate_draft(&d)?;
         let view = node.with_space(&space, |s| {
             Ok::<_, NodeError>(
@@ -145,7 +146,7 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
             .flat_map(|s| s.paragraphs)
             .find(|p| p.text.starts_with(starts))
             .map(|p| p.id)
-            .ok_or_else(|| NodeError::NoParagraph(starts.to_owned()))
+            .ok_or_else(|| NodeError::NoParagraph(ParaId::from(starts)))
     };
     let harbours = para(node, "[Governments should establish")?;
     let cvd = para(node, "Coordinated vulnerability")?;
@@ -154,7 +155,7 @@ fn write(node: &mut Node, chair: &Identity) -> Result<(SpaceId, DraftId), NodeEr
     let core = para(node, "[Participants agreed")?;
     let comment = |node: &mut Node,
                    who: &Identity,
-                   para: &str,
+                   para: &ParaId,
                    quote: Option<&str>,
                    text: &str,
                    kind: CommentKind,

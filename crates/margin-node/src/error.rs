@@ -3,6 +3,7 @@
 //! is that front end's to say: the CLI adds its hints (`margin-cli`'s `output`), the web
 //! interface its own.
 
+use margin_core::ParaId;
 use margin_space::Rejection;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ pub enum NodeError {
     #[error("{0} is a {1}, not a {2}")]
     WrongKind(String, &'static str, &'static str),
     #[error("the draft has no paragraph '{0}'")]
-    NoParagraph(String),
+    NoParagraph(ParaId),
     #[error("the draft has no version named '{0}'")]
     NoVersion(String),
     #[error("{0}")]

@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use margin_core::Timestamp;
 use margin_core::body::{Body, Profile};
 use margin_core::entry::Entry;
 use margin_core::key::SigningKey;
@@ -47,7 +48,7 @@ impl Identity {
         let mut session = [0u8; 4];
         if getrandom::fill(&mut session).is_err() {
             // No randomness: the time is unique enough for one home.
-            session = (crate::node::now_ms() as u32).to_le_bytes();
+            session = (Timestamp::now().as_millis() as u32).to_le_bytes();
         }
         bytes.extend_from_slice(&session);
         automerge::ActorId::from(bytes)
@@ -84,14 +85,14 @@ impl Home {
     }
 
     /// Creates the participant's key and self-signed profile. Refuses to overwrite.
-    pub fn init(&self, profile: Profile, now_ms: u64) -> Result<Identity, NodeError> {
+    pub fn init(&self, profile: Profile, now: Timestamp) -> Result<Identity, NodeError> {
         self.create_dir()?;
         let key_path = self.dir.join(KEY_FILE);
         if key_path.exists() {
             return Err(NodeError::IdentityExists(self.dir.display().to_string()));
         }
         let key = SigningKey::generate().map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let entry = Entry::sign(&key, None, now_ms, vec![], &Body::Profile(profile.clone()))?;
+        let entry = Entry::sign(&key, None, now, vec![], &Body::Profile(profile.clone()))?;
         let mut device = [0u8; 4];
         getrandom::fill(&mut device).map_err(|e| NodeError::Invalid(e.to_string()))?;
         write_secret(
@@ -113,9 +114,9 @@ impl Home {
         &self,
         identity: &Identity,
         profile: Profile,
-        now_ms: u64,
+        now: Timestamp,
     ) -> Result<Identity, NodeError> {
-        let time = now_ms.max(identity.profile_entry.time() + 1);
+        let time = now.max(identity.profile_entry.time().saturating_add_millis(1));
         let entry = Entry::sign(
             &identity.key,
             None,

@@ -19,8 +19,14 @@ fn draft_docs(draft: &DraftState) -> Vec<SearchDoc> {
     let mut docs = vec![];
     if let Ok(view) = draft.doc.view(None) {
         for section in view.sections {
-            let heading = section.heading.into_iter().map(|h| (h.id, h.text));
-            let paragraphs = section.paragraphs.into_iter().map(|p| (p.id, p.text));
+            let heading = section
+                .heading
+                .into_iter()
+                .map(|h| (h.id.into_string(), h.text));
+            let paragraphs = section
+                .paragraphs
+                .into_iter()
+                .map(|p| (p.id.into_string(), p.text));
             for (target, text) in heading.chain(paragraphs) {
                 docs.push(SearchDoc {
                     draft: draft.id,

@@ -326,7 +326,7 @@ impl Node {
             // one wrong clock must not decide for others (a comment period closed early).
             let (future, current): (Vec<Entry>, Vec<Entry>) = entries
                 .into_iter()
-                .partition(|e| e.time() > now.saturating_add(CLOCK_SKEW_MS));
+                .partition(|e| e.time() > now.saturating_add_millis(CLOCK_SKEW_MS));
             outcomes.extend(self.hold(space_id, future)?);
             outcomes.extend(self.ingest(space_id, current)?);
         }
@@ -342,7 +342,7 @@ impl Node {
         let held = usize::try_from(self.store.held_count(&space)?).unwrap_or(usize::MAX);
         let room = MAX_HELD.saturating_sub(held).min(future.len());
         let (kept, dropped) = future.split_at(room);
-        let due = |e: &Entry| e.time().saturating_sub(CLOCK_SKEW_MS);
+        let due = |e: &Entry| e.time().saturating_sub_millis(CLOCK_SKEW_MS);
         self.store.hold(&kept.iter().collect::<Vec<_>>(), due)?;
         tracing::info!(
             target: "node",

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_store::Store;
@@ -18,8 +19,6 @@ pub use crate::author::NewComment;
 
 /// Entries dated in the future a space may hold until they are due.
 pub const MAX_HELD: usize = 1_000;
-
-pub use margin_core::time::now_ms;
 
 /// A node: its home and its store.
 pub struct Node {
@@ -37,9 +36,9 @@ pub struct Node {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Valid and stored now; `time` is its author time.
-    Accepted { time: u64 },
+    Accepted { time: Timestamp },
     /// Valid and stored before; `time` is its author time.
-    Duplicate { time: u64 },
+    Duplicate { time: Timestamp },
     /// Waits for the entries it refers to, stored aside until they arrive (whether it
     /// arrived now or before).
     Pending,
@@ -48,13 +47,13 @@ pub enum Outcome {
     Dropped,
     /// Dated in the future beyond the allowed skew: held, not applied nor passed on,
     /// until `due` (ms).
-    Held { due: u64 },
+    Held { due: Timestamp },
     /// A stub (an entry without its text) whose author's erasure is not here: a peer
     /// may not withhold text it was not asked to drop. Not kept; sync fetches it again,
     /// and takes it once the erasure has arrived.
     Withheld,
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
-    Ignored { time: u64 },
+    Ignored { time: Timestamp },
     /// Not valid, for this reason.
     Rejected(String),
 }
@@ -87,7 +86,7 @@ pub struct ImportReport {
     pub held: usize,
     /// The earliest date among the held entries (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub held_until: Option<u64>,
+    pub held_until: Option<Timestamp>,
     /// Stubs whose text the sender withheld without their author's erasure here: not
     /// taken (in the JSON only when there are some).
     #[serde(skip_serializing_if = "is_zero")]
@@ -148,9 +147,13 @@ impl Node {
     }
     // ---- the clock -----------------------------------------------------------------
 
-    /// This node's clock, in ms since the Unix epoch.
-    pub fn now(&self) -> u64 {
-        now_ms().saturating_add_signed(self.clock_offset)
+    /// This node's clock: the system's, shifted by the offset tests may set.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_millis(
+            Timestamp::now()
+                .as_millis()
+                .saturating_add_signed(self.clock_offset),
+        )
     }
 
     /// Shifts this node's clock by `offset` ms (tests: a node whose clock is wrong).
@@ -170,7 +173,7 @@ impl ImportReport {
                 Outcome::Withheld => report.withheld += 1,
                 Outcome::Held { due } => {
                     report.held += 1;
-                    let date = due + CLOCK_SKEW_MS;
+                    let date = due.saturating_add_millis(CLOCK_SKEW_MS);
                     report.held_until = Some(report.held_until.map_or(date, |t| t.min(date)));
                 }
                 Outcome::Rejected(reason) => report.rejected.push(Refusal {

@@ -6,6 +6,7 @@ use margin_consensus::{
     Alternatives, Balance, ConsensusReport, ObjectionRegister, Options, alternatives, balance,
     objections, report,
 };
+use margin_core::ParaId;
 use margin_core::body::*;
 use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{DraftId, EntryId, SpaceId};
@@ -152,7 +153,7 @@ impl Node {
     pub fn alternative_stance(
         &mut self,
         draft: &str,
-        para: Option<&str>,
+        para: Option<&ParaId>,
         comment: &str,
         value: StanceValue,
         reason: Option<&str>,
@@ -179,7 +180,7 @@ impl Node {
         }
         if let Some(p) = para {
             let on = c.anchor().map(|(_, a)| a.para.as_str());
-            if on != Some(p) {
+            if on != Some(p.as_str()) {
                 return Err(NodeError::Invalid(format!(
                     "the alternative of {comment} is proposed for paragraph {}, not {p}",
                     on.unwrap_or("(the whole draft)")
@@ -207,7 +208,7 @@ impl Node {
     pub fn accept_alternative(&mut self, comment: &str, note: &str) -> Result<Accepted, NodeError> {
         let identity = self.identity()?;
         let (id, space) = self.locate_comment(comment)?;
-        let now = self.now() as i64;
+        let now = self.now().as_millis() as i64;
         let (para, draft_id, refs, body) = self.with_space(&space, |space| {
         let c = space
             .comment(&id)

@@ -2,6 +2,7 @@
 //! peer offering endless entries of a space whose charter never comes cannot fill the
 //! disk.
 
+use margin_core::Timestamp;
 use margin_core::body::{Body, Charter, Policy, Profile};
 use margin_core::entry::Entry;
 use margin_core::key::SigningKey;
@@ -25,7 +26,8 @@ fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
         stakeholder_groups: vec![],
         nonce: 0,
     });
-    let genesis = Entry::sign(&key, None, 1, vec![], &charter).expect("sign the charter");
+    let genesis = Entry::sign(&key, None, Timestamp::from_millis(1), vec![], &charter)
+        .expect("sign the charter");
     let space = genesis.id();
     let over = 50;
     let waiting: Vec<Vec<u8>> = (0..MAX_PENDING + over)
@@ -36,7 +38,7 @@ fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
                 stakeholder: "civil-society".into(),
                 region: String::new(),
             });
-            let time = 2 + i as u64;
+            let time = Timestamp::from_millis(2 + i as u64);
             Entry::sign(&key, Some(space), time, vec![space], &profile)
                 .expect("sign a profile")
                 .bytes()

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use margin_consensus::signatories;
+use margin_core::Timestamp;
 use margin_core::id::{DraftId, EntryId};
 use margin_space::Space;
 use margin_space::view::{AnchorView, CommentView, ParticipantView};
@@ -47,7 +48,7 @@ pub(crate) fn annotations(space: &Space, draft: &DraftId, e: &Export) -> Result<
         .iter()
         .flat_map(|g| g.iter().map(|id| (id.to_string(), g[0].to_string())))
         .collect();
-    let mut order: Vec<(u64, EntryId, Vec<EntryId>)> = groups
+    let mut order: Vec<(Timestamp, EntryId, Vec<EntryId>)> = groups
         .into_iter()
         .filter_map(|g| space.comment(&g[0]).map(|c| (c.time, c.id, g.clone())))
         .collect();

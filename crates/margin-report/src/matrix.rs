@@ -9,6 +9,7 @@ use margin_consensus::options::{group_of, region_of};
 use margin_consensus::signatory::{How, Signatory};
 use margin_consensus::{Options, campaigns, signatories};
 use margin_core::id::{DraftId, EntryId};
+use margin_core::{ParaId, Timestamp};
 use margin_space::Space;
 use margin_space::view::{AnchorView, CommentView};
 use serde::Serialize;
@@ -95,8 +96,8 @@ pub(crate) fn rows(
         .collect();
 
     // Threads: children of each representative, and the roots.
-    let mut children: BTreeMap<EntryId, Vec<(u64, EntryId)>> = BTreeMap::new();
-    let mut roots: Vec<((u8, usize, String), u64, EntryId)> = vec![];
+    let mut children: BTreeMap<EntryId, Vec<(Timestamp, EntryId)>> = BTreeMap::new();
+    let mut roots: Vec<((u8, usize, ParaId), Timestamp, EntryId)> = vec![];
     for g in &groups {
         let Some(c) = space.comment(&g[0]) else {
             continue;
@@ -105,8 +106,8 @@ pub(crate) fn rows(
             Some(parent) => children.entry(*parent).or_default().push((c.time, c.id)),
             None => {
                 let place = match views.get(&c.id).map(|v| &v.anchor) {
-                    Some(AnchorView::Draft) | None => (0, 0, String::new()),
-                    Some(AnchorView::Anchored { n: Some(n), .. }) => (1, *n, String::new()),
+                    Some(AnchorView::Draft) | None => (0, 0, ParaId::default()),
+                    Some(AnchorView::Anchored { n: Some(n), .. }) => (1, *n, ParaId::default()),
                     Some(AnchorView::Anchored { para, .. }) => (1, 0, para.clone()),
                     Some(AnchorView::Orphaned) => (
                         2,
@@ -151,7 +152,7 @@ pub(crate) fn rows(
         };
         let root_view = views.get(root).unwrap_or(view);
         let (paragraph, paragraph_id) = match &root_view.anchor {
-            AnchorView::Draft => ("draft".to_owned(), String::new()),
+            AnchorView::Draft => ("draft".to_owned(), ParaId::default()),
             AnchorView::Anchored { n, para, .. } => (
                 n.map_or_else(|| "heading".to_owned(), |n| n.to_string()),
                 para.clone(),
@@ -188,7 +189,7 @@ pub(crate) fn rows(
             cells: vec![
                 (i + 1).to_string(),
                 paragraph,
-                paragraph_id,
+                paragraph_id.into_string(),
                 quoted,
                 author.name.clone(),
                 author.affiliation.clone(),

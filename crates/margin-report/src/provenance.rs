@@ -2,6 +2,7 @@
 //! set of signed entries — named by a digest, a count and the date of the latest entry,
 //! which is how a verifier finds the same set in its own store.
 
+use margin_core::Timestamp;
 use margin_core::id::{DraftId, EntryId};
 use margin_space::Space;
 use margin_space::view::format_time;
@@ -33,7 +34,7 @@ pub struct Provenance {
     pub entries: usize,
     /// The author time of the latest entry of the set, in ms since the Unix epoch: the set
     /// is every entry of the space dated up to then.
-    pub until: u64,
+    pub until: Timestamp,
     /// Whether only registered participants were counted.
     pub registered_only: bool,
 }
@@ -59,7 +60,7 @@ impl Provenance {
             .filter_map(|id| space.accepted(id))
             .map(|a| a.time)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(Timestamp::EPOCH);
         Ok(Provenance {
             format: format.to_owned(),
             space: space.id().to_string(),

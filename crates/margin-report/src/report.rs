@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use margin_consensus::objection::{Objection, ObjectionState};
 use margin_consensus::views::ParagraphViews;
 use margin_consensus::{Status, Tally};
+use margin_core::ParaId;
 
 use crate::document::Document;
 use crate::export::{Export, Format};
@@ -99,7 +100,7 @@ pub(crate) fn document(e: &Export, format: Format) -> Document {
                 .register
                 .objections
                 .iter()
-                .filter(|o| o.para.as_deref() == Some(para.id.as_str()) && o.state.is_open())
+                .filter(|o| o.para.as_ref() == Some(&para.id) && o.state.is_open())
                 .collect();
             if !open.is_empty() {
                 d.text("Open objections:");
@@ -246,8 +247,8 @@ pub(crate) fn participation(d: &mut Document, e: &Export) {
     }
 }
 
-fn alternatives(d: &mut Document, e: &Export, para: &str) {
-    let Some(p) = e.alternatives.paragraphs.iter().find(|p| p.para == para) else {
+fn alternatives(d: &mut Document, e: &Export, para: &ParaId) {
+    let Some(p) = e.alternatives.paragraphs.iter().find(|p| p.para == *para) else {
         return;
     };
     d.text("Alternative wordings, side by side:");
@@ -359,7 +360,7 @@ fn convergence(d: &mut Document, e: &Export) {
         })
         .collect();
     d.table(&["Opinion group", "Members", "Stands apart on"], rows);
-    let list = |ids: &[String]| -> String {
+    let list = |ids: &[ParaId]| -> String {
         let ns: Vec<String> = ids
             .iter()
             .filter_map(|id| c.paragraphs.iter().find(|p| &p.para == id))

@@ -30,6 +30,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use margin_core::Timestamp;
 use margin_core::body::{Charter, CharterAmendment, CharterChange, Policy, Role};
 use margin_core::id::EntryId;
 use margin_core::key::PublicKey;
@@ -42,8 +43,8 @@ use crate::error::Rejection;
 pub struct CharterState {
     pub title: String,
     pub policy: Policy,
-    pub opens: Option<u64>,
-    pub closes: Option<u64>,
+    pub opens: Option<Timestamp>,
+    pub closes: Option<Timestamp>,
     pub conveners: BTreeSet<PublicKey>,
     pub editors: BTreeSet<PublicKey>,
     pub registrars: BTreeSet<PublicKey>,
@@ -105,7 +106,7 @@ impl CharterState {
     }
 
     /// Checks that `time` falls in the comment period `[opens, closes)`.
-    pub fn check_period(&self, time: u64) -> Result<(), Rejection> {
+    pub fn check_period(&self, time: Timestamp) -> Result<(), Rejection> {
         if let Some(opens) = self.opens
             && time < opens
         {
@@ -131,7 +132,7 @@ impl CharterState {
 /// One entry of the charter history.
 #[derive(Clone, Debug)]
 struct Node {
-    time: u64,
+    time: Timestamp,
     author: PublicKey,
     /// Charter entries this one names.
     parents: Vec<EntryId>,
@@ -144,7 +145,7 @@ pub struct Resolution {
     /// Amendments that take no effect, and why.
     pub void: BTreeMap<EntryId, String>,
     /// Revocations that took effect: (who, which role, the revoking amendment, its date).
-    pub revocations: Vec<(PublicKey, Role, EntryId, u64)>,
+    pub revocations: Vec<(PublicKey, Role, EntryId, Timestamp)>,
     /// Effective grants: (who, which role, the granting amendment).
     pub grants: Vec<(PublicKey, Role, EntryId)>,
 }
@@ -170,7 +171,7 @@ pub struct CharterHistory {
 }
 
 impl CharterHistory {
-    pub fn new(genesis_id: EntryId, time: u64, author: PublicKey, charter: &Charter) -> Self {
+    pub fn new(genesis_id: EntryId, time: Timestamp, author: PublicKey, charter: &Charter) -> Self {
         let mut nodes = HashMap::new();
         nodes.insert(
             genesis_id,
@@ -215,7 +216,7 @@ impl CharterHistory {
     pub fn add(
         &mut self,
         id: EntryId,
-        time: u64,
+        time: Timestamp,
         author: PublicKey,
         parents: Vec<EntryId>,
         amendment: CharterAmendment,
@@ -289,7 +290,7 @@ impl CharterHistory {
     /// Whether `key`'s `role` was revoked by an amendment that took effect and is dated at
     /// or before `time`, and not given back since by a grant that took effect. What judges
     /// entries other than amendments, which name no revocation they may have missed.
-    pub fn revoked_by(&self, key: &PublicKey, role: Role, time: u64) -> Option<EntryId> {
+    pub fn revoked_by(&self, key: &PublicKey, role: Role, time: Timestamp) -> Option<EntryId> {
         let resolution = &self.resolution;
         let revocation = resolution
             .revocations
@@ -404,11 +405,11 @@ impl CharterHistory {
                 author
                     .and_then(|a| seniority.get(&a).copied())
                     .unwrap_or(usize::MAX),
-                node.map_or(0, |n| n.time),
+                node.map_or(Timestamp::EPOCH, |n| n.time),
                 *id,
             )
         };
-        let mut ready: BTreeSet<(usize, u64, EntryId)> = waiting
+        let mut ready: BTreeSet<(usize, Timestamp, EntryId)> = waiting
             .iter()
             .filter(|(_, n)| **n == 0)
             .map(|(id, _)| rank(&seniority, id))
@@ -475,7 +476,7 @@ impl CharterHistory {
 #[derive(Default)]
 struct Run {
     ineffective: BTreeMap<EntryId, String>,
-    revocations: Vec<(PublicKey, Role, EntryId, u64)>,
+    revocations: Vec<(PublicKey, Role, EntryId, Timestamp)>,
     grants: Vec<(PublicKey, Role, EntryId)>,
 }
 

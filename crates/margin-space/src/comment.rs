@@ -1,6 +1,7 @@
 //! Comments and what happened to them since: edits, retraction, disposition,
 //! re-attachment, moderation.
 
+use margin_core::Timestamp;
 use margin_core::body::{Anchor, ChangeHash, Comment, DispositionValue};
 use margin_core::id::EntryId;
 use margin_core::key::PublicKey;
@@ -10,7 +11,7 @@ use margin_core::key::PublicKey;
 pub struct Stamped<T> {
     pub entry: EntryId,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
     pub value: T,
 }
 
@@ -51,7 +52,7 @@ pub struct Wording {
 pub struct ErasedComment {
     pub id: EntryId,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
     /// The draft it was on, and whether it carried an alternative wording as first
     /// posted: what entries naming it are judged by (the outline its entry signs).
     pub draft: EntryId,
@@ -66,7 +67,7 @@ pub struct ErasedComment {
 pub struct CommentState {
     pub id: EntryId,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
     pub body: Comment,
     pub edit: Option<Stamped<Wording>>,
     pub retracted: Option<EntryId>,
@@ -75,7 +76,7 @@ pub struct CommentState {
 }
 
 impl CommentState {
-    pub(crate) fn new(id: EntryId, author: PublicKey, time: u64, body: Comment) -> Self {
+    pub(crate) fn new(id: EntryId, author: PublicKey, time: Timestamp, body: Comment) -> Self {
         CommentState {
             id,
             author,

@@ -1,5 +1,6 @@
 //! Digests: one of the state (what participants see), one of the entry set.
 
+use margin_core::Timestamp;
 use margin_core::id::EntryId;
 use serde::Serialize;
 
@@ -11,8 +12,8 @@ use crate::view::{CommentView, ParagraphStances, ParticipantView};
 struct StateForDigest {
     title: String,
     policy: &'static str,
-    opens: Option<u64>,
-    closes: Option<u64>,
+    opens: Option<Timestamp>,
+    closes: Option<Timestamp>,
     conveners: Vec<String>,
     editors: Vec<String>,
     registrars: Vec<String>,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use margin_core::body::ChangeHash;
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
 
 /// One accepted revision (a `DraftChange` entry).
@@ -14,7 +15,7 @@ use margin_draft::Draft;
 pub struct Revision {
     pub entry: EntryId,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
     pub message: String,
     /// The Automerge changes it carried.
     pub changes: Vec<ChangeHash>,
@@ -26,7 +27,7 @@ pub struct Revision {
 pub struct Tag {
     pub entry: EntryId,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
     pub heads: Vec<ChangeHash>,
 }
 
@@ -40,7 +41,7 @@ pub struct DraftState {
     carried: HashMap<EntryId, Vec<ChangeHash>>,
     /// Paragraphs found at a version, remembered: a version never changes, and every
     /// comment and stance names a paragraph at a version, mostly the same few.
-    paragraphs_seen: RefCell<HashSet<(Vec<ChangeHash>, String)>>,
+    paragraphs_seen: RefCell<HashSet<(Vec<ChangeHash>, ParaId)>>,
 }
 
 impl DraftState {
@@ -57,8 +58,8 @@ impl DraftState {
 
     /// Whether the paragraph `para` exists at the version `heads` (false when the
     /// version is unknown).
-    pub(crate) fn has_paragraph(&self, para: &str, heads: &[ChangeHash]) -> bool {
-        let key = (heads.to_vec(), para.to_owned());
+    pub(crate) fn has_paragraph(&self, para: &ParaId, heads: &[ChangeHash]) -> bool {
+        let key = (heads.to_vec(), para.clone());
         if self.paragraphs_seen.borrow().contains(&key) {
             return true;
         }

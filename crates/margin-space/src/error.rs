@@ -1,6 +1,7 @@
 //! Why an entry is refused by a space. Each reason is specific, so a participant sees
 //! what to fix and the network layer can penalize the peer that sent it.
 
+use margin_core::ParaId;
 use margin_core::id::EntryId;
 
 /// A specific reason an entry is not valid in a space.
@@ -57,7 +58,7 @@ pub enum Rejection {
     #[error("the draft version is not carried by entries the entry names")]
     UnknownHeads,
     #[error("the draft has no paragraph {0} in that version")]
-    UnknownParagraph(String),
+    UnknownParagraph(ParaId),
     #[error("one cannot co-sign one's own comment")]
     OwnComment,
     #[error(

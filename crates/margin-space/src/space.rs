@@ -7,6 +7,7 @@ use margin_core::entry::{Entry, Kind};
 use margin_core::id::{DraftId, EntryId, SpaceId};
 use margin_core::key::PublicKey;
 use margin_core::limits::CLOCK_SKEW_MS;
+use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
 
 use crate::charter::{CharterHistory, CharterState};
@@ -37,7 +38,7 @@ pub enum Verdict {
 pub struct Accepted {
     pub kind: Kind,
     pub author: PublicKey,
-    pub time: u64,
+    pub time: Timestamp,
 }
 
 /// The latest registration of a participant.
@@ -48,7 +49,7 @@ pub struct RegistrationState {
 }
 
 /// Key of a stance: who, on which draft and paragraph.
-pub type StanceKey = (DraftId, String, PublicKey);
+pub type StanceKey = (DraftId, ParaId, PublicKey);
 /// Key of a sign-on: which comment, which signer.
 pub type CoSignKey = (EntryId, PublicKey);
 /// Key of a membership: which coalition, which member.
@@ -107,7 +108,7 @@ pub struct Space {
     /// Accepted entries in acceptance order (causes before effects).
     pub(crate) order: Vec<EntryId>,
     /// The latest date among each author's accepted entries.
-    latest_by_author: HashMap<PublicKey, u64>,
+    latest_by_author: HashMap<PublicKey, Timestamp>,
     pub(crate) charter: CharterHistory,
     pub(crate) profiles: BTreeMap<PublicKey, Stamped<Profile>>,
     pub(crate) registrations: BTreeMap<PublicKey, Stamped<RegistrationState>>,
@@ -278,7 +279,7 @@ impl Space {
         let refs = entry.refs();
         // Dated by its author's clock, which may lag a little behind the clocks of the
         // entries it names; never by much.
-        let latest = entry.time().saturating_add(CLOCK_SKEW_MS);
+        let latest = entry.time().saturating_add_millis(CLOCK_SKEW_MS);
         if refs
             .iter()
             .any(|r| self.accepted.get(r).is_some_and(|a| a.time > latest))
@@ -960,7 +961,7 @@ impl Space {
     }
 
     /// The latest date among the author's accepted entries here.
-    pub fn latest_of(&self, author: &PublicKey) -> Option<u64> {
+    pub fn latest_of(&self, author: &PublicKey) -> Option<Timestamp> {
         self.latest_by_author.get(author).copied()
     }
 
@@ -1032,7 +1033,7 @@ impl Space {
     pub fn comments_in_order(&self) -> Vec<&CommentState> {
         use std::collections::BTreeSet;
         let mut replies: HashMap<EntryId, Vec<&CommentState>> = HashMap::new();
-        let mut ready: BTreeSet<(u64, EntryId)> = BTreeSet::new();
+        let mut ready: BTreeSet<(Timestamp, EntryId)> = BTreeSet::new();
         for c in self.comments.values() {
             match c.body.parent.filter(|p| self.comments.contains_key(p)) {
                 Some(parent) => replies.entry(parent).or_default().push(c),
@@ -1161,10 +1162,14 @@ fn require_editor(
     }
 }
 
-fn check_paragraph(draft: &DraftState, para: &str, heads: &[ChangeHash]) -> Result<(), Rejection> {
+fn check_paragraph(
+    draft: &DraftState,
+    para: &ParaId,
+    heads: &[ChangeHash],
+) -> Result<(), Rejection> {
     if draft.has_paragraph(para, heads) {
         Ok(())
     } else {
-        Err(Rejection::UnknownParagraph(para.to_owned()))
+        Err(Rejection::UnknownParagraph(para.clone()))
     }
 }

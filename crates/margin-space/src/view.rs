@@ -7,14 +7,16 @@ use std::collections::BTreeMap;
 use margin_core::body::{ChangeHash, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
+use margin_core::{ParaId, Timestamp};
 use serde::Serialize;
 
 use crate::comment::CommentState;
 use crate::draft::DraftState;
 use crate::space::Space;
 
-/// Formats ms since the Unix epoch as an RFC 3339 UTC time.
-pub fn format_time(ms: u64) -> String {
+/// Formats a time as RFC 3339 UTC.
+pub fn format_time(time: Timestamp) -> String {
+    let ms = time.as_millis();
     i64::try_from(ms)
         .ok()
         .and_then(chrono::DateTime::from_timestamp_millis)
@@ -78,7 +80,7 @@ pub enum AnchorView {
     /// The whole draft.
     Draft,
     Anchored {
-        para: String,
+        para: ParaId,
         n: Option<usize>,
         start: usize,
         end: usize,
@@ -120,7 +122,7 @@ pub struct CommentView {
     pub time: String,
     pub version: VersionView,
     /// The paragraph the comment was made on.
-    pub para: Option<String>,
+    pub para: Option<ParaId>,
     /// The passage as commented.
     pub quote: Option<QuoteView>,
     pub anchor: AnchorView,
@@ -155,7 +157,7 @@ pub struct StanceView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParagraphStances {
-    pub para: String,
+    pub para: ParaId,
     pub n: Option<usize>,
     pub tally: Tally,
     pub stances: Vec<StanceView>,
@@ -200,7 +202,7 @@ pub fn wire_anchor(anchor: &margin_draft::Anchor) -> margin_core::body::Anchor {
 }
 
 /// Paragraph numbers of the current version, by id.
-fn numbers(draft: &DraftState) -> BTreeMap<String, usize> {
+fn numbers(draft: &DraftState) -> BTreeMap<ParaId, usize> {
     let mut n = BTreeMap::new();
     if let Ok(view) = draft.doc.view(None) {
         for section in view.sections {
@@ -270,7 +272,7 @@ impl Space {
 
     /// Comments on a draft (optionally on one paragraph, by where they are anchored now
     /// or were made), oldest first, with anchors resolved against the current version.
-    pub fn comment_views(&self, draft: &DraftId, para: Option<&str>) -> Vec<CommentView> {
+    pub fn comment_views(&self, draft: &DraftId, para: Option<&ParaId>) -> Vec<CommentView> {
         let Some(state) = self.draft(draft) else {
             return vec![];
         };
@@ -289,7 +291,7 @@ impl Space {
             let on_para: std::collections::BTreeSet<String> = out
                 .iter()
                 .filter(|v| {
-                    v.para.as_deref() == Some(p)
+                    v.para.as_ref() == Some(p)
                         || matches!(&v.anchor, AnchorView::Anchored { para: now, .. } if now == p)
                 })
                 .map(|v| v.id.clone())
@@ -328,7 +330,7 @@ impl Space {
     fn comment_view(
         &self,
         draft: &DraftState,
-        numbers: &BTreeMap<String, usize>,
+        numbers: &BTreeMap<ParaId, usize>,
         c: &CommentState,
     ) -> CommentView {
         let anchor = match c.anchor() {
@@ -409,7 +411,7 @@ impl Space {
     /// Each participant's latest stance on each paragraph of a draft, with tallies.
     pub fn stance_views(&self, draft: &DraftId) -> Vec<ParagraphStances> {
         let numbers = self.draft(draft).map(numbers).unwrap_or_default();
-        let mut by_para: BTreeMap<String, ParagraphStances> = BTreeMap::new();
+        let mut by_para: BTreeMap<ParaId, ParagraphStances> = BTreeMap::new();
         for ((d, para, author), stamped) in self.stances() {
             if d != draft {
                 continue;

@@ -129,7 +129,8 @@ impl Builder {
             stakeholder_groups: vec![],
             nonce: 0,
         });
-        let genesis = Entry::sign(&keys[0], None, 1, vec![], &charter).unwrap();
+        let genesis =
+            Entry::sign(&keys[0], None, Timestamp::from_millis(1), vec![], &charter).unwrap();
         let space = Space::new(genesis.clone()).unwrap();
         let mut b = Builder {
             keys,
@@ -156,7 +157,7 @@ impl Builder {
         let entry = Entry::sign(
             &self.keys[who],
             Some(self.space.id()),
-            self.time,
+            Timestamp::from_millis(self.time),
             refs,
             &body,
         )
@@ -167,7 +168,7 @@ impl Builder {
         (verdict == Verdict::Accepted).then_some(id)
     }
 
-    fn paras(&self) -> Vec<String> {
+    fn paras(&self) -> Vec<ParaId> {
         let d = self.space.draft(&self.draft).unwrap();
         d.doc
             .view(None)

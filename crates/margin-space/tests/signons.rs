@@ -33,7 +33,14 @@ impl Review {
             stakeholder_groups: vec![],
             nonce: 3,
         });
-        let genesis = Entry::sign(&convener, None, 1_000, vec![], &charter).unwrap();
+        let genesis = Entry::sign(
+            &convener,
+            None,
+            Timestamp::from_millis(1_000),
+            vec![],
+            &charter,
+        )
+        .unwrap();
         let space = Space::new(genesis).unwrap();
         let mut actor = convener.public().as_bytes().to_vec();
         actor.extend_from_slice(&[0; 4]);
@@ -63,7 +70,14 @@ impl Review {
     ) -> (EntryId, Verdict) {
         refs.extend(self.space.charter_heads());
         self.time += 1_000;
-        let entry = Entry::sign(key, Some(self.space.id()), self.time, refs, &body).unwrap();
+        let entry = Entry::sign(
+            key,
+            Some(self.space.id()),
+            Timestamp::from_millis(self.time),
+            refs,
+            &body,
+        )
+        .unwrap();
         let id = entry.id();
         (id, self.space.apply(entry).remove(0).1)
     }
@@ -81,7 +95,7 @@ impl Review {
         }
     }
 
-    fn para(&self) -> String {
+    fn para(&self) -> ParaId {
         let d = self.space.draft(&self.draft).unwrap();
         d.doc.view(None).unwrap().sections[0].paragraphs[0]
             .id

@@ -2,13 +2,14 @@
 //! its own entries (joined by invite, or mirrored), keys and peers it refuses, and peers
 //! it met. These are settings and memory, not entries: they are never synced.
 
+use margin_core::Timestamp;
 use margin_core::id::SpaceId;
 use margin_core::vocabulary::BlockTarget;
 use rusqlite::params;
 use serde::Serialize;
 
 use crate::error::StoreError;
-use crate::store::{Store, id_from, now_ms};
+use crate::store::{Store, id_from, now_ms, time_of_column};
 
 /// Why the node replicates a space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,7 +42,7 @@ impl FollowMode {
 pub struct Follow {
     pub space: SpaceId,
     pub mode: FollowMode,
-    pub added_at: i64,
+    pub added_at: Timestamp,
 }
 
 /// A key or peer the node refuses.
@@ -51,7 +52,7 @@ pub struct Blocked {
     pub what: BlockTarget,
     pub value: String,
     pub reason: String,
-    pub added_at: i64,
+    pub added_at: Timestamp,
 }
 
 /// A peer the node met, and where.
@@ -59,7 +60,7 @@ pub struct Blocked {
 pub struct KnownPeer {
     pub peer: String,
     pub addresses: Vec<String>,
-    pub last_seen: i64,
+    pub last_seen: Timestamp,
 }
 
 /// A row of `peers` (peer, addresses, last_seen).
@@ -71,7 +72,7 @@ fn known_peer(r: &rusqlite::Row<'_>) -> rusqlite::Result<KnownPeer> {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        last_seen: r.get(2)?,
+        last_seen: time_of_column(r.get(2)?),
     })
 }
 
@@ -111,7 +112,7 @@ impl Store {
             out.push(Follow {
                 space: id_from(space)?,
                 mode: FollowMode::parse(&mode),
-                added_at,
+                added_at: time_of_column(added_at),
             });
         }
         Ok(out)
@@ -151,7 +152,7 @@ impl Store {
                     what: BlockTarget::Key,
                     value: r.get(1)?,
                     reason: r.get(2)?,
-                    added_at: r.get(3)?,
+                    added_at: time_of_column(r.get(3)?),
                 },
             ))
         })?;

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::path::Path;
 
+use margin_core::Timestamp;
 use margin_core::entry::{Entry, Verified};
 use margin_core::id::{EntryId, SpaceId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -58,7 +59,17 @@ pub struct SearchHit {
 
 /// Now, as the store's `INTEGER` columns keep it.
 pub(crate) fn now_ms() -> i64 {
-    i64::try_from(margin_core::time::now_ms()).unwrap_or(i64::MAX)
+    i64::try_from(Timestamp::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// An entry's time as its `time` column keeps it (the column's bits are the time's).
+fn time_column(time: Timestamp) -> i64 {
+    time.as_millis() as i64
+}
+
+/// A time read back from an `INTEGER` column (0 for the impossible negative ones).
+pub(crate) fn time_of_column(column: i64) -> Timestamp {
+    Timestamp::from_millis(u64::try_from(column).unwrap_or(0))
 }
 
 /// How far a reader of a space has read it: the sequence number of the space's last
@@ -85,7 +96,7 @@ fn write_rows(tx: &Connection, batch: &Batch<'_>) -> Result<usize, StoreError> {
             e.space_or_self().as_bytes(),
             e.kind() as u8,
             e.author().as_bytes(),
-            e.time() as i64,
+            time_column(e.time()),
             e.bytes(),
             now
         ])?;
@@ -539,7 +550,7 @@ impl Store {
 
     /// The (time, id) of every accepted entry of a space: the set the sync protocol
     /// reconciles.
-    pub fn space_items(&self, space: &SpaceId) -> Result<Vec<(u64, EntryId)>, StoreError> {
+    pub fn space_items(&self, space: &SpaceId) -> Result<Vec<(Timestamp, EntryId)>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT time, id FROM entries WHERE space = ?1")?;
@@ -549,7 +560,7 @@ impl Store {
         let mut out = vec![];
         for row in rows {
             let (time, id) = row?;
-            out.push((time as u64, id_from(id)?));
+            out.push((Timestamp::from_millis(time as u64), id_from(id)?));
         }
         Ok(out)
     }
@@ -852,7 +863,7 @@ impl Store {
                         && e.space_or_self().as_bytes().as_slice() == space.as_slice()
                         && i64::from(e.kind() as u8) == kind
                         && e.author().as_bytes().as_slice() == author.as_slice()
-                        && e.time() as i64 == time;
+                        && time_column(e.time()) == time;
                     if !agrees {
                         found.push(format!("entry {shown}: its columns do not match its bytes"));
                     }
@@ -867,7 +878,7 @@ impl Store {
     pub fn hold(
         &self,
         entries: &[&Entry<Verified>],
-        due: impl Fn(&Entry<Verified>) -> u64,
+        due: impl Fn(&Entry<Verified>) -> Timestamp,
     ) -> Result<usize, StoreError> {
         self.atomically(|| {
             let mut insert = self.conn.prepare_cached(
@@ -880,7 +891,7 @@ impl Store {
                 new += insert.execute(params![
                     e.id().as_bytes(),
                     e.space_or_self().as_bytes(),
-                    i64::try_from(due(e)).unwrap_or(i64::MAX),
+                    i64::try_from(due(e).as_millis()).unwrap_or(i64::MAX),
                     e.bytes(),
                     now
                 ])?;
@@ -907,13 +918,20 @@ impl Store {
     }
 
     /// Takes out of the held ones every entry due at `now`, at most `limit`.
-    pub fn take_due(&self, now: u64, limit: usize) -> Result<Vec<Entry<Verified>>, StoreError> {
+    pub fn take_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry<Verified>>, StoreError> {
         self.atomically(|| {
             let mut select = self.conn.prepare_cached(
                 "SELECT id, bytes FROM held WHERE due <= ?1 ORDER BY due, id LIMIT ?2",
             )?;
             let rows = select.query_map(
-                params![i64::try_from(now).unwrap_or(i64::MAX), limit as i64],
+                params![
+                    i64::try_from(now.as_millis()).unwrap_or(i64::MAX),
+                    limit as i64
+                ],
                 |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
             )?;
             let mut out = vec![];
@@ -935,11 +953,11 @@ impl Store {
     }
 
     /// When the next held entry is due, if any is held.
-    pub fn next_due(&self) -> Result<Option<u64>, StoreError> {
+    pub fn next_due(&self) -> Result<Option<Timestamp>, StoreError> {
         let due: Option<i64> = self
             .conn
             .query_row("SELECT min(due) FROM held", [], |r| r.get(0))?;
-        Ok(due.map(|d| d.max(0) as u64))
+        Ok(due.map(|d| Timestamp::from_millis(d.max(0) as u64)))
     }
 
     /// Drops every index (not the entries), for a rebuild from the entries.

@@ -17,7 +17,7 @@ fn genesis() -> Entry {
         stakeholder_groups: vec![],
         nonce: 0,
     });
-    Entry::sign(&key, None, 1, vec![], &charter).unwrap()
+    Entry::sign(&key, None, Timestamp::from_millis(1), vec![], &charter).unwrap()
 }
 
 #[test]

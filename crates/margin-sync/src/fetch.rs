@@ -14,6 +14,7 @@
 
 use std::collections::HashSet;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use crate::limits::{MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, REQUEST_TARGET_MS};
@@ -28,7 +29,7 @@ pub(crate) struct Flow {
     rate: Option<f64>,
     /// When the previous answer completed: the next one's time starts there when it was
     /// asked for before (requests are pipelined).
-    last_done: u64,
+    last_done: Timestamp,
 }
 
 impl Flow {
@@ -45,10 +46,10 @@ impl Flow {
     }
 
     /// An answer of `bytes` to a request sent at `sent` completed at `now`.
-    pub(crate) fn completed(&mut self, now: u64, sent: u64, bytes: u64) {
+    pub(crate) fn completed(&mut self, now: Timestamp, sent: Timestamp, bytes: u64) {
         let began = sent.max(self.last_done);
         self.last_done = now;
-        let elapsed = now.saturating_sub(began);
+        let elapsed = now.millis_since(began);
         if bytes < MIN_SAMPLE_BYTES || elapsed == 0 {
             return;
         }
@@ -60,7 +61,7 @@ impl Flow {
     }
 
     /// When the latest answer completed.
-    pub(crate) fn last_done(&self) -> u64 {
+    pub(crate) fn last_done(&self) -> Timestamp {
         self.last_done
     }
 
@@ -80,7 +81,7 @@ pub(crate) enum Asked {
     },
     /// A page of a space (`WantRange`).
     Range {
-        after: Option<(u64, EntryId)>,
+        after: Option<(Timestamp, EntryId)>,
         max_bytes: usize,
     },
 }
@@ -91,9 +92,9 @@ pub(crate) struct Request {
     pub(crate) space: SpaceId,
     pub(crate) asked: Asked,
     /// When it was sent.
-    pub(crate) sent: u64,
+    pub(crate) sent: Timestamp,
     /// When the last part of its answer arrived (`sent` until one did).
-    pub(crate) progress: u64,
+    pub(crate) progress: Timestamp,
     /// Bytes of its answer received so far.
     pub(crate) bytes: u64,
 }
@@ -125,7 +126,7 @@ pub(crate) struct Range {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cursor {
     /// Known: ask for the entries after this bound (from the first when `None`).
-    Ask(Option<(u64, EntryId)>),
+    Ask(Option<(Timestamp, EntryId)>),
     /// Known once the latest request's answer begins to arrive.
     Awaiting,
     /// The latest answer reaches the end of the peer's entries.
@@ -141,7 +142,7 @@ impl Range {
     }
 
     /// The first part of the answer to `request` arrived, saying where the rest starts.
-    pub(crate) fn resumed(&mut self, request: u64, resume: Option<(u64, EntryId)>) {
+    pub(crate) fn resumed(&mut self, request: u64, resume: Option<(Timestamp, EntryId)>) {
         if self.latest == Some(request) && self.next == Cursor::Awaiting {
             self.next = match resume {
                 Some(bound) => Cursor::Ask(Some(bound)),
@@ -152,7 +153,7 @@ impl Range {
 
     /// A request was given up: ask again from where it began (or from where an earlier
     /// page given up began, when several are).
-    pub(crate) fn restart_from(&mut self, after: Option<(u64, EntryId)>) {
+    pub(crate) fn restart_from(&mut self, after: Option<(Timestamp, EntryId)>) {
         if let Cursor::Ask(earlier) = self.next
             && earlier <= after
         {
@@ -167,23 +168,27 @@ impl Range {
 mod tests {
     use super::*;
 
+    fn t(ms: u64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
     #[test]
     fn requests_grow_with_the_link_and_stay_within_bounds() {
         let mut flow = Flow::default();
         assert_eq!(flow.request_bytes(), MIN_REQUEST_BYTES);
         // 64 kbit/s: 8 bytes per ms; 16 KB took 2 s.
-        flow.completed(2_000, 0, 16_000);
+        flow.completed(t(2_000), t(0), 16_000);
         assert_eq!(flow.request_bytes(), 32_000);
         // Pipelined: the next answer's time starts when the previous one completed.
-        flow.completed(6_000, 1_000, 32_000);
+        flow.completed(t(6_000), t(1_000), 32_000);
         assert_eq!(flow.request_bytes(), 32_000);
         // A fast link reaches the ceiling.
         let mut fast = Flow::default();
-        fast.completed(10, 0, 1_000_000);
+        fast.completed(t(10), t(0), 1_000_000);
         assert_eq!(fast.request_bytes(), MAX_REQUEST_BYTES);
         // Tiny answers are not timed.
         let mut tiny = Flow::default();
-        tiny.completed(5_000, 0, 100);
+        tiny.completed(t(5_000), t(0), 100);
         assert_eq!(tiny.request_bytes(), MIN_REQUEST_BYTES);
     }
 
@@ -193,7 +198,7 @@ mod tests {
         assert_eq!(range.next, Cursor::Ask(None));
         range.next = Cursor::Awaiting;
         range.latest = Some(7);
-        let bound = (5, EntryId::from_bytes([1; 32]));
+        let bound = (t(5), EntryId::from_bytes([1; 32]));
         range.resumed(6, Some(bound));
         assert_eq!(
             range.next,

@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use margin_core::Timestamp;
 use margin_core::id::EntryId;
 use negentropy::{Bound, Error as NegentropyError, Id, Item, NegentropyStorageBase};
 
@@ -25,7 +26,7 @@ pub struct Items {
 
 impl Items {
     /// The items of a space as the host's store lists them (any order, duplicates allowed).
-    pub fn new(items: impl IntoIterator<Item = (u64, EntryId)>) -> Self {
+    pub fn new(items: impl IntoIterator<Item = (Timestamp, EntryId)>) -> Self {
         let mut this = Self::default();
         for (time, id) in items {
             this.insert(time, id);
@@ -35,12 +36,12 @@ impl Items {
     }
 
     /// Adds an item; false if the id was already there.
-    pub fn insert(&mut self, time: u64, id: EntryId) -> bool {
+    pub fn insert(&mut self, time: Timestamp, id: EntryId) -> bool {
         if !self.ids.insert(id) {
             return false;
         }
         self.fresh.push(Item::with_timestamp_and_id(
-            time.min(MAX_TIME),
+            time.as_millis().min(MAX_TIME),
             Id::from_byte_array(id.0),
         ));
         true
@@ -89,19 +90,27 @@ impl Items {
 
 impl Items {
     /// The items that follow `after` in `(time, id)` order (all of them from `None`).
-    pub fn after(&mut self, after: Option<(u64, EntryId)>) -> impl Iterator<Item = (u64, EntryId)> {
+    pub fn after(
+        &mut self,
+        after: Option<(Timestamp, EntryId)>,
+    ) -> impl Iterator<Item = (Timestamp, EntryId)> {
         let sorted = &self.sealed().0;
         let start = match after {
             None => 0,
             Some((time, id)) => {
-                let bound =
-                    Item::with_timestamp_and_id(time.min(MAX_TIME), Id::from_byte_array(id.0));
+                let bound = Item::with_timestamp_and_id(
+                    time.as_millis().min(MAX_TIME),
+                    Id::from_byte_array(id.0),
+                );
                 sorted.partition_point(|item| *item <= bound)
             }
         };
-        sorted[start..]
-            .iter()
-            .map(|item| (item.timestamp, EntryId::from_bytes(item.id.to_bytes())))
+        sorted[start..].iter().map(|item| {
+            (
+                Timestamp::from_millis(item.timestamp),
+                EntryId::from_bytes(item.id.to_bytes()),
+            )
+        })
     }
 }
 
@@ -146,25 +155,32 @@ impl NegentropyStorageBase for Sorted {
 mod tests {
     use super::*;
 
+    fn t(ms: u64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
     fn id(n: u8) -> EntryId {
         EntryId::from_bytes([n; 32])
     }
 
     #[test]
     fn merges_keep_items_sorted_and_unique() {
-        let mut items = Items::new([(5, id(1)), (1, id(2)), (5, id(1))]);
+        let mut items = Items::new([(t(5), id(1)), (t(1), id(2)), (t(5), id(1))]);
         assert_eq!(items.len(), 2);
-        assert!(items.insert(3, id(3)));
-        assert!(!items.insert(3, id(3)));
-        assert!(items.insert(u64::MAX, id(4)));
+        assert!(items.insert(t(3), id(3)));
+        assert!(!items.insert(t(3), id(3)));
+        assert!(items.insert(Timestamp::MAX, id(4)));
         let sorted = items.sealed();
         let times: Vec<u64> = sorted.0.iter().map(|item| item.timestamp).collect();
         assert_eq!(times, [1, 3, 5, MAX_TIME]);
         assert_eq!(sorted.find_lower_bound(0, 4, &Bound::with_timestamp(4)), 2);
         assert_eq!(sorted.find_lower_bound(9, 2, &Bound::with_timestamp(4)), 2);
-        let after: Vec<u64> = items.after(Some((3, id(3)))).map(|(t, _)| t).collect();
+        let after: Vec<u64> = items
+            .after(Some((t(3), id(3))))
+            .map(|(time, _)| time.as_millis())
+            .collect();
         assert_eq!(after, [5, MAX_TIME]);
         assert_eq!(items.after(None).count(), 4);
-        assert_eq!(items.after(Some((2, id(9)))).count(), 3);
+        assert_eq!(items.after(Some((t(2), id(9)))).count(), 3);
     }
 }

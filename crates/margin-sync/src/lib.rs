@@ -17,6 +17,7 @@
 //! ```
 //! use std::collections::VecDeque;
 //!
+//! use margin_core::Timestamp;
 //! use margin_core::id::{EntryId, SpaceId};
 //! use margin_sync::prelude::*;
 //!
@@ -24,8 +25,9 @@
 //! struct Memory(Vec<Vec<u8>>);
 //!
 //! impl Store for Memory {
-//!     fn items(&self, _space: &SpaceId) -> Vec<(u64, EntryId)> {
-//!         self.0.iter().map(|bytes| (1_700_000_000_000, EntryId::of_entry(bytes))).collect()
+//!     fn items(&self, _space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
+//!         let time = Timestamp::from_millis(1_700_000_000_000);
+//!         self.0.iter().map(|bytes| (time, EntryId::of_entry(bytes))).collect()
 //!     }
 //!     fn entries(&self, _space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
 //!         self.0.iter().filter(|bytes| ids.contains(&EntryId::of_entry(bytes))).cloned().collect()
@@ -35,30 +37,31 @@
 //! let space = SpaceId::from_bytes([1; 32]);
 //! let stores = [Memory(vec![b"an entry".to_vec()]), Memory(Vec::new())];
 //! let mut nodes = [Service::new(0u8, Config::default()), Service::new(1u8, Config::default())];
-//! nodes[0].join(0, space, &stores[0]);
-//! nodes[1].join(0, space, &stores[1]);
+//! let (start, later) = (Timestamp::from_millis(0), Timestamp::from_millis(1));
+//! nodes[0].join(start, space, &stores[0]);
+//! nodes[1].join(start, space, &stores[1]);
 //!
 //! // The driver's loop: carry every output out until both nodes are quiet.
 //! let mut work: VecDeque<(usize, Output<u8>)> = VecDeque::new();
-//! work.extend(nodes[0].connected(0, 1).into_iter().map(|output| (0, output)));
-//! work.extend(nodes[1].connected(0, 0).into_iter().map(|output| (1, output)));
+//! work.extend(nodes[0].connected(start, 1).into_iter().map(|output| (0, output)));
+//! work.extend(nodes[1].connected(start, 0).into_iter().map(|output| (1, output)));
 //! let mut delivered = Vec::new();
 //! while let Some((at, output)) = work.pop_front() {
 //!     let next = match output {
 //!         Output::Send(to, message) => {
 //!             let from = at as u8;
 //!             let to = usize::from(to);
-//!             let outputs = nodes[to].received(1, &from, &message.encode(), &stores[to]);
+//!             let outputs = nodes[to].received(later, &from, &message.encode(), &stores[to]);
 //!             outputs.into_iter().map(|output| (to, output)).collect()
 //!         }
 //!         Output::Deliver { from, space, entries } => {
 //!             // Here a node decodes, verifies and stores; this one accepts everything.
 //!             let verdicts: Vec<_> = entries
 //!                 .iter()
-//!                 .map(|bytes| (EntryId::of_entry(bytes), Verdict::Accepted { time: 1_700_000_000_000 }))
+//!                 .map(|bytes| (EntryId::of_entry(bytes), Verdict::Accepted { time: Timestamp::from_millis(1_700_000_000_000) }))
 //!                 .collect();
 //!             delivered.extend(entries);
-//!             let outputs = nodes[at].verdicts(1, &from, &space, &verdicts);
+//!             let outputs = nodes[at].verdicts(later, &from, &space, &verdicts);
 //!             outputs.into_iter().map(|output| (at, output)).collect()
 //!         }
 //!         Output::Penalize(..) | Output::Disconnect(..) | Output::Offered(..) => Vec::new(),

@@ -5,6 +5,7 @@
 //! [`MAX_FRAME_BYTES`], bytes left over after the message, an unknown variant, and any
 //! list longer than its limit, without allocating more than the frame it was given.
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +31,7 @@ pub enum Message {
         spaces: Vec<SpaceId>,
         empty: Vec<SpaceId>,
         echo: bool,
-        now: u64,
+        now: Timestamp,
     },
     /// A negentropy query over the sender's `(time, id)` items of `space`, from the
     /// initiator of reconciliation session `session`; `round` counts from 0.
@@ -78,7 +79,7 @@ pub enum Message {
         request: u64,
         count: u32,
         last: bool,
-        resume: Option<(u64, EntryId)>,
+        resume: Option<(Timestamp, EntryId)>,
         #[serde(with = "serde_bytes")]
         batch: Vec<u8>,
     },
@@ -89,7 +90,7 @@ pub enum Message {
     WantRange {
         space: SpaceId,
         request: u64,
-        after: Option<(u64, EntryId)>,
+        after: Option<(Timestamp, EntryId)>,
         max_bytes: u32,
     },
 }
@@ -304,7 +305,7 @@ mod tests {
                 spaces: vec![space(), EntryId::from_bytes([1; 32])],
                 empty: vec![space()],
                 echo: true,
-                now: 1_700_000_000_000,
+                now: Timestamp::from_millis(1_700_000_000_000),
             },
             Message::Reconcile {
                 space: space(),
@@ -338,7 +339,7 @@ mod tests {
                 request: 12,
                 count: 0,
                 last: true,
-                resume: Some((5, EntryId::from_bytes([2; 32]))),
+                resume: Some((Timestamp::from_millis(5), EntryId::from_bytes([2; 32]))),
                 batch: vec![1, 2, 3],
             },
             Message::WantRange {

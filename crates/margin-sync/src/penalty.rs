@@ -2,6 +2,7 @@
 //! had enough: a misbehaviour score that decays with time, and a token bucket that limits
 //! how fast a peer may make us work. Both are fed the host's `now`; nothing reads a clock.
 
+use margin_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Something a peer did that an honest peer would not do. Timeouts and lost messages are
@@ -81,24 +82,24 @@ pub struct Penalty {
 #[derive(Debug, Clone)]
 pub(crate) struct Score {
     points: u32,
-    since: u64,
+    since: Timestamp,
 }
 
 impl Score {
-    pub(crate) fn new(now: u64) -> Self {
+    pub(crate) fn new(now: Timestamp) -> Self {
         Self {
             points: 0,
             since: now,
         }
     }
 
-    pub(crate) fn current(&self, now: u64, decay_ms: u64) -> u32 {
-        let decayed = now.saturating_sub(self.since) / decay_ms.max(1);
+    pub(crate) fn current(&self, now: Timestamp, decay_ms: u64) -> u32 {
+        let decayed = now.millis_since(self.since) / decay_ms.max(1);
         self.points
             .saturating_sub(u32::try_from(decayed).unwrap_or(u32::MAX))
     }
 
-    pub(crate) fn add(&mut self, now: u64, decay_ms: u64, points: u32) -> u32 {
+    pub(crate) fn add(&mut self, now: Timestamp, decay_ms: u64, points: u32) -> u32 {
         self.points = self.current(now, decay_ms).saturating_add(points);
         self.since = now;
         self.points
@@ -110,11 +111,11 @@ impl Score {
 pub(crate) struct TokenBucket {
     /// In thousandths of a token.
     milli: u64,
-    last: u64,
+    last: Timestamp,
 }
 
 impl TokenBucket {
-    pub(crate) fn full(capacity: u32, now: u64) -> Self {
+    pub(crate) fn full(capacity: u32, now: Timestamp) -> Self {
         Self {
             milli: u64::from(capacity) * 1000,
             last: now,
@@ -122,10 +123,16 @@ impl TokenBucket {
     }
 
     /// Takes `cost` tokens if there are that many.
-    pub(crate) fn take(&mut self, now: u64, capacity: u32, per_second: u32, cost: u32) -> bool {
+    pub(crate) fn take(
+        &mut self,
+        now: Timestamp,
+        capacity: u32,
+        per_second: u32,
+        cost: u32,
+    ) -> bool {
         // One token per second is one thousandth of a token per millisecond.
         let refill = now
-            .saturating_sub(self.last)
+            .millis_since(self.last)
             .saturating_mul(u64::from(per_second));
         self.milli = self
             .milli
@@ -146,24 +153,28 @@ impl TokenBucket {
 mod tests {
     use super::*;
 
+    fn t(ms: u64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
     #[test]
     fn scores_decay() {
-        let mut score = Score::new(0);
-        assert_eq!(score.add(0, 1000, 25), 25);
-        assert_eq!(score.current(10_000, 1000), 15);
-        assert_eq!(score.add(10_000, 1000, 25), 40);
-        assert_eq!(score.current(1_000_000, 1000), 0);
+        let mut score = Score::new(t(0));
+        assert_eq!(score.add(t(0), 1000, 25), 25);
+        assert_eq!(score.current(t(10_000), 1000), 15);
+        assert_eq!(score.add(t(10_000), 1000, 25), 40);
+        assert_eq!(score.current(t(1_000_000), 1000), 0);
     }
 
     #[test]
     fn buckets_refill_with_time_only() {
-        let mut bucket = TokenBucket::full(10, 0);
+        let mut bucket = TokenBucket::full(10, t(0));
         for _ in 0..10 {
-            assert!(bucket.take(0, 10, 5, 1));
+            assert!(bucket.take(t(0), 10, 5, 1));
         }
-        assert!(!bucket.take(0, 10, 5, 1));
-        assert!(bucket.take(200, 10, 5, 1));
-        assert!(!bucket.take(200, 10, 5, 1));
-        assert!(bucket.take(100_000, 10, 5, 10));
+        assert!(!bucket.take(t(0), 10, 5, 1));
+        assert!(bucket.take(t(200), 10, 5, 1));
+        assert!(!bucket.take(t(200), 10, 5, 1));
+        assert!(bucket.take(t(100_000), 10, 5, 10));
     }
 }

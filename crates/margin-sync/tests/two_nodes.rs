@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use margin_sync::prelude::*;
 use margin_sync::sim::{MemoryStore, entry_bytes, entry_time, space_id};
@@ -23,7 +24,7 @@ impl Pair {
             Service::new(1u8, Config::default()),
         ];
         for (node, store) in nodes.iter_mut().zip(&stores) {
-            node.join(0, space, store);
+            node.join(t(0), space, store);
         }
         Self {
             nodes,
@@ -38,13 +39,13 @@ impl Pair {
         let mut work = VecDeque::new();
         work.extend(
             self.nodes[0]
-                .connected(now, 1)
+                .connected(t(now), 1)
                 .into_iter()
                 .map(|o| (0u8, o)),
         );
         work.extend(
             self.nodes[1]
-                .connected(now, 0)
+                .connected(t(now), 0)
                 .into_iter()
                 .map(|o| (1u8, o)),
         );
@@ -54,7 +55,12 @@ impl Pair {
     fn tick(&mut self, now: u64) {
         let mut work = VecDeque::new();
         for n in 0..2u8 {
-            work.extend(self.nodes[n as usize].tick(now).into_iter().map(|o| (n, o)));
+            work.extend(
+                self.nodes[n as usize]
+                    .tick(t(now))
+                    .into_iter()
+                    .map(|o| (n, o)),
+            );
         }
         self.run(now, work);
     }
@@ -63,7 +69,7 @@ impl Pair {
     fn inject(&mut self, now: u64, from: u8, frame: &[u8]) {
         let to = 1 - from;
         let outputs =
-            self.nodes[to as usize].received(now, &from, frame, &self.stores[to as usize]);
+            self.nodes[to as usize].received(t(now), &from, frame, &self.stores[to as usize]);
         self.run(now, outputs.into_iter().map(|o| (to, o)).collect());
     }
 
@@ -76,7 +82,12 @@ impl Pair {
                     self.sent[a].0 += 1;
                     self.sent[a].1 += frame.len() as u64;
                     let t = to as usize;
-                    let next = self.nodes[t].received(now, &at, &frame, &self.stores[t]);
+                    let next = self.nodes[t].received(
+                        Timestamp::from_millis(now),
+                        &at,
+                        &frame,
+                        &self.stores[t],
+                    );
                     work.extend(next.into_iter().map(|o| (to, o)));
                 }
                 Output::Deliver {
@@ -85,7 +96,7 @@ impl Pair {
                     entries,
                 } => {
                     let verdicts = self.stores[a].receive(space, entries);
-                    let next = self.nodes[a].verdicts(now, &from, &space, &verdicts);
+                    let next = self.nodes[a].verdicts(t(now), &from, &space, &verdicts);
                     work.extend(next.into_iter().map(|o| (at, o)));
                 }
                 Output::Penalize(_, penalty) => self.penalties.push((at, penalty)),
@@ -100,10 +111,14 @@ impl Pair {
     }
 }
 
+fn t(ms: u64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
 fn entry(n: u64) -> Vec<u8> {
     let mut filler = blake3::hash(&n.to_le_bytes()).as_bytes().to_vec();
     filler.extend(b"a comment on paragraph 4");
-    entry_bytes(1_700_000_000_000 + n, &[], &filler)
+    entry_bytes(t(1_700_000_000_000 + n), &[], &filler)
 }
 
 fn store_with(space: SpaceId, range: std::ops::Range<u64>) -> MemoryStore {
@@ -122,7 +137,7 @@ fn identical_100k_spaces_reconcile_in_a_few_kilobytes() {
     pair.connect(0);
     assert!(pair.bytes() < 16 * 1024, "{} bytes", pair.bytes());
     assert!(pair.penalties.is_empty());
-    let status = pair.nodes[1].status(1);
+    let status = pair.nodes[1].status(t(1));
     assert!(status.peers[0].spaces[0].in_sync);
     assert_eq!(status.spaces[0].entries, 100_000);
     println!(
@@ -156,7 +171,7 @@ fn a_fresh_node_fetches_a_full_space_whichever_side_initiates() {
         // After a confirming round both report being in sync.
         pair.tick(10_000);
         for node in &pair.nodes {
-            let link = &node.status(10_000).peers[0].spaces[0];
+            let link = &node.status(t(10_000)).peers[0].spaces[0];
             assert!(link.in_sync && link.pending == 0, "{link:?}");
         }
     }
@@ -189,7 +204,7 @@ fn a_new_local_entry_is_announced_and_fetched() {
     let bytes = entry(1_000_000);
     let (time, id, _) = pair.stores[1].insert(space, bytes);
     assert_eq!(time, entry_time(&entry(1_000_000)));
-    let outputs = pair.nodes[1].inserted(1, &space, &[(time, id)]);
+    let outputs = pair.nodes[1].inserted(t(1), &space, &[(time, id)]);
     pair.run(5, outputs.into_iter().map(|o| (1, o)).collect());
     assert!(pair.stores[0].ids(&space).contains(&id));
     // A Have, a Want and one small batch.
@@ -210,11 +225,16 @@ fn a_lost_hello_does_not_keep_a_space_apart() {
     let space = space_id(0);
     let mut pair = Pair::new([MemoryStore::default(), store_with(space, 0..10)], space);
     let mut work = VecDeque::new();
-    work.extend(pair.nodes[0].connected(0, 1).into_iter().map(|o| (0u8, o)));
+    work.extend(
+        pair.nodes[0]
+            .connected(t(0), 1)
+            .into_iter()
+            .map(|o| (0u8, o)),
+    );
     let lost_hello = |o: &Output<u8>| matches!(o, Output::Send(_, Message::Hello { .. }));
     work.extend(
         pair.nodes[1]
-            .connected(0, 0)
+            .connected(t(0), 0)
             .into_iter()
             .filter(|o| !lost_hello(o))
             .map(|o| (1u8, o)),
@@ -234,8 +254,8 @@ fn unshared_spaces_are_not_reconciled_or_served() {
         Service::new(0u8, Config::default()),
         Service::new(1u8, Config::default()),
     ];
-    nodes[0].join(0, a, &stores[0]);
-    nodes[1].join(0, b, &stores[1]);
+    nodes[0].join(t(0), a, &stores[0]);
+    nodes[1].join(t(0), b, &stores[1]);
     let mut pair = Pair {
         nodes,
         stores,
@@ -274,18 +294,18 @@ fn garbage_gets_a_peer_banned_and_refused_on_reconnect() {
             .all(|(by, p)| *by == 0 && p.offence == Offence::MalformedMessage)
     );
     assert_eq!(pair.disconnects, [(0, 1)]);
-    assert!(pair.nodes[0].is_banned(&1, 200));
+    assert!(pair.nodes[0].is_banned(&1, t(200)));
     assert!(matches!(
-        pair.nodes[0].connected(300, 1).as_slice(),
+        pair.nodes[0].connected(t(300), 1).as_slice(),
         [Output::Disconnect(1, DisconnectReason::Banned { .. })]
     ));
     // Frames from a banned, disconnected peer are ignored.
     assert!(
         pair.nodes[0]
-            .received(301, &1, &[0xff], &pair.stores[0])
+            .received(t(301), &1, &[0xff], &pair.stores[0])
             .is_empty()
     );
-    let status = serde_json::to_value(pair.nodes[0].status(400)).expect("serializes");
+    let status = serde_json::to_value(pair.nodes[0].status(t(400))).expect("serializes");
     assert_eq!(status["banned"][0]["offence"], "malformed-message");
 }
 

@@ -12,9 +12,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use margin_core::Timestamp;
 use margin_core::body::Profile;
 use margin_daemon::{self as daemon, DaemonConfig, Routers, info};
-use margin_node::node::now_ms;
 use margin_node::{Home, Node};
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
@@ -90,7 +90,7 @@ fn large_para(home: &Home, draft: &str) -> String {
         .into_iter()
         .flat_map(|s| s.paragraphs)
         .nth(9)
-        .map(|p| p.id)
+        .map(|p| p.id.into_string())
         .expect("ten paragraphs")
 }
 
@@ -111,7 +111,7 @@ fn main() {
                     stakeholder: "technical-community".into(),
                     region: "Europe".into(),
                 },
-                now_ms(),
+                Timestamp::now(),
             )
             .expect("identity");
         let mut node = Node::open(home.clone()).expect("node");

@@ -47,6 +47,10 @@ fn describe(err: &NodeError) -> String {
         NodeError::QuoteWithoutParagraph => {
             "a quoted passage needs its paragraph: select the passage in the draft".into()
         }
+        NodeError::ObjectionWithoutReason => {
+            format!("{err}: say in the reason what you object to and why")
+        }
+        NodeError::DeclineWithoutNote => format!("{err}: write it in the note"),
         _ => err.to_string(),
     }
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use margin_consensus::objection::Source;
 use margin_consensus::{Options, objections};
+use margin_core::Timestamp;
 use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Policy, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
@@ -361,7 +362,7 @@ pub fn draft_model(
     let mut counts: HashMap<String, usize> = HashMap::new();
     for t in &threads {
         if let AnchorView::Anchored { para, .. } = &t.root.view.anchor {
-            *counts.entry(para.clone()).or_default() += 1 + t.replies.len();
+            *counts.entry(para.to_string()).or_default() += 1 + t.replies.len();
         }
     }
     let mut by_block: HashMap<String, Vec<Thread>> = HashMap::new();
@@ -374,7 +375,9 @@ pub fn draft_model(
         shown += 1;
         match &t.root.view.anchor {
             AnchorView::Draft => whole.push(t),
-            AnchorView::Anchored { para, .. } => by_block.entry(para.clone()).or_default().push(t),
+            AnchorView::Anchored { para, .. } => {
+                by_block.entry(para.to_string()).or_default().push(t)
+            }
             AnchorView::Orphaned if reading.is_none() => orphans.push(t),
             AnchorView::Orphaned => elsewhere.push(t),
         }
@@ -390,7 +393,7 @@ pub fn draft_model(
                     .find(|s| s.author.key == k)
                     .and_then(|s| s.stance.parse().ok())
             });
-            (p.para, (p.tally, mine))
+            (p.para.into_string(), (p.tally, mine))
         })
         .collect();
     let block = |id: String,
@@ -434,7 +437,7 @@ pub fn draft_model(
     for s in view.sections {
         let heading = s.heading.map(|h| {
             block(
-                h.id,
+                h.id.into_string(),
                 None,
                 Some(h.level),
                 String::new(),
@@ -453,7 +456,7 @@ pub fn draft_model(
                     String::new()
                 };
                 block(
-                    p.id,
+                    p.id.into_string(),
                     Some(p.n),
                     None,
                     marker,
@@ -468,7 +471,7 @@ pub fn draft_model(
             paragraphs,
         });
     }
-    let mut versions: Vec<(u64, VersionItem)> = state
+    let mut versions: Vec<(Timestamp, VersionItem)> = state
         .tags
         .iter()
         .map(|(name, tag)| {
@@ -533,7 +536,7 @@ fn open_objections(
         .filter(|o| o.state.is_open())
     {
         if let Some(p) = o.para {
-            *open.by_para.entry(p).or_default() += 1;
+            *open.by_para.entry(p.into_string()).or_default() += 1;
         }
         if o.source == Source::Comment
             && let Ok(id) = o.id.parse()
@@ -575,7 +578,7 @@ pub fn items(
     let numbers: HashMap<String, usize> = view
         .sections
         .iter()
-        .flat_map(|s| s.paragraphs.iter().map(|p| (p.id.clone(), p.n)))
+        .flat_map(|s| s.paragraphs.iter().map(|p| (p.id.to_string(), p.n)))
         .collect();
     let mut then_cache: HashMap<Vec<ChangeHash>, HashMap<String, String>> = HashMap::new();
     let mut out = Vec::with_capacity(comments.len());
@@ -590,7 +593,7 @@ pub fn items(
                     text,
                     exact,
                 }) => AnchorView::Anchored {
-                    n: numbers.get(&para).copied(),
+                    n: numbers.get(para.as_str()).copied(),
                     para,
                     start,
                     end,
@@ -611,15 +614,19 @@ pub fn items(
                                 .into_iter()
                                 .flat_map(|s| {
                                     s.heading
-                                        .map(|h| (h.id, h.text))
+                                        .map(|h| (h.id.into_string(), h.text))
                                         .into_iter()
-                                        .chain(s.paragraphs.into_iter().map(|p| (p.id, p.text)))
+                                        .chain(
+                                            s.paragraphs
+                                                .into_iter()
+                                                .map(|p| (p.id.into_string(), p.text)),
+                                        )
                                 })
                                 .collect()
                         })
                         .unwrap_or_default()
                 });
-                texts.get(&a.para).cloned()
+                texts.get(a.para.as_str()).cloned()
             }
             _ => None,
         };
@@ -834,7 +841,7 @@ pub fn diff_model(
     let state = space
         .draft(draft)
         .ok_or_else(|| WebError::NotFound(format!("no draft {draft}")))?;
-    let mut versions: Vec<(u64, String)> = state
+    let mut versions: Vec<(Timestamp, String)> = state
         .tags
         .iter()
         .map(|(n, t)| (t.time, n.clone()))
@@ -905,6 +912,6 @@ pub fn stance_counts(space: &Space, draft: &DraftId) -> BTreeMap<String, Tally> 
     space
         .stance_views(draft)
         .into_iter()
-        .map(|p| (p.para, p.tally))
+        .map(|p| (p.para.into_string(), p.tally))
         .collect()
 }

@@ -10,10 +10,11 @@ use margin_core::body::{
 use margin_core::entry::Entry;
 use margin_core::id::{DraftId, EntryId, SpaceId};
 use margin_core::key::SigningKey;
+use margin_core::{ParaId, Timestamp};
 use margin_space::view::wire_anchor;
 
 use margin_node::error::NodeError;
-use margin_node::node::{Node, now_ms};
+use margin_node::node::Node;
 
 const GROUPS: [&str; 6] = [
     "government",
@@ -111,7 +112,7 @@ pub fn large_space(
     let mut refs = vec![draft_id];
     refs.extend(state.entries_carrying(&heads));
     refs.extend(space.charter_heads());
-    let paras: Vec<(String, String)> = state
+    let paras: Vec<(ParaId, String)> = state
         .doc
         .view(None)?
         .sections
@@ -119,9 +120,9 @@ pub fn large_space(
         .flat_map(|s| s.paragraphs)
         .map(|p| (p.id, p.text))
         .collect();
-    let mut time = now_ms();
+    let mut time = Timestamp::now();
     let mut tick = || {
-        time += 1;
+        time = time.saturating_add_millis(1);
         time
     };
     let people: Vec<SigningKey> = (0..40u8)

@@ -22,7 +22,8 @@ use super::model::parse_kind;
 use super::read::{Reader, local_path, sync_line};
 use super::{ApiError, PageError, WebError, on_store, view};
 use crate::Context;
-use margin_node::node::{NewComment, now_ms};
+use margin_core::{ParaId, Timestamp};
+use margin_node::node::NewComment;
 
 /// How a request sent its fields, and so how it is answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,14 +216,18 @@ pub async fn post_comment(
         )));
     }
     let reply = text(f.reply);
-    let para = if reply.is_some() { None } else { text(f.para) };
+    let para = if reply.is_some() {
+        None
+    } else {
+        text(f.para).map(ParaId::from)
+    };
     // A quote is kept exactly as selected: only an all-blank one means none.
     let quote = f.quote.filter(|q| !q.trim().is_empty());
     let version = text(f.v).filter(|v| v != "current");
     let start = f.start;
     let (id, draft_id) = on_store(&state, move |node| {
         let new = NewComment {
-            para: para.as_deref(),
+            para: para.as_ref(),
             quote: quote.as_deref(),
             text: &body,
             kind,
@@ -349,11 +354,6 @@ pub async fn dispose(
     let value = disposition_value(&required(f.value, "the disposition (value)").map_err(fail)?)
         .map_err(fail)?;
     let note = text(f.note).unwrap_or_default();
-    if value == DispositionValue::Declined && note.is_empty() {
-        return Err(fail(WebError::BadRequest(
-            "declining a comment needs a reason (note)".into(),
-        )));
-    }
     let revision = text(f.revision);
     let back = local_path(f.back.as_deref());
     let (id, target) = on_store(&state, move |node| {
@@ -482,7 +482,7 @@ pub async fn reattach(
                 .ok_or_else(|| WebError::NotFound(format!("no comment {comment}")))?;
             paragraph_id(s, &draft, &para)
         })?;
-        let id = node.reattach(&comment, &para, quote.as_deref())?;
+        let id = node.reattach(&comment, &ParaId::from(para), quote.as_deref())?;
         Ok((id, back_to_comment(node, &comment)?))
     })
     .await
@@ -513,7 +513,7 @@ fn paragraph_id(
         .into_iter()
         .flat_map(|s| s.paragraphs)
         .find(|p| p.n == n)
-        .map(|p| p.id)
+        .map(|p| p.id.into_string())
         .ok_or_else(|| WebError::NotFound(format!("the draft has no paragraph {n}")))
 }
 
@@ -546,16 +546,16 @@ pub async fn stance(
     let value =
         stance_value(&required(f.value, "the stance (value)").map_err(fail)?).map_err(fail)?;
     let reason = text(f.reason);
-    if value == StanceValue::Object && reason.is_none() {
-        return Err(fail(WebError::BadRequest(
-            "an objection needs a reason: say what you object to and why".into(),
-        )));
-    }
     let back = local_path(f.back.as_deref());
     let (id, draft_id, para) = on_store(&state, move |node| {
         let (draft_id, space) = node.locate_draft(&draft)?;
         let para = node.with_space(&space, |s| paragraph_id(s, &draft_id, &para))?;
-        let id = node.stance(&draft, &para, value, reason.as_deref())?;
+        let id = node.stance(
+            &draft,
+            &ParaId::from(para.as_str()),
+            value,
+            reason.as_deref(),
+        )?;
         Ok((id, draft_id, para))
     })
     .await
@@ -717,7 +717,7 @@ pub async fn create_identity(
     };
     let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".into());
     let key = on_store(&state, move |node| {
-        let identity = node.home().init(profile, now_ms())?;
+        let identity = node.home().init(profile, Timestamp::now())?;
         Ok(identity.key.public().to_string())
     })
     .await

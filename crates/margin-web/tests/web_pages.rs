@@ -2,8 +2,8 @@
 //! 300 KB before compression, whoever reads it, and still show every paragraph, its
 //! counts and its highlights.
 
+use margin_core::Timestamp;
 use margin_core::body::Profile;
-use margin_node::node::now_ms;
 use margin_node::{Home, Node};
 use margin_web::model::{DraftQuery, draft_model};
 use margin_web::test::large_space;
@@ -24,7 +24,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 stakeholder: "technical-community".into(),
                 region: "Europe".into(),
             },
-            now_ms(),
+            Timestamp::now(),
         )
         .expect("identity");
     let mut node = Node::open(home).expect("node");

@@ -60,6 +60,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use serde::Serialize;
 
@@ -77,7 +78,7 @@ pub use status::{BanStatus, LinkStatus, PeerStatus, Received, SpaceStatus, Statu
 pub trait Store {
     /// The `(time, id)` of every valid entry the host holds in `space`, in any order.
     /// Called once per space, when the service [joins](Service::join) it.
-    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)>;
+    fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)>;
 
     /// The bytes, exactly as stored, of those of `ids` the host holds in `space`; ids it
     /// does not hold are left out. Any order.
@@ -88,10 +89,10 @@ pub trait Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Valid and stored; `time` is the entry's author time.
-    Accepted { time: u64 },
+    Accepted { time: Timestamp },
     /// Valid, and the host already had it; `time` is the entry's author time. The service
     /// counts it as held (it may have been written since the service last looked).
-    Duplicate { time: u64 },
+    Duplicate { time: Timestamp },
     /// Kept aside until the entries it refers to arrive; not yet part of the space. The
     /// service does not fetch it again while it waits (up to
     /// [`Config::waiting_timeout`]), and reconciles to find what it waits for.
@@ -101,7 +102,7 @@ pub enum Verdict {
     Dropped,
     /// Not kept, by this node's choice (its author is blocked here): counted as held so
     /// that reconciliation stops offering it, and never announced. Not the peer's fault.
-    Declined { time: u64 },
+    Declined { time: Timestamp },
     /// Refused (bad signature, failed authorization, not canonical, ...). The peer that
     /// sent it is penalized.
     Invalid(String),
@@ -136,7 +137,7 @@ pub enum Output<P> {
 pub enum DisconnectReason {
     /// Its misbehaviour score passed [`Config::ban_threshold`]; connections from it are
     /// refused until `until` (ms).
-    Banned { until: u64, offence: Offence },
+    Banned { until: Timestamp, offence: Offence },
 }
 
 /// Tunables. All durations in milliseconds.
@@ -204,7 +205,7 @@ pub struct Service<P> {
     fetching: HashMap<EntryId, P>,
     /// Entries the host keeps waiting for their refs, and until when they are not
     /// fetched again.
-    waiting: HashMap<EntryId, u64>,
+    waiting: HashMap<EntryId, Timestamp>,
     /// What peers delivered per space, for progress reports.
     received: BTreeMap<SpaceId, Received>,
     /// The average size of entries peers delivered, to size `Want`s in bytes.
@@ -272,7 +273,7 @@ where
     /// peers, and reconciles with those that hold it too.
     pub fn join<S: Store + ?Sized>(
         &mut self,
-        now: u64,
+        now: Timestamp,
         space: SpaceId,
         store: &S,
     ) -> Vec<Output<P>> {
@@ -285,7 +286,7 @@ where
     }
 
     /// Stops replicating `space`.
-    pub fn leave(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
+    pub fn leave(&mut self, now: Timestamp, space: &SpaceId) -> Vec<Output<P>> {
         if self.spaces.remove(space).is_some() {
             for peer in self.peers.values_mut() {
                 peer.links.remove(space);
@@ -304,7 +305,7 @@ where
 
     /// Reconciles `space` with every peer that holds it, now, whichever side usually
     /// initiates (a script waiting until the node is in sync asks for this).
-    pub fn reconcile_now(&mut self, now: u64, space: &SpaceId) -> Vec<Output<P>> {
+    pub fn reconcile_now(&mut self, now: Timestamp, space: &SpaceId) -> Vec<Output<P>> {
         if !self.ranging(space) {
             self.reconcile_with_all(now, space);
         }
@@ -312,13 +313,13 @@ where
     }
 
     /// A connection to `peer` is open. A banned peer gets [`Output::Disconnect`] back.
-    pub fn connected(&mut self, now: u64, peer: P) -> Vec<Output<P>> {
+    pub fn connected(&mut self, now: Timestamp, peer: P) -> Vec<Output<P>> {
         self.connect(now, peer);
         self.take()
     }
 
     /// Every connection to `peer` is closed. What was asked of it can be fetched again.
-    pub fn disconnected(&mut self, now: u64, peer: &P) -> Vec<Output<P>> {
+    pub fn disconnected(&mut self, now: Timestamp, peer: &P) -> Vec<Output<P>> {
         if self.peers.contains_key(peer) {
             tracing::debug!(target: "sync", ?peer, "peer disconnected");
             self.forget(now, peer);
@@ -329,7 +330,7 @@ where
     /// A frame arrived from `from`.
     pub fn received<S: Store + ?Sized>(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         frame: &[u8],
         store: &S,
@@ -373,7 +374,7 @@ where
 
     /// Time passed: start due reconciliations, abandon stale ones and stale requests.
     /// Call every second or so.
-    pub fn tick(&mut self, now: u64) -> Vec<Output<P>> {
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Output<P>> {
         self.bans.retain(|_, ban| ban.until > now);
         self.waiting.retain(|_, until| *until > now);
         self.expire_requests(now);
@@ -388,9 +389,9 @@ where
     /// reconciling when they are many).
     pub fn inserted(
         &mut self,
-        now: u64,
+        now: Timestamp,
         space: &SpaceId,
-        items: &[(u64, EntryId)],
+        items: &[(Timestamp, EntryId)],
     ) -> Vec<Output<P>> {
         self.written(now, space, items);
         self.take()
@@ -399,7 +400,7 @@ where
     /// The host's verdicts on entries [delivered](Output::Deliver) from `from`.
     pub fn verdicts(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         verdicts: &[(EntryId, Verdict)],
@@ -412,7 +413,7 @@ where
     /// of `space`: fetch those this node lacks from it, as for [`Message::Have`].
     pub fn announced(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         ids: &[EntryId],
@@ -426,7 +427,7 @@ where
     /// gap, which a reconciliation with that peer closes.
     pub fn gossip_verdict(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         id: &EntryId,
@@ -440,7 +441,7 @@ where
     /// frames: a frame refused by the transport for its size, a malformed gossip message.
     pub fn offence(
         &mut self,
-        now: u64,
+        now: Timestamp,
         peer: &P,
         offence: Offence,
         detail: impl ToString,
@@ -453,7 +454,7 @@ where
 
     fn handle<S: Store + ?Sized>(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         message: Message,
         store: &S,

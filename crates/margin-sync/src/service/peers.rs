@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use super::penalties::Fault;
@@ -21,7 +22,7 @@ use crate::penalty::{Offence, Score, TokenBucket};
 
 #[derive(Debug)]
 pub(super) struct Peer {
-    pub(super) since: u64,
+    pub(super) since: Timestamp,
     /// The spaces the peer said it holds.
     pub(super) spaces: BTreeSet<SpaceId>,
     /// Spaces the peer said it holds nothing of yet (it fetches them whole and then
@@ -30,7 +31,7 @@ pub(super) struct Peer {
     /// Whether its `Hello` arrived; until it does, ours asks for it again (`echo`) every
     /// retry interval, since a lost `Hello` would keep the spaces apart for good.
     pub(super) heard: bool,
-    pub(super) next_hello: u64,
+    pub(super) next_hello: Timestamp,
     /// Its clock less ours when its last `Hello` arrived (ms).
     pub(super) clock_offset: Option<i64>,
     /// One per space both sides hold.
@@ -45,13 +46,13 @@ pub(super) struct Peer {
 }
 
 impl Peer {
-    fn new(now: u64, config: &Config) -> Self {
+    fn new(now: Timestamp, config: &Config) -> Self {
         Self {
             since: now,
             spaces: BTreeSet::new(),
             empty: BTreeSet::new(),
             heard: false,
-            next_hello: now.saturating_add(config.retry_interval),
+            next_hello: now.saturating_add_millis(config.retry_interval),
             clock_offset: None,
             links: BTreeMap::new(),
             requests: BTreeMap::new(),
@@ -68,9 +69,9 @@ impl Peer {
 #[derive(Debug)]
 pub(super) struct Link {
     pub(super) session: Option<Session>,
-    pub(super) next_reconcile: u64,
+    pub(super) next_reconcile: Timestamp,
     pub(super) in_sync: bool,
-    pub(super) last_sync: Option<u64>,
+    pub(super) last_sync: Option<Timestamp>,
     /// Ids to fetch from this peer.
     pub(super) queue: VecDeque<EntryId>,
     /// Fetching the whole space from this peer (this node held nothing of it).
@@ -88,7 +89,7 @@ pub(super) struct Link {
 }
 
 impl Link {
-    fn new(now: u64) -> Self {
+    fn new(now: Timestamp) -> Self {
         Self {
             session: None,
             next_reconcile: now,
@@ -121,7 +122,7 @@ pub(super) struct Shared<'a, P> {
     pub(super) traffic: &'a Traffic,
     /// What this node fetches and keeps waiting, for [`Shared::enqueue`].
     fetching: &'a HashMap<EntryId, P>,
-    waiting: &'a HashMap<EntryId, u64>,
+    waiting: &'a HashMap<EntryId, Timestamp>,
 }
 
 impl<P> Shared<'_, P> {
@@ -141,7 +142,7 @@ where
     P: Clone + Ord + Hash + Debug,
 {
     /// Opens a connection to `peer`, unless it is banned, and greets it.
-    pub(super) fn connect(&mut self, now: u64, peer: P) {
+    pub(super) fn connect(&mut self, now: Timestamp, peer: P) {
         if let Some(ban) = self.ban(now, &peer) {
             self.out.push(Output::Disconnect(
                 peer,
@@ -163,7 +164,7 @@ where
 
     /// Forgets a peer that went away or was banned: what was asked of it can be asked of
     /// others, and a space fetched whole from it is fetched from another peer.
-    pub(super) fn forget(&mut self, now: u64, peer: &P) {
+    pub(super) fn forget(&mut self, now: Timestamp, peer: &P) {
         self.peers.remove(peer);
         self.fetching.retain(|_, from| from != peer);
         let others: Vec<P> = self.peers.keys().cloned().collect();
@@ -173,7 +174,7 @@ where
     }
 
     /// Our `Hello`; with `echo`, asking for the peer's (again).
-    fn hello(&self, now: u64, echo: bool) -> Message {
+    fn hello(&self, now: Timestamp, echo: bool) -> Message {
         let held = self.spaces.iter().take(MAX_HELLO_SPACES);
         let spaces = held.clone().map(|(space, _)| *space).collect();
         let empty = held
@@ -192,12 +193,12 @@ where
     /// clock.
     pub(super) fn hello_received(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         spaces: Vec<SpaceId>,
         empty: Vec<SpaceId>,
         echo: bool,
-        theirs: u64,
+        theirs: Timestamp,
     ) {
         let offered: Vec<SpaceId> = spaces
             .iter()
@@ -208,7 +209,7 @@ where
             peer.empty = empty.into_iter().filter(|s| spaces.contains(s)).collect();
             peer.spaces = spaces.into_iter().collect();
             peer.heard = true;
-            let offset = i128::from(theirs) - i128::from(now);
+            let offset = i128::from(theirs.as_millis()) - i128::from(now.as_millis());
             peer.clock_offset =
                 Some(offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
         }
@@ -223,7 +224,7 @@ where
     }
 
     /// Asks again for the `Hello` of peers not heard from for a retry interval.
-    pub(super) fn ask_unheard(&mut self, now: u64) {
+    pub(super) fn ask_unheard(&mut self, now: Timestamp) {
         let retry = self.config.retry_interval;
         let unheard: Vec<P> = self
             .peers
@@ -234,7 +235,7 @@ where
         for peer in unheard {
             tracing::debug!(target: "sync", ?peer, "no hello from the peer yet; asking again");
             if let Some(p) = self.peers.get_mut(&peer) {
-                p.next_hello = now.saturating_add(retry);
+                p.next_hello = now.saturating_add_millis(retry);
             }
             let hello = self.hello(now, true);
             self.send(&peer, hello);
@@ -242,7 +243,7 @@ where
     }
 
     /// Tells every peer the spaces this node now holds.
-    pub(super) fn announce_spaces(&mut self, now: u64) {
+    pub(super) fn announce_spaces(&mut self, now: Timestamp) {
         let hello = self.hello(now, false);
         let peers: Vec<P> = self.peers.keys().cloned().collect();
         for peer in peers {
@@ -252,7 +253,7 @@ where
     }
 
     /// Brings the peer's links in line with the spaces both sides hold.
-    pub(super) fn refresh_links(&mut self, now: u64, peer_id: &P) {
+    pub(super) fn refresh_links(&mut self, now: Timestamp, peer_id: &P) {
         // The spaces being fetched whole: linking or unlinking this peer's spaces below
         // changes that for none of the spaces it stays linked in.
         let ranging: BTreeSet<SpaceId> = self
@@ -291,7 +292,7 @@ where
     /// arrived yet, so the link is made if missing.
     pub(super) fn shared<'a>(
         &'a mut self,
-        now: u64,
+        now: Timestamp,
         from: &'a P,
         space: &SpaceId,
     ) -> Result<Shared<'a, P>, Fault> {

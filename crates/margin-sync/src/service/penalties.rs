@@ -6,6 +6,8 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
+
 use super::{DisconnectReason, Output, Service};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::message::Message;
@@ -29,7 +31,7 @@ impl Fault {
 /// Connections from a peer are refused until `until`, for `offence`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Ban {
-    pub(super) until: u64,
+    pub(super) until: Timestamp,
     pub(super) offence: Offence,
 }
 
@@ -51,12 +53,12 @@ where
     P: Clone + Ord + Hash + Debug,
 {
     /// Whether connections from `peer` are refused at `now`.
-    pub fn is_banned(&self, peer: &P, now: u64) -> bool {
+    pub fn is_banned(&self, peer: &P, now: Timestamp) -> bool {
         self.bans.get(peer).is_some_and(|ban| ban.until > now)
     }
 
     /// The ban on `peer` still running at `now`; one that ran out is lifted.
-    pub(super) fn ban(&mut self, now: u64, peer: &P) -> Option<Ban> {
+    pub(super) fn ban(&mut self, now: Timestamp, peer: &P) -> Option<Ban> {
         let ban = self.bans.get(peer).copied()?;
         if ban.until > now {
             return Some(ban);
@@ -67,7 +69,7 @@ where
 
     /// Counts the fault against the peer, and bans and forgets it when its score passes
     /// the threshold.
-    pub(super) fn penalize(&mut self, now: u64, peer_id: &P, fault: Fault) {
+    pub(super) fn penalize(&mut self, now: Timestamp, peer_id: &P, fault: Fault) {
         let Some(peer) = self.peers.get_mut(peer_id) else {
             return;
         };
@@ -85,8 +87,8 @@ where
             },
         ));
         if score >= self.config.ban_threshold {
-            let until = now.saturating_add(self.config.ban_duration);
-            tracing::info!(target: "sync", peer = ?peer_id, offence = ?fault.offence, until, "banned");
+            let until = now.saturating_add_millis(self.config.ban_duration);
+            tracing::info!(target: "sync", peer = ?peer_id, offence = ?fault.offence, until = until.as_millis(), "banned");
             self.bans.insert(
                 peer_id.clone(),
                 Ban {

@@ -5,6 +5,7 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use negentropy::Negentropy;
 
@@ -21,7 +22,7 @@ use crate::penalty::Offence;
 pub(super) struct Session {
     id: u64,
     round: u32,
-    active: u64,
+    active: Timestamp,
     have: Vec<EntryId>,
     need: Vec<EntryId>,
 }
@@ -47,7 +48,7 @@ where
     P: Clone + Ord + Hash + Debug,
 {
     /// Starts a reconciliation of `space` with every peer that holds it and is idle.
-    pub(super) fn reconcile_with_all(&mut self, now: u64, space: &SpaceId) {
+    pub(super) fn reconcile_with_all(&mut self, now: Timestamp, space: &SpaceId) {
         let peers: Vec<P> = self
             .peers
             .iter()
@@ -61,7 +62,7 @@ where
 
     /// Reconciles `space` with the peer now, whichever side usually initiates, unless a
     /// session is already running.
-    pub(super) fn reconcile_soon(&mut self, now: u64, peer_id: &P, space: &SpaceId) {
+    pub(super) fn reconcile_soon(&mut self, now: Timestamp, peer_id: &P, space: &SpaceId) {
         let idle = self
             .link(peer_id, space)
             .is_some_and(|link| link.session.is_none());
@@ -70,7 +71,7 @@ where
         }
     }
 
-    pub(super) fn drive_all(&mut self, now: u64) {
+    pub(super) fn drive_all(&mut self, now: Timestamp) {
         let peers: Vec<P> = self.peers.keys().cloned().collect();
         for peer in peers {
             self.drive(now, &peer);
@@ -78,7 +79,7 @@ where
     }
 
     /// Starts the reconciliations that are due with one peer, then fetches.
-    pub(super) fn drive(&mut self, now: u64, peer_id: &P) {
+    pub(super) fn drive(&mut self, now: Timestamp, peer_id: &P) {
         let initiator = self.local < *peer_id;
         let retry = self.config.retry_interval;
         let cap = self.config.reconcile_interval;
@@ -96,9 +97,9 @@ where
                 let scheduled = initiator && link.next_reconcile <= now;
                 // Confirm a caught-up link once everything queued from it has arrived.
                 let confirm = !link.in_sync
-                    && link
-                        .last_sync
-                        .is_some_and(|at| at + link.confirm_delay(retry, cap) <= now)
+                    && link.last_sync.is_some_and(|at| {
+                        at.saturating_add_millis(link.confirm_delay(retry, cap)) <= now
+                    })
                     && link.queue.is_empty()
                     && !peer.requests.values().any(|r| r.space == **space);
                 scheduled || confirm
@@ -113,24 +114,22 @@ where
 
     /// Abandons the sessions whose peer has not replied for the session timeout (not its
     /// fault: the link is tried again after the retry interval).
-    pub(super) fn expire_sessions(&mut self, now: u64) {
+    pub(super) fn expire_sessions(&mut self, now: Timestamp) {
         let session_timeout = self.config.session_timeout;
         let retry = self.config.retry_interval;
         for peer in self.peers.values_mut() {
             for link in peer.links.values_mut() {
-                if link
-                    .session
-                    .as_ref()
-                    .is_some_and(|session| session.active + session_timeout <= now)
-                {
+                if link.session.as_ref().is_some_and(|session| {
+                    session.active.saturating_add_millis(session_timeout) <= now
+                }) {
                     link.session = None;
-                    link.next_reconcile = now + retry;
+                    link.next_reconcile = now.saturating_add_millis(retry);
                 }
             }
         }
     }
 
-    fn start_session(&mut self, now: u64, peer_id: &P, space: SpaceId) {
+    fn start_session(&mut self, now: Timestamp, peer_id: &P, space: SpaceId) {
         let Some(items) = self.spaces.get_mut(&space) else {
             return;
         };
@@ -170,7 +169,7 @@ where
     /// state, so a node answers any peer that shares the space whatever their ids.
     pub(super) fn respond(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: SpaceId,
         session: u64,
@@ -197,7 +196,7 @@ where
     /// the end of the session.
     pub(super) fn reconcile_reply(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: SpaceId,
         session: u64,
@@ -224,7 +223,7 @@ where
         let next = match negentropy.reconcile_with_ids(payload, &mut have, &mut need) {
             Ok(next) => next,
             Err(error) => {
-                shared.link.next_reconcile = now + retry;
+                shared.link.next_reconcile = now.saturating_add_millis(retry);
                 return Err(Fault::new(Offence::BadReconcile, error));
             }
         };
@@ -255,7 +254,7 @@ where
             }
             Some(_) => {
                 tracing::debug!(target: "sync", ?from, space = %space.short(), "reconciliation took too many rounds");
-                shared.link.next_reconcile = now + retry;
+                shared.link.next_reconcile = now.saturating_add_millis(retry);
             }
             None => {
                 shared.settle(now, &mut current, ranging, interval);
@@ -266,7 +265,7 @@ where
     }
 
     /// Tells the peer what a finished session found: the ids it lacks, and both counts.
-    fn finish_session(&mut self, now: u64, from: &P, space: SpaceId, session: Session) {
+    fn finish_session(&mut self, now: Timestamp, from: &P, space: SpaceId, session: Session) {
         for ids in session.have.chunks(MAX_HAVE_IDS) {
             self.send(
                 from,
@@ -289,7 +288,7 @@ where
     /// The peer finished a session it initiated, and says what it found.
     pub(super) fn done(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         you_lack: u64,
@@ -305,7 +304,7 @@ where
 impl<P: Debug> Shared<'_, P> {
     /// Takes in what a finished session found: queues what this node lacks (unless the
     /// space is being fetched whole, which brings it) and schedules the next session.
-    fn settle(&mut self, now: u64, session: &mut Session, ranging: bool, interval: u64) {
+    fn settle(&mut self, now: Timestamp, session: &mut Session, ranging: bool, interval: u64) {
         // Negentropy lists what it found in no set order; fetch in id order, so a run
         // replays exactly. While the space is fetched whole, that brings it.
         session.need.sort_unstable();
@@ -315,7 +314,7 @@ impl<P: Debug> Shared<'_, P> {
         let link = &mut *self.link;
         link.in_sync = session.have.is_empty() && session.need.is_empty();
         link.last_sync = Some(now);
-        link.next_reconcile = now + interval;
+        link.next_reconcile = now.saturating_add_millis(interval);
         // A peer whose deliveries since the last reconciliation did not advance sync,
         // while this one again finds something lacking, is looping: wait longer each
         // time before confirming with it, and say so once.

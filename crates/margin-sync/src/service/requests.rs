@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet, btree_map};
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use super::peers::Link;
@@ -25,7 +26,7 @@ use crate::penalty::Offence;
 pub(super) struct Lacking<'a, P> {
     pub(super) items: &'a Items,
     pub(super) fetching: &'a HashMap<EntryId, P>,
-    pub(super) waiting: &'a HashMap<EntryId, u64>,
+    pub(super) waiting: &'a HashMap<EntryId, Timestamp>,
 }
 
 impl<P> Lacking<'_, P> {
@@ -56,7 +57,7 @@ where
     /// lacks.
     pub(super) fn have(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         ids: Vec<EntryId>,
@@ -73,7 +74,13 @@ where
 
     /// Entries of `space` a gossip announcement named, passed on by `from`: fetched from
     /// it as for a `Have`, if it is linked in the space.
-    pub(super) fn gossiped_ids(&mut self, now: u64, from: &P, space: &SpaceId, ids: &[EntryId]) {
+    pub(super) fn gossiped_ids(
+        &mut self,
+        now: Timestamp,
+        from: &P,
+        space: &SpaceId,
+        ids: &[EntryId],
+    ) {
         if self.ranging(space) {
             return; // the space is being fetched whole
         }
@@ -99,7 +106,7 @@ where
     /// the next pages of spaces fetched whole (two in flight, so the link never waits
     /// for a round trip), then `Want`s of queued ids, each sized to what the link
     /// carries.
-    pub(super) fn pump(&mut self, now: u64, peer_id: &P) {
+    pub(super) fn pump(&mut self, now: Timestamp, peer_id: &P) {
         let Some(peer) = self.peers.get_mut(peer_id) else {
             return;
         };
@@ -211,13 +218,13 @@ where
     #[allow(clippy::too_many_arguments)]
     pub(super) fn entries(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: SpaceId,
         request: u64,
         count: u32,
         last: bool,
-        resume: Option<(u64, EntryId)>,
+        resume: Option<(Timestamp, EntryId)>,
         raw: &[u8],
     ) -> Result<(), Fault> {
         let Some(peer) = self.peers.get_mut(from) else {
@@ -320,7 +327,7 @@ where
     /// they were sent: a request's turn begins when the answer before it completed. It is
     /// given up when nothing of its answer arrived for the request timeout since its turn
     /// began or since its last part; its ids can then be fetched again.
-    pub(super) fn expire_requests(&mut self, now: u64) {
+    pub(super) fn expire_requests(&mut self, now: Timestamp) {
         let request_timeout = self.config.request_timeout;
         let mut expired: Vec<(P, u64)> = vec![];
         for (peer_id, peer) in self.peers.iter() {
@@ -330,7 +337,7 @@ where
                     .iter()
                     .filter(|(_, r)| {
                         let alive = r.sent.max(r.progress).max(previous_done);
-                        alive.saturating_add(request_timeout) <= now
+                        alive.saturating_add_millis(request_timeout) <= now
                     })
                     .map(|(id, _)| (peer_id.clone(), *id)),
             );
@@ -380,7 +387,7 @@ where
     /// When the last page of a space fetched whole from `peer_id` has arrived: the fetch
     /// is over, and the node reconciles the space with every peer that holds it, to
     /// confirm and to find what changed meanwhile.
-    fn end_range_if_done(&mut self, now: u64, peer_id: &P, space: &SpaceId) {
+    fn end_range_if_done(&mut self, now: Timestamp, peer_id: &P, space: &SpaceId) {
         let Some(peer) = self.peers.get_mut(peer_id) else {
             return;
         };

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use super::penalties::Fault;
@@ -21,7 +22,7 @@ where
     /// The peer's `Want`: those of `ids` the store holds.
     pub(super) fn want<S: Store + ?Sized>(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: SpaceId,
         request: u64,
@@ -42,11 +43,11 @@ where
     #[allow(clippy::too_many_arguments)]
     pub(super) fn want_range<S: Store + ?Sized>(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: SpaceId,
         request: u64,
-        after: Option<(u64, EntryId)>,
+        after: Option<(Timestamp, EntryId)>,
         max_bytes: u32,
         store: &S,
     ) -> Result<(), Fault> {
@@ -56,7 +57,7 @@ where
         let (mut entries, mut bytes, mut last) = (Vec::new(), 0usize, None);
         // Read a few at a time, so a page ends close to its budget.
         while bytes < budget && following.peek().is_some() {
-            let chunk: Vec<(u64, EntryId)> = following.by_ref().take(16).collect();
+            let chunk: Vec<(Timestamp, EntryId)> = following.by_ref().take(16).collect();
             let ids: Vec<EntryId> = chunk.iter().map(|(_, id)| *id).collect();
             for entry in store.entries(&space, &ids) {
                 bytes += batch::framed_len(entry.len());
@@ -80,7 +81,7 @@ where
         space: SpaceId,
         request: u64,
         entries: &[Vec<u8>],
-        resume: Option<(u64, EntryId)>,
+        resume: Option<(Timestamp, EntryId)>,
     ) {
         let batches = batch::encode(entries);
         let parts = batches.len();

@@ -4,6 +4,7 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::Service;
@@ -27,7 +28,7 @@ where
     }
 
     /// A snapshot for `margin sync status`.
-    pub fn status(&self, now: u64) -> Status<P> {
+    pub fn status(&self, now: Timestamp) -> Status<P> {
         let spaces = self
             .spaces
             .iter()
@@ -120,7 +121,7 @@ pub struct Traffic {
 /// What `margin sync status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status<P> {
-    pub now: u64,
+    pub now: Timestamp,
     pub spaces: Vec<SpaceStatus>,
     pub peers: Vec<PeerStatus<P>>,
     pub banned: Vec<BanStatus<P>>,
@@ -143,7 +144,7 @@ pub struct SpaceStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerStatus<P> {
     pub peer: P,
-    pub connected_since: u64,
+    pub connected_since: Timestamp,
     /// Whether this node initiates the scheduled reconciliations on this link.
     pub initiator: bool,
     pub score: u32,
@@ -166,12 +167,12 @@ pub struct LinkStatus {
     pub reconciling: bool,
     /// Entries queued or requested from this peer.
     pub pending: usize,
-    pub last_sync: Option<u64>,
+    pub last_sync: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BanStatus<P> {
     pub peer: P,
-    pub until: u64,
+    pub until: Timestamp,
     pub offence: Offence,
 }

@@ -7,6 +7,7 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use super::penalties::Fault;
@@ -22,7 +23,12 @@ where
     /// Entries written locally: a few are announced by id; many at once (a bundle
     /// imported) are found by each peer's reconciliation, which costs less than listing
     /// them all to everyone.
-    pub(super) fn written(&mut self, now: u64, space: &SpaceId, items: &[(u64, EntryId)]) {
+    pub(super) fn written(
+        &mut self,
+        now: Timestamp,
+        space: &SpaceId,
+        items: &[(Timestamp, EntryId)],
+    ) {
         let Some(set) = self.spaces.get_mut(space) else {
             return;
         };
@@ -45,7 +51,7 @@ where
     /// The host's verdicts on entries delivered from `from`.
     pub(super) fn judged(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         verdicts: &[(EntryId, Verdict)],
@@ -120,7 +126,7 @@ where
     /// The host's verdict on an entry `from` passed on by gossip.
     pub(super) fn judged_gossip(
         &mut self,
-        now: u64,
+        now: Timestamp,
         from: &P,
         space: &SpaceId,
         id: &EntryId,
@@ -178,7 +184,7 @@ where
     }
 
     /// Counts an entry the host holds as held; returns whether it was new to the set.
-    fn hold(&mut self, space: &SpaceId, time: u64, id: &EntryId) -> bool {
+    fn hold(&mut self, space: &SpaceId, time: Timestamp, id: &EntryId) -> bool {
         self.waiting.remove(id);
         self.spaces
             .get_mut(space)
@@ -186,10 +192,10 @@ where
     }
 
     /// The host keeps the entry waiting for its refs: do not fetch it again meanwhile.
-    fn wait(&mut self, now: u64, id: &EntryId) {
+    fn wait(&mut self, now: Timestamp, id: &EntryId) {
         if self.waiting.len() < MAX_WAITING_IDS {
             self.waiting
-                .insert(*id, now.saturating_add(self.config.waiting_timeout));
+                .insert(*id, now.saturating_add_millis(self.config.waiting_timeout));
         }
     }
 }

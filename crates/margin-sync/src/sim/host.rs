@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use crate::service::{Store, Verdict};
@@ -30,10 +31,10 @@ pub const MAX_WAITING: usize = 10_000;
 const HEADER: usize = 9;
 
 /// The bytes of a simulated entry.
-pub fn entry_bytes(time: u64, refs: &[EntryId], filler: &[u8]) -> Vec<u8> {
+pub fn entry_bytes(time: Timestamp, refs: &[EntryId], filler: &[u8]) -> Vec<u8> {
     let count = u8::try_from(refs.len()).expect("an entry names at most 255 refs");
     let mut bytes = Vec::with_capacity(HEADER + 32 * refs.len() + filler.len());
-    bytes.extend_from_slice(&time.to_le_bytes());
+    bytes.extend_from_slice(&time.as_millis().to_le_bytes());
     bytes.push(count);
     for id in refs {
         bytes.extend_from_slice(id.as_bytes());
@@ -43,11 +44,11 @@ pub fn entry_bytes(time: u64, refs: &[EntryId], filler: &[u8]) -> Vec<u8> {
 }
 
 /// An entry's time: its first eight bytes, little-endian.
-pub fn entry_time(bytes: &[u8]) -> u64 {
+pub fn entry_time(bytes: &[u8]) -> Timestamp {
     let mut time = [0u8; 8];
     let n = bytes.len().min(8);
     time[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(time)
+    Timestamp::from_millis(u64::from_le_bytes(time))
 }
 
 /// The entries an entry refers to; `None` if its bytes are too short to hold them.
@@ -76,7 +77,7 @@ impl Default for MemoryStore {
 
 #[derive(Debug, Default, Clone)]
 struct Held {
-    accepted: BTreeMap<EntryId, (u64, Vec<u8>)>,
+    accepted: BTreeMap<EntryId, (Timestamp, Vec<u8>)>,
     /// Accepted ids in the order they were accepted.
     order: Vec<EntryId>,
     waiting: BTreeMap<EntryId, Vec<u8>>,
@@ -89,7 +90,7 @@ enum Decision {
     /// Accepted already, or waiting already.
     Known,
     /// Its refs are all accepted: accept it, at this time.
-    Accept(u64),
+    Accept(Timestamp),
     /// Wait for this missing ref.
     Wait(EntryId),
     /// It would wait, but there is no room.
@@ -109,7 +110,7 @@ impl MemoryStore {
     /// Stores an entry written here as accepted: a node writes only entries whose refs
     /// it holds, and nothing can wait for an entry before it is written. Returns its
     /// time, its id and whether it was new.
-    pub fn insert(&mut self, space: SpaceId, bytes: Vec<u8>) -> (u64, EntryId, bool) {
+    pub fn insert(&mut self, space: SpaceId, bytes: Vec<u8>) -> (Timestamp, EntryId, bool) {
         let id = EntryId::of_entry(&bytes);
         let time = entry_time(&bytes);
         let held = self.spaces.entry(space).or_default();
@@ -221,7 +222,7 @@ impl MemoryStore {
     }
 
     /// The time of an accepted entry.
-    pub fn time(&self, space: &SpaceId, id: &EntryId) -> Option<u64> {
+    pub fn time(&self, space: &SpaceId, id: &EntryId) -> Option<Timestamp> {
         let held = self.spaces.get(space)?;
         held.accepted.get(id).map(|(time, _)| *time)
     }
@@ -310,7 +311,7 @@ impl Held {
 }
 
 impl Store for MemoryStore {
-    fn items(&self, space: &SpaceId) -> Vec<(u64, EntryId)> {
+    fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
         self.spaces
             .get(space)
             .map(|held| {
@@ -350,7 +351,11 @@ mod tests {
                 .map(|b| EntryId::of_entry(b))
                 .into_iter()
                 .collect();
-            out.push(entry_bytes(1_000 + i, &refs, &i.to_le_bytes()));
+            out.push(entry_bytes(
+                Timestamp::from_millis(1_000 + i),
+                &refs,
+                &i.to_le_bytes(),
+            ));
         }
         out
     }
@@ -381,14 +386,26 @@ mod tests {
         assert_eq!(store.order(&space()), ids.as_slice());
         assert_eq!(store.waiting_len(&space()), 0);
         let again = store.receive(space(), vec![entries[2].clone()]);
-        assert_eq!(again, [(ids[2], Verdict::Duplicate { time: 1_002 })]);
+        assert_eq!(
+            again,
+            [(
+                ids[2],
+                Verdict::Duplicate {
+                    time: Timestamp::from_millis(1_002)
+                }
+            )]
+        );
     }
 
     #[test]
     fn an_entry_waiting_for_two_refs_waits_for_both() {
-        let a = entry_bytes(1, &[], b"a");
-        let b = entry_bytes(2, &[], b"b");
-        let c = entry_bytes(3, &[EntryId::of_entry(&a), EntryId::of_entry(&b)], b"c");
+        let a = entry_bytes(Timestamp::from_millis(1), &[], b"a");
+        let b = entry_bytes(Timestamp::from_millis(2), &[], b"b");
+        let c = entry_bytes(
+            Timestamp::from_millis(3),
+            &[EntryId::of_entry(&a), EntryId::of_entry(&b)],
+            b"c",
+        );
         let mut store = MemoryStore::default();
         assert_eq!(
             store.receive(space(), vec![c.clone()])[0].1,
@@ -429,13 +446,17 @@ mod tests {
     #[test]
     fn forged_truncated_and_backdated_entries_are_invalid() {
         let mut store = MemoryStore::default();
-        let root = entry_bytes(100, &[], b"root");
-        let mut forged = entry_bytes(1, &[], b"x");
+        let root = entry_bytes(Timestamp::from_millis(100), &[], b"root");
+        let mut forged = entry_bytes(Timestamp::from_millis(1), &[], b"x");
         forged[..FORGED.len()].copy_from_slice(FORGED);
-        let truncated = entry_bytes(1, &[], b"")[..5].to_vec();
-        let mut short_refs = entry_bytes(1, &[], b"y");
+        let truncated = entry_bytes(Timestamp::from_millis(1), &[], b"")[..5].to_vec();
+        let mut short_refs = entry_bytes(Timestamp::from_millis(1), &[], b"y");
         short_refs[8] = 3;
-        let backdated = entry_bytes(99, &[EntryId::of_entry(&root)], b"z");
+        let backdated = entry_bytes(
+            Timestamp::from_millis(99),
+            &[EntryId::of_entry(&root)],
+            b"z",
+        );
         let verdicts = store.receive(
             space(),
             vec![root, forged, truncated, short_refs, backdated],

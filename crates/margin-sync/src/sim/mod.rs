@@ -26,6 +26,7 @@ mod trace;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
+use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -260,7 +261,7 @@ impl Simulation {
                 }
             }
             for space in &held {
-                node.service.join(0, *space, &node.store);
+                node.service.join(Timestamp::EPOCH, *space, &node.store);
             }
             nodes.push(node);
         }
@@ -333,6 +334,11 @@ impl Simulation {
     /// Virtual time, ms.
     pub fn now(&self) -> u64 {
         self.now
+    }
+
+    /// The virtual clock, as the service reads time.
+    fn clock(&self) -> Timestamp {
+        Timestamp::from_millis(self.now)
     }
 
     /// The time after which no fault but loss and duplication is injected.
@@ -464,7 +470,9 @@ impl Simulation {
 
     /// The sync status of one node.
     pub fn status(&self, node: NodeId) -> crate::service::Status<NodeId> {
-        self.nodes[node as usize].service.status(self.now)
+        self.nodes[node as usize]
+            .service
+            .status(Timestamp::from_millis(self.now))
     }
 
     /// The host's store of one node.
@@ -542,7 +550,12 @@ impl Simulation {
                 let node = &mut self.nodes[to as usize];
                 node.stats.messages_received += 1;
                 node.stats.bytes_received += bytes.len() as u64;
-                let outputs = node.service.received(self.now, &from, &bytes, &node.store);
+                let outputs = node.service.received(
+                    Timestamp::from_millis(self.now),
+                    &from,
+                    &bytes,
+                    &node.store,
+                );
                 self.carry_out(to, outputs);
             }
             Event::Tick(n) => {
@@ -554,7 +567,9 @@ impl Simulation {
                 if self.nodes[n as usize].role == Role::Garbage {
                     self.spray_garbage(n);
                 }
-                let outputs = self.nodes[n as usize].service.tick(self.now);
+                let outputs = self.nodes[n as usize]
+                    .service
+                    .tick(Timestamp::from_millis(self.now));
                 self.carry_out(n, outputs);
             }
             Event::Author => self.author(),
@@ -654,7 +669,9 @@ impl Simulation {
         let node = &mut self.nodes[n];
         let (time, id) = write(&mut self.rng, &self.config, node, space, at, chain);
         self.expected.entry(space).or_default().insert(id);
-        let outputs = node.service.inserted(self.now, &space, &[(time, id)]);
+        let outputs =
+            node.service
+                .inserted(Timestamp::from_millis(self.now), &space, &[(time, id)]);
         if node.online {
             self.carry_out(n as NodeId, outputs);
         }
@@ -704,7 +721,12 @@ impl Simulation {
                     let verdicts = self.nodes[n as usize].receive(space, entries);
                     self.note(|| format!("{n} from {from}: {}", trace::verdicts(&verdicts)));
                     let node = &mut self.nodes[n as usize];
-                    work.extend(node.service.verdicts(self.now, &from, &space, &verdicts));
+                    work.extend(node.service.verdicts(
+                        Timestamp::from_millis(self.now),
+                        &from,
+                        &space,
+                        &verdicts,
+                    ));
                 }
                 Output::Penalize(peer, penalty) => {
                     self.nodes[n as usize].stats.penalties_given += 1;
@@ -743,7 +765,8 @@ impl Simulation {
             return Vec::new();
         }
         node.spaces.push(space);
-        node.service.join(self.now, space, &node.store)
+        node.service
+            .join(Timestamp::from_millis(self.now), space, &node.store)
     }
 
     /// Puts a frame on the link, unless the network loses it (only if `lossy`).
@@ -877,10 +900,14 @@ impl Simulation {
             },
         );
         self.note(|| format!("{a}<->{b} connected"));
-        let outputs = self.nodes[a as usize].service.connected(self.now, b);
+        let outputs = self.nodes[a as usize]
+            .service
+            .connected(Timestamp::from_millis(self.now), b);
         self.carry_out(a, outputs);
         if self.links.contains_key(&key(a, b)) {
-            let outputs = self.nodes[b as usize].service.connected(self.now, a);
+            let outputs = self.nodes[b as usize]
+                .service
+                .connected(Timestamp::from_millis(self.now), a);
             self.carry_out(b, outputs);
         }
     }
@@ -892,7 +919,9 @@ impl Simulation {
         self.note(|| format!("{a}<->{b} closed"));
         for (x, y) in [(a, b), (b, a)] {
             if self.nodes[x as usize].online {
-                let outputs = self.nodes[x as usize].service.disconnected(self.now, &y);
+                let outputs = self.nodes[x as usize]
+                    .service
+                    .disconnected(Timestamp::from_millis(self.now), &y);
                 self.carry_out(x, outputs);
             }
         }
@@ -910,7 +939,7 @@ impl Simulation {
     }
 
     fn rejoin(&mut self, n: NodeId, restart: bool) {
-        let now = self.now;
+        let now = self.clock();
         let node = &mut self.nodes[n as usize];
         node.online = true;
         if restart {
@@ -977,7 +1006,7 @@ fn write(
     space: SpaceId,
     at: u64,
     chain: f64,
-) -> (u64, EntryId) {
+) -> (Timestamp, EntryId) {
     let mut refs: Vec<EntryId> = Vec::new();
     if let Some(previous) = node.latest.get(&space)
         && rng.random_bool(chain)
@@ -997,8 +1026,8 @@ fn write(
         .iter()
         .filter_map(|id| node.store.time(&space, id))
         .max()
-        .unwrap_or(0);
-    let time = (EPOCH + at + rng.random_range(0..1_000)).max(after);
+        .unwrap_or(Timestamp::EPOCH);
+    let time = Timestamp::from_millis(EPOCH + at + rng.random_range(0..1_000)).max(after);
     let bytes = entry_bytes(time, &refs, &filler(rng, config, refs.len()));
     let (time, id, _) = node.store.insert(space, bytes);
     node.latest.insert(space, id);
@@ -1007,7 +1036,7 @@ fn write(
 
 /// An entry that does not verify, served by forgers.
 fn forged_entry(rng: &mut StdRng, config: &SimConfig) -> Vec<u8> {
-    let time = EPOCH + rng.random_range(0..1_000);
+    let time = Timestamp::from_millis(EPOCH + rng.random_range(0..1_000));
     let mut bytes = entry_bytes(time, &[], &filler(rng, config, 0));
     bytes[..FORGED.len()].copy_from_slice(FORGED);
     bytes

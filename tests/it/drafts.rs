@@ -493,3 +493,55 @@ fn an_editor_revises_again_after_another_editor_revised_on_top_of_their_revision
         "Back to the first reading",
     ]);
 }
+
+/// `margin draft show … | head -1`: the reader stops after one line and closes the pipe
+/// while the command still has far more to write than the pipe holds. The command ends
+/// as any Unix tool does (quietly, by SIGPIPE), never with a panic and exit code 101.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let editor = Participant::init("Maria Okafor", "technical-community");
+    let space = editor.json(&["space", "create", "BPF"])["space"]
+        .as_str()
+        .expect("space")
+        .to_owned();
+    // About 300 KB of text: several times what a pipe holds.
+    let long: String = (1..=2000)
+        .map(|n| format!("Paragraph {n} says what the working group found about topic {n}, with enough words to fill a line or two of the draft.\n\n"))
+        .collect();
+    let path = editor.home().join("long.md");
+    std::fs::write(&path, format!("# A long draft\n\n{long}")).expect("write the draft");
+    let draft = editor.json(&["draft", "import", &space, path.to_str().expect("path")])["draft"]
+        .as_str()
+        .expect("draft")
+        .to_owned();
+
+    let mut child = Command::new(margin_bin())
+        .args(["draft", "show", &draft])
+        .env("MARGIN_HOME", editor.home())
+        .env_remove("MARGIN_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run margin");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("the first line");
+    // The reader is dropped here: the pipe is closed with most of the draft unwritten.
+    let out = child.wait_with_output().expect("margin ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!first.is_empty(), "the first line arrives");
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "not a panic's exit code: {stderr}"
+    );
+    assert!(
+        stderr.trim().is_empty(),
+        "nothing on standard error: {stderr}"
+    );
+}

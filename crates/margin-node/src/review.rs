@@ -101,7 +101,7 @@ impl Node {
             if let Some(c) = coalition {
                 let membership = space.membership_entry(&c, &me).ok_or_else(|| {
                     NodeError::Invalid(format!(
-                        "coalition {c} has not admitted you in this space: its node runs `margin coalition add SPACE {me}`"
+                        "coalition {c} has not admitted you in this space: a member of it must add your key {me}"
                     ))
                 })?;
                 refs.push(membership);
@@ -165,33 +165,33 @@ impl Node {
         let (draft_id, _) = self.locate_draft(draft)?;
         let (id, space) = self.locate_comment(comment)?;
         let (wording, refs) = self.with_space(&space, |space| {
-        let c = space
-            .comment(&id)
-            .ok_or_else(|| NodeError::NotFound(comment.to_owned()))?;
-        if c.body.draft != draft_id {
-            return Err(NodeError::Invalid(format!(
-                "comment {comment} is on another draft"
-            )));
-        }
-        if c.wording().suggestion.is_none_or(|s| s.trim().is_empty()) {
-            return Err(NodeError::Invalid(format!(
-                "comment {comment} proposes no alternative wording (see `margin alternatives DRAFT`)"
-            )));
-        }
-        if let Some(p) = para {
-            let on = c.anchor().map(|(_, a)| a.para.as_str());
-            if on != Some(p.as_str()) {
+            let c = space
+                .comment(&id)
+                .ok_or_else(|| NodeError::NotFound(comment.to_owned()))?;
+            if c.body.draft != draft_id {
                 return Err(NodeError::Invalid(format!(
-                    "the alternative of {comment} is proposed for paragraph {}, not {p}",
-                    on.unwrap_or("(the whole draft)")
+                    "comment {comment} is on another draft"
                 )));
             }
-        }
-        let wording = c.wording_entry();
-        let mut refs = vec![id];
-        refs.extend(wording);
-        refs.extend(space.registration_entry(&identity.key.public()));
-        Ok::<_, NodeError>((wording, refs))
+            if c.wording().suggestion.is_none_or(|s| s.trim().is_empty()) {
+                return Err(NodeError::Invalid(format!(
+                    "comment {comment} proposes no alternative wording"
+                )));
+            }
+            if let Some(p) = para {
+                let on = c.anchor().map(|(_, a)| a.para.as_str());
+                if on != Some(p.as_str()) {
+                    return Err(NodeError::Invalid(format!(
+                        "the alternative of {comment} is proposed for paragraph {}, not {p}",
+                        on.unwrap_or("(the whole draft)")
+                    )));
+                }
+            }
+            let wording = c.wording_entry();
+            let mut refs = vec![id];
+            refs.extend(wording);
+            refs.extend(space.registration_entry(&identity.key.public()));
+            Ok::<_, NodeError>((wording, refs))
         })?;
         let body = Body::AlternativeStance(AlternativeStance {
             comment: id,
@@ -220,7 +220,7 @@ impl Node {
         };
         let Some((heads, anchor)) = c.anchor() else {
             return Err(NodeError::Invalid(format!(
-                "comment {comment} is on the whole draft: its alternative has no passage to replace; revise the draft with `margin draft update`"
+                "comment {comment} is on the whole draft: its alternative has no passage to replace; revise the draft instead"
             )));
         };
         let state = space
@@ -233,7 +233,7 @@ impl Node {
             } => (para, (start, end)),
             AnchorState::Orphaned => {
                 return Err(NodeError::Invalid(format!(
-                    "the passage comment {comment} proposes to replace is no longer in the draft; re-attach it first (`margin comment reattach`)"
+                    "the passage comment {comment} proposes to replace is no longer in the draft; re-attach the comment first"
                 )));
             }
         };
@@ -429,7 +429,7 @@ impl Node {
         );
         if raw.is_empty() {
             return Err(NodeError::Invalid(format!(
-                "this node does not hold space {space_id}; import its bundle first (`margin bundle import FILE`)"
+                "this node does not hold space {space_id}; import its bundle first"
             )));
         }
         let mut problems = vec![];

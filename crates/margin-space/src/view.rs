@@ -90,6 +90,32 @@ pub enum AnchorView {
     Orphaned,
 }
 
+impl AnchorView {
+    /// Where a resolved anchor is, with the paragraph's number from `number`.
+    pub fn placed(
+        state: margin_draft::AnchorState,
+        number: impl FnOnce(&ParaId) -> Option<usize>,
+    ) -> AnchorView {
+        match state {
+            margin_draft::AnchorState::Anchored {
+                para,
+                start,
+                end,
+                text,
+                exact,
+            } => AnchorView::Anchored {
+                n: number(&para),
+                para,
+                start,
+                end,
+                text,
+                exact,
+            },
+            margin_draft::AnchorState::Orphaned => AnchorView::Orphaned,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct QuoteView {
     pub exact: String,
@@ -336,21 +362,8 @@ impl Space {
         let anchor = match c.anchor() {
             None => AnchorView::Draft,
             Some((heads, anchor)) => match draft.doc.resolve(&draft_anchor(heads, anchor), None) {
-                Ok(margin_draft::AnchorState::Anchored {
-                    para,
-                    start,
-                    end,
-                    text,
-                    exact,
-                }) => AnchorView::Anchored {
-                    n: numbers.get(&para).copied(),
-                    para,
-                    start,
-                    end,
-                    text,
-                    exact,
-                },
-                _ => AnchorView::Orphaned,
+                Ok(state) => AnchorView::placed(state, |para| numbers.get(para).copied()),
+                Err(_) => AnchorView::Orphaned,
             },
         };
         self.comment_view_at(draft, c, anchor)

@@ -13,7 +13,7 @@ use margin_core::Timestamp;
 use margin_core::body::{ChangeHash, CommentKind, DispositionValue, Policy, StanceValue};
 use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
-use margin_draft::{AnchorState, BlockKind, DraftDiff};
+use margin_draft::{BlockKind, DraftDiff};
 use margin_space::Space;
 use margin_space::comment::CommentState;
 use margin_space::draft::DraftState;
@@ -586,21 +586,10 @@ pub fn items(
         let anchor = match c.anchor() {
             None => AnchorView::Draft,
             Some(_) => match resolved.next() {
-                Some(AnchorState::Anchored {
-                    para,
-                    start,
-                    end,
-                    text,
-                    exact,
-                }) => AnchorView::Anchored {
-                    n: numbers.get(para.as_str()).copied(),
-                    para,
-                    start,
-                    end,
-                    text,
-                    exact,
-                },
-                _ => AnchorView::Orphaned,
+                Some(state) => {
+                    AnchorView::placed(state, |para| numbers.get(para.as_str()).copied())
+                }
+                None => AnchorView::Orphaned,
             },
         };
         let paragraph_then = match (&anchor, c.anchor()) {

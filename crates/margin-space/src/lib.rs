@@ -25,7 +25,7 @@
 //!     stakeholder_groups: vec![],
 //!     nonce: 1,
 //! });
-//! let genesis = Entry::sign(&convener, None, 1_000, vec![], &charter)?;
+//! let genesis = Entry::sign(&convener, None, Timestamp::from_millis(1_000), vec![], &charter)?;
 //! let mut space = Space::new(genesis.clone())?;
 //! assert_eq!(space.charter().title, "BPF on Cybersecurity");
 //! assert_eq!(space.apply(genesis)[0].1, Verdict::Duplicate);

@@ -132,17 +132,20 @@ mod tests {
     fn encodes_as_the_bare_string() {
         let id = ParaId::from("p-3f9a");
         assert_eq!(
-            crate::encoding::encode(&id).unwrap(),
-            crate::encoding::encode(&"p-3f9a".to_owned()).unwrap()
+            crate::encoding::encode(&id).expect("a paragraph id encodes"),
+            crate::encoding::encode(&"p-3f9a".to_owned()).expect("a string encodes")
         );
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"p-3f9a\"");
+        assert_eq!(
+            serde_json::to_string(&id).expect("a paragraph id is JSON"),
+            "\"p-3f9a\""
+        );
         assert_eq!(id, "p-3f9a");
         assert_eq!(id.to_string(), "p-3f9a");
     }
 
     #[test]
     fn parsing_refuses_what_no_entry_could_carry() {
-        assert_eq!("p1".parse::<ParaId>().unwrap(), "p1");
+        assert_eq!("p1".parse::<ParaId>().expect("a short id parses"), "p1");
         let long = "x".repeat(MAX_LABEL_BYTES + 1);
         assert!(long.parse::<ParaId>().is_err());
     }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use maud::{Markup, html};
 
 use super::DOCTYPE;
-use crate::assets::CSS_VERSION;
+use super::layout::head;
 use crate::text::text;
 
 pub fn error_page(status: StatusCode, message: &str) -> Markup {
@@ -13,12 +13,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width,initial-scale=1";
-                title { (t.error_title) " · " (t.app) }
-                link rel="stylesheet" href={ "/static/margin.css?v=" (CSS_VERSION.as_str()) };
-            }
+            (head(t.error_title, false))
             body {
                 header.top { nav { a href="/" { (t.app) } } }
                 main #main {

@@ -44,6 +44,23 @@ impl<'a> Chrome<'a> {
 }
 
 /// A whole page around `main`, the view's content.
+/// A page's head: its title, the stylesheet and, where the page uses it, the script.
+pub fn head(title: &str, script: bool) -> Markup {
+    let t = text();
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width,initial-scale=1";
+            title { (title) " · " (t.app) }
+            link rel="icon" href="data:,";
+            link rel="stylesheet" href={ "/static/margin.css?v=" (CSS_VERSION.as_str()) };
+            @if script {
+                script src={ "/static/margin.js?v=" (JS_VERSION.as_str()) } defer {}
+            }
+        }
+    }
+}
+
 pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
     let t = text();
     let b = &c.body;
@@ -60,14 +77,7 @@ pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width,initial-scale=1";
-                title { (c.title) " · " (t.app) }
-                link rel="icon" href="data:,";
-                link rel="stylesheet" href={ "/static/margin.css?v=" (CSS_VERSION.as_str()) };
-                script src={ "/static/margin.js?v=" (JS_VERSION.as_str()) } defer {}
-            }
+            (head(c.title, true))
             body data-live=[b.live_all.then_some("all")] data-space=[b.space.as_deref()]
                 data-draft=[b.draft.as_deref()] data-mode=[b.mode.map(Mode::as_str)] {
                 a.skip href="#main" { (t.skip) }

@@ -283,7 +283,7 @@ impl Generator {
             self.actor(),
             markdown,
             None,
-            self.time as i64,
+            Timestamp::from_millis(self.time),
             "First draft for public comment",
         )
         .expect("the fixture imports");
@@ -394,7 +394,12 @@ impl Generator {
         let mut doc = state.doc.clone();
         let message = format!("{message} (revision {})", self.entries.len());
         let Some(change) = doc
-            .update(self.actor(), &markdown, self.time as i64, &message)
+            .update(
+                self.actor(),
+                &markdown,
+                Timestamp::from_millis(self.time),
+                &message,
+            )
             .expect("the revision applies")
         else {
             return;
@@ -683,7 +688,7 @@ impl Link {
     /// Both nodes replicate `space` (whatever each holds of it).
     pub fn new(nodes: [Node; 2], space: SpaceId) -> Link {
         let config = Config {
-            retry_interval: 1_000,
+            retry_interval: Duration::from_secs(1),
             ..Config::default()
         };
         let mut services = [Service::new(0u8, config.clone()), Service::new(1u8, config)];

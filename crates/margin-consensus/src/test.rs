@@ -62,8 +62,14 @@ impl Fixture {
             time,
             device: 0,
         };
-        let (_, change) = Draft::import(actor(&f.convener, 0), markdown, None, 0, "v1")
-            .expect("the draft imports");
+        let (_, change) = Draft::import(
+            actor(&f.convener, 0),
+            markdown,
+            None,
+            Timestamp::from_millis(0),
+            "v1",
+        )
+        .expect("the draft imports");
         let body = Body::DraftChange(DraftChange {
             draft: None,
             changes: vec![change.into()],
@@ -414,7 +420,12 @@ impl Fixture {
         refs.extend(state.entries_carrying(&heads));
         let mut doc = state.doc.clone();
         let change = doc
-            .update(actor(&self.convener, self.device), markdown, 0, "revision")
+            .update(
+                actor(&self.convener, self.device),
+                markdown,
+                Timestamp::from_millis(0),
+                "revision",
+            )
             .expect("the draft updates")
             .expect("the revision changes the text");
         let body = Body::DraftChange(DraftChange {

@@ -7,6 +7,7 @@
 //! concerns the network back to the async side as [`Action`]s.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use margin_core::Timestamp;
 use margin_core::entry::Entry;
@@ -166,7 +167,7 @@ impl Engine {
         actions: UnboundedSender<Action>,
     ) -> Result<Engine, NodeError> {
         let config = Config {
-            retry_interval: 1_000,
+            retry_interval: Duration::from_secs(1),
             ..Config::default()
         };
         let node_clock_off = node

@@ -122,11 +122,11 @@ impl Draft {
     /// with `None`).
     ///
     /// ```
-    /// use margin_draft::Draft;
+    /// use margin_draft::{Draft, Timestamp};
     /// use automerge::ActorId;
     ///
     /// let editor = ActorId::from(&[7u8; 34][..]);
-    /// let (draft, _) = Draft::import(editor, "# R\n\nA cat. A dog. A cat.\n", None, 0, "v1")?;
+    /// let (draft, _) = Draft::import(editor, "# R\n\nA cat. A dog. A cat.\n", None, Timestamp::from_millis(0), "v1")?;
     /// let pid = draft.view(None)?.sections[0].paragraphs[0].id.clone();
     /// let anchor = draft.anchor_near(&pid, Some("A cat"), Some(14), &draft.heads())?;
     /// assert_eq!(anchor.quote.map(|q| q.prefix), Some("A cat. A dog. ".to_string()));

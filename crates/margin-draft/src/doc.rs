@@ -7,7 +7,7 @@
 //! root { title: str, blocks: [ { id, kind, level, marker, sep, text: Text } ], tail: str }
 //! ```
 
-use margin_core::ParaId;
+use margin_core::{ParaId, Timestamp};
 use std::collections::HashSet;
 
 use automerge::{
@@ -37,8 +37,9 @@ pub struct ChangeInfo {
     pub deps: Vec<[u8; 32]>,
     /// The sequence number of this change among its actor's changes, from 1.
     pub seq: u64,
-    /// The author's clock when the change was made, in ms (informational).
-    pub time: i64,
+    /// The author's clock when the change was made (informational; a time before the
+    /// epoch reads as the epoch).
+    pub time: Timestamp,
     /// The revision message.
     pub message: Option<String>,
 }
@@ -50,10 +51,16 @@ impl ChangeInfo {
             actor: change.actor_id().clone(),
             deps: change.deps().iter().map(|h| h.0).collect(),
             seq: change.seq(),
-            time: change.timestamp(),
+            time: u64::try_from(change.timestamp())
+                .map_or(Timestamp::EPOCH, Timestamp::from_millis),
             message: change.message().map(str::to_string),
         }
     }
+}
+
+/// A change's time as Automerge records it: milliseconds since the epoch, in an `i64`.
+pub(crate) fn automerge_time(time: Timestamp) -> i64 {
+    i64::try_from(time.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The Ed25519 public key an actor id starts with, if it is long enough to hold one.

@@ -15,16 +15,16 @@
 //! check a change's actor (see [`actor_key`]) against the entry's author.
 //!
 //! ```
-//! use margin_draft::{AnchorState, Draft};
+//! use margin_draft::{AnchorState, Draft, Timestamp};
 //! use automerge::ActorId;
 //!
 //! let editor = ActorId::from(&[7u8; 34][..]);
 //! let (mut draft, _change) =
-//!     Draft::import(editor.clone(), "# Report\n\nTwelve cases.\n", None, 0, "v1")?;
+//!     Draft::import(editor.clone(), "# Report\n\nTwelve cases.\n", None, Timestamp::from_millis(0), "v1")?;
 //! let v1 = draft.heads();
 //! let pid = draft.view(None)?.sections[0].paragraphs[0].id.clone();
 //! let anchor = draft.anchor(&pid, Some("Twelve cases"), &v1)?;
-//! draft.update(editor, "# Report\n\nFourteen cases.\n", 1, "v2")?;
+//! draft.update(editor, "# Report\n\nFourteen cases.\n", Timestamp::from_millis(1), "v2")?;
 //! assert!(matches!(
 //!     draft.resolve(&anchor, None)?,
 //!     AnchorState::Anchored { text, .. } if text == "Fourteen cases"
@@ -49,7 +49,7 @@ pub use anchor::{Anchor, AnchorState, Quote, Reader};
 pub use diff::{DraftDiff, ParagraphChange, ParagraphDiff};
 pub use doc::{ChangeInfo, Draft, actor_key, change_actor_key};
 pub use error::Error;
-pub use margin_core::ParaId;
+pub use margin_core::{ParaId, Timestamp};
 pub use markdown::{BlockKind, is_bracketed};
 pub use tokens::{WordChange, WordOp};
 pub use view::{DraftView, Heading, Paragraph, Section};

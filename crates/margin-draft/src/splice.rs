@@ -3,7 +3,7 @@
 //! that differ are edited, so comments anchored elsewhere in it keep their place.
 
 use automerge::{ActorId, ReadDoc, transaction::CommitOptions, transaction::Transactable};
-use margin_core::ParaId;
+use margin_core::{ParaId, Timestamp};
 
 use crate::doc::Draft;
 use crate::error::Error;
@@ -21,7 +21,7 @@ impl Draft {
         pid: &ParaId,
         (start, end): (usize, usize),
         replacement: &str,
-        time_ms: i64,
+        time: Timestamp,
         message: &str,
     ) -> Result<Option<Vec<u8>>, Error> {
         if replacement.replace("\r\n", "\n").contains("\n\n") {
@@ -57,7 +57,7 @@ impl Draft {
         }
         let options = CommitOptions::default()
             .with_message(message)
-            .with_time(time_ms);
+            .with_time(crate::doc::automerge_time(time));
         self.doc.set_actor(actor);
         let outcome = self.doc.transact_with(
             |_| options,

@@ -4,7 +4,7 @@
 //! by similarity), so a paragraph keeps its id, and the comments anchored to it keep
 //! their place, across revisions. Each revision is exactly one Automerge change.
 
-use margin_core::ParaId;
+use margin_core::{ParaId, Timestamp};
 use std::collections::HashSet;
 
 use automerge::{
@@ -31,12 +31,12 @@ impl Draft {
         actor: ActorId,
         markdown: &str,
         title: Option<&str>,
-        time_ms: i64,
+        time: Timestamp,
         message: &str,
     ) -> Result<(Draft, Vec<u8>), Error> {
         let mut draft = Draft::empty();
         let change = draft
-            .write(actor, &Markdown::parse(markdown), title, time_ms, message)?
+            .write(actor, &Markdown::parse(markdown), title, time, message)?
             .expect("a new draft's first change writes the title, blocks and tail");
         Ok((draft, change))
     }
@@ -52,10 +52,10 @@ impl Draft {
         &mut self,
         actor: ActorId,
         markdown: &str,
-        time_ms: i64,
+        time: Timestamp,
         message: &str,
     ) -> Result<Option<Vec<u8>>, Error> {
-        self.write(actor, &Markdown::parse(markdown), None, time_ms, message)
+        self.write(actor, &Markdown::parse(markdown), None, time, message)
     }
 
     fn write(
@@ -63,7 +63,7 @@ impl Draft {
         actor: ActorId,
         target: &Markdown,
         title: Option<&str>,
-        time_ms: i64,
+        time: Timestamp,
         message: &str,
     ) -> Result<Option<Vec<u8>>, Error> {
         let heads = self.doc.get_heads();
@@ -84,7 +84,7 @@ impl Draft {
         let mut ids = IdMinter::new(&actor, &heads, old.ids());
         let options = CommitOptions::default()
             .with_message(message)
-            .with_time(time_ms);
+            .with_time(crate::doc::automerge_time(time));
         self.doc.set_actor(actor);
         let outcome = self.doc.transact_with(
             |_| options,

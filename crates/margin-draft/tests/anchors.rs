@@ -1,7 +1,7 @@
 //! How comment anchors move when the text around and inside them is edited.
 
 use automerge::ActorId;
-use margin_draft::{AnchorState, Draft, ParaId};
+use margin_draft::{AnchorState, Draft, ParaId, Timestamp};
 
 fn editor() -> ActorId {
     ActorId::from(&[8u8; 33][..])
@@ -9,12 +9,15 @@ fn editor() -> ActorId {
 
 /// Anchors `quote` in the only paragraph of `before`, updates to `after`, resolves.
 fn follow(before: &str, quote: &str, after: &str) -> AnchorState {
-    let (mut draft, _) = Draft::import(editor(), before, None, 0, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor(), before, None, Timestamp::from_millis(0), "v1").unwrap();
     let pid = draft.view(None).unwrap().sections[0].paragraphs[0]
         .id
         .clone();
     let anchor = draft.anchor(&pid, Some(quote), &draft.heads()).unwrap();
-    draft.update(editor(), after, 1, "v2").unwrap();
+    draft
+        .update(editor(), after, Timestamp::from_millis(1), "v2")
+        .unwrap();
     draft.resolve(&anchor, None).unwrap()
 }
 
@@ -94,7 +97,7 @@ fn quote_deleted_falls_back_or_orphans() {
         editor(),
         "alpha beta gamma delta\n\nsee beta gamma\n",
         None,
-        0,
+        Timestamp::from_millis(0),
         "v1",
     )
     .unwrap();
@@ -107,7 +110,12 @@ fn quote_deleted_falls_back_or_orphans() {
         .anchor(&ids[0], Some("beta gamma"), &draft.heads())
         .unwrap();
     draft
-        .update(editor(), "alpha delta\n\nsee beta gamma\n", 1, "v2")
+        .update(
+            editor(),
+            "alpha delta\n\nsee beta gamma\n",
+            Timestamp::from_millis(1),
+            "v2",
+        )
         .unwrap();
     assert_eq!(
         draft.resolve(&anchor, None).unwrap(),
@@ -155,7 +163,14 @@ fn positions_are_code_points() {
 
 #[test]
 fn quote_records_context() {
-    let (draft, _) = Draft::import(editor(), "Les contributions reçues.\n", None, 0, "v1").unwrap();
+    let (draft, _) = Draft::import(
+        editor(),
+        "Les contributions reçues.\n",
+        None,
+        Timestamp::from_millis(0),
+        "v1",
+    )
+    .unwrap();
     let pid = draft.view(None).unwrap().sections[0].paragraphs[0]
         .id
         .clone();

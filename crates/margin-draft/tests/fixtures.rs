@@ -2,7 +2,7 @@
 
 use automerge::ActorId;
 use margin_draft::{
-    AnchorState, BlockKind, Draft, ParaId, ParagraphChange, actor_key, change_actor_key,
+    AnchorState, BlockKind, Draft, ParaId, ParagraphChange, Timestamp, actor_key, change_actor_key,
 };
 
 const V1: &str = include_str!(concat!(
@@ -54,7 +54,7 @@ fn import_renders_byte_for_byte_and_has_structure() {
         actor(1, b"laptop"),
         V1,
         None,
-        1_000,
+        Timestamp::from_millis(1_000),
         "v1 for public comment",
     )
     .unwrap();
@@ -92,7 +92,7 @@ fn import_renders_byte_for_byte_and_has_structure() {
     assert_eq!(actor_key(&info.actor), Some([1; 32]));
     assert_eq!(info.seq, 1);
     assert!(info.deps.is_empty());
-    assert_eq!(info.time, 1_000);
+    assert_eq!(info.time, Timestamp::from_millis(1_000));
     assert_eq!(info.message.as_deref(), Some("v1 for public comment"));
     assert_eq!(draft.heads(), vec![info.hash]);
 
@@ -105,14 +105,33 @@ fn import_renders_byte_for_byte_and_has_structure() {
 
 #[test]
 fn import_is_deterministic_and_title_can_be_given() {
-    let (a, ca) =
-        Draft::import(actor(1, b"x"), V1, Some("BPF Cybersecurity 2025"), 5, "m").unwrap();
-    let (b, cb) =
-        Draft::import(actor(1, b"x"), V1, Some("BPF Cybersecurity 2025"), 5, "m").unwrap();
+    let (a, ca) = Draft::import(
+        actor(1, b"x"),
+        V1,
+        Some("BPF Cybersecurity 2025"),
+        Timestamp::from_millis(5),
+        "m",
+    )
+    .unwrap();
+    let (b, cb) = Draft::import(
+        actor(1, b"x"),
+        V1,
+        Some("BPF Cybersecurity 2025"),
+        Timestamp::from_millis(5),
+        "m",
+    )
+    .unwrap();
     assert_eq!(ca, cb);
     assert_eq!(a.view(None).unwrap().title, "BPF Cybersecurity 2025");
     assert_eq!(ids_and_texts(&a), ids_and_texts(&b));
-    let (c, _) = Draft::import(actor(1, b"x"), "no heading here\n", None, 5, "m").unwrap();
+    let (c, _) = Draft::import(
+        actor(1, b"x"),
+        "no heading here\n",
+        None,
+        Timestamp::from_millis(5),
+        "m",
+    )
+    .unwrap();
     assert_eq!(c.view(None).unwrap().title, "Untitled draft");
     assert!(c.view(None).unwrap().sections[0].heading.is_none());
 }
@@ -120,7 +139,8 @@ fn import_is_deterministic_and_title_can_be_given() {
 #[test]
 fn update_v1_to_v2_is_one_change_keeping_ids() {
     let editor = actor(2, b"desk");
-    let (mut draft, c1) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, c1) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let before = ids_and_texts(&draft);
     let v1 = draft.heads();
     let twelve = pid_of(&draft, "Coordinated vulnerability");
@@ -128,7 +148,7 @@ fn update_v1_to_v2_is_one_change_keeping_ids() {
     let forum = pid_of(&draft, "The Forum met");
 
     let c2 = draft
-        .update(editor.clone(), V2, 2, "v2")
+        .update(editor.clone(), V2, Timestamp::from_millis(2), "v2")
         .unwrap()
         .expect("v2 differs");
     assert_eq!(draft.render_markdown(None).unwrap(), V2);
@@ -176,7 +196,12 @@ fn update_v1_to_v2_is_one_change_keeping_ids() {
     assert_eq!(after.len(), before.len() + 1);
 
     // Same file again: nothing to record.
-    assert_eq!(draft.update(editor, V2, 3, "again").unwrap(), None);
+    assert_eq!(
+        draft
+            .update(editor, V2, Timestamp::from_millis(3), "again")
+            .unwrap(),
+        None
+    );
 
     // A node that receives the changes in reverse order converges.
     let mut other = Draft::empty();
@@ -197,7 +222,8 @@ fn update_v1_to_v2_is_one_change_keeping_ids() {
 #[test]
 fn comment_follows_edited_passage() {
     let editor = actor(3, b"pen");
-    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let v1 = draft.heads();
     let pid = pid_of(&draft, "Coordinated vulnerability");
     let anchor = draft
@@ -223,7 +249,9 @@ fn comment_follows_edited_passage() {
         }
     );
 
-    draft.update(editor, V2, 2, "v2").unwrap();
+    draft
+        .update(editor, V2, Timestamp::from_millis(2), "v2")
+        .unwrap();
     match draft.resolve(&anchor, None).unwrap() {
         AnchorState::Anchored {
             para, text, exact, ..
@@ -244,7 +272,8 @@ fn comment_follows_edited_passage() {
 #[test]
 fn comment_on_deleted_paragraph_is_orphaned() {
     let editor = actor(3, b"pen");
-    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let v1 = draft.heads();
     let pid = pid_of(&draft, "Short workshops");
     let quote = "Short workshops without follow-up were reported to have little lasting effect.";
@@ -255,7 +284,9 @@ fn comment_on_deleted_paragraph_is_orphaned() {
         draft.resolve(&whole, None).unwrap(),
         AnchorState::Anchored { exact: true, .. }
     ));
-    draft.update(editor, V2, 2, "v2").unwrap();
+    draft
+        .update(editor, V2, Timestamp::from_millis(2), "v2")
+        .unwrap();
     assert_eq!(
         draft.resolve(&passage, None).unwrap(),
         AnchorState::Orphaned
@@ -266,7 +297,8 @@ fn comment_on_deleted_paragraph_is_orphaned() {
 #[test]
 fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
     let editor = actor(4, b"e");
-    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let v1 = draft.heads();
     // Whole paragraph edited elsewhere: a quote near the end keeps its text.
     let pid = pid_of(&draft, "The Forum met");
@@ -294,7 +326,9 @@ fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
             &v1,
         )
         .unwrap();
-    draft.update(editor.clone(), V2, 2, "v2").unwrap();
+    draft
+        .update(editor.clone(), V2, Timestamp::from_millis(2), "v2")
+        .unwrap();
     assert!(
         matches!(draft.resolve(&a, None).unwrap(), AnchorState::Anchored { text, exact: true, .. } if text == "the technical community and academia.")
     );
@@ -307,7 +341,9 @@ fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
 
     // Delete the heading: the quote is found again in another block.
     let v3 = V2.replace("### 3.2 Coordinated vulnerability disclosure\n\n", "");
-    draft.update(editor.clone(), &v3, 3, "v3").unwrap();
+    draft
+        .update(editor.clone(), &v3, Timestamp::from_millis(3), "v3")
+        .unwrap();
     match draft.resolve(&c, None).unwrap() {
         AnchorState::Anchored {
             para, text, exact, ..
@@ -337,7 +373,8 @@ fn anchors_survive_other_edits_and_fall_back_to_the_quote() {
 #[test]
 fn a_reader_resolves_as_the_draft_does_at_every_version() {
     let editor = actor(5, b"r");
-    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let v1 = draft.heads();
     // A whole-paragraph anchor and a passage anchor (its first three words) on every
     // paragraph of v1.
@@ -349,10 +386,14 @@ fn a_reader_resolves_as_the_draft_does_at_every_version() {
             anchors.push(draft.anchor(&pid, Some(&words.join(" ")), &v1).unwrap());
         }
     }
-    draft.update(editor.clone(), V2, 2, "v2").unwrap();
+    draft
+        .update(editor.clone(), V2, Timestamp::from_millis(2), "v2")
+        .unwrap();
     let v2 = draft.heads();
     let v3 = V2.replace("### 3.2 Coordinated vulnerability disclosure\n\n", "");
-    draft.update(editor, &v3, 3, "v3").unwrap();
+    draft
+        .update(editor, &v3, Timestamp::from_millis(3), "v3")
+        .unwrap();
 
     let reader = draft.reader();
     let versions: [Option<&[[u8; 32]]>; 3] = [Some(&v1), Some(&v2), None];
@@ -386,9 +427,12 @@ fn a_reader_resolves_as_the_draft_does_at_every_version() {
 #[test]
 fn diff_between_versions() {
     let editor = actor(5, b"e");
-    let (mut draft, _) = Draft::import(editor.clone(), V1, None, 1, "v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(editor.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let v1 = draft.heads();
-    draft.update(editor, V2, 2, "v2").unwrap();
+    draft
+        .update(editor, V2, Timestamp::from_millis(2), "v2")
+        .unwrap();
     let v2 = draft.heads();
     let diff = draft.diff(&v1, &v2).unwrap();
     let count = |c| diff.paragraphs.iter().filter(|p| p.change == c).count();
@@ -424,14 +468,15 @@ fn diff_between_versions() {
 fn concurrent_updates_merge() {
     let alice = actor(6, b"a");
     let bob = actor(7, b"b");
-    let (base, c0) = Draft::import(alice.clone(), V1, None, 1, "v1").unwrap();
+    let (base, c0) =
+        Draft::import(alice.clone(), V1, None, Timestamp::from_millis(1), "v1").unwrap();
     let mut a = base.clone();
     let mut b = base.clone();
     let ca = a
         .update(
             alice,
             &V1.replace("twenty-three", "twenty-seven"),
-            2,
+            Timestamp::from_millis(2),
             "count",
         )
         .unwrap()
@@ -440,7 +485,7 @@ fn concurrent_updates_merge() {
         .update(
             bob,
             &format!("{V1}\n## Annex\n\nAdded by Bob.\n"),
-            2,
+            Timestamp::from_millis(2),
             "annex",
         )
         .unwrap()
@@ -467,16 +512,38 @@ fn concurrent_updates_merge() {
 #[test]
 fn title_follows_first_heading_unless_given() {
     let e = actor(9, b"t");
-    let (mut derived, _) =
-        Draft::import(e.clone(), "# Old name\n\nText.\n", None, 0, "v1").unwrap();
+    let (mut derived, _) = Draft::import(
+        e.clone(),
+        "# Old name\n\nText.\n",
+        None,
+        Timestamp::from_millis(0),
+        "v1",
+    )
+    .unwrap();
     derived
-        .update(e.clone(), "# New name\n\nText.\n", 1, "rename")
+        .update(
+            e.clone(),
+            "# New name\n\nText.\n",
+            Timestamp::from_millis(1),
+            "rename",
+        )
         .unwrap();
     assert_eq!(derived.view(None).unwrap().title, "New name");
-    let (mut given, _) =
-        Draft::import(e.clone(), "# Old name\n\nText.\n", Some("Chosen"), 0, "v1").unwrap();
+    let (mut given, _) = Draft::import(
+        e.clone(),
+        "# Old name\n\nText.\n",
+        Some("Chosen"),
+        Timestamp::from_millis(0),
+        "v1",
+    )
+    .unwrap();
     given
-        .update(e, "# New name\n\nText.\n", 1, "rename")
+        .update(
+            e,
+            "# New name\n\nText.\n",
+            Timestamp::from_millis(1),
+            "rename",
+        )
         .unwrap();
     assert_eq!(given.view(None).unwrap().title, "Chosen");
 }
@@ -484,9 +551,14 @@ fn title_follows_first_heading_unless_given() {
 #[test]
 fn log_lists_dependencies_first() {
     let e = actor(9, b"l");
-    let (mut draft, _) = Draft::import(e.clone(), V1, None, 10, "v1").unwrap();
-    draft.update(e.clone(), V2, 20, "v2").unwrap();
-    draft.update(e, V1, 30, "back to v1").unwrap();
+    let (mut draft, _) =
+        Draft::import(e.clone(), V1, None, Timestamp::from_millis(10), "v1").unwrap();
+    draft
+        .update(e.clone(), V2, Timestamp::from_millis(20), "v2")
+        .unwrap();
+    draft
+        .update(e, V1, Timestamp::from_millis(30), "back to v1")
+        .unwrap();
     let log = draft.log();
     let messages: Vec<_> = log.iter().map(|c| c.message.clone().unwrap()).collect();
     assert_eq!(messages, ["v1", "v2", "back to v1"]);

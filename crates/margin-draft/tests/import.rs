@@ -1,7 +1,7 @@
 //! Word and OpenDocument drafts, made by a word processor, read as Markdown drafts.
 
-use margin_draft::Draft;
 use margin_draft::import::{FileKind, to_markdown};
+use margin_draft::{Draft, Timestamp};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,7 +62,7 @@ fn an_opendocument_text_reads_as_markdown() {
 fn an_imported_document_is_a_draft_with_numbered_paragraphs() {
     let md = to_markdown(FileKind::Odt, &fixture("bpf-draft.odt")).unwrap();
     let actor = automerge::ActorId::from(&[7u8; 36][..]);
-    let (draft, _) = Draft::import(actor, &md, None, 0, "v1").unwrap();
+    let (draft, _) = Draft::import(actor, &md, None, Timestamp::from_millis(0), "v1").unwrap();
     let view = draft.view(None).unwrap();
     assert_eq!(
         view.title,

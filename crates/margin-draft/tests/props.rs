@@ -2,7 +2,7 @@
 //! apply the same changes in any order agree.
 
 use automerge::ActorId;
-use margin_draft::Draft;
+use margin_draft::{Draft, Timestamp};
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
@@ -91,9 +91,9 @@ proptest! {
 
     #[test]
     fn update_renders_exactly_and_applies_in_any_order(a in document(), b in document(), reverse in any::<bool>()) {
-        let (mut draft, c1) = Draft::import(actor(1), &a, None, 0, "a").unwrap();
+        let (mut draft, c1) = Draft::import(actor(1), &a, None, Timestamp::from_millis(0), "a").unwrap();
         prop_assert_eq!(draft.render_markdown(None).unwrap(), a.clone());
-        let c2 = draft.update(actor(2), &b, 1, "b").unwrap();
+        let c2 = draft.update(actor(2), &b, Timestamp::from_millis(1), "b").unwrap();
         prop_assert_eq!(c2.is_none(), a == b);
         prop_assert_eq!(draft.render_markdown(None).unwrap(), b.clone());
         let mut changes = vec![c1];
@@ -111,9 +111,9 @@ proptest! {
 
     #[test]
     fn small_edits_keep_ids_and_render_exactly((a, b) in document().prop_flat_map(revision_of)) {
-        let (mut draft, _) = Draft::import(actor(1), &a, None, 0, "a").unwrap();
+        let (mut draft, _) = Draft::import(actor(1), &a, None, Timestamp::from_millis(0), "a").unwrap();
         let before = draft.heads();
-        draft.update(actor(1), &b, 1, "b").unwrap();
+        draft.update(actor(1), &b, Timestamp::from_millis(1), "b").unwrap();
         prop_assert_eq!(draft.render_markdown(None).unwrap(), b);
         prop_assert_eq!(draft.render_markdown(Some(&before)).unwrap(), a);
         prop_assert!(draft.log().len() <= 2);
@@ -121,18 +121,18 @@ proptest! {
 
     #[test]
     fn arbitrary_text_round_trips(a in "[a#1. \\-\\n\\r\\[\\]é]{0,40}", b in "[a#1. \\-\\n\\[\\]é]{0,40}") {
-        let (mut draft, _) = Draft::import(actor(1), &a, None, 0, "a").unwrap();
+        let (mut draft, _) = Draft::import(actor(1), &a, None, Timestamp::from_millis(0), "a").unwrap();
         prop_assert_eq!(draft.render_markdown(None).unwrap(), a);
-        draft.update(actor(1), &b, 1, "b").unwrap();
+        draft.update(actor(1), &b, Timestamp::from_millis(1), "b").unwrap();
         prop_assert_eq!(draft.render_markdown(None).unwrap(), b);
     }
 
     #[test]
     fn concurrent_revisions_converge(base in document(), x in document(), y in document()) {
-        let (draft, c0) = Draft::import(actor(1), &base, None, 0, "base").unwrap();
+        let (draft, c0) = Draft::import(actor(1), &base, None, Timestamp::from_millis(0), "base").unwrap();
         let (mut left, mut right) = (draft.clone(), draft);
-        let cx = left.update(actor(2), &x, 1, "x").unwrap();
-        let cy = right.update(actor(3), &y, 1, "y").unwrap();
+        let cx = left.update(actor(2), &x, Timestamp::from_millis(1), "x").unwrap();
+        let cy = right.update(actor(3), &y, Timestamp::from_millis(1), "y").unwrap();
         left.apply(&cy).unwrap();
         right.apply(&cx).unwrap();
         prop_assert_eq!(left.render_markdown(None).unwrap(), right.render_markdown(None).unwrap());

@@ -2,7 +2,7 @@
 //! the paragraph keeps its id, and comments elsewhere in it keep their place.
 
 use automerge::ActorId;
-use margin_draft::{AnchorState, Draft, Error, ParaId};
+use margin_draft::{AnchorState, Draft, Error, ParaId, Timestamp};
 
 fn draft() -> (Draft, ParaId) {
     let actor = ActorId::from(&[1u8; 36][..]);
@@ -10,7 +10,7 @@ fn draft() -> (Draft, ParaId) {
         actor,
         "# R\n\nEncryption must not be weakened [by lawful access mechanisms]. Keys stay private.\n",
         None,
-        0,
+        Timestamp::from_millis(0),
         "v1",
     )
     .unwrap();
@@ -31,7 +31,7 @@ fn a_passage_is_replaced_and_anchors_elsewhere_follow() {
             &pid,
             (32, 61),
             "by any means",
-            1,
+            Timestamp::from_millis(1),
             "accept",
         )
         .unwrap()
@@ -59,7 +59,7 @@ fn a_passage_is_replaced_and_anchors_elsewhere_follow() {
             &pid,
             (32, 44),
             "by any means",
-            2,
+            Timestamp::from_millis(2),
             "x",
         )
         .unwrap();
@@ -71,15 +71,36 @@ fn bad_replacements_are_refused() {
     let (mut d, pid) = draft();
     let actor = ActorId::from(&[2u8; 36][..]);
     assert!(matches!(
-        d.replace_passage(actor.clone(), &pid, (10, 500), "x", 1, "m"),
+        d.replace_passage(
+            actor.clone(),
+            &pid,
+            (10, 500),
+            "x",
+            Timestamp::from_millis(1),
+            "m"
+        ),
         Err(Error::OutOfRange { .. })
     ));
     assert!(matches!(
-        d.replace_passage(actor.clone(), &pid, (0, 3), "two\n\nparagraphs", 1, "m"),
+        d.replace_passage(
+            actor.clone(),
+            &pid,
+            (0, 3),
+            "two\n\nparagraphs",
+            Timestamp::from_millis(1),
+            "m"
+        ),
         Err(Error::Unsplittable)
     ));
     assert!(matches!(
-        d.replace_passage(actor, &ParaId::from("p-none"), (0, 1), "x", 1, "m"),
+        d.replace_passage(
+            actor,
+            &ParaId::from("p-none"),
+            (0, 1),
+            "x",
+            Timestamp::from_millis(1),
+            "m"
+        ),
         Err(Error::ParagraphNotFound(_))
     ));
 }

@@ -212,13 +212,7 @@ impl Node {
         let identity = self.identity()?;
         let space = self.locate_space(space)?;
         let time = self.now();
-        let (_, change) = Draft::import(
-            identity.actor(),
-            markdown,
-            title,
-            time.as_millis() as i64,
-            message,
-        )?;
+        let (_, change) = Draft::import(identity.actor(), markdown, title, time, message)?;
         let body = Body::DraftChange(DraftChange {
             draft: None,
             changes: vec![serde_bytes::ByteBuf::from(change)],
@@ -236,7 +230,7 @@ impl Node {
     ) -> Result<Option<EntryId>, NodeError> {
         let identity = self.identity()?;
         let (draft_id, space) = self.locate_draft(draft)?;
-        let now = self.now().as_millis() as i64;
+        let now = self.now();
         let update = self.with_space(&space, |space| {
             let state = space
                 .draft(&draft_id)

@@ -208,7 +208,7 @@ impl Node {
     pub fn accept_alternative(&mut self, comment: &str, note: &str) -> Result<Accepted, NodeError> {
         let identity = self.identity()?;
         let (id, space) = self.locate_comment(comment)?;
-        let now = self.now().as_millis() as i64;
+        let now = self.now();
         let (para, draft_id, refs, body) = self.with_space(&space, |space| {
         let c = space
             .comment(&id)

@@ -141,7 +141,14 @@ impl Builder {
             old_heads: vec![],
             time: 2,
         };
-        let (_, change) = Draft::import(actor(&b.keys[0], 0), V1, None, 2, "v1").unwrap();
+        let (_, change) = Draft::import(
+            actor(&b.keys[0], 0),
+            V1,
+            None,
+            Timestamp::from_millis(2),
+            "v1",
+        )
+        .unwrap();
         let body = Body::DraftChange(DraftChange {
             draft: None,
             changes: vec![change.into()],
@@ -341,7 +348,7 @@ impl Builder {
                     .update(
                         actor(&self.keys[who], self.time),
                         &new_md,
-                        self.time as i64,
+                        Timestamp::from_millis(self.time),
                         "rev",
                     )
                     .unwrap()
@@ -440,7 +447,7 @@ impl Builder {
                     .update(
                         actor(&self.keys[who], self.time),
                         "# Hijacked\n\nNew text here.\n",
-                        self.time as i64,
+                        Timestamp::from_millis(self.time),
                         "x",
                     )
                     .unwrap()

@@ -44,8 +44,14 @@ impl Review {
         let space = Space::new(genesis).unwrap();
         let mut actor = convener.public().as_bytes().to_vec();
         actor.extend_from_slice(&[0; 4]);
-        let (draft, change) =
-            Draft::import(automerge::ActorId::from(actor), DRAFT, None, 0, "v1").unwrap();
+        let (draft, change) = Draft::import(
+            automerge::ActorId::from(actor),
+            DRAFT,
+            None,
+            Timestamp::from_millis(0),
+            "v1",
+        )
+        .unwrap();
         let mut r = Review {
             space,
             draft: EntryId([0; 32]),

@@ -2,6 +2,8 @@
 //! had enough: a misbehaviour score that decays with time, and a token bucket that limits
 //! how fast a peer may make us work. Both are fed the host's `now`; nothing reads a clock.
 
+use std::time::Duration;
+
 use margin_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +80,7 @@ pub struct Penalty {
     pub detail: String,
 }
 
-/// A misbehaviour score that loses one point every `decay_ms`.
+/// A misbehaviour score that loses one point every `decay`.
 #[derive(Debug, Clone)]
 pub(crate) struct Score {
     points: u32,
@@ -93,14 +95,14 @@ impl Score {
         }
     }
 
-    pub(crate) fn current(&self, now: Timestamp, decay_ms: u64) -> u32 {
-        let decayed = now.millis_since(self.since) / decay_ms.max(1);
+    pub(crate) fn current(&self, now: Timestamp, decay: Duration) -> u32 {
+        let decayed = now.since(self.since).as_millis() / decay.as_millis().max(1);
         self.points
             .saturating_sub(u32::try_from(decayed).unwrap_or(u32::MAX))
     }
 
-    pub(crate) fn add(&mut self, now: Timestamp, decay_ms: u64, points: u32) -> u32 {
-        self.points = self.current(now, decay_ms).saturating_add(points);
+    pub(crate) fn add(&mut self, now: Timestamp, decay: Duration, points: u32) -> u32 {
+        self.points = self.current(now, decay).saturating_add(points);
         self.since = now;
         self.points
     }
@@ -159,11 +161,12 @@ mod tests {
 
     #[test]
     fn scores_decay() {
+        let second = Duration::from_secs(1);
         let mut score = Score::new(t(0));
-        assert_eq!(score.add(t(0), 1000, 25), 25);
-        assert_eq!(score.current(t(10_000), 1000), 15);
-        assert_eq!(score.add(t(10_000), 1000, 25), 40);
-        assert_eq!(score.current(t(1_000_000), 1000), 0);
+        assert_eq!(score.add(t(0), second, 25), 25);
+        assert_eq!(score.current(t(10_000), second), 15);
+        assert_eq!(score.add(t(10_000), second, 25), 40);
+        assert_eq!(score.current(t(1_000_000), second), 0);
     }
 
     #[test]

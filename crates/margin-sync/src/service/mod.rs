@@ -59,6 +59,7 @@ mod verdicts;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::time::Duration;
 
 use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
@@ -144,16 +145,16 @@ pub enum DisconnectReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// How often the lower-id side of a link reconciles each shared space.
-    pub reconcile_interval: u64,
+    pub reconcile_interval: Duration,
     /// How long after a failed or unfinished reconciliation to try again, and after a
     /// reconciliation that found differences to confirm.
-    pub retry_interval: u64,
+    pub retry_interval: Duration,
     /// A reconciliation with no reply for this long is abandoned (not penalized).
-    pub session_timeout: u64,
+    pub session_timeout: Duration,
     /// A request is abandoned (not penalized; its ids can be fetched again) when the peer
     /// sent nothing at all for this long since it was sent: on a slow link an answer
     /// still arriving is never asked for again.
-    pub request_timeout: u64,
+    pub request_timeout: Duration,
     /// `Want`s outstanding to one peer.
     pub max_wants_in_flight: usize,
     /// Message tokens a peer starts with and can save up.
@@ -163,31 +164,31 @@ pub struct Config {
     /// The score at which a peer is disconnected and banned.
     pub ban_threshold: u32,
     /// How long a ban lasts.
-    pub ban_duration: u64,
-    /// A peer's score loses one point per this many milliseconds.
-    pub score_decay: u64,
+    pub ban_duration: Duration,
+    /// A peer's score loses one point per this long.
+    pub score_decay: Duration,
     /// Accepted batches of at most this many entries are announced to other peers.
     pub relay_have_max: usize,
     /// An entry the host keeps waiting for its refs is not fetched again for this long
     /// (unless the host reports it decided).
-    pub waiting_timeout: u64,
+    pub waiting_timeout: Duration,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            reconcile_interval: 60_000,
-            retry_interval: 5_000,
-            session_timeout: 30_000,
-            request_timeout: 30_000,
+            reconcile_interval: Duration::from_secs(60),
+            retry_interval: Duration::from_secs(5),
+            session_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
             max_wants_in_flight: 2,
             rate_capacity: 2_000,
             rate_per_second: 500,
             ban_threshold: 100,
-            ban_duration: 60 * 60 * 1000,
-            score_decay: 10_000,
+            ban_duration: Duration::from_secs(60 * 60),
+            score_decay: Duration::from_secs(10),
             relay_have_max: 64,
-            waiting_timeout: 10 * 60 * 1000,
+            waiting_timeout: Duration::from_secs(10 * 60),
         }
     }
 }

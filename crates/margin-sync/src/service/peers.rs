@@ -52,7 +52,7 @@ impl Peer {
             spaces: BTreeSet::new(),
             empty: BTreeSet::new(),
             heard: false,
-            next_hello: now.saturating_add_millis(config.retry_interval),
+            next_hello: now.saturating_add(config.retry_interval),
             clock_offset: None,
             links: BTreeMap::new(),
             requests: BTreeMap::new(),
@@ -235,7 +235,7 @@ where
         for peer in unheard {
             tracing::debug!(target: "sync", ?peer, "no hello from the peer yet; asking again");
             if let Some(p) = self.peers.get_mut(&peer) {
-                p.next_hello = now.saturating_add_millis(retry);
+                p.next_hello = now.saturating_add(retry);
             }
             let hello = self.hello(now, true);
             self.send(&peer, hello);

@@ -87,7 +87,7 @@ where
             },
         ));
         if score >= self.config.ban_threshold {
-            let until = now.saturating_add_millis(self.config.ban_duration);
+            let until = now.saturating_add(self.config.ban_duration);
             tracing::info!(target: "sync", peer = ?peer_id, offence = ?fault.offence, until = until.as_millis(), "banned");
             self.bans.insert(
                 peer_id.clone(),

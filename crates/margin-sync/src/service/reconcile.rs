@@ -4,6 +4,7 @@
 
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::time::Duration;
 
 use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
@@ -30,7 +31,7 @@ pub(super) struct Session {
 impl Link {
     /// How long after a reconciliation that left something to fetch the next one
     /// confirms: `retry`, doubled per fruitless round, at most `cap`.
-    fn confirm_delay(&self, retry: u64, cap: u64) -> u64 {
+    fn confirm_delay(&self, retry: Duration, cap: Duration) -> Duration {
         retry
             .saturating_mul(1 << self.fruitless.min(16))
             .min(cap.max(retry))
@@ -97,9 +98,9 @@ where
                 let scheduled = initiator && link.next_reconcile <= now;
                 // Confirm a caught-up link once everything queued from it has arrived.
                 let confirm = !link.in_sync
-                    && link.last_sync.is_some_and(|at| {
-                        at.saturating_add_millis(link.confirm_delay(retry, cap)) <= now
-                    })
+                    && link
+                        .last_sync
+                        .is_some_and(|at| at.saturating_add(link.confirm_delay(retry, cap)) <= now)
                     && link.queue.is_empty()
                     && !peer.requests.values().any(|r| r.space == **space);
                 scheduled || confirm
@@ -119,11 +120,13 @@ where
         let retry = self.config.retry_interval;
         for peer in self.peers.values_mut() {
             for link in peer.links.values_mut() {
-                if link.session.as_ref().is_some_and(|session| {
-                    session.active.saturating_add_millis(session_timeout) <= now
-                }) {
+                if link
+                    .session
+                    .as_ref()
+                    .is_some_and(|session| session.active.saturating_add(session_timeout) <= now)
+                {
                     link.session = None;
-                    link.next_reconcile = now.saturating_add_millis(retry);
+                    link.next_reconcile = now.saturating_add(retry);
                 }
             }
         }
@@ -223,7 +226,7 @@ where
         let next = match negentropy.reconcile_with_ids(payload, &mut have, &mut need) {
             Ok(next) => next,
             Err(error) => {
-                shared.link.next_reconcile = now.saturating_add_millis(retry);
+                shared.link.next_reconcile = now.saturating_add(retry);
                 return Err(Fault::new(Offence::BadReconcile, error));
             }
         };
@@ -254,7 +257,7 @@ where
             }
             Some(_) => {
                 tracing::debug!(target: "sync", ?from, space = %space.short(), "reconciliation took too many rounds");
-                shared.link.next_reconcile = now.saturating_add_millis(retry);
+                shared.link.next_reconcile = now.saturating_add(retry);
             }
             None => {
                 shared.settle(now, &mut current, ranging, interval);
@@ -304,7 +307,7 @@ where
 impl<P: Debug> Shared<'_, P> {
     /// Takes in what a finished session found: queues what this node lacks (unless the
     /// space is being fetched whole, which brings it) and schedules the next session.
-    fn settle(&mut self, now: Timestamp, session: &mut Session, ranging: bool, interval: u64) {
+    fn settle(&mut self, now: Timestamp, session: &mut Session, ranging: bool, interval: Duration) {
         // Negentropy lists what it found in no set order; fetch in id order, so a run
         // replays exactly. While the space is fetched whole, that brings it.
         session.need.sort_unstable();
@@ -314,7 +317,7 @@ impl<P: Debug> Shared<'_, P> {
         let link = &mut *self.link;
         link.in_sync = session.have.is_empty() && session.need.is_empty();
         link.last_sync = Some(now);
-        link.next_reconcile = now.saturating_add_millis(interval);
+        link.next_reconcile = now.saturating_add(interval);
         // A peer whose deliveries since the last reconciliation did not advance sync,
         // while this one again finds something lacking, is looping: wait longer each
         // time before confirming with it, and say so once.

@@ -337,7 +337,7 @@ where
                     .iter()
                     .filter(|(_, r)| {
                         let alive = r.sent.max(r.progress).max(previous_done);
-                        alive.saturating_add_millis(request_timeout) <= now
+                        alive.saturating_add(request_timeout) <= now
                     })
                     .map(|(id, _)| (peer_id.clone(), *id)),
             );

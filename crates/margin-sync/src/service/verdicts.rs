@@ -195,7 +195,7 @@ where
     fn wait(&mut self, now: Timestamp, id: &EntryId) {
         if self.waiting.len() < MAX_WAITING_IDS {
             self.waiting
-                .insert(*id, now.saturating_add_millis(self.config.waiting_timeout));
+                .insert(*id, now.saturating_add(self.config.waiting_timeout));
         }
     }
 }

@@ -93,7 +93,9 @@ impl Simulation {
         match converged_at {
             Some(at) => {
                 let before: Vec<u64> = self.nodes.iter().map(|n| n.stats.redundant).collect();
-                let linger = LINGER_INTERVALS * self.config.service.reconcile_interval;
+                let linger = LINGER_INTERVALS
+                    * u64::try_from(self.config.service.reconcile_interval.as_millis())
+                        .unwrap_or(u64::MAX);
                 self.run_until(at + linger);
                 for (n, node) in self.nodes.iter().enumerate() {
                     let more = node.stats.redundant - before[n];

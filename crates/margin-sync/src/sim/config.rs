@@ -1,6 +1,8 @@
 //! The shape of one simulation: the network, its faults and what is written when, and
 //! the small networks whose whole schedule is drawn from a seed.
 
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
@@ -111,10 +113,10 @@ impl Default for SimConfig {
             garbage_nodes: 0,
             forger_nodes: 0,
             service: Config {
-                reconcile_interval: 10_000,
-                retry_interval: 2_000,
-                session_timeout: 4_000,
-                request_timeout: 4_000,
+                reconcile_interval: Duration::from_secs(10),
+                retry_interval: Duration::from_secs(2),
+                session_timeout: Duration::from_secs(4),
+                request_timeout: Duration::from_secs(4),
                 ..Config::default()
             },
             tick: 1_000,
@@ -180,10 +182,10 @@ impl SimConfig {
             garbage_nodes: 0,
             forger_nodes,
             service: Config {
-                reconcile_interval: 10_000,
-                retry_interval: 2_000,
-                session_timeout: 4_000,
-                request_timeout: 4_000,
+                reconcile_interval: Duration::from_secs(10),
+                retry_interval: Duration::from_secs(2),
+                session_timeout: Duration::from_secs(4),
+                request_timeout: Duration::from_secs(4),
                 ..Config::default()
             },
             tick: 1_000,

@@ -769,7 +769,7 @@ impl Link {
                     let verdicts: Vec<(EntryId, SyncVerdict)> = outcomes
                         .into_iter()
                         .map(|(id, outcome)| {
-                            if let Outcome::Rejected(reason) = &outcome {
+                            if let Outcome::Rejected(reason) | Outcome::Failed(reason) = &outcome {
                                 self.refused.push(reason.clone());
                             }
                             (id, outcome.sync_verdict())

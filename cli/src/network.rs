@@ -233,7 +233,7 @@ fn wait_in_sync(
         let state = status.spaces.iter().find(|s| s.space == hex);
         let peers = state.map_or(0, |s| s.peers);
         if peers >= min_peers && since.is_none() {
-            since = Some(request_reconcile(&node, space)?);
+            since = Some(request_reconcile(home, &node, space)?);
         }
         if let (Some(since), Some(state)) = (since, state) {
             let links: Vec<_> = status
@@ -279,13 +279,26 @@ fn wait_in_sync(
     }
 }
 
-fn request_reconcile(node: &NodeInfo, space: &SpaceId) -> Result<Timestamp, NodeError> {
+/// Asks the running node to reconcile `space` now, with the token of its home (the
+/// request makes the node work, so it needs the token like a write).
+fn request_reconcile(
+    home: &Home,
+    node: &NodeInfo,
+    space: &SpaceId,
+) -> Result<Timestamp, NodeError> {
     let url = format!(
         "http://{}/api/sync/reconcile?space={}",
         node.http,
         space.to_hex()
     );
+    let token = margin_web::auth::read_token(home).ok_or_else(|| {
+        NodeError::Invalid(format!(
+            "the running node has no API token in {}",
+            home.dir().display()
+        ))
+    })?;
     let text = ureq::post(&url)
+        .header("Authorization", &format!("Bearer {token}"))
         .send_empty()
         .and_then(|mut r| r.body_mut().read_to_string())
         .map_err(|e| unreachable_node(node, e))?;

@@ -366,3 +366,346 @@ async fn garbage_frames_and_gossiped_forgeries_get_a_peer_banned() {
     });
     assert_eq!(entry_count(&honest, &space), before);
 }
+
+/// Entries that wait for an entry the node lacks are judged when it arrives. An
+/// adversary parks refused entries behind an entry an honest peer is sure to deliver:
+/// once the honest peer delivers it and releases them, the refusals are charged to the
+/// adversary that delivered them, never to the honest peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_of_released_entries_are_charged_to_their_deliverer_not_to_the_honest_peer() {
+    let (mut amina, bruno, space, draft) = honest_network();
+    let amina_peer = amina.peer_id();
+    // Amina comments while her node is down: Bruno does not have it yet.
+    amina.stop();
+    let pid = para(&amina.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &amina.p.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &pid,
+            "--body",
+            "Written offline.",
+        ]),
+        "comment",
+    );
+    let awaited: EntryId = comment.parse().expect("comment id");
+
+    // The adversary parks five charter amendments (which only a convener may make)
+    // behind Amina's comment.
+    let mut adversary = Adversary::connect(&bruno.addr(), space, 88).await;
+    let me = adversary.net.local_peer_id();
+    let mut parked = vec![];
+    for n in 0..5u64 {
+        let amendment = Body::CharterAmendment(CharterAmendment {
+            changes: vec![CharterChange::Grant {
+                role: Role::Editor,
+                key: adversary.key.public(),
+            }],
+        });
+        let entry = Entry::sign(
+            &adversary.key,
+            Some(space),
+            Timestamp::now().saturating_add_millis(n),
+            vec![space, awaited],
+            &amendment,
+        )
+        .expect("signs");
+        parked.push(adversary.offer(space, entry.into_bytes()));
+    }
+    adversary.pump(Duration::from_secs(2)).await;
+    let record = record_of(&bruno, &me, |_| true).await;
+    assert_eq!(
+        penalty(&record),
+        0,
+        "waiting entries are not judged yet: {record}"
+    );
+
+    // Amina's node comes back and delivers her comment, which releases them.
+    amina.restart_with(&["--bootstrap", &bruno.addr()]);
+    adversary.pump(Duration::from_secs(1)).await;
+    eventually("Bruno has Amina's offline comment", || {
+        bruno
+            .p
+            .json(&["comments", &draft])
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
+    });
+    // Their refusals are charged as soon as they are judged: to someone.
+    let charged = |who: &str| {
+        bruno.banned().iter().any(|b| b["peer"] == who)
+            || bruno
+                .peers()
+                .iter()
+                .any(|p| p["peer"] == who && penalty(p) > 0)
+    };
+    eventually("Bruno charges the refusals of the released entries", || {
+        charged(&me.to_string()) || charged(&amina_peer)
+    });
+    // Not to the honest peer that released them.
+    assert!(
+        !bruno
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == amina_peer.as_str()),
+        "Amina was banned:\n{}",
+        bruno.log_tail()
+    );
+    let amina_record = bruno
+        .peers()
+        .into_iter()
+        .find(|p| p["peer"] == amina_peer.as_str())
+        .expect("Bruno still knows Amina");
+    assert_eq!(penalty(&amina_record), 0, "{amina_record}");
+    // The adversary that delivered them is.
+    eventually("Bruno bans the adversary for what it parked", || {
+        bruno
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == me.to_string().as_str())
+    });
+    for id in parked {
+        let out = bruno.p.run(&["space", "show", &id.to_hex()]);
+        assert!(!out.status.success(), "Bruno holds {}", id.short());
+    }
+    // And Amina and Bruno go on syncing.
+    let reply = field(
+        &bruno.p.json(&[
+            "comment",
+            &draft,
+            "--reply",
+            &comment,
+            "--body",
+            "Seen, thank you.",
+        ]),
+        "comment",
+    );
+    eventually("Amina has Bruno's reply", || {
+        amina
+            .p
+            .json(&["comments", &draft])
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["id"] == reply.as_str()))
+    });
+}
+
+/// Markdown of about `bytes` bytes whose words do not repeat in any pattern a
+/// compressor could use: a draft whose entry is about as large as its text.
+fn incompressible_markdown(bytes: usize) -> String {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut text = String::from("# A long report\n\n");
+    while text.len() < bytes {
+        for _ in 0..60 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let len = 3 + (state >> 60) as usize;
+            for i in 0..len {
+                let bits = state.rotate_right(i as u32 * 5);
+                text.push(char::from(b'a' + (bits % 26) as u8));
+            }
+            text.push(' ');
+        }
+        text.push_str("end.\n\n");
+    }
+    text
+}
+
+/// Asking is cheap, serving is not: a peer that asks again and again for the largest
+/// entry of a space gets what its serving budget allows (a burst, then a steady rate),
+/// not a copy per request, and the node goes on syncing with honest peers meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_requests_for_the_largest_entry_are_served_within_a_byte_budget() {
+    let (honest, other, space, draft) = honest_network();
+    let large = honest.p.home().join("large.md");
+    std::fs::write(&large, incompressible_markdown(600 * 1024)).expect("write the draft");
+    let big = field(
+        &honest.p.json(&[
+            "draft",
+            "import",
+            &space.to_hex(),
+            large.to_str().expect("path"),
+        ]),
+        "draft",
+    );
+    let big: EntryId = big.parse().expect("draft id");
+
+    let mut adversary = Adversary::connect(&honest.addr(), space, 99).await;
+    let started = Instant::now();
+    // 300 requests of one token each; before answers were bounded by bytes served,
+    // each made the node read and send the whole entry again.
+    for request in 0..300u64 {
+        adversary.send(&Message::Want {
+            space,
+            request: 1_000 + request,
+            ids: vec![big; margin_sync::limits::MAX_WANT_IDS],
+        });
+    }
+    let mut served = 0usize;
+    let mut largest = 0usize;
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while let Ok(event) = tokio::time::timeout_at(deadline.into(), adversary.net.next_event()).await
+    {
+        if let NetEvent::Frame { peer, frame } = event
+            && peer == adversary.honest
+            && let Ok(Message::Entries { batch, count, .. }) = Message::decode(&frame)
+        {
+            for entry in batch::decode(&batch, count).expect("a well-formed batch") {
+                largest = largest.max(entry.len());
+                served += entry.len();
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let config = margin_sync::service::Config::default();
+    let allowed = f64::from(config.serve_burst)
+        + f64::from(config.serve_per_second) * elapsed
+        + largest as f64;
+    assert!(largest > 500 * 1024, "the draft's entry is {largest} bytes");
+    assert!(
+        (served as f64) <= allowed,
+        "served {served} bytes in {elapsed:.1} s; the budget allows {allowed:.0}"
+    );
+
+    // The honest nodes go on syncing meanwhile.
+    let pid = para(&other.p, &draft, "Coordinated vulnerability");
+    let comment = field(
+        &other.p.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &pid,
+            "--body",
+            "Still in sync.",
+        ]),
+        "comment",
+    );
+    eventually("Amina has Bruno's comment", || {
+        honest
+            .p
+            .json(&["comments", &draft])
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
+    });
+}
+
+/// A penalized peer cannot wipe its record by going away and coming back: its score
+/// (and its budgets) wait for it for a ban's duration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_reconnects_keeps_its_penalty() {
+    let (honest, _other, space, _draft) = honest_network();
+    let amendment = |adversary: &Adversary, n: u64| {
+        let body = Body::CharterAmendment(CharterAmendment {
+            changes: vec![CharterChange::Grant {
+                role: Role::Editor,
+                key: adversary.key.public(),
+            }],
+        });
+        Entry::sign(
+            &adversary.key,
+            Some(space),
+            Timestamp::now().saturating_add_millis(n),
+            vec![space],
+            &body,
+        )
+        .expect("signs")
+        .into_bytes()
+    };
+    let mut adversary = Adversary::connect(&honest.addr(), space, 44).await;
+    let me = adversary.net.local_peer_id();
+    for n in 0..3 {
+        let entry = amendment(&adversary, n);
+        adversary.offer(space, entry);
+    }
+    adversary.pump(Duration::from_secs(1)).await;
+    record_of(&honest, &me, |r| penalty(r) >= 75).await;
+
+    // It goes away and comes back with the same peer id.
+    drop(adversary);
+    eventually("the honest node sees the adversary leave", || {
+        !honest
+            .peers()
+            .iter()
+            .any(|p| p["peer"] == me.to_string().as_str())
+    });
+    let mut adversary = Adversary::connect(&honest.addr(), space, 44).await;
+    let record = record_of(&honest, &me, |_| true).await;
+    assert!(
+        penalty(&record) >= 70,
+        "the record was wiped by reconnecting: {record}"
+    );
+    // Two more refusals are enough to get it banned.
+    for n in 3..5 {
+        let entry = amendment(&adversary, n);
+        adversary.offer(space, entry);
+    }
+    adversary.pump(Duration::from_secs(1)).await;
+    eventually("the honest node bans the returning adversary", || {
+        honest
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == me.to_string().as_str())
+    });
+}
+
+/// A mirror of everything follows what peers offer; a peer naming hundreds of spaces
+/// that do not exist gets a few of them tried (until their charter would have
+/// arrived), none recorded as mirrored, while a real space offered by an honest peer is
+/// mirrored as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mirror_of_everything_tries_few_of_the_spaces_a_peer_names_and_keeps_only_real_ones() {
+    let mirror = RunningNode::start(Participant::new("Mirror"), &["--mirror-all"]);
+    let real = EntryId([1; 32]);
+    let mut adversary = Adversary::connect(&mirror.addr(), real, 33).await;
+    let invented: Vec<SpaceId> = (0..300u16)
+        .map(|n| {
+            let mut bytes = [7u8; 32];
+            bytes[..2].copy_from_slice(&n.to_le_bytes());
+            EntryId(bytes)
+        })
+        .collect();
+    adversary.send(&Message::Hello {
+        spaces: invented.clone(),
+        empty: vec![],
+        echo: false,
+        now: Timestamp::now(),
+    });
+    adversary.pump(Duration::from_secs(2)).await;
+    let held = |node: &RunningNode| -> usize {
+        node.p.json(&["sync", "status"])["spaces"]
+            .as_array()
+            .map_or(0, |s| s.len())
+    };
+    let tried = held(&mirror);
+    assert!(
+        (1..=8 + 1).contains(&tried),
+        "the mirror holds {tried} spaces after a peer named 301"
+    );
+
+    // An honest peer's real space is mirrored, and recorded as such.
+    let amina = Participant::init("Amina", "government");
+    let space = field(&amina.json(&["space", "create", "BPF 2026"]), "space");
+    let _a = RunningNode::start(amina, &["--bootstrap", &mirror.addr()]);
+    eventually("the mirror replicates the real space", || {
+        mirror.p.run(&["space", "show", &space]).status.success()
+    });
+    eventually("the real space is recorded as mirrored", || {
+        mirror.p.json(&["sync", "status", &space])["spaces"][0]["mode"] == "mirror"
+    });
+    // None of the invented ones is recorded: after a restart they are gone.
+    drop(adversary);
+    let mut mirror = mirror;
+    mirror.stop();
+    mirror.restart();
+    for id in invented.iter().take(20) {
+        let status = mirror.p.json(&["sync", "status"]);
+        let listed = status["spaces"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["space"] == id.to_hex().as_str()));
+        assert!(
+            !listed,
+            "the mirror still follows invented space {}",
+            id.short()
+        );
+    }
+}

@@ -399,6 +399,98 @@ fn the_public_address_serves_reading_and_has_no_write_routes() {
     );
 }
 
+/// Asking the node to reconcile makes it work: like a write, it needs the token (a page
+/// on another site could otherwise make a browser post it again and again).
+#[test]
+fn reconciling_on_request_needs_the_token() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let path = format!("/api/sync/reconcile?space={}", r.space);
+    let without = request(node.http, "POST", &path, &[], "");
+    assert_eq!(without.status, 401, "{}", without.body);
+    let auth = format!("Bearer {}", node.token);
+    let with = request(node.http, "POST", &path, &[("Authorization", &auth)], "");
+    assert_eq!(with.status, 200, "{}", with.body);
+    assert!(with.json()["since"].as_u64().is_some(), "{}", with.body);
+    // `margin sync wait` sends the token of its home.
+    r.editor.ok(&["sync", "wait", &r.space, "--timeout", "30"]);
+}
+
+/// Each page open on a mirror's public site holds a live-update stream; their number is
+/// bounded, so that visitors (or one visitor opening connections without end) cannot
+/// hold a task and a connection each without limit. One over the bound is refused; once
+/// pages close, new ones follow updates again.
+#[test]
+fn live_updates_on_the_public_address_are_bounded() {
+    let r = review();
+    let node = start(&r.editor, true, None);
+    let public = node.public.expect("public address");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let url = format!("http://{public}/events");
+    let open: Vec<_> = (0..margin_web::PUBLIC_MAX_LISTENERS)
+        .map(|n| {
+            let reply = agent.get(&url).call().expect("a live-update stream");
+            assert_eq!(reply.status().as_u16(), 200, "stream {n}");
+            reply
+        })
+        .collect();
+    let over = agent.get(&url).call().expect("an answer");
+    assert_eq!(over.status().as_u16(), 503);
+    // Reading pages still works meanwhile.
+    assert_eq!(get(public, &format!("/drafts/{}", r.draft)).status, 200);
+    drop(open);
+    eventually("a closed page's stream is freed", || {
+        agent
+            .get(&url)
+            .call()
+            .is_ok_and(|reply| reply.status().as_u16() == 200)
+    });
+}
+
+/// A mirror's public address tells anyone about the node, but not where its peers are:
+/// participants' IP addresses stay on the local address.
+#[test]
+fn the_public_address_does_not_publish_the_addresses_of_peers() {
+    let r = review();
+    let mirror = start(&r.editor, true, None);
+    let reader = Participant::init("Reader", "academia");
+    let peer = start(&reader, false, Some(&mirror.address));
+    eventually("the mirror lists its peer on the local address", || {
+        get(mirror.http, "/api/peers")
+            .json()
+            .as_array()
+            .is_some_and(|peers| {
+                peers
+                    .iter()
+                    .any(|p| p["addresses"].as_array().is_some_and(|a| !a.is_empty()))
+            })
+    });
+    let public = mirror.public.expect("public address");
+    let peers = get(public, "/api/peers").json();
+    let listed = peers.as_array().expect("a list of peers");
+    assert!(!listed.is_empty(), "{peers}");
+    for p in listed {
+        assert_eq!(p["addresses"], json!([]), "{p}");
+    }
+    let status = get(public, "/api/node").json();
+    for p in status["peers"].as_array().expect("peers") {
+        assert_eq!(p["addresses"], json!([]), "{p}");
+    }
+    assert_eq!(status["banned"], json!([]));
+    // The node's own addresses are what a mirror publishes for others to join it.
+    assert!(
+        status["addresses"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{status}"
+    );
+    drop(peer);
+}
+
 #[test]
 fn pages_show_passages_threads_versions_diffs_and_orphans() {
     let home = Participant::init("Ana Reader", "civil-society");

@@ -1,19 +1,17 @@
 //! JSON routes about the node itself: its addresses, its peers, and the sync state per
 //! space and peer. `margin peers`, `margin sync status` and `margin sync wait` use them.
+//! (`POST /api/sync/reconcile`, which makes the node work, needs the node's token: the
+//! web crate serves it with its other token-guarded routes.)
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::extract::State;
+use axum::routing::get;
 use axum::{Json, Router};
-use margin_core::Timestamp;
-use margin_core::id::SpaceId;
-use serde::{Deserialize, Serialize};
 
 use crate::{Handle, PeerState, Status};
 
-/// The read-only routes, for every address.
+/// The read-only routes, for the local address.
 pub fn routes(handle: &Handle) -> Router {
     Router::new()
         .route("/api/node", get(node))
@@ -21,10 +19,13 @@ pub fn routes(handle: &Handle) -> Router {
         .with_state(Arc::new(handle.clone()))
 }
 
-/// Routes that make the node do something (but change no data), for the local address.
-pub fn control_routes(handle: &Handle) -> Router {
+/// The same routes for a mirror's public address, where anyone may ask: peers are
+/// listed without their network addresses (participants' IP addresses), and the bans
+/// this node holds are not listed.
+pub fn public_routes(handle: &Handle) -> Router {
     Router::new()
-        .route("/api/sync/reconcile", post(reconcile))
+        .route("/api/node", get(public_node))
+        .route("/api/peers", get(public_peers))
         .with_state(Arc::new(handle.clone()))
 }
 
@@ -40,31 +41,10 @@ async fn peers(State(state): State<Arc<Handle>>) -> Json<Vec<PeerState>> {
     Json(snapshot(&state).peers)
 }
 
-#[derive(Deserialize)]
-struct SpaceQuery {
-    space: String,
+async fn public_node(State(state): State<Arc<Handle>>) -> Json<Status> {
+    Json(snapshot(&state).public())
 }
 
-#[derive(Serialize)]
-struct Reconciling {
-    /// When the reconciliations were started (ms); a link whose `last_sync` is at or
-    /// after this has finished one since.
-    since: Timestamp,
-}
-
-/// Reconciles a space with every connected peer now.
-async fn reconcile(
-    State(state): State<Arc<Handle>>,
-    Query(query): Query<SpaceQuery>,
-) -> Result<Json<Reconciling>, (StatusCode, String)> {
-    let space: SpaceId = query
-        .space
-        .parse()
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e}")))?;
-    let since = state
-        .worker
-        .call_engine(move |engine| engine.reconcile_now(&space))
-        .await
-        .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    Ok(Json(Reconciling { since }))
+async fn public_peers(State(state): State<Arc<Handle>>) -> Json<Vec<PeerState>> {
+    Json(snapshot(&state).public().peers)
 }

@@ -6,7 +6,7 @@
 //! storing delivered entries, answering with stored ones), and hands everything that
 //! concerns the network back to the async side as [`Action`]s.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use margin_core::Timestamp;
@@ -137,7 +137,35 @@ pub struct Engine {
     logged: BTreeMap<String, u64>,
     /// Whether this node's clock is off from its peers' (see [`Engine::check_clock`]).
     clock_off: bool,
+    /// Who delivered each entry the node keeps waiting for its refs (while it runs): an
+    /// entry refused once something else releases it is charged to the peer that
+    /// delivered it, never to the peer whose entry released it.
+    parked: HashMap<EntryId, PeerId>,
+    /// Refusals of released entries, to charge to their deliverers.
+    late_charges: Vec<(PeerId, String)>,
+    /// Spaces a peer offered to a mirror of everything, followed on trial until their
+    /// charter arrives and verifies: only then recorded as mirrored.
+    trials: BTreeMap<SpaceId, Trial>,
 }
+
+/// A space followed on trial: who offered it, and until when its charter may take.
+#[derive(Clone, Copy, Debug)]
+struct Trial {
+    offered_by: PeerId,
+    until: Timestamp,
+}
+
+/// How long a space offered to a mirror of everything may take to show a valid charter.
+const TRIAL: Duration = Duration::from_secs(120);
+
+/// Spaces on trial at once, offered by one peer and by all peers: a peer naming a
+/// thousand spaces in its `Hello` gets a few followed, not a thousand.
+const MAX_TRIALS_PER_PEER: usize = 8;
+const MAX_TRIALS: usize = 64;
+
+/// Deliverers of waiting entries remembered at most (as many as the sync service
+/// remembers waiting ids).
+const MAX_PARKED: usize = margin_sync::limits::MAX_WAITING_IDS;
 
 /// The service's view of the store.
 struct Stored<'a>(&'a Store);
@@ -198,6 +226,9 @@ impl Engine {
             next_progress: Timestamp::EPOCH,
             logged: BTreeMap::new(),
             clock_off: node_clock_off,
+            parked: HashMap::new(),
+            late_charges: Vec::new(),
+            trials: BTreeMap::new(),
         })
     }
 
@@ -401,15 +432,17 @@ impl Engine {
                     Verdict::Accepted { .. } | Verdict::Duplicate { .. } => {
                         MessageAcceptance::Accept
                     }
-                    Verdict::Pending | Verdict::Dropped | Verdict::Declined { .. } => {
-                        MessageAcceptance::Ignore
-                    }
+                    Verdict::Pending
+                    | Verdict::Dropped
+                    | Verdict::Declined { .. }
+                    | Verdict::Refused(_) => MessageAcceptance::Ignore,
                     Verdict::Invalid(_) => MessageAcceptance::Reject,
                 };
                 self.act(Action::Validated(id, from, acceptance));
                 let mut outputs = self
                     .sync
                     .gossip_verdict(now, &from, &space, &entry_id, &verdict);
+                outputs.extend(self.charge_late(now));
                 // Entries that were waiting for this one and are now valid.
                 let released: Vec<(Timestamp, EntryId)> = verdicts
                     .iter()
@@ -455,6 +488,7 @@ impl Engine {
         if let Err(e) = self.poll_store(now) {
             tracing::error!(target: "node", "cannot read new entries: {e}");
         }
+        self.settle_trials(now);
         if now >= self.next_settings {
             self.next_settings = now.saturating_add_millis(SETTINGS_EVERY_MS);
             if let Err(e) = self.read_settings(now) {
@@ -635,7 +669,9 @@ impl Engine {
         let dropped: Vec<SpaceId> = self
             .follows
             .keys()
-            .filter(|s| !follows.contains_key(*s) && !stored.contains(*s))
+            .filter(|s| {
+                !follows.contains_key(*s) && !stored.contains(*s) && !self.trials.contains_key(*s)
+            })
             .copied()
             .collect();
         for space in dropped {
@@ -680,6 +716,7 @@ impl Engine {
         raw: Vec<Vec<u8>>,
     ) -> Vec<(EntryId, Verdict)> {
         let mut verdicts = vec![];
+        let delivered: HashSet<EntryId> = raw.iter().map(|b| EntryId::of_entry(b)).collect();
         let mut fitting = Vec::with_capacity(raw.len());
         for bytes in raw {
             match Entry::decode(&bytes) {
@@ -708,6 +745,7 @@ impl Engine {
                 tracing::error!(target: "node", "cannot store entries from {from}: {e}");
             }
         }
+        self.charge_deliverers(from, &delivered, &mut verdicts);
         let counts = self.counts.entry(*from).or_default();
         for (id, verdict) in &verdicts {
             match verdict {
@@ -721,6 +759,48 @@ impl Engine {
             }
         }
         verdicts
+    }
+
+    /// Remembers who delivered the entries now waiting, and turns the refusal of an
+    /// entry this batch only released (it was delivered earlier, perhaps by someone
+    /// else) into a charge against its deliverer: `from` is not at fault for it.
+    fn charge_deliverers(
+        &mut self,
+        from: &PeerId,
+        delivered: &HashSet<EntryId>,
+        verdicts: &mut [(EntryId, Verdict)],
+    ) {
+        for (id, verdict) in verdicts.iter_mut() {
+            if delivered.contains(id) {
+                if matches!(verdict, Verdict::Pending) {
+                    if self.parked.len() < MAX_PARKED || self.parked.contains_key(id) {
+                        self.parked.insert(*id, *from);
+                    }
+                } else {
+                    self.parked.remove(id);
+                }
+                continue;
+            }
+            let deliverer = self.parked.remove(id);
+            if let Verdict::Invalid(reason) = verdict {
+                let detail = format!("entry {} (released later): {reason}", id.short());
+                tracing::warn!(target: "sync", "refused released entry {}: {reason}", id.short());
+                if let Some(deliverer) = deliverer {
+                    self.late_charges.push((deliverer, detail));
+                }
+                *verdict = Verdict::Refused(reason.clone());
+            }
+        }
+    }
+
+    /// Charges the deliverers of released entries that were refused.
+    fn charge_late(&mut self, now: Timestamp) -> Vec<Output<PeerId>> {
+        let mut outputs = vec![];
+        for (peer, detail) in std::mem::take(&mut self.late_charges) {
+            self.count_refusal(&peer, &detail);
+            outputs.extend(self.sync.offence(now, &peer, Offence::InvalidEntry, detail));
+        }
+        outputs
     }
 
     fn count_refusal(&mut self, peer: &PeerId, detail: &str) {
@@ -742,6 +822,7 @@ impl Engine {
                 } => {
                     let verdicts = self.check(&from, &space, entries);
                     work.extend(self.sync.verdicts(now, &from, &space, &verdicts));
+                    work.extend(self.charge_late(now));
                 }
                 Output::Penalize(peer, penalty) => {
                     tracing::info!(target: "sync", "peer {peer} penalized ({:?}, {:?}): {}", penalty.offence, penalty.severity, penalty.detail);
@@ -758,18 +839,58 @@ impl Engine {
                 Output::Offered(peer, spaces) => {
                     if self.policy.mirror_all {
                         for space in spaces {
-                            tracing::info!(target: "node", "mirroring space {} offered by {peer}", space.short());
-                            if let Err(e) = self.node.store_mut().follow(&space, FollowMode::Mirror)
-                            {
-                                tracing::warn!(target: "node", "cannot record the mirror of {}: {e}", space.short());
-                            }
-                            self.follows.insert(space, FollowMode::Mirror);
-                            let outputs = self.sync.join(now, space, &Stored(self.node.store()));
-                            self.act(Action::Join(space));
-                            work.extend(outputs);
+                            work.extend(self.try_space(now, peer, space));
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// A mirror of everything was offered `space` by `peer`: followed on trial, within
+    /// the bounds on trials, until its charter arrives.
+    fn try_space(&mut self, now: Timestamp, peer: PeerId, space: SpaceId) -> Vec<Output<PeerId>> {
+        if self.follows.contains_key(&space) || self.trials.contains_key(&space) {
+            return vec![];
+        }
+        let by_peer = self
+            .trials
+            .values()
+            .filter(|t| t.offered_by == peer)
+            .count();
+        if by_peer >= MAX_TRIALS_PER_PEER || self.trials.len() >= MAX_TRIALS {
+            tracing::debug!(target: "node", "not trying space {} offered by {peer}: too many on trial", space.short());
+            return vec![];
+        }
+        tracing::info!(target: "node", "trying space {} offered by {peer} until its charter arrives", space.short());
+        self.trials.insert(
+            space,
+            Trial {
+                offered_by: peer,
+                until: now.saturating_add(TRIAL),
+            },
+        );
+        self.act(Action::Join(space));
+        self.sync.join(now, space, &Stored(self.node.store()))
+    }
+
+    /// Spaces on trial whose charter arrived become mirrored; those whose charter did
+    /// not arrive in time are left.
+    fn settle_trials(&mut self, now: Timestamp) {
+        let trials: Vec<(SpaceId, Trial)> = self.trials.iter().map(|(s, t)| (*s, *t)).collect();
+        for (space, trial) in trials {
+            let verified = self.node.store().contains(&space).unwrap_or(false);
+            if verified {
+                self.trials.remove(&space);
+                tracing::info!(target: "node", "mirroring space {} offered by {}", space.short(), trial.offered_by);
+                if let Err(e) = self.node.store_mut().follow(&space, FollowMode::Mirror) {
+                    tracing::warn!(target: "node", "cannot record the mirror of {}: {e}", space.short());
+                }
+                self.follows.insert(space, FollowMode::Mirror);
+            } else if trial.until <= now {
+                self.trials.remove(&space);
+                tracing::info!(target: "node", "leaving space {} offered by {}: no valid charter arrived", space.short(), trial.offered_by);
+                self.leave(now, &space);
             }
         }
     }

@@ -105,6 +105,18 @@ pub struct Status {
     pub dropped_frames: u64,
 }
 
+impl Status {
+    /// What anyone may see: no peer's network address (a participant's IP address), no
+    /// list of bans.
+    pub fn public(mut self) -> Status {
+        for peer in &mut self.peers {
+            peer.addresses.clear();
+        }
+        self.banned.clear();
+        self
+    }
+}
+
 /// One replicated space.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SpaceState {

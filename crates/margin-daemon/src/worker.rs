@@ -8,6 +8,8 @@ use std::thread;
 use tokio::sync::oneshot;
 
 use crate::engine::Engine;
+use margin_core::Timestamp;
+use margin_core::id::SpaceId;
 use margin_node::error::NodeError;
 use margin_node::node::Node;
 
@@ -57,6 +59,12 @@ impl Worker {
         f: impl FnOnce(&mut Node) -> T + Send + 'static,
     ) -> Result<T, NodeError> {
         self.call_engine(move |engine| f(&mut engine.node)).await
+    }
+
+    /// Reconciles `space` with every connected peer now; returns when it was asked.
+    pub async fn reconcile_now(&self, space: SpaceId) -> Result<Timestamp, NodeError> {
+        self.call_engine(move |engine| engine.reconcile_now(&space))
+            .await
     }
 
     /// Runs `f` on the engine and returns its result.

@@ -63,7 +63,7 @@ impl Node {
             Some(Outcome::Accepted { .. }) => {}
             // Decided against the store as it is now, which another process may have
             // changed since `space` was read.
-            Some(Outcome::Rejected(reason)) => {
+            Some(Outcome::Rejected(reason) | Outcome::Failed(reason)) => {
                 return Err(NodeError::Invalid(format!("refused: {reason}")));
             }
             _ => return Err(NodeError::StillPending),

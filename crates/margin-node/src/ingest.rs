@@ -22,7 +22,7 @@ use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{EntryId, SpaceId};
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_core::vocabulary::BlockTarget;
-use margin_space::{MAX_PENDING, Space, Verdict};
+use margin_space::{MAX_PENDING, Rejection, Space, Verdict};
 use margin_store::{Batch, SpaceMark};
 use serde::Serialize;
 
@@ -68,10 +68,7 @@ impl Node {
             let space = match Space::new(genesis.clone()) {
                 Ok(space) => space,
                 Err(reason) => {
-                    return Ok(entries
-                        .iter()
-                        .map(|e| (e.id(), Outcome::Rejected(reason.to_string())))
-                        .collect());
+                    return Ok(entries.iter().map(|e| (e.id(), refusal(&reason))).collect());
                 }
             };
             self.store.write(&Batch {
@@ -131,7 +128,7 @@ impl Node {
         let accepted_before = space.order().len();
         let mut seen: Vec<EntryId> = vec![];
         let mut bytes: HashMap<EntryId, Entry> = HashMap::new();
-        let mut rejected: BTreeMap<EntryId, String> = BTreeMap::new();
+        let mut rejected: BTreeMap<EntryId, Rejection> = BTreeMap::new();
         let mut dropped: HashSet<EntryId> = HashSet::new();
         // A stub (an entry without its text) is taken only when its author's erasure is
         // here: a peer must not withhold text it was not asked to drop. Stubs are offered
@@ -160,7 +157,7 @@ impl Node {
                 let id = entry.id();
                 match verdict {
                     Verdict::Rejected(reason) => {
-                        rejected.insert(id, reason.to_string());
+                        rejected.insert(id, reason);
                     }
                     Verdict::Dropped => {
                         dropped.insert(id);
@@ -192,7 +189,10 @@ impl Node {
             accepted: accepted.clone(),
             pending: waiting,
             released: rejected.keys().copied().collect(),
-            rejected: rejected.iter().map(|(id, r)| (*id, r.clone())).collect(),
+            rejected: rejected
+                .iter()
+                .map(|(id, r)| (*id, r.to_string()))
+                .collect(),
         };
         self.store.write(&batch)?;
         self.strip_erased(space)?;
@@ -206,7 +206,7 @@ impl Node {
                         time: bytes[&id].time(),
                     }
                 } else if let Some(reason) = rejected.get(&id) {
-                    Outcome::Rejected(reason.clone())
+                    refusal(reason)
                 } else if space.is_pending(&id) {
                     Outcome::Pending
                 } else if withheld.contains(&id) {
@@ -216,7 +216,11 @@ impl Node {
                 } else if let Some(a) = space.accepted(&id) {
                     Outcome::Duplicate { time: a.time }
                 } else {
-                    Outcome::Rejected(fate(space, &id))
+                    match space.rejection(&id) {
+                        // Refused before, and passed on again.
+                        Some(reason) => refusal(reason),
+                        None => Outcome::Failed(fate(space, &id)),
+                    }
                 };
                 (id, outcome)
             })
@@ -444,5 +448,15 @@ fn erases(entry: &Entry, stub: &Entry) -> bool {
                 && (e.comment == stub.id() || stub.refs().contains(&e.comment))
         }
         _ => false,
+    }
+}
+
+/// What a space's refusal makes of an entry: the sender's fault unless the refusal is
+/// an error of ours.
+fn refusal(reason: &Rejection) -> Outcome {
+    if reason.is_misbehaviour() {
+        Outcome::Rejected(reason.to_string())
+    } else {
+        Outcome::Failed(reason.to_string())
     }
 }

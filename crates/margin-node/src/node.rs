@@ -54,8 +54,12 @@ pub enum Outcome {
     Withheld,
     /// By a key this node blocks: not stored, not counted; `time` is its author time.
     Ignored { time: Timestamp },
-    /// Not valid, for this reason.
+    /// Not valid, for this reason: a property of the entry, so whoever passed it on is
+    /// at fault.
     Rejected(String),
+    /// Refused because of a fault of this node (a bug of ours, or a state that does not
+    /// agree with itself), not of the entry: its sender is not at fault.
+    Failed(String),
 }
 
 impl Outcome {
@@ -70,6 +74,7 @@ impl Outcome {
             Outcome::Dropped | Outcome::Withheld => Verdict::Dropped,
             Outcome::Ignored { time } => Verdict::Declined { time },
             Outcome::Rejected(reason) => Verdict::Invalid(reason),
+            Outcome::Failed(reason) => Verdict::Refused(reason),
         }
     }
 }
@@ -176,10 +181,12 @@ impl ImportReport {
                     let date = due.saturating_add_millis(CLOCK_SKEW_MS);
                     report.held_until = Some(report.held_until.map_or(date, |t| t.min(date)));
                 }
-                Outcome::Rejected(reason) => report.rejected.push(Refusal {
-                    id: id.to_string(),
-                    reason: reason.clone(),
-                }),
+                Outcome::Rejected(reason) | Outcome::Failed(reason) => {
+                    report.rejected.push(Refusal {
+                        id: id.to_string(),
+                        reason: reason.clone(),
+                    })
+                }
             }
         }
         report

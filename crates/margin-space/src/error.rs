@@ -78,8 +78,8 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// Whether the sender of this entry should be penalized for it. Every rejection is a
-    /// property of the entry itself, so all of them are.
+    /// Whether the sender of this entry should be penalized for it. Every rejection but
+    /// an internal error (a bug of ours) is a property of the entry itself.
     pub fn is_misbehaviour(&self) -> bool {
         !matches!(self, Rejection::Internal(_))
     }

@@ -124,14 +124,19 @@ impl TokenBucket {
         }
     }
 
-    /// Takes `cost` tokens if there are that many.
-    pub(crate) fn take(
-        &mut self,
-        now: Timestamp,
-        capacity: u32,
-        per_second: u32,
-        cost: u32,
-    ) -> bool {
+    /// The whole tokens there are at `now`.
+    pub(crate) fn available(&mut self, now: Timestamp, capacity: u32, per_second: u32) -> u64 {
+        self.refill(now, capacity, per_second);
+        self.milli / 1000
+    }
+
+    /// Takes `cost` tokens, or all there are if fewer.
+    pub(crate) fn spend(&mut self, now: Timestamp, capacity: u32, per_second: u32, cost: u64) {
+        self.refill(now, capacity, per_second);
+        self.milli = self.milli.saturating_sub(cost.saturating_mul(1000));
+    }
+
+    fn refill(&mut self, now: Timestamp, capacity: u32, per_second: u32) {
         // One token per second is one thousandth of a token per millisecond.
         let refill = now
             .millis_since(self.last)
@@ -141,6 +146,17 @@ impl TokenBucket {
             .saturating_add(refill)
             .min(u64::from(capacity) * 1000);
         self.last = self.last.max(now);
+    }
+
+    /// Takes `cost` tokens if there are that many.
+    pub(crate) fn take(
+        &mut self,
+        now: Timestamp,
+        capacity: u32,
+        per_second: u32,
+        cost: u32,
+    ) -> bool {
+        self.refill(now, capacity, per_second);
         let cost = u64::from(cost) * 1000;
         if self.milli >= cost {
             self.milli -= cost;
@@ -179,5 +195,15 @@ mod tests {
         assert!(bucket.take(t(200), 10, 5, 1));
         assert!(!bucket.take(t(200), 10, 5, 1));
         assert!(bucket.take(t(100_000), 10, 5, 10));
+    }
+
+    #[test]
+    fn spending_empties_a_bucket_without_going_below_zero() {
+        let mut bucket = TokenBucket::full(10, t(0));
+        assert_eq!(bucket.available(t(0), 10, 5), 10);
+        bucket.spend(t(0), 10, 5, 25);
+        assert_eq!(bucket.available(t(0), 10, 5), 0);
+        assert_eq!(bucket.available(t(1_000), 10, 5), 5);
+        assert!(!bucket.take(t(1_000), 10, 5, 6));
     }
 }

@@ -43,6 +43,15 @@ use margin_node::node::Node;
 pub use error::{ApiError, PageError, WebError};
 pub use router::{local_router, public_router};
 
+/// Live-update streams a public address keeps open at once; one more is refused with
+/// `503 Service Unavailable` (its page still reads, without live updates).
+pub const PUBLIC_MAX_LISTENERS: usize = 256;
+
+/// Requests a public address handles at once; one more is refused at once with `503
+/// Service Unavailable` and `Retry-After`, so that a flood of requests cannot queue
+/// work on the store thread that the node's own sync and pages wait behind.
+pub const PUBLIC_MAX_IN_FLIGHT: usize = 64;
+
 /// What every handler shares: the node's home, its store thread, the daemon's status
 /// and its events.
 pub struct Context {
@@ -53,6 +62,10 @@ pub struct Context {
     pub status: Arc<RwLock<Status>>,
     /// Entries stored and sync changes, as they happen.
     pub events: Events,
+    /// On a public address, the live-update streams that may be open at once (each
+    /// holds a connection and a task for as long as the page stays open); none on the
+    /// local address.
+    pub listeners: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Context {
@@ -62,6 +75,18 @@ impl Context {
             worker: handle.worker.clone(),
             status: handle.status.clone(),
             events: handle.events.clone(),
+            listeners: None,
+        })
+    }
+
+    /// The context of a public address, whose live-update streams are bounded.
+    pub fn public(handle: &Handle) -> Arc<Context> {
+        Arc::new(Context {
+            home: handle.home.clone(),
+            worker: handle.worker.clone(),
+            status: handle.status.clone(),
+            events: handle.events.clone(),
+            listeners: Some(Arc::new(tokio::sync::Semaphore::new(PUBLIC_MAX_LISTENERS))),
         })
     }
 }

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Extension};
-use axum::http::{HeaderValue, header};
-use axum::middleware::{from_fn_with_state, map_response};
-use axum::response::Response;
+use axum::extract::{DefaultBodyLimit, Extension, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state, map_response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use margin_core::limits::MAX_ENTRY_BYTES;
+use tokio::sync::Semaphore;
 
 use margin_daemon::{Handle, api};
 
@@ -65,6 +66,7 @@ fn writes() -> Router<Arc<Context>> {
         .route("/api/comments/{comment}/reattach", post(write::reattach))
         .route("/api/comments/{comment}/moderation", post(write::moderate))
         .route("/api/participants/{key}/mute", post(write::mute))
+        .route("/api/sync/reconcile", post(write::reconcile))
 }
 
 /// The local address: API, web UI, writes with the token. Creates the token if the
@@ -80,7 +82,6 @@ pub fn local_router(handle: &Handle) -> Router {
         .merge(writes())
         .with_state(state.clone())
         .merge(api::routes(handle))
-        .merge(api::control_routes(handle))
         .layer(map_response(protect))
         .layer(from_fn_with_state(state.clone(), auth::local_hosts_only))
         .layer(Extension(Surface::Local))
@@ -90,12 +91,32 @@ pub fn local_router(handle: &Handle) -> Router {
 
 /// The public address of a mirror: read-only; no write route exists on it.
 pub fn public_router(handle: &Handle) -> Router {
+    let in_flight = Arc::new(Semaphore::new(crate::PUBLIC_MAX_IN_FLIGHT));
     Router::new()
         .merge(reads())
-        .with_state(Context::new(handle))
-        .merge(api::routes(handle))
+        .with_state(Context::public(handle))
+        .merge(api::public_routes(handle))
         .layer(map_response(protect))
         .layer(Extension(Surface::Public))
+        .layer(from_fn_with_state(in_flight, shed_load))
+}
+
+/// Refuses a request at once when the public address already handles as many as it
+/// may (see [`crate::PUBLIC_MAX_IN_FLIGHT`]).
+async fn shed_load(
+    State(in_flight): State<Arc<Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match in_flight.try_acquire() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "this mirror is busy; try again in a moment",
+        )
+            .into_response(),
+    }
 }
 
 /// Headers on every answer: no framing by other sites (a framed page could be tricked

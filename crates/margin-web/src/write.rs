@@ -783,3 +783,23 @@ pub async fn logout(headers: HeaderMap) -> Result<Response, PageError> {
     }
     Ok(response)
 }
+
+#[derive(Deserialize)]
+pub struct SpaceQuery {
+    space: String,
+}
+
+/// Reconciles a space with every connected peer now (`margin sync wait` asks for it).
+/// It changes no data, but it makes the node work, so it needs the token like a write.
+pub async fn reconcile(
+    _: Writer,
+    State(state): State<Arc<Context>>,
+    Query(query): Query<SpaceQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let space: margin_core::id::SpaceId = query
+        .space
+        .parse()
+        .map_err(|e| WebError::BadRequest(format!("{e}")))?;
+    let since = state.worker.reconcile_now(space).await?;
+    Ok(Json(json!({ "since": since })))
+}

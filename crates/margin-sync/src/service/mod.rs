@@ -70,7 +70,7 @@ use crate::limits::MAX_FRAME_BYTES;
 use crate::message::Message;
 use crate::penalty::{Offence, Penalty};
 
-use peers::Peer;
+use peers::{Peer, Standing};
 use penalties::{Ban, Fault};
 pub use status::{BanStatus, LinkStatus, PeerStatus, Received, SpaceStatus, Status, Traffic};
 
@@ -107,6 +107,11 @@ pub enum Verdict {
     /// Refused (bad signature, failed authorization, not canonical, ...). The peer that
     /// sent it is penalized.
     Invalid(String),
+    /// Refused, but not through the fault of the peer it came from: the host failed to
+    /// judge it (a bug of the host's), or the entry only came out of the host's waiting
+    /// set because of what the peer sent (the host charges whoever delivered it). Not
+    /// penalized, not held.
+    Refused(String),
 }
 
 /// Something the host must do.
@@ -161,6 +166,12 @@ pub struct Config {
     pub rate_capacity: u32,
     /// Message tokens a peer earns per second.
     pub rate_per_second: u32,
+    /// Bytes of entries this node serves one peer in a burst, and per second after it:
+    /// what a peer's requests make the store read and the link carry, whatever the
+    /// requests cost in message tokens. An answer is cut short where the budget ends
+    /// (the peer asks again for the rest).
+    pub serve_burst: u32,
+    pub serve_per_second: u32,
     /// The score at which a peer is disconnected and banned.
     pub ban_threshold: u32,
     /// How long a ban lasts.
@@ -184,6 +195,8 @@ impl Default for Config {
             max_wants_in_flight: 2,
             rate_capacity: 2_000,
             rate_per_second: 500,
+            serve_burst: 16 * 1024 * 1024,
+            serve_per_second: 4 * 1024 * 1024,
             ban_threshold: 100,
             ban_duration: Duration::from_secs(60 * 60),
             score_decay: Duration::from_secs(10),
@@ -202,6 +215,9 @@ pub struct Service<P> {
     spaces: BTreeMap<SpaceId, Items>,
     peers: BTreeMap<P, Peer>,
     bans: BTreeMap<P, Ban>,
+    /// The score and budgets of peers that went away, kept for a ban's duration: a peer
+    /// cannot wipe its record by reconnecting.
+    standing: BTreeMap<P, Standing>,
     /// Every id asked for and not yet judged by the host, and whom it was asked from.
     fetching: HashMap<EntryId, P>,
     /// Entries the host keeps waiting for their refs, and until when they are not
@@ -228,6 +244,7 @@ where
             spaces: BTreeMap::new(),
             peers: BTreeMap::new(),
             bans: BTreeMap::new(),
+            standing: BTreeMap::new(),
             fetching: HashMap::new(),
             waiting: HashMap::new(),
             received: BTreeMap::new(),
@@ -377,6 +394,9 @@ where
     /// Call every second or so.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Output<P>> {
         self.bans.retain(|_, ban| ban.until > now);
+        let kept = self.config.ban_duration;
+        self.standing
+            .retain(|_, standing| standing.left.saturating_add(kept) > now);
         self.waiting.retain(|_, until| *until > now);
         self.expire_requests(now);
         self.expire_sessions(now);

@@ -39,6 +39,8 @@ pub(super) struct Peer {
     pub(super) requests: BTreeMap<u64, Request>,
     pub(super) flow: Flow,
     pub(super) bucket: TokenBucket,
+    /// Bytes this node may still serve the peer (in KiB).
+    pub(super) serve: TokenBucket,
     pub(super) score: Score,
     pub(super) traffic: Traffic,
     /// Whether the log has said once that the peer's deliveries do not advance sync.
@@ -58,12 +60,27 @@ impl Peer {
             requests: BTreeMap::new(),
             flow: Flow::default(),
             bucket: TokenBucket::full(config.rate_capacity, now),
+            serve: TokenBucket::full(config.serve_burst / 1024, now),
             score: Score::new(now),
             traffic: Traffic::default(),
             warned: false,
         }
     }
 }
+
+/// What stays of a peer that went away: its score and its budgets, given back if it
+/// reconnects within a ban's duration.
+#[derive(Debug)]
+pub(super) struct Standing {
+    pub(super) score: Score,
+    pub(super) bucket: TokenBucket,
+    pub(super) serve: TokenBucket,
+    pub(super) left: Timestamp,
+}
+
+/// Peers whose standing is remembered after they went away, at most (the longest gone
+/// are forgotten first).
+const MAX_STANDING: usize = 10_000;
 
 /// What this node and one peer do about one space both hold.
 #[derive(Debug)]
@@ -155,9 +172,16 @@ where
         }
         tracing::debug!(target: "sync", ?peer, "peer connected");
         let config = &self.config;
-        self.peers
-            .entry(peer.clone())
-            .or_insert_with(|| Peer::new(now, config));
+        let standing = self.standing.remove(&peer);
+        self.peers.entry(peer.clone()).or_insert_with(|| {
+            let mut fresh = Peer::new(now, config);
+            if let Some(standing) = standing {
+                fresh.score = standing.score;
+                fresh.bucket = standing.bucket;
+                fresh.serve = standing.serve;
+            }
+            fresh
+        });
         let hello = self.hello(now, true);
         self.send(&peer, hello);
     }
@@ -165,7 +189,27 @@ where
     /// Forgets a peer that went away or was banned: what was asked of it can be asked of
     /// others, and a space fetched whole from it is fetched from another peer.
     pub(super) fn forget(&mut self, now: Timestamp, peer: &P) {
-        self.peers.remove(peer);
+        if let Some(gone) = self.peers.remove(peer) {
+            if self.standing.len() >= MAX_STANDING {
+                let oldest = self
+                    .standing
+                    .iter()
+                    .min_by_key(|(_, s)| s.left)
+                    .map(|(p, _)| p.clone());
+                if let Some(oldest) = oldest {
+                    self.standing.remove(&oldest);
+                }
+            }
+            self.standing.insert(
+                peer.clone(),
+                Standing {
+                    score: gone.score,
+                    bucket: gone.bucket,
+                    serve: gone.serve,
+                    left: now,
+                },
+            );
+        }
         self.fetching.retain(|_, from| from != peer);
         let others: Vec<P> = self.peers.keys().cloned().collect();
         for other in others {

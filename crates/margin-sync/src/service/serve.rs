@@ -1,8 +1,15 @@
 //! Answering what a peer asks this node for: the entries of a `Want`, the next page of a
 //! `WantRange`, read from the host's store and sent as `Entries` batches. Answering keeps
-//! no state; the peer times and checks its own requests.
+//! no state but the peer's serving budget; the peer times and checks its own requests.
+//!
+//! What one answer reads is bounded twice: by [`MAX_REQUEST_BYTES`] (a `Want` of 512 ids
+//! of the largest entries reads about one megabyte, not two gigabytes), and by the
+//! peer's serving budget ([`Config::serve_burst`](super::Config::serve_burst) and
+//! [`Config::serve_per_second`](super::Config::serve_per_second)), spent by the bytes
+//! actually served, so many cheap requests cannot make the store read without end. An
+//! answer cut short ends with what it holds; the peer asks again for the rest.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -12,7 +19,7 @@ use margin_core::id::{EntryId, SpaceId};
 use super::penalties::Fault;
 use super::{Service, Store};
 use crate::batch;
-use crate::limits::MAX_REQUEST_BYTES;
+use crate::limits::{MAX_REQUEST_BYTES, MIN_REQUEST_BYTES};
 use crate::message::Message;
 
 impl<P> Service<P>
@@ -33,7 +40,22 @@ where
         self.shared(now, from, &space)?;
         let mut unique = HashSet::new();
         let ids: Vec<EntryId> = ids.into_iter().filter(|id| unique.insert(*id)).collect();
-        let entries = store.entries(&space, &ids);
+        let allowed = self.serve_budget(now, from);
+        let budget = allowed.min(MAX_REQUEST_BYTES);
+        let (mut entries, mut bytes) = (Vec::new(), 0usize);
+        // Read a few at a time, and stop where the budget ends. An entry larger than a
+        // request still travels, alone, if the peer's budget holds it.
+        'read: for chunk in ids.chunks(16) {
+            for entry in store.entries(&space, chunk) {
+                let framed = batch::framed_len(entry.len());
+                if bytes + framed > budget && (bytes > 0 || framed > allowed) {
+                    break 'read;
+                }
+                bytes += framed;
+                entries.push(entry);
+            }
+        }
+        self.spend_serving(now, from, bytes);
         self.answer(from, space, request, &entries, None);
         Ok(())
     }
@@ -51,27 +73,77 @@ where
         max_bytes: u32,
         store: &S,
     ) -> Result<(), Fault> {
+        let allowed = self.serve_budget(now, from);
         let shared = self.shared(now, from, &space)?;
-        let budget = (max_bytes as usize).clamp(1, MAX_REQUEST_BYTES);
+        // A page may be small when the budget is spent, but a page of the smallest size
+        // is always served: each request costs message tokens, which bound those.
+        let budget = (max_bytes as usize)
+            .clamp(1, MAX_REQUEST_BYTES)
+            .min(allowed.max(MIN_REQUEST_BYTES));
         let mut following = shared.items.after(after).peekable();
         let (mut entries, mut bytes, mut last) = (Vec::new(), 0usize, None);
-        // Read a few at a time, so a page ends close to its budget.
-        while bytes < budget && following.peek().is_some() {
+        let mut cut = false;
+        // Read a few at a time, and end the page where the next entry would pass the
+        // budget (a large entry still travels, alone, if the peer's budget holds it).
+        'read: while bytes < budget && following.peek().is_some() {
             let chunk: Vec<(Timestamp, EntryId)> = following.by_ref().take(16).collect();
             let ids: Vec<EntryId> = chunk.iter().map(|(_, id)| *id).collect();
-            for entry in store.entries(&space, &ids) {
-                bytes += batch::framed_len(entry.len());
-                entries.push(entry);
+            let mut found: HashMap<EntryId, Vec<u8>> = store
+                .entries(&space, &ids)
+                .into_iter()
+                .map(|entry| (EntryId::of_entry(&entry), entry))
+                .collect();
+            for item in chunk {
+                if let Some(entry) = found.remove(&item.1) {
+                    let framed = batch::framed_len(entry.len());
+                    if bytes + framed > budget && (bytes > 0 || framed > allowed) {
+                        cut = true;
+                        break 'read;
+                    }
+                    bytes += framed;
+                    entries.push(entry);
+                }
+                last = Some(item);
             }
-            last = chunk.last().copied();
         }
-        let resume = match following.peek() {
-            Some(_) => last,
-            None => None,
+        let resume = if cut || following.peek().is_some() {
+            // More follow: the next page starts after the last entry looked at, or
+            // where this one was asked if none was (with no budget left at the very
+            // start, the peer ends its range and reconciles instead).
+            last.or(after)
+        } else {
+            None
         };
         drop(following);
+        self.spend_serving(now, from, bytes);
         self.answer(from, space, request, &entries, resume);
         Ok(())
+    }
+
+    /// Bytes of entries this node may serve `peer` now.
+    fn serve_budget(&mut self, now: Timestamp, peer: &P) -> usize {
+        let (capacity, per_second) = self.serve_rates();
+        self.peers.get_mut(peer).map_or(0, |p| {
+            let kib = p.serve.available(now, capacity, per_second);
+            usize::try_from(kib.saturating_mul(1024)).unwrap_or(usize::MAX)
+        })
+    }
+
+    /// Counts `bytes` served to `peer` against its budget.
+    fn spend_serving(&mut self, now: Timestamp, peer: &P, bytes: usize) {
+        let (capacity, per_second) = self.serve_rates();
+        if let Some(p) = self.peers.get_mut(peer) {
+            p.serve
+                .spend(now, capacity, per_second, (bytes as u64).div_ceil(1024));
+        }
+    }
+
+    /// The serving budget in KiB tokens: capacity, and refill per second.
+    fn serve_rates(&self) -> (u32, u32) {
+        (
+            (self.config.serve_burst / 1024).max(1),
+            (self.config.serve_per_second / 1024).max(1),
+        )
     }
 
     /// Sends `entries` to `to` as the answer to `request`, in parts.

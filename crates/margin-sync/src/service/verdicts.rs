@@ -89,6 +89,10 @@ where
                     gap = true;
                 }
                 Verdict::Dropped => stale += 1,
+                Verdict::Refused(_) => {
+                    self.waiting.remove(id);
+                    stale += 1;
+                }
                 Verdict::Invalid(reason) => {
                     self.waiting.remove(id);
                     invalid.push((*id, reason));
@@ -150,6 +154,10 @@ where
                 }
             }
             Verdict::Dropped => {}
+            Verdict::Refused(_) => {
+                self.fetching.remove(id);
+                self.waiting.remove(id);
+            }
             Verdict::Invalid(reason) => {
                 self.waiting.remove(id);
                 let fault = Fault::new(

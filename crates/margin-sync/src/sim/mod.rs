@@ -985,7 +985,10 @@ impl Node {
                 }
                 Verdict::Pending => self.stats.pending += 1,
                 Verdict::Dropped => self.stats.dropped += 1,
-                Verdict::Duplicate { .. } | Verdict::Declined { .. } | Verdict::Invalid(_) => {}
+                Verdict::Duplicate { .. }
+                | Verdict::Declined { .. }
+                | Verdict::Invalid(_)
+                | Verdict::Refused(_) => {}
             }
         }
         verdicts

@@ -102,6 +102,7 @@ pub(super) fn verdicts(verdicts: &[(EntryId, Verdict)]) -> String {
                 Verdict::Dropped => "dropped".to_owned(),
                 Verdict::Declined { .. } => "declined".to_owned(),
                 Verdict::Invalid(reason) => format!("invalid ({reason})"),
+                Verdict::Refused(reason) => format!("refused ({reason})"),
             };
             format!("{} {word}", short(id))
         })

@@ -709,3 +709,73 @@ async fn a_mirror_of_everything_tries_few_of_the_spaces_a_peer_names_and_keeps_o
         );
     }
 }
+
+/// A compressed Automerge change of a few kilobytes can inflate to gigabytes, on every
+/// node and again at every start. An editor (a key with the role, turned hostile) sends
+/// one: it is refused before it is inflated, with its reason, and its sender penalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_change_that_would_inflate_without_bound_is_refused_before_it_is_inflated() {
+    use std::io::Write;
+
+    let (honest, _other, space, draft) = honest_network();
+    let mut adversary = Adversary::connect(&honest.addr(), space, 22).await;
+    let me = adversary.net.local_peer_id();
+    let grant: EntryId = field(
+        &honest.p.json(&[
+            "space",
+            "grant",
+            &space.to_hex(),
+            "editor",
+            &adversary.key.public().to_string(),
+        ]),
+        "amendment",
+    )
+    .parse()
+    .expect("amendment id");
+
+    // Deflated zeros, twice the bound once inflated, in a compressed change chunk.
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflate
+        .write_all(&vec![0u8; 2 * margin_draft::MAX_CHANGE_BYTES])
+        .expect("deflates");
+    let deflated = deflate.finish().expect("deflates");
+    let mut bomb = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut len = deflated.len();
+    while len >= 0x80 {
+        bomb.push((len & 0x7f) as u8 | 0x80);
+        len >>= 7;
+    }
+    bomb.push(len as u8);
+    bomb.extend_from_slice(&deflated);
+    let draft_id: EntryId = draft.parse().expect("draft id");
+    let body = Body::DraftChange(DraftChange {
+        draft: Some(draft_id),
+        changes: vec![bomb.into()],
+        message: "a revision".into(),
+    });
+    let entry = Entry::sign(
+        &adversary.key,
+        Some(space),
+        Timestamp::now(),
+        vec![draft_id, grant],
+        &body,
+    )
+    .expect("signs");
+    adversary.pump(Duration::from_secs(1)).await;
+    let id = adversary.offer(space, entry.into_bytes());
+    adversary.pump(Duration::from_secs(2)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 25).await;
+    assert!(
+        last_refusal(&record).contains("inflates to more than 8 MiB"),
+        "{record}"
+    );
+    assert!(
+        !honest
+            .p
+            .run(&["space", "show", &id.to_hex()])
+            .status
+            .success()
+    );
+    // The draft reads as before.
+    assert!(para(&honest.p, &draft, "Coordinated vulnerability").len() > 1);
+}

@@ -58,6 +58,68 @@ impl ChangeInfo {
     }
 }
 
+/// The most bytes one change may take once inflated. An entry carries at most 4 MiB,
+/// but a compressed change of that size could inflate to gigabytes, on every node and
+/// again at every start; Automerge inflates without a bound, so the bound is checked
+/// here first. A 100-page draft's import is well under 1 MiB.
+pub const MAX_CHANGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most operations one change may hold (a character typed is one): the import of a
+/// draft of four million characters.
+pub const MAX_CHANGE_OPS: usize = 4 * 1024 * 1024;
+
+/// The bytes that start every Automerge chunk, and the type byte of a compressed change.
+const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const COMPRESSED_CHANGE: u8 = 2;
+
+/// Decodes a change within the bounds above.
+fn bounded_change(bytes: &[u8]) -> Result<Change, Error> {
+    if let Some(deflated) = compressed_contents(bytes) {
+        let limit = MAX_CHANGE_BYTES as u64 + 1;
+        let mut inflating =
+            std::io::Read::take(flate2::bufread::DeflateDecoder::new(deflated), limit);
+        // A stream that does not inflate is left for Automerge to refuse with its reason.
+        let inflated = std::io::copy(&mut inflating, &mut std::io::sink()).unwrap_or(0);
+        if inflated > MAX_CHANGE_BYTES as u64 {
+            return Err(Error::ChangeTooLarge(format!(
+                "the change inflates to more than {} MiB",
+                MAX_CHANGE_BYTES / (1024 * 1024)
+            )));
+        }
+    }
+    let change = Change::try_from(bytes)?;
+    if change.len() > MAX_CHANGE_OPS {
+        return Err(Error::ChangeTooLarge(format!(
+            "the change holds {} operations, more than {MAX_CHANGE_OPS}",
+            change.len()
+        )));
+    }
+    Ok(change)
+}
+
+/// The deflated contents of a compressed change chunk (magic, checksum, type 2, LEB128
+/// length, contents), if `bytes` is one.
+fn compressed_contents(bytes: &[u8]) -> Option<&[u8]> {
+    if bytes.len() < 10 || bytes[..4] != CHUNK_MAGIC || bytes[8] != COMPRESSED_CHANGE {
+        return None;
+    }
+    let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
+    loop {
+        let byte = *bytes.get(at)?;
+        at += 1;
+        len |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+    let end = at.checked_add(usize::try_from(len).ok()?)?;
+    bytes.get(at..end)
+}
+
 /// A change's time as Automerge records it: milliseconds since the epoch, in an `i64`.
 pub(crate) fn automerge_time(time: Timestamp) -> i64 {
     i64::try_from(time.as_millis()).unwrap_or(i64::MAX)
@@ -149,7 +211,7 @@ impl Draft {
     ) -> Result<(), Error> {
         let decoded = changes
             .into_iter()
-            .map(|bytes| Change::try_from(bytes.as_ref()))
+            .map(|bytes| bounded_change(bytes.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
         self.apply_changes(decoded)
     }
@@ -162,8 +224,10 @@ impl Draft {
 
     /// Decodes change bytes so that a caller can validate them before applying:
     /// who made the change, on top of what.
+    /// Refused, before Automerge sees them, are changes that would inflate to more than
+    /// [`MAX_CHANGE_BYTES`] or hold more than [`MAX_CHANGE_OPS`] operations.
     pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo, Error> {
-        Ok(ChangeInfo::of(&Change::try_from(bytes)?))
+        Ok(ChangeInfo::of(&bounded_change(bytes)?))
     }
 
     /// The current version: hashes of the changes nothing else depends on, sorted.

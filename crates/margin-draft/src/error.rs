@@ -44,6 +44,9 @@ pub enum Error {
     /// A replacement with a blank line would split a paragraph in two.
     #[error("the new wording contains a blank line; a paragraph's wording must stay one paragraph")]
     Unsplittable,
+    /// A change larger than a change may be once inflated, or with more operations.
+    #[error("{0}")]
+    ChangeTooLarge(String),
     /// A Word or OpenDocument file could not be read as a draft.
     #[error("{0}")]
     Import(String),

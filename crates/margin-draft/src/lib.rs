@@ -47,7 +47,7 @@ mod view;
 
 pub use anchor::{Anchor, AnchorState, Quote, Reader};
 pub use diff::{DraftDiff, ParagraphChange, ParagraphDiff};
-pub use doc::{ChangeInfo, Draft, actor_key, change_actor_key};
+pub use doc::{ChangeInfo, Draft, MAX_CHANGE_BYTES, MAX_CHANGE_OPS, actor_key, change_actor_key};
 pub use error::Error;
 pub use margin_core::{ParaId, Timestamp};
 pub use markdown::{BlockKind, is_bracketed};

@@ -1,0 +1,69 @@
+//! Changes are decoded within bounds: a compressed change that would inflate past
+//! `MAX_CHANGE_BYTES` is refused before Automerge inflates it, while compressed changes
+//! within the bound load as before.
+
+use std::io::Write;
+
+use automerge::ActorId;
+use margin_draft::{Draft, Error, MAX_CHANGE_BYTES, Timestamp};
+
+/// A compressed change chunk (magic, checksum, type 2, LEB128 length) around `deflated`.
+fn compressed_chunk(deflated: &[u8]) -> Vec<u8> {
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut len = deflated.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(byte);
+            break;
+        }
+        chunk.push(byte | 0x80);
+    }
+    chunk.extend_from_slice(deflated);
+    chunk
+}
+
+#[test]
+fn a_change_that_would_inflate_past_the_bound_is_refused_before_it_is_inflated() {
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflate
+        .write_all(&vec![0u8; MAX_CHANGE_BYTES + 1024])
+        .expect("deflates");
+    let deflated = deflate.finish().expect("deflates");
+    assert!(deflated.len() < 64 * 1024, "{} bytes", deflated.len());
+    let bomb = compressed_chunk(&deflated);
+    let refused = Draft::inspect_change(&bomb).expect_err("refused");
+    assert!(matches!(refused, Error::ChangeTooLarge(_)), "{refused}");
+    assert_eq!(
+        refused.to_string(),
+        "the change inflates to more than 8 MiB"
+    );
+    let mut draft = Draft::empty();
+    assert!(matches!(
+        draft.apply([&bomb]),
+        Err(Error::ChangeTooLarge(_))
+    ));
+}
+
+#[test]
+fn compressed_changes_within_the_bound_load_as_before() {
+    let editor = ActorId::from(&[7u8; 34][..]);
+    let text: String = (0..2_000)
+        .map(|n| format!("Paragraph {n} says something about item {}.\n\n", n * 7))
+        .collect();
+    let (draft, raw) =
+        Draft::import(editor, &text, None, Timestamp::from_millis(1), "v1").expect("imports");
+    let mut change = automerge::Change::try_from(raw.as_slice()).expect("a change");
+    let compressed = change.bytes().to_vec();
+    assert_eq!(compressed[8], 2, "Automerge compresses a change this large");
+    assert!(compressed.len() < raw.len());
+    let info = Draft::inspect_change(&compressed).expect("within the bounds");
+    assert_eq!(info.hash, Draft::inspect_change(&raw).expect("raw").hash);
+    let mut copy = Draft::empty();
+    copy.apply([&compressed]).expect("applies");
+    assert_eq!(
+        copy.render_markdown(None).expect("renders"),
+        draft.render_markdown(None).expect("renders")
+    );
+}

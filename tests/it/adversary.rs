@@ -113,12 +113,14 @@ impl Adversary {
                     .iter()
                     .filter_map(|id| self.offered.get(id).cloned())
                     .collect();
-                for (count, batch) in batch::encode(&entries) {
+                let parts = batch::encode(&entries);
+                let total = parts.len();
+                for (n, (count, batch)) in parts.into_iter().enumerate() {
                     self.send(&Message::Entries {
                         space,
                         request,
                         count,
-                        last: true,
+                        last: n + 1 == total,
                         resume: None,
                         batch,
                     });
@@ -778,4 +780,85 @@ async fn a_draft_change_that_would_inflate_without_bound_is_refused_before_it_is
     );
     // The draft reads as before.
     assert!(para(&honest.p, &draft, "Coordinated vulnerability").len() > 1);
+}
+
+/// Entries whose refs are unknown wait before anything else is checked. A stranger (a
+/// key with no entry and no role in the space) may park only small entries: large ones
+/// are not kept, so a flood of them writes nothing (sync would fetch them again once
+/// what they refer to is here), while small ones from newcomers still wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_cannot_park_large_entries_waiting_for_refs_that_never_come() {
+    let (honest, _other, space, _draft) = honest_network();
+    let waiting = |node: &RunningNode| -> u64 {
+        node.p.json(&["sync", "status", &space.to_hex()])["spaces"][0]["waiting"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let store_bytes = |node: &RunningNode| -> u64 {
+        std::fs::read_dir(node.p.home())
+            .expect("home")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("margin.db"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    let before = store_bytes(&honest);
+    let mut adversary = Adversary::connect(&honest.addr(), space, 11).await;
+    let never = EntryId([9; 32]);
+    // Forty entries of 100 KB each, waiting for an entry that does not exist.
+    for n in 0..40u64 {
+        let body = Body::DraftChange(DraftChange {
+            draft: Some(never),
+            changes: vec![vec![n as u8; 100 * 1024].into()],
+            message: format!("parked {n}"),
+        });
+        let entry = Entry::sign(
+            &adversary.key,
+            Some(space),
+            Timestamp::now().saturating_add_millis(n),
+            vec![space, never],
+            &body,
+        )
+        .expect("signs");
+        adversary.offer(space, entry.into_bytes());
+    }
+    // And one small profile of a newcomer, also waiting for it.
+    let profile = Body::Profile(Profile {
+        name: "Newcomer".into(),
+        affiliation: String::new(),
+        stakeholder: "academia".into(),
+        region: String::new(),
+    });
+    let small = Entry::sign(
+        &adversary.key,
+        Some(space),
+        Timestamp::now(),
+        vec![space, never],
+        &profile,
+    )
+    .expect("signs");
+    adversary.offer(space, small.into_bytes());
+    adversary.pump(Duration::from_secs(5)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while waiting(&honest) != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the small entry does not wait: {}\n{}",
+            honest.p.json(&["sync", "status", &space.to_hex()]),
+            honest.log_tail()
+        );
+        adversary.pump(Duration::from_millis(200)).await;
+    }
+    adversary.pump(Duration::from_secs(2)).await;
+    assert_eq!(
+        waiting(&honest),
+        1,
+        "large entries of a stranger were kept waiting"
+    );
+    let grown = store_bytes(&honest).saturating_sub(before);
+    assert!(
+        grown < 1024 * 1024,
+        "the store grew by {grown} bytes for 4 MB of parked entries"
+    );
 }

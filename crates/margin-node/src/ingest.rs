@@ -22,7 +22,9 @@ use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{EntryId, SpaceId};
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_core::vocabulary::BlockTarget;
-use margin_space::{MAX_PENDING, Rejection, Space, Verdict};
+use margin_space::{
+    MAX_PENDING, MAX_PENDING_BYTES, MAX_STRANGER_WAITING_BYTES, Rejection, Space, Verdict,
+};
 use margin_store::{Batch, SpaceMark};
 use serde::Serialize;
 
@@ -96,27 +98,39 @@ impl Node {
         })
     }
 
-    /// Entries of a space whose charter is not here: nothing can be checked, so they
-    /// wait, as many as a space may have waiting; the rest are not kept (sync fetches
-    /// them again).
+    /// Entries of a space whose charter is not here: nothing can be checked and no
+    /// author is known, so only small entries wait, as many and as many bytes as a space
+    /// may have waiting; the rest are not kept (sync fetches them again once the charter
+    /// is here).
     fn keep_waiting_for_charter(
         &self,
         space_id: SpaceId,
         entries: Vec<Entry>,
     ) -> Result<Decided, NodeError> {
-        let waiting = usize::try_from(self.store.pending_count(&space_id)?).unwrap_or(usize::MAX);
-        let room = MAX_PENDING.saturating_sub(waiting);
-        let (kept, dropped) = entries.split_at(room.min(entries.len()));
+        let mut count = usize::try_from(self.store.pending_count(&space_id)?).unwrap_or(usize::MAX);
+        let mut bytes = usize::try_from(self.store.pending_bytes(&space_id)?).unwrap_or(usize::MAX);
+        let mut kept = vec![];
+        let mut decided = vec![];
+        for entry in &entries {
+            let len = entry.bytes().len();
+            if len <= MAX_STRANGER_WAITING_BYTES
+                && count < MAX_PENDING
+                && bytes.saturating_add(len) <= MAX_PENDING_BYTES
+            {
+                count += 1;
+                bytes += len;
+                kept.push(entry);
+                decided.push((entry.id(), Outcome::Pending));
+            } else {
+                decided.push((entry.id(), Outcome::Dropped));
+            }
+        }
         self.store.write(&Batch {
             space: Some(space_id),
-            pending: kept.iter().collect(),
+            pending: kept,
             ..Default::default()
         })?;
-        Ok(kept
-            .iter()
-            .map(|e| (e.id(), Outcome::Pending))
-            .chain(dropped.iter().map(|e| (e.id(), Outcome::Dropped)))
-            .collect())
+        Ok(decided)
     }
 
     /// Applies entries to a cached space, which must be up to date with the store, and

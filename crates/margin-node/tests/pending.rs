@@ -87,3 +87,62 @@ fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
         "{again:?}"
     );
 }
+
+/// Waiting entries are bounded in bytes too: an editor (a known author) parking large
+/// draft changes behind an entry that never comes fills at most `MAX_PENDING_BYTES`,
+/// in memory and in the store.
+#[test]
+fn entries_waiting_for_their_refs_are_bounded_in_bytes() {
+    use margin_core::body::DraftChange;
+    use margin_core::id::EntryId;
+    use margin_space::{MAX_PENDING_BYTES, MAX_STRANGER_WAITING_BYTES};
+
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    let key = SigningKey::from_seed([8; 32]);
+    let charter = Body::Charter(Charter {
+        title: "Bytes".into(),
+        policy: Policy::Open,
+        opens: None,
+        closes: None,
+        conveners: vec![key.public()],
+        editors: vec![key.public()],
+        registrars: vec![],
+        stakeholder_groups: vec![],
+        nonce: 0,
+    });
+    let genesis = Entry::sign(&key, None, Timestamp::from_millis(1), vec![], &charter)
+        .expect("sign the charter");
+    let space = genesis.id();
+    node.receive_entries(vec![genesis.bytes().to_vec()])
+        .expect("receive the charter");
+    let never = EntryId([9; 32]);
+    let size = 512 * 1024;
+    let count = MAX_PENDING_BYTES / size + 8;
+    for i in 0..count {
+        let change = Body::DraftChange(DraftChange {
+            draft: Some(never),
+            changes: vec![vec![i as u8; size].into()],
+            message: format!("revision {i}"),
+        });
+        let entry = Entry::sign(
+            &key,
+            Some(space),
+            Timestamp::from_millis(2 + i as u64),
+            vec![space, never],
+            &change,
+        )
+        .expect("sign a change");
+        assert!(entry.bytes().len() > MAX_STRANGER_WAITING_BYTES);
+        node.receive_entries(vec![entry.bytes().to_vec()])
+            .expect("receive");
+    }
+    let stored = node.store().pending_bytes(&space).expect("bytes waiting");
+    assert!(
+        stored <= MAX_PENDING_BYTES as i64,
+        "{stored} bytes wait, the bound is {MAX_PENDING_BYTES}"
+    );
+    assert!(stored > (MAX_PENDING_BYTES - 2 * size) as i64, "{stored}");
+    let kept = node.store().pending_count(&space).expect("count");
+    assert!((kept as usize) < count, "{kept} of {count} kept");
+}

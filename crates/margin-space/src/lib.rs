@@ -41,4 +41,4 @@ pub mod space;
 pub mod view;
 
 pub use error::Rejection;
-pub use space::{MAX_PENDING, Space, Verdict};
+pub use space::{MAX_PENDING, MAX_PENDING_BYTES, MAX_STRANGER_WAITING_BYTES, Space, Verdict};

@@ -18,6 +18,17 @@ use crate::error::Rejection;
 /// How many entries may wait for missing refs before more are turned away.
 pub const MAX_PENDING: usize = 10_000;
 
+/// How many bytes of entries may wait for missing refs in one space. A draft change may
+/// be megabytes: without a bound in bytes, 10 000 of them waiting would be tens of
+/// gigabytes written and reloaded at every start.
+pub const MAX_PENDING_BYTES: usize = 32 * 1024 * 1024;
+
+/// The largest entry that may wait for its refs when its author is not known in the
+/// space yet (no entry of theirs accepted, no role in the charter): profiles, comments,
+/// stances wait; a stranger's large entry is not kept, and sync fetches it again once
+/// what it refers to is here.
+pub const MAX_STRANGER_WAITING_BYTES: usize = 8 * 1024;
+
 /// What a space made of one entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -133,6 +144,8 @@ pub struct Space {
     pub(crate) membership_entries: HashMap<EntryId, MembershipFact>,
     pub(crate) alternative_stances: BTreeMap<AlternativeKey, Stamped<AlternativeStance>>,
     pending: HashMap<EntryId, Entry>,
+    /// Their bytes, together.
+    pending_bytes: usize,
     waiting_for: HashMap<EntryId, Vec<EntryId>>,
     rejected: HashMap<EntryId, Rejection>,
     /// Accepted entries that need a role, with the charter version they name: what they
@@ -186,6 +199,7 @@ impl Space {
             membership_entries: HashMap::new(),
             alternative_stances: BTreeMap::new(),
             pending: HashMap::new(),
+            pending_bytes: 0,
             waiting_for: HashMap::new(),
             rejected: HashMap::new(),
             role_entries: Vec::new(),
@@ -210,6 +224,7 @@ impl Space {
                 // Release whatever was waiting for this entry.
                 for waiting in self.waiting_for.remove(&id).unwrap_or_default() {
                     if let Some(e) = self.pending.remove(&waiting) {
+                        self.pending_bytes -= e.bytes().len();
                         queue.push(e);
                     }
                 }
@@ -240,12 +255,17 @@ impl Space {
             .copied()
             .collect();
         if !missing.is_empty() {
-            if self.pending.len() >= MAX_PENDING {
+            let len = entry.bytes().len();
+            if self.pending.len() >= MAX_PENDING
+                || self.pending_bytes + len > MAX_PENDING_BYTES
+                || (len > MAX_STRANGER_WAITING_BYTES && !self.is_known(&entry.author()))
+            {
                 return Verdict::Dropped;
             }
             for m in &missing {
                 self.waiting_for.entry(*m).or_default().push(id);
             }
+            self.pending_bytes += len;
             self.pending.insert(id, entry.clone());
             return Verdict::Pending { missing };
         }
@@ -266,6 +286,13 @@ impl Space {
             }
             Err(reason) => self.reject(id, reason),
         }
+    }
+
+    /// Whether `key` is known in the space: an entry of theirs was accepted, or the
+    /// charter gives them a role.
+    fn is_known(&self, key: &PublicKey) -> bool {
+        self.latest_by_author.contains_key(key)
+            || Role::ALL.iter().any(|role| self.charter().has(*role, key))
     }
 
     fn reject(&mut self, id: EntryId, reason: Rejection) -> Verdict {
@@ -967,6 +994,11 @@ impl Space {
 
     pub fn pending_count(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The bytes of the entries waiting for their refs.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
     }
 
     /// Whether the entry waits here for entries it refers to.

@@ -418,6 +418,15 @@ impl Store {
         )?)
     }
 
+    /// How many bytes of a space's entries wait for refs.
+    pub fn pending_bytes(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(length(bytes)), 0) FROM pending WHERE space = ?1",
+            params![space.as_bytes()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The raw bytes of a space's accepted entries, in acceptance order (for bundles).
     pub fn space_entry_bytes(&self, space: &SpaceId) -> Result<Vec<Vec<u8>>, StoreError> {
         let mut stmt = self

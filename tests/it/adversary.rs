@@ -39,13 +39,23 @@ struct Adversary {
 impl Adversary {
     /// Connects to the honest node at `addr` and says it holds `space`.
     async fn connect(addr: &str, space: SpaceId, seed: u8) -> Adversary {
+        Adversary::connect_advertising(addr, space, seed, vec![]).await
+    }
+
+    /// As [`Adversary::connect`], advertising `external` as its addresses.
+    async fn connect_advertising(
+        addr: &str,
+        space: SpaceId,
+        seed: u8,
+        external: Vec<Multiaddr>,
+    ) -> Adversary {
         let config = NetConfig {
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
             bootstrap: vec![addr.parse::<Multiaddr>().expect("address")],
             mdns: false,
             relay_server: false,
             relays: vec![],
-            external: vec![],
+            external,
         };
         let keypair = libp2p_keypair(seed);
         let mut net = Net::new(keypair, &config).expect("adversary network");
@@ -861,4 +871,48 @@ async fn a_stranger_cannot_park_large_entries_waiting_for_refs_that_never_come()
         grown < 1024 * 1024,
         "the store grew by {grown} bytes for 4 MB of parked entries"
     );
+}
+
+/// A peer advertising many addresses gets a few of them remembered (and redialled),
+/// not all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_advertising_many_addresses_gets_a_few_remembered() {
+    let (honest, _other, space, _draft) = honest_network();
+    let advertised: Vec<Multiaddr> = (0..60u16)
+        .map(|n| {
+            format!(
+                "/ip4/127.0.{}.{}/tcp/{}",
+                1 + n / 200,
+                1 + n % 200,
+                20_000 + n
+            )
+            .parse()
+            .expect("address")
+        })
+        .collect();
+    let adversary = Adversary::connect_advertising(&honest.addr(), space, 12, advertised).await;
+    let me = adversary.net.local_peer_id().to_string();
+    let db = honest.p.home().join("margin.db");
+    let remembered = || -> Option<usize> {
+        let conn = rusqlite::Connection::open(&db).ok()?;
+        let text: String = conn
+            .query_row(
+                "SELECT addresses FROM peers WHERE peer = ?1",
+                [me.as_str()],
+                |r| r.get(0),
+            )
+            .ok()?;
+        Some(text.split_whitespace().count())
+    };
+    eventually("the honest node remembers the adversary", || {
+        remembered().is_some()
+    });
+    let count = remembered().unwrap_or_default();
+    // It advertised 61 (its listen address and 60 more).
+    assert_eq!(
+        count,
+        margin_store::network::MAX_PEER_ADDRESSES,
+        "{count} addresses remembered"
+    );
+    drop(adversary);
 }

@@ -11,6 +11,15 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::store::{Store, id_from, now_ms, time_of_column};
 
+/// Addresses kept per peer: a peer may advertise many, a node dials these.
+pub const MAX_PEER_ADDRESSES: usize = 8;
+
+/// Peers remembered at most (the most recently met).
+pub const MAX_KNOWN_PEERS: usize = 1_000;
+
+/// A peer not met for this long is forgotten (30 days).
+pub const FORGET_PEERS_AFTER_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
 /// Why the node replicates a space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -169,20 +178,36 @@ impl Store {
         Ok(out)
     }
 
-    /// Remembers where a peer was reached. `dial`: ask the running node to dial it.
+    /// Remembers where a peer was reached (its first [`MAX_PEER_ADDRESSES`] addresses).
+    /// `dial`: ask the running node to dial it. Peers not met for
+    /// [`FORGET_PEERS_AFTER_MS`] are forgotten, and at most [`MAX_KNOWN_PEERS`] are kept
+    /// (the most recently met), so what peers advertise cannot fill the table or keep
+    /// the node dialling addresses for ever.
     pub fn remember_peer(
         &mut self,
         peer: &str,
         addresses: &[String],
         dial: bool,
     ) -> Result<(), StoreError> {
-        let text = addresses.join(" ");
-        self.conn.execute(
+        let kept = &addresses[..addresses.len().min(MAX_PEER_ADDRESSES)];
+        let text = kept.join(" ");
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO peers (peer, addresses, last_seen, dial) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (peer) DO UPDATE SET addresses = excluded.addresses,
                  last_seen = excluded.last_seen, dial = max(dial, excluded.dial)",
-            params![peer, text, now_ms(), dial as i64],
+            params![peer, text, now, dial as i64],
         )?;
+        tx.execute(
+            "DELETE FROM peers WHERE dial = 0 AND (last_seen < ?1 OR peer NOT IN
+                 (SELECT peer FROM peers ORDER BY last_seen DESC LIMIT ?2))",
+            params![
+                now.saturating_sub(FORGET_PEERS_AFTER_MS),
+                MAX_KNOWN_PEERS as i64
+            ],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -81,3 +81,33 @@ fn search_finds_words_in_any_script_and_ignores_syntax() {
     assert_eq!(store.search("\"harbours) (", None, 10).unwrap().len(), 1);
     assert!(store.search("  ", None, 10).is_err());
 }
+
+/// What peers advertise cannot fill the peers table: a few addresses per peer, the most
+/// recently met peers only.
+#[test]
+fn the_peers_table_is_bounded() {
+    use margin_store::network::{MAX_KNOWN_PEERS, MAX_PEER_ADDRESSES};
+
+    let mut store = Store::in_memory().expect("a store");
+    let addresses: Vec<String> = (0..50)
+        .map(|n| format!("/ip4/127.0.0.1/tcp/{}", 4000 + n))
+        .collect();
+    for n in 0..MAX_KNOWN_PEERS + 100 {
+        store
+            .remember_peer(&format!("peer-{n:05}"), &addresses, false)
+            .expect("remember");
+    }
+    let known = store.known_peers(usize::MAX).expect("known peers");
+    assert_eq!(known.len(), MAX_KNOWN_PEERS);
+    assert!(
+        known
+            .iter()
+            .all(|p| p.addresses.len() == MAX_PEER_ADDRESSES)
+    );
+    // The last met are kept.
+    assert!(
+        known
+            .iter()
+            .any(|p| p.peer == format!("peer-{:05}", MAX_KNOWN_PEERS + 99))
+    );
+}

@@ -111,7 +111,7 @@ impl Adversary {
         let deadline = Instant::now() + duration;
         while let Ok(event) = tokio::time::timeout_at(deadline.into(), self.net.next_event()).await
         {
-            if let NetEvent::Frame { peer, frame } = event
+            if let NetEvent::Frame { peer, frame, .. } = event
                 && peer == self.honest
                 && let Ok(Message::Want {
                     space,
@@ -558,7 +558,7 @@ async fn repeated_requests_for_the_largest_entry_are_served_within_a_byte_budget
     let deadline = Instant::now() + Duration::from_secs(6);
     while let Ok(event) = tokio::time::timeout_at(deadline.into(), adversary.net.next_event()).await
     {
-        if let NetEvent::Frame { peer, frame } = event
+        if let NetEvent::Frame { peer, frame, .. } = event
             && peer == adversary.honest
             && let Ok(Message::Entries { batch, count, .. }) = Message::decode(&frame)
         {

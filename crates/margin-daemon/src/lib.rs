@@ -305,9 +305,17 @@ impl Daemon {
                 self.worker
                     .submit(move |engine| engine.disconnected(&peer))?;
             }
-            NetEvent::Frame { peer, frame } => {
-                self.worker
-                    .submit(move |engine| engine.frame(&peer, &frame))?;
+            NetEvent::Frame {
+                peer,
+                frame,
+                permit,
+            } => {
+                // The permit goes back when the frame has been handled: until then it
+                // counts in the peer's backlog.
+                self.worker.submit(move |engine| {
+                    engine.frame(&peer, &frame);
+                    drop(permit);
+                })?;
             }
             NetEvent::OversizeFrame { peer, len } => {
                 self.worker

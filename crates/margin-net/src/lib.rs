@@ -17,4 +17,7 @@ pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::identity::Keypair;
 pub use libp2p::multiaddr::Protocol;
 pub use libp2p::{Multiaddr, PeerId};
-pub use net::{Net, NetConfig, NetError, NetEvent, PeerInfo, Reachability, SYNC_PROTOCOL};
+pub use net::{
+    FramePermit, Net, NetConfig, NetError, NetEvent, PEER_BACKLOG_BYTES, PeerInfo, Reachability,
+    SYNC_PROTOCOL,
+};

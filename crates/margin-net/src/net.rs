@@ -7,6 +7,7 @@
 //! sync protocol treats a lost frame like a lost packet and asks again later.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -20,7 +21,7 @@ use libp2p::{
 use margin_core::id::SpaceId;
 use margin_sync::limits::{MAX_FRAME_BYTES, PROTOCOL};
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::behaviour::{Behaviour, BehaviourConfig, BehaviourEvent};
 use crate::framing::{FrameCompressor, FrameDecompressor, FrameError, read_frame, write_frame};
@@ -91,10 +92,13 @@ pub enum NetEvent {
         id: MessageId,
         data: Vec<u8>,
     },
-    /// One sync frame from a peer, in the order the peer sent them.
+    /// One sync frame from a peer, in the order the peer sent them. Hold `permit` until
+    /// the frame is handled: the peer's stream is read on only while its frames not yet
+    /// handled stay within [`PEER_BACKLOG_BYTES`].
     Frame {
         peer: PeerId,
         frame: Vec<u8>,
+        permit: FramePermit,
     },
     /// The peer announced a sync frame over the limit; its stream was closed unread.
     OversizeFrame {
@@ -713,13 +717,33 @@ fn with_peer(addr: Multiaddr, peer: PeerId) -> Multiaddr {
     addr.with_p2p(peer).unwrap_or_else(|a| a)
 }
 
-/// Takes each inbound sync stream and reads it in its own task.
+/// Bytes of one peer's frames that may have been read and not yet handled by the node.
+/// Past them, its streams are not read until the node has caught up: a fast peer is
+/// slowed by the transport's own flow control, and can neither fill the node's memory
+/// with frames waiting for the store thread nor crowd other peers' frames out.
+pub const PEER_BACKLOG_BYTES: usize = 16 * 1024 * 1024;
+
+/// A frame's share of its peer's backlog, given back when dropped.
+#[derive(Debug)]
+pub struct FramePermit {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Takes each inbound sync stream and reads it in its own task; a peer's streams share
+/// one backlog.
 async fn accept_streams(
     mut incoming: libp2p_stream::IncomingStreams,
     events: mpsc::Sender<NetEvent>,
 ) {
+    let mut backlogs: HashMap<PeerId, Arc<Semaphore>> = HashMap::new();
     while let Some((peer, stream)) = incoming.next().await {
-        tokio::spawn(read_stream(peer, stream, events.clone()));
+        // Forget the backlogs of peers none of whose streams is read any more.
+        backlogs.retain(|_, backlog| Arc::strong_count(backlog) > 1);
+        let backlog = backlogs
+            .entry(peer)
+            .or_insert_with(|| Arc::new(Semaphore::new(PEER_BACKLOG_BYTES / 1024)))
+            .clone();
+        tokio::spawn(read_stream(peer, stream, events.clone(), backlog));
     }
 }
 
@@ -729,7 +753,12 @@ const MAX_COMPRESSED_FRAME_BYTES: usize = MAX_FRAME_BYTES + MAX_FRAME_BYTES / 12
 
 /// Reads frames from one peer's stream until it ends, decompressing them and passing
 /// them on in order.
-async fn read_stream(peer: PeerId, mut stream: libp2p::Stream, events: mpsc::Sender<NetEvent>) {
+async fn read_stream(
+    peer: PeerId,
+    mut stream: libp2p::Stream,
+    events: mpsc::Sender<NetEvent>,
+    backlog: Arc<Semaphore>,
+) {
     let mut decompressor = match FrameDecompressor::new(MAX_FRAME_BYTES) {
         Ok(d) => d,
         Err(e) => {
@@ -743,7 +772,26 @@ async fn read_stream(peer: PeerId, mut stream: libp2p::Stream, events: mpsc::Sen
             other => other,
         };
         let event = match read {
-            Ok(Some(frame)) => NetEvent::Frame { peer, frame },
+            Ok(Some(frame)) => {
+                // Its share of the backlog, in KiB (a frame larger than the whole
+                // backlog waits for all of it).
+                let share = frame
+                    .len()
+                    .div_ceil(1024)
+                    .clamp(1, PEER_BACKLOG_BYTES / 1024);
+                let Ok(permit) = backlog
+                    .clone()
+                    .acquire_many_owned(u32::try_from(share).unwrap_or(u32::MAX))
+                    .await
+                else {
+                    return;
+                };
+                NetEvent::Frame {
+                    peer,
+                    frame,
+                    permit: FramePermit { _permit: permit },
+                }
+            }
             Ok(None) => return,
             Err(FrameError::Oversize { len, .. }) => NetEvent::OversizeFrame { peer, len },
             Err(FrameError::Compression(reason)) => NetEvent::BadFrame { peer, reason },
@@ -869,7 +917,7 @@ mod tests {
                     None
                 }
                 event = self.b.next_event() => match event {
-                    NetEvent::Frame { peer, frame } if peer == from => Some(frame),
+                    NetEvent::Frame { peer, frame, .. } if peer == from => Some(frame),
                     _ => None,
                 },
             }
@@ -952,6 +1000,87 @@ mod tests {
         })
         .await
         .expect("the frames arrive within a minute");
+    }
+
+    /// A peer's frames that the node has not handled yet are bounded in bytes: while the
+    /// node holds their permits, the peer's stream is not read further (the transport's
+    /// flow control holds the sender back); once it lets them go, the rest arrive, in
+    /// order and none lost.
+    #[tokio::test]
+    async fn frames_not_yet_handled_are_bounded_per_peer() {
+        tokio::time::timeout(Duration::from_secs(120), async {
+            let mut a = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node a");
+            let mut b = Net::new(Keypair::generate_ed25519(), &loopback()).expect("node b");
+            let addr_b = loop {
+                b.next_event().await;
+                if let Some(addr) = b.listening.iter().next().cloned() {
+                    break with_peer(addr, b.local_peer_id());
+                }
+            };
+            a.dial(addr_b).expect("dial b");
+            let (pa, pb) = (a.local_peer_id(), b.local_peer_id());
+            while !a.is_connected(&pb) {
+                tokio::select! {
+                    _ = a.next_event() => {}
+                    _ = b.next_event() => {}
+                }
+            }
+            // Forty frames of 1 MiB that do not compress.
+            let mut state = 0x2545_f491_4f6c_dd1d_u64;
+            let frames: Vec<Vec<u8>> = (0..40)
+                .map(|n| {
+                    let mut frame = vec![n as u8];
+                    while frame.len() < 1024 * 1024 {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        frame.extend_from_slice(&state.to_le_bytes());
+                    }
+                    frame
+                })
+                .collect();
+            for frame in &frames {
+                a.send(pb, frame.clone());
+            }
+            let mut held = vec![];
+            let mut got = vec![];
+            let quiet = Duration::from_secs(3);
+            loop {
+                tokio::select! {
+                    _ = a.next_event() => {}
+                    event = b.next_event() => {
+                        if let NetEvent::Frame { peer, frame, permit } = event {
+                            assert_eq!(peer, pa);
+                            got.push(frame);
+                            held.push(permit);
+                        }
+                    }
+                    _ = tokio::time::sleep(quiet) => break,
+                }
+            }
+            let backlog = PEER_BACKLOG_BYTES / (1024 * 1024);
+            assert!(
+                !got.is_empty() && got.len() <= backlog,
+                "{} frames of 1 MiB arrived unhandled; the backlog is {backlog} MiB",
+                got.len()
+            );
+            // The node handles them: the rest follow.
+            drop(held);
+            while got.len() < frames.len() {
+                tokio::select! {
+                    _ = a.next_event() => {}
+                    event = b.next_event() => {
+                        if let NetEvent::Frame { frame, .. } = event {
+                            got.push(frame);
+                        }
+                    }
+                }
+            }
+            assert!(got == frames, "every frame, once and in order");
+            assert_eq!(a.dropped_frames(), 0);
+        })
+        .await
+        .expect("the frames arrive within two minutes");
     }
 
     /// Two nodes that dial each other at the same time end with one connection, the

@@ -89,9 +89,9 @@ where
                     gap = true;
                 }
                 Verdict::Dropped => stale += 1,
+                // Not the peer's doing either way: neither progress nor a stale delivery.
                 Verdict::Refused(_) => {
                     self.waiting.remove(id);
-                    stale += 1;
                 }
                 Verdict::Invalid(reason) => {
                     self.waiting.remove(id);

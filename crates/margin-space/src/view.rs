@@ -303,10 +303,12 @@ impl Space {
             return vec![];
         };
         let numbers = numbers(state);
+        // One reading of the current version for all the comments, not one each.
+        let reader = state.doc.reader();
         let mut out: Vec<CommentView> = self
             .comments()
             .filter(|c| c.body.draft == *draft)
-            .map(|c| self.comment_view(state, &numbers, c))
+            .map(|c| self.comment_view(state, &numbers, &reader, c))
             .collect();
         if let Some(p) = para {
             // A reply belongs to the paragraph of the comment that started its thread.
@@ -350,18 +352,19 @@ impl Space {
     pub fn comment_view_of(&self, id: &EntryId) -> Option<CommentView> {
         let c = self.comment(id)?;
         let state = self.draft(&c.body.draft)?;
-        Some(self.comment_view(state, &numbers(state), c))
+        Some(self.comment_view(state, &numbers(state), &state.doc.reader(), c))
     }
 
     fn comment_view(
         &self,
         draft: &DraftState,
         numbers: &BTreeMap<ParaId, usize>,
+        reader: &margin_draft::Reader<'_>,
         c: &CommentState,
     ) -> CommentView {
         let anchor = match c.anchor() {
             None => AnchorView::Draft,
-            Some((heads, anchor)) => match draft.doc.resolve(&draft_anchor(heads, anchor), None) {
+            Some((heads, anchor)) => match reader.resolve(&draft_anchor(heads, anchor), None) {
                 Ok(state) => AnchorView::placed(state, |para| numbers.get(para).copied()),
                 Err(_) => AnchorView::Orphaned,
             },

@@ -199,6 +199,52 @@ fn honest_network() -> (RunningNode, RunningNode, SpaceId, String) {
     (a, b, space.parse().expect("space id"), draft)
 }
 
+/// A charter amendment by the adversary granting itself the editor role, which only a
+/// convener may do: validly signed, unauthorized. `n` ms after now, naming `refs`.
+fn unauthorized_amendment(
+    adversary: &Adversary,
+    space: SpaceId,
+    n: u64,
+    refs: Vec<EntryId>,
+) -> Vec<u8> {
+    let body = Body::CharterAmendment(CharterAmendment {
+        changes: vec![CharterChange::Grant {
+            role: Role::Editor,
+            key: adversary.key.public(),
+        }],
+    });
+    Entry::sign(
+        &adversary.key,
+        Some(space),
+        Timestamp::now().saturating_add_millis(n),
+        refs,
+        &body,
+    )
+    .expect("signs")
+    .into_bytes()
+}
+
+/// The honest nodes go on syncing: a comment by `other` reaches `honest`.
+fn still_syncing(honest: &RunningNode, other: &RunningNode, draft: &str, body: &str) {
+    let pid = para(&other.p, draft, "Coordinated vulnerability");
+    let comment = field(
+        &other
+            .p
+            .json(&["comment", draft, "--para", &pid, "--body", body]),
+        "comment",
+    );
+    eventually(
+        &format!("{} has {}'s comment", honest.p.name, other.p.name),
+        || {
+            honest
+                .p
+                .json(&["comments", draft])
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
+        },
+    );
+}
+
 fn entry_count(node: &RunningNode, space: &SpaceId) -> u64 {
     node.p.json(&["space", "show", &space.to_hex()])["entries"]
         .as_u64()
@@ -240,21 +286,8 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
     );
 
     // 2. An unauthorized entry: validly signed, but only a convener may amend a charter.
-    let amendment = Body::CharterAmendment(CharterAmendment {
-        changes: vec![CharterChange::Grant {
-            role: Role::Editor,
-            key: adversary.key.public(),
-        }],
-    });
-    let unauthorized = Entry::sign(
-        &adversary.key,
-        Some(space),
-        Timestamp::now(),
-        vec![space],
-        &amendment,
-    )
-    .expect("signs");
-    let unauthorized_id = adversary.offer(space, unauthorized.into_bytes());
+    let unauthorized = unauthorized_amendment(&adversary, space, 0, vec![space]);
+    let unauthorized_id = adversary.offer(space, unauthorized);
     adversary.pump(Duration::from_secs(1)).await;
     let record = record_of(&honest, &me, |r| penalty(r) >= 50).await;
     assert!(
@@ -315,20 +348,7 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
     }
 
     // The honest nodes go on syncing.
-    let pid = para(&other.p, &draft, "Coordinated vulnerability");
-    let comment = field(
-        &other
-            .p
-            .json(&["comment", &draft, "--para", &pid, "--body", "Still here."]),
-        "comment",
-    );
-    eventually("Amina has Bruno's comment", || {
-        honest
-            .p
-            .json(&["comments", &draft])
-            .as_array()
-            .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
-    });
+    still_syncing(&honest, &other, &draft, "Still here.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -409,21 +429,8 @@ async fn refusals_of_released_entries_are_charged_to_their_deliverer_not_to_the_
     let me = adversary.net.local_peer_id();
     let mut parked = vec![];
     for n in 0..5u64 {
-        let amendment = Body::CharterAmendment(CharterAmendment {
-            changes: vec![CharterChange::Grant {
-                role: Role::Editor,
-                key: adversary.key.public(),
-            }],
-        });
-        let entry = Entry::sign(
-            &adversary.key,
-            Some(space),
-            Timestamp::now().saturating_add_millis(n),
-            vec![space, awaited],
-            &amendment,
-        )
-        .expect("signs");
-        parked.push(adversary.offer(space, entry.into_bytes()));
+        let entry = unauthorized_amendment(&adversary, space, n, vec![space, awaited]);
+        parked.push(adversary.offer(space, entry));
     }
     adversary.pump(Duration::from_secs(2)).await;
     let record = record_of(&bruno, &me, |_| true).await;
@@ -580,25 +587,7 @@ async fn repeated_requests_for_the_largest_entry_are_served_within_a_byte_budget
     );
 
     // The honest nodes go on syncing meanwhile.
-    let pid = para(&other.p, &draft, "Coordinated vulnerability");
-    let comment = field(
-        &other.p.json(&[
-            "comment",
-            &draft,
-            "--para",
-            &pid,
-            "--body",
-            "Still in sync.",
-        ]),
-        "comment",
-    );
-    eventually("Amina has Bruno's comment", || {
-        honest
-            .p
-            .json(&["comments", &draft])
-            .as_array()
-            .is_some_and(|c| c.iter().any(|c| c["id"] == comment.as_str()))
-    });
+    still_syncing(&honest, &other, &draft, "Still in sync.");
 }
 
 /// A penalized peer cannot wipe its record by going away and coming back: its score
@@ -606,27 +595,10 @@ async fn repeated_requests_for_the_largest_entry_are_served_within_a_byte_budget
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_reconnects_keeps_its_penalty() {
     let (honest, _other, space, _draft) = honest_network();
-    let amendment = |adversary: &Adversary, n: u64| {
-        let body = Body::CharterAmendment(CharterAmendment {
-            changes: vec![CharterChange::Grant {
-                role: Role::Editor,
-                key: adversary.key.public(),
-            }],
-        });
-        Entry::sign(
-            &adversary.key,
-            Some(space),
-            Timestamp::now().saturating_add_millis(n),
-            vec![space],
-            &body,
-        )
-        .expect("signs")
-        .into_bytes()
-    };
     let mut adversary = Adversary::connect(&honest.addr(), space, 44).await;
     let me = adversary.net.local_peer_id();
     for n in 0..3 {
-        let entry = amendment(&adversary, n);
+        let entry = unauthorized_amendment(&adversary, space, n, vec![space]);
         adversary.offer(space, entry);
     }
     adversary.pump(Duration::from_secs(1)).await;
@@ -648,7 +620,7 @@ async fn a_peer_that_reconnects_keeps_its_penalty() {
     );
     // Two more refusals are enough to get it banned.
     for n in 3..5 {
-        let entry = amendment(&adversary, n);
+        let entry = unauthorized_amendment(&adversary, space, n, vec![space]);
         adversary.offer(space, entry);
     }
     adversary.pump(Duration::from_secs(1)).await;

@@ -105,22 +105,18 @@ fn import_renders_byte_for_byte_and_has_structure() {
 
 #[test]
 fn import_is_deterministic_and_title_can_be_given() {
-    let (a, ca) = Draft::import(
-        actor(1, b"x"),
-        V1,
-        Some("BPF Cybersecurity 2025"),
-        Timestamp::from_millis(5),
-        "m",
-    )
-    .unwrap();
-    let (b, cb) = Draft::import(
-        actor(1, b"x"),
-        V1,
-        Some("BPF Cybersecurity 2025"),
-        Timestamp::from_millis(5),
-        "m",
-    )
-    .unwrap();
+    let import = || {
+        Draft::import(
+            actor(1, b"x"),
+            V1,
+            Some("BPF Cybersecurity 2025"),
+            Timestamp::from_millis(5),
+            "m",
+        )
+        .unwrap()
+    };
+    let (a, ca) = import();
+    let (b, cb) = import();
     assert_eq!(ca, cb);
     assert_eq!(a.view(None).unwrap().title, "BPF Cybersecurity 2025");
     assert_eq!(ids_and_texts(&a), ids_and_texts(&b));

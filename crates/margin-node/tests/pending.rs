@@ -10,13 +10,10 @@ use margin_node::home::Home;
 use margin_node::node::{Node, Outcome};
 use margin_space::MAX_PENDING;
 
-#[test]
-fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
-    let dir = tempfile::tempdir().expect("a temporary home");
-    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
-    let key = SigningKey::from_seed([7; 32]);
+/// The genesis of an open space whose convener and editor is `key`.
+fn charter(key: &SigningKey, title: &str) -> Entry {
     let charter = Body::Charter(Charter {
-        title: "Waiting".into(),
+        title: title.into(),
         policy: Policy::Open,
         opens: None,
         closes: None,
@@ -26,8 +23,15 @@ fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
         stakeholder_groups: vec![],
         nonce: 0,
     });
-    let genesis = Entry::sign(&key, None, Timestamp::from_millis(1), vec![], &charter)
-        .expect("sign the charter");
+    Entry::sign(key, None, Timestamp::from_millis(1), vec![], &charter).expect("sign the charter")
+}
+
+#[test]
+fn entries_waiting_for_a_charter_are_bounded_and_accepted_when_it_comes() {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    let key = SigningKey::from_seed([7; 32]);
+    let genesis = charter(&key, "Waiting");
     let space = genesis.id();
     let over = 50;
     let waiting: Vec<Vec<u8>> = (0..MAX_PENDING + over)
@@ -100,19 +104,7 @@ fn entries_waiting_for_their_refs_are_bounded_in_bytes() {
     let dir = tempfile::tempdir().expect("a temporary home");
     let mut node = Node::open(Home::at(dir.path())).expect("open a node");
     let key = SigningKey::from_seed([8; 32]);
-    let charter = Body::Charter(Charter {
-        title: "Bytes".into(),
-        policy: Policy::Open,
-        opens: None,
-        closes: None,
-        conveners: vec![key.public()],
-        editors: vec![key.public()],
-        registrars: vec![],
-        stakeholder_groups: vec![],
-        nonce: 0,
-    });
-    let genesis = Entry::sign(&key, None, Timestamp::from_millis(1), vec![], &charter)
-        .expect("sign the charter");
+    let genesis = charter(&key, "Bytes");
     let space = genesis.id();
     node.receive_entries(vec![genesis.bytes().to_vec()])
         .expect("receive the charter");

@@ -504,8 +504,14 @@ pub enum StoreCommand {
     /// Recreate every index from the stored entries, first moving any entry the store
     /// keeps in the wrong place (accepted, waiting or refused) to where it belongs.
     Rebuild,
-    /// Check that the stored entries, the waiting set, the indexes and the search rows
-    /// agree with each other and with the state the entries make; exits non-zero with a
-    /// report when they do not. Changes nothing.
-    Check,
+    /// Check the database file (SQLite's integrity check), and that the stored entries,
+    /// the waiting set, the indexes and the search rows agree with each other and with
+    /// the state the entries make; exits non-zero with a report when they do not.
+    /// Changes nothing, unless `--repair`.
+    Check {
+        /// Repair what the check finds (as `margin store rebuild` does), then check
+        /// again; exits non-zero only if something is still wrong.
+        #[arg(long)]
+        repair: bool,
+    },
 }

@@ -91,15 +91,45 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
             });
             Ok(())
         }
-        Command::Store(StoreCommand::Check) => {
+        Command::Store(StoreCommand::Check { repair: true }) => {
+            let mut node = Node::open(home)?;
+            let found = node.check_store()?;
+            let after = if found.is_clean() {
+                None
+            } else {
+                Some(node.repair_store()?)
+            };
+            let value = json!({ "found": found, "after": after });
+            emit(json, &value, |_| {
+                print_store_check(&found);
+                if let Some(after) = &after {
+                    println!("Repaired. Checked again:");
+                    print_store_check(after);
+                }
+            });
+            if after.as_ref().is_none_or(|a| a.is_clean()) {
+                Ok(())
+            } else {
+                Err(NodeError::Invalid(
+                    "the store still does not agree with itself after the repair (see above)"
+                        .into(),
+                ))
+            }
+        }
+        Command::Store(StoreCommand::Check { repair: false }) => {
             let node = Node::open(home)?;
             let report = node.check_store()?;
             emit(json, &report, print_store_check);
             if report.is_clean() {
                 Ok(())
+            } else if !report.integrity.is_empty() {
+                Err(NodeError::Invalid(
+                    "SQLite finds the database file damaged (see above): restore it from a backup, or recover what it holds with `sqlite3 margin.db .recover`"
+                        .into(),
+                ))
             } else {
                 Err(NodeError::Invalid(
-                    "the store does not agree with itself (see above); `margin store rebuild` repairs it"
+                    "the store does not agree with itself (see above); `margin store check --repair` repairs it"
                         .into(),
                 ))
             }
@@ -824,6 +854,9 @@ fn parse_date(text: &str, end_of_day: bool) -> Result<Timestamp, NodeError> {
 }
 
 fn print_store_check(report: &margin_node::ingest::StoreCheck) {
+    for line in &report.integrity {
+        println!("  database file: {line}");
+    }
     for space in &report.spaces {
         println!(
             "{}  {} entries, {} waiting for refs  state {}",

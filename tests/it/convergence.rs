@@ -1342,6 +1342,26 @@ fn store_rebuild_repairs_a_home_stuck_with_waiting_entries() {
     assert_eq!(stale_waiting(&report), 0);
 }
 
+#[test]
+fn store_check_repair_repairs_a_home_stuck_with_waiting_entries() {
+    let home = stuck_home();
+    let out = home.run(&["--json", "store", "check", "--repair"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(stale_waiting(&report["found"]), 11, "{report:#}");
+    assert_eq!(stale_waiting(&report["after"]), 0, "{report:#}");
+    assert_eq!(report["after"]["spaces"][0]["entries"], 341, "{report:#}");
+    let (clean, report) = store_check(&home);
+    assert!(clean, "{report:#}");
+    // Nothing to repair: the report says so and nothing is done.
+    let again = home.json(&["store", "check", "--repair"]);
+    assert!(again["after"].is_null(), "{again:#}");
+}
+
 /// Found by the random schedules (seed 126): Amina and Bruno revised the draft
 /// concurrently, in bursts of v1 and v2 in turn, one of them offline. In the draft that
 /// results (`tests/fixtures/concurrent-revisions.margin`, its 80 entries), resolving the

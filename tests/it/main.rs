@@ -7,6 +7,7 @@ mod common;
 
 mod adversary;
 mod convergence;
+mod crash;
 mod demo;
 mod drafts;
 mod network;

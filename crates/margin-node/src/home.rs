@@ -85,9 +85,19 @@ impl Home {
     }
 
     /// Creates the participant's key and self-signed profile. Refuses to overwrite.
+    ///
+    /// A crash at any moment leaves either a complete identity or none that counts:
+    /// every file is written whole under a temporary name, flushed, then renamed into
+    /// place, and the key, whose presence means "this home has a participant", comes
+    /// last. A device tag or profile left without a key is replaced by the next `init`.
     pub fn init(&self, profile: Profile, now: Timestamp) -> Result<Identity, NodeError> {
         self.create_dir()?;
         let key_path = self.dir.join(KEY_FILE);
+        // An empty key file is what an earlier version of Margin left when it crashed
+        // during `init`: no key was ever in it, so there is nothing to keep.
+        if fs::metadata(&key_path).is_ok_and(|m| m.len() == 0) {
+            fs::remove_file(&key_path).map_err(|e| NodeError::io(&key_path, e))?;
+        }
         if key_path.exists() {
             return Err(NodeError::IdentityExists(self.dir.display().to_string()));
         }
@@ -95,12 +105,12 @@ impl Home {
         let entry = Entry::sign(&key, None, now, vec![], &Body::Profile(profile.clone()))?;
         let mut device = [0u8; 4];
         getrandom::fill(&mut device).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        write_file(&self.dir.join(DEVICE_FILE), hex::encode(device).as_bytes())?;
+        write_file(&self.dir.join(PROFILE_FILE), entry.bytes())?;
         write_secret(
             &key_path,
             format!("{}\n", hex::encode(key.to_seed())).as_bytes(),
         )?;
-        write_file(&self.dir.join(DEVICE_FILE), hex::encode(device).as_bytes())?;
-        write_file(&self.dir.join(PROFILE_FILE), entry.bytes())?;
         Ok(Identity {
             key,
             profile_entry: entry,
@@ -179,20 +189,110 @@ impl Home {
     }
 }
 
+/// Replaces a file whole: a crash leaves the old file or the new one, never a part.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    fs::write(path, bytes).map_err(|e| NodeError::io(path, e))
+    let file = write_temporary(path, bytes)?;
+    file.persist(path)
+        .map_err(|e| NodeError::io(path, e.error))?;
+    sync_parent(path)
 }
 
-/// Creates a file readable by its owner only (a key, a token), failing if it exists.
+/// Creates a file readable by its owner only (a key, a token), failing if it exists. A
+/// crash leaves no file or the whole file: never an empty or partial key.
 pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| NodeError::io(path, e))?;
+    // Temporary files are created readable by their owner only.
+    let file = write_temporary(path, bytes)?;
+    file.persist_noclobber(path)
+        .map_err(|e| NodeError::io(path, e.error))?;
+    sync_parent(path)
+}
+
+/// `bytes` in a new temporary file beside `path`, flushed to the disk.
+fn write_temporary(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, NodeError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(dir)
+        .map_err(|e| NodeError::io(dir, e))?;
     file.write_all(bytes).map_err(|e| NodeError::io(path, e))?;
-    file.sync_all().map_err(|e| NodeError::io(path, e))
+    file.as_file()
+        .sync_all()
+        .map_err(|e| NodeError::io(path, e))?;
+    Ok(file)
+}
+
+/// Flushes a directory's entries, so that a rename in it survives a power cut.
+fn sync_parent(path: &Path) -> Result<(), NodeError> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| NodeError::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile {
+            name: "Ana".into(),
+            affiliation: String::new(),
+            stakeholder: "civil-society".into(),
+            region: String::new(),
+        }
+    }
+
+    #[test]
+    fn init_after_a_crash_that_left_no_key_makes_a_whole_identity() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let home = Home::at(dir.path());
+        // What a crash between the files leaves: a device tag and a profile, no key;
+        // and a temporary file that was never renamed.
+        fs::write(dir.path().join(DEVICE_FILE), "0011").expect("device");
+        fs::write(dir.path().join(PROFILE_FILE), b"half a prof").expect("profile");
+        fs::write(dir.path().join(".partial-abc"), b"12").expect("temporary");
+        let made = home.init(profile(), Timestamp::now()).expect("init");
+        let read = home.identity().expect("the identity");
+        assert_eq!(read.key.public(), made.key.public());
+        assert_eq!(read.device, made.device);
+        assert_eq!(read.profile.name, "Ana");
+    }
+
+    #[test]
+    fn an_empty_key_file_is_replaced_and_a_real_one_never_is() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let home = Home::at(dir.path());
+        fs::write(dir.path().join(KEY_FILE), b"").expect("empty key");
+        let made = home
+            .init(profile(), Timestamp::now())
+            .expect("init over an empty key");
+        assert!(matches!(
+            home.init(profile(), Timestamp::now()),
+            Err(NodeError::IdentityExists(_))
+        ));
+        assert_eq!(
+            home.identity().expect("the identity").key.public(),
+            made.key.public()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("a directory");
+        Home::at(dir.path())
+            .init(profile(), Timestamp::now())
+            .expect("init");
+        let mode = fs::metadata(dir.path().join(KEY_FILE))
+            .expect("the key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }

@@ -268,7 +268,14 @@ impl Node {
     /// replays every space without repairing, and compares the search index with what
     /// the replayed state would index.
     pub fn check_store(&self) -> Result<StoreCheck, NodeError> {
-        let mut report = StoreCheck::default();
+        let mut report = StoreCheck {
+            integrity: self.store.integrity()?,
+            ..StoreCheck::default()
+        };
+        if !report.integrity.is_empty() {
+            // Replaying a damaged file would only add errors to what SQLite found.
+            return Ok(report);
+        }
         for id in self.store.space_ids()? {
             self.cache.borrow_mut().remove(&id);
             let (cached, found) = self.take_space_checked(&id, Repair::No)?;
@@ -400,6 +407,26 @@ impl Node {
         Ok(decided)
     }
 
+    /// Repairs what [`Node::check_store`] finds, and checks again: entries moved to
+    /// where they belong, waiting rows of accepted entries dropped, every index
+    /// recreated ([`Node::rebuild`]). A database file that SQLite itself finds damaged
+    /// is not touched: that needs a backup, or SQLite's recovery, first.
+    pub fn repair_store(&mut self) -> Result<StoreCheck, NodeError> {
+        let damage = self.store.integrity()?;
+        if !damage.is_empty() {
+            return Err(NodeError::Store(margin_store::StoreError::Damaged(
+                format!(
+                    "SQLite's integrity check found the database file damaged ({}); \
+                 Margin cannot repair the file itself: restore it from a backup, or \
+                 recover what it holds with `sqlite3 margin.db .recover`",
+                    damage.join("; ")
+                ),
+            )));
+        }
+        self.rebuild()?;
+        self.check_store()
+    }
+
     /// Recreates every index from the stored entries. Returns each space's id, entry
     /// count and state digest.
     /// Entries the store kept in the wrong place (see [`crate::ingest`]) are moved
@@ -424,6 +451,9 @@ impl Node {
 /// What `margin store check` found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct StoreCheck {
+    /// What SQLite's integrity check found wrong with the database file (nothing else
+    /// is checked when it found something).
+    pub integrity: Vec<String>,
     pub spaces: Vec<SpaceCheck>,
     /// Rows that belong to nothing: waiting entries also stored as accepted, search rows
     /// without their key or keys without their row, entries whose bytes do not match
@@ -446,7 +476,8 @@ pub struct SpaceCheck {
 impl StoreCheck {
     /// Whether everything agreed.
     pub fn is_clean(&self) -> bool {
-        self.orphans.is_empty()
+        self.integrity.is_empty()
+            && self.orphans.is_empty()
             && self
                 .spaces
                 .iter()

@@ -821,6 +821,16 @@ impl Store {
     /// also stored as accepted, full-text rows without their key and keys without their
     /// row, listed spaces without a charter, and accepted entries whose bytes do not
     /// decode or do not match their id, space, kind, author or time columns.
+    /// What SQLite's own integrity check finds wrong with the database file (pages,
+    /// b-trees, indexes against their tables); empty when it reports "ok".
+    pub fn integrity(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let found = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(found.into_iter().filter(|line| line != "ok").collect())
+    }
+
     pub fn check_rows(&self) -> Result<Vec<String>, StoreError> {
         let mut found = vec![];
         let mut both = self
@@ -972,8 +982,11 @@ impl Store {
     /// Drops every index (not the entries), for a rebuild from the entries.
     pub fn clear_indexes(&self) -> Result<(), StoreError> {
         self.atomically(|| {
+            // A waiting row of an entry that is accepted is left over from a crash of an
+            // earlier version between two transactions: the entry is here.
             self.conn.execute_batch(
-                "DELETE FROM spaces; DELETE FROM search; DELETE FROM search_keys;",
+                "DELETE FROM spaces; DELETE FROM search; DELETE FROM search_keys;
+                 DELETE FROM pending WHERE id IN (SELECT id FROM entries);",
             )?;
             Ok(())
         })

@@ -42,6 +42,36 @@ impl RunningNode {
 
     /// Starts the node again in the same home (after [`RunningNode::stop`]).
     pub fn restart(&mut self) {
+        self.launch();
+        let started = Instant::now();
+        while self
+            .info()
+            .is_none_or(|i| i["addresses"].as_array().is_none_or(|a| a.is_empty()))
+        {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "{}'s node exited with {status}:\n{}",
+                    self.p.name,
+                    self.log_tail()
+                );
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{}'s node did not start:\n{}",
+                self.p.name,
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the node's process again in the same home, without waiting until it
+    /// listens (to kill it at any moment of its start).
+    pub fn launch(&mut self) {
         assert!(self.child.is_none(), "{} is already running", self.p.name);
         let _ = fs::remove_file(self.p.home().join("node.json"));
         let log = fs::OpenOptions::new()
@@ -71,30 +101,6 @@ impl RunningNode {
             .spawn()
             .expect("start margin node");
         self.child = Some(child);
-        let started = Instant::now();
-        while self
-            .info()
-            .is_none_or(|i| i["addresses"].as_array().is_none_or(|a| a.is_empty()))
-        {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                panic!(
-                    "{}'s node exited with {status}:\n{}",
-                    self.p.name,
-                    self.log_tail()
-                );
-            }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "{}'s node did not start:\n{}",
-                self.p.name,
-                self.log_tail()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
     /// Starts the node again in the same home with `extra` arguments instead of those it

@@ -888,3 +888,79 @@ async fn a_peer_advertising_many_addresses_gets_a_few_remembered() {
     );
     drop(adversary);
 }
+
+impl Adversary {
+    /// Handles the network for `duration` as [`Adversary::pump`] does, and returns the
+    /// id announcements the honest node passed on to it by gossip.
+    async fn hear_ids(&mut self, duration: Duration) -> Vec<Vec<EntryId>> {
+        let mut heard = vec![];
+        let deadline = Instant::now() + duration;
+        while let Ok(event) = tokio::time::timeout_at(deadline.into(), self.net.next_event()).await
+        {
+            if let NetEvent::Gossip { from, data, .. } = event
+                && from == self.honest
+                && let Ok(Announcement::Ids(ids)) = Announcement::decode(&data)
+            {
+                heard.push(ids);
+            }
+        }
+        heard
+    }
+}
+
+/// A gossiped announcement of ids is passed on only by a node that fetched and accepted
+/// what it names: an adversary's announcement of ids nobody serves stops at the first
+/// honest node, while a true one (a large draft an honest node imported) travels on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gossiped_ids_are_passed_on_only_once_their_entries_are_here() {
+    // Bruno's node is the one the adversary and a listener reach; Amina's, an editor's,
+    // is the other honest node.
+    let (amina, bruno, space, _draft) = honest_network();
+    let mut adversary = Adversary::connect(&bruno.addr(), space, 93).await;
+    let mut listener = Adversary::connect(&bruno.addr(), space, 94).await;
+    // The listener hears the space only through Bruno's node (the discovery of peers
+    // would otherwise connect it to the others).
+    listener.net.ban(adversary.net.local_peer_id());
+    listener
+        .net
+        .ban(amina.peer_id().parse().expect("Amina's peer id"));
+    // Both join the honest node's mesh for the space's topic.
+    tokio::join!(
+        adversary.pump(Duration::from_secs(2)),
+        listener.pump(Duration::from_secs(2))
+    );
+
+    let made_up: Vec<EntryId> = (1..=3u8)
+        .map(|n| EntryId::of_entry(&[n, 0x5a, 0xa5]))
+        .collect();
+    adversary
+        .net
+        .publish(&space, Announcement::Ids(made_up.clone()).encode());
+    // A true announcement: a draft too large to gossip whole, imported by Amina, whose
+    // node announces its id.
+    let large = amina.p.home().join("large.md");
+    std::fs::write(&large, incompressible_markdown(100 * 1024)).expect("write the draft");
+    let imported = field(
+        &amina.p.json(&[
+            "draft",
+            "import",
+            &space.to_hex(),
+            large.to_str().expect("path"),
+        ]),
+        "draft",
+    );
+    let (_, heard) = tokio::join!(
+        adversary.pump(Duration::from_secs(12)),
+        listener.hear_ids(Duration::from_secs(12))
+    );
+    let named: Vec<String> = heard.iter().flatten().map(|id| id.to_hex()).collect();
+    assert!(
+        !heard.iter().flatten().any(|id| made_up.contains(id)),
+        "the honest node passed on ids nobody serves: {named:?}"
+    );
+    assert!(
+        named.contains(&imported),
+        "the honest node did not pass on the true announcement of {imported}: {named:?}\n{}",
+        bruno.log_tail()
+    );
+}

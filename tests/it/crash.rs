@@ -156,6 +156,7 @@ fn a_node_killed_at_random_moments_loses_nothing_it_acknowledged() {
     let para = paras[0].to_string();
     let source = RunningNode::start(source, &[]);
     let bootstrap = source.addr();
+    let started = Instant::now();
     let mut victim = RunningNode::start(
         Participant::init("Victim", "civil-society"),
         &["--bootstrap", &bootstrap],
@@ -164,6 +165,7 @@ fn a_node_killed_at_random_moments_loses_nothing_it_acknowledged() {
         .as_str()
         .expect("invite")
         .to_owned();
+    let mut start_took = started.elapsed();
     victim.p.ok(&["space", "join", &invite, "--timeout", "60"]);
 
     // Everything each node acknowledged, to a peer or to its author.
@@ -178,10 +180,12 @@ fn a_node_killed_at_random_moments_loses_nothing_it_acknowledged() {
             // when it starts, and is killed while it ingests.
             victim.kill();
             write_comments(&source.p, &draft, &paras, BATCH, round);
-            // Killed at any moment of its start: loading, connecting, fetching, ingesting
-            // (which begins within a tenth of a second and takes a few tenths).
+            // Killed at any moment of its start: loading, connecting, fetching,
+            // ingesting. Ingest begins about when the node listens (later as the store
+            // grows) and takes a few tenths of a second.
             victim.launch();
-            let deadline = Instant::now() + moments.millis(40, 320);
+            let ms = start_took.as_millis() as u64;
+            let deadline = Instant::now() + moments.millis(ms / 2, ms * 3 / 2 + 300);
             while Instant::now() < deadline {
                 if let Some(listed) = listed_comments(&victim, &draft) {
                     acknowledged.extend(listed);
@@ -259,7 +263,9 @@ fn a_node_killed_at_random_moments_loses_nothing_it_acknowledged() {
             acknowledged.len(),
             authored.len()
         );
+        let started = Instant::now();
         victim.restart();
+        start_took = started.elapsed();
     }
     eprintln!(
         "{kills_mid_ingest} kills landed before the ingest was complete, \

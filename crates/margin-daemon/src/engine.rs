@@ -21,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::events::Event;
+use crate::heard::Heard;
 use margin_node::error::NodeError;
 use margin_node::node::Node;
 
@@ -146,6 +147,8 @@ pub struct Engine {
     /// Spaces a peer offered to a mirror of everything, followed on trial until their
     /// charter arrives and verifies: only then recorded as mirrored.
     trials: BTreeMap<SpaceId, Trial>,
+    /// Id announcements heard by gossip, passed on once this node holds what they name.
+    heard: Heard,
 }
 
 /// A space followed on trial: who offered it, and until when its charter may take.
@@ -229,6 +232,7 @@ impl Engine {
             parked: HashMap::new(),
             late_charges: Vec::new(),
             trials: BTreeMap::new(),
+            heard: Heard::default(),
         })
     }
 
@@ -415,7 +419,15 @@ impl Engine {
         };
         match announcement {
             Announcement::Ids(ids) => {
-                self.act(Action::Validated(id, from, MessageAcceptance::Accept));
+                // Passed on only once this node holds what it names (see `heard`).
+                let lacking = ids
+                    .iter()
+                    .filter(|e| !self.sync.holds(&space, e))
+                    .copied()
+                    .collect();
+                if let Some((id, from, acceptance)) = self.heard.heard(now, id, from, lacking) {
+                    self.act(Action::Validated(id, from, acceptance));
+                }
                 let outputs = self.sync.announced(now, &from, &space, &ids);
                 self.carry_out(now, outputs);
             }
@@ -489,6 +501,9 @@ impl Engine {
             tracing::error!(target: "node", "cannot read new entries: {e}");
         }
         self.settle_trials(now);
+        for (id, from, acceptance) in self.heard.expired(now) {
+            self.act(Action::Validated(id, from, acceptance));
+        }
         if now >= self.next_settings {
             self.next_settings = now.saturating_add_millis(SETTINGS_EVERY_MS);
             if let Err(e) = self.read_settings(now) {
@@ -709,6 +724,30 @@ impl Engine {
 
     /// Decodes, verifies, authorizes and stores entries a peer sent for `space`; returns
     /// a verdict for each, and for entries that were waiting for them.
+    /// Passes on the id announcements whose entries are now all here, and rejects
+    /// those that named an entry refused.
+    fn judge_heard(&mut self, verdicts: &[(EntryId, Verdict)]) {
+        if self.heard.is_empty() {
+            return;
+        }
+        let mut held = HashSet::new();
+        let mut refused = HashSet::new();
+        for (id, verdict) in verdicts {
+            match verdict {
+                Verdict::Accepted { .. } | Verdict::Duplicate { .. } => {
+                    held.insert(*id);
+                }
+                Verdict::Invalid(_) => {
+                    refused.insert(*id);
+                }
+                _ => {}
+            }
+        }
+        for (id, from, acceptance) in self.heard.judged(&held, &refused) {
+            self.act(Action::Validated(id, from, acceptance));
+        }
+    }
+
     fn check(
         &mut self,
         from: &PeerId,
@@ -746,6 +785,7 @@ impl Engine {
             }
         }
         self.charge_deliverers(from, &delivered, &mut verdicts);
+        self.judge_heard(&verdicts);
         let counts = self.counts.entry(*from).or_default();
         for (id, verdict) in &verdicts {
             match verdict {

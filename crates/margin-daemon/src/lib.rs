@@ -16,6 +16,7 @@
 pub mod api;
 pub mod engine;
 pub mod events;
+mod heard;
 pub mod info;
 pub mod worker;
 

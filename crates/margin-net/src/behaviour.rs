@@ -76,6 +76,9 @@ impl Behaviour {
             // Nothing is passed on before the node has checked it: an honest node never
             // forwards a forged entry, so it is never blamed for one.
             .validate_messages()
+            // A message waits up to 16 heartbeats (11 s) for its verdict: an id
+            // announcement is passed on only once its entries were fetched and checked.
+            .history_length(16)
             .max_transmit_size(MAX_ANNOUNCEMENT_BYTES + 1024)
             .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::from(blake3_hex(&m.data)))
             .build()

@@ -44,9 +44,11 @@ pub const MAX_RECONCILE_ROUNDS: u32 = 1024;
 /// a maximal batch plus the envelope, with room to spare.
 pub const MAX_FRAME_BYTES: usize = MAX_BATCH_BYTES + 128 * 1024;
 
-/// Ids a node queues for fetching from one peer in one space. Reconciling against a peer
-/// that claims more than this is cut short; the rest is found at the next round.
-pub const MAX_QUEUED_IDS: usize = 1_000_000;
+/// Ids a node queues for fetching from one peer in one space (3.2 MB), and ids one
+/// reconciliation collects on each side. Reconciling against a peer that claims more
+/// than this is cut short; the rest is found at the next round. (A node that holds
+/// nothing of a space fetches it whole, by range, without queuing ids.)
+pub const MAX_QUEUED_IDS: usize = 100_000;
 
 /// Ids the service remembers as waiting at the host for their refs (not fetched again
 /// meanwhile): the host keeps at most 10 000 waiting per space.

@@ -386,3 +386,58 @@ mod hostile {
         }
     }
 }
+
+/// A peer that announces an entry and never serves it cannot hold its fetch: once the
+/// request to it has had no answer for `hedge_after`, the entry is asked of another peer
+/// that announced it meanwhile, long before the request itself times out.
+#[test]
+fn an_entry_announced_by_a_silent_peer_is_fetched_from_another_that_has_it() {
+    let space = space_id(0);
+    let store = store_with(space, 0..10);
+    let config = Config::default();
+    let mut node: Service<u8> = Service::new(0, config.clone());
+    node.join(t(0), space, &store);
+    let hello = Message::Hello {
+        spaces: vec![space],
+        empty: vec![],
+        echo: false,
+        now: t(0),
+    }
+    .encode();
+    for peer in [1u8, 2] {
+        node.connected(t(0), peer);
+        node.received(t(0), &peer, &hello, &store);
+    }
+    let wanted = |outputs: &[Output<u8>], to: u8, id: EntryId| {
+        outputs.iter().any(|o| {
+            matches!(o, Output::Send(peer, Message::Want { ids, .. }) if *peer == to && ids.contains(&id))
+        })
+    };
+    let id = EntryId::of_entry(&entry(500));
+    let have = Message::Have {
+        space,
+        ids: vec![id],
+    }
+    .encode();
+    // The silent peer announces it first and is asked for it.
+    let asked = node.received(t(100), &1, &have, &store);
+    assert!(wanted(&asked, 1, id), "{asked:?}");
+    // The honest peer announces it too: not asked while the first may still answer.
+    let asked = node.received(t(200), &2, &have, &store);
+    assert!(!wanted(&asked, 2, id), "{asked:?}");
+    let mut at = 200;
+    let asked_at = loop {
+        at += 500;
+        assert!(
+            at < 100 + config.request_timeout.as_millis() as u64,
+            "the entry was not asked of the other peer before the request timed out"
+        );
+        if wanted(&node.tick(t(at)), 2, id) {
+            break at;
+        }
+    };
+    assert!(
+        asked_at >= 100 + config.hedge_after.as_millis() as u64,
+        "asked of the other peer after {asked_at} ms, before the first had its chance"
+    );
+}

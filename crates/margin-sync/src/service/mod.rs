@@ -160,6 +160,10 @@ pub struct Config {
     /// sent nothing at all for this long since it was sent: on a slow link an answer
     /// still arriving is never asked for again.
     pub request_timeout: Duration,
+    /// Ids asked of a peer that sent nothing of its answer for this long are asked of
+    /// another peer that announced them meanwhile: one peer that announces entries and
+    /// never serves them cannot hold their fetch for the whole request timeout.
+    pub hedge_after: Duration,
     /// `Want`s outstanding to one peer.
     pub max_wants_in_flight: usize,
     /// Message tokens a peer starts with and can save up.
@@ -192,6 +196,7 @@ impl Default for Config {
             retry_interval: Duration::from_secs(5),
             session_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
+            hedge_after: Duration::from_secs(8),
             max_wants_in_flight: 2,
             rate_capacity: 2_000,
             rate_per_second: 500,
@@ -220,6 +225,9 @@ pub struct Service<P> {
     standing: BTreeMap<P, Standing>,
     /// Every id asked for and not yet judged by the host, and whom it was asked from.
     fetching: HashMap<EntryId, P>,
+    /// Other peers that announced an id while it was being fetched: asked next if the
+    /// first one does not answer (see [`Config::hedge_after`]).
+    alternates: HashMap<EntryId, Vec<P>>,
     /// Entries the host keeps waiting for their refs, and until when they are not
     /// fetched again.
     waiting: HashMap<EntryId, Timestamp>,
@@ -246,6 +254,7 @@ where
             bans: BTreeMap::new(),
             standing: BTreeMap::new(),
             fetching: HashMap::new(),
+            alternates: HashMap::new(),
             waiting: HashMap::new(),
             received: BTreeMap::new(),
             entry_bytes: 1024.0,

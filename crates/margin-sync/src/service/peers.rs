@@ -140,15 +140,18 @@ pub(super) struct Shared<'a, P> {
     /// What this node fetches and keeps waiting, for [`Shared::enqueue`].
     fetching: &'a HashMap<EntryId, P>,
     waiting: &'a HashMap<EntryId, Timestamp>,
+    alternates: &'a mut HashMap<EntryId, Vec<P>>,
 }
 
-impl<P> Shared<'_, P> {
+impl<P: Clone + PartialEq> Shared<'_, P> {
     /// Queues on the link those of `ids` this node lacks, up to the queue's bound.
     pub(super) fn enqueue(&mut self, ids: impl Iterator<Item = EntryId>) {
-        let lacking = Lacking {
+        let mut lacking = Lacking {
             items: self.items,
             fetching: self.fetching,
             waiting: self.waiting,
+            alternates: self.alternates,
+            peer: self.peer,
         };
         lacking.enqueue(self.link, ids);
     }
@@ -211,6 +214,10 @@ where
             );
         }
         self.fetching.retain(|_, from| from != peer);
+        self.alternates.retain(|_, others| {
+            others.retain(|p| p != peer);
+            !others.is_empty()
+        });
         let others: Vec<P> = self.peers.keys().cloned().collect();
         for other in others {
             self.refresh_links(now, &other);
@@ -345,6 +352,7 @@ where
             peers,
             fetching,
             waiting,
+            alternates,
             ..
         } = self;
         let (Some(items), Some(peer)) = (spaces.get_mut(space), peers.get_mut(from)) else {
@@ -371,6 +379,7 @@ where
             traffic,
             fetching,
             waiting,
+            alternates,
         })
     }
 

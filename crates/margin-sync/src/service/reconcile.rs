@@ -304,7 +304,7 @@ where
     }
 }
 
-impl<P: Debug> Shared<'_, P> {
+impl<P: Debug + Clone + PartialEq> Shared<'_, P> {
     /// Takes in what a finished session found: queues what this node lacks (unless the
     /// space is being fetched whole, which brings it) and schedules the next session.
     fn settle(&mut self, now: Timestamp, session: &mut Session, ranging: bool, interval: Duration) {

@@ -22,28 +22,46 @@ use crate::message::Message;
 use crate::penalty::Offence;
 
 /// What a node lacks in one space: ids it neither holds, nor is fetching, nor keeps
-/// waiting for their refs.
+/// waiting for their refs. An id being fetched from another peer is noted as one this
+/// peer could serve too.
 pub(super) struct Lacking<'a, P> {
     pub(super) items: &'a Items,
     pub(super) fetching: &'a HashMap<EntryId, P>,
     pub(super) waiting: &'a HashMap<EntryId, Timestamp>,
+    pub(super) alternates: &'a mut HashMap<EntryId, Vec<P>>,
+    /// The peer whose link the ids are queued on.
+    pub(super) peer: &'a P,
 }
 
-impl<P> Lacking<'_, P> {
-    fn lacks(&self, id: &EntryId) -> bool {
-        !self.items.contains(id)
-            && !self.fetching.contains_key(id)
-            && !self.waiting.contains_key(id)
-    }
+/// Alternates remembered at most: per id, and in all.
+const MAX_ALTERNATES_PER_ID: usize = 3;
+const MAX_ALTERNATES: usize = crate::limits::MAX_WAITING_IDS;
 
+impl<P: Clone + PartialEq> Lacking<'_, P> {
     /// Queues on the link those of `ids` the node lacks, up to the queue's bound.
-    pub(super) fn enqueue(&self, link: &mut Link, ids: impl Iterator<Item = EntryId>) {
+    pub(super) fn enqueue(&mut self, link: &mut Link, ids: impl Iterator<Item = EntryId>) {
         for id in ids {
             if link.queue.len() >= MAX_QUEUED_IDS {
                 break;
             }
-            if self.lacks(&id) {
-                link.queue.push_back(id);
+            if self.items.contains(&id) || self.waiting.contains_key(&id) {
+                continue;
+            }
+            match self.fetching.get(&id) {
+                None => link.queue.push_back(id),
+                Some(from) if from == self.peer => {}
+                Some(_) => {
+                    let known = self.alternates.len();
+                    let others = self.alternates.entry(id).or_default();
+                    if others.len() < MAX_ALTERNATES_PER_ID
+                        && !others.contains(self.peer)
+                        && (known < MAX_ALTERNATES || !others.is_empty())
+                    {
+                        others.push(self.peer.clone());
+                    } else if others.is_empty() {
+                        self.alternates.remove(&id);
+                    }
+                }
             }
         }
     }
@@ -87,10 +105,12 @@ where
         let Some(items) = self.spaces.get(space) else {
             return;
         };
-        let lacking = Lacking {
+        let mut lacking = Lacking {
             items,
             fetching: &self.fetching,
             waiting: &self.waiting,
+            alternates: &mut self.alternates,
+            peer: from,
         };
         if let Some(link) = self
             .peers
@@ -345,6 +365,65 @@ where
         for (peer, request) in expired {
             tracing::debug!(target: "sync", ?peer, request, "request timed out");
             self.give_up(&peer, request);
+        }
+        self.hedge(now);
+    }
+
+    /// Asks another peer for the ids of requests whose answer has not begun for
+    /// [`Config::hedge_after`](super::Config::hedge_after), where another peer announced
+    /// them meanwhile. The first peer's answer, if it comes, is still taken.
+    fn hedge(&mut self, now: Timestamp) {
+        if self.alternates.is_empty() {
+            return;
+        }
+        let hedge_after = self.config.hedge_after;
+        let mut moved: Vec<(P, SpaceId, EntryId)> = vec![];
+        for (peer_id, peer) in self.peers.iter_mut() {
+            let previous_done = peer.flow.last_done();
+            for request in peer.requests.values_mut() {
+                let alive = request.sent.max(request.progress).max(previous_done);
+                if request.bytes > 0 || alive.saturating_add(hedge_after) > now {
+                    continue;
+                }
+                let Asked::Ids { outstanding, .. } = &mut request.asked else {
+                    continue;
+                };
+                outstanding.retain(|id| {
+                    let Some(next) = self
+                        .alternates
+                        .get_mut(id)
+                        .and_then(|a| (!a.is_empty()).then(|| a.remove(0)))
+                    else {
+                        return true;
+                    };
+                    if self.fetching.get(id) == Some(peer_id) {
+                        self.fetching.remove(id);
+                    }
+                    moved.push((next, request.space, *id));
+                    false
+                });
+            }
+        }
+        let mut asked: Vec<P> = vec![];
+        for (next, space, id) in moved {
+            if self.alternates.get(&id).is_some_and(Vec::is_empty) {
+                self.alternates.remove(&id);
+            }
+            let Some(link) = self
+                .peers
+                .get_mut(&next)
+                .and_then(|peer| peer.links.get_mut(&space))
+            else {
+                continue;
+            };
+            tracing::debug!(target: "sync", peer = ?next, id = %id.short(), "asking another peer: the first did not answer");
+            link.queue.push_front(id);
+            if !asked.contains(&next) {
+                asked.push(next);
+            }
+        }
+        for peer in asked {
+            self.pump(now, &peer);
         }
     }
 

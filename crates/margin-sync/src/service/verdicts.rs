@@ -39,6 +39,7 @@ where
             .collect();
         for (_, id) in items {
             self.fetching.remove(id);
+            self.alternates.remove(id);
             self.waiting.remove(id);
         }
         if new.len() <= self.config.relay_have_max {
@@ -64,6 +65,7 @@ where
         let (mut new, mut stale) = (0u64, 0u64);
         for (id, verdict) in verdicts {
             self.fetching.remove(id);
+            self.alternates.remove(id);
             match verdict {
                 Verdict::Accepted { time } => {
                     if self.hold(space, *time, id) {

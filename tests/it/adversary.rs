@@ -964,3 +964,63 @@ async fn gossiped_ids_are_passed_on_only_once_their_entries_are_here() {
         bruno.log_tail()
     );
 }
+
+/// One peer cannot take all the room a space keeps for entries waiting for their refs:
+/// past its share (a quarter of the room), what it delivers is not kept, and the rest
+/// stays for others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_peer_gets_a_share_of_the_waiting_room_not_all_of_it() {
+    let (amina, bruno, space, draft) = honest_network();
+    let mut adversary = Adversary::connect(&amina.addr(), space, 95).await;
+    let share = margin_space::MAX_PENDING / 4;
+    let missing = EntryId::of_entry(b"an entry nobody will ever deliver");
+    let mut ids = vec![];
+    for n in 0..share + 100 {
+        let profile = Body::Profile(Profile {
+            name: format!("Parked {n}"),
+            affiliation: String::new(),
+            stakeholder: String::new(),
+            region: String::new(),
+        });
+        let bytes = Entry::sign(
+            &adversary.key,
+            Some(space),
+            Timestamp::now().saturating_add_millis(n as u64),
+            vec![missing],
+            &profile,
+        )
+        .expect("signs")
+        .into_bytes();
+        let id = EntryId::of_entry(&bytes);
+        adversary.offered.insert(id, bytes);
+        ids.push(id);
+    }
+    for chunk in ids.chunks(margin_sync::limits::MAX_HAVE_IDS) {
+        adversary.send(&Message::Have {
+            space,
+            ids: chunk.to_vec(),
+        });
+    }
+    let waiting = |node: &RunningNode| {
+        node.p.json(&["sync", "status", &space.to_hex(), "--json"])["spaces"][0]["waiting"]
+            .as_u64()
+            .unwrap_or(0) as usize
+    };
+    let deadline = Instant::now() + common::running::PATIENCE;
+    while waiting(&amina) < share {
+        assert!(
+            Instant::now() < deadline,
+            "the node never kept the adversary's share waiting ({} waiting)\n{}",
+            waiting(&amina),
+            amina.log_tail()
+        );
+        adversary.pump(Duration::from_secs(1)).await;
+    }
+    adversary.pump(Duration::from_secs(3)).await;
+    assert_eq!(
+        waiting(&amina),
+        share,
+        "one peer's entries took more than its share of the waiting room"
+    );
+    still_syncing(&amina, &bruno, &draft, "Room for us.");
+}

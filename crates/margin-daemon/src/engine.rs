@@ -141,7 +141,11 @@ pub struct Engine {
     /// Who delivered each entry the node keeps waiting for its refs (while it runs): an
     /// entry refused once something else releases it is charged to the peer that
     /// delivered it, never to the peer whose entry released it.
-    parked: HashMap<EntryId, PeerId>,
+    parked: HashMap<EntryId, (PeerId, usize)>,
+    /// The waiting entries each peer delivered, and their bytes (see
+    /// [`MAX_PARKED_BYTES`]).
+    parked_bytes: HashMap<PeerId, (usize, usize)>,
+    next_expiry: Timestamp,
     /// Refusals of released entries, to charge to their deliverers.
     late_charges: Vec<(PeerId, String)>,
     /// Spaces a peer offered to a mirror of everything, followed on trial until their
@@ -169,6 +173,19 @@ const MAX_TRIALS: usize = 64;
 /// Deliverers of waiting entries remembered at most (as many as the sync service
 /// remembers waiting ids).
 const MAX_PARKED: usize = margin_sync::limits::MAX_WAITING_IDS;
+
+/// The waiting entries one peer may have delivered, and their bytes: a quarter of what a
+/// space keeps waiting, so that one peer cannot fill the room others' entries need.
+/// Entries past it are not kept (sync offers them again once the room is there).
+const MAX_PARKED_ENTRIES: usize = margin_space::MAX_PENDING / 4;
+const MAX_PARKED_BYTES: usize = margin_space::MAX_PENDING_BYTES / 4;
+
+/// How long an entry may wait for its refs before it is forgotten, and its deliverer
+/// charged: an honest peer serves what the entries it delivers refer to, so they
+/// resolve within minutes. Looked for every minute, at most this many per space.
+const WAITING_EXPIRY: Duration = Duration::from_secs(60 * 60);
+const EXPIRY_EVERY_MS: u64 = 60_000;
+const EXPIRED_AT_ONCE: usize = 4096;
 
 /// The service's view of the store.
 struct Stored<'a>(&'a Store);
@@ -230,6 +247,8 @@ impl Engine {
             logged: BTreeMap::new(),
             clock_off: node_clock_off,
             parked: HashMap::new(),
+            parked_bytes: HashMap::new(),
+            next_expiry: Timestamp::EPOCH,
             late_charges: Vec::new(),
             trials: BTreeMap::new(),
             heard: Heard::default(),
@@ -504,6 +523,11 @@ impl Engine {
         for (id, from, acceptance) in self.heard.expired(now) {
             self.act(Action::Validated(id, from, acceptance));
         }
+        if now >= self.next_expiry {
+            self.next_expiry = now.saturating_add_millis(EXPIRY_EVERY_MS);
+            let outputs = self.expire_waiting(now);
+            self.carry_out(now, outputs);
+        }
         if now >= self.next_settings {
             self.next_settings = now.saturating_add_millis(SETTINGS_EVERY_MS);
             if let Err(e) = self.read_settings(now) {
@@ -755,7 +779,10 @@ impl Engine {
         raw: Vec<Vec<u8>>,
     ) -> Vec<(EntryId, Verdict)> {
         let mut verdicts = vec![];
-        let delivered: HashSet<EntryId> = raw.iter().map(|b| EntryId::of_entry(b)).collect();
+        let delivered: HashMap<EntryId, usize> = raw
+            .iter()
+            .map(|b| (EntryId::of_entry(b), b.len()))
+            .collect();
         let mut fitting = Vec::with_capacity(raw.len());
         for bytes in raw {
             match Entry::decode(&bytes) {
@@ -784,7 +811,10 @@ impl Engine {
                 tracing::error!(target: "node", "cannot store entries from {from}: {e}");
             }
         }
-        self.charge_deliverers(from, &delivered, &mut verdicts);
+        let over = self.charge_deliverers(from, &delivered, &mut verdicts);
+        if !over.is_empty() {
+            self.unkeep(from, space, &over, &mut verdicts);
+        }
         self.judge_heard(&verdicts);
         let counts = self.counts.entry(*from).or_default();
         for (id, verdict) in &verdicts {
@@ -804,24 +834,37 @@ impl Engine {
     /// Remembers who delivered the entries now waiting, and turns the refusal of an
     /// entry this batch only released (it was delivered earlier, perhaps by someone
     /// else) into a charge against its deliverer: `from` is not at fault for it.
+    /// Remembers who delivered the entries kept waiting, and charges the refusals of
+    /// entries released from waiting to whoever delivered them. Returns the entries `from`
+    /// delivered that are kept waiting beyond its share ([`MAX_PARKED_ENTRIES`],
+    /// [`MAX_PARKED_BYTES`]).
     fn charge_deliverers(
         &mut self,
         from: &PeerId,
-        delivered: &HashSet<EntryId>,
+        delivered: &HashMap<EntryId, usize>,
         verdicts: &mut [(EntryId, Verdict)],
-    ) {
+    ) -> Vec<EntryId> {
+        let mut over = vec![];
         for (id, verdict) in verdicts.iter_mut() {
-            if delivered.contains(id) {
+            if let Some(len) = delivered.get(id) {
                 if matches!(verdict, Verdict::Pending) {
-                    if self.parked.len() < MAX_PARKED || self.parked.contains_key(id) {
-                        self.parked.insert(*id, *from);
+                    if self.parked.contains_key(id) {
+                        continue;
+                    }
+                    let (count, bytes) = self.parked_bytes.entry(*from).or_default();
+                    if *count >= MAX_PARKED_ENTRIES || *bytes + len > MAX_PARKED_BYTES {
+                        over.push(*id);
+                    } else if self.parked.len() < MAX_PARKED {
+                        *count += 1;
+                        *bytes += len;
+                        self.parked.insert(*id, (*from, *len));
                     }
                 } else {
-                    self.parked.remove(id);
+                    self.unpark(id);
                 }
                 continue;
             }
-            let deliverer = self.parked.remove(id);
+            let deliverer = self.unpark(id);
             if let Verdict::Invalid(reason) = verdict {
                 let detail = format!("entry {} (released later): {reason}", id.short());
                 tracing::warn!(target: "sync", "refused released entry {}: {reason}", id.short());
@@ -831,6 +874,76 @@ impl Engine {
                 *verdict = Verdict::Refused(reason.clone());
             }
         }
+        over
+    }
+
+    /// Forgets who delivered a waiting entry that is waiting no more.
+    fn unpark(&mut self, id: &EntryId) -> Option<PeerId> {
+        let (peer, len) = self.parked.remove(id)?;
+        if let Some((count, bytes)) = self.parked_bytes.get_mut(&peer) {
+            *count = count.saturating_sub(1);
+            *bytes = bytes.saturating_sub(len);
+            if *count == 0 {
+                self.parked_bytes.remove(&peer);
+            }
+        }
+        Some(peer)
+    }
+
+    /// Stops keeping waiting the entries `from` delivered beyond its share: not kept,
+    /// as when a space's waiting room is full.
+    fn unkeep(
+        &mut self,
+        from: &PeerId,
+        space: &SpaceId,
+        over: &[EntryId],
+        verdicts: &mut [(EntryId, Verdict)],
+    ) {
+        match self.node.forget_waiting(*space, over) {
+            Ok(forgotten) => {
+                tracing::info!(target: "sync", "{from} delivered its share of entries waiting for their refs ({MAX_PARKED_ENTRIES} entries, {MAX_PARKED_BYTES} bytes); {} more not kept", forgotten.len());
+                let forgotten: HashSet<EntryId> = forgotten.into_iter().collect();
+                for (id, verdict) in verdicts.iter_mut() {
+                    if forgotten.contains(id) {
+                        *verdict = Verdict::Dropped;
+                    }
+                }
+            }
+            Err(e) => tracing::error!(target: "node", "cannot forget waiting entries: {e}"),
+        }
+    }
+
+    /// Forgets the entries that waited for their refs past [`WAITING_EXPIRY`], and
+    /// charges the peers that delivered them.
+    fn expire_waiting(&mut self, now: Timestamp) -> Vec<Output<PeerId>> {
+        let cutoff = now.saturating_sub_millis(WAITING_EXPIRY.as_millis() as u64);
+        let expired = match self.node.expire_waiting(cutoff, EXPIRED_AT_ONCE) {
+            Ok(expired) => expired,
+            Err(e) => {
+                tracing::error!(target: "node", "cannot expire waiting entries: {e}");
+                return vec![];
+            }
+        };
+        let mut by_peer: BTreeMap<PeerId, usize> = BTreeMap::new();
+        for (space, ids) in &expired {
+            tracing::info!(target: "node", "space {}: {} entries waited an hour for their refs; forgotten", space.short(), ids.len());
+            for id in ids {
+                if let Some(peer) = self.unpark(id) {
+                    *by_peer.entry(peer).or_default() += 1;
+                }
+            }
+        }
+        let mut outputs = vec![];
+        for (peer, n) in by_peer {
+            let detail =
+                format!("{n} entries it delivered waited an hour for entries that never came");
+            self.count_refusal(&peer, &detail);
+            outputs.extend(
+                self.sync
+                    .offence(now, &peer, Offence::UnresolvedEntries, detail),
+            );
+        }
+        outputs
     }
 
     /// Charges the deliverers of released entries that were refused.

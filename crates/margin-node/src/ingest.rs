@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use margin_core::Timestamp;
 use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{EntryId, SpaceId};
 use margin_core::limits::CLOCK_SKEW_MS;
@@ -262,6 +263,60 @@ impl Node {
         }
         self.store.replace_with_stubs(&stubs)?;
         Ok(())
+    }
+
+    /// Stops keeping these waiting entries of a space, in memory and in the store, in one
+    /// transaction. Returns those that were waiting.
+    pub fn forget_waiting(
+        &mut self,
+        space_id: SpaceId,
+        ids: &[EntryId],
+    ) -> Result<Vec<EntryId>, NodeError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        if !self.store.contains(&space_id)? {
+            // No charter: nothing in memory, only the rows.
+            self.store.write(&Batch {
+                space: Some(space_id),
+                released: ids.to_vec(),
+                ..Default::default()
+            })?;
+            return Ok(ids.to_vec());
+        }
+        self.store.atomically(|| {
+            let mut cached = self.take_space(&space_id)?;
+            let forgotten = cached.space.forget_pending(ids);
+            self.store.write(&Batch {
+                space: Some(space_id),
+                released: forgotten.clone(),
+                ..Default::default()
+            })?;
+            cached.mark = self.store.space_mark(&space_id)?;
+            self.keep_space(cached);
+            Ok(forgotten)
+        })
+    }
+
+    /// Forgets the entries that have waited for their refs since before `cutoff` (by
+    /// this node's clock), at most `limit` per space: what never resolves does not stay.
+    /// Returns them by space.
+    pub fn expire_waiting(
+        &mut self,
+        cutoff: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(SpaceId, Vec<EntryId>)>, NodeError> {
+        let mut out = vec![];
+        for space in self.store.waiting_spaces()? {
+            let old = self
+                .store
+                .waiting_since_before(&space, cutoff.as_millis(), limit)?;
+            let forgotten = self.forget_waiting(space, &old)?;
+            if !forgotten.is_empty() {
+                out.push((space, forgotten));
+            }
+        }
+        Ok(out)
     }
 
     /// Checks that the store agrees with itself and with the state its entries make:

@@ -138,3 +138,70 @@ fn entries_waiting_for_their_refs_are_bounded_in_bytes() {
     let kept = node.store().pending_count(&space).expect("count");
     assert!((kept as usize) < count, "{kept} of {count} kept");
 }
+
+/// Entries that wait for refs that never come are forgotten once they waited past the
+/// cutoff, in memory and in the store alike (whether or not the space's charter is
+/// here), and a store check agrees afterwards.
+#[test]
+fn waiting_entries_that_never_resolve_expire() {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    let key = SigningKey::from_seed([9; 32]);
+    let genesis = charter(&key, "Expiry");
+    let space = genesis.id();
+    let orphan_space = charter(&key, "No charter here").id();
+    node.receive_entries(vec![genesis.bytes().to_vec()])
+        .expect("the charter");
+    let missing = margin_core::id::EntryId::of_entry(b"never delivered");
+    let waiting = |space, n: u64| -> Vec<u8> {
+        let profile = Body::Profile(Profile {
+            name: format!("Waiting {n}"),
+            affiliation: String::new(),
+            stakeholder: String::new(),
+            region: String::new(),
+        });
+        Entry::sign(
+            &key,
+            Some(space),
+            Timestamp::from_millis(10 + n),
+            vec![missing],
+            &profile,
+        )
+        .expect("sign")
+        .bytes()
+        .to_vec()
+    };
+    let outcomes = node
+        .receive_entries(vec![
+            waiting(space, 1),
+            waiting(space, 2),
+            waiting(orphan_space, 3),
+        ])
+        .expect("receive");
+    assert!(
+        outcomes.iter().all(|(_, o)| matches!(o, Outcome::Pending)),
+        "{outcomes:?}"
+    );
+
+    // Nothing has waited since before an hour ago.
+    let an_hour_ago = Timestamp::now().saturating_sub_millis(3_600_000);
+    assert!(
+        node.expire_waiting(an_hour_ago, 100)
+            .expect("expire")
+            .is_empty()
+    );
+    // Everything has waited since before an hour from now.
+    let later = Timestamp::now().saturating_add_millis(3_600_000);
+    let expired = node.expire_waiting(later, 100).expect("expire");
+    let count: usize = expired.iter().map(|(_, ids)| ids.len()).sum();
+    assert_eq!(count, 3, "{expired:?}");
+    assert_eq!(node.store().pending_count(&space).expect("count"), 0);
+    assert_eq!(node.store().pending_count(&orphan_space).expect("count"), 0);
+    let check = node.check_store().expect("check");
+    assert!(check.is_clean(), "{check:?}");
+    // Offered again, one waits again.
+    let outcomes = node
+        .receive_entries(vec![waiting(space, 1)])
+        .expect("receive");
+    assert!(matches!(outcomes[0].1, Outcome::Pending), "{outcomes:?}");
+}

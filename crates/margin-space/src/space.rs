@@ -1006,6 +1006,29 @@ impl Space {
         self.pending.contains_key(id)
     }
 
+    /// Stops keeping waiting entries (their refs never came, or their deliverer is over
+    /// its share): they are forgotten as if never received, and may be offered again.
+    /// Returns those that were waiting.
+    pub fn forget_pending(&mut self, ids: &[EntryId]) -> Vec<EntryId> {
+        let mut forgotten = vec![];
+        for id in ids {
+            let Some(entry) = self.pending.remove(id) else {
+                continue;
+            };
+            self.pending_bytes -= entry.bytes().len();
+            for r in entry.refs() {
+                if let Some(waiting) = self.waiting_for.get_mut(r) {
+                    waiting.retain(|w| w != id);
+                    if waiting.is_empty() {
+                        self.waiting_for.remove(r);
+                    }
+                }
+            }
+            forgotten.push(*id);
+        }
+        forgotten
+    }
+
     /// Entries waiting for refs, with what they wait for.
     pub fn pending(&self) -> impl Iterator<Item = &Entry> {
         self.pending.values()

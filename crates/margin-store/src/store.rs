@@ -427,6 +427,39 @@ impl Store {
         )?)
     }
 
+    /// The spaces that have entries waiting for their refs (a space whose charter has
+    /// not arrived among them).
+    pub fn waiting_spaces(&self) -> Result<Vec<SpaceId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT space FROM pending ORDER BY space")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|id| id_from(id?)).collect()
+    }
+
+    /// Entries of a space that have waited for their refs since before `cutoff` (ms since
+    /// the epoch, by this node's clock), oldest first, at most `limit`.
+    pub fn waiting_since_before(
+        &self,
+        space: &SpaceId,
+        cutoff: u64,
+        limit: usize,
+    ) -> Result<Vec<EntryId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM pending WHERE space = ?1 AND received_at < ?2
+             ORDER BY received_at LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                space.as_bytes(),
+                i64::try_from(cutoff).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| r.get::<_, Vec<u8>>(0),
+        )?;
+        rows.map(|id| id_from(id?)).collect()
+    }
+
     /// The raw bytes of a space's accepted entries, in acceptance order (for bundles).
     pub fn space_entry_bytes(&self, space: &SpaceId) -> Result<Vec<Vec<u8>>, StoreError> {
         let mut stmt = self

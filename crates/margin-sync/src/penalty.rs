@@ -29,6 +29,9 @@ pub enum Offence {
     UnsolicitedEntry,
     /// An entry the host refused (bad signature, failed authorization, not canonical).
     InvalidEntry,
+    /// Entries the peer delivered waited for their refs until they expired: an honest
+    /// peer holds, and serves, what the entries it delivers refer to.
+    UnresolvedEntries,
 }
 
 impl Offence {
@@ -40,7 +43,8 @@ impl Offence {
             | Offence::BadReconcile
             | Offence::BadBatch
             | Offence::UnsolicitedEntry
-            | Offence::InvalidEntry => Severity::Serious,
+            | Offence::InvalidEntry
+            | Offence::UnresolvedEntries => Severity::Serious,
             Offence::OversizeFrame => Severity::Fatal,
         }
     }

@@ -1024,3 +1024,43 @@ async fn one_peer_gets_a_share_of_the_waiting_room_not_all_of_it() {
     );
     still_syncing(&amina, &bruno, &draft, "Room for us.");
 }
+
+/// A banned peer that comes back under a new peer id, from the same address, starts on
+/// probation: half as many faults ban it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_peer_id_from_a_banned_peers_address_starts_on_probation() {
+    let (amina, bruno, space, draft) = honest_network();
+    let banned = |peer: &PeerId| {
+        amina
+            .banned()
+            .iter()
+            .any(|b| b["peer"] == peer.to_string().as_str())
+    };
+    let garbage = |adversary: &mut Adversary| {
+        adversary
+            .net
+            .send(adversary.honest, vec![0xff, 0x13, 0x37, 0x00, 0x42]);
+    };
+    let mut first = Adversary::connect(&amina.addr(), space, 96).await;
+    let first_id = first.net.local_peer_id();
+    while !banned(&first_id) {
+        garbage(&mut first);
+        first.pump(Duration::from_millis(300)).await;
+    }
+    drop(first);
+
+    // The same address, a new peer id: two malformed frames (25 points each) are enough.
+    let mut second = Adversary::connect(&amina.addr(), space, 97).await;
+    let second_id = second.net.local_peer_id();
+    for _ in 0..2 {
+        garbage(&mut second);
+        second.pump(Duration::from_millis(300)).await;
+    }
+    second.pump(Duration::from_secs(1)).await;
+    assert!(
+        banned(&second_id),
+        "a new peer id from a banned peer's address was not on probation\n{}",
+        amina.log_tail()
+    );
+    still_syncing(&amina, &bruno, &draft, "Probation is not for us.");
+}

@@ -20,6 +20,7 @@ use margin_sync::service::{Config, Output, Service, Status as SyncStatus, Verdic
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::addresses::{Addresses, Admission, MAX_BANS_PER_ADDRESS, PROBATION_POINTS};
 use crate::events::Event;
 use crate::heard::Heard;
 use margin_node::error::NodeError;
@@ -153,6 +154,8 @@ pub struct Engine {
     trials: BTreeMap<SpaceId, Trial>,
     /// Id announcements heard by gossip, passed on once this node holds what they name.
     heard: Heard,
+    /// Where peers connect from, and what bans left on those addresses.
+    addresses: Addresses,
 }
 
 /// A space followed on trial: who offered it, and until when its charter may take.
@@ -252,6 +255,7 @@ impl Engine {
             late_charges: Vec::new(),
             trials: BTreeMap::new(),
             heard: Heard::default(),
+            addresses: Addresses::default(),
         })
     }
 
@@ -343,17 +347,29 @@ impl Engine {
     }
 
     /// A peer connected; `dialed` is its address when we dialed it.
-    pub fn connected(&mut self, peer: PeerId, dialed: Option<&Multiaddr>) {
+    /// A peer connected, from `addr` (where it listens, when this node dialed it).
+    pub fn connected(&mut self, peer: PeerId, addr: &Multiaddr, dialed: bool) {
         if self.blocked_peers.contains(&peer) {
             self.act(Action::Ban(peer));
             return;
         }
-        if let Some(addr) = dialed {
+        if dialed {
             self.identified(&peer, std::slice::from_ref(addr));
         }
         let now = Timestamp::now();
+        let admission = self.addresses.connected(now, peer, addr);
+        if let Admission::Refused(until) = admission {
+            tracing::warn!(target: "sync", "peer {peer} refused: {MAX_BANS_PER_ADDRESS} peers from its address were banned within the hour (until {})", margin_space::view::format_time(until));
+            self.bans.insert(peer, until);
+            self.act(Action::Ban(peer));
+            return;
+        }
         let first = self.sync.peers().next().is_none();
         let outputs = self.sync.connected(now, peer);
+        if admission == Admission::Probation {
+            tracing::info!(target: "sync", "peer {peer} starts on probation: peers from its address were banned within the hour");
+            self.sync.probation(now, &peer, PROBATION_POINTS);
+        }
         self.carry_out(now, outputs);
         self.flush_unannounced();
         if first {
@@ -385,6 +401,7 @@ impl Engine {
     }
 
     pub fn disconnected(&mut self, peer: &PeerId) {
+        self.addresses.disconnected(peer);
         let now = Timestamp::now();
         let outputs = self.sync.disconnected(now, peer);
         self.carry_out(now, outputs);
@@ -987,6 +1004,9 @@ impl Engine {
                     let margin_sync::service::DisconnectReason::Banned { until, offence } = reason;
                     tracing::warn!(target: "sync", "peer {peer} banned until {} for {offence:?}", margin_space::view::format_time(until));
                     self.bans.insert(peer, until);
+                    if let Some((ip, n)) = self.addresses.banned(&peer, until) {
+                        tracing::info!(target: "sync", "{n} peers from {ip} banned within the hour");
+                    }
                     self.act(Action::Ban(peer));
                 }
                 Output::Offered(peer, spaces) => {

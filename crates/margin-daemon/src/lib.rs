@@ -13,6 +13,7 @@
 //!     └──────frames────────┘  └────────actions──────────┘
 //! ```
 
+mod addresses;
 pub mod api;
 pub mod engine;
 pub mod events;
@@ -296,7 +297,7 @@ impl Daemon {
             NetEvent::Listening(_) => self.write_info(),
             NetEvent::Connected { peer, addr, dialer } => {
                 self.worker
-                    .submit(move |engine| engine.connected(peer, dialer.then_some(&addr)))?;
+                    .submit(move |engine| engine.connected(peer, &addr, dialer))?;
             }
             NetEvent::Identified { peer, addresses } => {
                 self.worker

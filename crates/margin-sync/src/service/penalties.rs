@@ -67,6 +67,21 @@ where
         None
     }
 
+    /// Starts a peer on probation: its score begins at `points` (at least), as when it
+    /// connects from an address whose earlier peers were banned. Points decay as any
+    /// others; no ban follows from probation alone.
+    pub fn probation(&mut self, now: Timestamp, peer_id: &P, points: u32) {
+        let Some(peer) = self.peers.get_mut(peer_id) else {
+            return;
+        };
+        let decay = self.config.score_decay;
+        let current = peer.score.current(now, decay);
+        let points = points.min(self.config.ban_threshold.saturating_sub(1));
+        if current < points {
+            peer.score.add(now, decay, points - current);
+        }
+    }
+
     /// Counts the fault against the peer, and bans and forgets it when its score passes
     /// the threshold.
     pub(super) fn penalize(&mut self, now: Timestamp, peer_id: &P, fault: Fault) {

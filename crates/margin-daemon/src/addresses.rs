@@ -6,7 +6,9 @@
 //! keeps a record instead: a new peer from an address whose peers were banned in the
 //! last hour starts on probation (its score begins half-way to a ban, so a few faults
 //! ban it), and an address from which [`MAX_BANS_PER_ADDRESS`] peer ids were banned
-//! within the hour is refused until the last of those bans ends. A peer reached through
+//! within the hour is refused to peers the node never met, until the last of those
+//! bans ends (a peer met before, behind the same NAT as the attacker, is put on
+//! probation instead). A peer reached through
 //! a relay has no address of its own here (the address is the relay's), so it keeps a
 //! record by peer id only.
 

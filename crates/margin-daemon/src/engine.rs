@@ -357,7 +357,14 @@ impl Engine {
             self.identified(&peer, std::slice::from_ref(addr));
         }
         let now = Timestamp::now();
-        let admission = self.addresses.connected(now, peer, addr);
+        let mut admission = self.addresses.connected(now, peer, addr);
+        if let Admission::Refused(_) = admission
+            && self.met_before(&peer)
+        {
+            // A peer met before is not a fresh identity: it shares the address with
+            // whoever was banned (a venue's NAT), and is only put on probation.
+            admission = Admission::Probation;
+        }
         if let Admission::Refused(until) = admission {
             tracing::warn!(target: "sync", "peer {peer} refused: {MAX_BANS_PER_ADDRESS} peers from its address were banned within the hour (until {})", margin_space::view::format_time(until));
             self.bans.insert(peer, until);
@@ -376,6 +383,15 @@ impl Engine {
             // Provider records published while alone reached nobody.
             self.next_provide = now.saturating_add_millis(1_000);
         }
+    }
+
+    /// Whether this node met the peer before (it is among the peers it remembers).
+    fn met_before(&self, peer: &PeerId) -> bool {
+        let peer = peer.to_string();
+        self.node
+            .store()
+            .known_peers(margin_store::network::MAX_KNOWN_PEERS)
+            .is_ok_and(|known| known.iter().any(|k| k.peer == peer))
     }
 
     /// Remembers where a peer listens, to find it again later.

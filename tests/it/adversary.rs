@@ -28,27 +28,40 @@ fn field(v: &Value, name: &str) -> String {
 }
 
 /// A hostile node: a libp2p swarm speaking `/margin/sync/2` by hand.
-struct Adversary {
-    net: Net,
-    honest: PeerId,
+pub(crate) struct Adversary {
+    pub(crate) net: Net,
+    pub(crate) honest: PeerId,
     /// What it answers `Want`s with, by the id it claimed.
-    offered: HashMap<EntryId, Vec<u8>>,
-    key: SigningKey,
+    pub(crate) offered: HashMap<EntryId, Vec<u8>>,
+    pub(crate) key: SigningKey,
 }
 
 impl Adversary {
     /// Connects to the honest node at `addr` and says it holds `space`.
-    async fn connect(addr: &str, space: SpaceId, seed: u8) -> Adversary {
+    pub(crate) async fn connect(addr: &str, space: SpaceId, seed: u64) -> Adversary {
         Adversary::connect_advertising(addr, space, seed, vec![]).await
     }
 
     /// As [`Adversary::connect`], advertising `external` as its addresses.
-    async fn connect_advertising(
+    pub(crate) async fn connect_advertising(
         addr: &str,
         space: SpaceId,
-        seed: u8,
+        seed: u64,
         external: Vec<Multiaddr>,
     ) -> Adversary {
+        Adversary::try_connect(addr, space, seed, external)
+            .await
+            .expect("the adversary connects")
+    }
+
+    /// As [`Adversary::connect_advertising`], or `None` when the honest node does not
+    /// let it connect within 30 s.
+    pub(crate) async fn try_connect(
+        addr: &str,
+        space: SpaceId,
+        seed: u64,
+        external: Vec<Multiaddr>,
+    ) -> Option<Adversary> {
         let config = NetConfig {
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("address")],
             bootstrap: vec![addr.parse::<Multiaddr>().expect("address")],
@@ -57,7 +70,8 @@ impl Adversary {
             relays: vec![],
             external,
         };
-        let keypair = libp2p_keypair(seed);
+        let keypair =
+            margin_net::Keypair::ed25519_from_bytes(seed_bytes(seed)).expect("ed25519 seed");
         let mut net = Net::new(keypair, &config).expect("adversary network");
         net.join_space(&space);
         let honest: PeerId = addr
@@ -69,7 +83,7 @@ impl Adversary {
         loop {
             let event = tokio::time::timeout_at(deadline.into(), net.next_event())
                 .await
-                .expect("the adversary connects");
+                .ok()?;
             if matches!(event, NetEvent::Connected { peer, .. } if peer == honest) {
                 break;
             }
@@ -78,7 +92,7 @@ impl Adversary {
             net,
             honest,
             offered: HashMap::new(),
-            key: SigningKey::from_seed([seed; 32]),
+            key: SigningKey::from_seed(seed_bytes(seed)),
         };
         adversary.send(&Message::Hello {
             spaces: vec![space],
@@ -87,15 +101,15 @@ impl Adversary {
             now: Timestamp::now(),
         });
         adversary.pump(Duration::from_millis(500)).await;
-        adversary
+        Some(adversary)
     }
 
-    fn send(&mut self, message: &Message) {
+    pub(crate) fn send(&mut self, message: &Message) {
         self.net.send(self.honest, message.encode());
     }
 
     /// Announces `bytes` as an entry of `space`, and serves it when asked.
-    fn offer(&mut self, space: SpaceId, bytes: Vec<u8>) -> EntryId {
+    pub(crate) fn offer(&mut self, space: SpaceId, bytes: Vec<u8>) -> EntryId {
         let id = EntryId::of_entry(&bytes);
         self.offered.insert(id, bytes);
         self.send(&Message::Have {
@@ -107,7 +121,7 @@ impl Adversary {
 
     /// Handles the network for `duration`: answers `Want`s with what it offered and
     /// ignores everything else.
-    async fn pump(&mut self, duration: Duration) {
+    pub(crate) async fn pump(&mut self, duration: Duration) {
         let deadline = Instant::now() + duration;
         while let Ok(event) = tokio::time::timeout_at(deadline.into(), self.net.next_event()).await
         {
@@ -140,13 +154,16 @@ impl Adversary {
     }
 
     /// Whether the honest node still keeps a connection to it.
-    fn connected(&self) -> bool {
+    pub(crate) fn connected(&self) -> bool {
         self.net.is_connected(&self.honest)
     }
 }
 
-fn libp2p_keypair(seed: u8) -> margin_net::Keypair {
-    margin_net::Keypair::ed25519_from_bytes([seed; 32]).expect("ed25519 seed")
+/// The adversary's secret key bytes (of its peer id and of its Margin key).
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut bytes = [0x5a; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes
 }
 
 /// The honest node's record of the adversary, once it has one that `check` accepts.
@@ -181,7 +198,7 @@ fn last_refusal(record: &Value) -> String {
 }
 
 /// An honest space on two honest nodes: (Amina's node, Bruno's node, space, draft).
-fn honest_network() -> (RunningNode, RunningNode, SpaceId, String) {
+pub(crate) fn honest_network() -> (RunningNode, RunningNode, SpaceId, String) {
     let amina = Participant::init("Amina", "government");
     let space = field(&amina.json(&["space", "create", "BPF 2026"]), "space");
     let v1 = fixture("bpf-draft-v1.md");
@@ -201,7 +218,7 @@ fn honest_network() -> (RunningNode, RunningNode, SpaceId, String) {
 
 /// A charter amendment by the adversary granting itself the editor role, which only a
 /// convener may do: validly signed, unauthorized. `n` ms after now, naming `refs`.
-fn unauthorized_amendment(
+pub(crate) fn unauthorized_amendment(
     adversary: &Adversary,
     space: SpaceId,
     n: u64,
@@ -510,7 +527,7 @@ async fn refusals_of_released_entries_are_charged_to_their_deliverer_not_to_the_
 
 /// Markdown of about `bytes` bytes whose words do not repeat in any pattern a
 /// compressor could use: a draft whose entry is about as large as its text.
-fn incompressible_markdown(bytes: usize) -> String {
+pub(crate) fn incompressible_markdown(bytes: usize) -> String {
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut text = String::from("# A long report\n\n");
     while text.len() < bytes {

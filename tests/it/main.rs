@@ -14,6 +14,7 @@ mod network;
 mod refusals;
 mod review;
 mod slow_link;
+mod soak;
 mod transcripts;
 mod trust;
 mod web;

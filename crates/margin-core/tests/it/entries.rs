@@ -134,7 +134,7 @@ fn a_stance_needs_its_space() {
 /// `docs/protocol.md` lists vectors; this checks each one, byte for byte, against the code.
 #[test]
 fn protocol_document_vectors_match() {
-    let doc = include_str!("../../../docs/protocol.md");
+    let doc = include_str!("../../../../docs/protocol.md");
     let vectors = margin_core::vectors::vectors();
     let mut checked = 0;
     for v in &vectors {

@@ -1,0 +1,8 @@
+//! The integration tests of margin-draft, in one binary (one link instead of one per file).
+
+mod anchors;
+mod bounds;
+mod fixtures;
+mod import;
+mod props;
+mod splice;

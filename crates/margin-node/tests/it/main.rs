@@ -1,0 +1,4 @@
+//! The integration tests of margin-node, in one binary (one link instead of one per file).
+
+mod bundle;
+mod pending;

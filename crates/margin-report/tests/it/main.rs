@@ -1,0 +1,4 @@
+//! The integration tests of margin-report, in one binary (one link instead of one per file).
+
+mod exports;
+mod properties;

@@ -270,6 +270,11 @@ impl Node {
                 found.stale_waiting.push((id.to_string(), fate(space, id)));
             }
         }
+        // The findings are kept in hash maps: the report lists them in id order, so two
+        // checks of one store print the same report.
+        found.out_of_order.sort();
+        found.not_accepted.sort();
+        found.stale_waiting.sort();
         found
     }
 

@@ -179,3 +179,58 @@ fn announce_login(state: Arc<Context>, token: String) {
         tracing::debug!(target: "http", "no HTTP address to announce");
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// A router whose one page waits until `gate` has a permit for it, behind
+    /// `shed_load` with `in_flight` as its room.
+    fn waiting_router(in_flight: Arc<Semaphore>, gate: Arc<Semaphore>) -> Router {
+        Router::new()
+            .route(
+                "/",
+                get(move || {
+                    let gate = gate.clone();
+                    async move {
+                        let _passed = gate.acquire().await.expect("the gate stays open");
+                        "done"
+                    }
+                }),
+            )
+            .layer(from_fn_with_state(in_flight, shed_load))
+    }
+
+    fn request() -> Request {
+        Request::builder()
+            .uri("/")
+            .body(Body::empty())
+            .expect("a request")
+    }
+
+    #[tokio::test]
+    async fn requests_past_the_limit_in_flight_are_refused_at_once_not_queued() {
+        let in_flight = Arc::new(Semaphore::new(2));
+        let gate = Arc::new(Semaphore::new(0));
+        let router = waiting_router(in_flight.clone(), gate.clone());
+        let first = tokio::spawn(router.clone().oneshot(request()));
+        let second = tokio::spawn(router.clone().oneshot(request()));
+        while in_flight.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // Two in flight: a third is refused at once.
+        let third = router.clone().oneshot(request()).await.expect("an answer");
+        assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(third.headers()[header::RETRY_AFTER], "1");
+        // Once they are answered, there is room again.
+        gate.add_permits(2);
+        for answer in [first, second] {
+            let answer = answer.await.expect("the task").expect("an answer");
+            assert_eq!(answer.status(), StatusCode::OK);
+        }
+        assert_eq!(in_flight.available_permits(), 2);
+    }
+}

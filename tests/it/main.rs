@@ -9,6 +9,7 @@ mod adversary;
 mod convergence;
 mod demo;
 mod drafts;
+mod nat;
 mod network;
 mod refusals;
 mod review;

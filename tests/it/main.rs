@@ -10,6 +10,7 @@ mod convergence;
 mod crash;
 mod demo;
 mod drafts;
+mod nat;
 mod network;
 mod refusals;
 mod review;

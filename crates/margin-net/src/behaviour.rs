@@ -55,7 +55,11 @@ impl Behaviour {
             .with_max_established_per_peer(Some(4));
         let identify = identify::Behaviour::new(
             identify::Config::new(IDENTIFY_PROTOCOL.to_owned(), key.public())
-                .with_agent_version(format!("margin/{}", env!("CARGO_PKG_VERSION"))),
+                .with_agent_version(format!("margin/{}", env!("CARGO_PKG_VERSION")))
+                // A node behind NAT gets its relayed address after it first identified
+                // itself to the relay: tell connected peers at once, so that the relay's
+                // DHT hands that address out instead of an unreachable private one.
+                .with_push_listen_addr_updates(true),
         );
         let mdns = if config.mdns {
             Some(

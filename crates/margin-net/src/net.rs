@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance, MessageId};
+use libp2p::kad::store::RecordStore;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{
@@ -122,11 +123,13 @@ pub enum NetEvent {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PeerInfo {
     pub peer: String,
+    /// The paths of the connections we have had to the peer: its address, or the relay
+    /// circuit a relayed connection went through.
     pub addresses: Vec<String>,
     pub agent: Option<String>,
     pub protocols: Vec<String>,
     pub rtt_ms: Option<u64>,
-    /// Whether we reach the peer through a relay.
+    /// Whether we reach the peer only through a relay (no open connection is direct).
     pub relayed: bool,
 }
 
@@ -146,6 +149,9 @@ struct Connection {
     id: ConnectionId,
     /// We dialed it.
     dialer: bool,
+    /// We answered its handshake (we accepted it, or hole punching gave us that role):
+    /// we are the last of the two ends to have it established.
+    answered: bool,
     relayed: bool,
 }
 
@@ -484,19 +490,36 @@ impl Net {
                     .push(Connection {
                         id: connection_id,
                         dialer: endpoint.is_dialer(),
+                        answered: match &endpoint {
+                            libp2p::core::ConnectedPoint::Listener { .. } => true,
+                            libp2p::core::ConnectedPoint::Dialer { role_override, .. } => {
+                                role_override.is_listener()
+                            }
+                        },
                         relayed: endpoint.is_relayed(),
                     });
                 self.keep_one(peer_id);
                 let addr = endpoint.get_remote_address().clone();
+                // A relayed connection the peer opened comes from `/p2p/<peer>` alone;
+                // the circuit it came through says which relay carries it.
+                let path = match &endpoint {
+                    libp2p::core::ConnectedPoint::Listener { local_addr, .. }
+                        if endpoint.is_relayed() =>
+                    {
+                        with_peer(local_addr.clone(), peer_id)
+                    }
+                    _ => addr.clone(),
+                };
+                let relayed = self.is_relayed(&peer_id);
                 let info = self.peers.entry(peer_id).or_insert_with(|| PeerInfo {
                     peer: peer_id.to_string(),
                     ..Default::default()
                 });
-                let text = addr.to_string();
+                let text = path.to_string();
                 if !info.addresses.contains(&text) {
                     info.addresses.push(text);
                 }
-                info.relayed = endpoint.is_relayed();
+                info.relayed = relayed;
                 tracing::debug!(target: "net", "connected to {peer_id} at {addr}");
                 (num_established.get() == 1).then_some(NetEvent::Connected {
                     peer: peer_id,
@@ -515,6 +538,10 @@ impl Net {
                     if open.is_empty() {
                         self.connections.remove(&peer_id);
                     }
+                }
+                let relayed = self.is_relayed(&peer_id);
+                if let Some(info) = self.peers.get_mut(&peer_id) {
+                    info.relayed = relayed;
                 }
                 if num_established == 0 {
                     self.peers.remove(&peer_id);
@@ -628,13 +655,31 @@ impl Net {
                 None
             }
             SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
-                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+                relay::client::Event::ReservationReqAccepted {
+                    relay_peer_id,
+                    renewal,
+                    ..
+                },
             )) => {
-                tracing::info!(target: "net", "relay {relay_peer_id} holds a reservation for us");
+                if !renewal {
+                    tracing::info!(target: "net", "relay {relay_peer_id} holds a reservation for us");
+                    self.reannounce();
+                }
                 None
             }
             SwarmEvent::Behaviour(BehaviourEvent::Dcutr(event)) => {
-                tracing::debug!(target: "net", "hole punching with {}: {:?}", event.remote_peer_id, event.result.map(|_| "direct connection"));
+                match event.result {
+                    Ok(_) => tracing::info!(
+                        target: "net",
+                        "hole punching with {} made a direct connection",
+                        event.remote_peer_id
+                    ),
+                    Err(e) => tracing::info!(
+                        target: "net",
+                        "hole punching with {} failed ({e}); the connection stays relayed",
+                        event.remote_peer_id
+                    ),
+                }
                 None
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
@@ -654,6 +699,12 @@ impl Net {
     /// connection over a relayed one, then the one dialed by the peer with the smaller id.
     /// Among several dialed by the same peer, only that peer closes the extras (keeping
     /// its oldest), since the other end may have numbered them in another order.
+    ///
+    /// A relayed connection is closed only by the end that answered the direct
+    /// connection's handshake: that end has it established last, so the other end
+    /// already has it when the relayed one goes. Were the other end to close it, this
+    /// end could be left for a moment with no connection at all, and drop the peer's
+    /// sync in the middle of the upgrade.
     fn keep_one(&mut self, peer: PeerId) {
         let Some(open) = self.connections.get(&peer) else {
             return;
@@ -662,9 +713,13 @@ impl Net {
             return;
         }
         let direct: Vec<Connection> = open.iter().filter(|c| !c.relayed).copied().collect();
+        let mut close: Vec<ConnectionId> = vec![];
         let candidates = if direct.is_empty() {
             open.clone()
         } else {
+            if direct.iter().any(|c| c.answered) {
+                close.extend(open.iter().filter(|c| c.relayed).map(|c| c.id));
+            }
             direct
         };
         let smaller_is_us = self.local_peer_id() < peer;
@@ -674,15 +729,16 @@ impl Net {
             .copied()
             .collect();
         let kept = if by_smaller.is_empty() {
-            candidates
+            candidates.clone()
         } else {
             by_smaller
         };
-        let mut close: Vec<ConnectionId> = open
-            .iter()
-            .filter(|c| !kept.iter().any(|k| k.id == c.id))
-            .map(|c| c.id)
-            .collect();
+        close.extend(
+            candidates
+                .iter()
+                .filter(|c| !kept.iter().any(|k| k.id == c.id))
+                .map(|c| c.id),
+        );
         // All kept ones were dialed by the same side: if that is us, keep the oldest.
         if kept.len() > 1 && kept[0].dialer {
             let oldest = kept.iter().map(|c| c.id).min();
@@ -692,6 +748,32 @@ impl Net {
             tracing::debug!(target: "net", "closing a second connection to {peer}");
             if self.swarm.close_connection(id) {
                 self.duplicates_closed += 1;
+            }
+        }
+    }
+
+    /// Whether every open connection to `peer` is relayed (none is direct).
+    fn is_relayed(&self, peer: &PeerId) -> bool {
+        self.connections
+            .get(peer)
+            .is_some_and(|open| !open.is_empty() && open.iter().all(|c| c.relayed))
+    }
+
+    /// Publishes again the provider records of every space this node holds, now that it
+    /// has a new address to be reached at (a relay's reservation). A record carries the
+    /// addresses the node had when it was published, and records are renewed hourly: one
+    /// published before the relay held a reservation would, for an hour, point those who
+    /// look the space up at addresses they cannot reach.
+    fn reannounce(&mut self) {
+        let kad = &mut self.swarm.behaviour_mut().kad;
+        let keys: Vec<kad::RecordKey> = kad
+            .store_mut()
+            .provided()
+            .map(|record| record.key.clone())
+            .collect();
+        for key in keys {
+            if let Err(e) = kad.start_providing(key) {
+                tracing::debug!(target: "net", "cannot announce a space again: {e}");
             }
         }
     }
@@ -1136,5 +1218,85 @@ mod tests {
         })
         .await
         .expect("the nodes settle within a minute");
+    }
+
+    /// What the DHT server `dht` stores of `provider`'s record for `space`.
+    fn record_at(dht: &mut Net, space: &SpaceId, provider: PeerId) -> Option<kad::ProviderRecord> {
+        dht.swarm
+            .behaviour_mut()
+            .kad
+            .store_mut()
+            .providers(&provider_key(space))
+            .into_iter()
+            .find(|r| r.provider == provider)
+    }
+
+    /// A node behind NAT announced a space before a relay held a reservation for it (as
+    /// when it finds the relay only once AutoNAT says it is unreachable): the record
+    /// then names no address anyone can reach it at. Once the relay holds a reservation
+    /// the node announces the space again, and the DHT hands out the relayed address.
+    /// Before, the record was renewed only hourly.
+    #[tokio::test]
+    async fn a_space_is_announced_again_with_the_relayed_address() {
+        tokio::time::timeout(Duration::from_secs(60), async {
+            let mut relay = Net::new(
+                Keypair::generate_ed25519(),
+                &NetConfig {
+                    relay_server: true,
+                    ..loopback()
+                },
+            )
+            .expect("the relay");
+            let relay_addr = loop {
+                if let NetEvent::Listening(addr) = relay.next_event().await {
+                    break with_peer(addr, relay.local_peer_id());
+                }
+            };
+            let mut a = Net::new(
+                Keypair::generate_ed25519(),
+                &NetConfig {
+                    bootstrap: vec![relay_addr.clone()],
+                    ..loopback()
+                },
+            )
+            .expect("node a");
+            let (pa, pr) = (a.local_peer_id(), relay.local_peer_id());
+            let space = SpaceId::from_bytes([7; 32]);
+            a.join_space(&space);
+            // Both swarms run; what the DHT stored is looked at between events and
+            // every 50 ms (storing a record is no event of its own).
+            async fn step(a: &mut Net, relay: &mut Net) {
+                tokio::select! {
+                    _ = a.next_event() => {}
+                    _ = relay.next_event() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+            while !a.is_connected(&pr) {
+                step(&mut a, &mut relay).await;
+            }
+            // Announced once connected (the first announcement reached nobody).
+            a.provide(&space);
+            let first = loop {
+                if let Some(record) = record_at(&mut relay, &space, pa) {
+                    break record;
+                }
+                step(&mut a, &mut relay).await;
+            };
+            let circuit = |r: &kad::ProviderRecord| {
+                r.addresses
+                    .iter()
+                    .any(|x| x.iter().any(|p| matches!(p, Protocol::P2pCircuit)))
+            };
+            assert!(!circuit(&first), "no relayed address yet: {first:?}");
+
+            a.listen_via_relay(relay_addr)
+                .expect("listen through the relay");
+            while !record_at(&mut relay, &space, pa).is_some_and(|r| circuit(&r)) {
+                step(&mut a, &mut relay).await;
+            }
+        })
+        .await
+        .expect("the relayed address is announced within a minute");
     }
 }

@@ -33,6 +33,8 @@ pub fn say_skipped(test: &str, why: &str) {
 pub struct Participant {
     pub name: String,
     home: std::sync::Arc<tempfile::TempDir>,
+    /// The network namespace their commands (and node) run in, if not the test's own.
+    netns: Option<String>,
 }
 
 impl Participant {
@@ -41,6 +43,7 @@ impl Participant {
         Participant {
             name: name.to_owned(),
             home: std::sync::Arc::new(tempfile::tempdir().expect("temporary home")),
+            netns: None,
         }
     }
 
@@ -63,14 +66,33 @@ impl Participant {
         self.home.path()
     }
 
+    /// The same participant, whose commands and node run inside the network namespace
+    /// `netns` (see [`netns::Namespaces`]): its node listens and its CLI reaches the node
+    /// there.
+    pub fn in_netns(mut self, netns: &str) -> Participant {
+        self.netns = Some(netns.to_owned());
+        self
+    }
+
+    /// `margin` in this home (and this participant's namespace), arguments to add.
+    pub fn command(&self) -> Command {
+        let mut command = match &self.netns {
+            Some(netns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", netns]).arg(margin_bin());
+                c
+            }
+            None => Command::new(margin_bin()),
+        };
+        command
+            .env("MARGIN_HOME", self.home.path())
+            .env_remove("MARGIN_LOG");
+        command
+    }
+
     /// Runs `margin ARGS` in this home.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(margin_bin())
-            .args(args)
-            .env("MARGIN_HOME", self.home.path())
-            .env_remove("MARGIN_LOG")
-            .output()
-            .expect("run margin")
+        self.command().args(args).output().expect("run margin")
     }
 
     /// Runs and expects success; returns stdout.
@@ -171,6 +193,24 @@ fn rand_suffix() -> String {
     )
 }
 
+/// The string `name` of a command's JSON output.
+pub fn field(v: &Value, name: &str) -> String {
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+        .to_owned()
+}
+
+/// The ids of the comments on `draft` that `p` holds.
+pub fn comment_ids(p: &Participant, draft: &str) -> Vec<String> {
+    p.json(&["comments", draft])
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// The id of the paragraph of `draft` whose text starts with `starts`.
 pub fn para(p: &Participant, draft: &str, starts: &str) -> String {
     let view = p.json(&["draft", "show", draft]);
@@ -183,4 +223,5 @@ pub fn para(p: &Participant, draft: &str, starts: &str) -> String {
         .and_then(|para| para["id"].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no paragraph starting with {starts:?}"))
 }
+pub mod netns;
 pub mod running;

@@ -1,5 +1,5 @@
-//! Running nodes: `margin node` as a real process on loopback in a participant's home,
-//! stopped when the test is done (or panics).
+//! Running nodes: `margin node` as a real process in a participant's home (on loopback,
+//! or inside a network namespace), stopped when the test is done (or panics).
 
 use std::fs;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Participant, margin_bin};
+use super::Participant;
 
 /// How long a test waits for something the network should do in well under a second.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -24,8 +24,10 @@ pub struct RunningNode {
 }
 
 impl RunningNode {
-    /// Starts `margin node` on loopback (no mDNS, ephemeral ports) with `extra`
-    /// arguments, and waits until it listens.
+    /// Starts `margin node` (no mDNS, its HTTP API on an ephemeral port of loopback)
+    /// with `extra` arguments, in the participant's network namespace if they have one,
+    /// and waits until it listens: on an ephemeral port of loopback unless `extra` names
+    /// its own `--listen`.
     pub fn start(p: Participant, extra: &[&str]) -> RunningNode {
         let log = p.home().join("node.log");
         let out = p.home().join("node.out");
@@ -80,17 +82,17 @@ impl RunningNode {
             .open(&self.log)
             .expect("node log");
         let out = fs::File::create(&self.out).expect("node output");
-        let child = Command::new(margin_bin())
-            .args([
-                "node",
-                "--no-mdns",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--http",
-                "127.0.0.1:0",
-            ])
+        let listen: &[&str] = if self.extra.iter().any(|a| a == "--listen") {
+            &[]
+        } else {
+            &["--listen", "/ip4/127.0.0.1/tcp/0"]
+        };
+        let child = self
+            .p
+            .command()
+            .args(["node", "--no-mdns", "--http", "127.0.0.1:0"])
+            .args(listen)
             .args(&self.extra)
-            .env("MARGIN_HOME", self.p.home())
             .env(
                 "MARGIN_LOG",
                 std::env::var("MARGIN_TEST_LOG").unwrap_or_else(|_| "info,libp2p_kad=error".into()),

@@ -34,8 +34,11 @@ pub use entry::{bundle, entry};
 pub use sync::sync;
 pub use web::{web_form, web_json};
 
+/// The body of a fuzz target.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name its corpus and its `cargo fuzz` target have.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("entry", entry),
     ("sync", sync),
     ("bundle", bundle),

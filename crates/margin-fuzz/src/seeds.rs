@@ -12,8 +12,11 @@ use margin_sync::prelude::*;
 use crate::fixture::{TIME, editor, editor_actor, fixture};
 use crate::sync::{LOCAL, Memory, Node, Record, Scene, record};
 
-/// Seeds by target, each a file name and its bytes.
-pub type Seeds = BTreeMap<&'static str, Vec<(String, Vec<u8>)>>;
+/// Seed files, each a name and its bytes.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Seeds by target.
+pub type Seeds = BTreeMap<&'static str, Files>;
 
 pub fn seeds() -> Seeds {
     let entries = entries();
@@ -45,7 +48,7 @@ fn fixture_file(name: &str) -> Vec<u8> {
 }
 
 /// A document of `tests/fixtures`, whole and as its NUL-separated XML parts.
-fn document(name: &str, parts: &[&str]) -> Vec<(String, Vec<u8>)> {
+fn document(name: &str, parts: &[&str]) -> Files {
     use std::io::Read;
     let file = fixture_file(name);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&file)).expect("a zip");
@@ -181,7 +184,7 @@ fn entries() -> Vec<(String, Entry)> {
         .collect()
 }
 
-fn bundles(entries: &[(String, Entry)]) -> Vec<(String, Vec<u8>)> {
+fn bundles(entries: &[(String, Entry)]) -> Files {
     let f = fixture();
     let space: Vec<Vec<u8>> = entries
         .iter()
@@ -204,7 +207,7 @@ fn bundles(entries: &[(String, Entry)]) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-fn markdown() -> Vec<(String, Vec<u8>)> {
+fn markdown() -> Files {
     let texts = [
         ("fixture.md", crate::fixture::MARKDOWN),
         ("empty.md", ""),
@@ -217,7 +220,7 @@ fn markdown() -> Vec<(String, Vec<u8>)> {
             "# مسودة\n\nالفقرة الأولى من المسودة.\n\n# 草案\n\n第一段。\n\nÉté — naïve café 🌍.\r\n\r\nCRLF line.\n",
         ),
     ];
-    let mut out: Vec<(String, Vec<u8>)> = texts
+    let mut out: Files = texts
         .iter()
         .map(|(name, text)| ((*name).to_owned(), text.as_bytes().to_vec()))
         .collect();
@@ -227,7 +230,7 @@ fn markdown() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn changes() -> Vec<(String, Vec<u8>)> {
+fn changes() -> Files {
     let f = fixture();
     let time = Timestamp::from_millis(TIME + 20);
     let import = f
@@ -272,7 +275,7 @@ fn changes() -> Vec<(String, Vec<u8>)> {
 }
 
 /// What a real peer holding more of the fixture's space says to the node, in each scene.
-fn transcripts(entries: &[(String, Entry)]) -> Vec<(String, Vec<u8>)> {
+fn transcripts(entries: &[(String, Entry)]) -> Files {
     let f = fixture();
     let held: Vec<Entry> = entries
         .iter()
@@ -337,7 +340,7 @@ fn transcripts(entries: &[(String, Entry)]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// An example body of every write route, as JSON and as a form.
-fn bodies() -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
+fn bodies() -> (Files, Files) {
     let f = fixture();
     let comment = f.entries[2].id().to_string();
     let examples: Vec<Vec<(&str, String)>> = vec![

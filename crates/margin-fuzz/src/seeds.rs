@@ -266,6 +266,18 @@ fn changes() -> Files {
         .expect("a change")
         .bytes()
         .to_vec();
+    // The revisions are ones the space accepts from its editor.
+    for change in [&revision, &rewrite] {
+        let body = Body::DraftChange(DraftChange {
+            draft: Some(f.draft),
+            changes: vec![serde_bytes::ByteBuf::from(change.clone())],
+            message: "v2".into(),
+        });
+        let refs = vec![f.charter, f.draft];
+        let entry = Entry::sign(&editor(), Some(f.charter), time, refs, &body).expect("signs");
+        let mut space = f.space.clone();
+        assert_eq!(space.apply(entry)[0].1, margin_space::Verdict::Accepted);
+    }
     vec![
         ("import".into(), import),
         ("revision".into(), revision),
@@ -292,8 +304,13 @@ fn transcripts(entries: &[(String, Entry)]) -> Files {
         let now = node.now;
         let mut inbox: Vec<Output<u8>> = remote.join(now, f.charter, &store);
         inbox.extend(remote.connected(now, LOCAL));
+        let mut asked = 0;
         for _ in 0..64 {
             for message in std::mem::take(&mut node.sent) {
+                asked += usize::from(matches!(
+                    message,
+                    Message::Want { .. } | Message::WantRange { .. }
+                ));
                 inbox.extend(remote.received(node.now, &LOCAL, &message.encode(), &store));
             }
             if inbox.is_empty() {
@@ -324,6 +341,7 @@ fn transcripts(entries: &[(String, Entry)]) -> Files {
                 }
             }
         }
+        assert!(asked > 0, "in {scene:?} the node asks the peer for entries");
         transcript.extend(record(Record::Tick, &[30]));
         transcript.extend(record(
             Record::Gossip,

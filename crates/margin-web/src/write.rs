@@ -128,6 +128,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Input<T> {
     }
 }
 
+/// A write request's fields as sent, and what they are once checked. Every handler
+/// checks its fields with [`Fields::check`] before it asks the node for anything, so all
+/// that a request's body can make a handler do before the node is involved is this
+/// function of the body (the fuzz targets run it on every kind of body).
+pub trait Fields: DeserializeOwned {
+    /// The fields checked: what the handler asks the node for.
+    type Checked;
+    fn check(self) -> Result<Self::Checked, WebError>;
+}
+
 /// What a successful write answers: the new entry's id as JSON, or a redirect.
 fn done(format: Format, field: &str, id: String, back: String) -> Response {
     match format {
@@ -199,6 +209,54 @@ pub struct CommentForm {
     pub back: Option<String>,
 }
 
+/// A [`CommentForm`], checked.
+#[derive(Debug)]
+pub struct CommentRequest {
+    pub kind: CommentKind,
+    pub body: String,
+    pub suggestion: Option<String>,
+    pub reply: Option<String>,
+    pub para: Option<ParaId>,
+    pub quote: Option<String>,
+    pub version: Option<String>,
+    pub start: Option<usize>,
+    pub back: Option<String>,
+}
+
+impl Fields for CommentForm {
+    type Checked = CommentRequest;
+
+    fn check(self) -> Result<CommentRequest, WebError> {
+        let back = local_path(self.back.as_deref());
+        let kind = parse_kind(text(self.kind).as_deref().unwrap_or("comment"))?;
+        let body = required(self.body, "the comment's text (body)")?;
+        let suggestion = text(self.suggestion);
+        if kind == CommentKind::Suggestion && suggestion.is_none() {
+            return Err(WebError::BadRequest(
+                "a suggestion needs the proposed wording (suggestion)".into(),
+            ));
+        }
+        let reply = text(self.reply);
+        let para = if reply.is_some() {
+            None
+        } else {
+            text(self.para).map(ParaId::from)
+        };
+        Ok(CommentRequest {
+            kind,
+            body,
+            suggestion,
+            reply,
+            para,
+            // A quote is kept exactly as selected: only an all-blank one means none.
+            quote: self.quote.filter(|q| !q.trim().is_empty()),
+            version: text(self.v).filter(|v| v != "current"),
+            start: self.start,
+            back,
+        })
+    }
+}
+
 pub async fn post_comment(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -206,25 +264,17 @@ pub async fn post_comment(
     Input(f): Input<CommentForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let back = local_path(f.back.as_deref());
-    let kind = parse_kind(text(f.kind).as_deref().unwrap_or("comment")).map_err(fail)?;
-    let body = required(f.body, "the comment's text (body)").map_err(fail)?;
-    let suggestion = text(f.suggestion);
-    if kind == CommentKind::Suggestion && suggestion.is_none() {
-        return Err(fail(WebError::BadRequest(
-            "a suggestion needs the proposed wording (suggestion)".into(),
-        )));
-    }
-    let reply = text(f.reply);
-    let para = if reply.is_some() {
-        None
-    } else {
-        text(f.para).map(ParaId::from)
-    };
-    // A quote is kept exactly as selected: only an all-blank one means none.
-    let quote = f.quote.filter(|q| !q.trim().is_empty());
-    let version = text(f.v).filter(|v| v != "current");
-    let start = f.start;
+    let CommentRequest {
+        kind,
+        body,
+        suggestion,
+        reply,
+        para,
+        quote,
+        version,
+        start,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, draft_id) = on_store(&state, move |node| {
         let new = NewComment {
             para: para.as_ref(),
@@ -258,6 +308,26 @@ pub struct EditForm {
     pub back: Option<String>,
 }
 
+/// An [`EditForm`], checked.
+#[derive(Debug)]
+pub struct EditRequest {
+    pub body: String,
+    pub suggestion: Option<String>,
+    pub back: Option<String>,
+}
+
+impl Fields for EditForm {
+    type Checked = EditRequest;
+
+    fn check(self) -> Result<EditRequest, WebError> {
+        Ok(EditRequest {
+            body: required(self.body, "the new text (body)")?,
+            suggestion: self.suggestion.map(|s| s.trim().to_owned()),
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn edit_comment(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -265,9 +335,11 @@ pub async fn edit_comment(
     Input(f): Input<EditForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let body = required(f.body, "the new text (body)").map_err(fail)?;
-    let suggestion = f.suggestion.map(|s| s.trim().to_owned());
-    let back = local_path(f.back.as_deref());
+    let EditRequest {
+        body,
+        suggestion,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, target) = on_store(&state, move |node| {
         let id = node.edit_comment(&comment, &body, suggestion.as_deref())?;
         Ok((id, back_to_comment(node, &comment)?))
@@ -304,6 +376,24 @@ pub struct RetractForm {
     pub back: Option<String>,
 }
 
+/// A [`RetractForm`], checked.
+#[derive(Debug)]
+pub struct RetractRequest {
+    pub erase: bool,
+    pub back: Option<String>,
+}
+
+impl Fields for RetractForm {
+    type Checked = RetractRequest;
+
+    fn check(self) -> Result<RetractRequest, WebError> {
+        Ok(RetractRequest {
+            erase: matches!(self.erase.as_deref(), Some("1" | "true" | "on")),
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn retract_comment(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -311,8 +401,7 @@ pub async fn retract_comment(
     Input(f): Input<RetractForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let back = local_path(f.back.as_deref());
-    let erase = matches!(f.erase.as_deref(), Some("1" | "true" | "on"));
+    let RetractRequest { erase, back } = f.check().map_err(fail)?;
     let (id, target) = on_store(&state, move |node| {
         // The page to go back to is found while the comment is still there.
         let target = back_to_comment(node, &comment)?;
@@ -344,6 +433,28 @@ fn disposition_value(s: &str) -> Result<DispositionValue, WebError> {
         .map_err(|e: UnknownWord| WebError::BadRequest(e.to_string()))
 }
 
+/// A [`DisposeForm`], checked.
+#[derive(Debug)]
+pub struct DispositionRequest {
+    pub value: DispositionValue,
+    pub note: String,
+    pub revision: Option<String>,
+    pub back: Option<String>,
+}
+
+impl Fields for DisposeForm {
+    type Checked = DispositionRequest;
+
+    fn check(self) -> Result<DispositionRequest, WebError> {
+        Ok(DispositionRequest {
+            value: disposition_value(&required(self.value, "the disposition (value)")?)?,
+            note: text(self.note).unwrap_or_default(),
+            revision: text(self.revision),
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn dispose(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -351,11 +462,12 @@ pub async fn dispose(
     Input(f): Input<DisposeForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let value = disposition_value(&required(f.value, "the disposition (value)").map_err(fail)?)
-        .map_err(fail)?;
-    let note = text(f.note).unwrap_or_default();
-    let revision = text(f.revision);
-    let back = local_path(f.back.as_deref());
+    let DispositionRequest {
+        value,
+        note,
+        revision,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, target) = on_store(&state, move |node| {
         let id = node.dispose(&comment, value, &note, revision.as_deref())?;
         Ok((id, back_to_comment(node, &comment)?))
@@ -379,6 +491,35 @@ pub struct ModerationForm {
     pub back: Option<String>,
 }
 
+/// A [`ModerationForm`], checked.
+#[derive(Debug)]
+pub struct ModerationRequest {
+    pub hidden: bool,
+    pub reason: String,
+    pub back: Option<String>,
+}
+
+impl Fields for ModerationForm {
+    type Checked = ModerationRequest;
+
+    fn check(self) -> Result<ModerationRequest, WebError> {
+        let hidden = match text(self.action).as_deref() {
+            Some("hide") | None => true,
+            Some("show") => false,
+            Some(other) => {
+                return Err(WebError::BadRequest(format!(
+                    "action must be hide or show, not {other}"
+                )));
+            }
+        };
+        Ok(ModerationRequest {
+            hidden,
+            reason: required(self.reason, "the reason everyone will see (reason)")?,
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 /// A convener hides a comment from everyone's view (or shows it again), with a reason
 /// every participant sees where it was.
 pub async fn moderate(
@@ -388,17 +529,11 @@ pub async fn moderate(
     Input(f): Input<ModerationForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let hidden = match text(f.action).as_deref() {
-        Some("hide") | None => true,
-        Some("show") => false,
-        Some(other) => {
-            return Err(fail(WebError::BadRequest(format!(
-                "action must be hide or show, not {other}"
-            ))));
-        }
-    };
-    let reason = required(f.reason, "the reason everyone will see (reason)").map_err(fail)?;
-    let back = local_path(f.back.as_deref());
+    let ModerationRequest {
+        hidden,
+        reason,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, target) = on_store(&state, move |node| {
         let id = node.moderate(&comment, hidden, &reason)?;
         Ok((id, back_to_comment(node, &comment)?))
@@ -422,6 +557,35 @@ pub struct MuteForm {
     pub back: Option<String>,
 }
 
+/// A [`MuteForm`], checked.
+#[derive(Debug)]
+pub struct MuteRequest {
+    pub muting: bool,
+    pub reason: String,
+    pub back: String,
+}
+
+impl Fields for MuteForm {
+    type Checked = MuteRequest;
+
+    fn check(self) -> Result<MuteRequest, WebError> {
+        let muting = match text(self.action).as_deref() {
+            Some("mute") | None => true,
+            Some("unmute") => false,
+            Some(other) => {
+                return Err(WebError::BadRequest(format!(
+                    "action must be mute or unmute, not {other}"
+                )));
+            }
+        };
+        Ok(MuteRequest {
+            muting,
+            reason: text(self.reason).unwrap_or_default(),
+            back: local_path(self.back.as_deref()).unwrap_or_else(|| "/".to_owned()),
+        })
+    }
+}
+
 /// The node's participant mutes a key on this node only (or unmutes it): its comments
 /// stay stored and passed on, their words are not shown here.
 pub async fn mute(
@@ -431,17 +595,11 @@ pub async fn mute(
     Input(f): Input<MuteForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let muting = match text(f.action).as_deref() {
-        Some("mute") | None => true,
-        Some("unmute") => false,
-        Some(other) => {
-            return Err(fail(WebError::BadRequest(format!(
-                "action must be mute or unmute, not {other}"
-            ))));
-        }
-    };
-    let reason = text(f.reason).unwrap_or_default();
-    let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".to_owned());
+    let MuteRequest {
+        muting,
+        reason,
+        back,
+    } = f.check().map_err(fail)?;
     let (field, key) = on_store(&state, move |node| {
         Ok(if muting {
             ("muted", node.mute(&key, &reason)?)
@@ -463,6 +621,26 @@ pub struct ReattachForm {
     pub back: Option<String>,
 }
 
+/// A [`ReattachForm`], checked.
+#[derive(Debug)]
+pub struct ReattachRequest {
+    pub para: String,
+    pub quote: Option<String>,
+    pub back: Option<String>,
+}
+
+impl Fields for ReattachForm {
+    type Checked = ReattachRequest;
+
+    fn check(self) -> Result<ReattachRequest, WebError> {
+        Ok(ReattachRequest {
+            para: required(self.para, "the paragraph (para)")?,
+            quote: self.quote.filter(|q| !q.trim().is_empty()),
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn reattach(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -470,9 +648,7 @@ pub async fn reattach(
     Input(f): Input<ReattachForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let para = required(f.para, "the paragraph (para)").map_err(fail)?;
-    let quote = f.quote.filter(|q| !q.trim().is_empty());
-    let back = local_path(f.back.as_deref());
+    let ReattachRequest { para, quote, back } = f.check().map_err(fail)?;
     let (id, target) = on_store(&state, move |node| {
         let (cid, space) = node.locate_comment(&comment)?;
         let para = node.with_space(&space, |s| {
@@ -535,6 +711,28 @@ fn stance_value(s: &str) -> Result<StanceValue, WebError> {
     })
 }
 
+/// A [`StanceForm`], checked.
+#[derive(Debug)]
+pub struct StanceRequest {
+    pub para: String,
+    pub value: StanceValue,
+    pub reason: Option<String>,
+    pub back: Option<String>,
+}
+
+impl Fields for StanceForm {
+    type Checked = StanceRequest;
+
+    fn check(self) -> Result<StanceRequest, WebError> {
+        Ok(StanceRequest {
+            para: required(self.para, "the paragraph (para)")?,
+            value: stance_value(&required(self.value, "the stance (value)")?)?,
+            reason: text(self.reason),
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn stance(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -542,11 +740,12 @@ pub async fn stance(
     Input(f): Input<StanceForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let para = required(f.para, "the paragraph (para)").map_err(fail)?;
-    let value =
-        stance_value(&required(f.value, "the stance (value)").map_err(fail)?).map_err(fail)?;
-    let reason = text(f.reason);
-    let back = local_path(f.back.as_deref());
+    let StanceRequest {
+        para,
+        value,
+        reason,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, draft_id, para) = on_store(&state, move |node| {
         let (draft_id, space) = node.locate_draft(&draft)?;
         let para = node.with_space(&space, |s| paragraph_id(s, &draft_id, &para))?;
@@ -578,6 +777,30 @@ pub struct TagForm {
     pub back: Option<String>,
 }
 
+/// A [`TagForm`], checked.
+#[derive(Debug)]
+pub struct TagRequest {
+    pub name: String,
+    pub back: Option<String>,
+}
+
+impl Fields for TagForm {
+    type Checked = TagRequest;
+
+    fn check(self) -> Result<TagRequest, WebError> {
+        let name = required(self.name, "the version's name (name)")?;
+        if name == "current" {
+            return Err(WebError::BadRequest(
+                "'current' always names the latest text; choose another name".into(),
+            ));
+        }
+        Ok(TagRequest {
+            name,
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn tag(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -585,13 +808,7 @@ pub async fn tag(
     Input(f): Input<TagForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let name = required(f.name, "the version's name (name)").map_err(fail)?;
-    if name == "current" {
-        return Err(fail(WebError::BadRequest(
-            "'current' always names the latest text; choose another name".into(),
-        )));
-    }
-    let back = local_path(f.back.as_deref());
+    let TagRequest { name, back } = f.check().map_err(fail)?;
     let (id, draft_id) = on_store(&state, move |node| {
         let id = node.tag(&draft, &name)?;
         Ok((id, node.locate_draft(&draft)?.0))
@@ -623,6 +840,34 @@ fn unix_lines(s: String) -> String {
     }
 }
 
+/// The Markdown of a draft sent in a form, required.
+fn markdown(markdown: Option<String>) -> Result<String, WebError> {
+    markdown
+        .filter(|m| !m.trim().is_empty())
+        .map(unix_lines)
+        .ok_or_else(|| WebError::BadRequest("the draft's Markdown (markdown) is missing".into()))
+}
+
+/// A [`RevisionForm`], checked.
+#[derive(Debug)]
+pub struct RevisionRequest {
+    pub markdown: String,
+    pub message: String,
+    pub back: Option<String>,
+}
+
+impl Fields for RevisionForm {
+    type Checked = RevisionRequest;
+
+    fn check(self) -> Result<RevisionRequest, WebError> {
+        Ok(RevisionRequest {
+            markdown: markdown(self.markdown)?,
+            message: required(self.message, "a message saying what changed")?,
+            back: local_path(self.back.as_deref()),
+        })
+    }
+}
+
 pub async fn update_draft(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -630,13 +875,11 @@ pub async fn update_draft(
     Input(f): Input<RevisionForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let markdown = unix_lines(f.markdown.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
-        fail(WebError::BadRequest(
-            "the draft's Markdown (markdown) is missing".into(),
-        ))
-    })?);
-    let message = required(f.message, "a message saying what changed").map_err(fail)?;
-    let back = local_path(f.back.as_deref());
+    let RevisionRequest {
+        markdown,
+        message,
+        back,
+    } = f.check().map_err(fail)?;
     let (id, draft_id) = on_store(&state, move |node| {
         let id = node.update_draft(&draft, &markdown, &message)?;
         Ok((id, node.locate_draft(&draft)?.0))
@@ -663,6 +906,26 @@ pub struct ImportForm {
     pub back: Option<String>,
 }
 
+/// An [`ImportForm`], checked (a new draft's page is where the form goes back to).
+#[derive(Debug)]
+pub struct ImportRequest {
+    pub markdown: String,
+    pub title: Option<String>,
+    pub message: String,
+}
+
+impl Fields for ImportForm {
+    type Checked = ImportRequest;
+
+    fn check(self) -> Result<ImportRequest, WebError> {
+        Ok(ImportRequest {
+            markdown: markdown(self.markdown)?,
+            title: text(self.title),
+            message: text(self.message).unwrap_or_else(|| "v1".into()),
+        })
+    }
+}
+
 pub async fn import_draft(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
@@ -670,19 +933,16 @@ pub async fn import_draft(
     Input(f): Input<ImportForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let markdown = unix_lines(f.markdown.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
-        fail(WebError::BadRequest(
-            "the draft's Markdown (markdown) is missing".into(),
-        ))
-    })?);
-    let title = text(f.title);
-    let message = text(f.message).unwrap_or_else(|| "v1".into());
+    let ImportRequest {
+        markdown,
+        title,
+        message,
+    } = f.check().map_err(fail)?;
     let id = on_store(&state, move |node| {
         Ok(node.import_draft(&space, &markdown, title.as_deref(), &message)?)
     })
     .await
     .map_err(fail)?;
-    let _ = f.back;
     Ok(done(
         format,
         "draft",
@@ -703,19 +963,36 @@ pub struct IdentityForm {
     pub back: Option<String>,
 }
 
+/// An [`IdentityForm`], checked.
+#[derive(Debug)]
+pub struct IdentityRequest {
+    pub profile: Profile,
+    pub back: String,
+}
+
+impl Fields for IdentityForm {
+    type Checked = IdentityRequest;
+
+    fn check(self) -> Result<IdentityRequest, WebError> {
+        Ok(IdentityRequest {
+            profile: Profile {
+                name: required(self.name, "your name (name)")?,
+                affiliation: text(self.affiliation).unwrap_or_default(),
+                stakeholder: text(self.stakeholder).unwrap_or_default(),
+                region: text(self.region).unwrap_or_default(),
+            },
+            back: local_path(self.back.as_deref()).unwrap_or_else(|| "/".into()),
+        })
+    }
+}
+
 pub async fn create_identity(
     State(state): State<Arc<Context>>,
     Allowed(format): Allowed,
     Input(f): Input<IdentityForm>,
 ) -> Result<Response, Failure> {
     let fail = |error| Failure { error, format };
-    let profile = Profile {
-        name: required(f.name, "your name (name)").map_err(fail)?,
-        affiliation: text(f.affiliation).unwrap_or_default(),
-        stakeholder: text(f.stakeholder).unwrap_or_default(),
-        region: text(f.region).unwrap_or_default(),
-    };
-    let back = local_path(f.back.as_deref()).unwrap_or_else(|| "/".into());
+    let IdentityRequest { profile, back } = f.check().map_err(fail)?;
     let key = on_store(&state, move |node| {
         let identity = node.home().init(profile, Timestamp::now())?;
         Ok(identity.key.public().to_string())
@@ -789,6 +1066,16 @@ pub struct SpaceQuery {
     space: String,
 }
 
+impl Fields for SpaceQuery {
+    type Checked = margin_core::id::SpaceId;
+
+    fn check(self) -> Result<margin_core::id::SpaceId, WebError> {
+        self.space
+            .parse()
+            .map_err(|e| WebError::BadRequest(format!("{e}")))
+    }
+}
+
 /// Reconciles a space with every connected peer now (`margin sync wait` asks for it).
 /// It changes no data, but it makes the node work, so it needs the token like a write.
 pub async fn reconcile(
@@ -796,10 +1083,7 @@ pub async fn reconcile(
     State(state): State<Arc<Context>>,
     Query(query): Query<SpaceQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let space: margin_core::id::SpaceId = query
-        .space
-        .parse()
-        .map_err(|e| WebError::BadRequest(format!("{e}")))?;
+    let space = query.check()?;
     let since = state.worker.reconcile_now(space).await?;
     Ok(Json(json!({ "since": since })))
 }

@@ -67,3 +67,16 @@ fn compressed_changes_within_the_bound_load_as_before() {
         draft.render_markdown(None).expect("renders")
     );
 }
+
+/// Found by fuzzing (`fuzz/regressions/draft_change/`): a change of 8 KiB whose column
+/// of map keys declares a string of 267 MB. It is refused, but Automerge 0.12 allocates
+/// the declared length (up to 1 GB) before it finds the bytes missing; see
+/// docs/security.md, "Fuzzing".
+#[test]
+fn a_change_whose_string_column_claims_more_than_it_holds_is_refused() {
+    let change =
+        include_bytes!("../../../fuzz/regressions/draft_change/automerge-string-column-length");
+    assert!(Draft::inspect_change(change).is_err());
+    let mut draft = Draft::empty();
+    assert!(draft.apply([change]).is_err());
+}

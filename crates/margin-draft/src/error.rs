@@ -44,6 +44,10 @@ pub enum Error {
     /// A replacement with a blank line would split a paragraph in two.
     #[error("the new wording contains a blank line; a paragraph's wording must stay one paragraph")]
     Unsplittable,
+    /// Automerge failed on a change it had decoded (it panicked where it should have
+    /// refused the change): a malformed change, refused like any other.
+    #[error("Automerge failed on the change (a malformed change): {0}")]
+    AutomergeFailed(String),
     /// A change larger than a change may be once inflated, or with more operations.
     #[error("{0}")]
     ChangeTooLarge(String),

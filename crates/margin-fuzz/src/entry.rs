@@ -66,8 +66,20 @@ fn judge(
 
 /// A bundle file: read as `margin bundle import` reads it, then every entry in it
 /// decoded and verified in one batch, and the verified ones applied to the space they
-/// start (or to the fixture's).
+/// start (or to the fixture's). A file whose checksum is wrong is also read with its
+/// checksum set right: the checksum would stop nearly every change a fuzzer makes before
+/// the framing of the entries is read.
 pub fn bundle(data: &[u8]) {
+    if margin_node::bundle::decode(data).is_ok() || data.len() < 32 {
+        return read_bundle(data);
+    }
+    let (body, _) = data.split_at(data.len() - 32);
+    let mut fixed = body.to_vec();
+    fixed.extend_from_slice(blake3::hash(body).as_bytes());
+    read_bundle(&fixed);
+}
+
+fn read_bundle(data: &[u8]) {
     let Ok((space, entries)) = margin_node::bundle::decode(data) else {
         return;
     };

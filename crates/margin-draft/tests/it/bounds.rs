@@ -67,3 +67,46 @@ fn compressed_changes_within_the_bound_load_as_before() {
         draft.render_markdown(None).expect("renders")
     );
 }
+
+/// Found by fuzzing (`fuzz/regressions/draft_change/`): a change of 8 KiB whose column
+/// of map keys declares a string of 267 MB. It is refused, but Automerge 0.12 allocates
+/// the declared length (up to 1 GB) before it finds the bytes missing; see
+/// docs/security.md, "Fuzzing".
+#[test]
+fn a_change_whose_string_column_claims_more_than_it_holds_is_refused() {
+    let change =
+        include_bytes!("../../../fuzz/regressions/draft_change/automerge-string-column-length");
+    assert!(Draft::inspect_change(change).is_err());
+    let mut draft = Draft::empty();
+    assert!(draft.apply([change]).is_err());
+}
+
+/// Found by fuzzing (`fuzz/regressions/draft_change/`): a revision of 161 bytes that
+/// Automerge 0.12 decodes, then panics on while applying it. It is refused like any
+/// malformed change, and the draft it was applied to (a copy, as a space applies
+/// changes) is left for the caller to drop.
+#[test]
+fn a_change_automerge_fails_on_is_refused_not_a_crash() {
+    let editor = margin_core::key::SigningKey::from_seed([1; 32]);
+    let mut actor = editor.public().as_bytes().to_vec();
+    actor.extend_from_slice(&[0xd1, 0xd2]);
+    let markdown = "# Best Practice Forum on Cybersecurity
+
+## Findings
+
+1. Capacity building is a shared responsibility of all stakeholders.
+2. Governments should publish national cybersecurity strategies.
+
+Encryption must not be weakened [by lawful access mechanisms].
+
+- Regional CERTs share incident data.
+";
+    let time = Timestamp::from_millis(1_700_000_000_001);
+    let (draft, _) =
+        Draft::import(ActorId::from(actor), markdown, None, time, "v1").expect("imports");
+    let change = include_bytes!("../../../fuzz/regressions/draft_change/automerge-unwrap-none");
+    let mut copy = draft.clone();
+    let refused = copy.apply([change]).expect_err("refused");
+    assert!(matches!(refused, Error::AutomergeFailed(_)), "{refused}");
+    assert!(draft.view(None).is_ok(), "the draft itself is untouched");
+}

@@ -75,7 +75,7 @@ fn compressed_changes_within_the_bound_load_as_before() {
 #[test]
 fn a_change_whose_string_column_claims_more_than_it_holds_is_refused() {
     let change =
-        include_bytes!("../../../fuzz/regressions/draft_change/automerge-string-column-length");
+        include_bytes!("../../../../fuzz/regressions/draft_change/automerge-string-column-length");
     assert!(Draft::inspect_change(change).is_err());
     let mut draft = Draft::empty();
     assert!(draft.apply([change]).is_err());
@@ -104,7 +104,7 @@ Encryption must not be weakened [by lawful access mechanisms].
     let time = Timestamp::from_millis(1_700_000_000_001);
     let (draft, _) =
         Draft::import(ActorId::from(actor), markdown, None, time, "v1").expect("imports");
-    let change = include_bytes!("../../../fuzz/regressions/draft_change/automerge-unwrap-none");
+    let change = include_bytes!("../../../../fuzz/regressions/draft_change/automerge-unwrap-none");
     let mut copy = draft.clone();
     let refused = copy.apply([change]).expect_err("refused");
     assert!(matches!(refused, Error::AutomergeFailed(_)), "{refused}");

@@ -87,7 +87,7 @@ fn bounded_change(bytes: &[u8]) -> Result<Change, Error> {
             )));
         }
     }
-    let change = Change::try_from(bytes)?;
+    let change = guarded(|| Change::try_from(bytes))??;
     if change.len() > MAX_CHANGE_OPS {
         return Err(Error::ChangeTooLarge(format!(
             "the change holds {} operations, more than {MAX_CHANGE_OPS}",
@@ -95,6 +95,21 @@ fn bounded_change(bytes: &[u8]) -> Result<Change, Error> {
         )));
     }
     Ok(change)
+}
+
+/// Runs Automerge on a peer's change. Automerge 0.12 panics on some malformed changes,
+/// while decoding them or applying them, where it should refuse them; such a panic is
+/// the change's fault, refused like any other ([`Error::AutomergeFailed`]), so that a
+/// change signed by a hostile editor cannot bring down every node that receives it.
+fn guarded<T>(automerge: impl FnOnce() -> T) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(automerge)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        Error::AutomergeFailed(what.to_owned())
+    })
 }
 
 /// The deflated contents of a compressed change chunk (magic, checksum, type 2, LEB128
@@ -218,27 +233,13 @@ impl Draft {
 
     /// Like [`Draft::apply`], for changes the caller has already decoded.
     ///
-    /// Automerge 0.12 panics on some malformed changes that it decoded without complaint
-    /// (an object its index lacks); such a change is refused like any other
-    /// ([`Error::AutomergeFailed`]), so that a change signed by a hostile editor cannot
-    /// bring down every node that receives it. After any error the draft may hold part of
-    /// the changes: apply them to a copy, and keep it only when they applied (as a space
-    /// does).
+    /// A change Automerge fails on is refused ([`Error::AutomergeFailed`]). After any
+    /// error the draft may hold part of the changes: apply them to a copy, and keep it
+    /// only when they applied (as a space does).
     pub fn apply_changes(&mut self, changes: Vec<Change>) -> Result<(), Error> {
         let doc = &mut self.doc;
-        let applied =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes)));
-        match applied {
-            Ok(result) => Ok(result?),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("a panic");
-                Err(Error::AutomergeFailed(what.to_owned()))
-            }
-        }
+        guarded(|| doc.apply_changes(changes))??;
+        Ok(())
     }
 
     /// Decodes change bytes so that a caller can validate them before applying:

@@ -110,3 +110,13 @@ Encryption must not be weakened [by lawful access mechanisms].
     assert!(matches!(refused, Error::AutomergeFailed(_)), "{refused}");
     assert!(draft.view(None).is_ok(), "the draft itself is untouched");
 }
+
+/// Found by fuzzing (`fuzz/regressions/draft_change/`): a change on whose operation
+/// counter Automerge 0.12 panics (an overflow) while decoding it. Refused, not a crash.
+#[test]
+fn a_change_automerge_fails_to_decode_is_refused_not_a_crash() {
+    let change =
+        include_bytes!("../../../fuzz/regressions/draft_change/automerge-op-counter-overflow");
+    let refused = Draft::inspect_change(change).expect_err("refused");
+    assert!(matches!(refused, Error::AutomergeFailed(_)), "{refused}");
+}

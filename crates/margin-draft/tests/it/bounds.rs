@@ -116,7 +116,7 @@ Encryption must not be weakened [by lawful access mechanisms].
 #[test]
 fn a_change_automerge_fails_to_decode_is_refused_not_a_crash() {
     let change =
-        include_bytes!("../../../fuzz/regressions/draft_change/automerge-op-counter-overflow");
+        include_bytes!("../../../../fuzz/regressions/draft_change/automerge-op-counter-overflow");
     let refused = Draft::inspect_change(change).expect_err("refused");
     assert!(matches!(refused, Error::AutomergeFailed(_)), "{refused}");
 }

@@ -17,8 +17,9 @@
 //! `cargo test -p margin-cli --test it convergence::` runs what CI runs: a few seeds
 //! ([`CI_SEEDS`]) and a few newcomers ([`NEWCOMER_ROUNDS`]).
 //!
-//! Many seeds, outside CI (a seed takes 10 to 30 seconds; each seed's outcome is printed
-//! as it ends, a failing one with its report, and the test fails at the end if any did):
+//! Many seeds, outside CI (a seed takes 10 to 30 seconds; the seeds are shared among
+//! three tests that run side by side; each seed's outcome is printed as it ends, a failing
+//! one with its report, and a test fails at the end if any of its seeds did):
 //!
 //! ```sh
 //! MARGIN_CONVERGENCE_SEEDS=0..300 cargo test -p margin-cli --test it \
@@ -81,10 +82,35 @@ const OVERTAKEN: [&str; 3] = [
 /// At most this many nodes are down at once, so that whoever is up can still invite.
 const MAX_DOWN: usize = 2;
 
+/// The seeds are shared between this many tests, which the test harness runs side by
+/// side: seed `i` of the list goes to share `i % SHARES`.
+const SHARES: usize = 3;
+
 #[test]
-fn random_schedules_of_authoring_restarts_and_crashes_converge() {
+fn random_schedules_of_authoring_restarts_and_crashes_converge_share_1_of_3() {
+    random_schedules(0);
+}
+
+#[test]
+fn random_schedules_of_authoring_restarts_and_crashes_converge_share_2_of_3() {
+    random_schedules(1);
+}
+
+#[test]
+fn random_schedules_of_authoring_restarts_and_crashes_converge_share_3_of_3() {
+    random_schedules(2);
+}
+
+/// Runs this test's share of the seeds, each to its end, and fails if any did not
+/// converge.
+fn random_schedules(share: usize) {
     let steps = env_number("MARGIN_CONVERGENCE_STEPS").unwrap_or(STEPS);
-    let seeds = seeds_from_env();
+    let seeds: Vec<u64> = seeds_from_env()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % SHARES == share)
+        .map(|(_, seed)| seed)
+        .collect();
     let mut failed = vec![];
     for &seed in &seeds {
         let started = Instant::now();

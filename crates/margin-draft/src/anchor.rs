@@ -141,6 +141,33 @@ impl Draft {
     ) -> Result<Anchor, Error> {
         let heads = self.heads_at(Some(at))?;
         let snap = self.snapshot(&heads)?;
+        self.anchor_in(pid, quote, near, at, &snap, &heads)
+    }
+
+    /// Like [`Draft::anchor_near`] for many passages of one version at once (each
+    /// `(paragraph, quote, near)`), reading the version only once.
+    pub fn anchor_all(
+        &self,
+        wanted: &[(&ParaId, Option<&str>, Option<usize>)],
+        at: &[[u8; 32]],
+    ) -> Result<Vec<Anchor>, Error> {
+        let heads = self.heads_at(Some(at))?;
+        let snap = self.snapshot(&heads)?;
+        wanted
+            .iter()
+            .map(|(pid, quote, near)| self.anchor_in(pid, *quote, *near, at, &snap, &heads))
+            .collect()
+    }
+
+    fn anchor_in(
+        &self,
+        pid: &ParaId,
+        quote: Option<&str>,
+        near: Option<usize>,
+        at: &[[u8; 32]],
+        snap: &Snapshot,
+        heads: &[ChangeHash],
+    ) -> Result<Anchor, Error> {
         let block = snap
             .find(pid.as_str())
             .ok_or_else(|| Error::ParagraphNotFound(pid.clone()))?;
@@ -172,9 +199,9 @@ impl Draft {
         };
         let doc = &self.doc;
         let start_cursor =
-            doc.get_cursor_moving(text_obj, start_position, Some(&heads), MoveCursor::Before)?;
+            doc.get_cursor_moving(text_obj, start_position, Some(heads), MoveCursor::Before)?;
         let end_cursor =
-            doc.get_cursor_moving(text_obj, start + len - 1, Some(&heads), MoveCursor::Before)?;
+            doc.get_cursor_moving(text_obj, start + len - 1, Some(heads), MoveCursor::Before)?;
         let before: Vec<char> = text[..byte_start].chars().collect();
         let after = &text[byte_start + quote.len()..];
         Ok(Anchor {

@@ -144,6 +144,24 @@ pub fn large_space(
             &Body::Profile(profile),
         )?);
     }
+    // Each comment's passage, read from the one version they all comment on: the whole
+    // paragraph for every third comment, three of its words for the others.
+    let passages: Vec<(usize, Option<String>)> = (0..comments)
+        .map(|c| {
+            let p = (c * 7) % paras.len().max(1);
+            let quote = (c % 3 != 0).then(|| {
+                let words: Vec<&str> = paras[p].1.split(' ').collect();
+                let from = (c / 3) % words.len().saturating_sub(4).max(1);
+                words[from..(from + 3).min(words.len())].join(" ")
+            });
+            (p, quote)
+        })
+        .collect();
+    let wanted: Vec<(&ParaId, Option<&str>, Option<usize>)> = passages
+        .iter()
+        .map(|(p, quote)| (&paras[*p].0, quote.as_deref(), quote.as_ref().map(|_| 0)))
+        .collect();
+    let mut anchors = state.doc.anchor_all(&wanted, &heads)?.into_iter();
     let mut made: Vec<(EntryId, usize)> = vec![];
     for c in 0..comments {
         let p = (c * 7) % paras.len().max(1);
@@ -151,7 +169,6 @@ pub fn large_space(
         // `paras.len()` comments).
         let round = c / paras.len().max(1);
         let author = &people[(c * 13 + round) % people.len()];
-        let (pid, text) = &paras[p];
         let kind = match (c + round) % 4 {
             0 => CommentKind::Comment,
             1 => CommentKind::Question,
@@ -162,18 +179,13 @@ pub fn large_space(
             .then(|| made.iter().rev().find(|(_, q)| *q == p).map(|(id, _)| *id))
             .flatten();
         let mut comment_refs = refs.clone();
+        let passage = anchors.next().expect("one passage per comment");
         let anchor = match reply_to {
             Some(parent) => {
                 comment_refs.push(parent);
                 None
             }
-            None if c % 3 == 0 => Some(state.doc.anchor(pid, None, &heads)?),
-            None => {
-                let words: Vec<&str> = text.split(' ').collect();
-                let from = (c / 3) % words.len().saturating_sub(4).max(1);
-                let quote = words[from..(from + 3).min(words.len())].join(" ");
-                Some(state.doc.anchor_near(pid, Some(&quote), Some(0), &heads)?)
-            }
+            None => Some(passage),
         };
         let body = Body::Comment(Comment {
             draft: draft_id,

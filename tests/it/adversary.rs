@@ -119,6 +119,40 @@ impl Adversary {
         id
     }
 
+    /// Signs `count` profiles of `space` that refer to `missing` (an entry nobody will
+    /// deliver), named `Parked {label}{n}`, and keeps them to serve when asked; returns
+    /// their ids, not yet announced.
+    pub(crate) fn park_profiles(
+        &mut self,
+        space: SpaceId,
+        missing: EntryId,
+        count: u64,
+        label: &str,
+    ) -> Vec<EntryId> {
+        (0..count)
+            .map(|n| {
+                let profile = Body::Profile(Profile {
+                    name: format!("Parked {label}{n}"),
+                    affiliation: String::new(),
+                    stakeholder: String::new(),
+                    region: String::new(),
+                });
+                let bytes = Entry::sign(
+                    &self.key,
+                    Some(space),
+                    Timestamp::now().saturating_add_millis(n),
+                    vec![missing],
+                    &profile,
+                )
+                .expect("signs")
+                .into_bytes();
+                let id = EntryId::of_entry(&bytes);
+                self.offered.insert(id, bytes);
+                id
+            })
+            .collect()
+    }
+
     /// Handles the network for `duration`: answers `Want`s with what it offered and
     /// ignores everything else.
     pub(crate) async fn pump(&mut self, duration: Duration) {
@@ -991,27 +1025,7 @@ async fn one_peer_gets_a_share_of_the_waiting_room_not_all_of_it() {
     let mut adversary = Adversary::connect(&amina.addr(), space, 95).await;
     let share = margin_space::MAX_PENDING / 4;
     let missing = EntryId::of_entry(b"an entry nobody will ever deliver");
-    let mut ids = vec![];
-    for n in 0..share + 100 {
-        let profile = Body::Profile(Profile {
-            name: format!("Parked {n}"),
-            affiliation: String::new(),
-            stakeholder: String::new(),
-            region: String::new(),
-        });
-        let bytes = Entry::sign(
-            &adversary.key,
-            Some(space),
-            Timestamp::now().saturating_add_millis(n as u64),
-            vec![missing],
-            &profile,
-        )
-        .expect("signs")
-        .into_bytes();
-        let id = EntryId::of_entry(&bytes);
-        adversary.offered.insert(id, bytes);
-        ids.push(id);
-    }
+    let ids = adversary.park_profiles(space, missing, share as u64 + 100, "");
     for chunk in ids.chunks(margin_sync::limits::MAX_HAVE_IDS) {
         adversary.send(&Message::Have {
             space,

@@ -268,27 +268,7 @@ async fn attack(
                 }
                 1 => {
                     let missing = EntryId::of_entry(&round.to_le_bytes());
-                    let mut ids = vec![];
-                    for k in 0..300u64 {
-                        let profile = Body::Profile(Profile {
-                            name: format!("Parked {round}.{k}"),
-                            affiliation: String::new(),
-                            stakeholder: String::new(),
-                            region: String::new(),
-                        });
-                        let bytes = Entry::sign(
-                            &adversary.key,
-                            Some(space),
-                            Timestamp::now().saturating_add_millis(k),
-                            vec![missing],
-                            &profile,
-                        )
-                        .expect("signs")
-                        .into_bytes();
-                        let id = EntryId::of_entry(&bytes);
-                        adversary.offered.insert(id, bytes);
-                        ids.push(id);
-                    }
+                    let ids = adversary.park_profiles(space, missing, 300, &format!("{round}."));
                     adversary.send(&Message::Have { space, ids });
                     tally.parked.fetch_add(300, Ordering::Relaxed);
                 }

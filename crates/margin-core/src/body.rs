@@ -53,6 +53,24 @@ pub struct Charter {
     pub nonce: u64,
 }
 
+impl Charter {
+    /// An open space without a comment period that one person convenes and edits alone
+    /// (no registrars, any stakeholder group).
+    pub fn open(title: &str, convener: PublicKey, nonce: u64) -> Charter {
+        Charter {
+            title: title.to_owned(),
+            policy: Policy::Open,
+            opens: None,
+            closes: None,
+            conveners: vec![convener],
+            editors: vec![convener],
+            registrars: vec![],
+            stakeholder_groups: vec![],
+            nonce,
+        }
+    }
+}
+
 /// One change a convener makes to a charter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CharterChange {

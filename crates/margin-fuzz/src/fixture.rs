@@ -43,6 +43,8 @@ pub struct Fixture {
     pub charter: EntryId,
     pub draft: DraftId,
     pub doc: Draft,
+    /// The draft's first paragraph, which the comment quotes.
+    pub para: ParaId,
 }
 
 /// The fixture, built on a thread's first use (a space's draft caches what it read in a
@@ -57,17 +59,7 @@ pub fn fixture() -> &'static Fixture {
 fn build() -> Fixture {
     let key = editor();
     let at = |n: u64| Timestamp::from_millis(TIME + n);
-    let charter = Body::Charter(Charter {
-        title: "BPF on Cybersecurity".into(),
-        policy: Policy::Open,
-        opens: None,
-        closes: None,
-        conveners: vec![key.public()],
-        editors: vec![key.public()],
-        registrars: vec![],
-        stakeholder_groups: vec![],
-        nonce: 1,
-    });
+    let charter = Body::Charter(Charter::open("BPF on Cybersecurity", key.public(), 1));
     let genesis = Entry::sign(&key, None, at(0), vec![], &charter).expect("the charter signs");
     let space_id = genesis.id();
     let mut space = Space::new(genesis.clone()).expect("the charter starts a space");
@@ -122,5 +114,6 @@ fn build() -> Fixture {
         charter: space_id,
         draft,
         doc,
+        para,
     }
 }

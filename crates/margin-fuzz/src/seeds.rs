@@ -72,17 +72,7 @@ fn entries() -> Vec<(String, Entry)> {
     let other = SigningKey::from_seed([2; 32]);
     let comment = f.entries[2].id();
     let heads = f.doc.heads();
-    let para = f
-        .doc
-        .view(None)
-        .expect("the draft reads")
-        .sections
-        .iter()
-        .flat_map(|s| &s.paragraphs)
-        .next()
-        .expect("the draft has a paragraph")
-        .id
-        .clone();
+    let para = f.para.clone();
     let mut out: Vec<(String, Entry)> = f
         .entries
         .iter()

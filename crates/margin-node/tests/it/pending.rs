@@ -3,7 +3,7 @@
 //! disk.
 
 use margin_core::Timestamp;
-use margin_core::body::{Body, Charter, Policy, Profile};
+use margin_core::body::{Body, Charter, Profile};
 use margin_core::entry::Entry;
 use margin_core::key::SigningKey;
 use margin_node::home::Home;
@@ -12,17 +12,7 @@ use margin_space::MAX_PENDING;
 
 /// The genesis of an open space whose convener and editor is `key`.
 fn charter(key: &SigningKey, title: &str) -> Entry {
-    let charter = Body::Charter(Charter {
-        title: title.into(),
-        policy: Policy::Open,
-        opens: None,
-        closes: None,
-        conveners: vec![key.public()],
-        editors: vec![key.public()],
-        registrars: vec![],
-        stakeholder_groups: vec![],
-        nonce: 0,
-    });
+    let charter = Body::Charter(Charter::open(title, key.public(), 0));
     Entry::sign(key, None, Timestamp::from_millis(1), vec![], &charter).expect("sign the charter")
 }
 

@@ -1095,3 +1095,69 @@ async fn a_new_peer_id_from_a_banned_peers_address_starts_on_probation() {
     );
     still_syncing(&amina, &bruno, &draft, "Probation is not for us.");
 }
+
+/// Entries that wait for refs nobody ever delivers are forgotten after an hour, and the
+/// peer that delivered them is charged for it. The node runs with its clock preloaded
+/// (libfaketime), and the test moves that clock two hours on while the entries wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_whose_refs_never_come_are_forgotten_after_an_hour_and_their_deliverer_charged() {
+    let Some(clock) = common::clock::ShiftedClock::new(
+        "entries_whose_refs_never_come_are_forgotten_after_an_hour_and_their_deliverer_charged",
+    ) else {
+        return;
+    };
+    let amina = Participant::init("Amina", "government");
+    let space: SpaceId = field(&amina.json(&["space", "create", "BPF 2026"]), "space")
+        .parse()
+        .expect("space id");
+    let node = RunningNode::start_with_env(amina, &[], &clock.env());
+    let mut adversary = Adversary::connect(&node.addr(), space, 66).await;
+    let me = adversary.net.local_peer_id();
+    let missing = EntryId::of_entry(b"an entry nobody will ever deliver");
+    let parked = adversary.park_profiles(space, missing, 20, "");
+    adversary.send(&Message::Have { space, ids: parked });
+    let waiting = |node: &RunningNode| {
+        node.p.json(&["sync", "status", &space.to_hex()])["spaces"][0]["waiting"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + common::running::PATIENCE;
+    while waiting(&node) < 20 {
+        assert!(
+            Instant::now() < deadline,
+            "the node never kept the entries waiting ({} waiting)\n{}",
+            waiting(&node),
+            node.log_tail()
+        );
+        adversary.pump(Duration::from_millis(500)).await;
+    }
+    let record = record_of(&node, &me, |_| true).await;
+    assert_eq!(penalty(&record), 0, "charged before the hour: {record}");
+
+    // Two hours later, for the node.
+    clock.shift("+2h");
+    let deadline = Instant::now() + common::running::PATIENCE;
+    loop {
+        adversary.pump(Duration::from_millis(500)).await;
+        let charged = node
+            .peers()
+            .into_iter()
+            .find(|p| p["peer"] == me.to_string().as_str())
+            .filter(|r| penalty(r) > 0);
+        if let Some(record) = charged
+            && waiting(&node) == 0
+        {
+            assert!(
+                last_refusal(&record).contains("waited an hour"),
+                "charged for something else: {record}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "two hours on, the entries still wait ({}) or their deliverer is not charged\n{}",
+            waiting(&node),
+            node.log_tail()
+        );
+    }
+}

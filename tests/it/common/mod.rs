@@ -223,5 +223,6 @@ pub fn para(p: &Participant, draft: &str, starts: &str) -> String {
         .and_then(|para| para["id"].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no paragraph starting with {starts:?}"))
 }
+pub mod clock;
 pub mod netns;
 pub mod running;

@@ -21,6 +21,8 @@ pub struct RunningNode {
     /// What the node printed on standard output (its login link).
     out: PathBuf,
     extra: Vec<String>,
+    /// Variables set in the node's environment (and not in the CLI's).
+    env: Vec<(String, String)>,
 }
 
 impl RunningNode {
@@ -29,6 +31,12 @@ impl RunningNode {
     /// and waits until it listens: on an ephemeral port of loopback unless `extra` names
     /// its own `--listen`.
     pub fn start(p: Participant, extra: &[&str]) -> RunningNode {
+        RunningNode::start_with_env(p, extra, &[])
+    }
+
+    /// Like [`RunningNode::start`], with variables set in the node's environment (a
+    /// shifted clock, [`super::clock::ShiftedClock::env`]), at this start and every restart.
+    pub fn start_with_env(p: Participant, extra: &[&str], env: &[(String, String)]) -> RunningNode {
         let log = p.home().join("node.log");
         let out = p.home().join("node.out");
         let mut node = RunningNode {
@@ -37,6 +45,7 @@ impl RunningNode {
             log,
             out,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            env: env.to_vec(),
         };
         node.restart();
         node
@@ -93,6 +102,7 @@ impl RunningNode {
             .args(["node", "--no-mdns", "--http", "127.0.0.1:0"])
             .args(listen)
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env(
                 "MARGIN_LOG",
                 std::env::var("MARGIN_TEST_LOG").unwrap_or_else(|_| "info,libp2p_kad=error".into()),

@@ -50,6 +50,11 @@ pub const MAX_FRAME_BYTES: usize = MAX_BATCH_BYTES + 128 * 1024;
 /// nothing of a space fetches it whole, by range, without queuing ids.)
 pub const MAX_QUEUED_IDS: usize = 100_000;
 
+/// Ids a node queues for fetching from one peer in all the spaces they share (6.4 MB):
+/// a peer sharing many spaces with a node cannot make it queue [`MAX_QUEUED_IDS`] in
+/// each. What does not fit is found again when the peer's queue has drained.
+pub const MAX_QUEUED_IDS_PER_PEER: usize = 2 * MAX_QUEUED_IDS;
+
 /// Ids the service remembers as waiting at the host for their refs (not fetched again
 /// meanwhile): the host keeps at most 10 000 waiting per space.
 pub const MAX_WAITING_IDS: usize = 100_000;

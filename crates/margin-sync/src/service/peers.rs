@@ -48,6 +48,15 @@ pub(super) struct Peer {
 }
 
 impl Peer {
+    /// Ids queued from the peer in the spaces other than `space`.
+    pub(super) fn queued_beside(&self, space: &SpaceId) -> usize {
+        self.links
+            .iter()
+            .filter(|(s, _)| *s != space)
+            .map(|(_, link)| link.queue.len())
+            .sum()
+    }
+
     fn new(now: Timestamp, config: &Config) -> Self {
         Self {
             since: now,
@@ -141,6 +150,8 @@ pub(super) struct Shared<'a, P> {
     fetching: &'a HashMap<EntryId, P>,
     waiting: &'a HashMap<EntryId, Timestamp>,
     alternates: &'a mut HashMap<EntryId, Vec<P>>,
+    /// Ids queued from the peer in the other spaces it shares with this node.
+    others_queued: usize,
 }
 
 impl<P: Clone + PartialEq> Shared<'_, P> {
@@ -152,6 +163,7 @@ impl<P: Clone + PartialEq> Shared<'_, P> {
             waiting: self.waiting,
             alternates: self.alternates,
             peer: self.peer,
+            others_queued: self.others_queued,
         };
         lacking.enqueue(self.link, ids);
     }
@@ -362,6 +374,7 @@ where
             ));
         };
         peer.spaces.insert(*space);
+        let others_queued = peer.queued_beside(space);
         let Peer {
             links,
             empty,
@@ -374,6 +387,7 @@ where
             space: *space,
             items,
             link: links.entry(*space).or_insert_with(|| Link::new(now)),
+            others_queued,
             empty,
             warned,
             traffic,

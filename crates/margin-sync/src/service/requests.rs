@@ -17,7 +17,7 @@ use super::{Output, Service, send};
 use crate::batch;
 use crate::fetch::{Asked, Cursor, Request};
 use crate::items::Items;
-use crate::limits::{MAX_QUEUED_IDS, MAX_WANT_IDS};
+use crate::limits::{MAX_QUEUED_IDS, MAX_QUEUED_IDS_PER_PEER, MAX_WANT_IDS};
 use crate::message::Message;
 use crate::penalty::Offence;
 
@@ -31,6 +31,8 @@ pub(super) struct Lacking<'a, P> {
     pub(super) alternates: &'a mut HashMap<EntryId, Vec<P>>,
     /// The peer whose link the ids are queued on.
     pub(super) peer: &'a P,
+    /// Ids queued from the peer in the other spaces it shares with this node.
+    pub(super) others_queued: usize,
 }
 
 /// Alternates remembered at most: per id, and in all.
@@ -38,10 +40,14 @@ const MAX_ALTERNATES_PER_ID: usize = 3;
 const MAX_ALTERNATES: usize = crate::limits::MAX_WAITING_IDS;
 
 impl<P: Clone + PartialEq> Lacking<'_, P> {
-    /// Queues on the link those of `ids` the node lacks, up to the queue's bound.
+    /// Queues on the link those of `ids` the node lacks, up to the queue's bound and the
+    /// peer's across its spaces. What is left out is found again by the reconciliation
+    /// that confirms the link once its queue is empty.
     pub(super) fn enqueue(&mut self, link: &mut Link, ids: impl Iterator<Item = EntryId>) {
         for id in ids {
-            if link.queue.len() >= MAX_QUEUED_IDS {
+            if link.queue.len() >= MAX_QUEUED_IDS
+                || link.queue.len() + self.others_queued >= MAX_QUEUED_IDS_PER_PEER
+            {
                 break;
             }
             if self.items.contains(&id) || self.waiting.contains_key(&id) {
@@ -105,18 +111,19 @@ where
         let Some(items) = self.spaces.get(space) else {
             return;
         };
+        let Some(peer) = self.peers.get_mut(from) else {
+            return;
+        };
+        let others_queued = peer.queued_beside(space);
         let mut lacking = Lacking {
             items,
             fetching: &self.fetching,
             waiting: &self.waiting,
             alternates: &mut self.alternates,
             peer: from,
+            others_queued,
         };
-        if let Some(link) = self
-            .peers
-            .get_mut(from)
-            .and_then(|peer| peer.links.get_mut(space))
-        {
+        if let Some(link) = peer.links.get_mut(space) {
             lacking.enqueue(link, ids.iter().copied());
         }
         self.pump(now, from);

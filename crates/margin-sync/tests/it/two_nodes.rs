@@ -441,3 +441,58 @@ fn an_entry_announced_by_a_silent_peer_is_fetched_from_another_that_has_it() {
         "asked of the other peer after {asked_at} ms, before the first had its chance"
     );
 }
+
+/// A peer sharing several spaces with a node cannot make it queue the most ids one space
+/// allows in each of them: what it queues from one peer is bounded across spaces too.
+#[test]
+fn ids_queued_from_one_peer_are_bounded_across_the_spaces_it_shares() {
+    use margin_sync::limits::{MAX_HAVE_IDS, MAX_QUEUED_IDS, MAX_QUEUED_IDS_PER_PEER};
+    let spaces: Vec<SpaceId> = (0..4).map(space_id).collect();
+    let mut store = MemoryStore::default();
+    for (k, space) in spaces.iter().enumerate() {
+        store.insert(*space, entry(k as u64));
+    }
+    let mut node: Service<u8> = Service::new(0, Config::default());
+    for space in &spaces {
+        node.join(t(0), *space, &store);
+    }
+    let hello = Message::Hello {
+        spaces: spaces.clone(),
+        empty: vec![],
+        echo: false,
+        now: t(0),
+    }
+    .encode();
+    node.connected(t(0), 1);
+    node.received(t(0), &1, &hello, &store);
+    let mut at = 0;
+    let mut n = 0u64;
+    let mut penalties = vec![];
+    for space in &spaces {
+        for _ in 0..MAX_QUEUED_IDS.div_ceil(MAX_HAVE_IDS) {
+            let ids = (0..MAX_HAVE_IDS)
+                .map(|_| {
+                    n += 1;
+                    EntryId::of_entry(&n.to_le_bytes())
+                })
+                .collect();
+            at += 100;
+            let have = Message::Have { space: *space, ids }.encode();
+            penalties.extend(
+                node.received(t(at), &1, &have, &store)
+                    .into_iter()
+                    .filter(|o| matches!(o, Output::Penalize(..))),
+            );
+        }
+    }
+    assert!(penalties.is_empty(), "{penalties:?}");
+    let status = node.status(t(at));
+    let peer = status.peers.iter().find(|p| p.peer == 1).expect("the peer");
+    let queued: Vec<usize> = peer.spaces.iter().map(|l| l.pending).collect();
+    let total: usize = queued.iter().sum();
+    // What is asked for already (a few requests' worth) counts as well.
+    assert!(
+        (MAX_QUEUED_IDS_PER_PEER..MAX_QUEUED_IDS_PER_PEER + 10_000).contains(&total),
+        "{total} ids pending from one peer, by space {queued:?}"
+    );
+}

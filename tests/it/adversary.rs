@@ -220,6 +220,33 @@ async fn record_of(node: &RunningNode, peer: &PeerId, check: impl Fn(&Value) -> 
     }
 }
 
+/// Entries of `space` that `node` keeps waiting for their refs.
+fn waiting(node: &RunningNode, space: &SpaceId) -> usize {
+    node.p.json(&["sync", "status", &space.to_hex()])["spaces"][0]["waiting"]
+        .as_u64()
+        .unwrap_or(0) as usize
+}
+
+/// Handles the adversary's network until `node` keeps at least `count` entries of
+/// `space` waiting.
+async fn pump_until_waiting(
+    adversary: &mut Adversary,
+    node: &RunningNode,
+    space: &SpaceId,
+    count: usize,
+) {
+    let deadline = Instant::now() + common::running::PATIENCE;
+    while waiting(node, space) < count {
+        assert!(
+            Instant::now() < deadline,
+            "the node never kept {count} entries waiting ({} waiting)\n{}",
+            waiting(node, space),
+            node.log_tail()
+        );
+        adversary.pump(Duration::from_millis(500)).await;
+    }
+}
+
 fn penalty(record: &Value) -> u64 {
     record["penalty"].as_u64().unwrap_or(0)
 }
@@ -822,11 +849,6 @@ async fn a_draft_change_that_would_inflate_without_bound_is_refused_before_it_is
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stranger_cannot_park_large_entries_waiting_for_refs_that_never_come() {
     let (honest, _other, space, _draft) = honest_network();
-    let waiting = |node: &RunningNode| -> u64 {
-        node.p.json(&["sync", "status", &space.to_hex()])["spaces"][0]["waiting"]
-            .as_u64()
-            .unwrap_or(0)
-    };
     let store_bytes = |node: &RunningNode| -> u64 {
         std::fs::read_dir(node.p.home())
             .expect("home")
@@ -874,7 +896,7 @@ async fn a_stranger_cannot_park_large_entries_waiting_for_refs_that_never_come()
     adversary.offer(space, small.into_bytes());
     adversary.pump(Duration::from_secs(5)).await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while waiting(&honest) != 1 {
+    while waiting(&honest, &space) != 1 {
         assert!(
             Instant::now() < deadline,
             "the small entry does not wait: {}\n{}",
@@ -885,7 +907,7 @@ async fn a_stranger_cannot_park_large_entries_waiting_for_refs_that_never_come()
     }
     adversary.pump(Duration::from_secs(2)).await;
     assert_eq!(
-        waiting(&honest),
+        waiting(&honest, &space),
         1,
         "large entries of a stranger were kept waiting"
     );
@@ -1032,24 +1054,10 @@ async fn one_peer_gets_a_share_of_the_waiting_room_not_all_of_it() {
             ids: chunk.to_vec(),
         });
     }
-    let waiting = |node: &RunningNode| {
-        node.p.json(&["sync", "status", &space.to_hex(), "--json"])["spaces"][0]["waiting"]
-            .as_u64()
-            .unwrap_or(0) as usize
-    };
-    let deadline = Instant::now() + common::running::PATIENCE;
-    while waiting(&amina) < share {
-        assert!(
-            Instant::now() < deadline,
-            "the node never kept the adversary's share waiting ({} waiting)\n{}",
-            waiting(&amina),
-            amina.log_tail()
-        );
-        adversary.pump(Duration::from_secs(1)).await;
-    }
+    pump_until_waiting(&mut adversary, &amina, &space, share).await;
     adversary.pump(Duration::from_secs(3)).await;
     assert_eq!(
-        waiting(&amina),
+        waiting(&amina, &space),
         share,
         "one peer's entries took more than its share of the waiting room"
     );
@@ -1116,21 +1124,7 @@ async fn entries_whose_refs_never_come_are_forgotten_after_an_hour_and_their_del
     let missing = EntryId::of_entry(b"an entry nobody will ever deliver");
     let parked = adversary.park_profiles(space, missing, 20, "");
     adversary.send(&Message::Have { space, ids: parked });
-    let waiting = |node: &RunningNode| {
-        node.p.json(&["sync", "status", &space.to_hex()])["spaces"][0]["waiting"]
-            .as_u64()
-            .unwrap_or(0)
-    };
-    let deadline = Instant::now() + common::running::PATIENCE;
-    while waiting(&node) < 20 {
-        assert!(
-            Instant::now() < deadline,
-            "the node never kept the entries waiting ({} waiting)\n{}",
-            waiting(&node),
-            node.log_tail()
-        );
-        adversary.pump(Duration::from_millis(500)).await;
-    }
+    pump_until_waiting(&mut adversary, &node, &space, 20).await;
     let record = record_of(&node, &me, |_| true).await;
     assert_eq!(penalty(&record), 0, "charged before the hour: {record}");
 
@@ -1145,7 +1139,7 @@ async fn entries_whose_refs_never_come_are_forgotten_after_an_hour_and_their_del
             .find(|p| p["peer"] == me.to_string().as_str())
             .filter(|r| penalty(r) > 0);
         if let Some(record) = charged
-            && waiting(&node) == 0
+            && waiting(&node, &space) == 0
         {
             assert!(
                 last_refusal(&record).contains("waited an hour"),
@@ -1156,7 +1150,7 @@ async fn entries_whose_refs_never_come_are_forgotten_after_an_hour_and_their_del
         assert!(
             Instant::now() < deadline,
             "two hours on, the entries still wait ({}) or their deliverer is not charged\n{}",
-            waiting(&node),
+            waiting(&node, &space),
             node.log_tail()
         );
     }

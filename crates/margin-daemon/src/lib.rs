@@ -18,6 +18,7 @@ pub mod api;
 pub mod engine;
 pub mod events;
 mod heard;
+mod lanes;
 pub mod info;
 pub mod worker;
 
@@ -297,15 +298,15 @@ impl Daemon {
             NetEvent::Listening(_) => self.write_info(),
             NetEvent::Connected { peer, addr, dialer } => {
                 self.worker
-                    .submit(move |engine| engine.connected(peer, &addr, dialer))?;
+                    .submit_from(peer, move |engine| engine.connected(peer, &addr, dialer))?;
             }
             NetEvent::Identified { peer, addresses } => {
                 self.worker
-                    .submit(move |engine| engine.identified(&peer, &addresses))?;
+                    .submit_from(peer, move |engine| engine.identified(&peer, &addresses))?;
             }
             NetEvent::Disconnected { peer } => {
                 self.worker
-                    .submit(move |engine| engine.disconnected(&peer))?;
+                    .submit_from(peer, move |engine| engine.disconnected(&peer))?;
             }
             NetEvent::Frame {
                 peer,
@@ -314,18 +315,18 @@ impl Daemon {
             } => {
                 // The permit goes back when the frame has been handled: until then it
                 // counts in the peer's backlog.
-                self.worker.submit(move |engine| {
+                self.worker.submit_from(peer, move |engine| {
                     engine.frame(&peer, &frame);
                     drop(permit);
                 })?;
             }
             NetEvent::OversizeFrame { peer, len } => {
                 self.worker
-                    .submit(move |engine| engine.oversize(&peer, len))?;
+                    .submit_from(peer, move |engine| engine.oversize(&peer, len))?;
             }
             NetEvent::BadFrame { peer, reason } => {
                 self.worker
-                    .submit(move |engine| engine.bad_frame(&peer, &reason))?;
+                    .submit_from(peer, move |engine| engine.bad_frame(&peer, &reason))?;
             }
             NetEvent::Gossip {
                 space,
@@ -334,7 +335,7 @@ impl Daemon {
                 data,
             } => {
                 self.worker
-                    .submit(move |engine| engine.gossip(from, space, id, &data))?;
+                    .submit_from(from, move |engine| engine.gossip(from, space, id, &data))?;
             }
             NetEvent::Providers { space, peers } => {
                 for peer in peers {

@@ -1,6 +1,7 @@
 //! The store thread: one thread owns the node's SQLite connection, its cached spaces and
 //! the sync service, and runs jobs sent from the async side, so blocking database,
-//! Automerge and signature work never runs on the reactor.
+//! Automerge and signature work never runs on the reactor. Jobs come in lanes, one per
+//! peer and one for the node itself, served in turns (see [`crate::lanes`]).
 
 use std::sync::mpsc;
 use std::thread;
@@ -8,17 +9,27 @@ use std::thread;
 use tokio::sync::oneshot;
 
 use crate::engine::Engine;
+use crate::lanes;
 use margin_core::Timestamp;
 use margin_core::id::SpaceId;
 use margin_node::error::NodeError;
+use margin_net::PeerId;
 use margin_node::node::Node;
 
 type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 
+/// Whose work a job is: a peer's (its frames, its gossip, its connection's events), or the
+/// node's own (ticks, web pages, the CLI's requests).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Lane {
+    Node,
+    Peer(PeerId),
+}
+
 /// A handle to the store thread; cheap to clone.
 #[derive(Clone)]
 pub struct Worker {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<(Lane, Job)>,
 }
 
 impl Worker {
@@ -27,7 +38,7 @@ impl Worker {
     pub(crate) fn start(
         make: impl FnOnce() -> Result<Engine, NodeError> + Send + 'static,
     ) -> Result<Worker, NodeError> {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<(Lane, Job)>();
         let (ready_tx, ready_rx) = mpsc::channel();
         thread::Builder::new()
             .name("margin-store".into())
@@ -42,9 +53,7 @@ impl Worker {
                         return;
                     }
                 };
-                while let Ok(job) = queue.recv() {
-                    job(&mut engine);
-                }
+                lanes::run_in_turns(&queue, |job: Job| job(&mut engine));
             })
             .map_err(|e| NodeError::Invalid(format!("cannot start the store thread: {e}")))?;
         ready_rx
@@ -80,13 +89,26 @@ impl Worker {
             .map_err(|_| NodeError::Invalid("the store thread dropped a job".into()))
     }
 
-    /// Queues `f` to run on the engine without waiting for it.
+    /// Queues `f` to run on the engine, in the node's own lane, without waiting for it.
     pub(crate) fn submit(
         &self,
         f: impl FnOnce(&mut Engine) + Send + 'static,
     ) -> Result<(), NodeError> {
+        self.send(Lane::Node, Box::new(f))
+    }
+
+    /// Queues `f`, work that `peer` gave the node, in that peer's lane.
+    pub(crate) fn submit_from(
+        &self,
+        peer: PeerId,
+        f: impl FnOnce(&mut Engine) + Send + 'static,
+    ) -> Result<(), NodeError> {
+        self.send(Lane::Peer(peer), Box::new(f))
+    }
+
+    fn send(&self, lane: Lane, job: Job) -> Result<(), NodeError> {
         self.jobs
-            .send(Box::new(f))
+            .send((lane, job))
             .map_err(|_| NodeError::Invalid("the store thread has stopped".into()))
     }
 }

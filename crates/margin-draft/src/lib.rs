@@ -2,8 +2,8 @@
 //! text-related done to it.
 //!
 //! - [`Draft::import`] and [`Draft::update`] turn Markdown files into Automerge changes
-//!   (one change per revision, made of the smallest word-level edits, so paragraphs keep
-//!   their stable ids);
+//!   (one change per revision, a few for a large one; the smallest word-level edits, so
+//!   paragraphs keep their stable ids);
 //! - [`Draft::view`], [`Draft::render_markdown`] and [`Draft::diff`] read any version;
 //! - [`Draft::anchor`] and [`Draft::resolve`] attach comments to passages and find them
 //!   again in later versions;
@@ -52,4 +52,5 @@ pub use error::Error;
 pub use margin_core::{ParaId, Timestamp};
 pub use markdown::{BlockKind, is_bracketed};
 pub use tokens::{WordChange, WordOp};
+pub use update::OPS_PER_CHANGE;
 pub use view::{DraftView, Heading, Paragraph, Section};

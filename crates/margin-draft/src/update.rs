@@ -2,7 +2,12 @@
 //!
 //! Blocks of the old and new file are aligned (unchanged blocks by content, edited ones
 //! by similarity), so a paragraph keeps its id, and the comments anchored to it keep
-//! their place, across revisions. Each revision is exactly one Automerge change.
+//! their place, across revisions. A revision is one Automerge change, or, as a node
+//! publishes it, a few for a large one: its edits are cut, between blocks, into changes
+//! of about [`OPS_PER_CHANGE`] operations, which every node applies one after the other.
+//! Automerge's memory while applying a change grows with the change (about 550 bytes
+//! per operation, see docs/security.md), so a 600 KB import applied as one change costs
+//! a node 350 MB for a moment, and as 38 changes about 10 MB.
 
 use margin_core::{ParaId, Timestamp};
 use std::collections::HashSet;
@@ -21,12 +26,17 @@ use crate::tokens::{char_ratio, splices};
 /// Edited blocks are paired when at least this alike, character by character.
 const PAIRING_RATIO: f32 = 0.5;
 
+/// About the most operations (a character inserted or deleted is one) in one change that
+/// [`Draft::import`] and [`Draft::update`] write; a single block larger than this still
+/// goes in one change.
+pub const OPS_PER_CHANGE: usize = 16 * 1024;
+
 impl Draft {
     /// Creates a new draft from a Markdown file as ONE Automerge change by `actor`.
     ///
     /// The title is `title` if given, else the first level-1 heading, else
     /// "Untitled draft". Returns the draft and the change's bytes, for the caller to
-    /// sign and publish.
+    /// sign and publish. [`Draft::import_in_parts`] cuts a large file into several.
     pub fn import(
         actor: ActorId,
         markdown: &str,
@@ -34,17 +44,51 @@ impl Draft {
         time: Timestamp,
         message: &str,
     ) -> Result<(Draft, Vec<u8>), Error> {
+        let (draft, mut changes) =
+            Draft::import_within(actor, markdown, title, time, message, usize::MAX)?;
+        Ok((draft, changes.remove(0)))
+    }
+
+    /// Like [`Draft::import`], as one change or a few for a large file (see
+    /// [`OPS_PER_CHANGE`]), in the order they apply: what a node publishes, together,
+    /// as one revision.
+    pub fn import_in_parts(
+        actor: ActorId,
+        markdown: &str,
+        title: Option<&str>,
+        time: Timestamp,
+        message: &str,
+    ) -> Result<(Draft, Vec<Vec<u8>>), Error> {
+        Draft::import_within(actor, markdown, title, time, message, OPS_PER_CHANGE)
+    }
+
+    fn import_within(
+        actor: ActorId,
+        markdown: &str,
+        title: Option<&str>,
+        time: Timestamp,
+        message: &str,
+        ops_per_change: usize,
+    ) -> Result<(Draft, Vec<Vec<u8>>), Error> {
         let mut draft = Draft::empty();
-        let change = draft
-            .write(actor, &Markdown::parse(markdown), title, time, message)?
+        let changes = draft
+            .write(
+                actor,
+                &Markdown::parse(markdown),
+                title,
+                time,
+                message,
+                ops_per_change,
+            )?
             .expect("a new draft's first change writes the title, blocks and tail");
-        Ok((draft, change))
+        Ok((draft, changes))
     }
 
     /// Records a new version of the Markdown file as ONE change by `actor`, made of the
     /// smallest edits: blocks that match an old block keep its id and are edited word by
     /// word; other blocks are inserted or deleted. Returns `None` when the file is the
-    /// current text already.
+    /// current text already. [`Draft::update_in_parts`] cuts a large revision into
+    /// several changes.
     ///
     /// A title that was derived from the first level-1 heading follows that heading;
     /// a title given at import stays.
@@ -55,7 +99,34 @@ impl Draft {
         time: Timestamp,
         message: &str,
     ) -> Result<Option<Vec<u8>>, Error> {
-        self.write(actor, &Markdown::parse(markdown), None, time, message)
+        let changes = self.write(
+            actor,
+            &Markdown::parse(markdown),
+            None,
+            time,
+            message,
+            usize::MAX,
+        )?;
+        Ok(changes.map(|mut changes| changes.remove(0)))
+    }
+
+    /// Like [`Draft::update`], as one change or a few for a large revision (see
+    /// [`OPS_PER_CHANGE`]), in the order they apply.
+    pub fn update_in_parts(
+        &mut self,
+        actor: ActorId,
+        markdown: &str,
+        time: Timestamp,
+        message: &str,
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
+        self.write(
+            actor,
+            &Markdown::parse(markdown),
+            None,
+            time,
+            message,
+            OPS_PER_CHANGE,
+        )
     }
 
     fn write(
@@ -65,7 +136,8 @@ impl Draft {
         title: Option<&str>,
         time: Timestamp,
         message: &str,
-    ) -> Result<Option<Vec<u8>>, Error> {
+        ops_per_change: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
         let heads = self.doc.get_heads();
         let old = self.snapshot(&heads)?;
         let old_md = old.markdown();
@@ -82,26 +154,73 @@ impl Draft {
         }
         let steps = align(&old_md.blocks, &target.blocks);
         let mut ids = IdMinter::new(&actor, &heads, old.ids());
-        let options = CommitOptions::default()
-            .with_message(message)
-            .with_time(crate::doc::automerge_time(time));
-        self.doc.set_actor(actor);
-        let outcome = self.doc.transact_with(
-            |_| options,
-            |tx| apply_steps(tx, &old, target, &new_title, &steps, &mut ids),
-        );
-        let hash = match outcome {
-            Ok(success) => success.hash,
-            Err(failure) => return Err(failure.error),
+        let options = || {
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(crate::doc::automerge_time(time))
         };
-        Ok(hash.map(|h| {
-            self.doc
-                .get_change_by_hash(&h)
-                .expect("a change just committed is in the document")
-                .raw_bytes()
-                .to_vec()
-        }))
+        self.doc.set_actor(actor);
+        let mut changes = vec![];
+        // Known once the first change has written the title, the tail and (for a new
+        // draft) the list.
+        let mut list: Option<ObjId> = None;
+        let mut index = 0;
+        for part in parts(&old, target, &steps, ops_per_change) {
+            let outcome = self.doc.transact_with(
+                |_| options(),
+                |tx| {
+                    let list = match &list {
+                        Some(list) => list.clone(),
+                        None => frame(tx, &old, target, &new_title)?,
+                    };
+                    let end = apply_steps(tx, &list, index, &old, target, part, &mut ids)?;
+                    Ok::<_, Error>((list, end))
+                },
+            );
+            let success = outcome.map_err(|failure| failure.error)?;
+            (list, index) = (Some(success.result.0), success.result.1);
+            if let Some(hash) = success.hash {
+                changes.push(
+                    self.doc
+                        .get_change_by_hash(&hash)
+                        .expect("a change just committed is in the document")
+                        .raw_bytes()
+                        .to_vec(),
+                );
+            }
+        }
+        Ok((!changes.is_empty()).then_some(changes))
     }
+}
+
+/// Cuts `steps` into parts of about `ops_per_change` operations each, between steps.
+/// There is always at least one part (the first change writes the title and the tail).
+fn parts<'a>(
+    old: &Snapshot,
+    target: &Markdown,
+    steps: &'a [Step],
+    ops_per_change: usize,
+) -> Vec<&'a [Step]> {
+    let cost = |step: &Step| match *step {
+        Step::Keep(o, n) if old.blocks[o].block == target.blocks[n] => 0,
+        Step::Keep(o, n) => {
+            8 + old.blocks[o].block.text.chars().count() + target.blocks[n].text.chars().count()
+        }
+        Step::Delete(_) => 1,
+        Step::Insert(n) => 8 + target.blocks[n].text.chars().count(),
+    };
+    let mut parts = vec![];
+    let (mut start, mut ops) = (0, 0usize);
+    for (i, step) in steps.iter().enumerate() {
+        let c = cost(step);
+        if ops > 0 && ops.saturating_add(c) > ops_per_change {
+            parts.push(&steps[start..i]);
+            (start, ops) = (i, 0);
+        }
+        ops += c;
+    }
+    parts.push(&steps[start..]);
+    parts
 }
 
 /// One step of turning the old block list into the new one, in list order.
@@ -150,35 +269,47 @@ fn align(old: &[Block], new: &[Block]) -> Vec<Step> {
     steps
 }
 
-fn apply_steps(
+/// Writes the title and the tail where they changed, and the block list of a new draft;
+/// returns the list.
+fn frame(
     tx: &mut impl Transactable,
     old: &Snapshot,
     target: &Markdown,
     title: &str,
-    steps: &[Step],
-    ids: &mut IdMinter,
-) -> Result<(), Error> {
+) -> Result<ObjId, Error> {
     if old.title.as_deref() != Some(title) {
         tx.put(ROOT, "title", title)?;
     }
     if old.tail != target.tail || old.blocks_obj.is_none() {
         tx.put(ROOT, "tail", target.tail.as_str())?;
     }
-    let list = match &old.blocks_obj {
+    Ok(match &old.blocks_obj {
         Some(list) => list.clone(),
         None => tx.put_object(ROOT, "blocks", ObjType::List)?,
-    };
-    let mut index = 0;
+    })
+}
+
+/// Carries out `steps` on the block list from position `index`; returns the position
+/// after them.
+fn apply_steps(
+    tx: &mut impl Transactable,
+    list: &ObjId,
+    mut index: usize,
+    old: &Snapshot,
+    target: &Markdown,
+    steps: &[Step],
+    ids: &mut IdMinter,
+) -> Result<usize, Error> {
     for step in steps {
         match *step {
             Step::Keep(o, n) => {
                 edit_block(tx, &old.blocks[o], &target.blocks[n])?;
                 index += 1;
             }
-            Step::Delete(_) => tx.delete(&list, index)?,
+            Step::Delete(_) => tx.delete(list, index)?,
             Step::Insert(n) => {
                 let block = &target.blocks[n];
-                let obj = tx.insert_object(&list, index, ObjType::Map)?;
+                let obj = tx.insert_object(list, index, ObjType::Map)?;
                 tx.put(&obj, "id", ids.mint(index, &block.text).into_string())?;
                 tx.put(&obj, "kind", block.kind.as_str())?;
                 tx.put(&obj, "level", ScalarValue::Uint(u64::from(block.level)))?;
@@ -190,7 +321,7 @@ fn apply_steps(
             }
         }
     }
-    Ok(())
+    Ok(index)
 }
 
 /// Edits a kept block in place, touching only the fields that changed.

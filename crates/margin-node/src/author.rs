@@ -212,10 +212,10 @@ impl Node {
         let identity = self.identity()?;
         let space = self.locate_space(space)?;
         let time = self.now();
-        let (_, change) = Draft::import(identity.actor(), markdown, title, time, message)?;
+        let (_, change) = Draft::import_in_parts(identity.actor(), markdown, title, time, message)?;
         let body = Body::DraftChange(DraftChange {
             draft: None,
-            changes: vec![serde_bytes::ByteBuf::from(change)],
+            changes: change.into_iter().map(serde_bytes::ByteBuf::from).collect(),
             message: message.to_owned(),
         });
         self.publish(&identity, &space, vec![], body)
@@ -238,7 +238,7 @@ impl Node {
             let mut doc = state.doc.clone();
             let heads = doc.heads();
             let refs = draft_refs(state, &heads);
-            let change = doc.update(identity.actor(), markdown, now, message)?;
+            let change = doc.update_in_parts(identity.actor(), markdown, now, message)?;
             Ok::<_, NodeError>(change.map(|c| (c, refs)))
         })?;
         let Some((change, refs)) = update else {
@@ -246,7 +246,7 @@ impl Node {
         };
         let body = Body::DraftChange(DraftChange {
             draft: Some(draft_id),
-            changes: vec![serde_bytes::ByteBuf::from(change)],
+            changes: change.into_iter().map(serde_bytes::ByteBuf::from).collect(),
             message: message.to_owned(),
         });
         self.publish(&identity, &space, refs, body).map(Some)

@@ -4,5 +4,6 @@ mod anchors;
 mod bounds;
 mod fixtures;
 mod import;
+mod parts;
 mod props;
 mod splice;

@@ -98,7 +98,11 @@ mod tests {
         }
         lanes.push("honest", -1);
         assert_eq!(lanes.next(), Some(0));
-        assert_eq!(lanes.next(), Some(-1), "the honest job waits for one, not 1 000");
+        assert_eq!(
+            lanes.next(),
+            Some(-1),
+            "the honest job waits for one, not 1 000"
+        );
         assert_eq!(lanes.next(), Some(1));
     }
 

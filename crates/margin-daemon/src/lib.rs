@@ -18,8 +18,8 @@ pub mod api;
 pub mod engine;
 pub mod events;
 mod heard;
-mod lanes;
 pub mod info;
+mod lanes;
 pub mod worker;
 
 use std::net::SocketAddr;

@@ -12,8 +12,8 @@ use crate::engine::Engine;
 use crate::lanes;
 use margin_core::Timestamp;
 use margin_core::id::SpaceId;
-use margin_node::error::NodeError;
 use margin_net::PeerId;
+use margin_node::error::NodeError;
 use margin_node::node::Node;
 
 type Job = Box<dyn FnOnce(&mut Engine) + Send>;

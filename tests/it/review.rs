@@ -234,6 +234,13 @@ fn objections_campaigns_coalitions_and_figures() {
     assert!(consensus["convergence"]["opinion_groups"].is_array());
     let text = r.maria.ok(&["consensus", &r.draft]);
     assert!(text.contains("contested"), "{text}");
+    // The text shows the tallies per group and per region that the JSON has.
+    assert!(
+        text.contains("by group: ") && text.contains("government 1 support"),
+        "{text}"
+    );
+    assert!(text.contains("private-sector 1 object"), "{text}");
+    assert!(text.contains("by region: "), "{text}");
 
     let balance = r.maria.json(&["balance", &r.space]);
     assert_eq!(balance["by_group"]["civil-society"]["comments"], 2);

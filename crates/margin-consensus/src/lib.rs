@@ -64,7 +64,7 @@ pub mod test;
 pub mod views;
 
 pub use alternative::{Alternative, Alternatives, ParagraphAlternatives, alternatives};
-pub use balance::{Balance, Participation, balance};
+pub use balance::{Balance, Participation, People, balance};
 pub use convergence::{Convergence, OpinionGroup, convergence, group_informed_consensus};
 pub use error::Error;
 pub use objection::{Objection, ObjectionRegister, ObjectionState, objections};

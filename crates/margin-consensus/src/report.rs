@@ -129,6 +129,30 @@ impl ConsensusReport {
                 let _ = write!(out, "   in the rough: {}", p.in_the_rough.join(", "));
             }
             out.push('\n');
+            let groups: Vec<String> = p
+                .by_group
+                .iter()
+                .filter(|(_, g)| g.tally.participants() > 0 || g.open_objections > 0)
+                .map(|(name, g)| {
+                    let mut words = format!("{name} {}", g.tally.in_words());
+                    if g.open_objections > 0 {
+                        let _ = write!(words, " ({} open objection(s))", g.open_objections);
+                    }
+                    words
+                })
+                .collect();
+            if !groups.is_empty() {
+                let _ = writeln!(out, "       by group: {}", groups.join("; "));
+            }
+            let regions: Vec<String> = p
+                .by_region
+                .iter()
+                .filter(|(_, t)| t.participants() > 0)
+                .map(|(name, t)| format!("{name} {}", t.in_words()))
+                .collect();
+            if !regions.is_empty() {
+                let _ = writeln!(out, "       by region: {}", regions.join("; "));
+            }
         }
         if self.open_draft_objections > 0 {
             let _ = writeln!(

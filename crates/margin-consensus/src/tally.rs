@@ -57,6 +57,25 @@ impl Tally {
     pub fn participants(&self) -> usize {
         self.votes() + self.abstain
     }
+
+    /// The stances taken, for people: "2 support, 1 object" ("no stance" when none).
+    pub fn in_words(&self) -> String {
+        let words: Vec<String> = [
+            (self.support, "support"),
+            (self.accept, "can live with it"),
+            (self.object, "object"),
+            (self.abstain, "abstain"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+        if words.is_empty() {
+            "no stance".to_owned()
+        } else {
+            words.join(", ")
+        }
+    }
 }
 
 /// The stances on one paragraph of the current version.

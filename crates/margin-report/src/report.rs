@@ -218,20 +218,35 @@ pub(crate) fn origin(d: &mut Document, e: &Export) {
 
 pub(crate) fn participation(d: &mut Document, e: &Export) {
     d.heading(2, "Participation");
+    let percent = |x: f64| format!("{:.0} %", x * 100.0);
     let table = |rows: &BTreeMap<String, margin_consensus::Participation>| -> Vec<Vec<String>> {
         rows.iter()
             .map(|(name, p)| {
                 vec![
                     name.clone(),
+                    p.people.to_string(),
                     p.participants.to_string(),
                     p.comments.to_string(),
                     p.stances.to_string(),
                     p.sign_ons.to_string(),
+                    format!(
+                        "{} / {} / {}",
+                        percent(p.share_of_people),
+                        percent(p.share_of_comments),
+                        percent(p.share_of_stances)
+                    ),
                 ]
             })
             .collect()
     };
-    let head = ["Participants", "Comments", "Stances", "Sign-ons"];
+    let head = [
+        "People",
+        "Participants",
+        "Comments",
+        "Stances",
+        "Sign-ons",
+        "Share of people / comments / stances",
+    ];
     let with = |first: &'static str| {
         let mut h = vec![first];
         h.extend(head);
@@ -239,11 +254,27 @@ pub(crate) fn participation(d: &mut Document, e: &Export) {
     };
     d.table(&with("Stakeholder group"), table(&e.balance.by_group));
     d.table(&with("Region"), table(&e.balance.by_region));
-    if !e.balance.missing_groups.is_empty() {
-        d.text(format!(
-            "No voice from: {}.",
-            e.balance.missing_groups.join(", ")
-        ));
+    d.text(match e.balance.people {
+        margin_consensus::People::Registered => {
+            "People: the space's registered participants.".to_owned()
+        }
+        margin_consensus::People::SoFar => {
+            "People: everyone who has taken part so far, a profile included.".to_owned()
+        }
+    });
+    let lists = [
+        ("No voice from", &e.balance.missing_groups),
+        ("No voice from the regions", &e.balance.missing_regions),
+        (
+            "Faint (under half their share of the people)",
+            &e.balance.faint_groups,
+        ),
+        ("Faint regions", &e.balance.faint_regions),
+    ];
+    for (label, names) in lists {
+        if !names.is_empty() {
+            d.text(format!("{label}: {}.", names.join(", ")));
+        }
     }
 }
 

@@ -1109,6 +1109,16 @@ impl Space {
         out
     }
 
+    /// Everyone who published a profile in this space.
+    pub fn profiled(&self) -> impl Iterator<Item = &PublicKey> {
+        self.profiles.keys()
+    }
+
+    /// Everyone a registrar registered in this space.
+    pub fn registered(&self) -> impl Iterator<Item = &PublicKey> {
+        self.registrations.keys()
+    }
+
     pub fn profile(&self, key: &PublicKey) -> Option<&Profile> {
         self.profiles.get(key).map(|s| &s.value)
     }

@@ -797,6 +797,10 @@ pub struct SpaceModel {
     #[serde(skip)]
     pub policy: Policy,
     pub editor: bool,
+    /// Who took part, by group and region, beside their share of the people (as
+    /// `margin balance`).
+    #[serde(skip)]
+    pub balance: margin_consensus::Balance,
 }
 
 pub fn space_model(space: &Space, viewer: &Viewer) -> SpaceModel {
@@ -804,6 +808,7 @@ pub fn space_model(space: &Space, viewer: &Viewer) -> SpaceModel {
         editor: is_editor(space, viewer),
         policy: space.charter().policy,
         view: space.view(),
+        balance: margin_consensus::balance(space, None, &Options::default()),
     }
 }
 

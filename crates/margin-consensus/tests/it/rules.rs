@@ -4,8 +4,8 @@
 use margin_consensus::objection::{Accommodation, Source};
 use margin_consensus::test::Fixture;
 use margin_consensus::{
-    Error, ObjectionState, Options, Status, balance, convergence, objections, report, statuses,
-    tallies,
+    Error, ObjectionState, Options, People, Status, balance, convergence, objections, report,
+    statuses, tallies,
 };
 use margin_core::prelude::*;
 
@@ -315,4 +315,63 @@ fn an_unknown_draft_is_a_clear_error() {
     assert!(matches!(err, Error::UnknownDraft(_)));
     assert!(err.is_not_found());
     assert!(err.to_string().contains("margin space show"));
+}
+
+#[test]
+fn balance_names_silent_regions_and_faint_voices_against_the_people_so_far() {
+    let mut f = Fixture::new(Policy::Open, DRAFT);
+    let amina = f.join("Amina", "civil-society", "Africa");
+    let kofi = f.join("Kofi", "civil-society", "Africa");
+    let bruno = f.join("Bruno", "government", "Europe");
+    let mei = f.join("Mei", "academia", "Asia-Pacific");
+    for n in 1..=3 {
+        f.stance(amina, n, StanceValue::Support, None);
+        f.stance(kofi, n, StanceValue::Support, None);
+        f.comment(amina, n, CommentKind::Comment, None, "Name who decides.");
+        f.comment(kofi, n, CommentKind::Comment, None, "And when.");
+    }
+    f.stance(bruno, 1, StanceValue::Object, None);
+    // Mei published her profile and said nothing.
+    let _ = mei;
+    let b = balance(&f.space, None, &Options::default());
+    assert_eq!(b.people, People::SoFar);
+    // The people so far: the four participants and the convener who made the space.
+    let people = b.total.people;
+    assert!(people >= 4, "{people}");
+    assert_eq!(b.by_region["Asia-Pacific"].people, 1);
+    assert_eq!(b.by_region["Asia-Pacific"].participants, 0);
+    assert_eq!(b.missing_regions, ["Asia-Pacific"]);
+    assert!(b.missing_groups.contains(&"academia".to_owned()));
+    let africa = b.by_region["Africa"];
+    assert_eq!(africa.share_of_comments, 1.0);
+    assert!((africa.share_of_stances - 6.0 / 7.0).abs() < 1e-9);
+    assert!((africa.share_of_people - 2.0 / people as f64).abs() < 1e-9);
+    // Bruno: one stance of thirteen things said, a quarter or a fifth of the people.
+    assert_eq!(b.faint_groups, ["government"]);
+    assert_eq!(b.faint_regions, ["Europe"]);
+    let text = b.render();
+    assert!(
+        text.contains("no voice from the regions: Asia-Pacific"),
+        "{text}"
+    );
+    assert!(
+        text.contains("faint (under half their share of the people): government, Europe"),
+        "{text}"
+    );
+}
+
+#[test]
+fn balance_in_a_registered_space_counts_shares_among_the_registered() {
+    let mut f = Fixture::new(Policy::Registered, DRAFT);
+    let amina = f.join("Amina", "civil-society", "Africa");
+    let bruno = f.join("Bruno", "government", "Europe");
+    f.register(amina, "civil-society", "Africa");
+    f.register(bruno, "government", "Europe");
+    f.stance(amina, 1, StanceValue::Support, None);
+    let b = balance(&f.space, None, &Options::default());
+    assert_eq!(b.people, People::Registered);
+    assert_eq!(b.total.people, 2);
+    assert_eq!(b.by_region["Europe"].people, 1);
+    assert_eq!(b.missing_regions, ["Europe"]);
+    assert_eq!(b.by_group["civil-society"].share_of_people, 0.5);
 }

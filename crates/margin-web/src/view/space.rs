@@ -10,6 +10,8 @@ use super::{SyncLine, dir, short_time};
 use crate::Viewer;
 use crate::model::SpaceModel;
 use crate::text::{fill, text};
+use margin_consensus::{Balance, Participation, People};
+use std::collections::BTreeMap;
 
 pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let t = text();
@@ -61,6 +63,7 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
                 (draft_item(d, t))
             }
         }
+        (balance(&m.balance))
         @if m.editor {
             section.acts {
                 form method="post" action={ "/api/spaces/" (s.space) "/drafts" } {
@@ -86,4 +89,63 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
         ..BodyData::default()
     };
     page(&c, main)
+}
+
+/// Who took part, by stakeholder group and by region, beside their share of the
+/// people; the groups and regions without a voice, and those whose voice is faint.
+fn balance(b: &Balance) -> Markup {
+    let t = text();
+    let percent = |x: f64| format!("{:.0} %", x * 100.0);
+    let table = |first: &str, rows: &BTreeMap<String, Participation>| {
+        html! {
+            table.balance {
+                thead { tr {
+                    th scope="col" { (first) }
+                    th scope="col" { (t.balance_people) }
+                    th scope="col" { (t.balance_participants) }
+                    th scope="col" { (t.balance_comments) }
+                    th scope="col" { (t.balance_stances) }
+                    th scope="col" { (t.balance_shares) }
+                } }
+                tbody {
+                    @for (name, p) in rows.iter().filter(|(_, p)| p.people + p.participants > 0) {
+                        tr {
+                            th scope="row" dir=[dir(name)] { (name) }
+                            td { (p.people) }
+                            td { (p.participants) }
+                            td { (p.comments) }
+                            td { (p.stances) }
+                            td { (percent(p.share_of_people)) " / " (percent(p.share_of_comments)) " / " (percent(p.share_of_stances)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let names = |list: &[String]| list.join(", ");
+    let faint = [b.faint_groups.clone(), b.faint_regions.clone()].concat();
+    html! {
+        section #balance {
+            h2 { (t.balance) }
+            @if b.total.people + b.total.participants > 0 {
+                (table(t.balance_group, &b.by_group))
+                (table(t.balance_region, &b.by_region))
+                p.gr {
+                    (match b.people {
+                        People::Registered => t.balance_among_registered,
+                        People::SoFar => t.balance_among_so_far,
+                    })
+                }
+            }
+            @if !b.missing_groups.is_empty() {
+                p { (fill(t.balance_no_voice, &[("names", &names(&b.missing_groups))])) }
+            }
+            @if !b.missing_regions.is_empty() {
+                p { (fill(t.balance_no_voice_regions, &[("names", &names(&b.missing_regions))])) }
+            }
+            @if !faint.is_empty() {
+                p { (fill(t.balance_faint, &[("names", &names(&faint))])) }
+            }
+        }
+    }
 }

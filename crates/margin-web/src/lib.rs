@@ -21,6 +21,7 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod feed;
 pub mod live;
 pub mod model;
 pub mod read;
@@ -29,6 +30,7 @@ pub mod router;
 pub mod test;
 pub mod text;
 pub mod view;
+pub mod wire;
 pub mod write;
 
 use std::sync::{Arc, RwLock};

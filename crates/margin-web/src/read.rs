@@ -5,7 +5,8 @@ use std::sync::{Arc, RwLock};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::response::Html;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
 use margin_space::view::{ParagraphStances, SpaceView};
 use margin_store::SearchHit;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, CommentModel, DiffModel, DraftModel, DraftQuery, Item, SpaceItem};
 use super::view::{self, SyncLine};
 use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store};
-use crate::Context;
+use crate::{Context, feed};
 use margin_daemon::Status;
 use margin_node::node::Node;
 
@@ -112,6 +113,72 @@ pub async fn space(
     .await?;
     let sync = sync_line(&state.status, Some(&m.view.space));
     Ok(Html(view::space(&m, &viewer, &sync).into_string()))
+}
+
+/// `/spaces/{id}/feed.atom`: the space's Atom feed.
+pub async fn space_feed(
+    State(state): State<Arc<Context>>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let base = base_url(&headers);
+    let xml = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let space = node.locate_space(&id)?;
+        node.with_space(&space, |s| {
+            Ok::<_, WebError>(feed::space_feed(s, &base, &viewer).to_string())
+        })
+    })
+    .await?;
+    Ok(atom(xml))
+}
+
+/// `/drafts/{id}/feed.atom`: the draft's Atom feed.
+pub async fn draft_feed(
+    State(state): State<Arc<Context>>,
+    reader: Reader,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let base = base_url(&headers);
+    let xml = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let (draft, space) = node.locate_draft(&id)?;
+        node.with_space(&space, |s| {
+            feed::draft_feed(s, &draft, &base, &viewer).map(|f| f.to_string())
+        })
+    })
+    .await?;
+    Ok(atom(xml))
+}
+
+fn atom(xml: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
+
+/// Where the reader reached this node (`http://host:port`), for the feed's absolute
+/// links: the `Host` it asked (only the characters of a host name or address), and
+/// `https` when a proxy in front says so.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
 }
 
 /// A draft's page model, its space read in place.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{Next, from_fn_with_state, map_response};
+use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use margin_core::limits::MAX_ENTRY_BYTES;
@@ -18,14 +18,16 @@ use tokio::sync::Semaphore;
 use margin_daemon::{Handle, api};
 
 use crate::read::Surface;
-use crate::{Context, assets, auth, live, read, write};
+use crate::{Context, assets, auth, live, read, wire, write};
 
 /// Pages, JSON reads, live events and assets: served on both addresses.
 fn reads() -> Router<Arc<Context>> {
     Router::new()
         .route("/", get(read::home))
         .route("/spaces/{space}", get(read::space))
+        .route("/spaces/{space}/feed.atom", get(read::space_feed))
         .route("/drafts/{draft}", get(read::draft))
+        .route("/drafts/{draft}/feed.atom", get(read::draft_feed))
         .route("/drafts/{draft}/p/{para}", get(read::paragraph))
         .route("/drafts/{draft}/diff", get(read::diff))
         .route("/comments/{comment}", get(read::comment))
@@ -87,6 +89,8 @@ pub fn local_router(handle: &Handle) -> Router {
         .layer(Extension(Surface::Local))
         // A draft import is the largest thing one may send.
         .layer(DefaultBodyLimit::max(2 * MAX_ENTRY_BYTES))
+        .layer(from_fn(wire::revalidate))
+        .layer(wire::compression())
 }
 
 /// The public address of a mirror: read-only; no write route exists on it.
@@ -98,6 +102,8 @@ pub fn public_router(handle: &Handle) -> Router {
         .merge(api::public_routes(handle))
         .layer(map_response(protect))
         .layer(Extension(Surface::Public))
+        .layer(from_fn(wire::revalidate))
+        .layer(wire::compression())
         .layer(from_fn_with_state(in_flight, shed_load))
 }
 

@@ -1,7 +1,8 @@
 //! Following a review from elsewhere: every site (a node's own address and a mirror's
 //! public one) serves an Atom feed per space and per draft that a maintained feed parser
-//! reads, with absolute links, stable ids, and nothing retracted; and a space's page
-//! shows its balance, the groups and regions without a voice.
+//! reads, with absolute links, stable ids, and nothing retracted; a mirror's public site
+//! withholds the words of retracted comments; and a space's page shows its balance, the
+//! groups and regions without a voice.
 
 use crate::common;
 
@@ -134,6 +135,22 @@ fn spaces_and_drafts_have_atom_feeds_on_every_site() {
         assert!(feed.entries.len() >= 5, "{}", feed.entries.len());
         let (status, _, _) = get(&node, site, "/drafts/0000/feed.atom");
         assert_eq!(status, 404, "{site}");
+    }
+
+    // A retracted comment's words stay on the participant's own node (struck through, as
+    // the record) but not on the mirror's public site, in pages or JSON.
+    let remark = "A remark its author takes back.";
+    let (_, _, local) = get(&node, "http", &format!("/drafts/{draft}"));
+    assert!(local.contains(remark), "the local page keeps the record");
+    for path in [
+        format!("/drafts/{draft}"),
+        format!("/comments/{retracted}"),
+        format!("/api/drafts/{draft}/comments"),
+        format!("/api/comments/{retracted}"),
+    ] {
+        let (status, _, body) = get(&node, "public", &path);
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.contains(remark), "{path} on the public site: {body}");
     }
 
     let (status, _, page) = get(&node, "http", &format!("/spaces/{space}"));

@@ -1083,6 +1083,18 @@ fn moderation_muting_and_erasure_work_from_the_nodes_pages() {
     );
     assert_eq!(unmuted.status, 303, "{}", unmuted.body);
     assert!(page(&node).contains("Abusive words here."));
+    // Blocking the key refuses its later entries; its earlier comments stay listed, as
+    // the record, without their words.
+    r.editor
+        .ok(&["block", "key", &troll_key, "--reason", "abuse"]);
+    assert!(!page(&node).contains("Abusive words here."));
+    assert!(
+        r.editor
+            .ok(&["comments", &r.draft])
+            .contains("muted on this node")
+    );
+    r.editor.ok(&["unblock", "key", &troll_key]);
+    assert!(page(&node).contains("Abusive words here."));
     let bad = post_form(
         &node,
         &format!("/api/participants/{troll_key}/mute"),

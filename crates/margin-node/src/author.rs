@@ -519,14 +519,15 @@ impl Node {
         self.publish(&identity, &space, vec![id], body)
     }
 
-    /// The keys this node's participant muted: their entries are kept and passed on, but
-    /// not shown here.
+    /// The keys whose words this node does not show: those its participant muted (their
+    /// entries are kept and passed on) and those it blocked (their later entries are
+    /// refused; the earlier ones stay, as the record, without their words).
     pub fn muted(&self) -> Result<BTreeSet<String>, NodeError> {
         Ok(self
             .store
             .blocked()?
             .into_iter()
-            .filter(|b| b.what == BlockTarget::Mute)
+            .filter(|b| matches!(b.what, BlockTarget::Mute | BlockTarget::Key))
             .map(|b| b.value)
             .collect())
     }

@@ -309,15 +309,17 @@ pub fn is_editor(space: &Space, viewer: &Viewer) -> bool {
             .is_some_and(|k| space.charter().editors.contains(&k))
 }
 
-/// Withholds the words of comments by keys the viewer muted (a local choice).
-fn mute(items: &mut [Item], viewer: &Viewer) {
-    for item in items
-        .iter_mut()
-        .filter(|i| viewer.muted.contains(&i.view.author.key))
-    {
-        item.view.body.clear();
-        item.view.suggestion = None;
-        item.view.muted = true;
+/// Withholds the words of comments by keys the viewer muted (a local choice), and on a
+/// mirror's public site those of retracted comments (their author took them back; the
+/// participants' own nodes still show them struck through, as the record).
+fn withhold(items: &mut [Item], viewer: &Viewer) {
+    for item in items.iter_mut() {
+        let muted = viewer.muted.contains(&item.view.author.key);
+        if muted || (viewer.public && item.view.retracted) {
+            item.view.body.clear();
+            item.view.suggestion = None;
+            item.view.muted = muted;
+        }
     }
 }
 
@@ -349,7 +351,7 @@ pub fn draft_model(
     };
     let me = viewer.key();
     let mut items = items(space, state, &heads, me.as_ref(), &open.comments, |_| true)?;
-    mute(&mut items, viewer);
+    withhold(&mut items, viewer);
     let comments = items.len();
     let mut groups = BTreeSet::new();
     let mut regions = BTreeSet::new();
@@ -759,7 +761,7 @@ pub fn comment_model(
         &no_register,
         in_thread,
     )?;
-    mute(&mut items, viewer);
+    withhold(&mut items, viewer);
     let thread = threads(items)
         .into_iter()
         .next()

@@ -171,6 +171,8 @@ pub fn item(i: &Item, v: &Viewer, t: &Text, reply: bool) -> Markup {
                 p.fl { (fill(t.hidden, &[("reason", reason)])) }
             } @else if c.muted {
                 p.fl { (t.muted) }
+            } @else if c.retracted && c.body.is_empty() {
+                // Withheld on a mirror's public site: the flags say it was retracted.
             } @else {
                 p.bd dir=[dir(&c.body)] { (c.body) }
                 @if let Some(s) = c.suggestion.as_deref().filter(|s| !s.is_empty()) {

@@ -1,8 +1,5 @@
 //! Each command: parse its arguments into domain values, call the node, print.
 
-use std::fs;
-use std::path::Path;
-
 use margin_core::body::{CharterChange, CommentKind};
 use margin_core::id::short;
 use margin_core::key::PublicKey;
@@ -607,8 +604,24 @@ fn comment(mut node: Node, a: CommentArgs, json: bool) -> Result<(), NodeError> 
             quote,
         }) => {
             let id = node.reattach(&comment, &para, quote.as_deref())?;
+            // What the comment is now about, as every reading shows it from now on.
+            let (target, space) = node.locate_comment(&comment)?;
+            let now =
+                node.with_space(&space, |s| Ok::<_, NodeError>(s.comment_view_of(&target)))?;
             emit(json, &field("reattach", id.to_string()), |_| {
-                println!("Comment re-attached: {id}")
+                println!("Comment re-attached: {id}");
+                if let Some(view) = &now {
+                    match &view.anchor {
+                        AnchorView::Anchored { n, text, .. } => println!(
+                            "It is now about ¶{}: \"{text}\"",
+                            n.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                        ),
+                        AnchorView::Draft => println!("It is now about the whole draft."),
+                        AnchorView::Orphaned => {
+                            println!("Its new passage is not in the current version.")
+                        }
+                    }
+                }
             });
         }
         None => {
@@ -699,7 +712,10 @@ fn print_thread(views: &[CommentView], c: &CommentView, depth: usize) {
             let n = n
                 .map(|n| format!("¶{n}"))
                 .unwrap_or_else(|| "heading".into());
-            if *exact || c.quote.is_none() {
+            if c.reattached {
+                // An editor moved it: the passage it is about now, not the author's.
+                println!("{pad}  re-attached by an editor to {n}: \"{text}\"");
+            } else if *exact || c.quote.is_none() {
                 println!("{pad}  at {n}");
             } else {
                 println!("{pad}  now reads ({n}): \"{text}\"");
@@ -810,15 +826,6 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
 }
 
 // ---- parsing --------------------------------------------------------------------------
-
-pub(crate) fn read_text(path: &Path) -> Result<String, NodeError> {
-    let bytes = fs::read(path).map_err(|source| NodeError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    String::from_utf8(bytes)
-        .map_err(|_| NodeError::Invalid(format!("{} is not UTF-8 text", path.display())))
-}
 
 fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
     text.parse()

@@ -232,13 +232,11 @@ fn verify(node: &Node, file: &Path, json: bool) -> Result<(), NodeError> {
     }
 }
 
-/// The Markdown of a draft file: Markdown as it is, Word and OpenDocument converted.
+/// The Markdown of a draft file: Markdown as it is, Word and OpenDocument (flat too)
+/// converted; XML that is not a document, and a file with no paragraph, refused.
 pub fn read_draft(path: &Path) -> Result<String, NodeError> {
     let bytes = read(path)?;
     let kind = FileKind::detect(&path.to_string_lossy(), &bytes);
-    if kind == FileKind::Markdown {
-        return crate::commands::read_text(path);
-    }
     to_markdown(kind, &bytes).map_err(|e| NodeError::Invalid(format!("{}: {e}", path.display())))
 }
 

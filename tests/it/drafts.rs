@@ -268,7 +268,7 @@ fn comments_follow_their_passage_or_become_orphans_and_keep_their_quote() {
 
     // An editor re-attaches the orphan; it is anchored again.
     let capacity = para(&r.editor, &r.draft, "Capacity-building programmes were");
-    r.editor.ok(&[
+    let said = r.editor.ok(&[
         "comment",
         "reattach",
         &gone,
@@ -277,6 +277,16 @@ fn comments_follow_their_passage_or_become_orphans_and_keep_their_quote() {
         "--quote",
         "ran over several years",
     ]);
+    assert!(
+        said.contains("It is now about ¶") && said.contains("\"ran over several years\""),
+        "the new passage, not the old one: {said}"
+    );
+    let listed = r.editor.ok(&["comments", &r.draft, "--para", &capacity]);
+    assert!(
+        listed.contains("re-attached by an editor to ¶")
+            && listed.contains("\"ran over several years\""),
+        "{listed}"
+    );
     let o = r.editor.json(&["comments", &r.draft, "--para", &capacity]);
     assert_eq!(o[0]["anchor"]["state"], "anchored");
     assert_eq!(o[0]["anchor"]["text"], "ran over several years");

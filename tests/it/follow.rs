@@ -6,8 +6,6 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use common::running::RunningNode;
 use common::*;
 
@@ -16,23 +14,9 @@ fn get(node: &RunningNode, field: &str, path: &str) -> (u16, String, String) {
         .info()
         .and_then(|i| i[field].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no {field} address"));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut reply = agent
-        .get(format!("http://{addr}{path}"))
-        .call()
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    let kind = reply
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = reply.body_mut().read_to_string().expect("the body");
-    (reply.status().as_u16(), kind, body)
+    let answer = common::http::send(&addr, "GET", path, &[], vec![]);
+    let kind = answer.header("content-type").unwrap_or_default().to_owned();
+    (answer.status, kind, answer.text())
 }
 
 fn parse(xml: &str) -> feed_rs::model::Feed {

@@ -104,33 +104,20 @@ fn request(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Reply {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut req = ureq::http::Request::builder()
-        .method(method)
-        .uri(format!("http://{addr}{path}"));
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let req = req.body(body.to_owned()).expect("a well-formed request");
-    let mut reply = agent
-        .run(req)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    reply(common::http::send(
+        &addr.to_string(),
+        method,
+        path,
+        headers,
+        body.as_bytes().to_vec(),
+    ))
+}
+
+fn reply(answer: common::http::Answer) -> Reply {
     Reply {
-        status: reply.status().as_u16(),
-        headers: reply
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect(),
-        body: reply
-            .body_mut()
-            .read_to_string()
-            .unwrap_or_else(|e| panic!("{method} {path}: the body: {e}")),
+        status: answer.status,
+        body: answer.text(),
+        headers: answer.headers,
     }
 }
 
@@ -170,6 +157,46 @@ fn post_form(d: &Daemon, path: &str, fields: &[(&str, &str)]) -> Reply {
         ],
         &form(fields),
     )
+}
+
+/// A browser's form post with a file, as a form with `enctype="multipart/form-data"`
+/// sends it: text fields, then the file field `file`.
+fn post_multipart(d: &Daemon, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
+    let boundary = "----margin-test-boundary-7d1f";
+    let mut body: Vec<u8> = vec![];
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (file_name, bytes) = file;
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookie = format!("margin_token{}={}", d.http.port(), d.token);
+    let origin = format!("http://{}", d.http);
+    let kind = format!("multipart/form-data; boundary={boundary}");
+    reply(common::http::send(
+        &d.http.to_string(),
+        "POST",
+        path,
+        &[
+            ("Cookie", &cookie),
+            ("Origin", &origin),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Accept", "text/html"),
+            ("Content-Type", &kind),
+        ],
+        body,
+    ))
 }
 
 /// Fields encoded as a browser encodes a form.
@@ -822,6 +849,101 @@ fn comments_text(p: &Participant, draft: &str, pid: &str) -> String {
         .find(|x| x["id"] == pid)
         .and_then(|x| x["text"].as_str().map(str::to_owned))
         .expect("the paragraph")
+}
+
+#[test]
+fn word_and_opendocument_files_are_imported_from_the_web_as_from_the_cli() {
+    let r = review();
+    let node = start(&r.editor, false, None);
+    let cookie = format!("margin_token{}={}", node.http.port(), node.token);
+    let space_page = request(
+        node.http,
+        "GET",
+        &format!("/spaces/{}", r.space),
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .body;
+    assert!(
+        space_page.contains("enctype=\"multipart/form-data\"") && space_page.contains(".docx"),
+        "the import form sends files"
+    );
+    let mut drafts = vec![];
+    for name in ["bpf-draft.docx", "bpf-draft.odt", "bpf-draft.fodt"] {
+        let bytes = std::fs::read(fixture(name)).expect("fixture");
+        let reply = post_multipart(
+            &node,
+            &format!("/api/spaces/{}/drafts", r.space),
+            &[("message", "v1")],
+            (name, &bytes),
+        );
+        assert_eq!(reply.status, 303, "{name}: {}", reply.body);
+        let location = reply.header("location").expect("where the draft is");
+        let draft = location.trim_start_matches("/drafts/").to_owned();
+        let markdown = r.editor.ok(&["draft", "show", &draft, "--markdown"]);
+        assert!(
+            markdown.contains("Twelve contributions described a policy in force; the others"),
+            "{name}: {markdown}"
+        );
+        assert!(
+            markdown.contains("1. Capacity building"),
+            "{name}: {markdown}"
+        );
+        drafts.push((draft, markdown));
+    }
+    // The CLI reads the same files to the same drafts.
+    let cli = r.editor.json(&[
+        "draft",
+        "import",
+        &r.space,
+        fixture("bpf-draft.odt").to_str().expect("path"),
+    ])["draft"]
+        .as_str()
+        .expect("draft")
+        .to_owned();
+    let from_cli = r.editor.ok(&["draft", "show", &cli, "--markdown"]);
+    assert!(
+        drafts.iter().all(|(_, m)| *m == from_cli),
+        "the same text every way"
+    );
+
+    // A revision as a document, through the editor tools' form.
+    let (draft, _) = &drafts[0];
+    let revised = std::fs::read_to_string(fixture("bpf-draft.fodt"))
+        .expect("fodt")
+        .replace("Twelve contributions", "Fourteen contributions");
+    let reply = post_multipart(
+        &node,
+        &format!("/api/drafts/{draft}/revisions"),
+        &[("message", "v2 from Writer")],
+        ("bpf-draft-v2.fodt", revised.as_bytes()),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert!(
+        r.editor
+            .ok(&["draft", "show", draft, "--markdown"])
+            .contains("Fourteen contributions described")
+    );
+
+    // Nothing to import, or XML that is not a document: refused with the reason.
+    for (name, bytes, reason) in [
+        ("empty.md", &b""[..], "no paragraph or heading"),
+        ("blank.odt.md", b"\n\n  \n", "no paragraph or heading"),
+        (
+            "drawing.md",
+            b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            "the file is XML, not Markdown",
+        ),
+    ] {
+        let reply = post_multipart(
+            &node,
+            &format!("/api/spaces/{}/drafts", r.space),
+            &[("message", "v1")],
+            (name, bytes),
+        );
+        assert_eq!(reply.status, 400, "{name}: {}", reply.body);
+        assert!(reply.body.contains(reason), "{name}: {}", reply.body);
+    }
 }
 
 #[test]

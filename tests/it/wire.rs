@@ -6,59 +6,18 @@
 use crate::common;
 
 use std::io::Read;
-use std::time::Duration;
 
+use common::http::Answer;
 use common::running::RunningNode;
 use common::*;
 use margin_node::{Home, Node};
 
-/// What came over the wire: status, headers, and the body's bytes as they travelled.
-struct Wire {
-    status: u16,
-    headers: Vec<(String, String)>,
-    bytes: Vec<u8>,
-}
-
-impl Wire {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn fetch(node: &RunningNode, path: &str, headers: &[(&str, &str)]) -> Wire {
+fn fetch(node: &RunningNode, path: &str, headers: &[(&str, &str)]) -> Answer {
     let http = node
         .info()
         .and_then(|i| i["http"].as_str().map(str::to_owned))
         .expect("the node's HTTP address");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let mut request = ureq::http::Request::builder().uri(format!("http://{http}{path}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let mut reply = agent
-        .run(request.body(()).expect("a request"))
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    Wire {
-        status: reply.status().as_u16(),
-        headers: reply
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect(),
-        bytes: reply
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_vec()
-            .expect("the body"),
-    }
+    common::http::send(&http, "GET", path, headers, vec![])
 }
 
 /// The page as brotli, gzip and uncompressed; checks that both compressed forms are the

@@ -62,6 +62,12 @@ impl Draft {
         Draft::import_within(actor, markdown, title, time, message, OPS_PER_CHANGE)
     }
 
+    /// Whether a Markdown file holds at least one block (a heading, a paragraph, an
+    /// item): a draft of nothing is refused.
+    pub fn has_text(markdown: &str) -> bool {
+        !Markdown::parse(markdown).blocks.is_empty()
+    }
+
     fn import_within(
         actor: ActorId,
         markdown: &str,

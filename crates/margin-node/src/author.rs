@@ -209,6 +209,11 @@ impl Node {
         title: Option<&str>,
         message: &str,
     ) -> Result<DraftId, NodeError> {
+        if !Draft::has_text(markdown) {
+            return Err(NodeError::Invalid(
+                "the draft has no paragraph or heading: there is nothing to import".into(),
+            ));
+        }
         let identity = self.identity()?;
         let space = self.locate_space(space)?;
         let time = self.now();
@@ -228,6 +233,11 @@ impl Node {
         markdown: &str,
         message: &str,
     ) -> Result<Option<EntryId>, NodeError> {
+        if !Draft::has_text(markdown) {
+            return Err(NodeError::Invalid(
+                "the new version has no paragraph or heading: it would empty the draft".into(),
+            ));
+        }
         let identity = self.identity()?;
         let (draft_id, space) = self.locate_draft(draft)?;
         let now = self.now();

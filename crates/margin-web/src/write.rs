@@ -86,8 +86,10 @@ impl axum::extract::FromRequestParts<Arc<Context>> for Allowed {
     }
 }
 
-/// A request's fields, from `application/json` or `application/x-www-form-urlencoded`
-/// (an empty body without a type counts as an empty form).
+/// A request's fields, from `application/json`, `application/x-www-form-urlencoded` or
+/// `multipart/form-data` (an empty body without a type counts as an empty form). In a
+/// multipart form, a file field `F` becomes the field `F` (its bytes, base64) and
+/// `F_name` (the file's name); a file field left empty is no field.
 pub struct Input<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Input<T> {
@@ -112,6 +114,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Input<T> {
                 .await
                 .map_err(|e| fail(WebError::BadRequest(e.body_text())))?;
             Ok(Input(value))
+        } else if content_type.starts_with("multipart/form-data") {
+            let fields = multipart_fields(req, state).await.map_err(fail)?;
+            serde_json::from_value(serde_json::Value::Object(fields))
+                .map(Input)
+                .map_err(|e| fail(WebError::BadRequest(e.to_string())))
         } else if content_type.is_empty() {
             let bytes = Bytes::from_request(req, state)
                 .await
@@ -126,6 +133,49 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Input<T> {
             Err(fail(WebError::ContentType))
         }
     }
+}
+
+/// The fields of a multipart form, each a string: text as sent, files as base64 with
+/// their names beside them.
+async fn multipart_fields<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<serde_json::Map<String, serde_json::Value>, WebError> {
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(e.body_text()))?
+    {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| WebError::BadRequest(e.body_text()))?;
+        match file_name {
+            // A file input with no file chosen.
+            Some(file_name) if file_name.is_empty() && bytes.is_empty() => {}
+            Some(file_name) => {
+                let encoded =
+                    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+                fields.insert(format!("{name}_name"), file_name.into());
+                fields.insert(name, encoded.into());
+            }
+            None => {
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                    WebError::BadRequest(format!("the field {name} is not UTF-8 text"))
+                })?;
+                fields.insert(name, text.into());
+            }
+        }
+    }
+    Ok(fields)
 }
 
 /// A write request's fields as sent, and what they are once checked. Every handler
@@ -826,6 +876,11 @@ pub async fn tag(
 #[derive(Debug, Deserialize)]
 pub struct RevisionForm {
     pub markdown: Option<String>,
+    /// A draft file instead of `markdown`: Markdown, Word (`.docx`) or OpenDocument
+    /// (`.odt`, `.fodt`), as a form's file field sends it, or base64 in JSON.
+    pub file: Option<String>,
+    /// The file's name (its extension tells its kind), sent with the file.
+    pub file_name: Option<String>,
     pub message: Option<String>,
     #[serde(rename = "return")]
     pub back: Option<String>,
@@ -840,12 +895,32 @@ fn unix_lines(s: String) -> String {
     }
 }
 
-/// The Markdown of a draft sent in a form, required.
-fn markdown(markdown: Option<String>) -> Result<String, WebError> {
+/// The Markdown of a draft sent in a form: a file (converted as `margin draft import`
+/// converts it), else the text; one of them is required.
+fn markdown(
+    markdown: Option<String>,
+    file: Option<String>,
+    file_name: Option<String>,
+) -> Result<String, WebError> {
+    // A file was sent when it has bytes or a name (an empty file is refused for that).
+    let named = file_name.as_deref().is_some_and(|n| !n.is_empty());
+    if let Some(file) = file.filter(|f| !f.is_empty() || named) {
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, file)
+            .map_err(|_| WebError::BadRequest("the file (file) is not base64".into()))?;
+        let name = file_name.unwrap_or_default();
+        let kind = margin_draft::import::FileKind::detect(&name, &bytes);
+        return margin_draft::import::to_markdown(kind, &bytes)
+            .map(unix_lines)
+            .map_err(|e| WebError::BadRequest(format!("{name}: {e}")));
+    }
     markdown
         .filter(|m| !m.trim().is_empty())
         .map(unix_lines)
-        .ok_or_else(|| WebError::BadRequest("the draft's Markdown (markdown) is missing".into()))
+        .ok_or_else(|| {
+            WebError::BadRequest(
+                "the draft is missing: choose a file (file) or give its Markdown (markdown)".into(),
+            )
+        })
 }
 
 /// A [`RevisionForm`], checked.
@@ -861,7 +936,7 @@ impl Fields for RevisionForm {
 
     fn check(self) -> Result<RevisionRequest, WebError> {
         Ok(RevisionRequest {
-            markdown: markdown(self.markdown)?,
+            markdown: markdown(self.markdown, self.file, self.file_name)?,
             message: required(self.message, "a message saying what changed")?,
             back: local_path(self.back.as_deref()),
         })
@@ -900,6 +975,9 @@ pub async fn update_draft(
 #[derive(Debug, Deserialize)]
 pub struct ImportForm {
     pub markdown: Option<String>,
+    /// As in [`RevisionForm`].
+    pub file: Option<String>,
+    pub file_name: Option<String>,
     pub title: Option<String>,
     pub message: Option<String>,
     #[serde(rename = "return")]
@@ -919,7 +997,7 @@ impl Fields for ImportForm {
 
     fn check(self) -> Result<ImportRequest, WebError> {
         Ok(ImportRequest {
-            markdown: markdown(self.markdown)?,
+            markdown: markdown(self.markdown, self.file, self.file_name)?,
             title: text(self.title),
             message: text(self.message).unwrap_or_else(|| "v1".into()),
         })

@@ -224,5 +224,6 @@ pub fn para(p: &Participant, draft: &str, starts: &str) -> String {
         .unwrap_or_else(|| panic!("no paragraph starting with {starts:?}"))
 }
 pub mod clock;
+pub mod http;
 pub mod netns;
 pub mod running;

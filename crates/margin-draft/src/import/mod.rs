@@ -1,5 +1,5 @@
 //! Drafts from the files people write them in: Word (`.docx`) and OpenDocument
-//! (`.odt`) documents become the Markdown a draft is made of — headings, paragraphs and
+//! (`.odt`, and flat `.fodt`) documents become the Markdown a draft is made of — headings, paragraphs and
 //! list items, with their text — so that [`Draft::import`](crate::Draft::import) and
 //! [`Draft::update`](crate::Draft::update) treat them as any other version of the file.
 //!
@@ -32,6 +32,8 @@ pub enum FileKind {
     Docx,
     /// OpenDocument text.
     Odt,
+    /// Flat OpenDocument text (`.fodt`): the same XML as an `.odt`, in one file.
+    FlatOdt,
 }
 
 impl FileKind {
@@ -42,6 +44,8 @@ impl FileKind {
             FileKind::Docx
         } else if lower.ends_with(".odt") {
             FileKind::Odt
+        } else if lower.ends_with(".fodt") || looks_like_flat_odt(bytes) {
+            FileKind::FlatOdt
         } else if bytes.starts_with(b"PK\x03\x04") {
             // A zip: OpenDocument names its type in a first, stored `mimetype` file.
             if bytes
@@ -59,14 +63,51 @@ impl FileKind {
     }
 }
 
-/// The Markdown text of a draft file of `kind`.
+/// Whether the first bytes are those of an XML document whose root is a flat
+/// OpenDocument's.
+fn looks_like_flat_odt(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    String::from_utf8_lossy(head).contains("<office:document ")
+}
+
+/// Whether text starts as an XML document does (after white space): a Markdown draft
+/// never does.
+fn looks_like_xml(text: &str) -> bool {
+    let start = text.trim_start();
+    start.starts_with("<?xml") || start.starts_with("<!DOCTYPE")
+}
+
+/// The Markdown text of a draft file of `kind`. A file with no text in it (empty, only
+/// white space, or a document without a paragraph) is refused, and so is XML that is not
+/// an OpenDocument text: it would become a draft of markup.
 pub fn to_markdown(kind: FileKind, bytes: &[u8]) -> Result<String, Error> {
-    match kind {
-        FileKind::Markdown => String::from_utf8(bytes.to_vec())
-            .map_err(|_| Error::Import("the file is not UTF-8 text".into())),
-        FileKind::Docx => docx::to_markdown(bytes),
-        FileKind::Odt => odt::to_markdown(bytes),
+    let markdown = match kind {
+        FileKind::Markdown => {
+            let mut text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::Import("the file is not UTF-8 text".into()))?;
+            // A byte-order mark some editors write is not part of the text.
+            if let Some(rest) = text.strip_prefix('\u{feff}') {
+                text = rest.to_owned();
+            }
+            if looks_like_xml(&text) {
+                return Err(Error::Import(
+                    "the file is XML, not Markdown: import a Word (.docx) or OpenDocument \
+                     (.odt, .fodt) file, or the draft as Markdown"
+                        .into(),
+                ));
+            }
+            text
+        }
+        FileKind::Docx => docx::to_markdown(bytes)?,
+        FileKind::Odt => odt::to_markdown(bytes)?,
+        FileKind::FlatOdt => odt::flat_to_markdown(bytes)?,
+    };
+    if !crate::Draft::has_text(&markdown) {
+        return Err(Error::Import(
+            "the file has no paragraph or heading: there is nothing to import".into(),
+        ));
     }
+    Ok(markdown)
 }
 
 /// A block of a converted document.

@@ -80,6 +80,42 @@ pub(crate) fn to_markdown(bytes: &[u8]) -> Result<String, Error> {
     Ok(render(&blocks(&content, &styles)?))
 }
 
+/// A flat OpenDocument text (`.fodt`): styles and body in one XML document, read as the
+/// parts of an `.odt` are.
+pub(crate) fn flat_to_markdown(bytes: &[u8]) -> Result<String, Error> {
+    if bytes.len() as u64 > super::MAX_PART_BYTES {
+        return Err(Error::Import(format!(
+            "the document is larger than {} MiB",
+            super::MAX_PART_BYTES / (1024 * 1024)
+        )));
+    }
+    let xml = std::str::from_utf8(bytes)
+        .map_err(|_| Error::Import("the flat OpenDocument file is not UTF-8".into()))?;
+    let mut root = None;
+    walk(xml, |ev| {
+        if let (None, Ev::Start { name, attrs, .. }) = (&root, ev) {
+            root = Some((name, attr(&attrs, "office:mimetype").map(str::to_owned)));
+        }
+    })?;
+    match root {
+        Some((name, mime)) if name == "office:document" => {
+            if let Some(mime) = mime.filter(|m| m != "application/vnd.oasis.opendocument.text") {
+                return Err(Error::Import(format!(
+                    "a flat OpenDocument file of another kind ({mime}), not a text"
+                )));
+            }
+        }
+        _ => {
+            return Err(Error::Import(
+                "not a flat OpenDocument text: its root is not office:document".into(),
+            ));
+        }
+    }
+    let mut styles = Styles::default();
+    styles.read(xml)?;
+    Ok(render(&blocks(xml, &styles)?))
+}
+
 /// A paragraph or heading being read.
 #[derive(Clone, Debug)]
 struct Para {

@@ -92,3 +92,52 @@ fn damaged_and_hostile_files_are_refused_with_a_reason() {
         let _ = to_markdown(FileKind::Docx, &docx[..cut]);
     }
 }
+
+#[test]
+fn a_flat_opendocument_text_reads_as_markdown() {
+    let bytes = fixture("bpf-draft.fodt");
+    assert_eq!(FileKind::detect("draft.fodt", &bytes), FileKind::FlatOdt);
+    assert_eq!(FileKind::detect("draft", &bytes), FileKind::FlatOdt);
+    assert_eq!(to_markdown(FileKind::FlatOdt, &bytes).unwrap(), EXPECTED);
+}
+
+#[test]
+fn xml_empty_files_and_files_without_paragraphs_are_refused_with_a_reason() {
+    let fodt = fixture("bpf-draft.fodt");
+    // Read as Markdown, a flat OpenDocument file is still not imported as raw XML.
+    let refused = to_markdown(FileKind::Markdown, &fodt)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("the file is XML, not Markdown"),
+        "{refused}"
+    );
+    let svg = b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+    let refused = to_markdown(FileKind::FlatOdt, svg).unwrap_err().to_string();
+    assert!(
+        refused.contains("not a flat OpenDocument text"),
+        "{refused}"
+    );
+    let sheet = String::from_utf8(fodt.clone()).unwrap().replace(
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    );
+    let refused = to_markdown(FileKind::FlatOdt, sheet.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("of another kind"), "{refused}");
+    for empty in [&b""[..], b"  \n\n\t\n", "\u{feff}\n".as_bytes()] {
+        let refused = to_markdown(FileKind::Markdown, empty)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("no paragraph or heading"), "{refused}");
+    }
+    let text = String::from_utf8(fodt).unwrap();
+    let start = text.find("<office:text").unwrap();
+    let end = text.find("</office:text>").unwrap() + "</office:text>".len();
+    let emptied = format!("{}<office:text/>{}", &text[..start], &text[end..]);
+    let refused = to_markdown(FileKind::FlatOdt, emptied.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("no paragraph or heading"), "{refused}");
+}

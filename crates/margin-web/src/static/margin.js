@@ -192,13 +192,17 @@
   document.addEventListener('mouseout', function (ev) { light(ev, false); });
   document.addEventListener('focusin', function (ev) { light(ev, true); });
   document.addEventListener('focusout', function (ev) { light(ev, false); });
-  // Reading a Markdown file into the text area that sends it.
+  // Reading a Markdown file into the text area, to see it before it is sent; a Word
+  // or OpenDocument file is sent as it is, and the node converts it.
   document.addEventListener('change', function (ev) {
     var input = ev.target;
     if (!input.matches || !input.matches('input[type=file][data-into]') || !input.files[0]) return;
+    var file = input.files[0];
+    var area = document.getElementById(input.dataset.into);
+    if (/\.(docx|odt|fodt)$/i.test(file.name)) { area.value = ''; return; }
     var reader = new FileReader();
-    reader.onload = function () { document.getElementById(input.dataset.into).value = reader.result; };
-    reader.readAsText(input.files[0]);
+    reader.onload = function () { area.value = reader.result; };
+    reader.readAsText(file);
   });
 
   // ---- live updates -------------------------------------------------------------

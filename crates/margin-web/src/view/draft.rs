@@ -227,13 +227,13 @@ fn editor_tools(m: &DraftModel, t: &Text) -> Markup {
                 input #tagname name="name" required size="12";
                 " " button { (t.tag_button) }
             }
-            form.upd method="post" action={ "/api/drafts/" (m.draft) "/revisions" } {
+            form.upd method="post" enctype="multipart/form-data" action={ "/api/drafts/" (m.draft) "/revisions" } {
                 input type="hidden" name="return" value=(back);
                 h3 { (t.update_title) }
                 label for="updfile" { (t.import_file) } " "
-                input #updfile type="file" accept=".md,.markdown,text/markdown,text/plain" data-into="updmd";
+                input #updfile type="file" name="file" accept=".md,.markdown,.txt,.docx,.odt,.fodt,text/markdown,text/plain" data-into="updmd";
                 label for="updmd" { (t.import_markdown) }
-                textarea #updmd name="markdown" rows="6" required {}
+                textarea #updmd name="markdown" rows="6" {}
                 label for="updmsg" { (t.update_message) } " "
                 input #updmsg name="message" required;
                 " " button { (t.update_button) }

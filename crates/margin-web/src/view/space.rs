@@ -66,13 +66,13 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
         (balance(&m.balance))
         @if m.editor {
             section.acts {
-                form method="post" action={ "/api/spaces/" (s.space) "/drafts" } {
+                form method="post" enctype="multipart/form-data" action={ "/api/spaces/" (s.space) "/drafts" } {
                     h2 { (t.import_draft) }
                     input type="hidden" name="return" value=(back);
                     label for="impfile" { (t.import_file) } " "
-                    input #impfile type="file" accept=".md,.markdown,text/markdown,text/plain" data-into="impmd";
+                    input #impfile type="file" name="file" accept=".md,.markdown,.txt,.docx,.odt,.fodt,text/markdown,text/plain" data-into="impmd";
                     label for="impmd" { (t.import_markdown) }
-                    textarea #impmd name="markdown" rows="8" required {}
+                    textarea #impmd name="markdown" rows="8" {}
                     label for="imptitle" { (t.import_title) }
                     input #imptitle name="title";
                     label for="impmsg" { (t.import_message) }

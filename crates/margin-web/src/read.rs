@@ -122,16 +122,14 @@ pub async fn space_feed(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let base = base_url(&headers);
-    let xml = on_store(&state, move |node| {
-        let viewer = reader.viewer(node);
+    serve_feed(&state, reader, &headers, move |node, viewer, base| {
         let space = node.locate_space(&id)?;
-        node.with_space(&space, |s| {
-            Ok::<_, WebError>(feed::space_feed(s, &base, &viewer).to_string())
-        })
+        node.with_space(
+            &space,
+            |s| Ok(feed::space_feed(s, base, viewer).to_string()),
+        )
     })
-    .await?;
-    Ok(atom(xml))
+    .await
 }
 
 /// `/drafts/{id}/feed.atom`: the draft's Atom feed.
@@ -141,13 +139,27 @@ pub async fn draft_feed(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let base = base_url(&headers);
-    let xml = on_store(&state, move |node| {
-        let viewer = reader.viewer(node);
+    serve_feed(&state, reader, &headers, move |node, viewer, base| {
         let (draft, space) = node.locate_draft(&id)?;
         node.with_space(&space, |s| {
-            feed::draft_feed(s, &draft, &base, &viewer).map(|f| f.to_string())
+            feed::draft_feed(s, &draft, base, viewer).map(|f| f.to_string())
         })
+    })
+    .await
+}
+
+/// A feed written on the store thread by `write`, for this reader, with links on the
+/// site asked.
+async fn serve_feed(
+    state: &Arc<Context>,
+    reader: Reader,
+    headers: &HeaderMap,
+    write: impl FnOnce(&Node, &Viewer, &str) -> Result<String, WebError> + Send + 'static,
+) -> Result<Response, PageError> {
+    let base = base_url(headers);
+    let xml = on_store(state, move |node| {
+        let viewer = reader.viewer(node);
+        write(node, &viewer, &base)
     })
     .await?;
     Ok(atom(xml))

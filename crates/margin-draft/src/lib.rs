@@ -8,7 +8,9 @@
 //! - [`Draft::anchor`] and [`Draft::resolve`] attach comments to passages and find them
 //!   again in later versions;
 //! - [`import`] reads Word (`.docx`) and OpenDocument (`.odt`) files as Markdown;
-//!   [`Draft::replace_passage`] puts an accepted alternative wording into the text.
+//!   [`Draft::replace_passage`] puts an accepted alternative wording into the text;
+//! - [`Brackets::read`] finds bracketed variants of a passage (`[…] […]`) to choose
+//!   between.
 //!
 //! This crate is pure: no I/O, no clock, no randomness; time and actor are arguments. It
 //! does not sign anything: callers carry the change bytes inside signed entries and
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod anchor;
+mod brackets;
 mod diff;
 mod doc;
 mod error;
@@ -46,6 +49,7 @@ mod update;
 mod view;
 
 pub use anchor::{Anchor, AnchorState, Quote, Reader};
+pub use brackets::{BracketGroup, Brackets, Ignored, IgnoredReason, Variant};
 pub use diff::{DraftDiff, ParagraphChange, ParagraphDiff};
 pub use doc::{ChangeInfo, Draft, MAX_CHANGE_BYTES, MAX_CHANGE_OPS, actor_key, change_actor_key};
 pub use error::Error;

@@ -2,6 +2,7 @@
 
 mod anchors;
 mod bounds;
+mod brackets;
 mod fixtures;
 mod import;
 mod parts;

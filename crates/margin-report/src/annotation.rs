@@ -5,6 +5,11 @@
 //! they answer; comments on the whole draft target the draft. Retracted and hidden
 //! comments are left out; a campaign of identical comments is one annotation with all
 //! its authors and signatories as creators.
+//!
+//! Every annotation, the collection and its page pass the MUST assertions of the W3C Web
+//! Annotation test suite (`tests/it/web_annotation_suite.rs`). So each annotation
+//! carries its own `@context`: a tool that takes one out of the collection, to post it
+//! to an annotation server, say, has a whole annotation.
 
 use std::collections::HashMap;
 
@@ -53,8 +58,9 @@ pub(crate) fn annotations(space: &Space, draft: &DraftId, e: &Export) -> Result<
         .filter_map(|g| space.comment(&g[0]).map(|c| (c.time, c.id, g.clone())))
         .collect();
     order.sort();
+    let doc = space.draft(draft).map(|state| &state.doc);
     for (_, id, group) in order {
-        let Some(v) = views.get(&id.to_string()) else {
+        let (Some(v), Some(comment)) = (views.get(&id.to_string()), space.comment(&id)) else {
             continue;
         };
         if v.retracted || v.hidden.is_some() {
@@ -121,23 +127,39 @@ pub(crate) fn annotations(space: &Space, draft: &DraftId, e: &Export) -> Result<
                 json!({ "source": source, "version": provenance.heads, "selector": selectors })
             }
             (None, AnchorView::Orphaned) => {
-                let selector = v.quote.as_ref().map(|q| {
-                    json!({
+                // The passage as commented; for a comment on a whole paragraph, the
+                // paragraph as it read then.
+                let whole = || {
+                    let para = comment.body.anchor.as_ref()?;
+                    doc?.paragraph_text(&para.para, Some(&comment.body.heads))
+                        .ok()
+                        .flatten()
+                };
+                let selector = match &v.quote {
+                    Some(q) => Some(json!({
                         "type": "TextQuoteSelector",
                         "exact": q.exact,
                         "prefix": q.prefix,
                         "suffix": q.suffix,
-                    })
-                });
-                json!({
+                    })),
+                    None => whole().filter(|t| !t.is_empty()).map(|t| {
+                        json!({ "type": "TextQuoteSelector", "exact": t, "prefix": "", "suffix": "" })
+                    }),
+                };
+                let mut target = json!({
                     "source": source,
                     "version": v.version.heads,
                     "orphaned": true,
-                    "selector": selector.into_iter().collect::<Vec<_>>(),
-                })
+                });
+                // The model's selector is a selector, never an empty list of them.
+                if let Some(selector) = selector {
+                    target["selector"] = json!([selector]);
+                }
+                target
             }
         };
         items.push(json!({
+            "@context": context(),
             "id": format!("urn:margin:entry:{}", v.id),
             "type": "Annotation",
             "motivation": motivation,

@@ -2,3 +2,4 @@
 
 mod exports;
 mod properties;
+mod web_annotation_suite;

@@ -173,6 +173,9 @@ pub enum Command {
         #[command(flatten)]
         count: CountArgs,
     },
+    /// Bracketed variants of one passage ("[one wording] [another]") in a draft; `offer`
+    /// makes them alternatives to choose between.
+    Brackets(BracketsArgs),
     /// Accept an alternative wording into a revision and answer its comment (editors
     /// only).
     Accept {
@@ -484,6 +487,29 @@ pub enum CommentAction {
         para: ParaId,
         #[arg(long)]
         quote: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BracketsArgs {
+    #[command(subcommand)]
+    pub action: Option<BracketsAction>,
+    /// The draft whose paragraphs with bracketed variants to list.
+    #[arg(required = true)]
+    pub draft: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BracketsAction {
+    /// Offer a paragraph's bracketed variants as alternatives to choose between: one
+    /// suggestion per variant, proposing its wording without brackets for the bracketed
+    /// passage (variants already proposed are left as they are).
+    Offer {
+        draft: String,
+        /// The paragraph (id from `margin draft show` or `margin brackets`).
+        #[arg(long)]
+        para: ParaId,
     },
 }
 

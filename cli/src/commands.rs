@@ -182,6 +182,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         | Command::Objections { .. }
         | Command::Consensus { .. }
         | Command::Alternatives { .. }
+        | Command::Brackets(_)
         | Command::Accept { .. }
         | Command::Balance { .. }
         | Command::Export { .. }

@@ -1,12 +1,14 @@
-//! Consensus and outputs: sign-ons and coalitions, stances on alternatives, accepting
-//! an alternative, the objection register, consensus figures, alternatives, balance,
-//! exports and their verification.
+//! Consensus and outputs: sign-ons and coalitions, stances on alternatives, bracketed
+//! variants offered as alternatives, accepting an alternative, the objection register,
+//! consensus figures, alternatives, balance, exports and their verification.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use margin_core::id::short;
 use margin_core::key::PublicKey;
 use margin_draft::import::{FileKind, to_markdown};
+use margin_node::brackets::ParagraphBrackets;
 use margin_node::review::Counting;
 use margin_node::{Home, Node, NodeError};
 use margin_report::Format;
@@ -61,6 +63,7 @@ pub fn run(home: Home, command: Command, json: bool) -> Result<(), NodeError> {
             let alternatives = Node::open(home)?.alternatives(&draft, counting(count))?;
             emit(json, &alternatives, |a| print!("{}", a.render()));
         }
+        Command::Brackets(args) => brackets(home, args, json)?,
         Command::Accept { comment, note } => {
             let accepted = Node::open(home)?.accept_alternative(&comment, &note)?;
             emit(json, &accepted, |a| {
@@ -98,6 +101,81 @@ pub fn run(home: Home, command: Command, json: bool) -> Result<(), NodeError> {
         }
     }
     Ok(())
+}
+
+/// `margin brackets DRAFT` and `margin brackets offer DRAFT --para PID`.
+fn brackets(home: Home, args: BracketsArgs, json: bool) -> Result<(), NodeError> {
+    match args.action {
+        Some(BracketsAction::Offer { draft, para }) => {
+            let offer = Node::open(home)?.offer_brackets(&draft, &para)?;
+            emit(json, &offer, |o| {
+                let p = &o.paragraph;
+                if o.made.is_empty() {
+                    println!("Every variant of ¶{} is already offered:", p.n);
+                } else {
+                    println!(
+                        "Offered {} variant(s) of ¶{} as alternatives:",
+                        o.made.len(),
+                        p.n
+                    );
+                }
+                print_variants(p);
+                println!(
+                    "Take a stance on one: margin stance {draft} --para {} --alternative COMMENT support",
+                    p.para
+                );
+            });
+        }
+        None => {
+            let draft = args
+                .draft
+                .ok_or_else(|| NodeError::Invalid("which draft? margin brackets DRAFT".into()))?;
+            let found = Node::open(home)?.brackets(&draft)?;
+            emit(json, &found, |f| {
+                for p in &f.paragraphs {
+                    println!("¶{} [{}]", p.n, p.para);
+                    print_variants(p);
+                    for i in &p.ignored {
+                        println!(
+                            "  not read as variants: \"{}\" ({})",
+                            i.text,
+                            i.reason.describe()
+                        );
+                    }
+                    let open = p
+                        .groups
+                        .iter()
+                        .flat_map(|g| &g.variants)
+                        .any(|v| v.comment.is_none());
+                    if open {
+                        println!(
+                            "  offer them: margin brackets offer {draft} --para {}",
+                            p.para
+                        );
+                    }
+                    println!();
+                }
+                if f.paragraphs.iter().all(|p| p.groups.is_empty()) {
+                    println!("No bracketed variants to choose between in this draft.");
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each group's variants, numbered, with the comment that offers each.
+fn print_variants(p: &ParagraphBrackets) {
+    for g in &p.groups {
+        println!("  to choose between:");
+        for (i, v) in g.variants.iter().enumerate() {
+            let offered = match &v.comment {
+                Some(c) => format!("alternative {}", short(c)),
+                None => "not offered yet".to_owned(),
+            };
+            println!("    {}. \"{}\"  ({offered})", i + 1, v.text);
+        }
+    }
 }
 
 fn coalition(mut node: Node, c: CoalitionCommand, json: bool) -> Result<(), NodeError> {

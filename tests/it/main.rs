@@ -6,6 +6,7 @@
 mod common;
 
 mod adversary;
+mod brackets;
 mod convergence;
 mod crash;
 mod demo;

@@ -330,22 +330,24 @@ impl Alternatives {
             let _ = writeln!(out, "  current text: \"{}\"", p.text);
             let counted = !p.groups.is_empty();
             line(&mut out, &p.current, counted);
+            // Wordings of one passage (bracketed variants, say) follow each other: the
+            // passage is quoted once.
+            let mut quoted: Option<&str> = None;
             for a in &p.alternatives {
+                let passage = a.replaces.as_deref().filter(|_| a.scope == Scope::Passage);
+                let target = match passage {
+                    Some(r) if quoted == Some(r) => "the same passage".to_owned(),
+                    Some(r) => format!("the passage \"{r}\""),
+                    None if a.scope == Scope::Passage => "the passage".to_owned(),
+                    None => "the paragraph".to_owned(),
+                };
+                quoted = passage;
                 let _ = writeln!(
                     out,
-                    "  {}  {} ({}) proposes, for the {}{}:",
+                    "  {}  {} ({}) proposes, for {target}:",
                     &a.comment[..a.comment.len().min(12)],
                     a.author.name,
                     a.group,
-                    match a.scope {
-                        Scope::Passage => "passage",
-                        Scope::Paragraph => "paragraph",
-                    },
-                    a.replaces
-                        .as_ref()
-                        .filter(|_| a.scope == Scope::Passage)
-                        .map(|r| format!(" \"{r}\""))
-                        .unwrap_or_default()
                 );
                 match &a.hidden {
                     Some(reason) => {

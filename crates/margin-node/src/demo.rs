@@ -328,6 +328,7 @@ fn demo(space: SpaceId, draft: DraftId, loaded: bool) -> Demo {
          \x20 margin draft log {d}             # signed revisions and named versions\n\
          \x20 margin objections {d}            # every objection, and whether it was addressed\n\
          \x20 margin consensus {d}             # status per paragraph, convergence across groups\n\
+         \x20 margin brackets {d}              # bracketed wordings to choose between, to offer as alternatives\n\
          \x20 margin export {d} --format csv --out matrix.csv   # the comment-resolution matrix\n\
          \x20 margin search \"safe harbours\"\n\
          Then take part yourself (after `margin init --name \"Your Name\"`):\n\

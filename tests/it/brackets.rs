@@ -47,10 +47,12 @@ fn bracketed_variants_are_offered_chosen_between_and_accepted() {
         &maria.json(&["draft", "import", &space, file.to_str().unwrap()]),
         "draft",
     );
-    let everyone = [&maria, &amina, &bruno];
+    let carla = Participant::init("Carla Mendes", "private-sector");
+    let everyone = [&maria, &amina, &bruno, &carla];
     let first = maria.bundle(&space);
-    amina.import(&first);
-    bruno.import(&first);
+    for p in &everyone[1..] {
+        p.import(&first);
+    }
     let harbours = para(&amina, &draft, "[Governments should establish");
     let agreed = para(&amina, &draft, "[Participants agreed");
 
@@ -73,7 +75,8 @@ fn bracketed_variants_are_offered_chosen_between_and_accepted() {
     );
 
     // Amina offers them: one suggestion per variant. Offering again makes nothing, and
-    // neither does Bruno's offer once her suggestions have reached him.
+    // neither does Bruno's offer once her suggestions have reached him. Carla offers
+    // them too before they reach her: the same suggestions, one campaign with Amina's.
     let offer = amina.json(&["brackets", "offer", &draft, "--para", &harbours]);
     let made: Vec<String> = offer["made"]
         .as_array()
@@ -89,6 +92,8 @@ fn bracketed_variants_are_offered_chosen_between_and_accepted() {
     let again = amina.json(&["brackets", "offer", &draft, "--para", &harbours]);
     assert_eq!(again["made"], serde_json::json!([]));
     assert_eq!(again["paragraph"], offer["paragraph"]);
+    let apart = carla.json(&["brackets", "offer", &draft, "--para", &harbours]);
+    assert_eq!(apart["made"].as_array().unwrap().len(), 2);
     exchange(&space, &everyone);
     let bruno_offer = bruno.json(&["brackets", "offer", &draft, "--para", &harbours]);
     assert_eq!(bruno_offer["made"], serde_json::json!([]));
@@ -134,6 +139,10 @@ fn bracketed_variants_are_offered_chosen_between_and_accepted() {
     assert_eq!(b["text"], CONSIDER);
     assert_eq!(a["scope"], "passage");
     assert_eq!(a["author"]["name"], "Amina Diallo");
+    for alt in [a, b] {
+        assert_eq!(alt["comments"].as_array().unwrap().len(), 2, "{alt}");
+        assert_eq!(alt["signatories"][0]["participant"]["name"], "Carla Mendes");
+    }
     assert_eq!(a["support"]["tally"]["support"], 1);
     assert_eq!(a["support"]["by_group"]["civil-society"]["support"], 1);
     assert_eq!(b["support"]["tally"]["support"], 1);

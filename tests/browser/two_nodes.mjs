@@ -136,6 +136,29 @@ try {
   if (overflow > 360) fail(`the page is ${overflow} px wide on a 360 px screen`);
   await arabic.scrollIntoViewIfNeeded();
   await reader.screenshot({ path: join(artifacts, 'draft-360px-rtl.png') });
+
+  step('the language switch: French, remembered after a reload; Arabic, the whole page right to left');
+  await reader.locator('nav.langs').getByRole('link', { name: 'Français' }).click();
+  await reader.waitForURL(new RegExp(`/drafts/${draft}$`));
+  if ((await reader.evaluate(() => document.documentElement.lang)) !== 'fr') fail('the switch did not lead to French');
+  await reader.reload();
+  if ((await reader.evaluate(() => document.documentElement.lang)) !== 'fr') fail('French was not remembered');
+  await reader.locator('#peers', { hasText: /pair/ }).waitFor();
+  if ((await reader.locator(`#${pid} #c-${short} .dp`).textContent()).indexOf('accepté en partie') < 0) {
+    fail('the disposition is not in French');
+  }
+  await reader.locator('nav.langs').getByRole('link', { name: 'العربية' }).click();
+  await reader.waitForURL(new RegExp(`/drafts/${draft}$`));
+  const layout = await reader.evaluate((pid) => ({
+    lang: document.documentElement.lang,
+    page: getComputedStyle(document.body).direction,
+    english: getComputedStyle(document.querySelector(`#${pid} .t`)).direction,
+    width: document.documentElement.scrollWidth,
+  }), pid);
+  if (layout.lang !== 'ar' || layout.page !== 'rtl') fail(`the Arabic page is ${JSON.stringify(layout)}`);
+  if (layout.english !== 'ltr') fail('an English paragraph on the Arabic page is not left-to-right');
+  if (layout.width > 360) fail(`the Arabic page is ${layout.width} px wide on a 360 px screen`);
+  await reader.screenshot({ path: join(artifacts, 'draft-360px-arabic-page.png') });
   if (errors.length) fail(errors.join('\n'));
   console.log('ok');
 } catch (e) {

@@ -9,7 +9,7 @@
 //!   place, as plain data;
 //! - [`view`]: that model as HTML, one module per page, built with `maud` (every value
 //!   escaped), rendered on the async side after the store thread is done, with every
-//!   interface string taken from [`text`];
+//!   interface string taken from [`text`] in the language [`locale`] chose;
 //! - [`read`] and [`write`]: the handlers; writes take an [`auth::Writer`], the proof
 //!   that the request carries the node's token and comes from its own pages;
 //! - [`live`]: server-sent events for new entries and sync changes;
@@ -23,6 +23,7 @@ pub mod auth;
 pub mod error;
 pub mod feed;
 pub mod live;
+pub mod locale;
 pub mod model;
 pub mod read;
 pub mod router;

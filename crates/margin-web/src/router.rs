@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use margin_daemon::{Handle, api};
 
 use crate::read::Surface;
-use crate::{Context, assets, auth, live, read, wire, write};
+use crate::{Context, assets, auth, live, locale, read, wire, write};
 
 /// Pages, JSON reads, live events and assets: served on both addresses.
 fn reads() -> Router<Arc<Context>> {
@@ -33,6 +33,7 @@ fn reads() -> Router<Arc<Context>> {
         .route("/comments/{comment}", get(read::comment))
         .route("/search", get(read::search))
         .route("/events", get(live::events))
+        .route("/lang/{code}", get(locale::switch))
         .route("/static/margin.css", get(assets::css))
         .route("/static/margin.js", get(assets::js))
         .route("/api/me", get(read::api_me))
@@ -84,6 +85,7 @@ pub fn local_router(handle: &Handle) -> Router {
         .merge(writes())
         .with_state(state.clone())
         .merge(api::routes(handle))
+        .layer(from_fn(locale::scope))
         .layer(map_response(protect))
         .layer(from_fn_with_state(state.clone(), auth::local_hosts_only))
         .layer(Extension(Surface::Local))
@@ -100,6 +102,7 @@ pub fn public_router(handle: &Handle) -> Router {
         .merge(reads())
         .with_state(Context::public(handle))
         .merge(api::public_routes(handle))
+        .layer(from_fn(locale::scope))
         .layer(map_response(protect))
         .layer(Extension(Surface::Public))
         .layer(from_fn(wire::revalidate))

@@ -1,461 +1,376 @@
-//! Every piece of interface text the web UI shows, in one place, so that the interface
-//! can be translated by copying [`EN`] and translating its right-hand sides. Templates
-//! name their values in braces (`{n}`) and are filled by [`fill`]; the views escape
-//! the filled text like any other.
+//! Every piece of interface text the web UI shows, in Fluent files, one per language
+//! (`locales/*.ftl`, embedded at build time). English is the reference: a message missing
+//! from another language falls back to its English wording, and a test fails when one
+//! language has a message the others lack.
+//!
+//! Messages without values are loaded once into the fields of [`Text`]; messages that
+//! take values (a count, a name) are methods of the same name, formatted by Fluent with
+//! the language's plural rules. Views take the language of the request being answered
+//! through [`text`] (see [`crate::locale`]) and escape the formatted text like any other.
 //!
 //! Words that are part of the data (comment kinds, stances and dispositions in the JSON
 //! API, stakeholder group names as participants declared them) are not translated here.
 
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use margin_core::body::{CommentKind, DispositionValue, StanceValue};
 
-/// The interface text of one language.
-pub struct Text {
-    pub lang: &'static str,
-    pub app: &'static str,
-    pub skip: &'static str,
-    pub spaces: &'static str,
-    pub no_spaces: &'static str,
-    pub drafts: &'static str,
-    pub no_drafts: &'static str,
-    // Balance, on a space's page.
-    pub balance: &'static str,
-    pub balance_group: &'static str,
-    pub balance_region: &'static str,
-    pub balance_people: &'static str,
-    pub balance_participants: &'static str,
-    pub balance_comments: &'static str,
-    pub balance_stances: &'static str,
-    /// Column heading: the row's share of the people, of the comments, of the stances.
-    pub balance_shares: &'static str,
-    pub balance_among_registered: &'static str,
-    pub balance_among_so_far: &'static str,
-    /// `{names}`: stakeholder groups.
-    pub balance_no_voice: &'static str,
-    /// `{names}`: regions.
-    pub balance_no_voice_regions: &'static str,
-    /// `{names}`: groups and regions.
-    pub balance_faint: &'static str,
-    pub search: &'static str,
-    pub search_label: &'static str,
-    pub search_in_space: &'static str,
-    pub no_matches: &'static str,
-    pub hits: &'static str,
-    pub hits_one: &'static str,
-    pub match_paragraph: &'static str,
-    pub match_comment: &'static str,
-    // The node and who uses it.
-    /// `{n} peers`; also used by the script, which fills `{n}` itself.
-    pub status_peers: &'static str,
-    pub status_peers_one: &'static str,
-    pub status_no_peers: &'static str,
-    pub status_in_sync: &'static str,
-    pub status_syncing: &'static str,
-    pub status_offline: &'static str,
-    pub status_live: &'static str,
-    pub you_are: &'static str,
-    pub you_edit: &'static str,
-    pub read_only_public: &'static str,
-    pub read_only_login: &'static str,
-    pub login_title: &'static str,
-    pub login_token: &'static str,
-    pub login_button: &'static str,
-    pub login_done: &'static str,
-    pub logout: &'static str,
-    pub no_identity: &'static str,
-    pub identity_title: &'static str,
-    pub identity_name: &'static str,
-    pub identity_affiliation: &'static str,
-    pub identity_stakeholder: &'static str,
-    pub identity_region: &'static str,
-    pub identity_create: &'static str,
-    pub identity_cli: &'static str,
-    // Spaces.
-    pub policy: &'static str,
-    pub policy_open: &'static str,
-    pub policy_registered: &'static str,
-    pub period: &'static str,
-    pub period_open: &'static str,
-    pub period_from: &'static str,
-    pub period_until: &'static str,
-    pub conveners: &'static str,
-    pub editors: &'static str,
-    pub entries: &'static str,
-    pub draft_counts: &'static str,
-    pub import_draft: &'static str,
-    pub import_file: &'static str,
-    pub import_markdown: &'static str,
-    pub import_title: &'static str,
-    pub import_message: &'static str,
-    pub import_button: &'static str,
-    // The draft page.
-    pub version: &'static str,
-    pub current: &'static str,
-    pub read: &'static str,
-    pub reading_old: &'static str,
-    pub compare: &'static str,
-    pub compare_from: &'static str,
-    pub compare_to: &'static str,
-    pub compare_button: &'static str,
-    pub editor_tools: &'static str,
-    pub tag_name: &'static str,
-    pub tag_button: &'static str,
-    pub update_title: &'static str,
-    pub update_button: &'static str,
-    pub update_message: &'static str,
-    pub filters: &'static str,
-    pub filter_kind: &'static str,
-    pub filter_group: &'static str,
-    pub filter_region: &'static str,
-    pub filter_any: &'static str,
-    pub filter_open: &'static str,
-    pub filter_undisposed: &'static str,
-    pub filter_apply: &'static str,
-    pub filter_clear: &'static str,
-    pub filtered: &'static str,
-    pub paragraph: &'static str,
-    pub bracketed: &'static str,
-    pub comments_n: &'static str,
-    pub comments_n_one: &'static str,
-    pub no_comments: &'static str,
-    pub open_objections_n: &'static str,
-    pub open_objections_n_one: &'static str,
-    pub respond: &'static str,
-    pub respond_title: &'static str,
-    pub whole_draft: &'static str,
-    pub orphans: &'static str,
-    pub orphans_help: &'static str,
-    pub elsewhere: &'static str,
-    pub elsewhere_help: &'static str,
-    pub compact_note: &'static str,
-    pub live_news: &'static str,
-    // Comments.
-    pub kind_comment: &'static str,
-    pub kind_question: &'static str,
-    pub kind_suggestion: &'static str,
-    pub kind_objection: &'static str,
-    pub on_quote: &'static str,
-    pub commented_on: &'static str,
-    pub now_reads: &'static str,
-    pub paragraph_now_reads: &'static str,
-    pub untagged_version: &'static str,
-    pub orphaned: &'static str,
-    pub suggests: &'static str,
-    pub edited: &'static str,
-    pub retracted: &'static str,
-    pub reattached: &'static str,
-    pub hidden: &'static str,
-    pub muted: &'static str,
-    pub hide_title: &'static str,
-    pub hide_reason: &'static str,
-    pub hide_button: &'static str,
-    pub unhide_button: &'static str,
-    pub mute_title: &'static str,
-    pub mute_button: &'static str,
-    pub unmute_button: &'static str,
-    pub disposition: &'static str,
-    pub disp_accepted: &'static str,
-    pub disp_partly: &'static str,
-    pub disp_declined: &'static str,
-    pub disp_noted: &'static str,
-    pub open_objection: &'static str,
-    pub reply_link: &'static str,
-    pub thread_link: &'static str,
-    pub replies_n: &'static str,
-    pub replies_n_one: &'static str,
-    pub thread_title: &'static str,
-    pub back_to_draft: &'static str,
-    // Writing.
-    pub passage: &'static str,
-    pub passage_help: &'static str,
-    pub selection_button: &'static str,
-    pub para_select: &'static str,
-    pub kind: &'static str,
-    pub body: &'static str,
-    pub suggestion: &'static str,
-    pub post_comment: &'static str,
-    pub reply_title: &'static str,
-    pub post_reply: &'static str,
-    pub edit_title: &'static str,
-    pub save_edit: &'static str,
-    pub retract_title: &'static str,
-    pub retract_button: &'static str,
-    pub retract_erase: &'static str,
-    pub dispose_title: &'static str,
-    pub dispose_value: &'static str,
-    pub dispose_note: &'static str,
-    pub dispose_revision: &'static str,
-    pub dispose_no_revision: &'static str,
-    pub dispose_button: &'static str,
-    pub reattach_title: &'static str,
-    pub reattach_para: &'static str,
-    pub reattach_button: &'static str,
-    pub stance_title: &'static str,
-    pub stance_reason: &'static str,
-    pub stance_support: &'static str,
-    pub stance_accept: &'static str,
-    pub stance_object: &'static str,
-    pub stance_abstain: &'static str,
-    pub your_stance: &'static str,
-    pub stances_title: &'static str,
-    pub cancel: &'static str,
-    // Diffs.
-    pub diff_title: &'static str,
-    pub diff_added: &'static str,
-    pub diff_removed: &'static str,
-    pub diff_changed: &'static str,
-    pub diff_unchanged_n: &'static str,
-    pub diff_unchanged_n_one: &'static str,
-    pub diff_none: &'static str,
-    // Errors.
-    pub error_title: &'static str,
-    pub go_back: &'static str,
+use crate::locale::{self, Lang};
+
+/// The Fluent source of each language, in the order of [`Lang::ALL`].
+pub const SOURCES: [(Lang, &str); 4] = [
+    (Lang::En, include_str!("../locales/en.ftl")),
+    (Lang::Fr, include_str!("../locales/fr.ftl")),
+    (Lang::Es, include_str!("../locales/es.ftl")),
+    (Lang::Ar, include_str!("../locales/ar.ftl")),
+];
+
+type Bundle = FluentBundle<FluentResource>;
+
+/// Declares [`Text`]: a field per message without values, a method per message with
+/// values, and the list of every message id the code uses.
+macro_rules! messages {
+    (
+        plain { $($plain:ident),* $(,)? }
+        with { $($with:ident ( $($arg:ident),* )),* $(,)? }
+    ) => {
+        /// The interface text of one language.
+        pub struct Text {
+            pub lang: Lang,
+            bundle: Bundle,
+            $(pub $plain: String,)*
+        }
+
+        impl Text {
+            /// Every message id the interface uses, with the names of its values.
+            pub const MESSAGES: &[(&str, &[&str])] = &[
+                $((stringify!($plain), &[]),)*
+                $((stringify!($with), &[$(stringify!($arg)),*]),)*
+            ];
+
+            fn load(lang: Lang, bundle: Bundle) -> Text {
+                Text {
+                    $($plain: format(&bundle, stringify!($plain), None),)*
+                    lang,
+                    bundle,
+                }
+            }
+
+            $(
+                pub fn $with<'a>(&self, $($arg: impl Into<FluentValue<'a>>),*) -> String {
+                    let mut args = FluentArgs::new();
+                    $(args.set(stringify!($arg), $arg);)*
+                    format(&self.bundle, stringify!($with), Some(&args))
+                }
+            )*
+        }
+    };
 }
 
-/// English.
-pub const EN: Text = Text {
-    lang: "en",
-    app: "Margin",
-    skip: "Skip to the text",
-    spaces: "Review spaces",
-    no_spaces: "This node holds no review space yet. Create one with `margin space create`, \
-                join one with an invitation, or load the sample with `margin demo`.",
-    drafts: "Drafts",
-    no_drafts: "No draft in this space yet.",
-    balance: "Balance",
-    balance_group: "Stakeholder group",
-    balance_region: "Region",
-    balance_people: "People",
-    balance_participants: "Took part",
-    balance_comments: "Comments",
-    balance_stances: "Stances",
-    balance_shares: "Share of people / comments / stances",
-    balance_among_registered: "People are the space's registered participants.",
-    balance_among_so_far: "People are everyone who has taken part so far, a profile included.",
-    balance_no_voice: "No voice from: {names}.",
-    balance_no_voice_regions: "No voice from the regions: {names}.",
-    balance_faint: "Faint, under half their share of the people: {names}.",
-    search: "Search",
-    search_label: "Search drafts and comments",
-    search_in_space: "in this space only",
-    no_matches: "No matches.",
-    hits: "{n} matches",
-    hits_one: "1 match",
-    match_paragraph: "paragraph",
-    match_comment: "comment",
-    status_peers: "{n} peers",
-    status_peers_one: "1 peer",
-    status_no_peers: "no peers",
-    status_in_sync: "in sync",
-    status_syncing: "syncing",
-    status_offline: "offline",
-    status_live: "live",
-    you_are: "You are {name}",
-    you_edit: "editor",
-    read_only_public: "A read-only view published by this node.",
-    read_only_login: "You are reading. To comment or take a stance, open the login link \
-                      that `margin node` printed, or paste the token from the file \
-                      api.token in the node's home:",
-    login_title: "Log in to this node",
-    login_token: "Token",
-    login_button: "Log in",
-    login_done: "Logged in.",
-    logout: "Log out",
-    no_identity: "This node has no participant yet: to comment, create your identity \
-                  (your name and stakeholder group sign everything you write).",
-    identity_title: "Create your identity",
-    identity_name: "Name",
-    identity_affiliation: "Affiliation (optional)",
-    identity_stakeholder: "Stakeholder group",
-    identity_region: "Region (optional)",
-    identity_create: "Create my identity",
-    identity_cli: "Or in a terminal: margin init --name \"Your Name\" --stakeholder civil-society",
-    policy: "Who may comment",
-    policy_open: "anyone",
-    policy_registered: "registered participants",
-    period: "Comment period",
-    period_open: "open",
-    period_from: "from {date}",
-    period_until: "until {date}",
-    conveners: "Conveners",
-    editors: "Editors",
-    entries: "{n} signed entries",
-    draft_counts: "{paras} paragraphs · {comments} comments · {revisions} revisions",
-    import_draft: "Import a draft",
-    import_file: "File (Markdown, Word .docx or OpenDocument .odt)",
-    import_markdown: "or the Markdown text",
-    import_title: "Title (optional: the first heading otherwise)",
-    import_message: "Message",
-    import_button: "Import",
-    version: "Version",
-    current: "current",
-    read: "Read",
-    reading_old: "You are reading version {v}, not the current text.",
-    compare: "Compare versions",
-    compare_from: "From",
-    compare_to: "To",
-    compare_button: "Show changes",
-    editor_tools: "Editor tools",
-    tag_name: "Name the current version",
-    tag_button: "Tag",
-    update_title: "Import a new version of the draft file",
-    update_button: "Record revision",
-    update_message: "What changed",
-    filters: "Filter comments",
-    filter_kind: "Kind",
-    filter_group: "Stakeholder group",
-    filter_region: "Region",
-    filter_any: "any",
-    filter_open: "open objections only",
-    filter_undisposed: "without disposition only",
-    filter_apply: "Apply",
-    filter_clear: "Clear filters",
-    filtered: "Filtered: {n} threads shown.",
-    paragraph: "Paragraph {n}",
-    bracketed: "contains bracketed (contested) text",
-    comments_n: "{n} comments",
-    comments_n_one: "1 comment",
-    no_comments: "no comments",
-    open_objections_n: "{n} open objections",
-    open_objections_n_one: "1 open objection",
-    respond: "Respond to ¶{n}",
-    respond_title: "Comment or take a stance",
-    whole_draft: "On the whole draft",
-    orphans: "Orphaned comments",
-    orphans_help: "Their passage is no longer in the draft. An editor can re-attach them.",
-    elsewhere: "Not in this version",
-    elsewhere_help: "Comments on passages that this version does not contain.",
-    compact_note: "This draft has many comments: each paragraph shows its counts, and its \
-                   comments open on request.",
-    live_news: "Updated: new activity from the network.",
-    kind_comment: "comment",
-    kind_question: "question",
-    kind_suggestion: "suggestion",
-    kind_objection: "objection",
-    on_quote: "on",
-    commented_on: "commented on {v}:",
-    now_reads: "now reads:",
-    paragraph_now_reads: "the paragraph has changed since",
-    untagged_version: "an earlier version",
-    orphaned: "orphaned: the passage is no longer in the draft",
-    suggests: "Suggests:",
-    edited: "edited",
-    retracted: "retracted by its author",
-    reattached: "re-attached by an editor",
-    hidden: "hidden by a convener: {reason}",
-    muted: "muted on this node: you chose not to see this participant's words",
-    hide_title: "Moderation (conveners)",
-    hide_reason: "Reason, shown to everyone where the comment was",
-    hide_button: "Hide for everyone",
-    unhide_button: "Show again",
-    mute_title: "Mute this author on this node",
-    mute_button: "Mute (only here)",
-    unmute_button: "Unmute",
-    disposition: "Disposition",
-    disp_accepted: "accepted",
-    disp_partly: "partly accepted",
-    disp_declined: "declined",
-    disp_noted: "noted",
-    open_objection: "open objection",
-    reply_link: "Reply or act",
-    thread_link: "Thread",
-    replies_n: "{n} replies",
-    replies_n_one: "1 reply",
-    thread_title: "Comment by {name}",
-    back_to_draft: "Back to the draft",
-    passage: "Passage (optional)",
-    passage_help: "The exact words you comment on; leave empty for the whole paragraph. \
-                   Selecting text in a paragraph fills this in.",
-    selection_button: "Comment on the selection",
-    para_select: "Paragraph",
-    kind: "Kind",
-    body: "Your comment",
-    suggestion: "Proposed wording (suggestions)",
-    post_comment: "Post comment",
-    reply_title: "Reply",
-    post_reply: "Post reply",
-    edit_title: "Edit your comment",
-    save_edit: "Save",
-    retract_title: "Retract your comment",
-    retract_button: "Retract",
-    retract_erase: "Also erase its text everywhere (nodes keep only a signed stub)",
-    dispose_title: "Disposition (editors)",
-    dispose_value: "Answer",
-    dispose_note: "Note (a reason is needed to decline)",
-    dispose_revision: "Revision that made the change",
-    dispose_no_revision: "none",
-    dispose_button: "Record disposition",
-    reattach_title: "Re-attach (editors)",
-    reattach_para: "Paragraph number",
-    reattach_button: "Re-attach",
-    stance_title: "Your stance on ¶{n}",
-    stance_reason: "Reason (needed to object)",
-    stance_support: "Support",
-    stance_accept: "Can live with it",
-    stance_object: "Object",
-    stance_abstain: "Abstain",
-    your_stance: "your stance: {stance}",
-    stances_title: "Stances",
-    cancel: "Close",
-    diff_title: "Changes from {from} to {to}",
-    diff_added: "added",
-    diff_removed: "removed",
-    diff_changed: "changed",
-    diff_unchanged_n: "{n} paragraphs unchanged.",
-    diff_unchanged_n_one: "1 paragraph unchanged.",
-    diff_none: "No differences.",
-    error_title: "Something went wrong",
-    go_back: "Go back",
-};
+messages! {
+    plain {
+        app, skip, spaces, no_spaces, drafts, no_drafts,
+        // Balance, on a space's page.
+        balance, balance_group, balance_region, balance_people, balance_participants,
+        balance_comments, balance_stances, balance_shares, balance_among_registered,
+        balance_among_so_far,
+        search, search_label, search_in_space, no_matches, match_paragraph, match_comment,
+        // The node and who uses it.
+        status_no_peers, status_in_sync, status_syncing, status_offline, status_live,
+        you_edit, read_only_public, read_only_login, login_title, login_token,
+        login_button, login_done, logout, no_identity, identity_title, identity_name,
+        identity_affiliation, identity_stakeholder, identity_region, identity_create,
+        identity_cli, language,
+        // Spaces.
+        policy, policy_open, policy_registered, period, period_open, conveners, editors,
+        import_draft, import_file, import_markdown, import_title, import_message,
+        import_button,
+        // The draft page.
+        version, current, read, compare, compare_from, compare_to, compare_button,
+        editor_tools, tag_name, tag_button, update_title, update_button, update_message,
+        filters, filter_kind, filter_group, filter_region, filter_any, filter_open,
+        filter_undisposed, filter_apply, filter_clear, bracketed, no_comments,
+        respond_title, whole_draft, orphans, orphans_help, elsewhere, elsewhere_help,
+        compact_note, live_news,
+        // Comments.
+        kind_comment, kind_question, kind_suggestion, kind_objection, on_quote, now_reads,
+        paragraph_now_reads, untagged_version, orphaned, suggests, edited, retracted,
+        reattached, muted, hide_title, hide_reason, hide_button, unhide_button, mute_title,
+        mute_button, unmute_button, disposition, disp_accepted, disp_partly, disp_declined,
+        disp_noted, open_objection, reply_link, thread_link, back_to_draft,
+        // Writing.
+        passage, passage_help, selection_button, para_select, kind, body, suggestion,
+        post_comment, reply_title, post_reply, edit_title, save_edit, retract_title,
+        retract_button, retract_erase, dispose_title, dispose_value, dispose_note,
+        dispose_revision, dispose_no_revision, dispose_button, reattach_title,
+        reattach_para, reattach_button, stance_reason, stance_support, stance_accept,
+        stance_object, stance_abstain, stances_title, cancel,
+        // Diffs and errors.
+        diff_added, diff_removed, diff_changed, diff_none, error_title, go_back,
+    }
+    with {
+        balance_no_voice(names), balance_no_voice_regions(names), balance_faint(names),
+        hits(n), status_peers(n), you_are(name), period_from(date), period_until(date),
+        entries(n), draft_counts(paras, comments, revisions), reading_old(v), filtered(n),
+        paragraph(n), comments_n(n), open_objections_n(n), respond(n), commented_on(v),
+        hidden(reason), replies_n(n), thread_title(name), stance_title(n),
+        your_stance(stance), diff_title(from, to), diff_unchanged_n(n),
+    }
+}
 
-/// The interface text for a request. One language for now; choosing by
-/// `Accept-Language` goes here.
+/// Every language's text, loaded on first use.
+static TEXTS: LazyLock<Vec<Text>> = LazyLock::new(|| {
+    SOURCES
+        .iter()
+        .map(|(lang, _)| Text::load(*lang, bundle(*lang)))
+        .collect()
+});
+
+/// The interface text in the language of the request being answered (English outside
+/// of a request).
 pub fn text() -> &'static Text {
-    &EN
+    in_language(locale::current())
 }
 
-/// A count in words: `one` for 1, else `many` with `{n}` filled.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        one.to_owned()
-    } else {
-        fill(many, &[("n", &n.to_string())])
-    }
+/// The interface text in `lang`.
+pub fn in_language(lang: Lang) -> &'static Text {
+    let texts = &*TEXTS;
+    texts.iter().find(|t| t.lang == lang).unwrap_or(&texts[0])
 }
 
-/// Fills `{name}` placeholders in a template.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+/// Parses a language's Fluent source. A syntax error keeps the messages that parsed
+/// (the test on the files reports it).
+pub fn resource(source: &str) -> FluentResource {
+    FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
+        tracing::error!(target: "http", "interface text: {} syntax errors", errors.len());
+        partial
+    })
+}
+
+/// A language's messages, with the English ones behind them for any it lacks.
+fn bundle(lang: Lang) -> Bundle {
+    let mut bundle = Bundle::new_concurrent(vec![lang.id()]);
+    // Values are placed as they are: pages mark the direction of what participants
+    // wrote themselves (`dir="auto"`), and isolation marks would reach the JSON.
+    bundle.set_use_isolating(false);
+    let source = |wanted: Lang| {
+        SOURCES
+            .iter()
+            .find(|(l, _)| *l == wanted)
+            .map_or("", |(_, source)| source)
+    };
+    if let Err(errors) = bundle.add_resource(resource(source(lang))) {
+        tracing::error!(target: "http", "interface text in {}: {errors:?}", lang.code());
     }
-    out
+    if lang != Lang::En {
+        // English comes second: its messages only fill gaps (an id already present is
+        // kept, and the override reported, which is expected here).
+        let _gaps_only = bundle.add_resource(resource(source(Lang::En)));
+    }
+    bundle
+}
+
+/// Formats a message; a missing message or value shows the message's id, and is logged,
+/// rather than failing the page.
+fn format(bundle: &Bundle, id: &str, args: Option<&FluentArgs>) -> String {
+    let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+        tracing::error!(target: "http", "interface text: no message {id}");
+        return id.to_owned();
+    };
+    let mut errors = vec![];
+    let text = bundle.format_pattern(pattern, args, &mut errors);
+    if !errors.is_empty() {
+        tracing::error!(target: "http", "interface text: {id}: {errors:?}");
+    }
+    text.into_owned()
 }
 
 impl Text {
-    pub fn kind(&self, kind: CommentKind) -> &'static str {
+    pub fn kind(&self, kind: CommentKind) -> &str {
         match kind {
-            CommentKind::Comment => self.kind_comment,
-            CommentKind::Question => self.kind_question,
-            CommentKind::Suggestion => self.kind_suggestion,
-            CommentKind::Objection => self.kind_objection,
+            CommentKind::Comment => &self.kind_comment,
+            CommentKind::Question => &self.kind_question,
+            CommentKind::Suggestion => &self.kind_suggestion,
+            CommentKind::Objection => &self.kind_objection,
         }
     }
 
-    pub fn stance(&self, stance: StanceValue) -> &'static str {
+    pub fn stance(&self, stance: StanceValue) -> &str {
         match stance {
-            StanceValue::Support => self.stance_support,
-            StanceValue::Accept => self.stance_accept,
-            StanceValue::Object => self.stance_object,
-            StanceValue::Abstain => self.stance_abstain,
+            StanceValue::Support => &self.stance_support,
+            StanceValue::Accept => &self.stance_accept,
+            StanceValue::Object => &self.stance_object,
+            StanceValue::Abstain => &self.stance_abstain,
         }
     }
 
-    pub fn disposition(&self, value: DispositionValue) -> &'static str {
+    pub fn disposition(&self, value: DispositionValue) -> &str {
         match value {
-            DispositionValue::Accepted => self.disp_accepted,
-            DispositionValue::Partly => self.disp_partly,
-            DispositionValue::Declined => self.disp_declined,
-            DispositionValue::Noted => self.disp_noted,
+            DispositionValue::Accepted => &self.disp_accepted,
+            DispositionValue::Partly => &self.disp_partly,
+            DispositionValue::Declined => &self.disp_declined,
+            DispositionValue::Noted => &self.disp_noted,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+
+    use super::*;
+
+    /// Each message of a Fluent source, with the names of the values it uses.
+    fn messages(lang: Lang, source: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let resource = match fluent_syntax::parser::parse(source) {
+            Ok(resource) => resource,
+            Err((_, errors)) => panic!("{}.ftl does not parse: {errors:?}", lang.code()),
+        };
+        resource
+            .body
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Message(m) => Some((
+                    m.id.name.to_owned(),
+                    m.value.as_ref().map(variables).unwrap_or_default(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn variables(pattern: &Pattern<&str>) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for element in &pattern.elements {
+            if let PatternElement::Placeable { expression } = element {
+                expression_variables(expression, &mut names);
+            }
+        }
+        names
+    }
+
+    fn expression_variables(expression: &Expression<&str>, names: &mut BTreeSet<String>) {
+        let inline = |e: &InlineExpression<&str>, names: &mut BTreeSet<String>| match e {
+            InlineExpression::VariableReference { id } => {
+                names.insert(id.name.to_owned());
+            }
+            InlineExpression::Placeable { expression } => expression_variables(expression, names),
+            _ => {}
+        };
+        match expression {
+            Expression::Inline(e) => inline(e, names),
+            Expression::Select { selector, variants } => {
+                inline(selector, names);
+                for variant in variants {
+                    names.extend(variables(&variant.value));
+                }
+            }
+        }
+    }
+
+    /// What a translation lacks, adds, or uses differently from English.
+    fn differences(
+        english: &BTreeMap<String, BTreeSet<String>>,
+        translated: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Vec<String> {
+        let mut found = vec![];
+        for (id, values) in english {
+            match translated.get(id) {
+                None => found.push(format!("lacks {id}")),
+                Some(v) if v != values => found.push(format!("{id} uses {v:?}, not {values:?}")),
+                Some(_) => {}
+            }
+        }
+        for id in translated.keys().filter(|id| !english.contains_key(*id)) {
+            found.push(format!("has {id}, which English lacks"));
+        }
+        found
+    }
+
+    #[test]
+    fn every_language_has_every_message_with_the_same_values() {
+        let english = messages(Lang::En, SOURCES[0].1);
+        let used: BTreeMap<String, BTreeSet<String>> = Text::MESSAGES
+            .iter()
+            .map(|(id, args)| (id.to_string(), args.iter().map(|a| a.to_string()).collect()))
+            .collect();
+        assert_eq!(
+            english, used,
+            "en.ftl and the messages the interface uses differ"
+        );
+        assert!(english.len() > 150, "only {} messages", english.len());
+        for (lang, source) in &SOURCES[1..] {
+            let found = differences(&english, &messages(*lang, source));
+            assert!(found.is_empty(), "{}.ftl: {found:#?}", lang.code());
+        }
+    }
+
+    #[test]
+    fn a_message_missing_from_one_language_is_caught() {
+        let english = messages(Lang::En, SOURCES[0].1);
+        let mut french = messages(Lang::Fr, SOURCES[1].1);
+        french.remove("go_back");
+        french.insert("only_here".into(), BTreeSet::new());
+        french.insert("hits".into(), BTreeSet::from(["count".to_owned()]));
+        assert_eq!(
+            differences(&english, &french),
+            [
+                "lacks go_back",
+                "hits uses {\"count\"}, not {\"n\"}",
+                "has only_here, which English lacks"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_message_formats_in_every_language() {
+        for lang in Lang::ALL {
+            let t = in_language(lang);
+            assert_eq!(t.lang, lang);
+            for (id, args) in Text::MESSAGES {
+                for n in [0, 1, 2, 3, 11, 100, 1_000_000] {
+                    let mut values = FluentArgs::new();
+                    for arg in *args {
+                        values.set(*arg, n);
+                    }
+                    let pattern = t.bundle.get_message(id).and_then(|m| m.value());
+                    let pattern = pattern.unwrap_or_else(|| panic!("{lang:?}: no {id}"));
+                    let mut errors = vec![];
+                    let formatted = t.bundle.format_pattern(pattern, Some(&values), &mut errors);
+                    assert!(errors.is_empty(), "{lang:?} {id}: {errors:?}");
+                    assert!(!formatted.trim().is_empty(), "{lang:?} {id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counts_follow_each_languages_plural_rules() {
+        let en = in_language(Lang::En);
+        assert_eq!(en.comments_n(1), "1 comment");
+        assert_eq!(en.comments_n(2), "2 comments");
+        let fr = in_language(Lang::Fr);
+        assert_eq!(fr.comments_n(0), "0 commentaire");
+        assert_eq!(fr.comments_n(1), "1 commentaire");
+        assert_eq!(fr.comments_n(5), "5 commentaires");
+        // Arabic has six forms: zero, one, two, few (3–10), many (11–99), other.
+        let ar = in_language(Lang::Ar);
+        let forms: BTreeSet<String> = [0, 1, 2, 3, 11, 100].map(|n| ar.comments_n(n)).into();
+        assert_eq!(forms.len(), 6, "{forms:?}");
+        assert_eq!(ar.comments_n(2), "تعليقان");
+        assert_eq!(ar.comments_n(5), "5 تعليقات");
+        assert_eq!(ar.comments_n(25), "25 تعليقًا");
+        assert_eq!(ar.comments_n(102), "102 تعليق");
+    }
+
+    #[test]
+    fn values_are_placed_without_isolation_marks() {
+        let ar = in_language(Lang::Ar);
+        let you = ar.you_are("Amina");
+        assert_eq!(you, "أنت Amina");
     }
 }

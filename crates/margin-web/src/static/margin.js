@@ -207,10 +207,8 @@
 
   // ---- live updates -------------------------------------------------------------
   var sync = $('#sync');
-  function setPeers(n) {
-    if (!sync) return;
-    $('#peers').textContent = n === 1 ? sync.dataset.peerOne
-      : n > 0 ? sync.dataset.peersLabel.replace('{n}', n) : sync.dataset.noPeers;
+  function setPeers(label) {
+    if (sync && label) $('#peers').textContent = label;
   }
   function setState(text) { if (sync) $('#insync').textContent = text; }
   function busy(el) {
@@ -267,12 +265,12 @@
     var events = new EventSource('/events');
     events.addEventListener('status', function (e) {
       var d = JSON.parse(e.data);
-      setPeers(d.peers);
+      setPeers(d.peers_label);
       setState(d.in_sync === null ? sync.dataset.live : d.in_sync ? sync.dataset.inSync : sync.dataset.syncing);
     });
     events.addEventListener('sync', function (e) {
       var d = JSON.parse(e.data);
-      setPeers(d.peers);
+      setPeers(d.peers_label);
       setState(d.in_sync ? sync.dataset.inSync : sync.dataset.syncing);
     });
     events.addEventListener('entry', function (e) {

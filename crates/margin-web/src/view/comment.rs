@@ -11,7 +11,7 @@ use super::layout::{BodyData, Chrome, page};
 use super::{Mode, SyncLine, dir, short_time};
 use crate::Viewer;
 use crate::model::{CommentModel, Item, Thread};
-use crate::text::{Text, count, fill, text};
+use crate::text::{Text, text};
 
 /// `/comments/{id}`: the thread, then what the reader may do; `back` is where the
 /// reader came from.
@@ -19,7 +19,7 @@ pub fn comment(cm: &CommentModel, viewer: &Viewer, sync: &SyncLine, back: &str) 
     let t = text();
     let focus = cm.focus();
     let main = html! {
-        h1 { (fill(t.thread_title, &[("name", &focus.view.author.name)])) }
+        h1 { (t.thread_title(focus.view.author.name.as_str())) }
         p.sub {
             a href=(back) { (t.back_to_draft) }
             " · "
@@ -56,7 +56,7 @@ pub fn threads(list: &[Thread], v: &Viewer, t: &Text, mode: Mode) -> Markup {
                         a href={ "/comments/" (i.short()) } { (i.view.author.name) }
                         " · " (t.kind(i.kind)) " · " (short_time(&i.view.time))
                         @if !th.replies.is_empty() {
-                            " · " (count(th.replies.len(), t.replies_n_one, t.replies_n))
+                            " · " (t.replies_n(th.replies.len()))
                         }
                     }
                 }
@@ -84,8 +84,8 @@ pub fn thread(th: &Thread, v: &Viewer, t: &Text) -> Markup {
 /// Where the comment's passage is, as the reader needs to know it.
 fn passage(i: &Item, t: &Text) -> Markup {
     let c = &i.view;
-    let version = c.version.tag.as_deref().unwrap_or(t.untagged_version);
-    let commented_on = fill(t.commented_on, &[("v", version)]);
+    let version = c.version.tag.as_deref().unwrap_or(&t.untagged_version);
+    let commented_on = t.commented_on(version);
     match (&c.anchor, &c.quote) {
         (AnchorView::Orphaned, Some(q)) => html! {
             p.was {
@@ -139,15 +139,15 @@ pub fn item(i: &Item, v: &Viewer, t: &Text, reply: bool) -> Markup {
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect();
-    let mut flags = vec![];
+    let mut flags: Vec<&str> = vec![];
     if c.edited {
-        flags.push(t.edited);
+        flags.push(&t.edited);
     }
     if c.retracted {
-        flags.push(t.retracted);
+        flags.push(&t.retracted);
     }
     if c.reattached {
-        flags.push(t.reattached);
+        flags.push(&t.reattached);
     }
     html! {
         article class=(class) id={ "c-" (i.short()) } data-c=(i.short()) {
@@ -168,7 +168,7 @@ pub fn item(i: &Item, v: &Viewer, t: &Text, reply: bool) -> Markup {
                 (passage(i, t))
             }
             @if let Some(reason) = &c.hidden {
-                p.fl { (fill(t.hidden, &[("reason", reason)])) }
+                p.fl { (t.hidden(reason)) }
             } @else if c.muted {
                 p.fl { (t.muted) }
             } @else if c.retracted && c.body.is_empty() {

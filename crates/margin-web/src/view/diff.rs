@@ -8,7 +8,7 @@ use super::layout::{Chrome, page};
 use super::{SyncLine, dir};
 use crate::Viewer;
 use crate::model::DiffModel;
-use crate::text::{count, fill, text};
+use crate::text::text;
 
 pub fn diff(m: &DiffModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let t = text();
@@ -19,10 +19,7 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
             v.to_owned()
         }
     };
-    let title = fill(
-        t.diff_title,
-        &[("from", &name(&m.from)), ("to", &name(&m.to))],
-    );
+    let title = t.diff_title(name(&m.from), name(&m.to));
     let options = |selected: &str| {
         html! {
             @for v in m.versions.iter().map(String::as_str).chain(["current"]) {
@@ -51,9 +48,9 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
             @for p in &m.diff.paragraphs {
                 @let (class, label) = match p.change {
                     ParagraphChange::Unchanged => continue,
-                    ParagraphChange::Added => ("add", t.diff_added),
-                    ParagraphChange::Removed => ("rem", t.diff_removed),
-                    ParagraphChange::Changed => ("chg", t.diff_changed),
+                    ParagraphChange::Added => ("add", &t.diff_added),
+                    ParagraphChange::Removed => ("rem", &t.diff_removed),
+                    ParagraphChange::Changed => ("chg", &t.diff_changed),
                 };
                 @let number = match (p.n_from, p.n_to) {
                     (Some(a), Some(b)) if a != b => format!("¶{a} → ¶{b}"),
@@ -86,7 +83,7 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
                 p { (t.diff_none) }
             }
         }
-        p.gr { (count(unchanged, t.diff_unchanged_n_one, t.diff_unchanged_n)) }
+        p.gr { (t.diff_unchanged_n(unchanged)) }
     };
     let mut c = Chrome::new(&title, viewer, sync);
     c.crumbs = vec![

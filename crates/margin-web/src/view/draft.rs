@@ -13,7 +13,7 @@ use super::layout::{BodyData, Chrome, page};
 use super::{FULL_PAGE_BUDGET, Mode, SyncLine, dir, draft_url, heading, short};
 use crate::Viewer;
 use crate::model::{Block, DraftModel, Highlight};
-use crate::text::{Text, count, fill, text};
+use crate::text::{Text, text};
 
 /// The chrome of a draft's pages (the draft and one paragraph).
 pub fn draft_chrome<'a>(
@@ -71,18 +71,18 @@ pub fn para_url(m: &DraftModel, pid: &str) -> String {
 
 fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> Markup {
     let sections: [(&[crate::model::Thread], &str, &str, &str); 2] = [
-        (&m.orphans, "orphans", t.orphans, t.orphans_help),
-        (&m.elsewhere, "elsewhere", t.elsewhere, t.elsewhere_help),
+        (&m.orphans, "orphans", &t.orphans, &t.orphans_help),
+        (&m.elsewhere, "elsewhere", &t.elsewhere, &t.elsewhere_help),
     ];
     html! {
         h1 dir=[dir(&m.title)] { (m.title) }
         p.sub {
             a href={ "/spaces/" (m.space) } { (m.space_title) }
-            " · " (count(m.comments, t.comments_n_one, t.comments_n))
+            " · " (t.comments_n(m.comments))
         }
         @if let Some(version) = &m.reading {
             p.notice {
-                (fill(t.reading_old, &[("v", version)])) " "
+                (t.reading_old(version)) " "
                 a href=(draft_url(&m.draft, None)) { (t.current) }
             }
         }
@@ -92,7 +92,7 @@ fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> Markup {
         }
         @if m.filters.active() {
             p.notice {
-                (fill(t.filtered, &[("n", &m.shown.to_string())])) " "
+                (t.filtered(m.shown)) " "
                 a href=(draft_url(&m.draft, m.reading.as_deref())) { (t.filter_clear) }
             }
         }
@@ -151,12 +151,12 @@ type ListFilter<'a> = (&'a str, &'a str, &'a str, &'a [String], &'a Option<Strin
 fn tools(m: &DraftModel, t: &Text) -> Markup {
     let f = &m.filters;
     let lists: [ListFilter<'_>; 2] = [
-        ("fg", "group", t.filter_group, &m.groups, &f.group),
-        ("fr", "region", t.filter_region, &m.regions, &f.region),
+        ("fg", "group", &t.filter_group, &m.groups, &f.group),
+        ("fr", "region", &t.filter_region, &m.regions, &f.region),
     ];
     let checks = [
-        ("fo", "open", t.filter_open, f.open),
-        ("fu", "undisposed", t.filter_undisposed, f.undisposed),
+        ("fo", "open", &t.filter_open, f.open),
+        ("fu", "undisposed", &t.filter_undisposed, f.undisposed),
     ];
     html! {
         div.tools {
@@ -421,7 +421,7 @@ pub fn block(m: &DraftModel, b: &Block, v: &Viewer, t: &Text, mode: Mode) -> Mar
                     div.tx {
                         // The number leads to the paragraph's own page: all its threads,
                         // and the form to answer it.
-                        a.n href=(para_url(m, &b.id)) aria-label=(fill(t.paragraph, &[("n", &n.to_string())])) {
+                        a.n href=(para_url(m, &b.id)) aria-label=(t.paragraph(n.to_string())) {
                             "¶" (n)
                         }
                         @if !b.marker.is_empty() {
@@ -441,17 +441,17 @@ pub fn block(m: &DraftModel, b: &Block, v: &Viewer, t: &Text, mode: Mode) -> Mar
                 } @else if mode == Mode::Compact && !b.threads.is_empty() {
                     // The threads open on request: the paragraph's page, loaded in place
                     // by the script.
-                    a.sc href=(para_url(m, &b.id)) { (count(b.comments, t.comments_n_one, t.comments_n)) }
+                    a.sc href=(para_url(m, &b.id)) { (t.comments_n(b.comments)) }
                 } @else {
-                    (count(b.comments, t.comments_n_one, t.comments_n))
+                    (t.comments_n(b.comments))
                 }
                 @if b.open_objections > 0 {
                     " · "
-                    span.oo { (count(b.open_objections, t.open_objections_n_one, t.open_objections_n)) }
+                    span.oo { (t.open_objections_n(b.open_objections)) }
                 }
                 (tally(&b.tally, t))
                 @if let Some(s) = b.my_stance {
-                    " · " span.my { (fill(t.your_stance, &[("stance", t.stance(s))])) }
+                    " · " span.my { (t.your_stance(t.stance(s))) }
                 }
             }
             @if !b.threads.is_empty() && full {

@@ -12,8 +12,8 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
     let t = text();
     html! {
         (DOCTYPE)
-        html lang=(t.lang) {
-            (head(t.error_title, false))
+        html lang=(t.lang.code()) dir=(t.lang.dir()) {
+            (head(&t.error_title, false))
             body {
                 header.top { nav { a href="/" { (t.app) } } }
                 main #main {

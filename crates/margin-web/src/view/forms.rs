@@ -8,7 +8,7 @@ use margin_core::body::{CommentKind, DispositionValue, StanceValue};
 use super::draft::para_url;
 use super::{draft_url, short_time};
 use crate::model::{Block, CommentModel, DraftModel, Item};
-use crate::text::{Text, fill};
+use crate::text::Text;
 
 /// The kinds of comment as options.
 fn kind_options(t: &Text) -> Markup {
@@ -31,7 +31,7 @@ pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
         .map(|n| n.to_string())
         .unwrap_or_else(|| "…".into());
     html! {
-        section.panel #respond aria-labelledby="rh" data-sel=(t.selection_button) data-respond=(t.respond) {
+        section.panel #respond aria-labelledby="rh" data-sel=(t.selection_button) data-respond=(t.respond("{n}")) {
             h2 #rh { (t.respond_title) }
             form #rf method="post" action={ "/api/drafts/" (m.draft) "/comments" } {
                 input type="hidden" name="v" value=(m.reading.as_deref().unwrap_or(""));
@@ -61,7 +61,7 @@ pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
                 textarea #rsg name="suggestion" rows="2" {}
                 button { (t.post_comment) }
                 fieldset.st {
-                    legend #rsl data-template=(t.stance_title) { (fill(t.stance_title, &[("n", &n)])) }
+                    legend #rsl data-template=(t.stance_title("{n}")) { (t.stance_title(n.as_str())) }
                     label for="rr" { (t.stance_reason) }
                     input #rr name="reason";
                     @for s in StanceValue::ALL {
@@ -83,14 +83,14 @@ pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Mar
     let s = i.short();
     let ret = html! { input type="hidden" name="return" value=(back); };
     let (mute_action, mute_button) = if i.view.muted {
-        ("unmute", t.unmute_button)
+        ("unmute", &t.unmute_button)
     } else {
-        ("mute", t.mute_button)
+        ("mute", &t.mute_button)
     };
     let (hide_action, hide_button) = if i.view.hidden.is_some() {
-        ("show", t.unhide_button)
+        ("show", &t.unhide_button)
     } else {
-        ("hide", t.hide_button)
+        ("hide", &t.hide_button)
     };
     html! {
         section #actions .acts data-c=(s) {

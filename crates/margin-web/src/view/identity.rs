@@ -33,7 +33,7 @@ pub fn identity(viewer: &Viewer, sync: &SyncLine) -> Markup {
         }
         p.gr { code { (t.identity_cli) } }
     };
-    page(&Chrome::new(t.identity_title, viewer, sync), main)
+    page(&Chrome::new(&t.identity_title, viewer, sync), main)
 }
 
 /// `/login` without a token: a form to paste it.
@@ -47,5 +47,5 @@ pub fn login(viewer: &Viewer, sync: &SyncLine) -> Markup {
             button { (t.login_button) }
         }
     };
-    page(&Chrome::new(t.login_title, viewer, sync), main)
+    page(&Chrome::new(&t.login_title, viewer, sync), main)
 }

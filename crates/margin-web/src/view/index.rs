@@ -8,7 +8,7 @@ use super::layout::{Chrome, page};
 use super::{SyncLine, dir};
 use crate::Viewer;
 use crate::model::SpaceItem;
-use crate::text::{Text, fill, text};
+use crate::text::{Text, text};
 
 pub fn home(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Markup {
     let t = text();
@@ -30,21 +30,14 @@ pub fn home(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Markup {
             }
         }
     };
-    let mut c = Chrome::new(t.spaces, viewer, sync);
+    let mut c = Chrome::new(&t.spaces, viewer, sync);
     c.body.live_all = true;
     page(&c, main)
 }
 
 /// A draft in a list: its link and counts.
 pub fn draft_item(d: &DraftSummary, t: &Text) -> Markup {
-    let counts = fill(
-        t.draft_counts,
-        &[
-            ("paras", &d.paragraphs.to_string()),
-            ("comments", &d.comments.to_string()),
-            ("revisions", &d.revisions.to_string()),
-        ],
-    );
+    let counts = t.draft_counts(d.paragraphs, d.comments, d.revisions);
     html! {
         li {
             a href={ "/drafts/" (d.draft) } dir=[dir(&d.title)] { (d.title) }

@@ -6,7 +6,8 @@ use maud::{Markup, html};
 use super::{DOCTYPE, Mode, SyncLine};
 use crate::Viewer;
 use crate::assets::{CSS_VERSION, JS_VERSION};
-use crate::text::{Text, count, fill, text};
+use crate::locale::{Lang, switch_link};
+use crate::text::{Text, text};
 
 /// What the script reads on `<body>`.
 #[derive(Clone, Debug, Default)]
@@ -64,19 +65,15 @@ pub fn head(title: &str, script: bool) -> Markup {
 pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
     let t = text();
     let b = &c.body;
-    let peers = if c.sync.peers == 0 {
-        t.status_no_peers.to_owned()
-    } else {
-        count(c.sync.peers, t.status_peers_one, t.status_peers)
-    };
+    let peers = crate::live::peers_label(t, c.sync.peers);
     let state = match c.sync.in_sync {
-        Some(true) => t.status_in_sync,
-        Some(false) => t.status_syncing,
+        Some(true) => t.status_in_sync.as_str(),
+        Some(false) => t.status_syncing.as_str(),
         None => "",
     };
     html! {
         (DOCTYPE)
-        html lang=(t.lang) {
+        html lang=(t.lang.code()) dir=(t.lang.dir()) {
             (head(c.title, true))
             body data-live=[b.live_all.then_some("all")] data-space=[b.space.as_deref()]
                 data-draft=[b.draft.as_deref()] data-mode=[b.mode.map(Mode::as_str)] {
@@ -97,16 +94,38 @@ pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
                         button { (t.search) }
                     }
                     p.sync #sync role="status" aria-live="polite"
-                        data-peers-label=(t.status_peers) data-peer-one=(t.status_peers_one)
-                        data-no-peers=(t.status_no_peers) data-in-sync=(t.status_in_sync)
+                        data-in-sync=(t.status_in_sync)
                         data-syncing=(t.status_syncing) data-offline=(t.status_offline)
                         data-live=(t.status_live) {
                         span #peers { (peers) } " " span #insync { (state) }
                     }
                     (who(c.viewer, t))
+                    (languages(t))
                 }
                 main #main tabindex="-1" { (main) }
                 div #news.vh role="status" aria-live="polite" data-msg=(t.live_news) {}
+            }
+        }
+    }
+}
+
+/// The switch between the languages of the interface: each name in its own language,
+/// a plain link (it works without the script), the current one marked.
+fn languages(t: &Text) -> Markup {
+    html! {
+        nav.langs aria-label=(t.language) {
+            ul {
+                @for lang in Lang::ALL {
+                    li {
+                        @if lang == t.lang {
+                            a href=(switch_link(lang)) lang=(lang.code()) hreflang=(lang.code())
+                                aria-current="true" { (lang.name()) }
+                        } @else {
+                            a href=(switch_link(lang)) lang=(lang.code()) hreflang=(lang.code())
+                                rel="alternate" { (lang.name()) }
+                        }
+                    }
+                }
             }
         }
     }
@@ -120,7 +139,7 @@ fn who(v: &Viewer, t: &Text) -> Markup {
     match (&v.me, v.logged_in) {
         (Some(me), true) => html! {
             form.who method="post" action="/logout" {
-                (fill(t.you_are, &[("name", &me.name)])) " "
+                (t.you_are(me.name.as_str())) " "
                 button.link { (t.logout) }
             }
         },

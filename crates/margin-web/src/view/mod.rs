@@ -81,10 +81,12 @@ pub fn rtl(text: &str) -> bool {
     false
 }
 
-/// The `dir` attribute for a text: `Some("rtl")` for right-to-left text, else none (the
-/// page is left-to-right). Used as `dir=[dir(text)]`.
+/// The `dir` attribute for a text that participants wrote: its direction where it is not
+/// the page's (an Arabic paragraph on an English page, an English one on an Arabic
+/// page), else none. Used as `dir=[dir(text)]`.
 pub fn dir(text: &str) -> Option<&'static str> {
-    rtl(text).then_some("rtl")
+    let own = if rtl(text) { "rtl" } else { "ltr" };
+    (own != crate::locale::current().dir()).then_some(own)
 }
 
 /// The first characters of an id, enough to find it (`/drafts/73b70670390d`): links

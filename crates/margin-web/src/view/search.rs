@@ -7,7 +7,7 @@ use margin_store::SearchHit;
 use super::layout::{Chrome, page};
 use super::{SyncLine, dir};
 use crate::Viewer;
-use crate::text::{count, text};
+use crate::text::text;
 
 /// Where the search index marks matched words in snippets: characters no text
 /// contains, replaced by `mark` elements when the snippet is shown.
@@ -61,15 +61,15 @@ pub fn search(
             @if hits.is_empty() {
                 p { (t.no_matches) }
             } @else {
-                p.gr { (count(hits.len(), t.hits_one, t.hits)) }
+                p.gr { (t.hits(hits.len())) }
             }
         }
         ol.hits {
             @for h in hits {
                 @let (href, label) = if h.kind == "comment" {
-                    (format!("/comments/{}", h.target), t.match_comment)
+                    (format!("/comments/{}", h.target), &t.match_comment)
                 } else {
-                    (format!("/drafts/{}#p-{}", h.draft, h.target), t.match_paragraph)
+                    (format!("/drafts/{}#p-{}", h.draft, h.target), &t.match_paragraph)
                 };
                 li {
                     a href=(href) { (label) } " "
@@ -82,7 +82,7 @@ pub fn search(
             }
         }
     };
-    let mut c = Chrome::new(t.search, viewer, sync);
+    let mut c = Chrome::new(&t.search, viewer, sync);
     c.space = space.map(str::to_owned);
     page(&c, main)
 }

@@ -9,7 +9,7 @@ use super::layout::{BodyData, Chrome, page};
 use super::{SyncLine, dir, short_time};
 use crate::Viewer;
 use crate::model::SpaceModel;
-use crate::text::{fill, text};
+use crate::text::text;
 use margin_consensus::{Balance, Participation, People};
 use std::collections::BTreeMap;
 
@@ -17,20 +17,20 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let t = text();
     let s = &m.view;
     let policy = match m.policy {
-        Policy::Registered => t.policy_registered,
-        Policy::Open => t.policy_open,
+        Policy::Registered => &t.policy_registered,
+        Policy::Open => &t.policy_open,
     };
     let mut period = vec![];
     if let Some(opens) = &s.opens {
-        period.push(fill(t.period_from, &[("date", &short_time(opens))]));
+        period.push(t.period_from(short_time(opens)));
     }
     if let Some(closes) = &s.closes {
-        period.push(fill(t.period_until, &[("date", &short_time(closes))]));
+        period.push(t.period_until(short_time(closes)));
     }
     if period.is_empty() {
         period.push(t.period_open.to_owned());
     }
-    let people = [(t.conveners, &s.conveners), (t.editors, &s.editors)].map(|(label, people)| {
+    let people = [(&t.conveners, &s.conveners), (&t.editors, &s.editors)].map(|(label, people)| {
         let names: Vec<String> = people
             .iter()
             .map(|p| {
@@ -53,7 +53,7 @@ pub fn space(m: &SpaceModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
                 dt { (label) } dd { (names) }
             }
         }
-        p.gr { (fill(t.entries, &[("n", &s.entries.to_string())])) }
+        p.gr { (t.entries(s.entries)) }
         h2 { (t.drafts) }
         @if s.drafts.is_empty() {
             p { (t.no_drafts) }
@@ -128,23 +128,23 @@ fn balance(b: &Balance) -> Markup {
         section #balance {
             h2 { (t.balance) }
             @if b.total.people + b.total.participants > 0 {
-                (table(t.balance_group, &b.by_group))
-                (table(t.balance_region, &b.by_region))
+                (table(&t.balance_group, &b.by_group))
+                (table(&t.balance_region, &b.by_region))
                 p.gr {
                     (match b.people {
-                        People::Registered => t.balance_among_registered,
-                        People::SoFar => t.balance_among_so_far,
+                        People::Registered => &t.balance_among_registered,
+                        People::SoFar => &t.balance_among_so_far,
                     })
                 }
             }
             @if !b.missing_groups.is_empty() {
-                p { (fill(t.balance_no_voice, &[("names", &names(&b.missing_groups))])) }
+                p { (t.balance_no_voice(names(&b.missing_groups))) }
             }
             @if !b.missing_regions.is_empty() {
-                p { (fill(t.balance_no_voice_regions, &[("names", &names(&b.missing_regions))])) }
+                p { (t.balance_no_voice_regions(names(&b.missing_regions))) }
             }
             @if !faint.is_empty() {
-                p { (fill(t.balance_faint, &[("names", &names(&faint))])) }
+                p { (t.balance_faint(names(&faint))) }
             }
         }
     }

@@ -1,0 +1,225 @@
+# L'interface web de Margin en français. La référence est en.ftl : mêmes identifiants,
+# mêmes valeurs entre accolades ; voir docs/guide.md, « Traduire l'interface ».
+
+app = Margin
+skip = Aller au texte
+spaces = Espaces de relecture
+no_spaces = Ce nœud ne contient encore aucun espace de relecture. Créez-en un avec `margin space create`, rejoignez-en un avec une invitation, ou chargez l'exemple avec `margin demo`.
+drafts = Projets
+no_drafts = Aucun projet dans cet espace pour l'instant.
+balance = Équilibre
+balance_group = Groupe de parties prenantes
+balance_region = Région
+balance_people = Personnes
+balance_participants = Ont participé
+balance_comments = Commentaires
+balance_stances = Positions
+balance_shares = Part des personnes / commentaires / positions
+balance_among_registered = Les personnes sont les participants inscrits de l'espace.
+balance_among_so_far = Les personnes sont toutes celles qui ont participé jusqu'ici, profil compris.
+balance_no_voice = Aucune voix de : { $names }.
+balance_no_voice_regions = Aucune voix des régions : { $names }.
+balance_faint = Peu entendus, moins de la moitié de leur part des personnes : { $names }.
+search = Rechercher
+search_label = Rechercher dans les projets et les commentaires
+search_in_space = dans cet espace seulement
+no_matches = Aucun résultat.
+hits =
+    { $n ->
+        [one] { $n } résultat
+       *[other] { $n } résultats
+    }
+match_paragraph = paragraphe
+match_comment = commentaire
+status_peers =
+    { $n ->
+        [one] { $n } pair
+       *[other] { $n } pairs
+    }
+status_no_peers = aucun pair
+status_in_sync = synchronisé
+status_syncing = synchronisation en cours
+status_offline = hors ligne
+status_live = en direct
+you_are = Vous êtes { $name }
+you_edit = rédacteur
+read_only_public = Une vue en lecture seule publiée par ce nœud.
+read_only_login = Vous lisez. Pour commenter ou prendre position, ouvrez le lien de connexion affiché par `margin node`, ou collez le jeton du fichier api.token du répertoire du nœud :
+login_title = Se connecter à ce nœud
+login_token = Jeton
+login_button = Se connecter
+login_done = Connecté.
+logout = Se déconnecter
+no_identity = Ce nœud n'a pas encore de participant : pour commenter, créez votre identité (votre nom et votre groupe de parties prenantes signent tout ce que vous écrivez).
+identity_title = Créer votre identité
+identity_name = Nom
+identity_affiliation = Organisation (facultatif)
+identity_stakeholder = Groupe de parties prenantes
+identity_region = Région (facultatif)
+identity_create = Créer mon identité
+identity_cli = Ou dans un terminal : margin init --name "Votre nom" --stakeholder civil-society
+policy = Qui peut commenter
+policy_open = tout le monde
+policy_registered = les participants inscrits
+period = Période de commentaires
+period_open = ouverte
+period_from = à partir du { $date }
+period_until = jusqu'au { $date }
+conveners = Organisateurs
+editors = Rédacteurs
+entries =
+    { $n ->
+        [one] { $n } entrée signée
+       *[other] { $n } entrées signées
+    }
+draft_counts =
+    { $paras ->
+        [one] { $paras } paragraphe
+       *[other] { $paras } paragraphes
+    } · { $comments ->
+        [one] { $comments } commentaire
+       *[other] { $comments } commentaires
+    } · { $revisions ->
+        [one] { $revisions } révision
+       *[other] { $revisions } révisions
+    }
+import_draft = Importer un projet
+import_file = Fichier (Markdown, Word .docx ou OpenDocument .odt)
+import_markdown = ou le texte en Markdown
+import_title = Titre (facultatif : sinon le premier intertitre)
+import_message = Message
+import_button = Importer
+version = Version
+current = actuelle
+read = Lire
+reading_old = Vous lisez la version { $v }, pas le texte actuel.
+compare = Comparer des versions
+compare_from = De
+compare_to = À
+compare_button = Voir les changements
+editor_tools = Outils de rédaction
+tag_name = Nommer la version actuelle
+tag_button = Nommer
+update_title = Importer une nouvelle version du fichier du projet
+update_button = Enregistrer la révision
+update_message = Ce qui a changé
+filters = Filtrer les commentaires
+filter_kind = Type
+filter_group = Groupe de parties prenantes
+filter_region = Région
+filter_any = tous
+filter_open = objections ouvertes seulement
+filter_undisposed = sans suite donnée seulement
+filter_apply = Appliquer
+filter_clear = Retirer les filtres
+filtered =
+    { $n ->
+        [one] Filtré : { $n } fil affiché.
+       *[other] Filtré : { $n } fils affichés.
+    }
+paragraph = Paragraphe { $n }
+bracketed = contient du texte entre crochets (contesté)
+comments_n =
+    { $n ->
+        [one] { $n } commentaire
+       *[other] { $n } commentaires
+    }
+no_comments = aucun commentaire
+open_objections_n =
+    { $n ->
+        [one] { $n } objection ouverte
+       *[other] { $n } objections ouvertes
+    }
+respond = Réagir au ¶{ $n }
+respond_title = Commenter ou prendre position
+whole_draft = Sur l'ensemble du projet
+orphans = Commentaires orphelins
+orphans_help = Leur passage n'est plus dans le projet. Un rédacteur peut les rattacher.
+elsewhere = Absents de cette version
+elsewhere_help = Commentaires sur des passages que cette version ne contient pas.
+compact_note = Ce projet a beaucoup de commentaires : chaque paragraphe en montre le nombre, et ses commentaires s'ouvrent à la demande.
+live_news = Mis à jour : nouvelle activité sur le réseau.
+kind_comment = commentaire
+kind_question = question
+kind_suggestion = suggestion
+kind_objection = objection
+on_quote = sur
+commented_on = a commenté { $v } :
+now_reads = se lit maintenant :
+paragraph_now_reads = le paragraphe a changé depuis
+untagged_version = une version antérieure
+orphaned = orphelin : le passage n'est plus dans le projet
+suggests = Propose :
+edited = modifié
+retracted = retiré par son auteur
+reattached = rattaché par un rédacteur
+hidden = masqué par un organisateur : { $reason }
+muted = masqué sur ce nœud : vous avez choisi de ne pas voir les mots de ce participant
+hide_title = Modération (organisateurs)
+hide_reason = Motif, montré à tous à la place du commentaire
+hide_button = Masquer pour tous
+unhide_button = Montrer de nouveau
+mute_title = Masquer cet auteur sur ce nœud
+mute_button = Masquer (ici seulement)
+unmute_button = Ne plus masquer
+disposition = Suite donnée
+disp_accepted = accepté
+disp_partly = accepté en partie
+disp_declined = refusé
+disp_noted = pris en note
+open_objection = objection ouverte
+reply_link = Répondre ou agir
+thread_link = Fil
+replies_n =
+    { $n ->
+        [one] { $n } réponse
+       *[other] { $n } réponses
+    }
+thread_title = Commentaire de { $name }
+back_to_draft = Retour au projet
+passage = Passage (facultatif)
+passage_help = Les mots exacts que vous commentez ; laissez vide pour tout le paragraphe. Sélectionner du texte dans un paragraphe remplit ce champ.
+selection_button = Commenter la sélection
+para_select = Paragraphe
+kind = Type
+body = Votre commentaire
+suggestion = Formulation proposée (suggestions)
+post_comment = Publier le commentaire
+reply_title = Répondre
+post_reply = Publier la réponse
+edit_title = Modifier votre commentaire
+save_edit = Enregistrer
+retract_title = Retirer votre commentaire
+retract_button = Retirer
+retract_erase = Effacer aussi son texte partout (les nœuds ne gardent qu'une trace signée)
+dispose_title = Suite donnée (rédacteurs)
+dispose_value = Réponse
+dispose_note = Note (un motif est nécessaire pour refuser)
+dispose_revision = Révision qui a fait le changement
+dispose_no_revision = aucune
+dispose_button = Enregistrer la suite donnée
+reattach_title = Rattacher (rédacteurs)
+reattach_para = Numéro de paragraphe
+reattach_button = Rattacher
+stance_title = Votre position sur le ¶{ $n }
+stance_reason = Motif (nécessaire pour une objection)
+stance_support = Soutien
+stance_accept = Acceptable
+stance_object = Objection
+stance_abstain = Abstention
+your_stance = votre position : { $stance }
+stances_title = Positions
+cancel = Fermer
+diff_title = Changements de { $from } à { $to }
+diff_added = ajouté
+diff_removed = supprimé
+diff_changed = modifié
+diff_unchanged_n =
+    { $n ->
+        [one] { $n } paragraphe inchangé.
+       *[other] { $n } paragraphes inchangés.
+    }
+diff_none = Aucune différence.
+error_title = Une erreur s'est produite
+go_back = Revenir
+language = Langue

@@ -192,6 +192,19 @@ pub enum Command {
         #[command(flatten)]
         count: CountArgs,
     },
+    /// What is new for you since you last looked: replies to and dispositions of your
+    /// comments, new revisions (and what changed since you last read each draft), new
+    /// comments and objections where you commented or took a stance, comment periods
+    /// closing within a week.
+    News {
+        /// Entries made since this date (YYYY-MM-DD or RFC 3339), read or not, instead of
+        /// those that arrived since you last marked the news read.
+        #[arg(long)]
+        since: Option<String>,
+        /// Mark everything read after showing it (on this node only).
+        #[arg(long)]
+        mark_read: bool,
+    },
     /// Export a draft's comment-resolution matrix, report, chair's summary, annotations
     /// or Automerge file, naming the entries it was made from.
     Export {
@@ -424,7 +437,8 @@ pub enum DraftCommand {
     Tag { draft: String, name: String },
     /// List revisions and named versions.
     Log { draft: String },
-    /// Show what changed between two versions (names, or "current").
+    /// Show what changed between two versions (names, "current", or "@HEADS" as `margin
+    /// news` gives them).
     Diff {
         draft: String,
         from: String,

@@ -185,6 +185,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         | Command::Brackets(_)
         | Command::Accept { .. }
         | Command::Balance { .. }
+        | Command::News { .. }
         | Command::Export { .. }
         | Command::Verify { .. }) => crate::review::run(home, c, json),
         Command::Demo => {
@@ -431,7 +432,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
             markdown,
         } => {
             let (id, space_id) = node.locate_draft(&draft)?;
-            node.with_space(&space_id, |space| {
+            let read = node.with_space(&space_id, |space| {
                 let state = space
                     .draft(&id)
                     .ok_or_else(|| NodeError::NotFound(draft.clone()))?;
@@ -440,7 +441,7 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                     .ok_or_else(|| NodeError::NoVersion(version.clone().unwrap_or_default()))?;
                 if markdown {
                     print!("{}", state.doc.render_markdown(Some(&heads))?);
-                    return Ok(());
+                    return Ok(heads);
                 }
                 let view = state.doc.view(Some(&heads))?;
                 let value = json!({
@@ -460,8 +461,12 @@ fn draft(mut node: Node, c: DraftCommand, json: bool) -> Result<(), NodeError> {
                         }
                     }
                 });
-                Ok::<_, NodeError>(())
+                Ok::<_, NodeError>(heads)
             })?;
+            // Reading the current text counts as having read it, for `margin news`.
+            if version.is_none() {
+                node.mark_draft_read(&id, &read)?;
+            }
         }
         DraftCommand::Update {
             draft,
@@ -834,7 +839,7 @@ fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
 }
 
 /// `YYYY-MM-DD` (start of the day, or the end of it with `end_of_day`) or RFC 3339.
-fn parse_date(text: &str, end_of_day: bool) -> Result<Timestamp, NodeError> {
+pub(crate) fn parse_date(text: &str, end_of_day: bool) -> Result<Timestamp, NodeError> {
     let bad = || {
         NodeError::Invalid(format!(
             "'{text}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"

@@ -9,6 +9,7 @@ use margin_core::id::short;
 use margin_core::key::PublicKey;
 use margin_draft::import::{FileKind, to_markdown};
 use margin_node::brackets::ParagraphBrackets;
+use margin_node::news::Since;
 use margin_node::review::Counting;
 use margin_node::{Home, Node, NodeError};
 use margin_report::Format;
@@ -79,6 +80,21 @@ pub fn run(home: Home, command: Command, json: bool) -> Result<(), NodeError> {
         } => {
             let balance = Node::open(home)?.balance(&space, draft.as_deref(), counting(count))?;
             emit(json, &balance, |b| print!("{}", b.render()));
+        }
+        Command::News { since, mark_read } => {
+            let mut node = Node::open(home)?;
+            let since = match since {
+                Some(date) => Since::Time(crate::commands::parse_date(&date, false)?),
+                None => Since::LastLooked,
+            };
+            let news = node.news(since)?;
+            emit(json, &news, |n| print!("{}", n.render()));
+            if mark_read {
+                node.mark_news_read()?;
+                if !json {
+                    println!("Marked read.");
+                }
+            }
         }
         Command::Export {
             draft,

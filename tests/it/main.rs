@@ -15,6 +15,7 @@ mod follow;
 mod languages;
 mod nat;
 mod network;
+mod news;
 mod refusals;
 mod review;
 mod slow_link;

@@ -15,6 +15,7 @@ pub mod error;
 pub mod home;
 mod index;
 pub mod ingest;
+pub mod news;
 pub mod node;
 pub mod review;
 

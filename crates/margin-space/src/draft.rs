@@ -110,12 +110,27 @@ impl DraftState {
             .unwrap_or_else(|_| "Untitled draft".into())
     }
 
-    /// The heads of a version given by tag name, or the current heads for `None`.
+    /// The heads of a version given by tag name or by its heads (`@HEX,HEX`), or the
+    /// current heads for `None`.
     pub fn version_heads(&self, name: Option<&str>) -> Option<Vec<ChangeHash>> {
         match name {
             None => Some(self.doc.heads()),
-            Some(name) => self.tags.get(name).map(|t| t.heads.clone()),
+            Some(name) => match name.strip_prefix('@') {
+                Some(heads) => self.heads_named(heads),
+                None => self.tags.get(name).map(|t| t.heads.clone()),
+            },
         }
+    }
+
+    /// A version named by its heads, `HEX,HEX` (Automerge change hashes), when this
+    /// node has every one of them: how a version that has no tag is named, such as the
+    /// one a reader last read.
+    fn heads_named(&self, list: &str) -> Option<Vec<ChangeHash>> {
+        let heads = list
+            .split(',')
+            .map(|h| hex::decode(h.trim()).ok()?.try_into().ok())
+            .collect::<Option<Vec<ChangeHash>>>()?;
+        (!heads.is_empty() && self.doc.has_changes(&heads)).then_some(heads)
     }
 
     /// The tag names whose heads are exactly `heads`.

@@ -267,3 +267,48 @@ diff_none = لا فروق.
 error_title = حدث خطأ ما
 go_back = رجوع
 language = اللغة
+# الجديد، في /news.
+news_link = الجديد
+news_title = الجديد
+news_no_identity = الجديد موجّه إلى مشارك العقدة: أنشئ هويتك أولًا.
+news_since_mark = منذ أن وضعت علامة «مقروء» على الجديد آخر مرة.
+news_since_never = كل ما سبق: لم توضع علامة «مقروء» على الجديد في هذه العقدة بعد.
+news_since_date = المدخلات المنشأة منذ { $date }.
+news_since_label = منذ (تاريخ)
+news_since_button = اعرض
+news_replies = ردود على تعليقاتك
+news_dispositions = معالجة تعليقاتك
+news_revisions = مراجعات جديدة
+news_where_you_took_part = حيث علّقت أو اتخذت موقفًا
+news_closing = فترات تعليق تنتهي قريبًا
+news_nothing = لا جديد منذ آخر زيارة.
+news_mark_read = ضع علامة «مقروء» على الكل
+news_more = … و{ $n } غيرها.
+news_replied = ردّ { $name } على تعليقك:
+news_disposed = عالج { $name } تعليقك: { $value }
+news_revised =
+    { $n ->
+        [zero] لا مراجعات جديدة:
+        [one] مراجعة جديدة واحدة، من { $name }:
+        [two] مراجعتان جديدتان، آخرهما من { $name }:
+        [few] { $n } مراجعات جديدة، آخرها من { $name }:
+        [many] { $n } مراجعة جديدة، آخرها من { $name }:
+       *[other] { $n } مراجعة جديدة، آخرها من { $name }:
+    }
+news_since_read = منذ آخر قراءة لك، فقرات تغيّرت: { $changed }، أضيفت: { $added }، حُذفت: { $removed }.
+news_show_changes = اعرض التغييرات
+news_not_read = لم تقرأها في هذه العقدة بعد.
+news_read_current = قرأت النص الحالي.
+news_commented = { $name } ({ $kind }) على { $para }:
+news_objects = يعترض { $name } على { $para }:
+news_para_gone = فقرة لم تعد في المسودة
+news_closes =
+    { $days ->
+        [0] تنتهي { $title } في { $date }، اليوم.
+        [zero] تنتهي { $title } في { $date }، اليوم.
+        [one] تنتهي { $title } في { $date }، بعد يوم واحد.
+        [two] تنتهي { $title } في { $date }، بعد يومين.
+        [few] تنتهي { $title } في { $date }، بعد { $days } أيام.
+        [many] تنتهي { $title } في { $date }، بعد { $days } يومًا.
+       *[other] تنتهي { $title } في { $date }، بعد { $days } يوم.
+    }

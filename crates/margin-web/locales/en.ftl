@@ -227,3 +227,40 @@ error_title = Something went wrong
 go_back = Go back
 # The label of the list of languages in the page header.
 language = Language
+# What's new, on /news.
+news_link = What's new
+news_title = What's new
+news_no_identity = The news is for the node's participant: create your identity first.
+news_since_mark = Since you last marked the news read.
+news_since_never = Everything so far: the news has not been marked read on this node yet.
+news_since_date = Entries made since { $date }.
+news_since_label = Since (date)
+news_since_button = Show
+news_replies = Replies to your comments
+news_dispositions = Dispositions of your comments
+news_revisions = New revisions
+news_where_you_took_part = Where you commented or took a stance
+news_closing = Comment periods closing soon
+news_nothing = Nothing new since you last looked.
+news_mark_read = Mark all as read
+news_more = … and { $n } more.
+news_replied = { $name } replied to your comment:
+news_disposed = { $name } answered your comment: { $value }
+news_revised =
+    { $n ->
+        [one] 1 new revision, by { $name }:
+       *[other] { $n } new revisions, the latest by { $name }:
+    }
+news_since_read = Since you last read it, paragraphs changed: { $changed }, added: { $added }, removed: { $removed }.
+news_show_changes = Show the changes
+news_not_read = You have not read it on this node yet.
+news_read_current = You have read the current text.
+news_commented = { $name } ({ $kind }) on { $para }:
+news_objects = { $name } objects to { $para }:
+news_para_gone = a paragraph no longer in the draft
+news_closes =
+    { $days ->
+        [0] { $title } closes { $date }, today.
+        [one] { $title } closes { $date }, in 1 day.
+       *[other] { $title } closes { $date }, in { $days } days.
+    }

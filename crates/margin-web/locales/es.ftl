@@ -223,3 +223,40 @@ diff_none = Sin diferencias.
 error_title = Algo salió mal
 go_back = Volver
 language = Idioma
+# Las novedades, en /news.
+news_link = Novedades
+news_title = Novedades
+news_no_identity = Las novedades son para el participante del nodo: primero cree su identidad.
+news_since_mark = Desde que marcó las novedades como leídas.
+news_since_never = Todo hasta ahora: las novedades aún no se han marcado como leídas en este nodo.
+news_since_date = Entradas hechas desde el { $date }.
+news_since_label = Desde (fecha)
+news_since_button = Mostrar
+news_replies = Respuestas a sus comentarios
+news_dispositions = Respuestas de los editores a sus comentarios
+news_revisions = Nuevas revisiones
+news_where_you_took_part = Donde comentó o tomó posición
+news_closing = Periodos de comentarios que cierran pronto
+news_nothing = Nada nuevo desde su última visita.
+news_mark_read = Marcar todo como leído
+news_more = … y { $n } más.
+news_replied = { $name } respondió a su comentario:
+news_disposed = { $name } respondió a su comentario: { $value }
+news_revised =
+    { $n ->
+        [one] { $n } nueva revisión, de { $name }:
+       *[other] { $n } nuevas revisiones, la última de { $name }:
+    }
+news_since_read = Desde su última lectura, párrafos modificados: { $changed }, añadidos: { $added }, eliminados: { $removed }.
+news_show_changes = Ver los cambios
+news_not_read = Aún no lo ha leído en este nodo.
+news_read_current = Ha leído el texto actual.
+news_commented = { $name } ({ $kind }) sobre { $para }:
+news_objects = { $name } objeta { $para }:
+news_para_gone = un párrafo que ya no está en el borrador
+news_closes =
+    { $days ->
+        [0] { $title } cierra el { $date }, hoy.
+        [one] { $title } cierra el { $date }, en { $days } día.
+       *[other] { $title } cierra el { $date }, en { $days } días.
+    }

@@ -223,3 +223,40 @@ diff_none = Aucune différence.
 error_title = Une erreur s'est produite
 go_back = Revenir
 language = Langue
+# Les nouveautés, sur /news.
+news_link = Nouveautés
+news_title = Nouveautés
+news_no_identity = Les nouveautés sont pour le participant du nœud : créez d'abord votre identité.
+news_since_mark = Depuis que vous avez marqué les nouveautés comme lues.
+news_since_never = Tout jusqu'ici : les nouveautés n'ont pas encore été marquées comme lues sur ce nœud.
+news_since_date = Entrées faites depuis le { $date }.
+news_since_label = Depuis (date)
+news_since_button = Afficher
+news_replies = Réponses à vos commentaires
+news_dispositions = Suites données à vos commentaires
+news_revisions = Nouvelles révisions
+news_where_you_took_part = Là où vous avez commenté ou pris position
+news_closing = Périodes de commentaires qui se terminent bientôt
+news_nothing = Rien de nouveau depuis votre dernière visite.
+news_mark_read = Tout marquer comme lu
+news_more = … et { $n } de plus.
+news_replied = { $name } a répondu à votre commentaire :
+news_disposed = { $name } a donné suite à votre commentaire : { $value }
+news_revised =
+    { $n ->
+        [one] { $n } nouvelle révision, par { $name } :
+       *[other] { $n } nouvelles révisions, la dernière par { $name } :
+    }
+news_since_read = Depuis votre dernière lecture, paragraphes modifiés : { $changed }, ajoutés : { $added }, supprimés : { $removed }.
+news_show_changes = Voir les changements
+news_not_read = Vous ne l'avez pas encore lu sur ce nœud.
+news_read_current = Vous avez lu le texte actuel.
+news_commented = { $name } ({ $kind }) sur { $para } :
+news_objects = { $name } fait objection au { $para } :
+news_para_gone = un paragraphe qui n'est plus dans le projet
+news_closes =
+    { $days ->
+        [0] { $title } se termine le { $date }, aujourd'hui.
+        [one] { $title } se termine le { $date }, dans { $days } jour.
+       *[other] { $title } se termine le { $date }, dans { $days } jours.
+    }

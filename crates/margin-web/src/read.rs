@@ -16,6 +16,7 @@ use super::view::{self, SyncLine};
 use super::{ApiError, PageError, Viewer, WebError, auth, me, on_store};
 use crate::{Context, feed};
 use margin_daemon::Status;
+use margin_node::news::{News, Since};
 use margin_node::node::Node;
 
 /// Which address a request came in on: the local one, or a mirror's public view.
@@ -213,6 +214,14 @@ pub async fn draft(
     let (viewer, m) = on_store(&state, move |node| {
         let viewer = reader.viewer(node);
         let m = draft_model(node, &id, &query, &viewer)?;
+        // The node's participant read the current text: the news says what changes
+        // after it. A failure to note it does not fail the page.
+        if !reader.public
+            && query.version().is_none()
+            && let Err(e) = node.mark_current_read(&m.draft)
+        {
+            tracing::warn!(target: "http", "could not note that the draft was read: {e}");
+        }
         Ok((viewer, m))
     })
     .await?;
@@ -360,6 +369,78 @@ pub async fn identity(
     let sync = sync_line(&state.status, None);
     let viewer = on_store(&state, move |node| Ok(reader.viewer(node))).await?;
     Ok(Html(view::identity(&viewer, &sync).into_string()))
+}
+
+/// When the news starts: `since=YYYY-MM-DD` (or RFC 3339) for entries made since then,
+/// else what arrived since the news was last marked read.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewsQuery {
+    pub since: Option<String>,
+}
+
+impl NewsQuery {
+    fn since(&self) -> Result<Since, WebError> {
+        match self
+            .since
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Ok(Since::LastLooked),
+            Some(date) => {
+                let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc());
+                let time = day
+                    .or_else(|| {
+                        chrono::DateTime::parse_from_rfc3339(date)
+                            .ok()
+                            .map(|t| t.to_utc())
+                    })
+                    .ok_or_else(|| {
+                        WebError::BadRequest(format!(
+                            "since: '{date}' is not a date: use YYYY-MM-DD or 2026-12-31T18:00:00Z"
+                        ))
+                    })?;
+                let millis = u64::try_from(time.timestamp_millis()).unwrap_or(0);
+                Ok(Since::Time(margin_core::Timestamp::from_millis(millis)))
+            }
+        }
+    }
+}
+
+/// `/news`: what is new for the node's participant (local address only).
+pub async fn news(
+    State(state): State<Arc<Context>>,
+    reader: Reader,
+    Query(query): Query<NewsQuery>,
+) -> Result<Html<String>, PageError> {
+    let since = query.since()?;
+    let sync = sync_line(&state.status, None);
+    let (viewer, news) = on_store(&state, move |node| {
+        let viewer = reader.viewer(node);
+        let news = match viewer.me {
+            Some(_) => Some(node.news(since)?),
+            None => None,
+        };
+        Ok((viewer, news))
+    })
+    .await?;
+    Ok(Html(
+        view::news(news.as_ref(), &viewer, &sync).into_string(),
+    ))
+}
+
+/// `GET /api/news[?since=DATE]`: the same as JSON, as `margin news --json` prints it.
+pub async fn api_news(
+    State(state): State<Arc<Context>>,
+    Query(query): Query<NewsQuery>,
+) -> Result<Json<News>, ApiError> {
+    let since = query.since()?;
+    Ok(Json(
+        on_store(&state, move |node| Ok(node.news(since)?)).await?,
+    ))
 }
 
 // ---- JSON --------------------------------------------------------------------------

@@ -109,6 +109,11 @@ messages! {
         stance_object, stance_abstain, stances_title, cancel,
         // Diffs and errors.
         diff_added, diff_removed, diff_changed, diff_none, error_title, go_back,
+        // What's new.
+        news_link, news_title, news_no_identity, news_since_mark, news_since_never,
+        news_since_label, news_since_button, news_replies, news_dispositions,
+        news_revisions, news_where_you_took_part, news_closing, news_nothing,
+        news_mark_read, news_show_changes, news_not_read, news_read_current, news_para_gone,
     }
     with {
         balance_no_voice(names), balance_no_voice_regions(names), balance_faint(names),
@@ -117,6 +122,10 @@ messages! {
         paragraph(n), comments_n(n), open_objections_n(n), respond(n), commented_on(v),
         hidden(reason), replies_n(n), thread_title(name), stance_title(n),
         your_stance(stance), diff_title(from, to), diff_unchanged_n(n),
+        news_since_date(date), news_more(n), news_replied(name), news_disposed(name, value),
+        news_revised(n, name), news_since_read(changed, added, removed),
+        news_commented(name, kind, para), news_objects(name, para),
+        news_closes(days, title, date),
     }
 }
 

@@ -1165,3 +1165,33 @@ pub async fn reconcile(
     let since = state.worker.reconcile_now(space).await?;
     Ok(Json(json!({ "since": since })))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct NewsReadForm {
+    #[serde(rename = "return")]
+    pub back: Option<String>,
+}
+
+impl Fields for NewsReadForm {
+    /// Where to go back to.
+    type Checked = String;
+
+    fn check(self) -> Result<String, WebError> {
+        Ok(local_path(self.back.as_deref()).unwrap_or_else(|| "/news".to_owned()))
+    }
+}
+
+/// Marks the news read for the node's participant (on this node only): `/news` then
+/// starts after everything that arrived so far, and every draft counts as read.
+pub async fn news_read(
+    State(state): State<Arc<Context>>,
+    Allowed(format): Allowed,
+    Input(f): Input<NewsReadForm>,
+) -> Result<Response, Failure> {
+    let fail = |error| Failure { error, format };
+    let back = f.check().map_err(fail)?;
+    let mark = on_store(&state, |node| Ok(node.mark_news_read()?))
+        .await
+        .map_err(fail)?;
+    Ok(done(format, "marked", mark.to_string(), back))
+}

@@ -15,6 +15,9 @@ pub fn diff(m: &DiffModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let name = |v: &str| {
         if v == "current" {
             t.current.to_owned()
+        } else if v.starts_with('@') {
+            // A version named by its heads: the one last read, from the news.
+            t.untagged_version.to_owned()
         } else {
             v.to_owned()
         }

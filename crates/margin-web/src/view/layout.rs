@@ -139,7 +139,8 @@ fn who(v: &Viewer, t: &Text) -> Markup {
     match (&v.me, v.logged_in) {
         (Some(me), true) => html! {
             form.who method="post" action="/logout" {
-                (t.you_are(me.name.as_str())) " "
+                (t.you_are(me.name.as_str())) " · "
+                a href="/news" { (t.news_link) } " · "
                 button.link { (t.logout) }
             }
         },

@@ -7,6 +7,7 @@ mod common;
 
 mod adversary;
 mod brackets;
+mod browser_entries;
 mod convergence;
 mod crash;
 mod demo;

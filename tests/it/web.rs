@@ -1033,7 +1033,7 @@ fn a_new_node_creates_its_identity_and_an_editor_imports_revises_and_reattaches(
 // ---- in a browser ------------------------------------------------------------------------
 
 /// What the browser test needs, or why it cannot run here.
-fn browser_setup() -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn browser_setup() -> Result<(PathBuf, PathBuf), String> {
     let chromium = PathBuf::from(
         std::env::var("MARGIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
     );

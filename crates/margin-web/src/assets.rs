@@ -1,4 +1,4 @@
-//! The stylesheet and the script, embedded in the binary. Asked for with the content
+//! The stylesheet and the scripts, embedded in the binary. Asked for with the content
 //! hash the pages link (`?v=…`), they may be cached for good; otherwise they are
 //! revalidated.
 
@@ -11,11 +11,14 @@ use std::sync::LazyLock;
 /// The stylesheet and script, embedded in the binary.
 pub const CSS: &str = include_str!("static/margin.css");
 pub const JS: &str = include_str!("static/margin.js");
+/// Entries built and signed in the browser (taking part through a mirror).
+pub const ENTRY_JS: &str = include_str!("static/entry.js");
 
 /// Short content hashes naming the current CSS and JS, so browsers may cache them for
 /// good (`/static/margin.css?v=HASH`).
 pub static CSS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(CSS));
 pub static JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(JS));
+pub static ENTRY_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(ENTRY_JS));
 
 fn short_hash(s: &str) -> String {
     let mut h = blake3::hash(s.as_bytes()).to_hex().to_string();
@@ -53,5 +56,18 @@ pub async fn js(Query(q): Query<Version>) -> impl IntoResponse {
             (header::CACHE_CONTROL, cache(q.v.as_deref(), &JS_VERSION)),
         ],
         JS,
+    )
+}
+
+pub async fn entry_js(Query(q): Query<Version>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (
+                header::CACHE_CONTROL,
+                cache(q.v.as_deref(), &ENTRY_JS_VERSION),
+            ),
+        ],
+        ENTRY_JS,
     )
 }

@@ -36,6 +36,7 @@ fn reads() -> Router<Arc<Context>> {
         .route("/lang/{code}", get(locale::switch))
         .route("/static/margin.css", get(assets::css))
         .route("/static/margin.js", get(assets::js))
+        .route("/static/entry.js", get(assets::entry_js))
         .route("/api/me", get(read::api_me))
         .route("/api/spaces", get(read::api_spaces))
         .route("/api/spaces/{space}", get(read::api_space))

@@ -280,6 +280,11 @@ pub struct NodeArgs {
     /// Also serve a public read-only view of the spaces here (for mirrors).
     #[arg(long, value_name = "ADDR")]
     pub public: Option<std::net::SocketAddr>,
+    /// On the public address, let visitors take part with keys held in their browsers
+    /// (`/participate`): the node takes the entries their browsers sign, judged as a
+    /// peer's. Needs `--public`.
+    #[arg(long, requires = "public")]
+    pub public_participation: bool,
     /// Run a circuit relay server so that peers behind NAT can reach each other (mirrors).
     #[arg(long)]
     pub relay_server: bool,

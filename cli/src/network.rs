@@ -49,7 +49,7 @@ pub fn node(home: Home, a: NodeArgs) -> Result<(), NodeError> {
     // The daemon serves; the web interface is built on its handle.
     daemon::run(home, config, |handle| Routers {
         local: margin_web::local_router(&handle),
-        public: margin_web::public_router(&handle),
+        public: margin_web::router::public_router_with(&handle, a.public_participation),
     })
 }
 

@@ -21,6 +21,7 @@ mod refusals;
 mod review;
 mod slow_link;
 mod soak;
+mod take_part;
 mod transcripts;
 mod trust;
 mod web;

@@ -265,6 +265,9 @@ async fn serve(
 
 fn serve_http(listener: tokio::net::TcpListener, app: axum::Router) {
     tokio::spawn(async move {
+        // The peer's address reaches the handlers: a public site that takes part
+        // budgets entries per address.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(target: "http", "the HTTP server stopped: {e}");
         }

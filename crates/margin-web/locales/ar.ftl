@@ -312,3 +312,20 @@ news_closes =
         [many] تنتهي { $title } في { $date }، بعد { $days } يومًا.
        *[other] تنتهي { $title } في { $date }، بعد { $days } يوم.
     }
+# المشاركة من متصفح، على الموقع العام لمرآة (/participate).
+take_part_title = شارك
+take_part_trust = ما يستطيعه هذا الموقع وما لا يستطيعه
+take_part_key = يُنشأ مفتاحك في هذا المتصفح ويبقى فيه: كل تعليق وكل موقف يوقَّع هنا قبل أن يغادر.
+take_part_sees = يرى هذا الموقع ما تنشره، وهو علني على أي حال، وعنوانك الشبكي.
+take_part_cannot = لا يستطيع أن يكتب باسمك ولا أن يغيّر ما كتبت: كل عقدة تتحقق من توقيعك وترفض أي مدخل معدَّل.
+take_part_script = المشاركة تحتاج إلى JavaScript (متصفحك هو من يوقّع)؛ القراءة لا تحتاج إليه.
+take_part_identity = هويتك
+take_part_space = مساحة المراجعة
+take_part_create = أنشئ هويتي في هذا المتصفح
+take_part_your_key = مفتاحك (أعطه لمسجِّل إن طلبت المساحة التسجيل):
+take_part_respond = علّق على فقرة أو اتخذ موقفًا
+take_part_stance = وقّع موقفي وانشره
+take_part_signing = جارٍ التوقيع في هذا المتصفح والإرسال…
+take_part_posted = نُشر بتوقيعك.
+take_part_refused = مرفوض:
+take_part_created = أُنشئت هويتك وهي محفوظة في هذا المتصفح.

@@ -264,3 +264,20 @@ news_closes =
         [one] { $title } closes { $date }, in 1 day.
        *[other] { $title } closes { $date }, in { $days } days.
     }
+# Taking part from a browser, on a mirror's public site (/participate).
+take_part_title = Take part
+take_part_trust = What this site can and cannot do
+take_part_key = Your key is made in this browser and stays in it: every comment and stance is signed here, before it leaves.
+take_part_sees = This site sees what you post, which is public anyway, and your network address.
+take_part_cannot = It cannot write in your name or change what you wrote: every node checks your signature and refuses an altered entry.
+take_part_script = Taking part needs JavaScript (your browser signs); reading does not.
+take_part_identity = Your identity
+take_part_space = Review space
+take_part_create = Create my identity in this browser
+take_part_your_key = Your key (give it to a registrar if the space asks for registration):
+take_part_respond = Comment or take a stance on a paragraph
+take_part_stance = Sign and post my stance
+take_part_signing = Signing in this browser and posting…
+take_part_posted = Posted and signed by you.
+take_part_refused = Refused:
+take_part_created = Your identity is created and kept in this browser.

@@ -260,3 +260,20 @@ news_closes =
         [one] { $title } cierra el { $date }, en { $days } día.
        *[other] { $title } cierra el { $date }, en { $days } días.
     }
+# Participar desde un navegador, en el sitio público de un espejo (/participate).
+take_part_title = Participar
+take_part_trust = Lo que este sitio puede y no puede hacer
+take_part_key = Su clave se crea en este navegador y se queda en él: cada comentario y cada posición se firma aquí, antes de salir.
+take_part_sees = Este sitio ve lo que usted publica, que de todos modos es público, y su dirección de red.
+take_part_cannot = No puede escribir en su nombre ni cambiar lo que usted escribió: cada nodo comprueba su firma y rechaza una entrada alterada.
+take_part_script = Participar requiere JavaScript (su navegador firma); leer, no.
+take_part_identity = Su identidad
+take_part_space = Espacio de revisión
+take_part_create = Crear mi identidad en este navegador
+take_part_your_key = Su clave (désela a un registrador si el espacio pide registro):
+take_part_respond = Comentar un párrafo o tomar posición
+take_part_stance = Firmar y publicar mi posición
+take_part_signing = Firmando en este navegador y enviando…
+take_part_posted = Publicado y firmado por usted.
+take_part_refused = Rechazado:
+take_part_created = Su identidad está creada y se guarda en este navegador.

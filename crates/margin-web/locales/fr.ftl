@@ -260,3 +260,20 @@ news_closes =
         [one] { $title } se termine le { $date }, dans { $days } jour.
        *[other] { $title } se termine le { $date }, dans { $days } jours.
     }
+# Participer depuis un navigateur, sur le site public d'un miroir (/participate).
+take_part_title = Participer
+take_part_trust = Ce que ce site peut faire, et ce qu'il ne peut pas faire
+take_part_key = Votre clé est créée dans ce navigateur et y reste : chaque commentaire et chaque position est signé ici, avant de partir.
+take_part_sees = Ce site voit ce que vous publiez, qui est public de toute façon, et votre adresse réseau.
+take_part_cannot = Il ne peut ni écrire en votre nom ni changer ce que vous avez écrit : chaque nœud vérifie votre signature et refuse une entrée modifiée.
+take_part_script = Participer demande JavaScript (votre navigateur signe) ; lire, non.
+take_part_identity = Votre identité
+take_part_space = Espace de relecture
+take_part_create = Créer mon identité dans ce navigateur
+take_part_your_key = Votre clé (à donner à un enregistreur si l'espace demande une inscription) :
+take_part_respond = Commenter un paragraphe ou prendre position
+take_part_stance = Signer et publier ma position
+take_part_signing = Signature dans ce navigateur et envoi…
+take_part_posted = Publié, signé par vous.
+take_part_refused = Refusé :
+take_part_created = Votre identité est créée et gardée dans ce navigateur.

@@ -25,6 +25,7 @@ pub mod feed;
 pub mod live;
 pub mod locale;
 pub mod model;
+pub mod participate;
 pub mod read;
 pub mod router;
 #[cfg(any(test, feature = "test"))]
@@ -69,6 +70,9 @@ pub struct Context {
     /// holds a connection and a task for as long as the page stays open); none on the
     /// local address.
     pub listeners: Option<Arc<tokio::sync::Semaphore>>,
+    /// On a public address that takes part (`--public-participation`), the budgets of the
+    /// addresses and keys that post entries; none elsewhere.
+    pub participation: Option<Arc<participate::Limits>>,
 }
 
 impl Context {
@@ -79,17 +83,20 @@ impl Context {
             status: handle.status.clone(),
             events: handle.events.clone(),
             listeners: None,
+            participation: None,
         })
     }
 
-    /// The context of a public address, whose live-update streams are bounded.
-    pub fn public(handle: &Handle) -> Arc<Context> {
+    /// The context of a public address, whose live-update streams are bounded; with
+    /// `participation`, visitors may post the entries their browsers sign.
+    pub fn public(handle: &Handle, participation: bool) -> Arc<Context> {
         Arc::new(Context {
             home: handle.home.clone(),
             worker: handle.worker.clone(),
             status: handle.status.clone(),
             events: handle.events.clone(),
             listeners: Some(Arc::new(tokio::sync::Semaphore::new(PUBLIC_MAX_LISTENERS))),
+            participation: participation.then(|| Arc::new(participate::Limits::default())),
         })
     }
 }

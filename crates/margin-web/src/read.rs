@@ -443,6 +443,27 @@ pub async fn api_news(
     ))
 }
 
+/// `/participate`, on a public address that takes part: creating an identity held in
+/// the browser, and commenting or taking a stance with it.
+pub async fn participate(
+    State(state): State<Arc<Context>>,
+    reader: Reader,
+) -> Result<Html<String>, PageError> {
+    if state.participation.is_none() {
+        return Err(
+            WebError::NotFound("this site does not take part; it is read-only".into()).into(),
+        );
+    }
+    let sync = sync_line(&state.status, None);
+    let (viewer, spaces) = on_store(&state, move |node| {
+        Ok((reader.viewer(node), model::space_items(node)?))
+    })
+    .await?;
+    Ok(Html(
+        view::participate(&spaces, &viewer, &sync).into_string(),
+    ))
+}
+
 // ---- JSON --------------------------------------------------------------------------
 
 pub async fn api_spaces(

@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use margin_daemon::{Handle, api};
 
 use crate::read::Surface;
-use crate::{Context, assets, auth, live, locale, read, wire, write};
+use crate::{Context, assets, auth, live, locale, participate, read, wire, write};
 
 /// Pages, JSON reads, live events and assets: served on both addresses.
 fn reads() -> Router<Arc<Context>> {
@@ -37,6 +37,7 @@ fn reads() -> Router<Arc<Context>> {
         .route("/static/margin.css", get(assets::css))
         .route("/static/margin.js", get(assets::js))
         .route("/static/entry.js", get(assets::entry_js))
+        .route("/static/participate.js", get(assets::participate_js))
         .route("/api/me", get(read::api_me))
         .route("/api/spaces", get(read::api_spaces))
         .route("/api/spaces/{space}", get(read::api_space))
@@ -101,10 +102,32 @@ pub fn local_router(handle: &Handle) -> Router {
 
 /// The public address of a mirror: read-only; no write route exists on it.
 pub fn public_router(handle: &Handle) -> Router {
+    public_router_with(handle, false)
+}
+
+/// The public address of a mirror; with `participation`, visitors take part with keys
+/// held in their browsers: `/participate`, and the entries their browsers sign (see
+/// [`crate::participate`]). The node's own writes never exist here.
+pub fn public_router_with(handle: &Handle, participation: bool) -> Router {
     let in_flight = Arc::new(Semaphore::new(crate::PUBLIC_MAX_IN_FLIGHT));
+    let context = Context::public(handle, participation);
+    if let Some(limits) = &context.participation {
+        forget_idle_senders(limits.clone());
+    }
+    let mut routes = reads();
+    if participation {
+        routes = routes
+            .route("/participate", get(read::participate))
+            .route("/api/spaces/{space}/context", get(participate::context))
+            .route(
+                "/api/entries",
+                post(participate::post_entry)
+                    .layer(DefaultBodyLimit::max(participate::MAX_POSTED_BYTES)),
+            );
+    }
     Router::new()
-        .merge(reads())
-        .with_state(Context::public(handle))
+        .merge(routes)
+        .with_state(context)
         .merge(api::public_routes(handle))
         .layer(from_fn(locale::scope))
         .layer(map_response(protect))
@@ -112,6 +135,20 @@ pub fn public_router(handle: &Handle) -> Router {
         .layer(from_fn(wire::revalidate))
         .layer(wire::compression())
         .layer(from_fn_with_state(in_flight, shed_load))
+}
+
+/// Every minute, forgets the senders whose budget is whole again.
+fn forget_idle_senders(limits: Arc<participate::Limits>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    });
 }
 
 /// Refuses a request at once when the public address already handles as many as it

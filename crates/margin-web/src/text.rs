@@ -114,6 +114,11 @@ messages! {
         news_since_label, news_since_button, news_replies, news_dispositions,
         news_revisions, news_where_you_took_part, news_closing, news_nothing,
         news_mark_read, news_show_changes, news_not_read, news_read_current, news_para_gone,
+        // Taking part from a browser.
+        take_part_title, take_part_trust, take_part_key, take_part_sees, take_part_cannot,
+        take_part_script, take_part_identity, take_part_space, take_part_create,
+        take_part_your_key, take_part_respond, take_part_stance, take_part_signing,
+        take_part_posted, take_part_refused, take_part_created,
     }
     with {
         balance_no_voice(names), balance_no_voice_regions(names), balance_faint(names),

@@ -16,6 +16,7 @@ pub mod index;
 pub mod layout;
 pub mod news;
 pub mod paragraph;
+pub mod participate;
 pub mod search;
 pub mod space;
 
@@ -30,6 +31,7 @@ pub use identity::{identity, login};
 pub use index::home;
 pub use news::news;
 pub use paragraph::paragraph;
+pub use participate::participate;
 pub use search::search;
 pub use space::space;
 

@@ -227,3 +227,12 @@ error_title = Something went wrong
 go_back = Go back
 # The label of the list of languages in the page header.
 language = Language
+
+# Accessibility
+# Said to whoever reaches a highlighted passage with the keyboard.
+highlight_help = Highlighted passage: Enter or Space goes to its comment, Escape there comes back.
+# Choosing the passage of a comment among the words of the paragraph, with the keyboard.
+choose_words = Choose the words in the text
+choose_words_label = Text of the paragraph: select the words you comment on
+choose_words_help = Move with the arrow keys (with Ctrl, word by word; Option on a Mac) and hold Shift to select. Enter takes the selected words, Escape closes.
+choose_words_use = Use the selected words

@@ -109,6 +109,9 @@ messages! {
         stance_object, stance_abstain, stances_title, cancel,
         // Diffs and errors.
         diff_added, diff_removed, diff_changed, diff_none, error_title, go_back,
+        // Accessibility.
+        highlight_help, choose_words, choose_words_label, choose_words_help,
+        choose_words_use,
     }
     with {
         balance_no_voice(names), balance_no_voice_regions(names), balance_faint(names),

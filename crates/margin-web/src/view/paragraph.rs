@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::draft::{block, draft_chrome};
+use super::draft::{block, draft_chrome, highlight_help};
 use super::forms::respond_panel;
 use super::layout::page;
 use super::{Mode, SyncLine, dir, draft_url};
@@ -19,6 +19,7 @@ pub fn paragraph(m: &DraftModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let main = html! {
         // The draft's title is the page's heading, as on the draft's page.
         h1.sub dir=[dir(&m.title)] { a href=(here) { (m.title) } }
+        (highlight_help(t))
         div.doc #doc {
             @if let Some(b) = first {
                 (block(m, b, viewer, t, Mode::Full))

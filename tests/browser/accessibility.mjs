@@ -8,16 +8,11 @@
 // by tests/it/accessibility.rs, which starts the nodes and passes what to open in the
 // environment.
 
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
+import { artifactsDir, env, fail, launch, step } from './harness.mjs';
+
 // { name: { url, token? } }: who opens the pages (a token logs the browser in).
 const sites = JSON.parse(env('MARGIN_SITES'));
 // [{ kind, site, path }]
@@ -27,8 +22,7 @@ const token = env('MARGIN_TOKEN');
 const draft = env('MARGIN_DRAFT');
 const pid = env('MARGIN_PARA');
 const chosen = env('MARGIN_WORDS');
-const artifacts = env('MARGIN_ARTIFACTS');
-mkdirSync(artifacts, { recursive: true });
+const artifacts = artifactsDir();
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // WCAG 2.0, 2.1 and 2.2, levels A and AA.
@@ -36,15 +30,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']
 const FAILING = ['serious', 'critical'];
 const LANGUAGES = [{ code: 'en', dir: 'ltr' }, { code: 'ar', dir: 'rtl' }];
 
-const step = (what) => console.log(`- ${what}`);
-const fail = (what) => { throw new Error(what); };
-
-const browser = await chromium.launch({
-  executablePath: process.env.MARGIN_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const problems = [];
 const errors = [];
 

@@ -5,24 +5,14 @@
 // would. Run by tests/it/browser_entries.rs, which passes the node's address and the
 // vectors in the environment.
 
-import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { env, launch } from './harness.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const node = env('MARGIN_NODE');
 const vectors = JSON.parse(readFileSync(env('MARGIN_VECTORS'), 'utf8'));
 const out = env('MARGIN_OUT');
 
-const browser = await chromium.launch({
-  executablePath: process.env.MARGIN_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   const errors = [];

@@ -4,26 +4,14 @@
 // node and checks what reached it; this script writes the visitor's key and the bytes
 // the browser posted to MARGIN_OUT.
 
-import { chromium } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
+import { env, fail, launch, step } from './harness.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const site = env('MARGIN_PUBLIC');
 const para = env('MARGIN_PARA');
 const out = env('MARGIN_OUT');
-const fail = (what) => { throw new Error(what); };
-const step = (what) => console.log(`- ${what}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.MARGIN_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const posted = [];
 let otherPosts = 0;
 try {

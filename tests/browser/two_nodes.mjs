@@ -4,31 +4,17 @@
 // disposition, again without a reload. Run by tests/it/web.rs, which starts the nodes and
 // passes their addresses and tokens in the environment.
 
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
+import { artifactsDir, env, fail, launch, step } from './harness.mjs';
+
 const node1 = env('MARGIN_NODE1');
 const node2 = env('MARGIN_NODE2');
 const draft = env('MARGIN_DRAFT');
 const quote = env('MARGIN_QUOTE');
-const artifacts = env('MARGIN_ARTIFACTS');
-mkdirSync(artifacts, { recursive: true });
+const artifacts = artifactsDir();
 
-const step = (what) => console.log(`- ${what}`);
-const fail = (what) => { throw new Error(what); };
-
-const browser = await chromium.launch({
-  executablePath: process.env.MARGIN_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const errors = [];
 const pages = [];
 try {

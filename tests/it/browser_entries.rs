@@ -4,30 +4,21 @@
 //! participant makes, which margin-core then decodes, finds canonical and verifies as it
 //! does a peer's.
 
-use std::process::Command;
-
 use margin_core::body::{Body, CommentKind, Outline, StanceValue};
 use margin_core::entry::{Entry, Kind, Unverified};
 use margin_core::vectors::vectors;
 use serde_json::{Value, json};
 
 use crate::common::running::RunningNode;
+use crate::common::web::{browser_or_skip, run_browser_script};
 use crate::common::*;
 
 #[test]
 fn the_browsers_entries_match_the_protocol_vectors_and_verify() {
-    let (chromium, dir) = match crate::web::browser_setup() {
-        Ok(found) => found,
-        Err(why) if std::env::var("MARGIN_REQUIRE_BROWSER").as_deref() == Ok("1") => {
-            panic!("the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            say_skipped(
-                "the_browsers_entries_match_the_protocol_vectors_and_verify",
-                &format!("{why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"),
-            );
-            return;
-        }
+    let Some((chromium, dir)) =
+        browser_or_skip("the_browsers_entries_match_the_protocol_vectors_and_verify")
+    else {
+        return;
     };
     let node = RunningNode::start(Participant::init("Host", "technical-community"), &[]);
     let http = node
@@ -51,21 +42,17 @@ fn the_browsers_entries_match_the_protocol_vectors_and_verify() {
     let vectors_file = work.path().join("vectors.json");
     std::fs::write(&vectors_file, serde_json::to_vec(&given).unwrap()).unwrap();
     let made_file = work.path().join("made.json");
-    let out = Command::new("node")
-        .arg(dir.join("entries.mjs"))
-        .current_dir(&dir)
-        .env("MARGIN_CHROMIUM", &chromium)
-        .env("MARGIN_NODE", format!("http://{http}"))
-        .env("MARGIN_VECTORS", &vectors_file)
-        .env("MARGIN_OUT", &made_file)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the browser's entries differ:\n{stdout}\n{stderr}"
+    let out = run_browser_script(
+        &chromium,
+        &dir,
+        "entries.mjs",
+        &[
+            ("MARGIN_NODE", format!("http://{http}")),
+            ("MARGIN_VECTORS", vectors_file.display().to_string()),
+            ("MARGIN_OUT", made_file.display().to_string()),
+        ],
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("ok: 9 vectors"), "{stdout}");
 
     // What the browser signed, judged as a node judges a peer's entries.

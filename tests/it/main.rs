@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accessibility;
 mod adversary;
 mod brackets;
 mod browser_entries;

@@ -4,29 +4,20 @@
 //! comment under the visitor's name and key. The mirror's home holds no key of the
 //! visitor, and an entry altered on its way is refused.
 
-use std::process::Command;
-
 use margin_core::entry::{Entry, Unverified};
 use serde_json::Value;
 
 use crate::common;
 use crate::common::running::{RunningNode, eventually};
+use crate::common::web::{browser_or_skip, run_browser_script};
 use crate::common::*;
 
 #[test]
 fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
-    let (chromium, dir) = match crate::web::browser_setup() {
-        Ok(found) => found,
-        Err(why) if std::env::var("MARGIN_REQUIRE_BROWSER").as_deref() == Ok("1") => {
-            panic!("the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            say_skipped(
-                "a_visitor_takes_part_through_a_mirror_that_cannot_forge",
-                &format!("{why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"),
-            );
-            return;
-        }
+    let Some((chromium, dir)) =
+        browser_or_skip("a_visitor_takes_part_through_a_mirror_that_cannot_forge")
+    else {
+        return;
     };
     let maria = Participant::init("Maria Okafor", "technical-community");
     let space = field(
@@ -74,22 +65,15 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
 
     let work = tempfile::tempdir().expect("a directory");
     let out_file = work.path().join("visitor.json");
-    let out = Command::new("node")
-        .arg(dir.join("participate.mjs"))
-        .current_dir(&dir)
-        .env("MARGIN_CHROMIUM", &chromium)
-        .env("MARGIN_PUBLIC", format!("http://{site}"))
-        .env("MARGIN_PARA", n.to_string())
-        .env("MARGIN_OUT", &out_file)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the visitor could not take part:\n{stdout}\n{stderr}\n{}",
-        mirror.log_tail()
+    run_browser_script(
+        &chromium,
+        &dir,
+        "participate.mjs",
+        &[
+            ("MARGIN_PUBLIC", format!("http://{site}")),
+            ("MARGIN_PARA", n.to_string()),
+            ("MARGIN_OUT", out_file.display().to_string()),
+        ],
     );
     let visitor: Value =
         serde_json::from_slice(&std::fs::read(&out_file).expect("the visitor's record")).unwrap();

@@ -11,198 +11,12 @@
 
 use crate::common;
 
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use common::running::{RunningNode, eventually};
+use common::running::eventually;
+use common::web::*;
 use common::*;
 use serde_json::{Value, json};
-
-// ---- a running node ------------------------------------------------------------------
-
-/// `margin node` running in a participant's home, with what a browser needs to reach it;
-/// stopped when dropped.
-struct Daemon {
-    node: RunningNode,
-    http: SocketAddr,
-    public: Option<SocketAddr>,
-    token: String,
-    /// Where peers reach it, with its peer id.
-    address: String,
-}
-
-impl Daemon {
-    /// The first line the node printed: the login link.
-    fn login(&self) -> String {
-        let mut line = None;
-        eventually("the node prints its login link", || {
-            line = self.node.printed().lines().next().map(str::to_owned);
-            line.is_some()
-        });
-        line.unwrap_or_default()
-    }
-}
-
-fn start(p: &Participant, public: bool, bootstrap: Option<&str>) -> Daemon {
-    let mut extra = vec![];
-    if public {
-        extra.extend(["--public", "127.0.0.1:0"]);
-    }
-    if let Some(peer) = bootstrap {
-        extra.extend(["--bootstrap", peer]);
-    }
-    let node = RunningNode::start(p.clone(), &extra);
-    let info = node.info().expect("node.json");
-    let address = |field: &str| -> Option<SocketAddr> { info[field].as_str()?.parse().ok() };
-    let daemon = Daemon {
-        http: address("http").expect("the HTTP address"),
-        public: public.then(|| address("public").expect("the public address")),
-        token: std::fs::read_to_string(p.home().join("api.token"))
-            .expect("api.token")
-            .trim()
-            .to_owned(),
-        address: format!("{}/p2p/{}", node.addr(), node.peer_id()),
-        node,
-    };
-    if let Some(public) = daemon.public {
-        eventually(&format!("{} serves its public address", p.name), || {
-            TcpStream::connect(public).is_ok()
-        });
-    }
-    daemon
-}
-
-// ---- requests ----------------------------------------------------------------------------
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-/// One request, answered whatever its status, redirects not followed. `headers` may
-/// override `Host`.
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Reply {
-    reply(common::http::send(
-        &addr.to_string(),
-        method,
-        path,
-        headers,
-        body.as_bytes().to_vec(),
-    ))
-}
-
-fn reply(answer: common::http::Answer) -> Reply {
-    Reply {
-        status: answer.status,
-        body: answer.text(),
-        headers: answer.headers,
-    }
-}
-
-fn get(addr: SocketAddr, path: &str) -> Reply {
-    request(addr, "GET", path, &[], "")
-}
-
-/// A JSON write with the token.
-fn post_json(d: &Daemon, path: &str, body: Value) -> Reply {
-    let auth = format!("Bearer {}", d.token);
-    request(
-        d.http,
-        "POST",
-        path,
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        &body.to_string(),
-    )
-}
-
-/// A browser's form post: the cookie and the node's own origin.
-fn post_form(d: &Daemon, path: &str, fields: &[(&str, &str)]) -> Reply {
-    let cookie = format!("margin_token{}={}", d.http.port(), d.token);
-    let origin = format!("http://{}", d.http);
-    request(
-        d.http,
-        "POST",
-        path,
-        &[
-            ("Cookie", &cookie),
-            ("Origin", &origin),
-            ("Sec-Fetch-Site", "same-origin"),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Accept", "text/html"),
-        ],
-        &form(fields),
-    )
-}
-
-/// A browser's form post with a file, as a form with `enctype="multipart/form-data"`
-/// sends it: text fields, then the file field `file`.
-fn post_multipart(d: &Daemon, path: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Reply {
-    let boundary = "----margin-test-boundary-7d1f";
-    let mut body: Vec<u8> = vec![];
-    for (name, value) in fields {
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    let (file_name, bytes) = file;
-    body.extend(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend(bytes);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookie = format!("margin_token{}={}", d.http.port(), d.token);
-    let origin = format!("http://{}", d.http);
-    let kind = format!("multipart/form-data; boundary={boundary}");
-    reply(common::http::send(
-        &d.http.to_string(),
-        "POST",
-        path,
-        &[
-            ("Cookie", &cookie),
-            ("Origin", &origin),
-            ("Sec-Fetch-Site", "same-origin"),
-            ("Accept", "text/html"),
-            ("Content-Type", &kind),
-        ],
-        body,
-    ))
-}
-
-/// Fields encoded as a browser encodes a form.
-fn form(fields: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(fields).expect("text fields encode")
-}
 
 // ---- a review to look at ---------------------------------------------------------------
 
@@ -232,14 +46,6 @@ fn review() -> Review {
         draft,
         space,
     }
-}
-
-fn comments(d: &Daemon, draft: &str) -> Vec<Value> {
-    get(d.http, &format!("/api/drafts/{draft}/comments"))
-        .json()
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 // ---- tests ------------------------------------------------------------------------------
@@ -1032,44 +838,12 @@ fn a_new_node_creates_its_identity_and_an_editor_imports_revises_and_reattaches(
 
 // ---- in a browser ------------------------------------------------------------------------
 
-/// What the browser test needs, or why it cannot run here.
-pub(crate) fn browser_setup() -> Result<(PathBuf, PathBuf), String> {
-    let chromium = PathBuf::from(
-        std::env::var("MARGIN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-    );
-    if !chromium.exists() {
-        return Err(format!(
-            "{} is missing (apt-get install chromium)",
-            chromium.display()
-        ));
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
-    if Command::new("node").arg("--version").output().is_err() {
-        return Err("node is missing (apt-get install nodejs npm)".into());
-    }
-    if !dir.join("node_modules/playwright-core").exists() {
-        return Err(format!(
-            "playwright-core is missing (npm ci in {})",
-            dir.display()
-        ));
-    }
-    Ok((chromium, dir))
-}
-
 #[test]
 fn an_objection_travels_between_two_nodes_in_a_browser() {
-    let (chromium, dir) = match browser_setup() {
-        Ok(found) => found,
-        Err(why) if std::env::var("MARGIN_REQUIRE_BROWSER").as_deref() == Ok("1") => {
-            panic!("the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            say_skipped(
-                "an_objection_travels_between_two_nodes_in_a_browser",
-                &format!("{why}; set MARGIN_REQUIRE_BROWSER=1 to make this a failure"),
-            );
-            return;
-        }
+    let Some((chromium, dir)) =
+        browser_or_skip("an_objection_travels_between_two_nodes_in_a_browser")
+    else {
+        return;
     };
     // Node 2 belongs to the editor; node 1 to a reviewer who received the space.
     let r = review();
@@ -1083,26 +857,20 @@ fn an_objection_travels_between_two_nodes_in_a_browser() {
             .as_array()
             .is_some_and(|p| !p.is_empty())
     });
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-artifacts");
-    let out = Command::new("node")
-        .arg(dir.join("two_nodes.mjs"))
-        .current_dir(&dir)
-        .env("MARGIN_CHROMIUM", &chromium)
-        .env("MARGIN_NODE1", format!("http://{}", node1.http))
-        .env("MARGIN_TOKEN1", &node1.token)
-        .env("MARGIN_NODE2", format!("http://{}", node2.http))
-        .env("MARGIN_TOKEN2", &node2.token)
-        .env("MARGIN_DRAFT", &r.draft)
-        .env("MARGIN_QUOTE", TWELVE)
-        .env("MARGIN_ARTIFACTS", &artifacts)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the browser test failed:\n{stdout}\n{stderr}"
+    let artifacts = browser_artifacts();
+    run_browser_script(
+        &chromium,
+        &dir,
+        "two_nodes.mjs",
+        &[
+            ("MARGIN_NODE1", format!("http://{}", node1.http)),
+            ("MARGIN_TOKEN1", node1.token.clone()),
+            ("MARGIN_NODE2", format!("http://{}", node2.http)),
+            ("MARGIN_TOKEN2", node2.token.clone()),
+            ("MARGIN_DRAFT", r.draft.clone()),
+            ("MARGIN_QUOTE", TWELVE.to_owned()),
+            ("MARGIN_ARTIFACTS", artifacts.display().to_string()),
+        ],
     );
     assert!(artifacts.join("draft-with-comments.png").exists());
     // The objection and its disposition are in both stores.

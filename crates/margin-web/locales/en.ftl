@@ -281,3 +281,12 @@ take_part_signing = Signing in this browser and posting…
 take_part_posted = Posted and signed by you.
 take_part_refused = Refused:
 take_part_created = Your identity is created and kept in this browser.
+
+# Accessibility
+# Said to whoever reaches a highlighted passage with the keyboard.
+highlight_help = Highlighted passage: Enter or Space goes to its comment, Escape there comes back.
+# Choosing the passage of a comment among the words of the paragraph, with the keyboard.
+choose_words = Choose the words in the text
+choose_words_label = Text of the paragraph: select the words you comment on
+choose_words_help = Move with the arrow keys (with Ctrl, word by word; Option on a Mac) and hold Shift to select. Enter takes the selected words, Escape closes.
+choose_words_use = Use the selected words

@@ -277,3 +277,12 @@ take_part_signing = Firmando en este navegador y enviando…
 take_part_posted = Publicado y firmado por usted.
 take_part_refused = Rechazado:
 take_part_created = Su identidad está creada y se guarda en este navegador.
+
+# Accessibility
+# Se dice a quien llega con el teclado a un pasaje resaltado.
+highlight_help = Pasaje resaltado: Intro o Espacio lleva a su comentario, y Esc allí vuelve aquí.
+# Elegir el pasaje de un comentario entre las palabras del párrafo, con el teclado.
+choose_words = Elegir las palabras en el texto
+choose_words_label = Texto del párrafo: seleccione las palabras que comenta
+choose_words_help = Muévase con las flechas (con Ctrl, palabra por palabra; Opción en Mac) y mantenga Mayús para seleccionar. Intro toma las palabras seleccionadas, Esc cierra.
+choose_words_use = Usar las palabras seleccionadas

@@ -277,3 +277,12 @@ take_part_signing = Signature dans ce navigateur et envoi…
 take_part_posted = Publié, signé par vous.
 take_part_refused = Refusé :
 take_part_created = Votre identité est créée et gardée dans ce navigateur.
+
+# Accessibility
+# Dit à qui atteint un passage surligné au clavier.
+highlight_help = Passage surligné : Entrée ou Espace mène à son commentaire, Échap y ramène.
+# Choisir le passage d'un commentaire parmi les mots du paragraphe, au clavier.
+choose_words = Choisir les mots dans le texte
+choose_words_label = Texte du paragraphe : sélectionnez les mots que vous commentez
+choose_words_help = Déplacez-vous avec les flèches (avec Ctrl, mot par mot ; Option sur Mac) et maintenez Maj pour sélectionner. Entrée prend les mots sélectionnés, Échap ferme.
+choose_words_use = Utiliser les mots sélectionnés

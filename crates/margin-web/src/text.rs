@@ -119,6 +119,9 @@ messages! {
         take_part_script, take_part_identity, take_part_space, take_part_create,
         take_part_your_key, take_part_respond, take_part_stance, take_part_signing,
         take_part_posted, take_part_refused, take_part_created,
+        // Accessibility.
+        highlight_help, choose_words, choose_words_label, choose_words_help,
+        choose_words_use,
     }
     with {
         balance_no_voice(names), balance_no_voice_regions(names), balance_faint(names),

@@ -227,3 +227,4 @@ pub mod clock;
 pub mod http;
 pub mod netns;
 pub mod running;
+pub mod web;

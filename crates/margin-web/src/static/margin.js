@@ -1,7 +1,9 @@
 // Margin: the little script the pages use. Everything works without it; it adds
-// selecting a passage to comment on, the response form under the paragraph being
-// answered, loading threads and comment actions in place, and live updates from the
-// node (server-sent events). Offsets are counted in code points, as the node counts them.
+// selecting a passage to comment on (with the mouse, or with the keyboard among the
+// paragraph's words), the response form under the paragraph being answered, highlighted
+// passages that lead to their comments, loading threads and comment actions in place,
+// and live updates from the node (server-sent events). Offsets are counted in code
+// points, as the node counts them.
 (function () {
   'use strict';
   var body = document.body;
@@ -99,6 +101,7 @@
     $('#rret').value = location.pathname + location.search;
     $('.x', panel).hidden = false;
     setLegend();
+    updatePick();
     $('#rb').focus();
   }
   function closePanel() {
@@ -107,6 +110,66 @@
     $('.x', panel).hidden = true;
     $('#rq').value = '';
     $('#rstart').value = '';
+    updatePick();
+  }
+
+  // ---- choosing the passage's words with the keyboard -----------------------------
+  // The paragraph's words in a text field, where the caret moves and Shift selects as
+  // in any text field (and screen readers say what is selected), and which refuses
+  // every change; Enter or the button takes the selection, widened to whole words, as
+  // the passage.
+  var words = { text: '', start: 0, end: 0 };
+  function paragraphText() {
+    var pid = $('#rp').value;
+    var el = pid ? document.getElementById('p-' + pid) : null;
+    if (!el) return null;
+    return el.matches('article') ? $('.t', el) : el;
+  }
+  function showWords(open) {
+    $('#rwords').hidden = !open;
+    $('#rpick').setAttribute('aria-expanded', String(open));
+  }
+  function updatePick() {
+    showWords(false);
+    $('#rpk').hidden = !paragraphText();
+  }
+  function openWords() {
+    var el = paragraphText();
+    if (!el) return;
+    var box = $('#rwt');
+    words.text = box.value = el.textContent;
+    box.dir = getComputedStyle(el).direction;
+    box.rows = Math.min(12, Math.ceil(box.value.length / 70) + 1);
+    showWords(true);
+    box.focus();
+    // The passage chosen before, if it is still there; else the caret at the start.
+    var chars = cps(box.value);
+    var start = parseInt($('#rstart').value, 10);
+    var quote = $('#rq').value;
+    var s = 0, e = 0;
+    if (quote && start >= 0 && chars.slice(start, start + cps(quote).length).join('') === quote) {
+      s = chars.slice(0, start).join('').length;
+      e = s + quote.length;
+    }
+    box.setSelectionRange(s, e);
+  }
+  function isWord(c) { return c !== undefined && /[\p{L}\p{N}\p{M}]/u.test(c); }
+  function takeWords() {
+    var box = $('#rwt');
+    var chars = cps(box.value);
+    var s = cps(box.value.slice(0, box.selectionStart)).length;
+    var e = cps(box.value.slice(0, box.selectionEnd)).length;
+    // Whole words: a selection that starts or ends inside a word takes all of it (and
+    // the caret alone, the word it is in).
+    while (s > 0 && isWord(chars[s - 1]) && (isWord(chars[s]) || s === e)) s--;
+    while (e < chars.length && isWord(chars[e]) && (isWord(chars[e - 1]) || s === e)) e++;
+    while (s < e && /\s/.test(chars[s])) s++;
+    while (e > s && /\s/.test(chars[e - 1])) e--;
+    if (s >= e) return;
+    $('#rq').value = chars.slice(s, e).join('');
+    $('#rstart').value = String(s);
+    showWords(false);
+    $('#rq').focus();
   }
   // A button to respond under each paragraph (without the script: the paragraph's page,
   // through its number, or the form at the end of the page).
@@ -124,10 +187,72 @@
   }
   addRespond(document);
   if (panel) {
-    $('#rp').addEventListener('change', setLegend);
+    $('#rp').addEventListener('change', function () { setLegend(); updatePick(); });
     $('#rq').addEventListener('input', function () { $('#rstart').value = ''; });
     $('.x', panel).addEventListener('click', closePanel);
+    $('#rpick').addEventListener('click', function () {
+      if ($('#rwords').hidden) openWords(); else showWords(false);
+    });
+    $('#ruse').addEventListener('click', takeWords);
+    var box = $('#rwt');
+    box.addEventListener('keydown', function (ev) {
+      words.start = box.selectionStart;
+      words.end = box.selectionEnd;
+      if (ev.key === 'Enter') { ev.preventDefault(); takeWords(); }
+      if (ev.key === 'Escape') { ev.preventDefault(); showWords(false); $('#rpick').focus(); }
+    });
+    // The words are the paragraph's: typing, pasting, cutting or dropping is refused,
+    // and what cannot be refused beforehand (an input method's composition) is undone.
+    box.addEventListener('beforeinput', function (ev) { ev.preventDefault(); });
+    box.addEventListener('input', function () {
+      if (box.value === words.text) return;
+      box.value = words.text;
+      box.setSelectionRange(words.start, words.end);
+    });
+    updatePick();
   }
+
+  // ---- highlighted passages -------------------------------------------------------
+  // A passage naming a comment shown on the page is a button: Tab reaches it, Enter or
+  // Space (or a click) goes to its comment, and Escape on that comment comes back.
+  function addPassages(root) {
+    $$('mark[data-c]', root).forEach(function (m) {
+      if (!document.getElementById('c-' + m.dataset.c.split(' ')[0])) return;
+      m.setAttribute('tabindex', '0');
+      m.setAttribute('role', 'button');
+      if (document.getElementById('hlhelp')) m.setAttribute('aria-describedby', 'hlhelp');
+    });
+  }
+  addPassages(document);
+  // Focusable for the keyboard only: a mouse press on a focusable element would focus it
+  // instead of starting to select words there.
+  document.addEventListener('mousedown', function (ev) {
+    var m = ev.target.closest && ev.target.closest('mark[data-c][tabindex]');
+    if (!m) return;
+    m.removeAttribute('tabindex');
+    document.addEventListener('mouseup', function () { m.setAttribute('tabindex', '0'); }, { once: true, capture: true });
+  }, true);
+  var cameFrom = null;
+  function showComment(mark) {
+    var c = document.getElementById('c-' + mark.dataset.c.split(' ')[0]);
+    if (!c) return;
+    flash(c, 'hl');
+    c.setAttribute('tabindex', '-1');
+    c.focus({ preventScroll: true });
+    c.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    cameFrom = { comment: c, mark: mark };
+  }
+  document.addEventListener('keydown', function (ev) {
+    var t = ev.target;
+    if (t.matches && t.matches('mark[data-c][role=button]') && (ev.key === 'Enter' || ev.key === ' ')) {
+      ev.preventDefault();
+      showComment(t);
+    } else if (ev.key === 'Escape' && cameFrom && t === cameFrom.comment && document.contains(cameFrom.mark)) {
+      ev.preventDefault();
+      cameFrom.mark.focus();
+      cameFrom = null;
+    }
+  });
 
   // ---- clicks: respond links, highlights, threads, comment actions --------------
   document.addEventListener('click', function (ev) {
@@ -137,9 +262,7 @@
       ev.preventDefault();
       openPanel(a.closest('article.p'), null);
     } else if (a.matches('mark[data-c]')) {
-      var id = a.dataset.c.split(' ')[0];
-      var c = document.getElementById('c-' + id);
-      if (c) { flash(c, 'hl'); c.setAttribute('tabindex', '-1'); c.focus({ preventScroll: true }); c.scrollIntoView({ block: 'nearest', behavior: 'smooth' }); }
+      showComment(a);
     } else if (a.matches('a.sc')) {
       ev.preventDefault();
       expand(a.closest('article.p'), a.href);
@@ -237,6 +360,7 @@
         });
         liveParts(document).forEach(remember);
         addRespond(docNew);
+        addPassages(document);
         changed++;
       } else {
         fresh.forEach(function (el) {
@@ -247,6 +371,7 @@
           old.replaceWith(node);
           remember(node);
           addRespond(node.parentNode);
+          addPassages(document);
           flash(node, 'new');
           if (expanded[node.id]) expand(node, expanded[node.id]);
           changed++;

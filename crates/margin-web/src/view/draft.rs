@@ -102,6 +102,9 @@ fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> Markup {
                 (threads(&m.whole, v, t, mode))
             }
         }
+        @if mode == Mode::Full {
+            (highlight_help(t))
+        }
         div.doc #doc {
             @for s in &m.sections {
                 @if let Some(h) = &s.heading {
@@ -240,6 +243,12 @@ fn editor_tools(m: &DraftModel, t: &Text) -> Markup {
             }
         }
     }
+}
+
+/// What a highlighted passage does, said to whoever reaches it with the keyboard: the
+/// script makes each passage naming its comments a button described by this text.
+pub fn highlight_help(t: &Text) -> Markup {
+    html! { p #hlhelp hidden { (t.highlight_help) } }
 }
 
 /// Every bracketed span of a paragraph's text, in code points.

@@ -53,6 +53,7 @@ pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
                 label for="rq" { (t.passage) }
                 input #rq name="quote" aria-describedby="rqh";
                 small #rqh { (t.passage_help) }
+                (word_chooser(t))
                 label for="rk" { (t.kind) }
                 select #rk name="kind" { (kind_options(t)) }
                 label for="rb" { (t.body) }
@@ -71,6 +72,31 @@ pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
                     }
                 }
                 button.link.x type="button" hidden { (t.cancel) }
+            }
+        }
+    }
+}
+
+/// Choosing the passage among the words of the paragraph with the keyboard: the script
+/// shows it once the form is about a paragraph on the page, and fills the text field
+/// with the paragraph's words. A text field because every browser and screen reader
+/// knows how to move in one and select words in it (Shift with the arrow keys), and
+/// says what is selected. Not `readonly`: browsers move no caret in a read-only field.
+/// It is read-only to assistive technologies, the script refuses every change (so the
+/// words chosen are the paragraph's), phones open no keyboard for it, and it has no
+/// name, so the form never sends it.
+fn word_chooser(t: &Text) -> Markup {
+    html! {
+        div.pick #rpk hidden {
+            button #rpick type="button" aria-expanded="false" aria-controls="rwords" {
+                (t.choose_words)
+            }
+            div #rwords hidden {
+                label for="rwt" { (t.choose_words_label) }
+                textarea #rwt rows="4" aria-readonly="true" aria-describedby="rwth"
+                    inputmode="none" spellcheck="false" autocomplete="off" {}
+                small #rwth { (t.choose_words_help) }
+                button #ruse type="button" { (t.choose_words_use) }
             }
         }
     }

@@ -3,10 +3,10 @@
 
 use maud::{Markup, html};
 
-use super::draft::{block, draft_chrome};
+use super::draft::{block, draft_chrome, highlight_help};
 use super::forms::respond_panel;
 use super::layout::page;
-use super::{Mode, SyncLine, draft_url};
+use super::{Mode, SyncLine, dir, draft_url};
 use crate::Viewer;
 use crate::model::DraftModel;
 use crate::text::text;
@@ -17,7 +17,9 @@ pub fn paragraph(m: &DraftModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
     let here = draft_url(&m.draft, m.reading.as_deref());
     let first = m.blocks().next();
     let main = html! {
-        p.sub { a href=(here) { (m.title) } }
+        // The draft's title is the page's heading, as on the draft's page.
+        h1.sub dir=[dir(&m.title)] { a href=(here) { (m.title) } }
+        (highlight_help(t))
         div.doc #doc {
             @if let Some(b) = first {
                 (block(m, b, viewer, t, Mode::Full))

@@ -45,7 +45,8 @@ pub fn search(
     let t = text();
     let main = html! {
         h1 { (t.search) }
-        form.tools method="get" action="/search" role="search" {
+        // The page's own search form, not a second search landmark beside the header's.
+        form.tools method="get" action="/search" {
             label for="sq" { (t.search_label) } " "
             input #sq name="q" type="search" value=(query);
             @if let Some(space) = space {

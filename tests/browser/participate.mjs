@@ -10,6 +10,7 @@ import { env, fail, launch, step } from './harness.mjs';
 const site = env('MARGIN_PUBLIC');
 const para = env('MARGIN_PARA');
 const out = env('MARGIN_OUT');
+const draft = env('MARGIN_DRAFT');
 
 const browser = await launch();
 const posted = [];
@@ -62,8 +63,28 @@ try {
   if ((await page.evaluate(() => document.body.dataset.key)) !== key) fail('the key changed');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > 360) fail(`the page is ${width} px wide on a 360 px screen`);
+
+  step('offline: a draft once opened stays readable, and a comment signed offline waits');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.goto(`${site}/drafts/${draft}`);
+  await page.goto(`${site}/participate`);
+  await page.locator('#pkey').waitFor();
+  await context.setOffline(true);
+  await page.goto(`${site}/drafts/${draft}`);
+  if ((await page.locator('article.p').count()) < 10) fail('the draft is not readable offline');
+  await page.goto(`${site}/participate`);
+  await page.locator('#pkey').waitFor();
+  await page.getByLabel('Paragraph number').fill(para);
+  await page.getByLabel('Your comment').fill('Written on a train without a connection.');
+  await page.getByRole('button', { name: 'Post comment' }).click();
+  await status.filter({ hasText: 'kept in this browser' }).waitFor();
+  if ((await status.getAttribute('data-waiting')) !== '1') fail(`waiting: ${await status.getAttribute('data-waiting')}`);
+  const offline = await status.getAttribute('data-entry');
+  await context.setOffline(false);
+  await status.filter({ hasText: 'Sent' }).waitFor();
+  if ((await status.getAttribute('data-waiting')) !== '0') fail('the outbox is not empty');
   if (errors.length) fail(errors.join('\n'));
-  writeFileSync(out, JSON.stringify({ key, did, comment, stance, posted, other_posts: otherPosts }));
+  writeFileSync(out, JSON.stringify({ key, did, comment, stance, offline, posted, other_posts: otherPosts }));
   console.log('ok');
 } finally {
   await browser.close();

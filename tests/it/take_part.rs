@@ -1,7 +1,8 @@
 //! Taking part through a mirror without trusting it: on a mirror started with
 //! `--public-participation`, a visitor in Chromium makes a key that stays in the
-//! browser, comments and objects; a second node syncs from the mirror and shows the
-//! comment under the visitor's name and key. The mirror's home holds no key of the
+//! browser, comments and objects, reads a draft and signs a comment with the network
+//! cut (sent when it returns); a second node syncs from the mirror and shows the
+//! comments under the visitor's name and key. The mirror's home holds no key of the
 //! visitor, and an entry altered on its way is refused.
 
 use margin_core::entry::{Entry, Unverified};
@@ -63,6 +64,21 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
     let site = public_address(&mirror);
     let reader = RunningNode::start(bruno, &["--bootstrap", &mirror.addr()]);
 
+    // The public site is an installable app: a manifest, an icon, a service worker.
+    let manifest = common::http::send(&site, "GET", "/manifest.webmanifest", &[], vec![]);
+    assert_eq!(
+        manifest.header("content-type"),
+        Some("application/manifest+json")
+    );
+    let manifest: Value = serde_json::from_slice(&manifest.bytes).expect("JSON");
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["icons"][0]["src"], "/static/icon.svg");
+    let home = common::http::send(&site, "GET", "/", &[], vec![]).text();
+    assert!(home.contains(r#"rel="manifest""#), "{home}");
+    assert!(home.contains(r#"data-site="public""#), "{home}");
+    let worker = common::http::send(&site, "GET", "/sw.js", &[], vec![]);
+    assert_eq!(worker.status, 200);
+
     let work = tempfile::tempdir().expect("a directory");
     let out_file = work.path().join("visitor.json");
     run_browser_script(
@@ -72,6 +88,7 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
         &[
             ("MARGIN_PUBLIC", format!("http://{site}")),
             ("MARGIN_PARA", n.to_string()),
+            ("MARGIN_DRAFT", draft.clone()),
             ("MARGIN_OUT", out_file.display().to_string()),
         ],
     );
@@ -111,6 +128,14 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
     assert_eq!(listed["author"]["name"], "Visitor From Afar", "{listed}");
     assert_eq!(listed["author"]["key"], did.as_str(), "{listed}");
     assert_eq!(listed["kind"], "objection");
+    // The comment signed offline, sent when the connection returned.
+    let offline = visitor["offline"].as_str().unwrap().to_owned();
+    eventually("the reader's node has the comment written offline", || {
+        reader
+            .p
+            .ok(&["comments", &draft, "--json"])
+            .contains(&offline)
+    });
     eventually("the reader's node has the visitor's objection", || {
         reader
             .p
@@ -154,7 +179,13 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
         .iter()
         .map(|h| hex::decode(h.as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!(posted.len(), 3, "a profile, a comment, a stance");
+    assert_eq!(
+        posted.len(),
+        5,
+        "a profile, a comment, a stance, and the comment written offline, tried without a \
+         connection and sent when it returned"
+    );
+    assert_eq!(posted[3], posted[4], "the same signed bytes, sent later");
     let mut altered = posted[1].clone();
     let last = altered.len() - 3;
     altered[last] ^= 0x20; // a letter of the comment's text, in another case

@@ -281,6 +281,9 @@ take_part_signing = Signing in this browser and posting…
 take_part_posted = Posted and signed by you.
 take_part_refused = Refused:
 take_part_created = Your identity is created and kept in this browser.
+take_part_waiting = Signed, and kept in this browser until the connection returns; it will be sent then.
+take_part_sent = Sent: what was waiting in this browser has reached the site.
+take_part_offline = No connection: creating an identity needs one.
 
 # Accessibility
 # Said to whoever reaches a highlighted passage with the keyboard.

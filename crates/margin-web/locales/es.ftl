@@ -277,6 +277,9 @@ take_part_signing = Firmando en este navegador y enviando…
 take_part_posted = Publicado y firmado por usted.
 take_part_refused = Rechazado:
 take_part_created = Su identidad está creada y se guarda en este navegador.
+take_part_waiting = Firmado, y guardado en este navegador hasta que vuelva la conexión; se enviará entonces.
+take_part_sent = Enviado: lo que esperaba en este navegador ha llegado al sitio.
+take_part_offline = Sin conexión: crear una identidad la necesita.
 
 # Accessibility
 # Se dice a quien llega con el teclado a un pasaje resaltado.

@@ -277,6 +277,9 @@ take_part_signing = Signature dans ce navigateur et envoi…
 take_part_posted = Publié, signé par vous.
 take_part_refused = Refusé :
 take_part_created = Votre identité est créée et gardée dans ce navigateur.
+take_part_waiting = Signé, et gardé dans ce navigateur jusqu'au retour de la connexion ; il sera envoyé alors.
+take_part_sent = Envoyé : ce qui attendait dans ce navigateur est arrivé sur le site.
+take_part_offline = Pas de connexion : créer une identité en demande une.
 
 # Accessibility
 # Dit à qui atteint un passage surligné au clavier.

@@ -13,6 +13,10 @@ pub const CSS: &str = include_str!("static/margin.css");
 pub const JS: &str = include_str!("static/margin.js");
 /// Entries built and signed in the browser (taking part through a mirror).
 pub const ENTRY_JS: &str = include_str!("static/entry.js");
+/// The service worker of a mirror's public site (offline reading).
+pub const SW_JS: &str = include_str!("static/sw.js");
+/// The icon of the installed web app.
+pub const ICON_SVG: &str = include_str!("static/icon.svg");
 /// The page where visitors of a mirror take part.
 pub const PARTICIPATE_JS: &str = include_str!("static/participate.js");
 
@@ -85,5 +89,49 @@ pub async fn participate_js(Query(q): Query<Version>) -> impl IntoResponse {
             ),
         ],
         PARTICIPATE_JS,
+    )
+}
+
+/// `/sw.js`: served from the root so that it may look after every page of the site;
+/// always revalidated, so that a new version takes over at the next visit.
+pub async fn service_worker() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SW_JS,
+    )
+}
+
+pub async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON_SVG,
+    )
+}
+
+/// `/manifest.webmanifest`: what a browser needs to install the site as an app.
+pub async fn manifest() -> impl IntoResponse {
+    let manifest = serde_json::json!({
+        "name": "Margin",
+        "short_name": "Margin",
+        "description": "Review drafts together: read, comment and take stances, also offline.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1a56db",
+        "icons": [{ "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any" }],
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/manifest+json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        manifest.to_string(),
     )
 }

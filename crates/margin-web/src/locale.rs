@@ -1,6 +1,6 @@
 //! Which language a page is in: the reader's choice, remembered in a cookie, else the
 //! first language of the browser's `Accept-Language` that the interface speaks, else
-//! English. [`scope`] decides it once per request and every view of that request reads
+//! English. [`scope`] decides it (and notes which address the request came to) once per request and every view of that request reads
 //! it through [`crate::text::text`]; `GET /lang/{code}` records a choice and goes back
 //! to the page it was made on.
 
@@ -122,6 +122,8 @@ fn quality(q: &str) -> Option<u16> {
 #[derive(Clone, Debug)]
 struct Current {
     lang: Lang,
+    /// Answered on a mirror's public address.
+    public: bool,
     /// The path and query of the page, for the language switch to come back to.
     path: String,
 }
@@ -133,6 +135,11 @@ tokio::task_local! {
 /// The language of the request being answered (English outside of one).
 pub fn current() -> Lang {
     CURRENT.try_with(|c| c.lang).unwrap_or_default()
+}
+
+/// Whether the request being answered came to a mirror's public address.
+pub fn on_public_site() -> bool {
+    CURRENT.try_with(|c| c.public).unwrap_or(false)
 }
 
 /// The page being answered, for links that come back to it (`/` outside of a request).
@@ -147,6 +154,8 @@ pub fn current_path() -> String {
 pub async fn scope(request: Request, next: Next) -> Response {
     let current = Current {
         lang: Lang::for_request(request.headers()),
+        public: request.extensions().get::<crate::read::Surface>()
+            == Some(&crate::read::Surface::Public),
         path: request
             .uri()
             .path_and_query()

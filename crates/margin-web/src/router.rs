@@ -114,7 +114,12 @@ pub fn public_router_with(handle: &Handle, participation: bool) -> Router {
     if let Some(limits) = &context.participation {
         forget_idle_senders(limits.clone());
     }
-    let mut routes = reads();
+    // An installable app that reads offline: the public site only (the local one is
+    // the node itself, always there).
+    let mut routes = reads()
+        .route("/sw.js", get(assets::service_worker))
+        .route("/manifest.webmanifest", get(assets::manifest))
+        .route("/static/icon.svg", get(assets::icon));
     if participation {
         routes = routes
             .route("/participate", get(read::participate))

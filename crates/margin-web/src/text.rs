@@ -118,7 +118,8 @@ messages! {
         take_part_title, take_part_trust, take_part_key, take_part_sees, take_part_cannot,
         take_part_script, take_part_identity, take_part_space, take_part_create,
         take_part_your_key, take_part_respond, take_part_stance, take_part_signing,
-        take_part_posted, take_part_refused, take_part_created,
+        take_part_posted, take_part_refused, take_part_created, take_part_waiting,
+        take_part_sent, take_part_offline,
         // Accessibility.
         highlight_help, choose_words, choose_words_label, choose_words_help,
         choose_words_use,

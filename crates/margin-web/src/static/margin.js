@@ -328,6 +328,12 @@
     reader.readAsText(file);
   });
 
+  // ---- offline ------------------------------------------------------------------
+  // On a mirror's public site, pages once opened stay readable offline (sw.js).
+  if ('serviceWorker' in navigator && document.body.dataset.site === 'public') {
+    navigator.serviceWorker.register('/sw.js').catch(function () {});
+  }
+
   // ---- live updates -------------------------------------------------------------
   var sync = $('#sync');
   function setPeers(label) {

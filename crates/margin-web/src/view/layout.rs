@@ -53,7 +53,13 @@ pub fn head(title: &str, script: bool) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width,initial-scale=1";
             title { (title) " · " (t.app) }
-            link rel="icon" href="data:,";
+            @if crate::locale::on_public_site() {
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+                link rel="manifest" href="/manifest.webmanifest";
+                meta name="theme-color" content="#1a56db";
+            } @else {
+                link rel="icon" href="data:,";
+            }
             link rel="stylesheet" href={ "/static/margin.css?v=" (CSS_VERSION.as_str()) };
             @if script {
                 script src={ "/static/margin.js?v=" (JS_VERSION.as_str()) } defer {}
@@ -76,6 +82,7 @@ pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
         html lang=(t.lang.code()) dir=(t.lang.dir()) {
             (head(c.title, true))
             body data-live=[b.live_all.then_some("all")] data-space=[b.space.as_deref()]
+                data-site=[c.viewer.public.then_some("public")]
                 data-draft=[b.draft.as_deref()] data-mode=[b.mode.map(Mode::as_str)] {
                 a.skip href="#main" { (t.skip) }
                 header.top {

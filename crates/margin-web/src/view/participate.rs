@@ -87,7 +87,8 @@ pub fn participate(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Ma
         }
         p #pstatus role="status" aria-live="polite" data-signing=(t.take_part_signing)
             data-posted=(t.take_part_posted) data-refused=(t.take_part_refused)
-            data-created=(t.take_part_created) {}
+            data-created=(t.take_part_created) data-waiting-text=(t.take_part_waiting)
+            data-sent=(t.take_part_sent) data-offline=(t.take_part_offline) {}
         script src={ "/static/entry.js?v=" (ENTRY_JS_VERSION.as_str()) } defer {}
         script src={ "/static/participate.js?v=" (PARTICIPATE_JS_VERSION.as_str()) } defer {}
     };

@@ -337,4 +337,23 @@ mod tests {
             Err(NodeError::BadIdentityFile { reason, .. }) if reason.contains("not encrypted")
         ));
     }
+
+    #[test]
+    fn the_example_in_the_protocol_document_reads() {
+        let doc = include_str!("../../../docs/protocol.md");
+        let section = &doc[doc.find("## 8. Key files").expect("section 8")..];
+        let start = section.find("```json\n").expect("the example") + "```json\n".len();
+        let end = start + section[start..].find("```").expect("the example's end");
+        let mut example: serde_json::Value =
+            serde_json::from_str(&section[start..end]).expect("JSON");
+        // Its profile entry is elided ("0100…"); without one the profile is signed anew.
+        example
+            .as_object_mut()
+            .expect("an object")
+            .remove("profile_entry");
+        let file = written_elsewhere(&example);
+        let moved = read(file.as_bytes(), &pass("pass"), "f", Timestamp::now()).expect("read");
+        assert_eq!(moved.key.public().to_string(), example["key"]);
+        assert_eq!(moved.profile.stakeholder, "civil-society");
+    }
 }

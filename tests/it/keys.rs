@@ -87,6 +87,16 @@ fn space_with_draft(editor: &Participant, passphrase: Option<&Path>) -> (String,
     (space, draft)
 }
 
+/// Ana, whose key is protected from `margin init` on by the passphrase in the file
+/// returned, with a space and a draft.
+fn protected_ana(secrets: &Secrets) -> (Participant, PathBuf, String) {
+    let right = secrets.file("right", "correct horse battery staple");
+    let ana = Participant::new("Ana");
+    ok_with(&ana, &right, &["init", "--name", "Ana", "--passphrase"]);
+    let (_, draft) = space_with_draft(&ana, Some(&right));
+    (ana, right, draft)
+}
+
 fn comment_count(p: &Participant, draft: &str) -> usize {
     p.json(&["comments", draft])
         .as_array()
@@ -196,11 +206,8 @@ fn a_key_protected_at_init_is_asked_for_by_what_signs_and_never_by_what_reads() 
 #[test]
 fn a_wrong_passphrase_is_one_line_and_changes_nothing() {
     let secrets = Secrets::new();
-    let right = secrets.file("right", "correct horse battery staple");
+    let (ana, right, draft) = protected_ana(&secrets);
     let wrong = secrets.file("wrong", "incorrect horse");
-    let ana = Participant::new("Ana");
-    ok_with(&ana, &right, &["init", "--name", "Ana", "--passphrase"]);
-    let (_, draft) = space_with_draft(&ana, Some(&right));
     let key_file = ana.home().join("identity.key");
     let before = std::fs::read(&key_file).expect("the key file");
 
@@ -234,6 +241,13 @@ fn a_wrong_passphrase_is_one_line_and_changes_nothing() {
     assert_eq!(log["versions"], json!([]), "{log}");
     assert_eq!(std::fs::read(&key_file).expect("the key file"), before);
     assert!(!secrets.path("never.age").exists());
+    // The right passphrase still signs.
+    ok_with(
+        &ana,
+        &right,
+        &["comment", &draft, "--body", "With the right one."],
+    );
+    assert_eq!(comment_count(&ana, &draft), 1);
 }
 
 #[test]
@@ -299,9 +313,7 @@ fn protecting_changing_and_removing_the_passphrase_keep_the_same_key() {
 #[test]
 fn a_damaged_key_file_is_one_clear_line_not_a_crash() {
     let secrets = Secrets::new();
-    let right = secrets.file("right", "correct horse battery staple");
-    let ana = Participant::new("Ana");
-    ok_with(&ana, &right, &["init", "--name", "Ana", "--passphrase"]);
+    let (ana, right, _) = protected_ana(&secrets);
     let key_file = ana.home().join("identity.key");
     let stored = std::fs::read_to_string(&key_file).expect("the key file");
     std::fs::write(&key_file, &stored[..stored.len() / 2]).expect("damage the key file");
@@ -366,11 +378,8 @@ fn node_that_exits(p: &Participant, env: &[(&str, &Path)]) -> (Option<i32>, Stri
 #[test]
 fn a_node_with_a_protected_key_unlocks_it_once_at_start() {
     let secrets = Secrets::new();
-    let right = secrets.file("right", "correct horse battery staple");
+    let (ana, right, draft) = protected_ana(&secrets);
     let wrong = secrets.file("wrong", "incorrect horse");
-    let ana = Participant::new("Ana");
-    ok_with(&ana, &right, &["init", "--name", "Ana", "--passphrase"]);
-    let (_, draft) = space_with_draft(&ana, Some(&right));
 
     // Without the passphrase, or with a wrong one, the node does not start.
     let (status, stderr) = node_that_exits(&ana, &[]);

@@ -51,7 +51,7 @@ struct Unlock {
 type Unlocked = (Vec<u8>, SigningKey);
 
 /// A front end's way of getting a passphrase (a prompt, a file), told what it is for.
-pub type AskPassphrase = dyn Fn(&str) -> Result<Passphrase, NodeError> + Send + Sync;
+type AskPassphrase = dyn Fn(&str) -> Result<Passphrase, NodeError> + Send + Sync;
 
 impl std::fmt::Debug for Home {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -90,7 +90,8 @@ pub struct PublicIdentity {
 }
 
 impl Identity {
-    /// Who this is, without the secret key.
+    /// Who this is, without the secret key (and `protected` false: this key is
+    /// unlocked, whatever the file it came from).
     pub fn public(&self) -> PublicIdentity {
         PublicIdentity {
             key: self.key.public(),

@@ -17,6 +17,15 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Read passphrases from the first line of this file instead of asking at the
+    /// terminal (services, scripts).
+    #[arg(
+        long,
+        global = true,
+        env = "MARGIN_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,6 +36,10 @@ pub enum Command {
     Init(InitArgs),
     /// Show who this home's participant is.
     Whoami,
+    /// Protect this home's key with a passphrase, or move the participant to another
+    /// home (an encrypted identity file).
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Create, inspect and govern review spaces.
     #[command(subcommand)]
     Space(SpaceCommand),
@@ -350,6 +363,41 @@ pub struct InitArgs {
     pub stakeholder: String,
     #[arg(long, default_value = "")]
     pub region: String,
+    /// Protect the key with a passphrase (asked twice, or read from --passphrase-file):
+    /// it is never written in the clear.
+    #[arg(long)]
+    pub passphrase: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Protect the key with a passphrase (or change the passphrase it has): every
+    /// command that signs asks for it, once.
+    Protect {
+        /// Read the new passphrase from this file when the key already has one (the
+        /// current one comes from --passphrase-file).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Store the key in the clear again (readable by you only), after its passphrase.
+    Unprotect,
+    /// Write this participant (key and profile) to an identity file, encrypted with a
+    /// passphrase of its own, to import in another home or keep as a backup.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Make this home the participant of an identity file (from `margin key export`).
+    Import {
+        file: PathBuf,
+        /// Replace the participant this home already has (their key is lost unless
+        /// exported first).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,16 +11,24 @@ use serde_json::json;
 
 use crate::args::*;
 use crate::output::{emit, field, indent};
+use crate::passphrase::Passphrases;
 
 pub fn run(cli: Cli) -> Result<(), NodeError> {
-    let home = Home::resolve(cli.home.clone())?;
+    let passphrases = Passphrases::new(cli.passphrase_file.clone());
+    // A protected key is unlocked when something first signs: commands that only read
+    // never ask.
+    let home = Home::resolve(cli.home.clone())?.with_passphrase({
+        let passphrases = passphrases.clone();
+        move |what| passphrases.existing(what)
+    });
     let json = cli.json;
     if !matches!(cli.command, Command::Node(_) | Command::Init(_)) {
         warn_if_clock_is_off(&home);
     }
     match cli.command {
-        Command::Init(a) => init(&home, a, json),
+        Command::Init(a) => init(&home, a, &passphrases, json),
         Command::Whoami => whoami(&home, json),
+        Command::Key(c) => crate::keys::run(&home, c, &passphrases, json),
         Command::Space(c) => space(Node::open(home)?, c, json),
         Command::Register {
             space,
@@ -197,18 +205,32 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
     }
 }
 
-fn init(home: &Home, a: InitArgs, json: bool) -> Result<(), NodeError> {
+fn init(home: &Home, a: InitArgs, passphrases: &Passphrases, json: bool) -> Result<(), NodeError> {
     let profile = margin_core::body::Profile {
         name: a.name,
         affiliation: a.affiliation,
         stakeholder: a.stakeholder,
         region: a.region,
     };
-    let identity = home.init(profile, Timestamp::now())?;
+    let identity = if a.passphrase {
+        // Refused before a passphrase is typed for nothing.
+        if home.has_identity() {
+            return Err(NodeError::IdentityExists(home.dir().display().to_string()));
+        }
+        let what = format!("the key in {}", home.dir().display());
+        let passphrase = passphrases.new_one(&what)?;
+        home.init_protected(profile, Timestamp::now(), &passphrase)?
+    } else {
+        home.init(profile, Timestamp::now())?
+    };
     let key = identity.key.public();
     emit(
         json,
-        &json!({ "key": key.to_string(), "home": home.dir().display().to_string() }),
+        &json!({
+            "key": key.to_string(),
+            "home": home.dir().display().to_string(),
+            "protected": a.passphrase,
+        }),
         |_| {
             println!(
                 "Created the key of {} in {}",
@@ -216,24 +238,29 @@ fn init(home: &Home, a: InitArgs, json: bool) -> Result<(), NodeError> {
                 home.dir().display()
             );
             println!("Your key: {key}");
+            if a.passphrase {
+                println!("The key is protected by your passphrase: commands that sign ask for it.");
+            }
         },
     );
     Ok(())
 }
 
+/// Who the participant is: read without their passphrase.
 fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
-    let identity = home.identity()?;
+    let identity = home.public_identity()?;
     let p = &identity.profile;
     let value = json!({
-        "key": identity.key.public().to_string(),
+        "key": identity.key.to_string(),
         "name": p.name,
         "affiliation": p.affiliation,
         "stakeholder": p.stakeholder,
         "region": p.region,
         "home": home.dir().display().to_string(),
+        "protected": identity.protected,
     });
     emit(json, &value, |_| {
-        println!("{} ({})", p.name, identity.key.public());
+        println!("{} ({})", p.name, identity.key);
         for (label, v) in [
             ("affiliation", &p.affiliation),
             ("stakeholder group", &p.stakeholder),
@@ -242,6 +269,9 @@ fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
             if !v.is_empty() {
                 println!("  {label}: {v}");
             }
+        }
+        if identity.protected {
+            println!("  key: protected by a passphrase");
         }
     });
     Ok(())

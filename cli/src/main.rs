@@ -2,8 +2,10 @@
 
 mod args;
 mod commands;
+mod keys;
 mod network;
 mod output;
+mod passphrase;
 mod review;
 
 use std::io::IsTerminal;

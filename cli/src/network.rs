@@ -46,6 +46,16 @@ pub fn node(home: Home, a: NodeArgs) -> Result<(), NodeError> {
         external: parse(&a.external)?,
         mirror_all: a.mirror_all,
     };
+    // A protected key is unlocked now, once: the node signs what its participant writes
+    // in the web interface, and asks no one anything once it runs.
+    if matches!(home.is_protected(), Ok(true)) {
+        home.identity()?;
+    }
+    let home = home.with_passphrase(|what| {
+        Err(NodeError::Invalid(format!(
+            "{what} changed since the node started: restart the node to unlock it"
+        )))
+    });
     // The daemon serves; the web interface is built on its handle.
     daemon::run(home, config, |handle| Routers {
         local: margin_web::local_router(&handle),

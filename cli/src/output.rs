@@ -10,6 +10,9 @@ pub fn describe(err: &NodeError) -> String {
     match err {
         NodeError::NoIdentity(_) => format!("{err}: run `margin init --name NAME` first"),
         NodeError::NoHome => format!("{err}: pass --home DIR or set MARGIN_HOME"),
+        NodeError::PassphraseNeeded(_) => format!(
+            "{err}: type it at a terminal, or give --passphrase-file FILE or set MARGIN_PASSPHRASE_FILE"
+        ),
         NodeError::NoParagraph(_) => format!("{err} (see `margin draft show DRAFT`)"),
         NodeError::NoVersion(_) => format!("{err} (see `margin draft log DRAFT`)"),
         NodeError::QuoteWithoutParagraph => {

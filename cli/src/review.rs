@@ -213,7 +213,7 @@ fn coalition(mut node: Node, c: CoalitionCommand, json: bool) -> Result<(), Node
         CoalitionCommand::Members { space, coalition } => {
             let coalition = match coalition {
                 Some(k) => key(&k)?,
-                None => node.identity()?.key.public(),
+                None => node.public_identity()?.key,
             };
             let members = node.members(&space, &coalition)?;
             let value: Vec<_> = members

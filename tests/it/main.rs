@@ -14,6 +14,7 @@ mod crash;
 mod demo;
 mod drafts;
 mod follow;
+mod keys;
 mod languages;
 mod nat;
 mod network;

@@ -19,6 +19,15 @@ pub enum NodeError {
     },
     #[error("the key file {0} is damaged (expected 64 hex characters)")]
     BadKeyFile(String),
+    #[error("the key file {path} is damaged: {reason}")]
+    KeyFileDamaged { path: String, reason: String },
+    /// What (`the key in DIR`, an identity file) needs a passphrase that was not given.
+    #[error("{0} is protected by a passphrase, and none was given")]
+    PassphraseNeeded(String),
+    #[error("wrong passphrase for {0}")]
+    WrongPassphrase(String),
+    #[error("{path} is not an identity file Margin can read: {reason}; nothing was imported")]
+    BadIdentityFile { path: String, reason: String },
     #[error("no data directory could be found")]
     NoHome,
     #[error(transparent)]

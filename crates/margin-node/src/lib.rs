@@ -13,12 +13,14 @@ pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod identity_file;
 mod index;
 pub mod ingest;
 pub mod news;
 pub mod node;
+pub mod passphrase;
 pub mod review;
 
 pub use error::NodeError;
-pub use home::{Home, Identity};
+pub use home::{Home, Identity, PublicIdentity};
 pub use node::{ImportReport, Node};

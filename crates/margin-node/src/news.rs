@@ -217,7 +217,7 @@ pub fn heads_name(heads: &[ChangeHash]) -> String {
 impl Node {
     /// The news for the node's participant.
     pub fn news(&self, since: Since) -> Result<News, NodeError> {
-        let me = self.identity()?.key.public();
+        let me = self.public_identity()?.key;
         let now = self.now();
         let (start, since_value) = match since {
             Since::LastLooked => {
@@ -272,7 +272,7 @@ impl Node {
     /// Marks everything so far as read: the news starts after it next time, and every
     /// draft counts as read in its current version. Returns the new mark.
     pub fn mark_news_read(&mut self) -> Result<i64, NodeError> {
-        let me = self.identity()?.key.public();
+        let me = self.public_identity()?.key;
         let mark = self.store().last_seq()?;
         let mut drafts = vec![];
         for space in self.space_ids()? {
@@ -297,10 +297,10 @@ impl Node {
         draft: &DraftId,
         heads: &[ChangeHash],
     ) -> Result<(), NodeError> {
-        let Ok(identity) = self.identity() else {
+        let Ok(identity) = self.public_identity() else {
             return Ok(());
         };
-        let setting = read_setting(&identity.key.public(), draft);
+        let setting = read_setting(&identity.key, draft);
         let name = heads_name(heads);
         if self.store().setting(&setting)?.as_deref() != Some(name.as_str()) {
             self.store_mut().set_setting(&setting, &name)?;

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::cache::CachedSpace;
 use crate::error::NodeError;
-use crate::home::{Home, Identity};
+use crate::home::{Home, Identity, PublicIdentity};
 
 pub use crate::author::NewComment;
 
@@ -142,6 +142,15 @@ impl Node {
         match &self.acting {
             Some(identity) => Ok(identity.clone()),
             None => self.home.identity(),
+        }
+    }
+
+    /// Who signs what this node writes, without unlocking their key: for what only
+    /// shows or looks up the participant (never asks for a passphrase).
+    pub fn public_identity(&self) -> Result<PublicIdentity, NodeError> {
+        match &self.acting {
+            Some(identity) => Ok(identity.public()),
+            None => self.home.public_identity(),
         }
     }
 

@@ -80,13 +80,17 @@ impl WebError {
                 | NodeError::Invalid(_)
                 | NodeError::Draft(_)
                 | NodeError::BadBundle { .. }
+                | NodeError::BadIdentityFile { .. }
                 | NodeError::Sign(_) => StatusCode::BAD_REQUEST,
                 NodeError::Refused(_) => StatusCode::FORBIDDEN,
                 NodeError::NoIdentity(_)
                 | NodeError::IdentityExists(_)
+                | NodeError::PassphraseNeeded(_)
                 | NodeError::StillPending => StatusCode::CONFLICT,
                 NodeError::Io { .. }
                 | NodeError::BadKeyFile(_)
+                | NodeError::KeyFileDamaged { .. }
+                | NodeError::WrongPassphrase(_)
                 | NodeError::NoHome
                 | NodeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -145,8 +145,8 @@ pub async fn on_store<T: Send + 'static>(
 
 /// The node's participant as a viewer sees them (on the store thread).
 pub fn me(node: &Node) -> Option<Me> {
-    node.identity().ok().map(|i| Me {
-        key: i.key.public(),
+    node.public_identity().ok().map(|i| Me {
+        key: i.key,
         name: i.profile.name,
     })
 }

@@ -601,10 +601,10 @@ pub async fn api_me(
         let identity = if reader.public {
             None
         } else {
-            node.identity().ok()
+            node.public_identity().ok()
         };
         Ok(MeView {
-            key: identity.as_ref().map(|i| i.key.public().to_string()),
+            key: identity.as_ref().map(|i| i.key.to_string()),
             name: identity.as_ref().map(|i| i.profile.name.clone()),
             affiliation: identity.as_ref().map(|i| i.profile.affiliation.clone()),
             stakeholder: identity.as_ref().map(|i| i.profile.stakeholder.clone()),

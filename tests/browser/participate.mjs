@@ -77,12 +77,13 @@ try {
   await page.getByLabel('Paragraph number').fill(para);
   await page.getByLabel('Your comment').fill('Written on a train without a connection.');
   await page.getByRole('button', { name: 'Post comment' }).click();
-  await status.filter({ hasText: 'kept in this browser' }).waitFor();
+  await status.filter({ hasText: /^Signed, and kept in this browser/ }).waitFor();
   if ((await status.getAttribute('data-waiting')) !== '1') fail(`waiting: ${await status.getAttribute('data-waiting')}`);
   const offline = await status.getAttribute('data-entry');
   await context.setOffline(false);
-  await status.filter({ hasText: 'Sent' }).waitFor();
-  if ((await status.getAttribute('data-waiting')) !== '0') fail('the outbox is not empty');
+  // A regular expression: a plain string would also match "…it will be sent then".
+  await status.filter({ hasText: /^Sent:/ }).waitFor();
+  await page.waitForFunction(() => document.querySelector('#pstatus').dataset.waiting === '0');
   if (errors.length) fail(errors.join('\n'));
   writeFileSync(out, JSON.stringify({ key, did, comment, stance, offline, posted, other_posts: otherPosts }));
   console.log('ok');

@@ -9,11 +9,7 @@ use common::running::RunningNode;
 use common::*;
 
 fn fetch(node: &RunningNode, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let http = node
-        .info()
-        .and_then(|i| i["http"].as_str().map(str::to_owned))
-        .expect("the node's HTTP address");
-    common::http::send(&http, "GET", path, headers, vec![])
+    common::http::get_from(node, path, headers)
 }
 
 fn page(node: &RunningNode, path: &str, headers: &[(&str, &str)]) -> String {

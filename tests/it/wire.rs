@@ -13,11 +13,7 @@ use common::*;
 use margin_node::{Home, Node};
 
 fn fetch(node: &RunningNode, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let http = node
-        .info()
-        .and_then(|i| i["http"].as_str().map(str::to_owned))
-        .expect("the node's HTTP address");
-    common::http::send(&http, "GET", path, headers, vec![])
+    common::http::get_from(node, path, headers)
 }
 
 /// The page as brotli, gzip and uncompressed; checks that both compressed forms are the

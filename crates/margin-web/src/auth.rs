@@ -77,7 +77,11 @@ fn carried(headers: &HeaderMap) -> Option<Carried> {
 /// The token from this node's cookie, if the request has one. Only the cookie named for
 /// this port counts: a browser sends the cookies of every node on the same host.
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(headers);
+    cookie_value(headers, &cookie_name(headers))
+}
+
+/// The value of the request's cookie `name`, if it has one.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -78,14 +78,7 @@ impl Lang {
 
 /// The language remembered in the cookie, if it is one the interface speaks.
 fn chosen(headers: &HeaderMap) -> Option<Lang> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
-        .and_then(|c| Lang::from_tag(c.value()))
+    crate::auth::cookie_value(headers, COOKIE).and_then(|v| Lang::from_tag(&v))
 }
 
 /// The most preferred language of `Accept-Language` that the interface speaks
@@ -232,7 +225,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT_LANGUAGE,
-            HeaderValue::from_str(value).unwrap(),
+            HeaderValue::from_str(value).expect("a header value"),
         );
         Lang::for_request(&headers)
     }

@@ -64,3 +64,16 @@ pub fn send(
             .unwrap_or_else(|e| panic!("{method} {path}: the body: {e}")),
     }
 }
+
+/// `GET path` on the HTTP address of a running node, with `headers`.
+pub fn get_from(
+    node: &super::running::RunningNode,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let http = node
+        .info()
+        .and_then(|i| i["http"].as_str().map(str::to_owned))
+        .expect("the node's HTTP address");
+    send(&http, "GET", path, headers, vec![])
+}

@@ -236,7 +236,7 @@ fn latest_stances(space: &Space, group: &[EntryId]) -> BTreeMap<PublicKey, Stanc
                 continue;
             }
             let candidate = (s.time, s.entry, s.value.value);
-            let slot = latest.entry(*who).or_insert(candidate);
+            let slot = latest.entry(who).or_insert(candidate);
             if (candidate.0, candidate.1) > (slot.0, slot.1) {
                 *slot = candidate;
             }

@@ -154,21 +154,21 @@ pub fn balance(space: &Space, draft: Option<&DraftId>, options: &Options) -> Bal
     let mut stances: BTreeMap<PublicKey, usize> = BTreeMap::new();
     for c in space.comments() {
         if on_draft(&c.body.draft) && c.retracted.is_none() {
-            *comments.entry(c.author).or_default() += 1;
+            *comments.entry(space.person(&c.author)).or_default() += 1;
         }
     }
     for ((d, _, author), _) in space.stances() {
-        if on_draft(d) {
-            *stances.entry(*author).or_default() += 1;
+        if on_draft(&d) {
+            *stances.entry(author).or_default() += 1;
         }
     }
     let mut sign_ons: BTreeMap<PublicKey, usize> = BTreeMap::new();
     for ((comment, signer), s) in space.cosigns() {
         let on = space
-            .comment(comment)
+            .comment(&comment)
             .is_some_and(|c| on_draft(&c.body.draft));
         if on && !s.value.withdrawn {
-            *sign_ons.entry(*signer).or_default() += 1;
+            *sign_ons.entry(signer).or_default() += 1;
         }
     }
     let voices: BTreeSet<PublicKey> = comments

@@ -64,22 +64,22 @@ impl Ballots {
         let mut voters = BTreeMap::new();
         let mut stances = BTreeMap::new();
         for ((d, para, author), stamped) in space.stances() {
-            if d != draft {
+            if d != *draft {
                 continue;
             }
             let Some(&i) = index.get(para.as_str()) else {
                 continue; // a paragraph no longer in the draft
             };
-            let view = space.participant(author);
+            let view = space.participant(&author);
             if !options.counts(&view) {
                 continue;
             }
-            voters.entry(*author).or_insert_with(|| Voter {
+            voters.entry(author).or_insert_with(|| Voter {
                 group: group_of(&view),
                 region: region_of(&view),
                 view,
             });
-            stances.insert((i, *author), stamped.value.value);
+            stances.insert((i, author), stamped.value.value);
         }
         Ok(Ballots {
             title: view.title,

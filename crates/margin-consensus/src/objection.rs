@@ -244,10 +244,10 @@ pub(crate) fn collect(
         .map(|p| (p.id, p.n))
         .collect();
     let history = History::of(state);
-    let latest: HashMap<(&ParaId, PublicKey), &Stamped<Stance>> = space
+    let latest: HashMap<(ParaId, PublicKey), &Stamped<Stance>> = space
         .stances()
         .filter(|((d, _, _), _)| d == draft)
-        .map(|((_, para, author), s)| ((para, *author), s))
+        .map(|((_, para, author), s)| ((para, author), s))
         .collect();
 
     let mut out: Vec<(Timestamp, EntryId, Objection)> = vec![];
@@ -264,7 +264,7 @@ pub(crate) fn collect(
         let para = place.as_ref().map(|p| p.anchor.para.clone());
         let stance = para
             .as_ref()
-            .and_then(|p| latest.get(&(p, c.author)).copied());
+            .and_then(|p| latest.get(&(p.clone(), space.person(&c.author))).copied());
         let state = comment_state(c, stance, place.as_ref(), &history)?;
         let hidden = space.hidden(&c.id).map(str::to_owned);
         let text = if hidden.is_some() {
@@ -318,7 +318,7 @@ pub(crate) fn collect(
                 source: Source::Stance,
                 comments: vec![],
                 para: Some((*para).clone()),
-                n: numbers.get(*para).copied(),
+                n: numbers.get(para).copied(),
                 group: group_of(&objector),
                 counted: options.counts(&objector),
                 signatories: vec![],

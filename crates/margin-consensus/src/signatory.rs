@@ -75,17 +75,17 @@ pub fn signatories(space: &Space, comments: &[EntryId], options: &Options) -> Ve
     for id in comments {
         let Some(c) = space.comment(id) else { continue };
         if *id != comments[0] {
-            add(c.author, How::Author, None, *id);
+            add(space.person(&c.author), How::Author, None, *id);
         }
         for (signer, s) in space.cosigns_on(id) {
             if s.value.withdrawn {
                 continue;
             }
             match s.value.coalition {
-                Some(coalition) if space.is_member(&coalition, signer) => {
-                    add(coalition, How::Coalition, Some(*signer), s.entry)
+                Some(coalition) if space.is_member(&coalition, &s.author) => {
+                    add(coalition, How::Coalition, Some(signer), s.entry)
                 }
-                _ => add(*signer, How::Signed, None, s.entry),
+                _ => add(signer, How::Signed, None, s.entry),
             }
         }
     }

@@ -54,7 +54,7 @@ pub fn views(
     options: &Options,
 ) -> Result<Vec<ParagraphViews>, Error> {
     let ballots = Ballots::read(space, draft, options)?;
-    let reasons: BTreeMap<(&str, margin_core::key::PublicKey), Option<String>> = space
+    let reasons: BTreeMap<(ParaId, margin_core::key::PublicKey), Option<String>> = space
         .stances()
         .filter(|((d, _, _), _)| d == draft)
         .map(|((_, para, who), s)| {
@@ -65,7 +65,7 @@ pub fn views(
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned);
-            ((para.as_str(), *who), reason)
+            ((para, who), reason)
         })
         .collect();
     let order = [
@@ -85,7 +85,7 @@ pub fn views(
                     participant: voter.view.clone(),
                     group: voter.group.clone(),
                     region: voter.region.clone(),
-                    reason: reasons.get(&(p.id.as_str(), key)).cloned().flatten(),
+                    reason: reasons.get(&(p.id.clone(), key)).cloned().flatten(),
                 });
             }
             let agree = by_value.contains_key(&StanceValue::Support)

@@ -12,6 +12,7 @@ use crate::entry::Kind;
 use crate::id::EntryId;
 use crate::key::PublicKey;
 use crate::limits::{MAX_LABEL_BYTES, MAX_TEXT_BYTES};
+pub use crate::link::{Consent, KeyLink, KeyUnlink, Relation};
 use crate::para::ParaId;
 use crate::time::Timestamp;
 
@@ -301,6 +302,16 @@ pub struct AlternativeStance {
     pub reason: Option<String>,
 }
 
+/// A convener attests, for their space, that `key` replaces a participant's lost key:
+/// what `key` signs counts as that person's, and what `lost` signs after the
+/// attestation counts for nothing there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub lost: PublicKey,
+    pub key: PublicKey,
+    pub reason: String,
+}
+
 /// Every body, tagged by kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
@@ -321,6 +332,9 @@ pub enum Body {
     CoSign(CoSign),
     Membership(Membership),
     AlternativeStance(AlternativeStance),
+    KeyLink(KeyLink),
+    KeyUnlink(KeyUnlink),
+    Replacement(Replacement),
 }
 
 impl Body {
@@ -344,6 +358,9 @@ impl Body {
             Body::CoSign(_) => Kind::CoSign,
             Body::Membership(_) => Kind::Membership,
             Body::AlternativeStance(_) => Kind::AlternativeStance,
+            Body::KeyLink(_) => Kind::KeyLink,
+            Body::KeyUnlink(_) => Kind::KeyUnlink,
+            Body::Replacement(_) => Kind::Replacement,
         }
     }
 
@@ -382,6 +399,9 @@ impl Body {
             Body::CoSign(b) => encoding::encode(b),
             Body::Membership(b) => encoding::encode(b),
             Body::AlternativeStance(b) => encoding::encode(b),
+            Body::KeyLink(b) => encoding::encode(b),
+            Body::KeyUnlink(b) => encoding::encode(b),
+            Body::Replacement(b) => encoding::encode(b),
         }
     }
 
@@ -406,6 +426,9 @@ impl Body {
             Kind::CoSign => Body::CoSign(d(bytes)?),
             Kind::Membership => Body::Membership(d(bytes)?),
             Kind::AlternativeStance => Body::AlternativeStance(d(bytes)?),
+            Kind::KeyLink => Body::KeyLink(d(bytes)?),
+            Kind::KeyUnlink => Body::KeyUnlink(d(bytes)?),
+            Kind::Replacement => Body::Replacement(d(bytes)?),
         };
         body.check_limits()?;
         Ok(body)
@@ -552,6 +575,16 @@ impl Body {
                 if let Some(r) = &s.reason {
                     text("reason", r)?;
                 }
+            }
+            Body::KeyLink(l) => {
+                if let Relation::Device { name } = &l.relation {
+                    label("device name", name)?;
+                }
+            }
+            Body::KeyUnlink(_) => {}
+            Body::Replacement(r) => {
+                text("reason", &r.reason)?;
+                nonempty("reason", &r.reason)?;
             }
         }
         Ok(())

@@ -52,10 +52,13 @@ pub enum Kind {
     Membership = 15,
     AlternativeStance = 16,
     Erasure = 17,
+    KeyLink = 18,
+    KeyUnlink = 19,
+    Replacement = 20,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 20] = [
         Kind::Charter,
         Kind::CharterAmendment,
         Kind::Profile,
@@ -73,6 +76,9 @@ impl Kind {
         Kind::Membership,
         Kind::AlternativeStance,
         Kind::Erasure,
+        Kind::KeyLink,
+        Kind::KeyUnlink,
+        Kind::Replacement,
     ];
 
     pub fn from_byte(byte: u8) -> Option<Kind> {
@@ -99,6 +105,9 @@ impl Kind {
             Kind::Membership => "membership",
             Kind::AlternativeStance => "alternative-stance",
             Kind::Erasure => "erasure",
+            Kind::KeyLink => "key-link",
+            Kind::KeyUnlink => "key-unlink",
+            Kind::Replacement => "key-replacement",
         }
     }
 

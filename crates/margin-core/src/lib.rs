@@ -31,6 +31,7 @@ pub mod entry;
 pub mod id;
 pub mod key;
 pub mod limits;
+pub mod link;
 pub mod para;
 pub mod time;
 #[cfg(any(test, feature = "test"))]

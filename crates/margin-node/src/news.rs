@@ -485,9 +485,10 @@ fn my_paragraphs(space: &Space, me: &PublicKey) -> BTreeSet<(DraftId, ParaId)> {
             mine.insert((c.body.draft, r.value.1.para.clone()));
         }
     }
+    let person = space.person(me);
     for ((draft, para, author), _) in space.stances() {
-        if author == me {
-            mine.insert((*draft, para.clone()));
+        if author == person {
+            mine.insert((draft, para));
         }
     }
     mine

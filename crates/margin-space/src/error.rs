@@ -71,6 +71,12 @@ pub enum Rejection {
     NoAlternative(EntryId),
     #[error("the comment edit {0} is not an edit of the comment named, or not in refs")]
     NotAnEdit(EntryId),
+    #[error("the key link is not good: {0}")]
+    BadLink(String),
+    #[error("a key link or unlink is published by one of the two keys it names")]
+    NotLinkParty,
+    #[error("a key cannot replace itself")]
+    SelfReplacement,
     #[error("{0} entries cannot be applied to a space")]
     Unsupported(&'static str),
     #[error("the {0} entry was applied to the wrong handler")]

@@ -37,6 +37,7 @@ pub mod comment;
 pub mod digest;
 pub mod draft;
 pub mod error;
+pub mod people;
 pub mod space;
 pub mod view;
 

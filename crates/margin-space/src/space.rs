@@ -14,6 +14,7 @@ use crate::charter::{CharterHistory, CharterState};
 use crate::comment::{CommentState, DispositionState, ErasedComment, Stamped, Wording};
 use crate::draft::{DraftState, Revision};
 use crate::error::Rejection;
+use crate::people::{Device, People};
 
 /// How many entries may wait for missing refs before more are turned away.
 pub const MAX_PENDING: usize = 10_000;
@@ -134,15 +135,15 @@ pub struct Space {
     /// Accepted entries whose text was erased since the caller last asked
     /// ([`Space::take_erased_entries`]): the store keeps only their stubs.
     to_strip: Vec<EntryId>,
-    pub(crate) stances: BTreeMap<StanceKey, Stamped<Stance>>,
+    pub(crate) stances: Ledger<StanceKey, Stance>,
     pub(crate) hidden: BTreeMap<EntryId, Stamped<Moderation>>,
     /// Every accepted comment edit: the comment it edits and whether its wording carries
     /// an alternative (for stances on alternatives that name it).
     pub(crate) edits: HashMap<EntryId, (EntryId, bool)>,
-    pub(crate) cosigns: BTreeMap<CoSignKey, Stamped<CoSign>>,
+    pub(crate) cosigns: Ledger<CoSignKey, CoSign>,
     pub(crate) memberships: BTreeMap<MembershipKey, Stamped<bool>>,
     pub(crate) membership_entries: HashMap<EntryId, MembershipFact>,
-    pub(crate) alternative_stances: BTreeMap<AlternativeKey, Stamped<AlternativeStance>>,
+    pub(crate) alternative_stances: Ledger<AlternativeKey, AlternativeStance>,
     pending: HashMap<EntryId, Entry>,
     /// Their bytes, together.
     pending_bytes: usize,
@@ -153,6 +154,8 @@ pub struct Space {
     role_entries: Vec<(Entry, Vec<EntryId>)>,
     /// Accepted entries that take no effect, and why (a revoked role).
     void: BTreeMap<EntryId, String>,
+    /// Which keys are one person's.
+    people: People,
 }
 
 impl Space {
@@ -191,19 +194,20 @@ impl Space {
             erased: BTreeMap::new(),
             erasures: HashMap::new(),
             to_strip: Vec::new(),
-            stances: BTreeMap::new(),
+            stances: Ledger::default(),
             hidden: BTreeMap::new(),
             edits: HashMap::new(),
-            cosigns: BTreeMap::new(),
+            cosigns: Ledger::default(),
             memberships: BTreeMap::new(),
             membership_entries: HashMap::new(),
-            alternative_stances: BTreeMap::new(),
+            alternative_stances: Ledger::default(),
             pending: HashMap::new(),
             pending_bytes: 0,
             waiting_for: HashMap::new(),
             rejected: HashMap::new(),
             role_entries: Vec::new(),
             void: BTreeMap::new(),
+            people: People::default(),
         })
     }
 
@@ -470,7 +474,7 @@ impl Space {
                     time: entry.time(),
                     value: s.clone(),
                 };
-                keep_latest_in(&mut self.stances, key, stamped);
+                self.stances.keep(key, stamped);
                 Ok(())
             }
             Body::Disposition(d) => {
@@ -528,7 +532,7 @@ impl Space {
                     time: entry.time(),
                     value: c.clone(),
                 };
-                keep_latest_in(&mut self.cosigns, (c.comment, author), stamped);
+                self.cosigns.keep((c.comment, author), stamped);
                 Ok(())
             }
             Body::Membership(m) => {
@@ -551,6 +555,35 @@ impl Space {
                     value: m.active,
                 };
                 keep_latest_in(&mut self.memberships, (author, m.member), stamped);
+                Ok(())
+            }
+            Body::KeyLink(link) => {
+                link.verify()
+                    .map_err(|e| Rejection::BadLink(e.to_string()))?;
+                if author != link.by && author != link.key() {
+                    return Err(Rejection::NotLinkParty);
+                }
+                self.people.add_link(entry.id(), link);
+                Ok(())
+            }
+            Body::KeyUnlink(unlink) => {
+                unlink
+                    .verify()
+                    .map_err(|e| Rejection::BadLink(e.to_string()))?;
+                if author != unlink.by && author != unlink.key {
+                    return Err(Rejection::NotLinkParty);
+                }
+                self.people.add_unlink(entry.id(), unlink);
+                Ok(())
+            }
+            Body::Replacement(r) => {
+                if !charter.has(Role::Convener, &author) {
+                    return Err(Rejection::NotConvener("attest a replacement key"));
+                }
+                if r.lost == r.key {
+                    return Err(Rejection::SelfReplacement);
+                }
+                self.accept_role_entry(entry, &charter_refs);
                 Ok(())
             }
             Body::AlternativeStance(s) => {
@@ -577,7 +610,7 @@ impl Space {
                     time: entry.time(),
                     value: s.clone(),
                 };
-                keep_latest_in(&mut self.alternative_stances, (s.comment, author), stamped);
+                self.alternative_stances.keep((s.comment, author), stamped);
                 Ok(())
             }
         }
@@ -600,7 +633,7 @@ impl Space {
     fn void_reason(&mut self, entry: &Entry, charter_refs: &[EntryId]) -> Option<String> {
         let role = match entry.body() {
             Some(Body::Registration(_)) => Role::Registrar,
-            Some(Body::Moderation(_)) => Role::Convener,
+            Some(Body::Moderation(_) | Body::Replacement(_)) => Role::Convener,
             _ => Role::Editor,
         };
         let author = entry.author();
@@ -704,6 +737,7 @@ impl Space {
                 };
                 keep_latest_in(&mut self.hidden, m.target, stamped);
             }
+            Body::Replacement(r) => self.people.add_replacement(id, r.lost, r.key, time),
             _ => {}
         }
     }
@@ -713,6 +747,7 @@ impl Space {
         self.registrations.clear();
         self.hidden.clear();
         self.void.clear();
+        self.people.clear_replacements();
         for draft in self.drafts.values_mut() {
             draft.tags.clear();
         }
@@ -793,11 +828,7 @@ impl Space {
 
     fn check_participation(&self, charter: &CharterState, entry: &Entry) -> Result<(), Rejection> {
         if charter.policy == Policy::Registered {
-            let registered = entry
-                .refs()
-                .iter()
-                .any(|r| self.registration_entries.get(r) == Some(&entry.author()));
-            if !registered {
+            if !self.registered_in_refs(entry) {
                 return Err(Rejection::NotRegistered);
             }
         }
@@ -817,15 +848,24 @@ impl Space {
         {
             return Ok(());
         }
-        let registered = entry
-            .refs()
-            .iter()
-            .any(|r| self.registration_entries.get(r) == Some(&author));
-        if registered {
+        if self.registered_in_refs(entry) {
             Ok(())
         } else {
             Err(Rejection::NotRegisteredToPublish)
         }
+    }
+
+    /// Whether the entry names, in its refs, a registration of its author, or of a key
+    /// its author stands for (a device's identity, a rotated or replaced key) together
+    /// with the link or replacement that says so.
+    fn registered_in_refs(&self, entry: &Entry) -> bool {
+        let author = entry.author();
+        let refs = entry.refs();
+        refs.iter().any(|r| {
+            self.registration_entries
+                .get(r)
+                .is_some_and(|registered| self.people.stands_for(&author, registered, refs))
+        })
     }
 
     fn draft_in_refs(&self, id: DraftId, refs: &[EntryId]) -> Result<&DraftState, Rejection> {
@@ -1041,6 +1081,12 @@ impl Space {
         if let Some(reason) = self.void.get(id) {
             return Some(reason.clone());
         }
+        if let Some(a) = self.accepted.get(id)
+            && !matches!(a.kind, Kind::KeyLink | Kind::KeyUnlink)
+            && let Some(reason) = self.people.void(&a.author, a.time)
+        {
+            return Some(reason);
+        }
         if self
             .accepted
             .get(id)
@@ -1078,8 +1124,11 @@ impl Space {
         self.comments.get(id)
     }
 
+    /// Every comment that counts (not signed by a key after it stopped counting).
     pub fn comments(&self) -> impl Iterator<Item = &CommentState> {
-        self.comments.values()
+        self.comments
+            .values()
+            .filter(|c| self.counts(&c.author, c.time))
     }
 
     /// Every comment, in an order that depends only on the set of entries (not on the
@@ -1089,7 +1138,7 @@ impl Space {
         use std::collections::BTreeSet;
         let mut replies: HashMap<EntryId, Vec<&CommentState>> = HashMap::new();
         let mut ready: BTreeSet<(Timestamp, EntryId)> = BTreeSet::new();
-        for c in self.comments.values() {
+        for c in self.comments() {
             match c.body.parent.filter(|p| self.comments.contains_key(p)) {
                 Some(parent) => replies.entry(parent).or_default().push(c),
                 None => {
@@ -1109,6 +1158,128 @@ impl Space {
         out
     }
 
+    // ---- people ----------------------------------------------------------------------
+
+    /// Whether what `author` signed at `time` counts: not after the key was unlinked,
+    /// rotated or replaced.
+    pub fn counts(&self, author: &PublicKey, time: Timestamp) -> bool {
+        self.people.is_empty() || self.people.void(author, time).is_none()
+    }
+
+    /// Why what `author` signed at `time` counts for nothing, if it does not.
+    pub fn void_signer(&self, author: &PublicKey, time: Timestamp) -> Option<String> {
+        self.people.void(author, time)
+    }
+
+    /// The person `key` signs for, named by their first key: `key` itself unless it is
+    /// a linked device or a successor of another key.
+    pub fn person(&self, key: &PublicKey) -> PublicKey {
+        if self.people.is_empty() {
+            *key
+        } else {
+            self.people.person(key)
+        }
+    }
+
+    /// The key that speaks for `key`'s person now: their latest identity key.
+    pub fn person_key(&self, key: &PublicKey) -> PublicKey {
+        if self.people.is_empty() {
+            return *key;
+        }
+        self.people
+            .identity_keys(key)
+            .last()
+            .copied()
+            .unwrap_or(*key)
+    }
+
+    /// The identity key a device is linked to, if it is a linked device.
+    pub fn identity_of(&self, device: &PublicKey) -> Option<PublicKey> {
+        self.people.identity_of(device)
+    }
+
+    /// The key that replaced `key` (a rotation or a convener's replacement), if any.
+    pub fn successor(&self, key: &PublicKey) -> Option<PublicKey> {
+        self.people.successor(key)
+    }
+
+    /// Every device linked in this space.
+    pub fn devices(&self) -> Vec<Device> {
+        self.people.devices()
+    }
+
+    /// The entry that carries `by`'s link of `key` in this space, if one does.
+    pub fn link_entry(&self, by: &PublicKey, key: &PublicKey) -> Option<EntryId> {
+        self.people.link_entry(by, key)
+    }
+
+    /// The entry that carries `by`'s unlink of `key` in this space, if one does.
+    pub fn unlink_entry(&self, by: &PublicKey, key: &PublicKey) -> Option<EntryId> {
+        self.people.unlink_entry(by, key)
+    }
+
+    /// What a new entry by `key` names so that it takes part as its person: its own
+    /// registration, or a link or replacement to a registered key and that key's
+    /// registration.
+    pub fn standing_refs(&self, key: &PublicKey) -> Vec<EntryId> {
+        if let Some(own) = self.registration_entry(key) {
+            return vec![own];
+        }
+        self.people
+            .continuation_entries_to(key)
+            .into_iter()
+            .find_map(|(link, from)| {
+                self.registrations
+                    .get(&from)
+                    .map(|registration| vec![link, registration.entry])
+            })
+            .unwrap_or_default()
+    }
+
+    /// The latest of what `ledger` holds per person: entries of a person's several keys
+    /// count once (the latest wins), and what a key signed after it stopped counting is
+    /// left out (so an earlier entry of that key may count instead). `rekey` names the
+    /// person in a map key.
+    fn per_person<'a, K: Ord + Clone, T>(
+        &'a self,
+        ledger: &'a Ledger<K, T>,
+        rekey: impl Fn(&K, PublicKey) -> K,
+    ) -> Vec<(K, &'a Stamped<T>)> {
+        if self.people.is_empty() {
+            return ledger.latest.iter().map(|(k, s)| (k.clone(), s)).collect();
+        }
+        let mut out: BTreeMap<K, &Stamped<T>> = BTreeMap::new();
+        for (k, s) in ledger.all() {
+            if !self.counts(&s.author, s.time) {
+                continue;
+            }
+            let key = rekey(k, self.people.person(&s.author));
+            let newer = out
+                .get(&key)
+                .is_none_or(|o| (s.time, s.entry) > (o.time, o.entry));
+            if newer {
+                out.insert(key, s);
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The latest of a person's profiles, by any of their identity keys.
+    fn person_latest<'a, T>(
+        &'a self,
+        map: &'a BTreeMap<PublicKey, Stamped<T>>,
+        key: &PublicKey,
+    ) -> Option<&'a Stamped<T>> {
+        if self.people.is_empty() {
+            return map.get(key);
+        }
+        self.people
+            .identity_keys(key)
+            .iter()
+            .filter_map(|k| map.get(k))
+            .max_by_key(|s| (s.time, s.entry))
+    }
+
     /// Everyone who published a profile in this space.
     pub fn profiled(&self) -> impl Iterator<Item = &PublicKey> {
         self.profiles.keys()
@@ -1119,8 +1290,10 @@ impl Space {
         self.registrations.keys()
     }
 
+    /// The profile of `key`'s person: the latest by any of their identity keys (a
+    /// linked device speaks under its person's profile).
     pub fn profile(&self, key: &PublicKey) -> Option<&Profile> {
-        self.profiles.get(key).map(|s| &s.value)
+        self.person_latest(&self.profiles, key).map(|s| &s.value)
     }
 
     /// The entry id of a participant's latest profile in this space.
@@ -1128,8 +1301,10 @@ impl Space {
         self.profiles.get(key).map(|s| s.entry)
     }
 
+    /// The registration of `key`'s person: the latest of any of their identity keys.
     pub fn registration(&self, key: &PublicKey) -> Option<&RegistrationState> {
-        self.registrations.get(key).map(|s| &s.value)
+        self.person_latest(&self.registrations, key)
+            .map(|s| &s.value)
     }
 
     /// The entry id of a participant's latest registration, for naming it in refs.
@@ -1137,22 +1312,26 @@ impl Space {
         self.registrations.get(key).map(|s| s.entry)
     }
 
-    pub fn stances(&self) -> impl Iterator<Item = (&StanceKey, &Stamped<Stance>)> {
-        self.stances.iter()
+    /// Every person's latest stance on every paragraph, keyed by the person's first
+    /// key (see [`Space::person`]).
+    pub fn stances(&self) -> impl Iterator<Item = (StanceKey, &Stamped<Stance>)> {
+        self.per_person(&self.stances, |(d, p, _), person| (*d, p.clone(), person))
+            .into_iter()
     }
 
-    /// Every participant's latest sign-on on every comment (withdrawn ones included).
-    pub fn cosigns(&self) -> impl Iterator<Item = (&CoSignKey, &Stamped<CoSign>)> {
-        self.cosigns.iter()
+    /// Every person's latest sign-on on every comment (withdrawn ones included).
+    pub fn cosigns(&self) -> impl Iterator<Item = (CoSignKey, &Stamped<CoSign>)> {
+        self.per_person(&self.cosigns, |(c, _), person| (*c, person))
+            .into_iter()
     }
 
-    /// The latest sign-ons on one comment, by signer key (withdrawn ones included).
+    /// The latest sign-ons on one comment, by signer (withdrawn ones included).
     pub fn cosigns_on(
         &self,
         comment: &EntryId,
-    ) -> impl Iterator<Item = (&PublicKey, &Stamped<CoSign>)> {
-        self.cosigns
-            .range((*comment, PublicKey([0; 32]))..=(*comment, PublicKey([0xff; 32])))
+    ) -> impl Iterator<Item = (PublicKey, &Stamped<CoSign>)> {
+        self.cosigns()
+            .filter(move |((c, _), _)| c == comment)
             .map(|((_, signer), s)| (signer, s))
     }
 
@@ -1178,17 +1357,18 @@ impl Space {
     /// Every participant's latest stance on every alternative wording.
     pub fn alternative_stances(
         &self,
-    ) -> impl Iterator<Item = (&AlternativeKey, &Stamped<AlternativeStance>)> {
-        self.alternative_stances.iter()
+    ) -> impl Iterator<Item = (AlternativeKey, &Stamped<AlternativeStance>)> {
+        self.per_person(&self.alternative_stances, |(c, _), person| (*c, person))
+            .into_iter()
     }
 
-    /// The latest stances on the alternative a comment carries, by participant key.
+    /// The latest stances on the alternative a comment carries, by person.
     pub fn alternative_stances_on(
         &self,
         comment: &EntryId,
-    ) -> impl Iterator<Item = (&PublicKey, &Stamped<AlternativeStance>)> {
-        self.alternative_stances
-            .range((*comment, PublicKey([0; 32]))..=(*comment, PublicKey([0xff; 32])))
+    ) -> impl Iterator<Item = (PublicKey, &Stamped<AlternativeStance>)> {
+        self.alternative_stances()
+            .filter(move |((c, _), _)| c == comment)
             .map(|((_, who), s)| (who, s))
     }
 
@@ -1198,6 +1378,53 @@ impl Space {
             .get(id)
             .filter(|m| m.value.hidden)
             .map(|m| m.value.reason.as_str())
+    }
+}
+
+/// The latest value per key (by time, then id), and the values it replaced: a key's
+/// latest value may turn out not to count (signed after the key was unlinked), and then
+/// its earlier one does.
+#[derive(Clone, Debug)]
+pub(crate) struct Ledger<K, T> {
+    latest: BTreeMap<K, Stamped<T>>,
+    earlier: BTreeMap<K, Vec<Stamped<T>>>,
+}
+
+impl<K, T> Default for Ledger<K, T> {
+    fn default() -> Self {
+        Ledger {
+            latest: BTreeMap::new(),
+            earlier: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, T> Ledger<K, T> {
+    fn keep(&mut self, key: K, stamped: Stamped<T>) {
+        let replaced = match self.latest.remove(&key) {
+            Some(old) if (old.time, old.entry) > (stamped.time, stamped.entry) => {
+                self.latest.insert(key.clone(), old);
+                stamped
+            }
+            Some(old) => {
+                self.latest.insert(key.clone(), stamped);
+                old
+            }
+            None => {
+                self.latest.insert(key, stamped);
+                return;
+            }
+        };
+        self.earlier.entry(key).or_default().push(replaced);
+    }
+
+    /// Every value ever kept, latest or replaced.
+    fn all(&self) -> impl Iterator<Item = (&K, &Stamped<T>)> {
+        self.latest.iter().chain(
+            self.earlier
+                .iter()
+                .flat_map(|(k, values)| values.iter().map(move |v| (k, v))),
+        )
     }
 }
 

@@ -246,7 +246,7 @@ impl Space {
         let profile = self.profile(key);
         let registration = self.registration(key);
         ParticipantView {
-            key: key.to_string(),
+            key: self.person_key(key).to_string(),
             name: profile.map_or_else(|| short_key(key), |p| p.name.clone()),
             affiliation: profile.map(|p| p.affiliation.clone()).unwrap_or_default(),
             stakeholder: registration
@@ -429,14 +429,14 @@ impl Space {
         let numbers = self.draft(draft).map(numbers).unwrap_or_default();
         let mut by_para: BTreeMap<ParaId, ParagraphStances> = BTreeMap::new();
         for ((d, para, author), stamped) in self.stances() {
-            if d != draft {
+            if d != *draft {
                 continue;
             }
             let entry = by_para
                 .entry(para.clone())
                 .or_insert_with(|| ParagraphStances {
                     para: para.clone(),
-                    n: numbers.get(para).copied(),
+                    n: numbers.get(&para).copied(),
                     tally: Tally::default(),
                     stances: vec![],
                 });
@@ -449,7 +449,7 @@ impl Space {
             }
             entry.stances.push(StanceView {
                 id: stamped.entry.to_string(),
-                author: self.participant(author),
+                author: self.participant(&author),
                 stance: value.as_str(),
                 reason: stamped.value.reason.clone(),
                 time: format_time(stamped.time),

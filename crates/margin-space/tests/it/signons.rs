@@ -7,20 +7,22 @@ use margin_space::{Rejection, Space, Verdict};
 
 const DRAFT: &str = "# Report\n\nStates should publish strategies.\n";
 
-struct Review {
-    space: Space,
-    draft: EntryId,
-    heads: Vec<[u8; 32]>,
-    convener: SigningKey,
-    time: u64,
+pub(crate) struct Review {
+    pub space: Space,
+    pub draft: EntryId,
+    pub heads: Vec<[u8; 32]>,
+    pub convener: SigningKey,
+    pub time: u64,
+    /// Every entry signed for this review, the genesis first.
+    pub log: Vec<Entry>,
 }
 
-fn key(seed: u8) -> SigningKey {
+pub(crate) fn key(seed: u8) -> SigningKey {
     SigningKey::from_seed([seed; 32])
 }
 
 impl Review {
-    fn new(policy: Policy) -> Review {
+    pub(crate) fn new(policy: Policy) -> Review {
         let convener = key(1);
         let charter = Body::Charter(Charter {
             title: "Sign-ons".into(),
@@ -41,7 +43,7 @@ impl Review {
             &charter,
         )
         .unwrap();
-        let space = Space::new(genesis).unwrap();
+        let space = Space::new(genesis.clone()).unwrap();
         let mut actor = convener.public().as_bytes().to_vec();
         actor.extend_from_slice(&[0; 4]);
         let (draft, change) = Draft::import(
@@ -58,6 +60,7 @@ impl Review {
             heads: draft.heads(),
             convener: convener.clone(),
             time: 2_000,
+            log: vec![genesis],
         };
         let body = Body::DraftChange(DraftChange {
             draft: None,
@@ -68,7 +71,7 @@ impl Review {
         r
     }
 
-    fn offer(
+    pub(crate) fn offer(
         &mut self,
         key: &SigningKey,
         mut refs: Vec<EntryId>,
@@ -85,30 +88,36 @@ impl Review {
         )
         .unwrap();
         let id = entry.id();
+        self.log.push(entry.clone());
         (id, self.space.apply(entry).remove(0).1)
     }
 
-    fn accepted(&mut self, key: &SigningKey, refs: Vec<EntryId>, body: Body) -> EntryId {
+    pub(crate) fn accepted(&mut self, key: &SigningKey, refs: Vec<EntryId>, body: Body) -> EntryId {
         let (id, verdict) = self.offer(key, refs, body);
         assert_eq!(verdict, Verdict::Accepted);
         id
     }
 
-    fn refused(&mut self, key: &SigningKey, refs: Vec<EntryId>, body: Body) -> Rejection {
+    pub(crate) fn refused(
+        &mut self,
+        key: &SigningKey,
+        refs: Vec<EntryId>,
+        body: Body,
+    ) -> Rejection {
         match self.offer(key, refs, body).1 {
             Verdict::Rejected(reason) => reason,
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
 
-    fn para(&self) -> ParaId {
+    pub(crate) fn para(&self) -> ParaId {
         let d = self.space.draft(&self.draft).unwrap();
         d.doc.view(None).unwrap().sections[0].paragraphs[0]
             .id
             .clone()
     }
 
-    fn comment(&mut self, who: &SigningKey, suggestion: Option<&str>) -> EntryId {
+    pub(crate) fn comment(&mut self, who: &SigningKey, suggestion: Option<&str>) -> EntryId {
         let body = Body::Comment(Comment {
             draft: self.draft,
             heads: self.heads.clone(),
@@ -134,11 +143,16 @@ impl Review {
         self.accepted(who, refs, body)
     }
 
-    fn registration(&self, who: &SigningKey) -> Option<EntryId> {
+    pub(crate) fn registration(&self, who: &SigningKey) -> Option<EntryId> {
         self.space.registration_entry(&who.public())
     }
 
-    fn cosign(&self, comment: EntryId, coalition: Option<&SigningKey>, withdrawn: bool) -> Body {
+    pub(crate) fn cosign(
+        &self,
+        comment: EntryId,
+        coalition: Option<&SigningKey>,
+        withdrawn: bool,
+    ) -> Body {
         Body::CoSign(CoSign {
             comment,
             coalition: coalition.map(SigningKey::public),
@@ -146,14 +160,19 @@ impl Review {
         })
     }
 
-    fn membership(&self, member: &SigningKey, active: bool) -> Body {
+    pub(crate) fn membership(&self, member: &SigningKey, active: bool) -> Body {
         Body::Membership(Membership {
             member: member.public(),
             active,
         })
     }
 
-    fn alternative(&self, comment: EntryId, wording: Option<EntryId>, value: StanceValue) -> Body {
+    pub(crate) fn alternative(
+        &self,
+        comment: EntryId,
+        wording: Option<EntryId>,
+        value: StanceValue,
+    ) -> Body {
         Body::AlternativeStance(AlternativeStance {
             comment,
             wording,
@@ -172,14 +191,14 @@ fn a_participant_signs_on_to_another_comment_and_can_withdraw() {
     let signed: Vec<_> = r
         .space
         .cosigns_on(&c)
-        .map(|(k, s)| (*k, s.value.withdrawn))
+        .map(|(k, s)| (k, s.value.withdrawn))
         .collect();
     assert_eq!(signed, [(bruno.public(), false)]);
     r.accepted(&bruno, vec![c], r.cosign(c, None, true));
     let signed: Vec<_> = r
         .space
         .cosigns_on(&c)
-        .map(|(k, s)| (*k, s.value.withdrawn))
+        .map(|(k, s)| (k, s.value.withdrawn))
         .collect();
     assert_eq!(signed, [(bruno.public(), true)], "the latest sign-on wins");
 }
@@ -335,7 +354,7 @@ fn stances_on_an_alternative_name_the_wording_they_are_about() {
     let latest: Vec<_> = r
         .space
         .alternative_stances_on(&s)
-        .map(|(k, st)| (*k, st.value.wording, st.value.value))
+        .map(|(k, st)| (k, st.value.wording, st.value.value))
         .collect();
     assert_eq!(latest, [(bruno.public(), Some(edit), StanceValue::Accept)]);
     // An edit of another comment is not a wording of this one.

@@ -40,6 +40,10 @@ pub enum Command {
     /// home (an encrypted identity file).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Link this participant's other devices (a laptop, an office node, a browser) to
+    /// one identity, list them, and unlink a lost one.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Create, inspect and govern review spaces.
     #[command(subcommand)]
     Space(SpaceCommand),
@@ -390,6 +394,10 @@ pub enum KeyCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Replace this home's key with a new one, linked from the old: what the old key
+    /// signed stays yours; what it signs from now on counts for nothing (a key that may
+    /// have leaked). Roles the old key holds are granted to the new one first.
+    Rotate,
     /// Make this home the participant of an identity file (from `margin key export`).
     Import {
         file: PathBuf,
@@ -397,6 +405,33 @@ pub enum KeyCommand {
         /// exported first).
         #[arg(long)]
         replace: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCommand {
+    /// On a new device: print a one-time code (good for a day) to give to
+    /// `margin device add` on the home that holds the identity. Creates this home's key
+    /// if it has none.
+    Link {
+        /// This device's own name, shown only until the link arrives.
+        #[arg(long, default_value = "New device")]
+        name: String,
+    },
+    /// On the home that holds the identity: link the device whose code is given; what
+    /// it signs counts as yours once the link reaches the spaces (sync).
+    Add {
+        code: String,
+        #[arg(long, default_value = "device")]
+        name: String,
+    },
+    /// The devices linked to this identity.
+    List,
+    /// Unlink a device (lost, stolen, retired): what it signs from now on counts for
+    /// nothing.
+    Revoke {
+        /// The device's key (did:key:z6Mk…, from `margin device list`).
+        key: String,
     },
 }
 
@@ -413,6 +448,19 @@ pub enum SpaceCommand {
         /// When it closes (a date means the end of that day, UTC).
         #[arg(long)]
         closes: Option<String>,
+    },
+    /// Attest that a new key replaces a participant's lost key in this space
+    /// (conveners only): the new key speaks as that participant, and what the lost key
+    /// signs from now on counts for nothing here.
+    ReplaceKey {
+        space: String,
+        /// The lost key (did:key:z6Mk…).
+        lost: String,
+        /// The participant's new key.
+        key: String,
+        /// Why, for the record (e.g. how the participant proved who they are).
+        #[arg(long)]
+        reason: String,
     },
     /// Give a role to a key (conveners only).
     Grant {

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         Command::Init(a) => init(&home, a, &passphrases, json),
         Command::Whoami => whoami(&home, json),
         Command::Key(c) => crate::keys::run(&home, c, &passphrases, json),
+        Command::Device(c) => crate::devices::run(&home, c, json),
         Command::Space(c) => space(Node::open(home)?, c, json),
         Command::Register {
             space,
@@ -249,9 +250,10 @@ fn init(home: &Home, a: InitArgs, passphrases: &Passphrases, json: bool) -> Resu
 /// Who the participant is: read without their passphrase.
 fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
     let identity = home.public_identity()?;
+    let (person, device) = home.person()?;
     let p = &identity.profile;
-    let value = json!({
-        "key": identity.key.to_string(),
+    let mut value = json!({
+        "key": person.to_string(),
         "name": p.name,
         "affiliation": p.affiliation,
         "stakeholder": p.stakeholder,
@@ -259,8 +261,15 @@ fn whoami(home: &Home, json: bool) -> Result<(), NodeError> {
         "home": home.dir().display().to_string(),
         "protected": identity.protected,
     });
+    let linked = person != device;
+    if linked {
+        value["device"] = json!(device.to_string());
+    }
     emit(json, &value, |_| {
-        println!("{} ({})", p.name, identity.key);
+        println!("{} ({})", p.name, person);
+        if linked {
+            println!("  this device: {device}, linked to the identity above");
+        }
         for (label, v) in [
             ("affiliation", &p.affiliation),
             ("stakeholder group", &p.stakeholder),
@@ -290,6 +299,18 @@ fn space(mut node: Node, c: SpaceCommand, json: bool) -> Result<(), NodeError> {
             let id = node.create_space(&title, policy, opens, closes)?;
             emit(json, &field("space", id.to_string()), |_| {
                 println!("Created space {id}")
+            });
+        }
+        SpaceCommand::ReplaceKey {
+            space,
+            lost,
+            key,
+            reason,
+        } => {
+            let (lost, key) = (parse_key(&lost)?, parse_key(&key)?);
+            let id = node.replace_key(&space, lost, key, &reason)?;
+            emit(json, &field("replacement", id.to_string()), |_| {
+                println!("Attested that {key} replaces {lost} in this space.")
             });
         }
         SpaceCommand::Grant { space, role, key } => {
@@ -863,7 +884,7 @@ fn bundle(mut node: Node, c: BundleCommand, json: bool) -> Result<(), NodeError>
 
 // ---- parsing --------------------------------------------------------------------------
 
-fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
+pub(crate) fn parse_key(text: &str) -> Result<PublicKey, NodeError> {
     text.parse()
         .map_err(|e: margin_core::key::error::KeyError| NodeError::Invalid(e.to_string()))
 }

@@ -20,6 +20,7 @@ pub fn run(
             new_passphrase_file,
         } => protect(home, passphrases, new_passphrase_file.as_deref(), json),
         KeyCommand::Unprotect => unprotect(home, json),
+        KeyCommand::Rotate => rotate(home, passphrases, json),
         KeyCommand::Export { out, force } => {
             if out.exists() && !force {
                 return Err(NodeError::Invalid(format!(
@@ -123,6 +124,40 @@ fn unprotect(home: &Home, json: bool) -> Result<(), NodeError> {
             "The key in {} is stored in the clear, readable by you only: no passphrase is asked.",
             home.dir().display()
         );
+    });
+    Ok(())
+}
+
+/// A new key, linked from the old one; protected by the same passphrase when the old
+/// one was.
+fn rotate(home: &Home, passphrases: &Passphrases, json: bool) -> Result<(), NodeError> {
+    let before = home.public_identity()?;
+    let (home, passphrase) = if before.protected {
+        // Asked once: it unlocks the old key and protects the new one.
+        let passphrase = passphrases.existing(&format!("the key in {}", home.dir().display()))?;
+        let given = passphrase.clone();
+        (
+            home.clone().with_passphrase(move |_| Ok(given.clone())),
+            Some(passphrase),
+        )
+    } else {
+        (home.clone(), None)
+    };
+    let mut node = margin_node::Node::open(home.clone())?;
+    let (key, entries) = node.rotate_key(passphrase.as_ref())?;
+    let value = json!({
+        "key": key.to_string(),
+        "previous": before.key.to_string(),
+        "entries": entries,
+        "protected": passphrase.is_some(),
+    });
+    emit(json, &value, |_| {
+        println!("This home now signs with {key}.");
+        println!(
+            "The old key {} is linked to it: what it signed stays yours; what it signs from now on counts for nothing.",
+            before.key
+        );
+        println!("Sync your spaces so that every node learns of the rotation.");
     });
     Ok(())
 }

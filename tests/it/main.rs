@@ -12,6 +12,7 @@ mod browser_entries;
 mod convergence;
 mod crash;
 mod demo;
+mod devices;
 mod drafts;
 mod follow;
 mod keys;

@@ -34,27 +34,40 @@ impl Node {
         body: Body,
     ) -> Result<EntryId, NodeError> {
         let (id, entries) = self.with_space(space, |space| {
-            let profile = self.profile_entry_for(identity, space)?;
-            refs.extend(space.charter_heads());
-            let mut time = self.date(space, &identity.key.public());
-            if let Some(p) = &profile {
-                time = time.max(p.time().saturating_add_millis(1));
+            let me = identity.key.public();
+            let mut time = self.date(space, &me);
+            // What must come first: the participant's profile, and the key links they
+            // carry (a device's own link, an identity's links to its devices).
+            let mut entries: Vec<Entry> = self
+                .profile_entry_for(identity, space)?
+                .into_iter()
+                .collect();
+            entries.extend(self.link_entries_for(identity, space, time)?);
+            for e in &entries {
+                time = time.max(e.time().saturating_add_millis(1));
             }
-            let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
-            let id = entry.id();
-            let mut entries: Vec<Entry> = profile.into_iter().collect();
-            entries.push(entry);
             // Try on a copy first: a refused action must leave nothing behind, not even
             // the profile that would have introduced it.
             let mut trial = space.clone();
             for e in &entries {
                 trial.apply(e.clone());
             }
+            refs.extend(trial.charter_heads());
+            refs.extend(trial.standing_refs(&me));
+            let entry = Entry::sign(&identity.key, Some(space.id()), time, refs, &body)?;
+            let id = entry.id();
+            trial.apply(entry.clone());
+            entries.push(entry);
             if let Some(reason) = trial.rejection(&id) {
                 return Err(NodeError::Refused(reason.clone()));
             }
             if !trial.contains(&id) {
                 return Err(NodeError::StillPending);
+            }
+            if let Some(reason) = trial.void_reason_of(&id) {
+                return Err(NodeError::Invalid(format!(
+                    "this would count for nothing: {reason}"
+                )));
             }
             Ok((id, entries))
         })?;
@@ -95,12 +108,14 @@ impl Node {
         space: &Space,
     ) -> Result<Option<Entry>, NodeError> {
         let me = identity.key.public();
-        if space.profile(&me) == Some(&identity.profile) {
+        // A linked device speaks under its person's profile, not its own.
+        if self.is_linked_device(&me)? || space.profile(&me) == Some(&identity.profile) {
             return Ok(None);
         }
         let mut refs = space.charter_heads();
-        // Under a registered-only policy a profile names the author's registration.
-        refs.extend(space.registration_entry(&me));
+        // Under a registered-only policy a profile names the author's registration (or
+        // the replacement that makes this key stand for a registered one).
+        refs.extend(space.standing_refs(&me));
         let time = self.date(space, &me);
         let body = Body::Profile(identity.profile.clone());
         Ok(Some(Entry::sign(

@@ -500,7 +500,7 @@ fn parse_clear_key(bytes: &[u8]) -> Option<SigningKey> {
 }
 
 /// Replaces a file whole: a crash leaves the old file or the new one, never a part.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     let file = write_temporary(path, bytes)?;
     file.persist(path)
         .map_err(|e| NodeError::io(path, e.error))?;

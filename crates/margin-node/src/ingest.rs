@@ -46,8 +46,20 @@ impl Node {
         space_id: SpaceId,
         entries: Vec<Entry>,
     ) -> Result<Decided, NodeError> {
+        let links: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.kind() == margin_core::entry::Kind::KeyLink)
+            .cloned()
+            .collect();
         let decided = self.ingest_atomically(space_id, entries)?;
         self.store.forget_erased_text()?;
+        let accepted = |e: &&Entry| {
+            decided.iter().any(|(id, o)| {
+                *id == e.id() && matches!(o, Outcome::Accepted { .. } | Outcome::Duplicate { .. })
+            })
+        };
+        let accepted_links: Vec<Entry> = links.iter().filter(accepted).cloned().collect();
+        self.notice_own_link(&accepted_links)?;
         Ok(decided)
     }
 

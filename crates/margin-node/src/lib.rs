@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod news;
 pub mod node;
 pub mod passphrase;
+pub mod people;
 pub mod review;
 
 pub use error::NodeError;

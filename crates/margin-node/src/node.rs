@@ -159,6 +159,11 @@ impl Node {
     pub fn act_as(&mut self, identity: Option<Identity>) {
         self.acting = identity;
     }
+
+    /// Whether someone other than the home's participant signs (see [`Node::act_as`]).
+    pub(crate) fn is_acting(&self) -> bool {
+        self.acting.is_some()
+    }
     // ---- the clock -----------------------------------------------------------------
 
     /// This node's clock: the system's, shifted by the offset tests may set.

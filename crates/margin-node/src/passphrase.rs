@@ -51,6 +51,13 @@ impl Passphrase {
     }
 }
 
+impl Clone for Passphrase {
+    /// A second copy, wiped when dropped like the first.
+    fn clone(&self) -> Self {
+        Passphrase(self.secret())
+    }
+}
+
 impl std::fmt::Debug for Passphrase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Passphrase(…)")

@@ -827,10 +827,8 @@ impl Space {
     }
 
     fn check_participation(&self, charter: &CharterState, entry: &Entry) -> Result<(), Rejection> {
-        if charter.policy == Policy::Registered {
-            if !self.registered_in_refs(entry) {
-                return Err(Rejection::NotRegistered);
-            }
+        if charter.policy == Policy::Registered && !self.registered_in_refs(entry) {
+            return Err(Rejection::NotRegistered);
         }
         charter.check_period(entry.time())
     }

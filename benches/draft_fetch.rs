@@ -1,6 +1,7 @@
-//! Target: a new node fetching a draft with 500 revisions transfers at most 1.5× the
-//! bytes of Automerge's own sync of the same document, while verifying every revision's
-//! signature.
+//! Target: a new node fetching a draft with 500 revisions transfers at most 1.2× the
+//! *signature floor*: the bytes of Automerge's own sync of the same document plus one
+//! 64-byte Ed25519 signature per revision, which no protocol that lets the newcomer
+//! verify every revision can avoid. The fetch verifies every revision's signature.
 //!
 //! Margin: a node holding the space (charter, the editor's profile, 500 signed
 //! `DraftChange` entries: the import, then small edits) and a fresh node that joined it
@@ -25,12 +26,14 @@ use margin_core::body::Body;
 use margin_core::entry::Kind;
 use support::*;
 
-const MAX_RATIO: f64 = 1.5;
+/// Margin's bytes ÷ the signature floor.
+const MAX_RATIO: f64 = 1.2;
 
 struct Measured {
     label: String,
     automerge: u64,
     margin: u64,
+    /// Margin's bytes ÷ Automerge's sync.
     ratio: f64,
     /// Automerge's sync plus one 64-byte signature per revision: the least any protocol
     /// that carries every revision's signature can send.
@@ -54,22 +57,25 @@ fn main() {
         "draft",
         "Automerge sync (baseline)",
         "Margin sync",
-        "ratio",
-        "target ≤ 1.5×",
+        "÷ Automerge",
         "floor: Automerge + 64 B per signature",
+        "÷ floor",
+        "target ≤ 1.2× the floor",
     ]);
     for r in &results {
+        let over_floor = r.margin as f64 / r.floor as f64;
         table.row(&[
             r.label.clone(),
             thousands(r.automerge),
             thousands(r.margin),
             format!("{:.2}×", r.ratio),
-            verdict(r.ratio <= MAX_RATIO).into(),
             format!(
                 "{} ({:.2}×)",
                 thousands(r.floor),
                 r.floor as f64 / r.automerge as f64
             ),
+            format!("{over_floor:.2}×"),
+            verdict(over_floor <= MAX_RATIO).into(),
         ]);
     }
     table.print();
@@ -205,11 +211,12 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
         thousands(floor),
         floor as f64 / am_bytes as f64
     );
+    let over_floor = margin_bytes as f64 / floor as f64;
     println!(
-        "target: Margin ≤ {MAX_RATIO}× Automerge's sync: {} / {} = {ratio:.2}× → {}\n",
+        "target: Margin ≤ {MAX_RATIO}× the floor: {} / {} = {over_floor:.2}× → {} (and {ratio:.2}× Automerge's sync)\n",
         thousands(margin_bytes),
-        thousands(am_bytes),
-        verdict(ratio <= MAX_RATIO)
+        thousands(floor),
+        verdict(over_floor <= MAX_RATIO)
     );
     Measured {
         label: format!(

@@ -190,6 +190,13 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
+    /// The bytes of the accepted entries of `space`, each counted once.
+    pub fn bytes(&self, space: &SpaceId) -> usize {
+        self.spaces.get(space).map_or(0, |held| {
+            held.accepted.values().map(|(_, bytes)| bytes.len()).sum()
+        })
+    }
+
     /// Accepted entries of `space`.
     pub fn len(&self, space: &SpaceId) -> usize {
         self.spaces.get(space).map_or(0, |held| held.accepted.len())

@@ -363,7 +363,7 @@ impl Node {
                     let to_me = c
                         .parent
                         .and_then(|p| space.comment(&p))
-                        .filter(|p| p.author == *me);
+                        .filter(|p| space.person(&p.author) == space.person(me));
                     if let Some(parent) = to_me {
                         items.push(NewsItem::Reply {
                             space: space_id.clone(),
@@ -385,7 +385,7 @@ impl Node {
                     let Some(comment) = space.comment(&d.comment) else {
                         continue;
                     };
-                    if comment.author == *me {
+                    if space.person(&comment.author) == space.person(me) {
                         items.push(NewsItem::Disposition {
                             space: space_id.clone(),
                             draft: comment.body.draft.to_string(),
@@ -477,7 +477,8 @@ fn since_read(
 /// re-attached there) or took a stance.
 fn my_paragraphs(space: &Space, me: &PublicKey) -> BTreeSet<(DraftId, ParaId)> {
     let mut mine = BTreeSet::new();
-    for c in space.comments().filter(|c| c.author == *me) {
+    let person = space.person(me);
+    for c in space.comments().filter(|c| space.person(&c.author) == person) {
         if let Some(anchor) = &c.body.anchor {
             mine.insert((c.body.draft, anchor.para.clone()));
         }
@@ -485,7 +486,6 @@ fn my_paragraphs(space: &Space, me: &PublicKey) -> BTreeSet<(DraftId, ParaId)> {
             mine.insert((c.body.draft, r.value.1.para.clone()));
         }
     }
-    let person = space.person(me);
     for ((draft, para, author), _) in space.stances() {
         if author == person {
             mine.insert((draft, para));

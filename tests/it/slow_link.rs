@@ -14,55 +14,12 @@ use crate::common;
 
 use std::time::Instant;
 
-use common::netns::{Namespaces, or_skip};
+use common::netns::{ShapedLink as Link, or_skip};
 use common::running::RunningNode;
 use common::*;
 use margin_core::body::CommentKind;
 use margin_node::Home;
 use margin_node::node::{NewComment, Node};
-
-/// Two namespaces joined by a veth pair shaped on both ends with `tc tbf`; 10.79.0.0/24
-/// exists only inside them.
-struct Link {
-    namespaces: Namespaces,
-    names: [String; 2],
-}
-
-impl Link {
-    /// Makes the namespaces, or says why it cannot.
-    fn new(rate: &str) -> Result<Link, String> {
-        let mut namespaces = Namespaces::new(&["tc", "ss"])?;
-        let names = [namespaces.add("mirror")?, namespaces.add("newcomer")?];
-        namespaces.veth(
-            (&names[0], "wire", Some("10.79.0.1/24")),
-            (&names[1], "wire", Some("10.79.0.2/24")),
-        )?;
-        for name in &names {
-            namespaces.exec(
-                name,
-                &format!("tc qdisc add dev wire root tbf rate {rate} burst 4kb latency 400ms"),
-            )?;
-        }
-        Ok(Link { namespaces, names })
-    }
-
-    /// Where the node on `side` listens.
-    fn listen(&self, side: usize) -> String {
-        format!("/ip4/10.79.0.{}/tcp/4790", side + 1)
-    }
-
-    /// Bytes sent and received on the established TCP connections of namespace `side`.
-    fn bytes_on_link(&self, side: usize) -> u64 {
-        let text = self
-            .namespaces
-            .exec(&self.names[side], "ss -tinH state established")
-            .expect("run ss");
-        let re = regex::Regex::new(r"bytes_(?:sent|received):(\d+)").expect("a regex");
-        re.captures_iter(&text)
-            .map(|c| c[1].parse::<u64>().expect("a count"))
-            .sum()
-    }
-}
 
 /// Words to write comments with: the sample draft's.
 fn words() -> Vec<String> {

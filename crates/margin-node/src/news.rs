@@ -478,7 +478,10 @@ fn since_read(
 fn my_paragraphs(space: &Space, me: &PublicKey) -> BTreeSet<(DraftId, ParaId)> {
     let mut mine = BTreeSet::new();
     let person = space.person(me);
-    for c in space.comments().filter(|c| space.person(&c.author) == person) {
+    for c in space
+        .comments()
+        .filter(|c| space.person(&c.author) == person)
+    {
         if let Some(anchor) = &c.body.anchor {
             mine.insert((c.body.draft, anchor.para.clone()));
         }

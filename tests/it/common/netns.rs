@@ -135,3 +135,47 @@ pub fn or_skip<T>(test: &str, made: Result<T, String>) -> Option<T> {
         }
     }
 }
+
+/// Two namespaces, `mirror` and `newcomer`, joined by a veth pair shaped on both ends
+/// with `tc tbf` at one rate (a slow link); 10.79.0.0/24 exists only inside them.
+pub struct ShapedLink {
+    namespaces: Namespaces,
+    pub names: [String; 2],
+}
+
+impl ShapedLink {
+    /// Makes the namespaces, shaped to `rate` (`64kbit`), or says why it cannot.
+    pub fn new(rate: &str) -> Result<ShapedLink, String> {
+        let mut namespaces = Namespaces::new(&["tc", "ss"])?;
+        let names = [namespaces.add("mirror")?, namespaces.add("newcomer")?];
+        namespaces.veth(
+            (&names[0], "wire", Some("10.79.0.1/24")),
+            (&names[1], "wire", Some("10.79.0.2/24")),
+        )?;
+        for name in &names {
+            namespaces.exec(
+                name,
+                &format!("tc qdisc add dev wire root tbf rate {rate} burst 4kb latency 400ms"),
+            )?;
+        }
+        Ok(ShapedLink { namespaces, names })
+    }
+
+    /// Where the node on `side` (0: the mirror, 1: the newcomer) listens.
+    pub fn listen(&self, side: usize) -> String {
+        format!("/ip4/10.79.0.{}/tcp/4790", side + 1)
+    }
+
+    /// Bytes sent and received on the established TCP connections of namespace `side`,
+    /// as the kernel counted them (`ss -ti`).
+    pub fn bytes_on_link(&self, side: usize) -> u64 {
+        let text = self
+            .namespaces
+            .exec(&self.names[side], "ss -tinH state established")
+            .expect("run ss");
+        let re = regex::Regex::new(r"bytes_(?:sent|received):(\d+)").expect("a regex");
+        re.captures_iter(&text)
+            .map(|c| c[1].parse::<u64>().expect("a count"))
+            .sum()
+    }
+}

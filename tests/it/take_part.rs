@@ -3,7 +3,11 @@
 //! browser, comments and objects, reads a draft and signs a comment with the network
 //! cut (sent when it returns); a second node syncs from the mirror and shows the
 //! comments under the visitor's name and key. The mirror's home holds no key of the
-//! visitor, and an entry altered on its way is refused.
+//! visitor, and an entry altered on its way is refused. On the public draft page, the
+//! visitor comments on a selected passage, replies, edits and retracts with the forms of
+//! the node's own pages; a second node shows all of it, and after the next version the
+//! passage comment says what the text now reads, and one on a deleted sentence is an
+//! orphan.
 
 use margin_core::entry::{Entry, Unverified};
 use serde_json::Value;
@@ -216,6 +220,197 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
     let stored = maria_charter(&mirror, &space);
     let refused = common::http::send(&site, "POST", "/api/entries", &[], stored);
     assert_eq!(refused.status, 403, "{}", refused.text());
+}
+
+const TWELVE: &str = "Twelve contributions described a policy in force";
+const WORKSHOPS: &str =
+    "Short workshops without follow-up were reported to have little lasting effect.";
+
+/// A draft's comments as a node lists them, replies among them.
+fn listed(node: &RunningNode, draft: &str) -> Vec<Value> {
+    let comments: Value = node.p.json(&["comments", draft]);
+    comments
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| std::iter::once(t).chain(t["replies"].as_array().into_iter().flatten()))
+        .map(|t| {
+            if t.get("comment").is_some() {
+                t["comment"].clone()
+            } else {
+                t.clone()
+            }
+        })
+        .collect()
+}
+
+fn comment_starting(comments: &[Value], short: &str) -> Value {
+    comments
+        .iter()
+        .find(|c| c["id"].as_str().is_some_and(|id| id.starts_with(short)))
+        .cloned()
+        .unwrap_or_else(|| panic!("no comment {short} in {comments:?}"))
+}
+
+#[test]
+fn a_visitor_comments_on_a_passage_replies_edits_and_retracts_from_the_draft_page() {
+    let Some((chromium, dir)) = browser_or_skip(
+        "a_visitor_comments_on_a_passage_replies_edits_and_retracts_from_the_draft_page",
+    ) else {
+        return;
+    };
+    let maria = Participant::init("Maria Okafor", "technical-community");
+    let space = field(
+        &maria.json(&["space", "create", "BPF Cybersecurity"]),
+        "space",
+    );
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = field(
+        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
+        "draft",
+    );
+    maria.ok(&["draft", "tag", &draft, "v1"]);
+    // Someone else's comment, which the visitor may answer but not edit.
+    let intro = para(&maria, &draft, "The Forum met");
+    let others = field(
+        &maria.json(&[
+            "comment",
+            &draft,
+            "--para",
+            &intro,
+            "--body",
+            "From the editor.",
+        ]),
+        "comment",
+    );
+    let bruno = Participant::init("Bruno Keller", "government");
+    bruno.import(&maria.bundle(&space));
+    let mirror = RunningNode::start(
+        maria,
+        &["--public", "127.0.0.1:0", "--public-participation"],
+    );
+    let site = public_address(&mirror);
+    let reader = RunningNode::start(bruno, &["--bootstrap", &mirror.addr()]);
+
+    let work = tempfile::tempdir().expect("a directory");
+    let out_file = work.path().join("visitor.json");
+    run_browser_script(
+        &chromium,
+        &dir,
+        "draft_take_part.mjs",
+        &[
+            ("MARGIN_PUBLIC", format!("http://{site}")),
+            ("MARGIN_DRAFT", draft.clone()),
+            ("MARGIN_QUOTE", TWELVE.to_owned()),
+            ("MARGIN_DELETED", WORKSHOPS.to_owned()),
+            ("MARGIN_OTHERS_COMMENT", others[..12].to_owned()),
+            ("MARGIN_OUT", out_file.display().to_string()),
+            (
+                "MARGIN_ARTIFACTS",
+                common::web::browser_artifacts().display().to_string(),
+            ),
+        ],
+    );
+    let visitor: Value =
+        serde_json::from_slice(&std::fs::read(&out_file).expect("the visitor's record")).unwrap();
+    let did = visitor["did"].as_str().unwrap().to_owned();
+    assert_eq!(
+        visitor["other_posts"], 0,
+        "the browser posted nothing but entries"
+    );
+    let posted: Vec<Entry<margin_core::entry::Verified>> = visitor["posted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            Entry::<Unverified>::decode(&hex::decode(h.as_str().unwrap()).unwrap())
+                .expect("an entry")
+                .verify()
+                .expect("signed by the visitor")
+        })
+        .collect();
+    let kinds: Vec<_> = posted.iter().map(|e| e.kind().name()).collect();
+    assert_eq!(
+        kinds.len(),
+        7,
+        "a profile, two comments, a stance, a reply, an edit, a retraction: {kinds:?}"
+    );
+    let passage = visitor["passage"].as_str().unwrap();
+    let reply = visitor["reply"].as_str().unwrap();
+
+    // The second node shows it all under the visitor's name and key.
+    let mut comments = vec![];
+    eventually("the reader's node has the edit and the retraction", || {
+        comments = listed(&reader, &draft);
+        comments.iter().any(|c| c["edited"] == true)
+            && comments.iter().any(|c| c["retracted"] == true)
+    });
+    let on_passage = comment_starting(&comments, passage);
+    assert_eq!(
+        on_passage["author"]["name"], "Visitor From Afar",
+        "{on_passage}"
+    );
+    assert_eq!(on_passage["author"]["key"], did.as_str(), "{on_passage}");
+    assert_eq!(on_passage["kind"], "question");
+    assert_eq!(
+        on_passage["body"],
+        "Which twelve contributions? Edited in the browser."
+    );
+    assert_eq!(on_passage["quote"]["exact"], TWELVE, "{on_passage}");
+    assert_eq!(on_passage["anchor"]["state"], "anchored", "{on_passage}");
+    assert_eq!(on_passage["anchor"]["text"], TWELVE, "{on_passage}");
+    let answer = comment_starting(&comments, reply);
+    assert_eq!(answer["parent"], on_passage["id"], "{answer}");
+    assert_eq!(answer["retracted"], true, "{answer}");
+    assert_eq!(answer["author"]["key"], did.as_str());
+    let gone = comments
+        .iter()
+        .find(|c| c["quote"]["exact"] == WORKSHOPS)
+        .cloned()
+        .expect("the comment on the workshops sentence");
+    assert_eq!(gone["kind"], "objection");
+    assert_eq!(gone["author"]["key"], did.as_str());
+    eventually("the reader's node has the visitor's objection", || {
+        reader
+            .p
+            .ok(&["stances", &draft])
+            .contains("Twelve is not what was counted.")
+    });
+
+    // The editor's next version: the passage comment follows its words, the comment on
+    // the deleted sentence is an orphan, on the reader's node as for the CLI's comments.
+    let v2 = fixture("bpf-draft-v2.md");
+    mirror.p.ok(&[
+        "draft",
+        "update",
+        &draft,
+        v2.to_str().unwrap(),
+        "--message",
+        "v2",
+    ]);
+    eventually("the reader's node has v2", || {
+        reader
+            .p
+            .ok(&["draft", "show", &draft, "--markdown"])
+            .contains("Fourteen contributions")
+    });
+    let comments = listed(&reader, &draft);
+    let on_passage = comment_starting(&comments, passage);
+    assert_eq!(on_passage["anchor"]["state"], "anchored", "{on_passage}");
+    assert_eq!(
+        on_passage["anchor"]["text"], "Fourteen contributions described a policy in force",
+        "{on_passage}"
+    );
+    assert_eq!(on_passage["quote"]["exact"], TWELVE);
+    assert_eq!(on_passage["version"]["tag"], "v1", "{on_passage}");
+    let gone = comment_starting(&comments, &gone["id"].as_str().unwrap()[..12]);
+    assert_eq!(gone["anchor"]["state"], "orphaned", "{gone}");
+    // The public page says so too.
+    let page = common::http::send(&site, "GET", &format!("/drafts/{draft}"), &[], vec![]).text();
+    assert!(
+        page.contains("Fourteen contributions described a policy in force"),
+        "the page shows what the passage now reads"
+    );
 }
 
 fn public_address(node: &RunningNode) -> String {

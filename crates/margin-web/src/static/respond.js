@@ -64,7 +64,7 @@
       draft: made.draft, heads: made.heads, anchor: made.anchor,
       kind: trimmed(data, 'kind') || 'comment', text: trimmed(data, 'body'),
       suggestion: trimmed(data, 'suggestion') || null, parent: reply || null } }, ctx);
-    return { posted, shows: posted.id };
+    return { posted, shows: `c-${posted.id.slice(0, 12)}` };
   }
 
   async function stance(draft, data, form) {
@@ -82,7 +82,7 @@
     const posted = await V.post(me, { kind: 'stance', body: {
       draft: made.draft, para: made.anchor.para, heads: made.heads, value,
       reason: reason || null } }, ctx);
-    return { posted, shows: null };
+    return { posted, shows: `p-${made.anchor.para}` };
   }
 
   async function spaceContext() {
@@ -99,7 +99,7 @@
     const posted = await V.post(me, { kind: 'comment_edit', body: {
       comment, text: trimmed(data, 'body'), suggestion } },
       Object.assign({}, ctx, { refs: ctx.refs.concat([comment]) }));
-    return { posted, shows: comment };
+    return { posted, shows: `c-${comment.slice(0, 12)}` };
   }
 
   async function retract(comment, data) {
@@ -109,7 +109,7 @@
     const erase = data.has('erase');
     const posted = await V.post(me, { kind: erase ? 'erasure' : 'retraction', body: { comment } },
       Object.assign({}, ctx, { refs: erase ? ctx.refs : ctx.refs.concat([comment]) }));
-    return { posted, shows: comment };
+    return { posted, shows: `c-${comment.slice(0, 12)}` };
   }
 
   const ROUTES = [
@@ -119,11 +119,12 @@
     [/^\/api\/comments\/([0-9a-f]{64})\/retract$/, retract],
   ];
 
-  // After a post, the page again, at what was posted (as the node's own forms do).
+  // After a post, the page again, at what was posted (`shows`: the element's id), as the
+  // node's own forms do.
   function goTo(back, shows) {
     const url = new URL(back || location.pathname + location.search, location.href);
     if (url.origin !== location.origin) return;
-    if (shows) url.hash = `c-${shows.slice(0, 12)}`;
+    url.hash = shows;
     const same = url.pathname === location.pathname && url.search === location.search;
     location.assign(url.href);
     if (same) location.reload();

@@ -413,6 +413,103 @@ fn a_visitor_comments_on_a_passage_replies_edits_and_retracts_from_the_draft_pag
     );
 }
 
+#[test]
+fn a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser() {
+    let Some((chromium, dir)) =
+        browser_or_skip("a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser")
+    else {
+        return;
+    };
+    let maria = Participant::init("Maria Okafor", "technical-community");
+    let space = field(
+        &maria.json(&["space", "create", "BPF Cybersecurity"]),
+        "space",
+    );
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = field(
+        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
+        "draft",
+    );
+    let work = tempfile::tempdir().expect("a directory");
+    let passphrase = "correct horse battery staple";
+    let passphrase_file = work.path().join("passphrase");
+    std::fs::write(&passphrase_file, format!("{passphrase}\n")).unwrap();
+    let with_passphrase = |p: &Participant, args: &[&str]| -> Value {
+        let mut all = vec!["--passphrase-file", passphrase_file.to_str().unwrap()];
+        all.extend_from_slice(args);
+        p.json(&all)
+    };
+
+    // Ana's key, exported by the CLI, to be restored in a browser.
+    let ana = Participant::init("Ana Export", "civil-society");
+    let ana_key = field(&ana.json(&["whoami"]), "key");
+    let exported = work.path().join("ana.age");
+    with_passphrase(
+        &ana,
+        &["key", "export", "--out", exported.to_str().unwrap()],
+    );
+
+    let mirror = RunningNode::start(
+        maria,
+        &["--public", "127.0.0.1:0", "--public-participation"],
+    );
+    let site = public_address(&mirror);
+    let backup = work.path().join("browser.age");
+    let out_file = work.path().join("out.json");
+    run_browser_script(
+        &chromium,
+        &dir,
+        "key_backup.mjs",
+        &[
+            ("MARGIN_PUBLIC", format!("http://{site}")),
+            ("MARGIN_PARA", "3".to_owned()),
+            ("MARGIN_PASSPHRASE", passphrase.to_owned()),
+            ("MARGIN_CLI_EXPORT", exported.display().to_string()),
+            ("MARGIN_CLI_KEY", ana_key.clone()),
+            ("MARGIN_BACKUP", backup.display().to_string()),
+            ("MARGIN_OUT", out_file.display().to_string()),
+        ],
+    );
+    let seen: Value =
+        serde_json::from_slice(&std::fs::read(&out_file).expect("the record")).unwrap();
+
+    // The browser's backup is a standard age file that `margin key import` reads.
+    let armored = std::fs::read_to_string(&backup).expect("the backup");
+    assert!(
+        armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+        "{armored}"
+    );
+    let laptop = Participant::new("A laptop");
+    let imported = with_passphrase(&laptop, &["key", "import", backup.to_str().unwrap()]);
+    assert_eq!(imported["key"], seen["made"], "{imported}");
+    let whoami = laptop.json(&["whoami"]);
+    assert_eq!(whoami["key"], seen["made"]);
+    assert_eq!(whoami["name"], "Backup Visitor");
+    assert_eq!(whoami["stakeholder"], "academia");
+
+    // The key restored in the browser signs as Ana, and the mirror took what it signed.
+    assert_eq!(seen["restored"], ana_key.as_str());
+    let posted = seen["posted"].as_array().unwrap();
+    assert_eq!(posted.len(), 2, "a profile in the space, and the comment");
+    for bytes in posted {
+        let entry = Entry::<Unverified>::decode(&hex::decode(bytes.as_str().unwrap()).unwrap())
+            .expect("an entry")
+            .verify()
+            .expect("signed");
+        assert_eq!(entry.author().to_string(), ana_key);
+    }
+    let comments = listed(&mirror, &draft);
+    let signed = comments
+        .iter()
+        .find(|c| c["author"]["key"] == ana_key.as_str())
+        .unwrap_or_else(|| panic!("no comment by Ana: {comments:?}"));
+    assert_eq!(signed["author"]["name"], "Ana Export");
+    assert_eq!(
+        signed["body"],
+        "Signed in a browser with the key from margin key export."
+    );
+}
+
 fn public_address(node: &RunningNode) -> String {
     node.info()
         .and_then(|i| i["public"].as_str().map(str::to_owned))

@@ -510,6 +510,80 @@ fn a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser() {
     );
 }
 
+/// What a page may weigh, every byte it loads counted (ARCHITECTURE.md's targets).
+const PAGE_BUDGET: u64 = 300_000;
+
+#[test]
+fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
+    let Some((chromium, dir)) =
+        browser_or_skip("the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen")
+    else {
+        return;
+    };
+    let editor = Participant::init("Maria Okafor", "technical-community");
+    let space = field(
+        &editor.json(&["space", "create", "BPF Cybersecurity"]),
+        "space",
+    );
+    let v1 = fixture("bpf-draft-v1.md");
+    let sample = field(
+        &editor.json(&["draft", "import", &space, v1.to_str().unwrap()]),
+        "draft",
+    );
+    let busiest = {
+        let mut node = margin_node::Node::open(margin_node::Home::at(editor.home()))
+            .expect("the editor's node");
+        margin_web::test::large_space(&mut node, 200, 2000).expect("a large space")
+    };
+    let mirror = RunningNode::start(
+        editor,
+        &["--public", "127.0.0.1:0", "--public-participation"],
+    );
+    let site = public_address(&mirror);
+    let pages = [
+        "/participate".to_owned(),
+        format!("/drafts/{sample}"),
+        format!("/drafts/{}", busiest.draft.to_hex()),
+    ];
+    let work = tempfile::tempdir().expect("a directory");
+    let out_file = work.path().join("pages.json");
+    run_browser_script(
+        &chromium,
+        &dir,
+        "page_budget.mjs",
+        &[
+            ("MARGIN_PUBLIC", format!("http://{site}")),
+            ("MARGIN_PAGES", pages.join(" ")),
+            ("MARGIN_OUT", out_file.display().to_string()),
+        ],
+    );
+    let measured: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(&out_file).expect("the figures")).unwrap();
+    assert_eq!(measured.len(), pages.len());
+    for page in &measured {
+        let bytes = page["bytes"].as_u64().expect("bytes");
+        println!(
+            "{}: {bytes} bytes in {} requests, {} px wide",
+            page["path"], page["requests"], page["width"]
+        );
+        assert!(
+            bytes <= PAGE_BUDGET,
+            "{} loads {bytes} bytes, over the budget of {PAGE_BUDGET}",
+            page["path"]
+        );
+        assert!(
+            bytes > 10_000,
+            "{}: {bytes} bytes cannot be the page with its scripts",
+            page["path"]
+        );
+        assert!(
+            page["width"].as_u64().expect("width") <= 360,
+            "{} is wider than a 360 px screen: {page}",
+            page["path"]
+        );
+    }
+}
+
 fn public_address(node: &RunningNode) -> String {
     node.info()
         .and_then(|i| i["public"].as_str().map(str::to_owned))

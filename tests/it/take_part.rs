@@ -510,6 +510,118 @@ fn a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser() {
     );
 }
 
+#[test]
+fn the_anchor_of_a_passage_is_made_by_the_mirror_and_bad_requests_are_refused_with_a_reason() {
+    let maria = Participant::init("Maria Okafor", "technical-community");
+    let space = field(
+        &maria.json(&["space", "create", "BPF Cybersecurity"]),
+        "space",
+    );
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = field(
+        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
+        "draft",
+    );
+    maria.ok(&["draft", "tag", &draft, "v1"]);
+    let cvd = para(&maria, &draft, "Coordinated vulnerability disclosure");
+    let read_only = RunningNode::start(Participant::new("Read-only"), &["--public", "127.0.0.1:0"]);
+    let anchor = format!("/api/drafts/{draft}/anchor?para={cvd}");
+    let answer = common::http::send(&public_address(&read_only), "GET", &anchor, &[], vec![]);
+    assert_eq!(
+        answer.status, 404,
+        "no anchors without --public-participation"
+    );
+    drop(read_only);
+    let mirror = RunningNode::start(
+        maria,
+        &["--public", "127.0.0.1:0", "--public-participation"],
+    );
+    let site = public_address(&mirror);
+    let get = |path: &str| {
+        let answer = common::http::send(&site, "GET", path, &[], vec![]);
+        let json: Value = serde_json::from_slice(&answer.bytes).unwrap_or(Value::Null);
+        (answer.status, json, answer.text())
+    };
+
+    // A passage, at the version read: the cursors, the quote with its context, the
+    // heads, and what the comment refers to.
+    let quote = "Twelve%20contributions";
+    let (status, made, text) = get(&format!("{anchor}&quote={quote}&v=v1"));
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(made["draft"], draft.as_str());
+    assert_eq!(made["space"], space.as_str());
+    assert_eq!(made["anchor"]["para"], cvd.as_str());
+    assert_eq!(made["anchor"]["quote"]["exact"], "Twelve contributions");
+    assert_eq!(
+        made["anchor"]["quote"]["suffix"],
+        " described a policy in force."
+    );
+    assert!(
+        made["anchor"]["start"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert!(
+        made["anchor"]["end"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(made["heads"].as_array().map(Vec::len), Some(1));
+    assert!(
+        made["refs"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(draft.as_str()))
+    );
+    // A whole paragraph (by its number too), and the whole draft.
+    let (status, whole, _) = get(&format!("/api/drafts/{draft}/anchor?para={cvd}"));
+    assert_eq!(status, 200);
+    assert!(whole["anchor"]["quote"].is_null() && whole["anchor"]["start"].is_null());
+    let (status, none, _) = get(&format!("/api/drafts/{}/anchor", &draft[..12]));
+    assert_eq!(status, 200);
+    assert!(none["anchor"].is_null());
+
+    // Bad requests: refused with a reason, and the node goes on serving.
+    let long = "a".repeat(20_000);
+    for (path, expected, reason) in [
+        (
+            format!("/api/drafts/ffffffffffff/anchor?para={cvd}"),
+            404,
+            "ffffffffffff",
+        ),
+        (
+            format!("/api/drafts/{draft}/anchor?quote=Twelve"),
+            400,
+            "paragraph",
+        ),
+        (format!("{anchor}&quote=Thirteen"), 422, "Thirteen"),
+        (format!("{anchor}&quote=Twelve&start=twelve"), 400, "start"),
+        (format!("{anchor}&quote={long}"), 400, "at most"),
+        (format!("/api/drafts/{draft}/anchor?para=999"), 404, "999"),
+        (
+            format!("/api/drafts/{draft}/anchor?para=p00000000"),
+            404,
+            "p00000000",
+        ),
+        (format!("{anchor}&v=v9"), 404, "v9"),
+        (format!("{anchor}&v=@zz,00"), 404, "@zz,00"),
+        // Bytes that are not UTF-8 are read as replacement characters, found nowhere.
+        (format!("{anchor}&quote=%FF%FE"), 422, "does not occur"),
+    ] {
+        let (status, _, text) = get(&path);
+        assert_eq!(status, expected, "{path}: {text}");
+        assert!(text.contains(reason), "{path}: {text}");
+    }
+    let (status, _, text) = get(&format!("{anchor}&quote=the&start=18446744073709551615"));
+    assert_eq!(
+        status, 200,
+        "a start past the end takes the last occurrence: {text}"
+    );
+    let (status, again, _) = get(&format!("{anchor}&quote={quote}&v=v1"));
+    assert_eq!(status, 200);
+    assert_eq!(again, made, "the same anchor, asked again");
+}
+
 /// What a page may weigh, every byte it loads counted (ARCHITECTURE.md's targets).
 const PAGE_BUDGET: u64 = 300_000;
 

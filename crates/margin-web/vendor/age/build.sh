@@ -6,7 +6,7 @@ set -eu
 npm ci --no-audit --no-fund
 out=../../src/static/vendor
 version=$(node -p "require('./node_modules/age-encryption/package.json').version")
-banner="// age-encryption (typage) $version, https://www.npmjs.com/package/age-encryption, bundled with its dependencies by crates/margin-web/vendor/age/build.sh; licenses: /static/vendor/age.LICENSE.txt"
+banner="// The npm package age-encryption $version (typage, https://github.com/FiloSottile/typage), bundled with its dependencies by crates/margin-web/vendor/age/build.sh; licenses: /static/vendor/age.LICENSE.txt"
 npx esbuild entry.js --bundle --format=esm --minify --target=es2022 \
   --legal-comments=none --banner:js="$banner" --outfile="$out/age.js"
 {

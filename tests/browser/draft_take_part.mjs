@@ -7,7 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactsDir, env, fail, launch, step } from './harness.mjs';
+import { artifactsDir, env, fail, launch, recordPosts, selectPassage, step } from './harness.mjs';
 
 const site = env('MARGIN_PUBLIC');
 const draft = env('MARGIN_DRAFT');
@@ -18,18 +18,13 @@ const others = env('MARGIN_OTHERS_COMMENT');
 const artifacts = artifactsDir();
 
 const browser = await launch();
-const posted = [];
-let otherPosts = 0;
 try {
   const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => {
-    if (r.method() === 'GET') return;
-    if (r.url().endsWith('/api/entries') && r.method() === 'POST') posted.push(Buffer.from(r.postDataBuffer()).toString('hex'));
-    else otherPosts++;
-  });
+  const sent = recordPosts(page);
+  const posted = sent.posted;
   const status = page.locator('#pstatus');
   const narrow = async (what) => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -66,24 +61,7 @@ try {
 
   // Selects `quote` inside the paragraph that holds it and opens the form on it.
   async function select(quote) {
-    const paragraph = page.locator('article.p', { has: page.locator('.t', { hasText: quote }) });
-    const pid = await paragraph.getAttribute('id');
-    await page.evaluate(({ pid, quote }) => {
-      const el = document.querySelector(`#${pid} .t`);
-      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const at = node.data.indexOf(quote);
-        if (at >= 0) {
-          const range = document.createRange();
-          range.setStart(node, at);
-          range.setEnd(node, at + quote.length);
-          getSelection().removeAllRanges();
-          getSelection().addRange(range);
-          return;
-        }
-      }
-      throw new Error('the quote is not in one text node');
-    }, { pid, quote });
+    const pid = await selectPassage(page, quote);
     await page.locator('button.selb').click();
     if ((await page.locator('#rq').inputValue()) !== quote) fail('the selection did not fill the passage');
     return pid;
@@ -162,7 +140,7 @@ try {
   await narrow('the draft page');
 
   if (errors.length) fail(errors.join('\n'));
-  writeFileSync(out, JSON.stringify({ key, did, passage, reply, posted, other_posts: otherPosts }));
+  writeFileSync(out, JSON.stringify({ key, did, passage, reply, posted, other_posts: sent.others }));
   console.log('ok');
 } finally {
   await browser.close();

@@ -24,16 +24,7 @@ fn a_visitor_takes_part_through_a_mirror_that_cannot_forge() {
     else {
         return;
     };
-    let maria = Participant::init("Maria Okafor", "technical-community");
-    let space = field(
-        &maria.json(&["space", "create", "BPF Cybersecurity"]),
-        "space",
-    );
-    let v1 = fixture("bpf-draft-v1.md");
-    let draft = field(
-        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
-        "draft",
-    );
+    let (maria, space, draft) = review();
     let pid = para(&maria, &draft, "Coordinated vulnerability disclosure");
     let shown = maria.json(&["draft", "show", &draft]);
     let n = shown["sections"]
@@ -259,16 +250,7 @@ fn a_visitor_comments_on_a_passage_replies_edits_and_retracts_from_the_draft_pag
     ) else {
         return;
     };
-    let maria = Participant::init("Maria Okafor", "technical-community");
-    let space = field(
-        &maria.json(&["space", "create", "BPF Cybersecurity"]),
-        "space",
-    );
-    let v1 = fixture("bpf-draft-v1.md");
-    let draft = field(
-        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
-        "draft",
-    );
+    let (maria, space, draft) = review();
     maria.ok(&["draft", "tag", &draft, "v1"]);
     // Someone else's comment, which the visitor may answer but not edit.
     let intro = para(&maria, &draft, "The Forum met");
@@ -420,16 +402,7 @@ fn a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser() {
     else {
         return;
     };
-    let maria = Participant::init("Maria Okafor", "technical-community");
-    let space = field(
-        &maria.json(&["space", "create", "BPF Cybersecurity"]),
-        "space",
-    );
-    let v1 = fixture("bpf-draft-v1.md");
-    let draft = field(
-        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
-        "draft",
-    );
+    let (maria, _, draft) = review();
     let work = tempfile::tempdir().expect("a directory");
     let passphrase = "correct horse battery staple";
     let passphrase_file = work.path().join("passphrase");
@@ -512,16 +485,7 @@ fn a_browser_key_backup_moves_to_a_node_and_a_nodes_key_to_a_browser() {
 
 #[test]
 fn the_anchor_of_a_passage_is_made_by_the_mirror_and_bad_requests_are_refused_with_a_reason() {
-    let maria = Participant::init("Maria Okafor", "technical-community");
-    let space = field(
-        &maria.json(&["space", "create", "BPF Cybersecurity"]),
-        "space",
-    );
-    let v1 = fixture("bpf-draft-v1.md");
-    let draft = field(
-        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
-        "draft",
-    );
+    let (maria, space, draft) = review();
     maria.ok(&["draft", "tag", &draft, "v1"]);
     let cvd = para(&maria, &draft, "Coordinated vulnerability disclosure");
     let read_only = RunningNode::start(Participant::new("Read-only"), &["--public", "127.0.0.1:0"]);
@@ -632,16 +596,7 @@ fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
     else {
         return;
     };
-    let editor = Participant::init("Maria Okafor", "technical-community");
-    let space = field(
-        &editor.json(&["space", "create", "BPF Cybersecurity"]),
-        "space",
-    );
-    let v1 = fixture("bpf-draft-v1.md");
-    let sample = field(
-        &editor.json(&["draft", "import", &space, v1.to_str().unwrap()]),
-        "draft",
-    );
+    let (editor, _, sample) = review();
     let busiest = {
         let mut node = margin_node::Node::open(margin_node::Home::at(editor.home()))
             .expect("the editor's node");
@@ -694,6 +649,22 @@ fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
             page["path"]
         );
     }
+}
+
+/// Maria's space, "BPF Cybersecurity", with the sample draft (v1): Maria, the space, the
+/// draft.
+fn review() -> (Participant, String, String) {
+    let maria = Participant::init("Maria Okafor", "technical-community");
+    let space = field(
+        &maria.json(&["space", "create", "BPF Cybersecurity"]),
+        "space",
+    );
+    let v1 = fixture("bpf-draft-v1.md");
+    let draft = field(
+        &maria.json(&["draft", "import", &space, v1.to_str().unwrap()]),
+        "draft",
+    );
+    (maria, space, draft)
 }
 
 fn public_address(node: &RunningNode) -> String {

@@ -2,11 +2,17 @@
 // each page loads from a cold cache (the page, its stylesheet and scripts, its icon; as
 // the site sends them, compressed, headers included), counted by Chromium itself
 // (Network.loadingFinished), in a browser that holds a key, so that every form shows.
-// Run by tests/it/take_part.rs, which holds the budget; this script writes, for each
-// page in MARGIN_PAGES, its bytes, its requests and its width to MARGIN_OUT.
+// Each page, its forms shown, also passes axe-core (WCAG 2.2, A and AA: a serious or
+// critical violation fails). Run by tests/it/take_part.rs, which holds the budget; this
+// script writes, for each page in MARGIN_PAGES, its bytes, its requests and its width to
+// MARGIN_OUT.
 
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { env, fail, launch, step } from './harness.mjs';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 const site = env('MARGIN_PUBLIC');
 const pages = env('MARGIN_PAGES').split(' ');
@@ -14,8 +20,11 @@ const out = env('MARGIN_OUT');
 
 const browser = await launch();
 try {
-  // No service worker: it would fetch pages of its own, in the background.
-  const context = await browser.newContext({ viewport: { width: 360, height: 780 }, serviceWorkers: 'block' });
+  // No service worker: it would fetch pages of its own, in the background. The pages'
+  // Content-Security-Policy lets no other script run: bypassed, for axe-core only.
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 780 }, serviceWorkers: 'block', bypassCSP: true,
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -51,9 +60,23 @@ try {
       await respond.click();
       await page.locator('#respond').waitFor();
     }
+    // Under a comment, the forms to reply (and, on one's own, to edit and retract).
+    const act = page.locator('a.ca:visible').first();
+    if (await act.count()) {
+      await act.click();
+      await page.locator('.acts:visible').first().waitFor();
+    }
     loaded.width = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate((tags) => window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+    }), TAGS);
+    loaded.violations = result.violations
+      .filter((v) => ['serious', 'critical'].includes(v.impact))
+      .map((v) => `${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     measured.push(loaded);
-    console.log(`  ${bytes} bytes in ${requests} requests, ${loaded.width} px wide`);
+    console.log(`  ${loaded.bytes} bytes in ${loaded.requests} requests, ${loaded.width} px wide, ${result.passes.length} axe rules passed`);
+    for (const v of loaded.violations) console.log(`  FAIL ${v}`);
   }
   if (errors.length) fail(errors.join('\n'));
   writeFileSync(out, JSON.stringify(measured));

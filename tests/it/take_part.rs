@@ -590,13 +590,25 @@ fn the_anchor_of_a_passage_is_made_by_the_mirror_and_bad_requests_are_refused_wi
 const PAGE_BUDGET: u64 = 300_000;
 
 #[test]
-fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
-    let Some((chromium, dir)) =
-        browser_or_skip("the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen")
-    else {
+fn the_pages_a_visitor_takes_part_on_fit_300_kb_and_a_360_px_screen_and_pass_axe() {
+    let Some((chromium, dir)) = browser_or_skip(
+        "the_pages_a_visitor_takes_part_on_fit_300_kb_and_a_360_px_screen_and_pass_axe",
+    ) else {
         return;
     };
     let (editor, _, sample) = review();
+    let intro = para(&editor, &sample, "The Forum met");
+    let comment = field(
+        &editor.json(&[
+            "comment",
+            &sample,
+            "--para",
+            &intro,
+            "--body",
+            "From the editor.",
+        ]),
+        "comment",
+    );
     let busiest = {
         let mut node = margin_node::Node::open(margin_node::Home::at(editor.home()))
             .expect("the editor's node");
@@ -611,6 +623,7 @@ fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
         "/participate".to_owned(),
         format!("/drafts/{sample}"),
         format!("/drafts/{}", busiest.draft.to_hex()),
+        format!("/comments/{comment}"),
     ];
     let work = tempfile::tempdir().expect("a directory");
     let out_file = work.path().join("pages.json");
@@ -647,6 +660,13 @@ fn the_pages_a_visitor_takes_part_on_fit_300_kb_on_a_360_px_screen() {
             page["width"].as_u64().expect("width") <= 360,
             "{} is wider than a 360 px screen: {page}",
             page["path"]
+        );
+        assert_eq!(
+            page["violations"].as_array().map(Vec::len),
+            Some(0),
+            "{}: axe-core finds {}",
+            page["path"],
+            page["violations"]
         );
     }
 }

@@ -5,7 +5,7 @@
 // the browser posted to MARGIN_OUT.
 
 import { writeFileSync } from 'node:fs';
-import { env, fail, launch, step } from './harness.mjs';
+import { env, fail, launch, recordPosts, step } from './harness.mjs';
 
 const site = env('MARGIN_PUBLIC');
 const para = env('MARGIN_PARA');
@@ -13,18 +13,12 @@ const out = env('MARGIN_OUT');
 const draft = env('MARGIN_DRAFT');
 
 const browser = await launch();
-const posted = [];
-let otherPosts = 0;
 try {
   const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => {
-    if (r.method() === 'GET') return;
-    if (r.url().endsWith('/api/entries') && r.method() === 'POST') posted.push(Buffer.from(r.postDataBuffer()).toString('hex'));
-    else otherPosts++;
-  });
+  const sent = recordPosts(page);
   await page.goto(`${site}/participate`);
   const status = page.locator('#pstatus');
 
@@ -85,7 +79,7 @@ try {
   await status.filter({ hasText: /^Sent:/ }).waitFor();
   await page.waitForFunction(() => document.querySelector('#pstatus').dataset.waiting === '0');
   if (errors.length) fail(errors.join('\n'));
-  writeFileSync(out, JSON.stringify({ key, did, comment, stance, offline, posted, other_posts: otherPosts }));
+  writeFileSync(out, JSON.stringify({ key, did, comment, stance, offline, posted: sent.posted, other_posts: sent.others }));
   console.log('ok');
 } finally {
   await browser.close();

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 
-import { artifactsDir, env, fail, launch, step } from './harness.mjs';
+import { artifactsDir, env, fail, launch, selectPassage, step } from './harness.mjs';
 
 const node1 = env('MARGIN_NODE1');
 const node2 = env('MARGIN_NODE2');
@@ -34,25 +34,7 @@ try {
   await editor.evaluate(() => { window.notReloaded = true; });
 
   step('node 1: select the passage and post an objection');
-  const paragraph = reader.locator('article.p', { has: reader.locator('.t', { hasText: quote }) });
-  const pid = await paragraph.getAttribute('id');
-  await reader.evaluate(({ pid, quote }) => {
-    const el = document.querySelector(`#${pid} .t`);
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = node.data.indexOf(quote);
-      if (at >= 0) {
-        const range = document.createRange();
-        range.setStart(node, at);
-        range.setEnd(node, at + quote.length);
-        const selection = getSelection();
-        selection.removeAllRanges();
-        selection.addRange(range);
-        return;
-      }
-    }
-    throw new Error('the quote is not in one text node');
-  }, { pid, quote });
+  const pid = await selectPassage(reader, quote);
   await reader.locator('button.selb').click();
   const panel = reader.locator('#respond');
   if ((await panel.locator('#rq').inputValue()) !== quote) fail('the selection did not fill the passage');

@@ -126,6 +126,7 @@ fn main() {
                 name: "Editor".into(),
             }),
             muted: Default::default(),
+            take_part: false,
         };
         // A node opened afresh rebuilds the space from the store once, then keeps it.
         drop(node);

@@ -284,6 +284,21 @@ take_part_created = Your identity is created and kept in this browser.
 take_part_waiting = Signed, and kept in this browser until the connection returns; it will be sent then.
 take_part_sent = Sent: what was waiting in this browser has reached the site.
 take_part_offline = No connection: creating an identity needs one.
+take_part_moved = The site gave an anchor on other words than those you selected, so nothing was signed.
+take_part_working = Working: stretching the passphrase takes a few seconds…
+take_part_differ = The two passphrases differ.
+take_part_saved = Backup saved. Keep the file, and its passphrase, somewhere else than this browser.
+take_part_restored = Your key is restored in this browser.
+take_part_backup_title = A backup of your key
+take_part_backup_help = Your key lives only in this browser: clearing its data loses it. The backup is a file encrypted with your passphrase (age), which this page restores in another browser and `margin key import` reads on a node.
+take_part_backup = Save a backup of my key
+take_part_passphrase = Passphrase
+take_part_passphrase_again = The same passphrase again
+take_part_restore_title = Or restore a key from a backup
+take_part_restore_file = Backup file (from this page, or from margin key export)
+take_part_restore = Restore my key
+take_part_hint = To comment here, reply, or take a stance, first create your identity in this browser:
+take_part_hint_link = Take part
 
 # Accessibility
 # Said to whoever reaches a highlighted passage with the keyboard.

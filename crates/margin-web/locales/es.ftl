@@ -280,6 +280,21 @@ take_part_created = Su identidad está creada y se guarda en este navegador.
 take_part_waiting = Firmado, y guardado en este navegador hasta que vuelva la conexión; se enviará entonces.
 take_part_sent = Enviado: lo que esperaba en este navegador ha llegado al sitio.
 take_part_offline = Sin conexión: crear una identidad la necesita.
+take_part_moved = El sitio dio un ancla sobre otras palabras que las que eligió: no se firmó nada.
+take_part_working = Trabajando: estirar la frase de contraseña toma unos segundos…
+take_part_differ = Las dos frases de contraseña no coinciden.
+take_part_saved = Copia guardada. Guarde el archivo, y su frase de contraseña, en otro lugar que este navegador.
+take_part_restored = Su clave está restaurada en este navegador.
+take_part_backup_title = Una copia de su clave
+take_part_backup_help = Su clave solo existe en este navegador: borrar sus datos la pierde. La copia es un archivo cifrado con su frase de contraseña (age), que esta página restaura en otro navegador y que `margin key import` lee en un nodo.
+take_part_backup = Guardar una copia de mi clave
+take_part_passphrase = Frase de contraseña
+take_part_passphrase_again = La misma frase de contraseña otra vez
+take_part_restore_title = O restaurar una clave desde una copia
+take_part_restore_file = Archivo de copia (de esta página, o de margin key export)
+take_part_restore = Restaurar mi clave
+take_part_hint = Para comentar aquí, responder o tomar posición, cree primero su identidad en este navegador:
+take_part_hint_link = Participar
 
 # Accessibility
 # Se dice a quien llega con el teclado a un pasaje resaltado.

@@ -280,6 +280,21 @@ take_part_created = Votre identité est créée et gardée dans ce navigateur.
 take_part_waiting = Signé, et gardé dans ce navigateur jusqu'au retour de la connexion ; il sera envoyé alors.
 take_part_sent = Envoyé : ce qui attendait dans ce navigateur est arrivé sur le site.
 take_part_offline = Pas de connexion : créer une identité en demande une.
+take_part_moved = Le site a donné une ancre sur d'autres mots que ceux que vous avez choisis : rien n'a été signé.
+take_part_working = En cours : étirer la phrase secrète prend quelques secondes…
+take_part_differ = Les deux phrases secrètes diffèrent.
+take_part_saved = Sauvegarde enregistrée. Gardez le fichier, et sa phrase secrète, ailleurs que dans ce navigateur.
+take_part_restored = Votre clé est restaurée dans ce navigateur.
+take_part_backup_title = Une sauvegarde de votre clé
+take_part_backup_help = Votre clé n'existe que dans ce navigateur : effacer ses données la perd. La sauvegarde est un fichier chiffré avec votre phrase secrète (age), que cette page restaure dans un autre navigateur et que `margin key import` lit sur un nœud.
+take_part_backup = Enregistrer une sauvegarde de ma clé
+take_part_passphrase = Phrase secrète
+take_part_passphrase_again = La même phrase secrète, encore
+take_part_restore_title = Ou restaurer une clé depuis une sauvegarde
+take_part_restore_file = Fichier de sauvegarde (de cette page, ou de margin key export)
+take_part_restore = Restaurer ma clé
+take_part_hint = Pour commenter ici, répondre ou prendre position, créez d'abord votre identité dans ce navigateur :
+take_part_hint_link = Participer
 
 # Accessibility
 # Dit à qui atteint un passage surligné au clavier.

@@ -4,7 +4,7 @@
 
 use axum::extract::Query;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::LazyLock;
 
@@ -19,6 +19,17 @@ pub const SW_JS: &str = include_str!("static/sw.js");
 pub const ICON_SVG: &str = include_str!("static/icon.svg");
 /// The page where visitors of a mirror take part.
 pub const PARTICIPATE_JS: &str = include_str!("static/participate.js");
+/// The visitor's key in the browser, and posting what it signs (every page of a site
+/// that takes part).
+pub const VISITOR_JS: &str = include_str!("static/visitor.js");
+/// The forms of a draft's pages, signed in the browser.
+pub const RESPOND_JS: &str = include_str!("static/respond.js");
+/// Saving and restoring the browser's key, loaded only when asked for.
+pub const BACKUP_JS: &str = include_str!("static/backup.js");
+/// typage (the npm package `age-encryption`) and the libraries it uses, bundled by
+/// `vendor/age/build.sh`, for [`BACKUP_JS`]; its licenses in [`AGE_LICENSE`].
+pub const AGE_JS: &str = include_str!("static/vendor/age.js");
+pub const AGE_LICENSE: &str = include_str!("static/vendor/age.LICENSE.txt");
 
 /// Short content hashes naming the current CSS and JS, so browsers may cache them for
 /// good (`/static/margin.css?v=HASH`).
@@ -26,6 +37,9 @@ pub static CSS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(CSS));
 pub static JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(JS));
 pub static ENTRY_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(ENTRY_JS));
 pub static PARTICIPATE_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(PARTICIPATE_JS));
+pub static VISITOR_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(VISITOR_JS));
+pub static RESPOND_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(RESPOND_JS));
+pub static BACKUP_JS_VERSION: LazyLock<String> = LazyLock::new(|| short_hash(BACKUP_JS));
 
 fn short_hash(s: &str) -> String {
     let mut h = blake3::hash(s.as_bytes()).to_hex().to_string();
@@ -56,39 +70,54 @@ pub async fn css(Query(q): Query<Version>) -> impl IntoResponse {
     )
 }
 
-pub async fn js(Query(q): Query<Version>) -> impl IntoResponse {
+/// A script, cacheable for good when asked for by its current hash.
+fn script(asked: Option<&str>, version: &str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, cache(q.v.as_deref(), &JS_VERSION)),
+            (header::CACHE_CONTROL, cache(asked, version)),
         ],
-        JS,
+        body,
     )
+        .into_response()
 }
 
-pub async fn entry_js(Query(q): Query<Version>) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (
-                header::CACHE_CONTROL,
-                cache(q.v.as_deref(), &ENTRY_JS_VERSION),
-            ),
-        ],
-        ENTRY_JS,
-    )
+pub async fn js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &JS_VERSION, JS)
 }
 
-pub async fn participate_js(Query(q): Query<Version>) -> impl IntoResponse {
+pub async fn entry_js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &ENTRY_JS_VERSION, ENTRY_JS)
+}
+
+pub async fn participate_js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &PARTICIPATE_JS_VERSION, PARTICIPATE_JS)
+}
+
+pub async fn visitor_js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &VISITOR_JS_VERSION, VISITOR_JS)
+}
+
+pub async fn respond_js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &RESPOND_JS_VERSION, RESPOND_JS)
+}
+
+pub async fn backup_js(Query(q): Query<Version>) -> Response {
+    script(q.v.as_deref(), &BACKUP_JS_VERSION, BACKUP_JS)
+}
+
+/// `/static/vendor/age.js`, imported by [`BACKUP_JS`] without a hash: revalidated.
+pub async fn age_js() -> Response {
+    script(None, "", AGE_JS)
+}
+
+pub async fn age_license() -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (
-                header::CACHE_CONTROL,
-                cache(q.v.as_deref(), &PARTICIPATE_JS_VERSION),
-            ),
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
         ],
-        PARTICIPATE_JS,
+        AGE_LICENSE,
     )
 }
 

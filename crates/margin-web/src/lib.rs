@@ -108,6 +108,9 @@ pub struct Viewer {
     pub public: bool,
     /// The browser carries the node's token.
     pub logged_in: bool,
+    /// On a mirror's public site that takes part (`--public-participation`): the pages
+    /// carry the forms, shown only to a browser that holds a key, and signed there.
+    pub take_part: bool,
     /// The node's participant, when it has one.
     pub me: Option<Me>,
     /// Keys the node's participant muted: their comments are shown without their words.

@@ -10,7 +10,9 @@
 //! key has a budget of entries per minute; a refused entry costs its address five, so a
 //! sender of bad entries is soon answered `429` without the store being touched.
 //! `GET /api/spaces/{space}/context` gives the browser what an entry refers to (the
-//! charter's heads) and the node's time.
+//! charter's heads) and the node's time; `GET /api/drafts/{draft}/anchor` the anchor of
+//! a passage (its Automerge cursors, made here as for the node's own comments), which
+//! the browser checks against the words the visitor selected before signing it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -39,6 +41,9 @@ const PER_KEY_BURST: u32 = 10;
 const REFUSAL_COST: u32 = 5;
 /// The largest entry taken here: comments and their edits, not drafts.
 pub const MAX_POSTED_BYTES: usize = 64 * 1024;
+/// The longest passage an anchor is made for, in bytes: a passage lies inside one
+/// paragraph, and paragraphs are far shorter.
+pub const MAX_QUOTE_BYTES: usize = 16 * 1024;
 
 /// The kinds of entries a participant signs, the only ones taken from browsers.
 const PARTICIPANT_KINDS: [Kind; 8] = [
@@ -267,6 +272,106 @@ pub async fn context(
                 });
             }
             Ok::<_, crate::WebError>(value)
+        })
+    })
+    .await;
+    match found {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AnchorQuery {
+    /// The paragraph, by id or by its number in the current version; none for the whole
+    /// draft (a reply, a comment on the whole draft).
+    pub para: Option<String>,
+    /// The passage, exactly as selected; none for the whole paragraph.
+    pub quote: Option<String>,
+    /// Where the selection started in the paragraph, in code points (a quote that
+    /// occurs more than once).
+    pub start: Option<usize>,
+    /// The version read: a tag name, `@HEX,HEX` heads, or none (or `current`) for the
+    /// current text.
+    pub v: Option<String>,
+}
+
+/// `GET /api/drafts/{draft}/anchor?para=P[&quote=Q][&start=N][&v=V]`: what a comment
+/// about (a passage of) a paragraph names, as the node makes it for its own comments:
+/// the draft, the heads read, the entries carrying them, and the anchor (Automerge
+/// cursors and the quote with its context). Read-only; the browser signs it.
+pub async fn anchor(
+    State(state): State<Arc<Context>>,
+    Path(draft): Path<String>,
+    Query(query): Query<AnchorQuery>,
+) -> Response {
+    if state.participation.is_none() {
+        return refused(StatusCode::NOT_FOUND, "this site does not take part");
+    }
+    let quote = query.quote.filter(|q| !q.trim().is_empty());
+    if quote.as_ref().is_some_and(|q| q.len() > MAX_QUOTE_BYTES) {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            format!("a passage is at most {MAX_QUOTE_BYTES} bytes"),
+        );
+    }
+    let para = query.para.filter(|p| !p.trim().is_empty());
+    if quote.is_some() && para.is_none() {
+        return crate::WebError::from(margin_node::NodeError::QuoteWithoutParagraph)
+            .into_response();
+    }
+    let version = query.v.filter(|v| !v.is_empty() && v != "current");
+    let start = query.start;
+    let found = on_store(&state, move |node| {
+        let (draft_id, space) = node.locate_draft(&draft)?;
+        node.with_space(&space, |s| {
+            let state = s
+                .draft(&draft_id)
+                .ok_or_else(|| crate::WebError::NotFound(format!("no draft {draft}")))?;
+            let heads = state.version_heads(version.as_deref()).ok_or_else(|| {
+                margin_node::NodeError::NoVersion(version.clone().unwrap_or_default())
+            })?;
+            let anchor = match &para {
+                None => None,
+                Some(given) => {
+                    let pid = margin_draft::ParaId::from(crate::write::paragraph_id(
+                        s, &draft_id, given,
+                    )?);
+                    if state
+                        .doc
+                        .paragraph_text(&pid, Some(&heads))
+                        .map_err(margin_node::NodeError::from)?
+                        .is_none()
+                    {
+                        return Err(margin_node::NodeError::NoParagraph(pid).into());
+                    }
+                    let made = state
+                        .doc
+                        .anchor_near(&pid, quote.as_deref(), start, &heads)
+                        .map_err(margin_node::NodeError::from)?;
+                    Some(margin_space::view::wire_anchor(&made))
+                }
+            };
+            let mut refs = vec![state.id];
+            refs.extend(state.entries_carrying(&heads));
+            refs.sort();
+            refs.dedup();
+            Ok::<_, crate::WebError>(json!({
+                "space": s.id().to_hex(),
+                "draft": state.id.to_hex(),
+                "heads": heads.iter().map(hex::encode).collect::<Vec<_>>(),
+                "refs": refs.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
+                "anchor": anchor.map(|a| json!({
+                    "para": a.para,
+                    "start": a.start.map(hex::encode),
+                    "end": a.end.map(hex::encode),
+                    "quote": a.quote.map(|q| json!({
+                        "exact": q.exact,
+                        "prefix": q.prefix,
+                        "suffix": q.suffix,
+                    })),
+                })),
+            }))
         })
     })
     .await;

@@ -32,6 +32,8 @@ pub enum Surface {
 pub struct Reader {
     pub public: bool,
     pub logged_in: bool,
+    /// On a public site that takes part: visitors may sign with a key in their browser.
+    pub take_part: bool,
 }
 
 impl FromRequestParts<Arc<Context>> for Reader {
@@ -43,7 +45,12 @@ impl FromRequestParts<Arc<Context>> for Reader {
     ) -> Result<Self, Self::Rejection> {
         let public = parts.extensions.get::<Surface>() != Some(&Surface::Local);
         let logged_in = !public && auth::logged_in(&state.home, &parts.headers);
-        Ok(Reader { public, logged_in })
+        let take_part = public && state.participation.is_some();
+        Ok(Reader {
+            public,
+            logged_in,
+            take_part,
+        })
     }
 }
 
@@ -53,6 +60,7 @@ impl Reader {
         Viewer {
             public: self.public,
             logged_in: self.logged_in,
+            take_part: self.take_part,
             me: if self.public { None } else { me(node) },
             muted: if self.public {
                 Default::default()

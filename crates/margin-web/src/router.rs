@@ -124,6 +124,12 @@ pub fn public_router_with(handle: &Handle, participation: bool) -> Router {
         routes = routes
             .route("/participate", get(read::participate))
             .route("/api/spaces/{space}/context", get(participate::context))
+            .route("/api/drafts/{draft}/anchor", get(participate::anchor))
+            .route("/static/visitor.js", get(assets::visitor_js))
+            .route("/static/respond.js", get(assets::respond_js))
+            .route("/static/backup.js", get(assets::backup_js))
+            .route("/static/vendor/age.js", get(assets::age_js))
+            .route("/static/vendor/age.LICENSE.txt", get(assets::age_license))
             .route(
                 "/api/entries",
                 post(participate::post_entry)

@@ -119,7 +119,11 @@ messages! {
         take_part_script, take_part_identity, take_part_space, take_part_create,
         take_part_your_key, take_part_respond, take_part_stance, take_part_signing,
         take_part_posted, take_part_refused, take_part_created, take_part_waiting,
-        take_part_sent, take_part_offline,
+        take_part_sent, take_part_offline, take_part_moved, take_part_working,
+        take_part_differ, take_part_saved, take_part_restored, take_part_backup_title,
+        take_part_backup_help, take_part_backup, take_part_passphrase,
+        take_part_passphrase_again, take_part_restore_title, take_part_restore_file,
+        take_part_restore, take_part_hint, take_part_hint_link,
         // Accessibility.
         highlight_help, choose_words, choose_words_label, choose_words_help,
         choose_words_use,

@@ -722,7 +722,7 @@ pub async fn reattach(
 }
 
 /// A paragraph given by id or by its number (`12` or `¶12`) in the current version.
-fn paragraph_id(
+pub(crate) fn paragraph_id(
     space: &margin_space::Space,
     draft: &margin_core::id::DraftId,
     given: &str,

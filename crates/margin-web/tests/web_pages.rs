@@ -46,6 +46,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 logged_in: false,
                 me: Some(me.clone()),
                 muted: Default::default(),
+                take_part: false,
             },
         ),
         (
@@ -55,6 +56,7 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 logged_in: true,
                 me: Some(me),
                 muted: Default::default(),
+                take_part: false,
             },
         ),
         (
@@ -64,6 +66,17 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
                 logged_in: false,
                 me: None,
                 muted: Default::default(),
+                take_part: false,
+            },
+        ),
+        (
+            "a public site that takes part",
+            Viewer {
+                public: true,
+                logged_in: false,
+                me: None,
+                muted: Default::default(),
+                take_part: true,
             },
         ),
     ];
@@ -97,9 +110,15 @@ fn a_draft_of_200_paragraphs_and_2000_comments_weighs_under_300_kb() {
             "{who}: the Arabic paragraph right-to-left"
         );
         assert_eq!(
-            viewer.can_write(),
+            viewer.can_write() || viewer.take_part,
             page.contains("id=\"respond\""),
             "{who}: the response form"
+        );
+        // On a site that takes part, it waits, hidden, for a key in the browser.
+        assert_eq!(
+            viewer.take_part,
+            page.contains("id=\"respond\" hidden"),
+            "{who}: the form shows only with a key"
         );
     }
 }

@@ -9,9 +9,12 @@
   var body = document.body;
   var draft = body.dataset.draft;
   var space = body.dataset.space;
-  var panel = document.getElementById('respond');
-  var home = panel ? panel.parentNode : null;
-  var homeNext = panel ? panel.nextSibling : null;
+  // The response panel; on a mirror's public site it waits, hidden, until the page finds
+  // a key in the browser (respond.js says so with the event 'margin:key').
+  var found = document.getElementById('respond');
+  var panel = null;
+  var home = null;
+  var homeNext = null;
   var expanded = {};
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -185,8 +188,12 @@
       meta.appendChild(b);
     });
   }
-  addRespond(document);
-  if (panel) {
+  function usePanel() {
+    panel = found;
+    panel.hidden = false;
+    home = panel.parentNode;
+    homeNext = panel.nextSibling;
+    addRespond(document);
     $('#rp').addEventListener('change', function () { setLegend(); updatePick(); });
     $('#rq').addEventListener('input', function () { $('#rstart').value = ''; });
     $('.x', panel).addEventListener('click', closePanel);
@@ -211,6 +218,8 @@
     });
     updatePick();
   }
+  if (found && !found.hidden) usePanel();
+  else if (found) document.addEventListener('margin:key', usePanel, { once: true });
 
   // ---- highlighted passages -------------------------------------------------------
   // A passage naming a comment shown on the page is a button: Tab reaches it, Enter or
@@ -300,6 +309,8 @@
       if (!acts) { location.href = link.href; return; }
       acts.removeAttribute('id');
       var node = document.importNode(acts, true);
+      // On a mirror's public site, the forms a key in this browser signs (respond.js).
+      if (document.body.dataset.key) node.hidden = false;
       article.after(node);
       var first = $('textarea, select, input:not([type=hidden])', node);
       if (first) first.focus();

@@ -26,8 +26,11 @@ pub fn comment(cm: &CommentModel, viewer: &Viewer, sync: &SyncLine, back: &str) 
             a href={ "/drafts/" (cm.draft) } { (cm.draft_title) }
         }
         (thread(&cm.thread, viewer, t))
-        @if viewer.can_write() {
-            (comment_actions(cm, focus, t, back))
+        @if viewer.take_part {
+            (super::draft::key_hint(t))
+        }
+        @if viewer.can_write() || viewer.take_part {
+            (comment_actions(cm, focus, t, back, viewer.take_part))
         }
     };
     let mut c = Chrome::new(&cm.draft_title, viewer, sync);
@@ -195,6 +198,9 @@ pub fn item(i: &Item, v: &Viewer, t: &Text, reply: bool) -> Markup {
                 a.ca href={ "/comments/" (i.short()) } { (t.reply_link) }
             } @else if !reply {
                 a href={ "/comments/" (i.short()) } { (t.thread_link) }
+            }
+            @if v.take_part {
+                " " a.ca.kb hidden href={ "/comments/" (i.short()) } { (t.reply_link) }
             }
         }
     }

@@ -124,8 +124,20 @@ fn draft_body(m: &DraftModel, v: &Viewer, t: &Text, mode: Mode) -> Markup {
                 }
             }
         }
-        @if v.can_write() {
-            (respond_panel(m, t, None))
+        @if v.take_part {
+            (key_hint(t))
+        }
+        @if v.can_write() || v.take_part {
+            (respond_panel(m, t, None, v.take_part))
+        }
+    }
+}
+
+/// On a site that takes part, for a browser without a key: where to make one.
+pub fn key_hint(t: &Text) -> Markup {
+    html! {
+        p.notice.nokey hidden {
+            (t.take_part_hint) " " a href="/participate" { (t.take_part_hint_link) }
         }
     }
 }

@@ -13,7 +13,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang.code()) dir=(t.lang.dir()) {
-            (head(&t.error_title, false))
+            (head(&t.error_title, false, false))
             body {
                 header.top { nav { a href="/" { (t.app) } } }
                 main #main {

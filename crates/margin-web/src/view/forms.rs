@@ -21,7 +21,9 @@ fn kind_options(t: &Text) -> Markup {
 
 /// The one form for commenting on, and taking a stance on, a paragraph; the script
 /// moves it under the paragraph being answered and fills in the selected passage.
-pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
+/// `in_browser`: on a site that takes part, hidden until the page finds a key in the
+/// browser, which signs what the form says (`/static/respond.js`).
+pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>, in_browser: bool) -> Markup {
     let here = match para {
         Some(b) => para_url(m, &b.id),
         None => draft_url(&m.draft, m.reading.as_deref()),
@@ -31,7 +33,8 @@ pub fn respond_panel(m: &DraftModel, t: &Text, para: Option<&Block>) -> Markup {
         .map(|n| n.to_string())
         .unwrap_or_else(|| "…".into());
     html! {
-        section.panel #respond aria-labelledby="rh" data-sel=(t.selection_button) data-respond=(t.respond("{n}")) {
+        section.panel #respond .kb[in_browser] hidden[in_browser] aria-labelledby="rh"
+            data-sel=(t.selection_button) data-respond=(t.respond("{n}")) {
             h2 #rh { (t.respond_title) }
             form #rf method="post" action={ "/api/drafts/" (m.draft) "/comments" } {
                 input type="hidden" name="v" value=(m.reading.as_deref().unwrap_or(""));
@@ -104,7 +107,15 @@ fn word_chooser(t: &Text) -> Markup {
 
 /// The forms acting on one comment: reply; edit and retract for its author; mute for
 /// others; hiding for conveners; disposition and re-attachment for editors.
-pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Markup {
+/// `in_browser`: on a site that takes part, the forms a browser's key signs, hidden
+/// until the page finds that key (edit and retract: only the author's key).
+pub fn comment_actions(
+    cm: &CommentModel,
+    i: &Item,
+    t: &Text,
+    back: &str,
+    in_browser: bool,
+) -> Markup {
     let id = i.id();
     let s = i.short();
     let ret = html! { input type="hidden" name="return" value=(back); };
@@ -119,7 +130,7 @@ pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Mar
         ("hide", &t.hide_button)
     };
     html! {
-        section #actions .acts data-c=(s) {
+        section #actions .acts .kb[in_browser] hidden[in_browser] data-c=(s) {
             form method="post" action={ "/api/drafts/" (cm.draft) "/comments" } {
                 h2 { (t.reply_title) } (ret)
                 input type="hidden" name="reply" value=(id);
@@ -131,8 +142,10 @@ pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Mar
                 textarea id={ "g-" (s) } name="suggestion" rows="2" {}
                 button { (t.post_reply) }
             }
-            @if i.mine && !i.view.retracted {
-                form method="post" action={ "/api/comments/" (id) "/edit" } {
+            @if (i.mine || in_browser) && !i.view.retracted {
+                @let author = in_browser.then_some(i.view.author.key.as_str());
+                form.kb[in_browser] method="post" action={ "/api/comments/" (id) "/edit" }
+                    hidden[in_browser] data-author=[author] {
                     h2 { (t.edit_title) } (ret)
                     label for={ "e-" (s) } { (t.body) }
                     textarea id={ "e-" (s) } name="body" rows="3" required { (i.view.body) }
@@ -142,13 +155,14 @@ pub fn comment_actions(cm: &CommentModel, i: &Item, t: &Text, back: &str) -> Mar
                     }
                     button { (t.save_edit) }
                 }
-                form method="post" action={ "/api/comments/" (id) "/retract" } {
+                form.kb[in_browser] method="post" action={ "/api/comments/" (id) "/retract" }
+                    hidden[in_browser] data-author=[author] {
                     h2 { (t.retract_title) } (ret)
                     label { input type="checkbox" name="erase" value="1"; " " (t.retract_erase) }
                     button.warn { (t.retract_button) }
                 }
             }
-            @if !i.mine {
+            @if !i.mine && !in_browser {
                 form method="post" action={ "/api/participants/" (i.view.author.key) "/mute" } {
                     h2 { (t.mute_title) } (ret)
                     input type="hidden" name="action" value=(mute_action);

@@ -5,7 +5,9 @@ use maud::{Markup, html};
 
 use super::{DOCTYPE, Mode, SyncLine};
 use crate::Viewer;
-use crate::assets::{CSS_VERSION, JS_VERSION};
+use crate::assets::{
+    CSS_VERSION, ENTRY_JS_VERSION, JS_VERSION, RESPOND_JS_VERSION, VISITOR_JS_VERSION,
+};
 use crate::locale::{Lang, switch_link};
 use crate::text::{Text, text};
 
@@ -46,7 +48,9 @@ impl<'a> Chrome<'a> {
 
 /// A whole page around `main`, the view's content.
 /// A page's head: its title, the stylesheet and, where the page uses it, the script.
-pub fn head(title: &str, script: bool) -> Markup {
+/// On a site that takes part (`take_part`), also the scripts that sign with the
+/// visitor's key.
+pub fn head(title: &str, script: bool, take_part: bool) -> Markup {
     let t = text();
     html! {
         head {
@@ -64,6 +68,11 @@ pub fn head(title: &str, script: bool) -> Markup {
             @if script {
                 script src={ "/static/margin.js?v=" (JS_VERSION.as_str()) } defer {}
             }
+            @if take_part {
+                script src={ "/static/entry.js?v=" (ENTRY_JS_VERSION.as_str()) } defer {}
+                script src={ "/static/visitor.js?v=" (VISITOR_JS_VERSION.as_str()) } defer {}
+                script src={ "/static/respond.js?v=" (RESPOND_JS_VERSION.as_str()) } defer {}
+            }
         }
     }
 }
@@ -80,7 +89,7 @@ pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang.code()) dir=(t.lang.dir()) {
-            (head(c.title, true))
+            (head(c.title, true, c.viewer.take_part))
             body data-live=[b.live_all.then_some("all")] data-space=[b.space.as_deref()]
                 data-site=[c.viewer.public.then_some("public")]
                 data-draft=[b.draft.as_deref()] data-mode=[b.mode.map(Mode::as_str)] {
@@ -110,9 +119,26 @@ pub fn page(c: &Chrome<'_>, main: Markup) -> Markup {
                     (languages(t))
                 }
                 main #main tabindex="-1" { (main) }
+                @if c.viewer.take_part {
+                    (signing_status(t))
+                }
                 div #news.vh role="status" aria-live="polite" data-msg=(t.live_news) {}
             }
         }
+    }
+}
+
+/// What the scripts that sign in the browser say: signing, posted, refused, waiting for
+/// the connection; the words for each in its `data-` attributes.
+fn signing_status(t: &Text) -> Markup {
+    html! {
+        p #pstatus.pst role="status" aria-live="polite" data-signing=(t.take_part_signing)
+            data-posted=(t.take_part_posted) data-refused=(t.take_part_refused)
+            data-created=(t.take_part_created) data-waiting-text=(t.take_part_waiting)
+            data-sent=(t.take_part_sent) data-offline=(t.take_part_offline)
+            data-moved=(t.take_part_moved) data-working=(t.take_part_working)
+            data-differ=(t.take_part_differ) data-saved=(t.take_part_saved)
+            data-restored=(t.take_part_restored) {}
     }
 }
 
@@ -180,6 +206,7 @@ mod tests {
                 name: "<script>alert(1)</script>".into(),
             }),
             muted: Default::default(),
+            take_part: false,
         };
         let sync = SyncLine::default();
         let mut c = Chrome::new("\"><img src=x>", &viewer, &sync);

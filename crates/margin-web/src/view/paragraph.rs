@@ -25,8 +25,8 @@ pub fn paragraph(m: &DraftModel, viewer: &Viewer, sync: &SyncLine) -> Markup {
                 (block(m, b, viewer, t, Mode::Full))
             }
         }
-        @if viewer.can_write() {
-            (respond_panel(m, t, first))
+        @if viewer.can_write() || viewer.take_part {
+            (respond_panel(m, t, first, viewer.take_part))
         }
     };
     let mut c = draft_chrome(m, viewer, sync, Mode::Full);

@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::layout::{Chrome, page};
 use super::{SyncLine, dir};
 use crate::Viewer;
-use crate::assets::{ENTRY_JS_VERSION, PARTICIPATE_JS_VERSION};
+use crate::assets::{BACKUP_JS_VERSION, PARTICIPATE_JS_VERSION};
 use crate::model::SpaceItem;
 use crate::text::text;
 
@@ -47,7 +47,25 @@ pub fn participate(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Ma
             input #pr name="region";
             button { (t.take_part_create) }
         }
+        form #prestore.acts data-taking-part="restore" {
+            h2 { (t.take_part_restore_title) }
+            label for="prf" { (t.take_part_restore_file) }
+            input #prf name="file" type="file" required accept=".age,.txt,text/plain";
+            label for="prp" { (t.take_part_passphrase) }
+            input #prp name="passphrase" type="password" required autocomplete="current-password";
+            button { (t.take_part_restore) }
+        }
         p #pkey.gr hidden { (t.take_part_your_key) " " code {} }
+        form #pbackup.acts data-taking-part="backup" hidden
+            data-src={ "/static/backup.js?v=" (BACKUP_JS_VERSION.as_str()) } {
+            h2 { (t.take_part_backup_title) }
+            p { (t.take_part_backup_help) }
+            label for="pbp" { (t.take_part_passphrase) }
+            input #pbp name="passphrase" type="password" required autocomplete="new-password" minlength="8";
+            label for="pbq" { (t.take_part_passphrase_again) }
+            input #pbq name="again" type="password" required autocomplete="new-password" minlength="8";
+            button { (t.take_part_backup) }
+        }
         form #pcomment.acts data-taking-part="comment" hidden {
             h2 { (t.take_part_respond) }
             label for="pd" { (t.drafts) }
@@ -85,11 +103,6 @@ pub fn participate(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Ma
                 button name="act" value="stance" { (t.take_part_stance) }
             }
         }
-        p #pstatus role="status" aria-live="polite" data-signing=(t.take_part_signing)
-            data-posted=(t.take_part_posted) data-refused=(t.take_part_refused)
-            data-created=(t.take_part_created) data-waiting-text=(t.take_part_waiting)
-            data-sent=(t.take_part_sent) data-offline=(t.take_part_offline) {}
-        script src={ "/static/entry.js?v=" (ENTRY_JS_VERSION.as_str()) } defer {}
         script src={ "/static/participate.js?v=" (PARTICIPATE_JS_VERSION.as_str()) } defer {}
     };
     page(&Chrome::new(&t.take_part_title, viewer, sync), main)

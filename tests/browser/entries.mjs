@@ -98,10 +98,13 @@ try {
     // BLAKE3 of the empty input, and across a chunk boundary, against known values.
     const empty = M.hex(M.blake3(new Uint8Array(0)));
     if (empty !== 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262') report.push(`blake3('') = ${empty}`);
-    return { report, made };
+    // A link code, as /participate shows it for `margin device add`.
+    const link = { code: await M.linkCode(amina, Date.now() + 86400000), key: M.hex(amina.public) };
+    return { report, made, link };
   }, vectors);
   if (errors.length) throw new Error(errors.join('\n'));
   writeFileSync(out, JSON.stringify(result.made, null, 1));
+  writeFileSync(`${out}.link`, JSON.stringify(result.link));
   if (result.report.length) {
     console.log(result.report.join('\n'));
     process.exit(1);

@@ -112,6 +112,25 @@ fn the_browsers_entries_match_the_protocol_vectors_and_verify() {
             _ => {}
         }
     }
+    // The browser's link code is a consent `margin device add` accepts, and a link made
+    // with it verifies.
+    let link: Value = serde_json::from_slice(
+        &std::fs::read(made_file.with_extension("json.link")).expect("the link code"),
+    )
+    .expect("JSON");
+    let consent = margin_core::link::Consent::from_code(link["code"].as_str().expect("a code"))
+        .expect("a good code");
+    assert_eq!(hex::encode(consent.key.0), link["key"]);
+    let identity = margin_core::key::SigningKey::from_seed([7; 32]);
+    margin_core::link::KeyLink::sign(
+        &identity,
+        margin_core::link::Relation::Device {
+            name: "phone".into(),
+        },
+        consent,
+        margin_core::Timestamp::now(),
+    )
+    .expect("a link to the browser's key");
     for kind in [
         Kind::Comment,
         Kind::CommentEdit,

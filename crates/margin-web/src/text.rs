@@ -123,7 +123,8 @@ messages! {
         take_part_differ, take_part_saved, take_part_restored, take_part_backup_title,
         take_part_backup_help, take_part_backup, take_part_passphrase,
         take_part_passphrase_again, take_part_restore_title, take_part_restore_file,
-        take_part_restore, take_part_hint, take_part_hint_link,
+        take_part_restore, take_part_hint, take_part_hint_link, take_part_link_title,
+        take_part_link_help, take_part_link, take_part_link_made,
         // Accessibility.
         highlight_help, choose_words, choose_words_label, choose_words_help,
         choose_words_use,

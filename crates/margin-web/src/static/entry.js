@@ -282,5 +282,17 @@
     return { bytes: concat([head, signature, body]), id: hex(blake3(concat([head, signature]))) };
   }
 
-  global.MarginEntry = { build, blake3, hex, unhex, fromSeed, generate, seedOf, didKey };
+  // ---- linking this key to a person's identity -------------------------------------
+  // The key's consent to be linked (docs/protocol.md, "Key links"), as the one-time code
+  // `margin device add` takes: `margin-link:` and the base58 of the canonical Consent
+  // (key, expires, signature over "margin-link-consent-v1" || key || expires LE u64).
+  async function linkCode(key, expires) {
+    const when = new Uint8Array(8);
+    new DataView(when.buffer).setBigUint64(0, BigInt(expires), true);
+    const signature = await sign(key, 'margin-link-consent-v1', concat([key.public, when]));
+    const consent = new Writer().raw(key.public).varint(expires).bytestring(signature).bytes();
+    return 'margin-link:' + base58(consent);
+  }
+
+  global.MarginEntry = { build, blake3, hex, unhex, fromSeed, generate, seedOf, didKey, linkCode };
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -16,6 +16,7 @@
     $('#pkey').hidden = false;
     $('#pcomment').hidden = false;
     $('#pbackup').hidden = false;
+    $('#plink').hidden = false;
     $('#pid').hidden = true;
     $('#prestore').hidden = true;
     document.body.dataset.key = M.hex(me.public);
@@ -100,6 +101,16 @@
     return me;
   }
 
+  // A one-time code, good for a day, that links this browser's key to the visitor's
+  // identity on a node (`margin device add CODE`).
+  async function showLinkCode(form, me) {
+    const code = await M.linkCode(me, Date.now() + 24 * 60 * 60 * 1000);
+    const out = form.querySelector('output code');
+    out.textContent = code;
+    form.querySelector('output').hidden = false;
+    say(status.dataset.linkcode);
+  }
+
   // Runs what a form asks, saying that it signs, and why it failed.
   function on(form, act) {
     form.addEventListener('submit', async (e) => {
@@ -116,6 +127,7 @@
     on($('#pid'), async (e) => { await createIdentity(e.target); me = await V.load(); });
     on($('#pcomment'), (e) => respond(e.target, e.submitter ? e.submitter.value : 'comment', me));
     on($('#pbackup'), (e) => saveBackup(e.target, me));
+    on($('#plink'), (e) => showLinkCode(e.target, me));
     on($('#prestore'), async (e) => { me = await restoreBackup(e.target); });
   }
   start();

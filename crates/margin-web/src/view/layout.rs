@@ -138,7 +138,7 @@ fn signing_status(t: &Text) -> Markup {
             data-sent=(t.take_part_sent) data-offline=(t.take_part_offline)
             data-moved=(t.take_part_moved) data-working=(t.take_part_working)
             data-differ=(t.take_part_differ) data-saved=(t.take_part_saved)
-            data-restored=(t.take_part_restored) {}
+            data-restored=(t.take_part_restored) data-linkcode=(t.take_part_link_made) {}
     }
 }
 

@@ -66,6 +66,12 @@ pub fn participate(spaces: &[SpaceItem], viewer: &Viewer, sync: &SyncLine) -> Ma
             input #pbq name="again" type="password" required autocomplete="new-password" minlength="8";
             button { (t.take_part_backup) }
         }
+        form #plink.acts data-taking-part="link" hidden {
+            h2 { (t.take_part_link_title) }
+            p { (t.take_part_link_help) }
+            button { (t.take_part_link) }
+            output hidden { code.linkcode {} }
+        }
         form #pcomment.acts data-taking-part="comment" hidden {
             h2 { (t.take_part_respond) }
             label for="pd" { (t.drafts) }

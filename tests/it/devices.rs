@@ -168,6 +168,10 @@ fn a_rotated_key_keeps_what_it_signed_and_its_later_entries_count_for_nothing() 
     // A copy of the home as it was: the old key, leaked.
     let thief = Participant::copy_of("thief", ana.home());
 
+    // A device linked before the rotation.
+    let phone = Participant::new("Ana's phone");
+    let code = field(&phone.json(&["device", "link"]), "code");
+    ana.ok(&["device", "add", &code, "--name", "phone"]);
     let rotated = ana.json(&["key", "rotate"]);
     let new = field(&rotated, "key");
     assert_ne!(new, old);
@@ -191,6 +195,12 @@ fn a_rotated_key_keeps_what_it_signed_and_its_later_entries_count_for_nothing() 
         seen.iter().all(|c| c.0 == new && c.1 == "Ana Costa"),
         "{seen:?}"
     );
+    // The device linked by the old key is still hers, listed and unlinked by the new one.
+    let phone_key = field(&phone.json(&["whoami"]), "key");
+    let listed = ana.json(&["device", "list"]);
+    assert_eq!(listed[0]["key"], phone_key.as_str(), "{listed}");
+    ana.ok(&["device", "revoke", &phone_key]);
+    assert!(ana.json(&["device", "list"])[0]["revoked"].is_string());
 }
 
 #[test]

@@ -46,6 +46,19 @@ impl Links {
             .min()
     }
 
+    /// `key` and the keys it succeeded, by the rotations this home holds.
+    pub fn chain_to(&self, key: &PublicKey) -> Vec<PublicKey> {
+        let mut chain = vec![*key];
+        while let Some(before) = self.links.iter().find(|l| {
+            l.relation == Relation::Successor
+                && chain.last() == Some(&l.key())
+                && !chain.contains(&l.by)
+        }) {
+            chain.push(before.by);
+        }
+        chain
+    }
+
     /// The certificates `key` may carry into a space: those that name it.
     fn carried_by<'a>(&'a self, key: &'a PublicKey) -> impl Iterator<Item = Body> + 'a {
         let links = self
@@ -255,7 +268,12 @@ impl Node {
         let identity = self.identity()?;
         let me = identity.key.public();
         let links = self.home().links()?;
-        if !links.links.iter().any(|l| l.by == me && l.key() == *device) {
+        let mine = links.chain_to(&me);
+        if !links
+            .links
+            .iter()
+            .any(|l| mine.contains(&l.by) && l.key() == *device)
+        {
             return Err(NodeError::NotFound(format!(
                 "{device} is not a device this home linked (margin device list)"
             )));
@@ -272,8 +290,9 @@ impl Node {
         let mut found: std::collections::BTreeMap<PublicKey, DeviceInfo> = Default::default();
         let links = self.home().links()?;
         let show = |t: Timestamp| margin_space::view::format_time(t);
+        let mine = links.chain_to(&identity);
         for link in &links.links {
-            if let (true, Relation::Device { name }) = (link.by == identity, &link.relation) {
+            if let (true, Relation::Device { name }) = (mine.contains(&link.by), &link.relation) {
                 found.insert(
                     link.key(),
                     DeviceInfo {

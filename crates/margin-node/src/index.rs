@@ -174,6 +174,12 @@ impl Node {
                 _ => {}
             }
         }
+        // A charter's change of roles decides again what every moderation does (a hide
+        // by a convener whose role was revoked before it takes no effect): every
+        // comment's row is written again. Amendments are rare; comments are not.
+        if title {
+            comments.extend(space.comments().map(|c| c.id));
+        }
         // A comment erased in this batch may also have been indexed by it.
         gone.extend(
             comments

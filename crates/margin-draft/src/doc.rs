@@ -9,6 +9,7 @@
 
 use margin_core::{ParaId, Timestamp};
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use automerge::{
     ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, ROOT, ReadDoc,
@@ -20,9 +21,22 @@ use crate::markdown::{Block, BlockKind, Markdown};
 
 /// A draft document: title and blocks (headings, paragraphs, list items), each block
 /// with a stable id, held as an Automerge document so that revisions merge.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Draft {
     pub(crate) doc: Automerge,
+    /// The version last read whole, kept for the next reading of the same version: a
+    /// page reads the current text more than once, and every page request reads it
+    /// again. Kept by its heads, so a changed document is never read from it.
+    last_read: Mutex<Option<Arc<(Vec<ChangeHash>, Snapshot)>>>,
+}
+
+impl Clone for Draft {
+    fn clone(&self) -> Draft {
+        Draft {
+            doc: self.doc.clone(),
+            last_read: Mutex::new(self.kept_reading()),
+        }
+    }
 }
 
 /// What a change says about itself; callers check `actor` against the signer of the
@@ -197,17 +211,13 @@ impl Draft {
     /// An empty document into which changes are applied (the space state machine
     /// rebuilds drafts from the changes carried by its entries).
     pub fn empty() -> Draft {
-        Draft {
-            doc: Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint),
-        }
+        Draft::of(Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint))
     }
 
     /// Loads a document saved with [`Draft::save`] (a standard Automerge file).
     pub fn load(bytes: &[u8]) -> Result<Draft, Error> {
         let options = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
-        Ok(Draft {
-            doc: Automerge::load_with_options(bytes, options)?,
-        })
+        Ok(Draft::of(Automerge::load_with_options(bytes, options)?))
     }
 
     /// The whole document with its history, as a standard Automerge file.
@@ -307,6 +317,38 @@ impl Draft {
     /// foreign or buggy writer produces) are read as empty rather than refused, so that
     /// one bad change cannot make a draft unreadable.
     pub(crate) fn snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
+        Ok(self.reading(heads)?.1.clone())
+    }
+
+    /// The whole draft at `heads`, from the version last read when it is that one
+    /// (else read, and kept in its place).
+    fn reading(&self, heads: &[ChangeHash]) -> Result<Arc<(Vec<ChangeHash>, Snapshot)>, Error> {
+        let mut version = heads.to_vec();
+        version.sort_unstable();
+        if let Some(kept) = self.kept_reading()
+            && kept.0 == version
+        {
+            return Ok(kept);
+        }
+        let read = Arc::new((version, self.read_snapshot(heads)?));
+        if let Ok(mut last) = self.last_read.lock() {
+            *last = Some(read.clone());
+        }
+        Ok(read)
+    }
+
+    fn kept_reading(&self) -> Option<Arc<(Vec<ChangeHash>, Snapshot)>> {
+        self.last_read.lock().ok().and_then(|last| last.clone())
+    }
+
+    fn of(doc: Automerge) -> Draft {
+        Draft {
+            doc,
+            last_read: Mutex::new(None),
+        }
+    }
+
+    fn read_snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
         let doc = &self.doc;
         let mut snap = Snapshot {
             title: self.string_at(&ROOT, "title", heads)?,
@@ -361,6 +403,16 @@ impl Draft {
         pid: &str,
         heads: &[ChangeHash],
     ) -> Result<Option<String>, Error> {
+        // The whole version, read once and kept: the paragraphs that comments and
+        // stances name are checked one after another, mostly at the same version.
+        if let Ok(read) = self.reading(heads) {
+            return Ok(read
+                .1
+                .blocks
+                .iter()
+                .find(|b| b.id.as_str() == pid)
+                .map(|b| b.block.text.clone()));
+        }
         let doc = &self.doc;
         let Some((Value::Object(ObjType::List), blocks_obj)) =
             doc.get_at(&ROOT, "blocks", heads)?

@@ -135,12 +135,9 @@ impl Node {
         Ok(found)
     }
 
-    /// Updates the index for entries just accepted into `space`.
-    pub(crate) fn index_accepted(
-        &self,
-        space: &Space,
-        accepted: &[&Entry],
-    ) -> Result<(), NodeError> {
+    /// Updates the index for entries just accepted into `space` (in the order it
+    /// accepted them): the rows of what they changed, nothing else.
+    pub fn index_accepted(&self, space: &Space, accepted: &[&Entry]) -> Result<(), NodeError> {
         let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
         let mut comments: BTreeSet<EntryId> = BTreeSet::new();
         let mut title = false;

@@ -8,7 +8,7 @@
 //! ```
 
 use margin_core::{ParaId, Timestamp};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use automerge::{
@@ -16,6 +16,7 @@ use automerge::{
     TextEncoding, Value,
 };
 
+use crate::anchor::{Anchor, AnchorState};
 use crate::error::Error;
 use crate::markdown::{Block, BlockKind, Markdown};
 
@@ -27,7 +28,7 @@ pub struct Draft {
     /// The version last read whole, kept for the next reading of the same version: a
     /// page reads the current text more than once, and every page request reads it
     /// again. Kept by its heads, so a changed document is never read from it.
-    last_read: Mutex<Option<Arc<(Vec<ChangeHash>, Snapshot)>>>,
+    last_read: Mutex<Option<Arc<Reading>>>,
 }
 
 impl Clone for Draft {
@@ -171,6 +172,29 @@ pub(crate) struct StoredBlock {
     pub text_obj: Option<ObjId>,
     pub id: ParaId,
     pub block: Block,
+}
+
+/// One version of a draft read whole, and the anchors resolved against it so far: what
+/// a draft keeps of the version it last read (anchors resolve the same way at one
+/// version, so a page's thousands of comments are placed once, not at every request).
+#[derive(Debug)]
+pub(crate) struct Reading {
+    /// Its heads, sorted.
+    pub version: Vec<ChangeHash>,
+    pub snapshot: Snapshot,
+    resolved: Mutex<HashMap<Anchor, AnchorState>>,
+}
+
+impl Reading {
+    pub fn resolved(&self, anchor: &Anchor) -> Option<AnchorState> {
+        self.resolved.lock().ok()?.get(anchor).cloned()
+    }
+
+    pub fn keep_resolved(&self, anchor: &Anchor, state: &AnchorState) {
+        if let Ok(mut resolved) = self.resolved.lock() {
+            resolved.insert(anchor.clone(), state.clone());
+        }
+    }
 }
 
 /// The whole document at one version.
@@ -317,27 +341,31 @@ impl Draft {
     /// foreign or buggy writer produces) are read as empty rather than refused, so that
     /// one bad change cannot make a draft unreadable.
     pub(crate) fn snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
-        Ok(self.reading(heads)?.1.clone())
+        Ok(self.reading(heads)?.snapshot.clone())
     }
 
     /// The whole draft at `heads`, from the version last read when it is that one
     /// (else read, and kept in its place).
-    fn reading(&self, heads: &[ChangeHash]) -> Result<Arc<(Vec<ChangeHash>, Snapshot)>, Error> {
+    pub(crate) fn reading(&self, heads: &[ChangeHash]) -> Result<Arc<Reading>, Error> {
         let mut version = heads.to_vec();
         version.sort_unstable();
         if let Some(kept) = self.kept_reading()
-            && kept.0 == version
+            && kept.version == version
         {
             return Ok(kept);
         }
-        let read = Arc::new((version, self.read_snapshot(heads)?));
+        let read = Arc::new(Reading {
+            version,
+            snapshot: self.read_snapshot(heads)?,
+            resolved: Mutex::new(HashMap::new()),
+        });
         if let Ok(mut last) = self.last_read.lock() {
             *last = Some(read.clone());
         }
         Ok(read)
     }
 
-    fn kept_reading(&self) -> Option<Arc<(Vec<ChangeHash>, Snapshot)>> {
+    fn kept_reading(&self) -> Option<Arc<Reading>> {
         self.last_read.lock().ok().and_then(|last| last.clone())
     }
 
@@ -407,7 +435,7 @@ impl Draft {
         // stances name are checked one after another, mostly at the same version.
         if let Ok(read) = self.reading(heads) {
             return Ok(read
-                .1
+                .snapshot
                 .blocks
                 .iter()
                 .find(|b| b.id.as_str() == pid)

@@ -8,6 +8,10 @@
 //! batch, index). A breakdown then times each step of that path separately.
 //!
 //! Run: `cargo bench -p margin-cli --bench ingest`
+//!
+//! With `MARGIN_BENCH_PROFILE=1` only the batches run (no bundle, no breakdown), for a
+//! profiler; the instruction counts in `docs/performance.md` come from
+//! `valgrind --tool=callgrind --toggle-collect='*Node*receive_entries*'` on that run.
 
 mod support;
 
@@ -88,6 +92,14 @@ fn main() {
         n as i64
     );
     drop(node);
+    if std::env::var_os("MARGIN_BENCH_PROFILE").is_some() {
+        println!(
+            "verify_batch alone: {}; the batches: {}",
+            ms(verify),
+            ms(whole)
+        );
+        return;
+    }
 
     // The same entries in one call, as `margin bundle import` hands them over.
     let (_home, mut node) = fresh_node();
@@ -132,12 +144,14 @@ fn main() {
     breakdown(&space, &batches);
 }
 
-/// The steps of `receive_entries` and of what it calls, timed one by one with the same
-/// public APIs, so a miss can be pinned on one of them.
+/// The steps of `receive_entries` as it runs them, timed one by one with the same
+/// public APIs, so a miss can be pinned on one of them: the space's state is kept
+/// between batches (as the node keeps it), each batch is stored and indexed in one
+/// transaction, and the index is updated for what the batch changed.
 fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
-    let (_home, mut node) = fresh_node();
-    let mut state = None;
-    let mut times = [Duration::ZERO; 8];
+    let (_home, node) = fresh_node();
+    let mut state: Option<margin_space::Space> = None;
+    let mut times = [Duration::ZERO; 7];
     let mut paragraph_checks = 0usize;
     for batch in batches {
         let t = Instant::now();
@@ -154,29 +168,15 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
             .collect();
         times[1] += t.elapsed();
 
-        // The node loads the space it holds (a clone of its cached state).
-        let t = Instant::now();
-        let mut current = match state.take() {
-            None => {
-                let genesis = verified[0].clone();
-                let space = margin_space::Space::new(genesis).expect("genesis");
-                node.store_mut()
-                    .write(&Batch {
-                        space: Some(space.id()),
-                        accepted: vec![&verified[0]],
-                        ..Default::default()
-                    })
-                    .expect("write");
-                space
-            }
-            Some(_) => node.load_space(&space.space).expect("load"),
-        };
-        times[2] += t.elapsed();
-
+        let current = state
+            .get_or_insert_with(|| margin_space::Space::new(verified[0].clone()).expect("genesis"));
         let t = Instant::now();
         let mut accepted = vec![];
         for entry in verified {
             if current.contains(&entry.id()) {
+                if entry.id() == space.space {
+                    accepted.push(entry);
+                }
                 continue;
             }
             for (e, v) in current.apply(entry) {
@@ -184,7 +184,7 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
                 accepted.push(e);
             }
         }
-        times[3] += t.elapsed();
+        times[2] += t.elapsed();
 
         // Of which: checking that the paragraph a comment, stance or re-attachment names
         // exists at the version it names (done again here alone, on the same state).
@@ -207,53 +207,53 @@ fn breakdown(space: &Generated, batches: &[Vec<Vec<u8>>]) {
             assert!(text.is_some());
             paragraph_checks += 1;
         }
-        times[7] += t.elapsed();
-
-        let t = Instant::now();
-        node.store_mut()
-            .write(&Batch {
-                space: Some(space.space),
-                accepted: accepted.iter().collect(),
-                ..Default::default()
-            })
-            .expect("write");
-        times[4] += t.elapsed();
-
-        // After writing, the node brings its cache up to date from the store (decoding
-        // and applying the batch a second time) and takes a clone of it ...
-        let t = Instant::now();
-        let reloaded = node.load_space(&space.space).expect("load");
-        times[5] += t.elapsed();
-
-        // ... and rewrites the space's whole full-text index.
-        let t = Instant::now();
-        node.reindex(&reloaded).expect("reindex");
         times[6] += t.elapsed();
-        state = Some(());
+
+        // One transaction: the batch's rows, then its index rows, then the commit.
+        let refs: Vec<&Entry> = accepted.iter().collect();
+        let t = Instant::now();
+        let (write, index) = node
+            .store()
+            .atomically(|| {
+                let t = Instant::now();
+                node.store().write(&Batch {
+                    space: Some(space.space),
+                    accepted: refs.clone(),
+                    ..Default::default()
+                })?;
+                let write = t.elapsed();
+                let t = Instant::now();
+                node.index_accepted(current, &refs)?;
+                Ok::<_, margin_node::NodeError>((write, t.elapsed()))
+            })
+            .expect("write and index");
+        let whole = t.elapsed();
+        times[3] += write;
+        times[4] += index;
+        times[5] += whole.saturating_sub(write + index);
     }
-    let total: Duration = times[..7].iter().sum();
+    let total: Duration = times[..6].iter().sum();
     println!("## Where the time goes (same batches, each step timed alone)\n");
     let mut table = Table::new(&["step", "time", "share"]);
     let names = [
         "decode (`Entry::decode`)",
         "verify (`verify_batch`)",
-        "load the space before the batch (`Node::load_space`: clone)",
-        "authorize and apply (`Space::apply`)",
-        "store the batch (`Store::write`, one transaction)",
-        "reload the space after the batch (`Node::load_space`: re-read, re-apply, clone)",
-        "rewrite the search index (`Node::reindex`)",
+        "authorize and apply (`Space::apply`, the state kept between batches)",
+        "store the batch (`Store::write`)",
+        "update the search index for the batch (`Node::index_accepted`)",
+        "begin and commit (the batch's one transaction)",
     ];
     let share =
         |time: Duration| format!("{:.0} %", 100.0 * time.as_secs_f64() / total.as_secs_f64());
     for (i, (name, time)) in names.iter().zip(times).enumerate() {
         table.row(&[name.to_string(), ms(time), share(time)]);
-        if i == 3 {
+        if i == 2 {
             table.row(&[
                 format!(
                     "  its paragraph checks, repeated alone: the paragraph exists at the version named ({} × `Draft::paragraph_text`)",
                     thousands(paragraph_checks as u64)
                 ),
-                ms(times[7]),
+                ms(times[6]),
                 "(within the step above)".into(),
             ]);
         }

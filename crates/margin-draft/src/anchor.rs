@@ -55,7 +55,7 @@ const CONTEXT_CHARS: usize = 32;
 /// Where a comment is attached: a passage of a paragraph, or the whole paragraph.
 ///
 /// Plain fields only, so that it encodes compactly inside signed entries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Anchor {
     /// The paragraph's stable id.
     pub para: ParaId,
@@ -71,7 +71,7 @@ pub struct Anchor {
 }
 
 /// The quoted passage with some context (W3C Web Annotation `TextQuoteSelector`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Quote {
     /// The passage, exactly as read.
     pub exact: String,
@@ -234,10 +234,21 @@ impl Draft {
         at: Option<&[[u8; 32]]>,
     ) -> Result<Vec<AnchorState>, Error> {
         let heads = self.heads_at(at)?;
-        let snap = self.snapshot(&heads)?;
+        let read = self.reading(&heads)?;
         anchors
             .iter()
-            .map(|a| self.resolve_in(a, &snap, &heads))
+            .map(|a| {
+                if let Some(state) = read.resolved(a) {
+                    return Ok(state);
+                }
+                let state = self.resolve_in(a, &read.snapshot, &heads)?;
+                // Kept only when the draft has the version the anchor was made at: what
+                // it resolves to then depends on history that no longer changes.
+                if self.has_changes(&a.heads) {
+                    read.keep_resolved(a, &state);
+                }
+                Ok(state)
+            })
             .collect()
     }
 

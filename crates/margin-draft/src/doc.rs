@@ -8,21 +8,36 @@
 //! ```
 
 use margin_core::{ParaId, Timestamp};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use automerge::{
     ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, ROOT, ReadDoc,
     TextEncoding, Value,
 };
 
+use crate::anchor::{Anchor, AnchorState};
 use crate::error::Error;
 use crate::markdown::{Block, BlockKind, Markdown};
 
 /// A draft document: title and blocks (headings, paragraphs, list items), each block
 /// with a stable id, held as an Automerge document so that revisions merge.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Draft {
     pub(crate) doc: Automerge,
+    /// The version last read whole, kept for the next reading of the same version: a
+    /// page reads the current text more than once, and every page request reads it
+    /// again. Kept by its heads, so a changed document is never read from it.
+    last_read: Mutex<Option<Arc<Reading>>>,
+}
+
+impl Clone for Draft {
+    fn clone(&self) -> Draft {
+        Draft {
+            doc: self.doc.clone(),
+            last_read: Mutex::new(self.kept_reading()),
+        }
+    }
 }
 
 /// What a change says about itself; callers check `actor` against the signer of the
@@ -159,6 +174,29 @@ pub(crate) struct StoredBlock {
     pub block: Block,
 }
 
+/// One version of a draft read whole, and the anchors resolved against it so far: what
+/// a draft keeps of the version it last read (anchors resolve the same way at one
+/// version, so a page's thousands of comments are placed once, not at every request).
+#[derive(Debug)]
+pub(crate) struct Reading {
+    /// Its heads, sorted.
+    pub version: Vec<ChangeHash>,
+    pub snapshot: Snapshot,
+    resolved: Mutex<HashMap<Anchor, AnchorState>>,
+}
+
+impl Reading {
+    pub fn resolved(&self, anchor: &Anchor) -> Option<AnchorState> {
+        self.resolved.lock().ok()?.get(anchor).cloned()
+    }
+
+    pub fn keep_resolved(&self, anchor: &Anchor, state: &AnchorState) {
+        if let Ok(mut resolved) = self.resolved.lock() {
+            resolved.insert(anchor.clone(), state.clone());
+        }
+    }
+}
+
 /// The whole document at one version.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Snapshot {
@@ -197,17 +235,13 @@ impl Draft {
     /// An empty document into which changes are applied (the space state machine
     /// rebuilds drafts from the changes carried by its entries).
     pub fn empty() -> Draft {
-        Draft {
-            doc: Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint),
-        }
+        Draft::of(Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint))
     }
 
     /// Loads a document saved with [`Draft::save`] (a standard Automerge file).
     pub fn load(bytes: &[u8]) -> Result<Draft, Error> {
         let options = LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint);
-        Ok(Draft {
-            doc: Automerge::load_with_options(bytes, options)?,
-        })
+        Ok(Draft::of(Automerge::load_with_options(bytes, options)?))
     }
 
     /// The whole document with its history, as a standard Automerge file.
@@ -307,6 +341,42 @@ impl Draft {
     /// foreign or buggy writer produces) are read as empty rather than refused, so that
     /// one bad change cannot make a draft unreadable.
     pub(crate) fn snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
+        Ok(self.reading(heads)?.snapshot.clone())
+    }
+
+    /// The whole draft at `heads`, from the version last read when it is that one
+    /// (else read, and kept in its place).
+    pub(crate) fn reading(&self, heads: &[ChangeHash]) -> Result<Arc<Reading>, Error> {
+        let mut version = heads.to_vec();
+        version.sort_unstable();
+        if let Some(kept) = self.kept_reading()
+            && kept.version == version
+        {
+            return Ok(kept);
+        }
+        let read = Arc::new(Reading {
+            version,
+            snapshot: self.read_snapshot(heads)?,
+            resolved: Mutex::new(HashMap::new()),
+        });
+        if let Ok(mut last) = self.last_read.lock() {
+            *last = Some(read.clone());
+        }
+        Ok(read)
+    }
+
+    fn kept_reading(&self) -> Option<Arc<Reading>> {
+        self.last_read.lock().ok().and_then(|last| last.clone())
+    }
+
+    fn of(doc: Automerge) -> Draft {
+        Draft {
+            doc,
+            last_read: Mutex::new(None),
+        }
+    }
+
+    fn read_snapshot(&self, heads: &[ChangeHash]) -> Result<Snapshot, Error> {
         let doc = &self.doc;
         let mut snap = Snapshot {
             title: self.string_at(&ROOT, "title", heads)?,
@@ -361,6 +431,16 @@ impl Draft {
         pid: &str,
         heads: &[ChangeHash],
     ) -> Result<Option<String>, Error> {
+        // The whole version, read once and kept: the paragraphs that comments and
+        // stances name are checked one after another, mostly at the same version.
+        if let Ok(read) = self.reading(heads) {
+            return Ok(read
+                .snapshot
+                .blocks
+                .iter()
+                .find(|b| b.id.as_str() == pid)
+                .map(|b| b.block.text.clone()));
+        }
         let doc = &self.doc;
         let Some((Value::Object(ObjType::List), blocks_obj)) =
             doc.get_at(&ROOT, "blocks", heads)?

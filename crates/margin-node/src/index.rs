@@ -135,12 +135,9 @@ impl Node {
         Ok(found)
     }
 
-    /// Updates the index for entries just accepted into `space`.
-    pub(crate) fn index_accepted(
-        &self,
-        space: &Space,
-        accepted: &[&Entry],
-    ) -> Result<(), NodeError> {
+    /// Updates the index for entries just accepted into `space` (in the order it
+    /// accepted them): the rows of what they changed, nothing else.
+    pub fn index_accepted(&self, space: &Space, accepted: &[&Entry]) -> Result<(), NodeError> {
         let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
         let mut comments: BTreeSet<EntryId> = BTreeSet::new();
         let mut title = false;
@@ -173,6 +170,12 @@ impl Node {
                 }
                 _ => {}
             }
+        }
+        // A charter's change of roles decides again what every moderation does (a hide
+        // by a convener whose role was revoked before it takes no effect): every
+        // comment's row is written again. Amendments are rare; comments are not.
+        if title {
+            comments.extend(space.comments().map(|c| c.id));
         }
         // A comment erased in this batch may also have been indexed by it.
         gone.extend(

@@ -1,6 +1,7 @@
 //! The SQLite store.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use margin_core::Timestamp;
@@ -117,7 +118,16 @@ fn write_rows(tx: &Connection, batch: &Batch<'_>) -> Result<usize, StoreError> {
         }
     }
     let mut unpend = tx.prepare_cached("DELETE FROM pending WHERE id = ?1 RETURNING space")?;
-    let accepted: Vec<EntryId> = batch.accepted.iter().map(|e| e.id()).collect();
+    // Accepted entries leave the waiting ones: nothing to look for when none wait (most
+    // batches), which saves a statement per entry.
+    let any_waiting = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM pending)")?
+        .query_row([], |r| r.get::<_, bool>(0))?;
+    let accepted: Vec<EntryId> = if any_waiting {
+        batch.accepted.iter().map(|e| e.id()).collect()
+    } else {
+        vec![]
+    };
     for id in batch.released.iter().chain(&accepted) {
         let spaces = unpend.query_map(params![id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
         for space in spaces {
@@ -182,15 +192,33 @@ fn insert_docs(tx: &Connection, space_hex: &str, docs: &[SearchDoc]) -> Result<(
     Ok(())
 }
 
-/// Removes the full-text rows that `search_keys` rows matching `filter` (a condition on
-/// `search_keys` with `?1`, `?2`) name, and those keys.
-fn drop_docs(tx: &Connection, filter: &str, space_hex: &str, key: &str) -> Result<(), StoreError> {
-    tx.prepare_cached(&format!(
-        "DELETE FROM search WHERE rowid IN (SELECT row FROM search_keys WHERE {filter})"
-    ))?
-    .execute(params![space_hex, key])?;
-    tx.prepare_cached(&format!("DELETE FROM search_keys WHERE {filter}"))?
-        .execute(params![space_hex, key])?;
+/// The full-text rows that `search_keys` rows matching `filter` (a condition on
+/// `search_keys` with `?1`, `?2`) name.
+fn doc_rows(
+    tx: &Connection,
+    filter: &str,
+    space_hex: &str,
+    key: &str,
+    rows: &mut Vec<i64>,
+) -> Result<(), StoreError> {
+    let mut select = tx.prepare_cached(&format!("SELECT row FROM search_keys WHERE {filter}"))?;
+    for row in select.query_map(params![space_hex, key], |r| r.get(0))? {
+        rows.push(row?);
+    }
+    Ok(())
+}
+
+/// Removes full-text rows and their keys, by row id. Called before any row is added in
+/// the transaction: FTS5 writes the rows it holds in memory to disk (and merges its
+/// segments) whenever a statement that may change several of its rows starts, so a
+/// removal after each addition cost a flush and a merge per comment.
+fn drop_rows(tx: &Connection, rows: &[i64]) -> Result<(), StoreError> {
+    let mut doc = tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?;
+    let mut key = tx.prepare_cached("DELETE FROM search_keys WHERE row = ?1")?;
+    for row in rows {
+        doc.execute(params![row])?;
+        key.execute(params![row])?;
+    }
     Ok(())
 }
 
@@ -738,13 +766,31 @@ impl Store {
                     params![space.as_bytes(), title],
                 )?;
             }
-            for (draft, docs) in drafts {
-                drop_docs(tx, DRAFT_ROWS, &space_hex, &draft.to_hex())?;
-                insert_docs(tx, &space_hex, docs)?;
+            // Every row that goes, then every row that comes (see `drop_rows`).
+            let mut gone = vec![];
+            for (draft, _) in drafts {
+                doc_rows(tx, DRAFT_ROWS, &space_hex, &draft.to_hex(), &mut gone)?;
             }
-            for (target, doc) in comments {
-                drop_docs(tx, COMMENT_ROWS, &space_hex, target)?;
-                insert_docs(tx, &space_hex, doc.as_slice())?;
+            for (target, _) in comments {
+                doc_rows(tx, COMMENT_ROWS, &space_hex, target, &mut gone)?;
+            }
+            drop_rows(tx, &gone)?;
+            // In the order given; a draft or comment named twice gets the rows of its
+            // last mention.
+            for (i, (draft, docs)) in drafts.iter().enumerate() {
+                if !drafts[i + 1..].iter().any(|(d, _)| d == draft) {
+                    insert_docs(tx, &space_hex, docs)?;
+                }
+            }
+            let last: HashMap<&str, usize> = comments
+                .iter()
+                .enumerate()
+                .map(|(i, (target, _))| (target.as_str(), i))
+                .collect();
+            for (i, (target, doc)) in comments.iter().enumerate() {
+                if last.get(target.as_str()) == Some(&i) {
+                    insert_docs(tx, &space_hex, doc.as_slice())?;
+                }
             }
             Ok(())
         })

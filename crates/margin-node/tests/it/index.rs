@@ -1,0 +1,200 @@
+//! The search index is kept up to date batch by batch, for what each batch changed. Its
+//! rows must be exactly those a rebuild from the stored entries writes, whatever order
+//! and batches the entries arrive in: comments, edits, retractions, erasures (their
+//! stubs), hidden and shown comments, revisions, a new title, and a hide that a later
+//! revocation of its author's role voids.
+
+use std::sync::OnceLock;
+
+use margin_core::Timestamp;
+use margin_core::body::{Body, CharterChange, Moderation, Profile, Role};
+use margin_core::entry::Entry;
+use margin_core::id::{EntryId, SpaceId};
+use margin_core::key::SigningKey;
+use margin_node::home::{Home, Identity};
+use margin_node::node::{Node, Outcome};
+use proptest::prelude::*;
+
+fn identity(seed: u8, name: &str) -> Identity {
+    let key = SigningKey::from_seed([seed; 32]);
+    let profile = Profile {
+        name: name.into(),
+        affiliation: String::new(),
+        stakeholder: "civil-society".into(),
+        region: "Africa".into(),
+    };
+    let profile_entry = Entry::sign(
+        &key,
+        None,
+        Timestamp::from_millis(1_760_000_000_000),
+        vec![],
+        &Body::Profile(profile.clone()),
+    )
+    .expect("sign a profile");
+    Identity {
+        key,
+        profile_entry,
+        profile,
+        device: [0, 0, 0, seed],
+    }
+}
+
+/// The sample space and what changes its index after it, written through a node's own
+/// operations; its stored entries, in the order the node accepted them.
+fn source() -> &'static (SpaceId, Vec<Vec<u8>>) {
+    static SOURCE: OnceLock<(SpaceId, Vec<Vec<u8>>)> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary home");
+        let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+        let demo = margin_node::demo::load(&mut node).expect("the sample space");
+        let (_, space) = node.locate_draft(&demo.draft).expect("the draft");
+        let s = space.to_string();
+        // The sample's convener (its key comes from a published seed).
+        let chair = identity(101, "Maria Okafor");
+        let moderator = identity(120, "Moderator");
+        let comments: Vec<(EntryId, margin_core::key::PublicKey)> = node
+            .with_space(&space, |sp| {
+                Ok::<_, margin_node::NodeError>(sp.comments().map(|c| (c.id, c.author)).collect())
+            })
+            .expect("the comments");
+        assert!(comments.len() >= 5, "the sample has comments");
+        let author_of = |who: &margin_core::key::PublicKey| -> Identity {
+            (101..=105)
+                .map(|seed| identity(seed, "Sample participant"))
+                .find(|i| i.key.public() == *who)
+                .expect("a sample participant wrote it")
+        };
+
+        node.act_as(Some(chair.clone()));
+        let grant = node
+            .amend(
+                &s,
+                vec![
+                    CharterChange::Grant {
+                        role: Role::Convener,
+                        key: moderator.key.public(),
+                    },
+                    CharterChange::Title("Sample, renamed".into()),
+                ],
+            )
+            .expect("grant a role");
+        node.act_as(Some(moderator.clone()));
+        node.moderate(&comments[0].0.to_string(), true, "off topic")
+            .expect("hide");
+        node.act_as(Some(chair.clone()));
+        node.moderate(&comments[1].0.to_string(), true, "by mistake")
+            .expect("hide");
+        node.moderate(&comments[1].0.to_string(), false, "shown again")
+            .expect("show");
+        node.act_as(Some(author_of(&comments[2].1)));
+        node.edit_comment(&comments[2].0.to_string(), "Reworded entirely", None)
+            .expect("edit");
+        node.act_as(Some(author_of(&comments[3].1)));
+        node.retract_comment(&comments[3].0.to_string())
+            .expect("retract");
+        node.act_as(Some(author_of(&comments[4].1)));
+        node.edit_comment(&comments[4].0.to_string(), "Words to be erased", None)
+            .expect("edit");
+        node.erase_comment(&comments[4].0.to_string())
+            .expect("erase");
+        node.act_as(Some(chair.clone()));
+        let revocation = node
+            .amend(
+                &s,
+                vec![CharterChange::Revoke {
+                    role: Role::Convener,
+                    key: moderator.key.public(),
+                }],
+            )
+            .expect("revoke the role");
+        // A hide the moderator signs naming the charter that made them a convener, dated
+        // after the revocation: accepted, and void. A node that applies it before the
+        // revocation hides the comment until the revocation arrives.
+        let revoked_at = node
+            .with_space(&space, |sp| {
+                Ok::<_, margin_node::NodeError>(sp.accepted(&revocation).expect("accepted").time)
+            })
+            .expect("the revocation");
+        let hide = Entry::sign(
+            &moderator.key,
+            Some(space),
+            revoked_at.saturating_add_millis(1),
+            vec![grant, comments[5 % comments.len()].0],
+            &Body::Moderation(Moderation {
+                target: comments[5 % comments.len()].0,
+                hidden: true,
+                reason: "too late".into(),
+            }),
+        )
+        .expect("sign");
+        let outcomes = node.submit(space, vec![hide]).expect("submit");
+        assert_eq!(outcomes.accepted, 1, "{outcomes:?}");
+        let entries = node
+            .store()
+            .space_entries(&space)
+            .expect("the entries")
+            .iter()
+            .map(|e| e.bytes().to_vec())
+            .collect();
+        (space, entries)
+    })
+}
+
+/// The index rows of a space, and its indexed title.
+type Rows = (Vec<(String, String, String, String)>, Option<String>);
+
+fn rows(node: &Node, space: &SpaceId) -> Rows {
+    (
+        node.store().search_rows(space).expect("the rows"),
+        node.store().space_title(space).expect("the title"),
+    )
+}
+
+/// A fresh node receives `entries` in batches of `batch`, then all of them once more in
+/// the order they were accepted (as sync offers again what was not kept: stubs that
+/// came before their erasure). Returns its index rows, then those after a rebuild.
+fn ingest(entries: &[Vec<u8>], batch: usize, space: &SpaceId) -> (Rows, Rows) {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    for chunk in entries.chunks(batch) {
+        node.receive_entries(chunk.to_vec()).expect("receive");
+    }
+    let again = node
+        .receive_entries(source().1.clone())
+        .expect("receive again");
+    assert!(
+        again
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Accepted { .. } | Outcome::Duplicate { .. })),
+        "{again:?}"
+    );
+    let incremental = rows(&node, space);
+    // No row missing, left over, doubled or without its key.
+    let check = node.check_store().expect("check");
+    assert!(check.is_clean(), "{check:?}");
+    node.rebuild().expect("rebuild");
+    (incremental, rows(&node, space))
+}
+
+#[test]
+fn the_index_kept_while_entries_arrive_in_order_equals_a_rebuild() {
+    let (space, entries) = source();
+    for batch in [1, 7, 512] {
+        let (incremental, rebuilt) = ingest(entries, batch, space);
+        assert!(!rebuilt.0.is_empty());
+        assert_eq!(incremental, rebuilt, "batches of {batch}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_index_kept_while_entries_arrive_in_any_order_equals_a_rebuild(
+        entries in Just(source().1.clone()).prop_shuffle(),
+        batch in 1usize..40,
+    ) {
+        let (incremental, rebuilt) = ingest(&entries, batch, &source().0);
+        prop_assert_eq!(incremental, rebuilt);
+    }
+}

@@ -77,7 +77,9 @@ pub(crate) struct People {
     /// Entries that make one key continue another (links and replacements), from →
     /// to: what an entry names in refs to show its author stands for a registered key.
     continuations: HashMap<EntryId, (PublicKey, PublicKey)>,
-    resolved: Resolved,
+    /// Worked out when first asked after a change (adding a fact costs nothing: a
+    /// batch of many links is resolved once, not once per link).
+    resolved: std::sync::OnceLock<Resolved>,
 }
 
 impl People {
@@ -100,7 +102,7 @@ impl People {
             *slot = fact;
         }
         self.continuations.insert(entry, (link.by, link.key()));
-        self.resolve();
+        self.changed();
     }
 
     pub fn add_unlink(&mut self, entry: EntryId, unlink: &KeyUnlink) {
@@ -111,7 +113,7 @@ impl People {
         if (unlink.time, entry) < *slot {
             *slot = (unlink.time, entry);
         }
-        self.resolve();
+        self.changed();
     }
 
     pub fn add_replacement(
@@ -124,7 +126,7 @@ impl People {
         self.replacements
             .insert(entry, ReplacementFact { lost, key, time });
         self.continuations.insert(entry, (lost, key));
-        self.resolve();
+        self.changed();
     }
 
     /// Forgets every replacement, before the role entries are decided again.
@@ -132,7 +134,7 @@ impl People {
         for id in std::mem::take(&mut self.replacements).keys() {
             self.continuations.remove(id);
         }
-        self.resolve();
+        self.changed();
     }
 
     /// Whether `entry` makes `to` continue `from` (a link or a replacement that takes
@@ -141,7 +143,16 @@ impl People {
         self.continuations.get(entry) == Some(&(*from, *to))
     }
 
-    fn resolve(&mut self) {
+    /// Forgets what the facts meant: worked out again when next asked.
+    fn changed(&mut self) {
+        self.resolved = std::sync::OnceLock::new();
+    }
+
+    fn resolved(&self) -> &Resolved {
+        self.resolved.get_or_init(|| self.work_out())
+    }
+
+    fn work_out(&self) -> Resolved {
         let mut resolved = Resolved::default();
         // Successions first, earliest first; a key has one successor and one
         // predecessor, and no chain loops back.
@@ -161,8 +172,9 @@ impl People {
             if resolved.successor.contains_key(&old) || resolved.predecessor.contains_key(&new) {
                 continue;
             }
-            let loops = chain_back(&resolved.predecessor, old).contains(&new);
-            if loops {
+            let chain = chain_back(&resolved.predecessor, old);
+            // No loops, and no chain longer than a person could need.
+            if chain.contains(&new) || chain.len() >= MAX_CHAIN {
                 continue;
             }
             resolved.successor.insert(old, (new, time));
@@ -201,13 +213,13 @@ impl People {
                 *slot = (*time, *entry);
             }
         }
-        self.resolved = resolved;
+        resolved
     }
 
     /// The person `key` signs for, named by their first key.
     pub fn person(&self, key: &PublicKey) -> PublicKey {
-        let key = self.resolved.identity_of.get(key).unwrap_or(key);
-        *chain_back(&self.resolved.predecessor, *key)
+        let key = self.resolved().identity_of.get(key).unwrap_or(key);
+        *chain_back(&self.resolved().predecessor, *key)
             .last()
             .unwrap_or(key)
     }
@@ -216,7 +228,7 @@ impl People {
     /// their devices), first to latest.
     pub fn identity_keys(&self, key: &PublicKey) -> Vec<PublicKey> {
         let mut keys = vec![self.person(key)];
-        while let Some((next, _)) = keys.last().and_then(|k| self.resolved.successor.get(k)) {
+        while let Some((next, _)) = keys.last().and_then(|k| self.resolved().successor.get(k)) {
             keys.push(*next);
         }
         keys
@@ -224,7 +236,7 @@ impl People {
 
     /// Why what `author` signed at `time` counts for nothing, if it does not.
     pub fn void(&self, author: &PublicKey, time: Timestamp) -> Option<String> {
-        if let Some((since, entry)) = self.resolved.unlinked.get(author)
+        if let Some((since, entry)) = self.resolved().unlinked.get(author)
             && time >= *since
         {
             return Some(format!(
@@ -232,7 +244,7 @@ impl People {
                 entry.short()
             ));
         }
-        if let Some((next, since)) = self.resolved.successor.get(author)
+        if let Some((next, since)) = self.resolved().successor.get(author)
             && time >= *since
         {
             return Some(format!(
@@ -245,12 +257,12 @@ impl People {
 
     /// The identity key `device` is linked to, if it is a device.
     pub fn identity_of(&self, device: &PublicKey) -> Option<PublicKey> {
-        self.resolved.identity_of.get(device).copied()
+        self.resolved().identity_of.get(device).copied()
     }
 
     /// The key that replaced `key`, if one did.
     pub fn successor(&self, key: &PublicKey) -> Option<PublicKey> {
-        self.resolved.successor.get(key).map(|(k, _)| *k)
+        self.resolved().successor.get(key).map(|(k, _)| *k)
     }
 
     /// The entry that carries `by`'s link to `key` here.
@@ -305,11 +317,16 @@ impl People {
     }
 }
 
-/// `key`, its predecessor, its predecessor's predecessor, … (no loops: see `resolve`).
+/// The most keys one person's succession may hold (rotations and replacements): a
+/// longer chain is a key generator at work, and its later links are ignored.
+const MAX_CHAIN: usize = 64;
+
+/// `key`, its predecessor, its predecessor's predecessor, … (no loops, and at most
+/// [`MAX_CHAIN`] keys: see `work_out`).
 fn chain_back(predecessor: &BTreeMap<PublicKey, PublicKey>, key: PublicKey) -> Vec<PublicKey> {
     let mut chain = vec![key];
     while let Some(prev) = chain.last().and_then(|k| predecessor.get(k)) {
-        if chain.contains(prev) {
+        if chain.len() >= MAX_CHAIN || chain.contains(prev) {
             break;
         }
         chain.push(*prev);

@@ -287,3 +287,19 @@ fn a_device_of_a_registered_person_takes_part_naming_its_link() {
     r.stance(&laptop, StanceValue::Support, vec![link, registration]);
     assert_eq!(r.stances(), vec![(ana.public(), StanceValue::Support)]);
 }
+
+/// A key generator rotating one key into the next, over and over, cannot make a chain
+/// without end: a person's succession holds at most 64 keys.
+#[test]
+fn a_chain_of_rotations_longer_than_a_person_needs_is_cut() {
+    let mut r = Review::new(Policy::Open);
+    let keys: Vec<SigningKey> = (0..100u8).map(|i| key(100 + i)).collect();
+    for (i, pair) in keys.windows(2).enumerate() {
+        let link = successor(&pair[0], &pair[1], 10 + i as u64);
+        r.accepted(&pair[0], vec![], Body::KeyLink(link));
+    }
+    let first = keys[0].public();
+    assert_eq!(r.space.person(&keys[10].public()), first);
+    assert_eq!(r.space.person(&keys[63].public()), first);
+    assert_ne!(r.space.person(&keys[99].public()), first);
+}

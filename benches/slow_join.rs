@@ -26,10 +26,9 @@ use std::time::{Duration, Instant};
 
 use common::netns::ShapedLink;
 use common::running::RunningNode;
-use common::{Participant, fixture};
-use margin_core::body::CommentKind;
+use common::{Participant, comment_in_process, fixture};
 use margin_core::id::SpaceId;
-use margin_node::node::{NewComment, Node};
+use margin_node::node::Node;
 use margin_node::{Home, NodeError};
 use serde_json::Value;
 use support::*;
@@ -113,19 +112,7 @@ fn write_space(
             .map(|_| vocabulary[rng.below(vocabulary.len())].as_str())
             .collect();
         let para = paras[rng.below(paras.len())].clone();
-        node.comment(
-            &draft,
-            NewComment {
-                para: Some(&para),
-                quote: None,
-                text: &body.join(" "),
-                kind: CommentKind::Comment,
-                suggestion: None,
-                reply: None,
-                version: None,
-            },
-        )
-        .expect("a comment");
+        comment_in_process(&mut node, &draft, &para, &body.join(" "));
     }
     (space, draft)
 }

@@ -59,6 +59,26 @@ fn tally(p: &Participant, draft: &str, para: &str) -> (u64, u64) {
     (n("support"), n("object"))
 }
 
+/// The texts of comments as `comments` gives them.
+fn texts(seen: &[(String, String, String)]) -> Vec<&str> {
+    seen.iter().map(|c| c.2.as_str()).collect()
+}
+
+/// `thief` comments a moment after what the chair last received and sends it on; what
+/// the chair then shows.
+fn signed_later(
+    thief: &Participant,
+    chair: &Participant,
+    space: &str,
+    draft: &str,
+    text: &str,
+) -> Vec<(String, String, String)> {
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    comment(thief, draft, text);
+    send(thief, chair, space);
+    comments(chair, draft)
+}
+
 fn comment(p: &Participant, draft: &str, body: &str) {
     p.ok(&["comment", draft, "--body", body]);
 }
@@ -180,13 +200,15 @@ fn a_rotated_key_keeps_what_it_signed_and_its_later_entries_count_for_nothing() 
     comment(&ana, &draft, "After the rotation.");
     send(&ana, &chair, &space);
 
-    std::thread::sleep(std::time::Duration::from_millis(5));
-    comment(&thief, &draft, "Signed with the leaked key.");
-    send(&thief, &chair, &space);
-    let seen = comments(&chair, &draft);
-    let texts: Vec<&str> = seen.iter().map(|c| c.2.as_str()).collect();
+    let seen = signed_later(
+        &thief,
+        &chair,
+        &space,
+        &draft,
+        "Signed with the leaked key.",
+    );
     assert_eq!(
-        texts,
+        texts(&seen),
         ["Before the rotation.", "After the rotation."],
         "{seen:?}"
     );
@@ -278,13 +300,15 @@ fn conveners_attest_a_replacement_for_a_lost_key_in_their_space() {
     comment(&again, &draft, "With the replacement key.");
     send(&again, &chair, &space);
 
-    std::thread::sleep(std::time::Duration::from_millis(5));
-    comment(&thief, &draft, "Signed with the stolen key.");
-    send(&thief, &chair, &space);
-    let seen = comments(&chair, &draft);
-    let texts: Vec<&str> = seen.iter().map(|c| c.2.as_str()).collect();
+    let seen = signed_later(
+        &thief,
+        &chair,
+        &space,
+        &draft,
+        "Signed with the stolen key.",
+    );
     assert_eq!(
-        texts,
+        texts(&seen),
         ["With the key Ana later lost.", "With the replacement key."],
         "{seen:?}"
     );

@@ -17,9 +17,8 @@ use std::time::Instant;
 use common::netns::{ShapedLink as Link, or_skip};
 use common::running::RunningNode;
 use common::*;
-use margin_core::body::CommentKind;
 use margin_node::Home;
-use margin_node::node::{NewComment, Node};
+use margin_node::node::Node;
 
 /// Words to write comments with: the sample draft's.
 fn words() -> Vec<String> {
@@ -78,19 +77,7 @@ fn a_newcomer_joins_a_thousand_comments_over_64_kbits() {
                 .map(|_| words[next(words.len())].as_str())
                 .collect();
             let para = paras[next(paras.len())].clone();
-            node.comment(
-                &draft,
-                NewComment {
-                    para: Some(&para),
-                    quote: None,
-                    text: &body.join(" "),
-                    kind: CommentKind::Comment,
-                    suggestion: None,
-                    reply: None,
-                    version: None,
-                },
-            )
-            .expect("a comment");
+            comment_in_process(&mut node, &draft, &para, &body.join(" "));
         }
     }
     let bundle = author.bundle(&space);

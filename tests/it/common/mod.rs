@@ -228,3 +228,26 @@ pub mod http;
 pub mod netns;
 pub mod running;
 pub mod web;
+
+/// Writes a plain comment on paragraph `para` of `draft` through a node opened in-process
+/// (thousands of comments would take minutes through the CLI of a debug build).
+pub fn comment_in_process(
+    node: &mut margin_node::Node,
+    draft: &str,
+    para: &margin_core::ParaId,
+    text: &str,
+) {
+    node.comment(
+        draft,
+        margin_node::node::NewComment {
+            para: Some(para),
+            quote: None,
+            text,
+            kind: margin_core::body::CommentKind::Comment,
+            suggestion: None,
+            reply: None,
+            version: None,
+        },
+    )
+    .expect("a comment");
+}

@@ -47,14 +47,18 @@ fn profile(name: &str) -> Body {
 }
 
 impl Review {
-    fn stance(&mut self, who: &SigningKey, value: StanceValue, refs: Vec<EntryId>) -> EntryId {
-        let body = Body::Stance(Stance {
+    fn stance_body(&self, value: StanceValue, reason: Option<&str>) -> Body {
+        Body::Stance(Stance {
             draft: self.draft,
             para: self.para(),
             heads: self.heads.clone(),
             value,
-            reason: Some("because".into()),
-        });
+            reason: reason.map(str::to_owned),
+        })
+    }
+
+    fn stance(&mut self, who: &SigningKey, value: StanceValue, refs: Vec<EntryId>) -> EntryId {
+        let body = self.stance_body(value, Some("because"));
         let mut all = vec![self.draft];
         all.extend(refs);
         self.accepted(who, all, body)
@@ -221,13 +225,7 @@ fn conveners_attest_a_replacement_for_a_lost_key_and_nobody_else_can() {
         Rejection::NotConvener(_)
     ));
     // Without the attestation in its refs, the new key is not registered.
-    let stance = Body::Stance(Stance {
-        draft: r.draft,
-        para: r.para(),
-        heads: r.heads.clone(),
-        value: StanceValue::Support,
-        reason: None,
-    });
+    let stance = r.stance_body(StanceValue::Support, None);
     assert_eq!(
         r.refused(&replacement, vec![r.draft, registration], stance),
         Rejection::NotRegistered
@@ -269,13 +267,7 @@ fn a_device_of_a_registered_person_takes_part_naming_its_link() {
         vec![registration],
         Body::KeyLink(device_link(&ana, &laptop, 1)),
     );
-    let stance = Body::Stance(Stance {
-        draft: r.draft,
-        para: r.para(),
-        heads: r.heads.clone(),
-        value: StanceValue::Support,
-        reason: None,
-    });
+    let stance = r.stance_body(StanceValue::Support, None);
     assert_eq!(
         r.refused(&laptop, vec![r.draft, registration], stance),
         Rejection::NotRegistered

@@ -4,6 +4,12 @@
 //! the entries compressed (each on its own with zstd -19, as a protocol that sends
 //! entries one by one at best could; the whole set compressed at once is printed too).
 //!
+//! The revisions are spread among the comments, as in a review where the pen-holder
+//! revises while people comment: the latest revision is newer than almost every comment,
+//! so a newcomer served in time order would read the draft only once nearly all the
+//! discussion had crossed the link. The draft's baseline is its own entries (who takes
+//! part and the draft's changes, compressed each) at the link's rate.
+//!
 //! Two network namespaces joined by a veth pair shaped on both ends with `tc tbf`
 //! (`ShapedLink`, as the slow-link test uses), at 64 kbit/s and at 256 kbit/s; a mirror
 //! in one holds the space, a fresh node in the other joins it by invite. Every 300 ms
@@ -27,6 +33,7 @@ use std::time::{Duration, Instant};
 use common::netns::ShapedLink;
 use common::running::RunningNode;
 use common::{Participant, comment_in_process, fixture};
+use margin_core::entry::{Entry, Part};
 use margin_core::id::SpaceId;
 use margin_node::node::Node;
 use margin_node::{Home, NodeError};
@@ -60,7 +67,8 @@ impl Lcg {
 }
 
 /// The space: the draft imported, revised `revisions - 1` times (a few paragraphs
-/// reworded each time), and `comments` comments of 15 to 60 of the draft's words.
+/// reworded each time), and `comments` comments of 15 to 60 of the draft's words, written
+/// between the revisions: the last revision comes after all but the last round's.
 fn write_space(
     author: &Participant,
     words: usize,
@@ -80,18 +88,6 @@ fn write_space(
     );
     let mut node = Node::open(Home::at(author.home())).expect("the author's node");
     let mut rng = Lcg(12);
-    for r in 1..revisions {
-        let mut paragraphs: Vec<String> = markdown.split("\n\n").map(str::to_owned).collect();
-        for _ in 0..3 {
-            let i = rng.below(paragraphs.len());
-            if !paragraphs[i].starts_with('#') {
-                paragraphs[i].push_str(&format!(" Revised in round {r}."));
-            }
-        }
-        markdown = paragraphs.join("\n\n");
-        node.update_draft(&draft, &markdown, &format!("round {r}"))
-            .expect("a revision");
-    }
     let shown = author.json(&["draft", "show", &draft]);
     let paras: Vec<margin_core::ParaId> = shown["sections"]
         .as_array()
@@ -106,13 +102,32 @@ fn write_space(
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    for _ in 0..comments {
-        let count = 15 + rng.below(45);
-        let body: Vec<&str> = (0..count)
-            .map(|_| vocabulary[rng.below(vocabulary.len())].as_str())
-            .collect();
-        let para = paras[rng.below(paras.len())].clone();
-        comment_in_process(&mut node, &draft, &para, &body.join(" "));
+    let mut written = 0;
+    for r in 1..=revisions {
+        // Round r's comments, then (but for the last round) revision r.
+        let due = comments * r / revisions;
+        while written < due {
+            let count = 15 + rng.below(45);
+            let body: Vec<&str> = (0..count)
+                .map(|_| vocabulary[rng.below(vocabulary.len())].as_str())
+                .collect();
+            let para = paras[rng.below(paras.len())].clone();
+            comment_in_process(&mut node, &draft, &para, &body.join(" "));
+            written += 1;
+        }
+        if r == revisions {
+            break;
+        }
+        let mut paragraphs: Vec<String> = markdown.split("\n\n").map(str::to_owned).collect();
+        for _ in 0..3 {
+            let i = rng.below(paragraphs.len());
+            if !paragraphs[i].starts_with('#') {
+                paragraphs[i].push_str(&format!(" Revised in round {r}."));
+            }
+        }
+        markdown = paragraphs.join("\n\n");
+        node.update_draft(&draft, &markdown, &format!("round {r}"))
+            .expect("a revision");
     }
     (space, draft)
 }
@@ -195,6 +210,14 @@ fn main() {
         .iter()
         .map(|e| zstd::bulk::compress(e, 19).expect("zstd").len())
         .sum();
+    // What a reader needs before the draft can be shown: who takes part, and the draft.
+    let reading: usize = entries
+        .iter()
+        .filter(|e| {
+            Entry::from_trusted_store(e).is_ok_and(|e| Part::of(e.kind()) != Part::Discussion)
+        })
+        .map(|e| zstd::bulk::compress(e, 19).expect("zstd").len())
+        .sum();
     let whole = zstd::bulk::compress(&entries.concat(), 19)
         .expect("zstd")
         .len();
@@ -208,6 +231,10 @@ fn main() {
         thousands(each as u64),
     ]);
     sizes.row(&[
+        "of which people and the draft, each compressed".into(),
+        thousands(reading as u64),
+    ]);
+    sizes.row(&[
         "all compressed at once (zstd -19)".into(),
         thousands(whole as u64),
     ]);
@@ -217,6 +244,7 @@ fn main() {
     let mut table = Table::new(&[
         "link",
         "draft readable",
+        "floor (people and draft at the link's rate)",
         "target ≤ 60 s",
         "sync complete",
         "target ≤ 5 min",
@@ -235,10 +263,12 @@ fn main() {
             }
         };
         let floor = each as f64 * 8.0 / bits_per_second;
+        let reading_floor = reading as f64 * 8.0 / bits_per_second;
         let ratio = joined.bytes as f64 / each as f64;
         table.row(&[
             rate.into(),
             seconds(joined.readable),
+            format!("{reading_floor:.1} s"),
             verdict(joined.readable.is_some_and(|s| s <= READABLE_S) || rate != "64kbit").into(),
             seconds(joined.complete),
             verdict(joined.complete.is_some_and(|s| s <= COMPLETE_S) || rate != "64kbit").into(),

@@ -9,6 +9,7 @@ use common::netns::{Namespaces, or_skip};
 use common::running::{RunningNode, eventually};
 use common::*;
 use margin_core::body::CommentKind;
+use margin_core::entry::Part;
 use margin_node::node::NewComment;
 use margin_node::{Home, Node};
 use serde_json::Value;
@@ -74,6 +75,43 @@ fn entries(p: &Participant, space: &str) -> u64 {
     p.json(&["space", "show", space])["entries"]
         .as_u64()
         .expect("entry count")
+}
+
+/// The parts of `space`'s entries in `home`, in the order that node accepted them.
+fn parts_as_accepted(home: &std::path::Path, space: &str) -> Vec<Part> {
+    let node = Node::open(Home::at(home)).expect("open the store");
+    let id = node.locate_space(space).expect("the space");
+    node.store()
+        .space_entries(&id)
+        .expect("the entries")
+        .iter()
+        .map(|e| Part::of(e.kind()))
+        .collect()
+}
+
+#[test]
+fn a_newcomer_is_sent_who_takes_part_and_the_draft_before_the_discussion() {
+    // Comments written between revisions: in time order, the latest revision would
+    // reach a newcomer only after the comments written before it.
+    let (amina, space, draft) = convene();
+    write_comments(amina.home(), &draft, 6);
+    amina.ok(&["draft", "update", &draft, s(&fixture("bpf-draft-v2.md"))]);
+    write_comments(amina.home(), &draft, 6);
+    let written = parts_as_accepted(amina.home(), &space);
+    assert!(
+        !written.is_sorted(),
+        "the space must interleave revisions and comments: {written:?}"
+    );
+
+    let n1 = RunningNode::start(amina, &[]);
+    let bruno = join("Bruno", "civil-society", &n1, &[&n1], &space);
+    let received = parts_as_accepted(bruno.p.home(), &space);
+    assert_eq!(received.len(), written.len(), "every entry arrived");
+    assert!(
+        received.is_sorted(),
+        "people, then the draft, then the discussion: {received:?}"
+    );
+    assert_eq!(received.last(), Some(&Part::Discussion));
 }
 
 #[test]

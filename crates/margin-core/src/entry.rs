@@ -57,6 +57,55 @@ pub enum Kind {
     Replacement = 20,
 }
 
+/// The parts of a space, in the order a node serves a space whole to a node that holds
+/// nothing of it, so that a newcomer can read the draft before the discussion arrives.
+/// Within a part, entries follow by `(time, id)`: each builds on earlier ones (a draft
+/// change on the changes before it, a reply on its comment), so a part's history is part
+/// of reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Part {
+    /// Who takes part and under which rules: the charter and its amendments, roles and
+    /// memberships, profiles, registrations, key links.
+    People = 0,
+    /// The drafts: their changes and version tags.
+    Draft = 1,
+    /// The discussion: comments and their edits, retractions, stances, sign-ons,
+    /// dispositions, moderation, everything else.
+    Discussion = 2,
+}
+
+impl Part {
+    /// Every part, in serving order.
+    pub const ALL: [Part; 3] = [Part::People, Part::Draft, Part::Discussion];
+
+    /// The part of an entry of `kind`. A store that serves spaces in this order keeps the
+    /// same mapping in its index; change both together.
+    pub fn of(kind: Kind) -> Part {
+        match kind {
+            Kind::Charter
+            | Kind::CharterAmendment
+            | Kind::Membership
+            | Kind::Profile
+            | Kind::Registration
+            | Kind::KeyLink
+            | Kind::KeyUnlink
+            | Kind::Replacement => Part::People,
+            Kind::DraftChange | Kind::VersionTag => Part::Draft,
+            Kind::Comment
+            | Kind::CommentEdit
+            | Kind::Retraction
+            | Kind::Stance
+            | Kind::Disposition
+            | Kind::Reattach
+            | Kind::Moderation
+            | Kind::CoSign
+            | Kind::AlternativeStance
+            | Kind::Erasure => Part::Discussion,
+        }
+    }
+}
+
 impl Kind {
     pub const ALL: [Kind; 20] = [
         Kind::Charter,

@@ -15,6 +15,7 @@ use margin_core::id::{EntryId, SpaceId};
 use margin_net::{MessageAcceptance, MessageId, Multiaddr, PeerId};
 use margin_store::{FollowMode, Store};
 use margin_sync::announce::Announcement;
+use margin_sync::message::Place;
 use margin_sync::penalty::Offence;
 use margin_sync::service::{Config, Output, Service, Status as SyncStatus, Verdict};
 use serde::Serialize;
@@ -206,6 +207,22 @@ impl margin_sync::service::Store for Stored<'_> {
             tracing::error!(target: "sync", "cannot read entries of {}: {e}", space.short());
             vec![]
         })
+    }
+
+    fn reading(&self, space: &SpaceId, after: Option<Place>, limit: usize) -> Option<Vec<Place>> {
+        let after = after.map(|place| {
+            let (part, time) = place.part_and_time();
+            (part, time, place.id())
+        });
+        let page = self.0.reading_page(space, after, limit).unwrap_or_else(|e| {
+            tracing::error!(target: "sync", "cannot list the entries of {}: {e}", space.short());
+            vec![]
+        });
+        Some(
+            page.into_iter()
+                .map(|(part, time, id)| Place::new(part, time, id))
+                .collect(),
+        )
     }
 }
 

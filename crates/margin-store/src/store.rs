@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use margin_core::Timestamp;
-use margin_core::entry::{Entry, Verified};
+use margin_core::entry::{Entry, Part, Verified};
 use margin_core::id::{EntryId, SpaceId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -635,6 +635,48 @@ impl Store {
         Ok(out)
     }
 
+    /// The accepted entries of `space` that follow `after` in the order a space is served
+    /// whole ([`Part`], then time, then id), at most `limit`: `(part, time, id)`, in that
+    /// order.
+    pub fn reading_page(
+        &self,
+        space: &SpaceId,
+        after: Option<(Part, Timestamp, EntryId)>,
+        limit: usize,
+    ) -> Result<Vec<(Part, Timestamp, EntryId)>, StoreError> {
+        let (part, time, id) = match after {
+            Some((part, time, id)) => {
+                (part as i64, time.as_millis() as i64, id.as_bytes().to_vec())
+            }
+            None => (-1, i64::MIN, vec![]),
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT part, time, id FROM entries
+             WHERE space = ?1 AND (part, time, id) > (?2, ?3, ?4)
+             ORDER BY part, time, id LIMIT ?5",
+        )?;
+        let rows = stmt.query_map(
+            params![space.as_bytes(), part, time, id, limit as i64],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for row in rows {
+            let (part, time, id) = row?;
+            let part = Part::ALL
+                .into_iter()
+                .find(|p| *p as i64 == part)
+                .ok_or_else(|| StoreError::Damaged(format!("an entry in part {part}")))?;
+            out.push((part, Timestamp::from_millis(time as u64), id_from(id)?));
+        }
+        Ok(out)
+    }
+
     /// The bytes of those of `ids` that are accepted entries of `space` here.
     pub fn entry_bytes(
         &self,
@@ -1069,5 +1111,61 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use margin_core::entry::Kind;
+
+    use super::*;
+
+    /// The index's part of every kind is the one `Part::of` gives, and a page follows
+    /// part, then time, then id.
+    #[test]
+    fn spaces_are_served_by_part_then_time() {
+        let store = Store::in_memory().unwrap();
+        let space = SpaceId::from_bytes([9; 32]);
+        let mut insert = store
+            .conn
+            .prepare(
+                "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
+                 VALUES (?1, ?2, ?3, x'', ?4, x'', 0)",
+            )
+            .unwrap();
+        let mut expected = vec![];
+        for (n, kind) in Kind::ALL.into_iter().enumerate() {
+            // Later kinds written earlier, so that time alone would reverse them.
+            let time = Timestamp::from_millis(1_000 - n as u64);
+            let id = EntryId::from_bytes([kind as u8; 32]);
+            insert
+                .execute(params![
+                    id.as_bytes(),
+                    space.as_bytes(),
+                    kind as u8,
+                    time.as_millis() as i64
+                ])
+                .unwrap();
+            expected.push((Part::of(kind), time, id));
+        }
+        drop(insert);
+        expected.sort();
+        let mut pages = vec![];
+        let mut after = None;
+        loop {
+            let page = store.reading_page(&space, after, 3).unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(*last);
+            pages.extend(page);
+        }
+        assert_eq!(pages, expected);
+        assert_eq!(pages.first().map(|p| p.0), Some(Part::People));
+        assert_eq!(pages.last().map(|p| p.0), Some(Part::Discussion));
+        assert!(
+            store
+                .reading_page(&SpaceId::from_bytes([8; 32]), None, 3)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -18,6 +18,7 @@ use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use crate::limits::{MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, REQUEST_TARGET_MS};
+use crate::message::Place;
 
 /// Answers smaller than this say more about the round trip than about the link's rate.
 const MIN_SAMPLE_BYTES: u64 = 4 * 1024;
@@ -81,7 +82,7 @@ pub(crate) enum Asked {
     },
     /// A page of a space (`WantRange`).
     Range {
-        after: Option<(Timestamp, EntryId)>,
+        after: Option<Place>,
         max_bytes: usize,
     },
 }
@@ -126,7 +127,7 @@ pub(crate) struct Range {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cursor {
     /// Known: ask for the entries after this bound (from the first when `None`).
-    Ask(Option<(Timestamp, EntryId)>),
+    Ask(Option<Place>),
     /// Known once the latest request's answer begins to arrive.
     Awaiting,
     /// The latest answer reaches the end of the peer's entries.
@@ -142,7 +143,7 @@ impl Range {
     }
 
     /// The first part of the answer to `request` arrived, saying where the rest starts.
-    pub(crate) fn resumed(&mut self, request: u64, resume: Option<(Timestamp, EntryId)>) {
+    pub(crate) fn resumed(&mut self, request: u64, resume: Option<Place>) {
         if self.latest == Some(request) && self.next == Cursor::Awaiting {
             self.next = match resume {
                 Some(bound) => Cursor::Ask(Some(bound)),
@@ -153,7 +154,7 @@ impl Range {
 
     /// A request was given up: ask again from where it began (or from where an earlier
     /// page given up began, when several are).
-    pub(crate) fn restart_from(&mut self, after: Option<(Timestamp, EntryId)>) {
+    pub(crate) fn restart_from(&mut self, after: Option<Place>) {
         if let Cursor::Ask(earlier) = self.next
             && earlier <= after
         {
@@ -198,7 +199,7 @@ mod tests {
         assert_eq!(range.next, Cursor::Ask(None));
         range.next = Cursor::Awaiting;
         range.latest = Some(7);
-        let bound = (t(5), EntryId::from_bytes([1; 32]));
+        let bound = Place::by_time(t(5), EntryId::from_bytes([1; 32]));
         range.resumed(6, Some(bound));
         assert_eq!(
             range.next,

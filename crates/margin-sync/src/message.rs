@@ -6,6 +6,7 @@
 //! list longer than its limit, without allocating more than the frame it was given.
 
 use margin_core::Timestamp;
+use margin_core::entry::Part;
 use margin_core::id::{EntryId, SpaceId};
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +72,7 @@ pub enum Message {
     /// entries, each as a LEB128 length followed by the entry's bytes (the transport
     /// compresses the whole stream). `last` marks the final part; wanted ids it did not
     /// carry, the sender does not have. For a `WantRange`, every part carries the same
-    /// `resume`: the bound to ask from for the rest of the range, or `None` when this
+    /// `resume`: the place to ask from for the rest of the range, or `None` when this
     /// answer reaches its end (so the next page can be asked for before this one has
     /// fully arrived).
     Entries {
@@ -79,20 +80,88 @@ pub enum Message {
         request: u64,
         count: u32,
         last: bool,
-        resume: Option<(Timestamp, EntryId)>,
+        resume: Option<Place>,
         #[serde(with = "serde_bytes")]
         batch: Vec<u8>,
     },
-    /// Please send the entries of `space` that follow `after` in `(time, id)` order
-    /// (from the first when `None`), about `max_bytes` of them and at least one: how a
-    /// node that holds nothing of a space fetches it, a page at a time, without ids
-    /// crossing the link.
+    /// Please send the entries of `space` that follow `after` in the sender's reading
+    /// order (from the first when `None`), about `max_bytes` of them and at least one:
+    /// how a node that holds nothing of a space fetches it, a page at a time, without ids
+    /// crossing the link. `after` is a [`Place`] the receiver sent as a `resume`.
     WantRange {
         space: SpaceId,
         request: u64,
-        after: Option<(Timestamp, EntryId)>,
+        after: Option<Place>,
         max_bytes: u32,
     },
+}
+
+/// A place in the order a node serves a space whole (`WantRange` pages): what a reader
+/// needs first comes first. The node that serves a range makes its places; the node that
+/// asks only sends back a `resume` it was given, and compares two places from the same
+/// server to restart from the earlier. On the wire, the same bytes as the `(time, id)`
+/// bound of earlier nodes, which order by time alone: every place is `(key, id)` with
+/// `key` the entry's [`Part`] in its top byte and the entry's time (milliseconds) below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Place {
+    key: u64,
+    id: EntryId,
+}
+
+/// A place's key holds its time in the low 56 bits (more than two million years of
+/// milliseconds; later times share the last key of their part).
+const TIME_BITS: u32 = 56;
+const MAX_KEY_TIME: u64 = (1 << TIME_BITS) - 1;
+
+impl Place {
+    /// The place of the entry `id` of `part`, written at `time`.
+    pub fn new(part: Part, time: Timestamp, id: EntryId) -> Place {
+        let time = time.as_millis().min(MAX_KEY_TIME);
+        Place {
+            key: (u64::from(part as u8) << TIME_BITS) | time,
+            id,
+        }
+    }
+
+    /// The place of `(time, id)` in `(time, id)` order: how a node that keeps no
+    /// reading order serves a space, as earlier nodes did.
+    pub fn by_time(time: Timestamp, id: EntryId) -> Place {
+        Place {
+            key: time.as_millis(),
+            id,
+        }
+    }
+
+    /// The key, as [`Place::new`] or [`Place::by_time`] made it.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// The part and time of a place made by [`Place::new`]. A place the asker sent back
+    /// that no part has (from a node that served by time alone, or made up) reads as
+    /// the last part, at the time its key holds.
+    pub fn part_and_time(&self) -> (Part, Timestamp) {
+        let part = Part::ALL
+            .into_iter()
+            .find(|part| *part as u64 == self.key >> TIME_BITS)
+            .unwrap_or(Part::Discussion);
+        (part, Timestamp::from_millis(self.key & MAX_KEY_TIME))
+    }
+
+    /// The time, for a place made by [`Place::by_time`].
+    pub fn time(&self) -> Timestamp {
+        Timestamp::from_millis(self.key)
+    }
+
+    pub fn id(&self) -> EntryId {
+        self.id
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.key, self.id.short())
+    }
 }
 
 impl Message {
@@ -255,7 +324,7 @@ impl std::fmt::Debug for Message {
                 f,
                 "Entries {{ space: {}, request: {request}, count: {count}, last: {last}, resume: {}, batch: {} bytes }}",
                 space.short(),
-                resume.map_or("none".into(), |(t, id)| format!("{t}/{}", id.short())),
+                resume.map_or("none".into(), |place| place.to_string()),
                 batch.len()
             ),
             Message::WantRange {
@@ -267,7 +336,7 @@ impl std::fmt::Debug for Message {
                 f,
                 "WantRange {{ space: {}, request: {request}, after: {}, max_bytes: {max_bytes} }}",
                 space.short(),
-                after.map_or("start".into(), |(t, id)| format!("{t}/{}", id.short())),
+                after.map_or("start".into(), |place| place.to_string()),
             ),
         }
     }
@@ -339,7 +408,11 @@ mod tests {
                 request: 12,
                 count: 0,
                 last: true,
-                resume: Some((Timestamp::from_millis(5), EntryId::from_bytes([2; 32]))),
+                resume: Some(Place::new(
+                    Part::Draft,
+                    Timestamp::from_millis(5),
+                    EntryId::from_bytes([2; 32]),
+                )),
                 batch: vec![1, 2, 3],
             },
             Message::WantRange {
@@ -358,6 +431,26 @@ mod tests {
             assert_eq!(frame.len(), message.encoded_len(), "{message:?}");
             assert_eq!(Message::decode(&frame).expect("decodes"), message);
         }
+    }
+
+    /// A place is the `(time, id)` bound of nodes that served by time alone, byte for
+    /// byte, and places order as their parts, then times, then ids.
+    #[test]
+    fn places_keep_the_wire_form_and_order_by_part() {
+        let id = EntryId::from_bytes([3; 32]);
+        let time = Timestamp::from_millis(1_767_225_600_000);
+        let place = Place::by_time(time, id);
+        assert_eq!(
+            postcard::to_allocvec(&Some(place)).unwrap(),
+            postcard::to_allocvec(&Some((time, id))).unwrap()
+        );
+        let draft = Place::new(Part::Draft, time, id);
+        assert_eq!(draft.part_and_time(), (Part::Draft, time));
+        let earlier = Timestamp::from_millis(1);
+        assert!(Place::new(Part::People, time, id) < Place::new(Part::Draft, earlier, id));
+        assert!(Place::new(Part::Draft, earlier, id) < draft);
+        assert!(draft < Place::new(Part::Discussion, earlier, id));
+        assert!(draft < Place::new(Part::Draft, time, EntryId::from_bytes([4; 32])));
     }
 
     #[test]

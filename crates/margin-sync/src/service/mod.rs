@@ -67,7 +67,7 @@ use serde::Serialize;
 
 use crate::items::Items;
 use crate::limits::MAX_FRAME_BYTES;
-use crate::message::Message;
+use crate::message::{Message, Place};
 use crate::penalty::{Offence, Penalty};
 
 use peers::{Peer, Standing};
@@ -84,6 +84,16 @@ pub trait Store {
     /// The bytes, exactly as stored, of those of `ids` the host holds in `space`; ids it
     /// does not hold are left out. Any order.
     fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>>;
+
+    /// The places of the entries of `space` that follow `after` in reading order (made
+    /// with [`Place::new`] from each entry's [`Part`](crate::message::Part)), at most
+    /// `limit` of them, in that order: how a node that holds nothing of a space is sent
+    /// it, what a reader needs first coming first. `None` when the host keeps no reading
+    /// order: the service then pages by `(time, id)`.
+    fn reading(&self, space: &SpaceId, after: Option<Place>, limit: usize) -> Option<Vec<Place>> {
+        let _ = (space, after, limit);
+        None
+    }
 }
 
 /// The host's judgement of one entry it was [delivered](Output::Deliver).

@@ -18,7 +18,7 @@ use crate::batch;
 use crate::fetch::{Asked, Cursor, Request};
 use crate::items::Items;
 use crate::limits::{MAX_QUEUED_IDS, MAX_QUEUED_IDS_PER_PEER, MAX_WANT_IDS};
-use crate::message::Message;
+use crate::message::{Message, Place};
 use crate::penalty::Offence;
 
 /// What a node lacks in one space: ids it neither holds, nor is fetching, nor keeps
@@ -251,7 +251,7 @@ where
         request: u64,
         count: u32,
         last: bool,
-        resume: Option<(Timestamp, EntryId)>,
+        resume: Option<Place>,
         raw: &[u8],
     ) -> Result<(), Fault> {
         let Some(peer) = self.peers.get_mut(from) else {

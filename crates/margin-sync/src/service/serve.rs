@@ -20,7 +20,7 @@ use super::penalties::Fault;
 use super::{Service, Store};
 use crate::batch;
 use crate::limits::{MAX_REQUEST_BYTES, MIN_REQUEST_BYTES};
-use crate::message::Message;
+use crate::message::{Message, Place};
 
 impl<P> Service<P>
 where
@@ -60,8 +60,9 @@ where
         Ok(())
     }
 
-    /// The peer's `WantRange`: the entries that follow `after` in `(time, id)` order, up to
-    /// about `max_bytes`, and where the next page starts if any follow.
+    /// The peer's `WantRange`: the entries that follow `after` in reading order (the
+    /// host's, or `(time, id)`), up to about `max_bytes`, and where the next page starts
+    /// if any follow.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn want_range<S: Store + ?Sized>(
         &mut self,
@@ -69,7 +70,7 @@ where
         from: &P,
         space: SpaceId,
         request: u64,
-        after: Option<(Timestamp, EntryId)>,
+        after: Option<Place>,
         max_bytes: u32,
         store: &S,
     ) -> Result<(), Fault> {
@@ -80,21 +81,35 @@ where
         let budget = (max_bytes as usize)
             .clamp(1, MAX_REQUEST_BYTES)
             .min(allowed.max(MIN_REQUEST_BYTES));
-        let mut following = shared.items.after(after).peekable();
+        let items = shared.items;
+        let mut following = |after: Option<Place>, limit: usize| -> Vec<Place> {
+            store.reading(&space, after, limit).unwrap_or_else(|| {
+                let after = after.map(|place| (place.time(), place.id()));
+                items
+                    .after(after)
+                    .take(limit)
+                    .map(|(time, id)| Place::by_time(time, id))
+                    .collect()
+            })
+        };
         let (mut entries, mut bytes, mut last) = (Vec::new(), 0usize, None);
-        let mut cut = false;
+        let (mut cut, mut ended) = (false, false);
         // Read a few at a time, and end the page where the next entry would pass the
         // budget (a large entry still travels, alone, if the peer's budget holds it).
-        'read: while bytes < budget && following.peek().is_some() {
-            let chunk: Vec<(Timestamp, EntryId)> = following.by_ref().take(16).collect();
-            let ids: Vec<EntryId> = chunk.iter().map(|(_, id)| *id).collect();
+        'read: while bytes < budget {
+            let chunk = following(last.or(after), 16);
+            if chunk.is_empty() {
+                ended = true;
+                break;
+            }
+            let ids: Vec<EntryId> = chunk.iter().map(Place::id).collect();
             let mut found: HashMap<EntryId, Vec<u8>> = store
                 .entries(&space, &ids)
                 .into_iter()
                 .map(|entry| (EntryId::of_entry(&entry), entry))
                 .collect();
-            for item in chunk {
-                if let Some(entry) = found.remove(&item.1) {
+            for place in chunk {
+                if let Some(entry) = found.remove(&place.id()) {
                     let framed = batch::framed_len(entry.len());
                     if bytes + framed > budget && (bytes > 0 || framed > allowed) {
                         cut = true;
@@ -103,10 +118,11 @@ where
                     bytes += framed;
                     entries.push(entry);
                 }
-                last = Some(item);
+                last = Some(place);
             }
         }
-        let resume = if cut || following.peek().is_some() {
+        let more = cut || (!ended && !following(last.or(after), 1).is_empty());
+        let resume = if more {
             // More follow: the next page starts after the last entry looked at, or
             // where this one was asked if none was (with no budget left at the very
             // start, the peer ends its range and reconciles instead).
@@ -114,7 +130,6 @@ where
         } else {
             None
         };
-        drop(following);
         self.spend_serving(now, from, bytes);
         self.answer(from, space, request, &entries, resume);
         Ok(())
@@ -153,7 +168,7 @@ where
         space: SpaceId,
         request: u64,
         entries: &[Vec<u8>],
-        resume: Option<(Timestamp, EntryId)>,
+        resume: Option<Place>,
     ) {
         let batches = batch::encode(entries);
         let parts = batches.len();

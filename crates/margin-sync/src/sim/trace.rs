@@ -71,10 +71,7 @@ pub(super) fn message(message: &Message) -> String {
             "entries {} request {request}: {count} entries{}{} ({} bytes)",
             space.short(),
             if *last { ", last" } else { "" },
-            resume.map_or(String::new(), |(t, id)| format!(
-                ", resume {t}/{}",
-                id.short()
-            )),
+            resume.map_or(String::new(), |place| format!(", resume {place}")),
             batch.len()
         ),
         Message::WantRange {
@@ -85,7 +82,7 @@ pub(super) fn message(message: &Message) -> String {
         } => format!(
             "want-range {} request {request} after {} ({max_bytes} bytes)",
             space.short(),
-            after.map_or("start".to_owned(), |(t, id)| format!("{t}/{}", id.short()))
+            after.map_or("start".to_owned(), |place| place.to_string())
         ),
     }
 }

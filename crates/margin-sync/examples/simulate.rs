@@ -6,7 +6,8 @@
 //!
 //! Options: `--nodes N`, `--seed S`, `--degree K`, `--loss P`, `--duplicate P`,
 //! `--churn P` (per node per second), `--authored N`, `--initial N` (entries per node
-//! and space at start), `--spaces N`, `--garbage N`, `--forgers N`, `--no-partition`.
+//! and space at start), `--spaces N`, `--garbage N`, `--forgers N`, `--no-partition`,
+//! `--settle MS` (the service's settle window).
 //!
 //! Besides what was sent, it prints what each honest node received against the least it
 //! could have: every entry of its spaces once (its own few entries included, which
@@ -38,6 +39,9 @@ fn main() {
             "--authored" => config.authored = number() as usize,
             "--initial" => config.initial_entries = number() as usize,
             "--spaces" => config.spaces = number() as usize,
+            "--settle" => {
+                config.service.settle_window = std::time::Duration::from_millis(number() as u64)
+            }
             "--garbage" => config.garbage_nodes = number() as usize,
             "--forgers" => config.forger_nodes = number() as usize,
             "--no-partition" => {

@@ -72,6 +72,7 @@ use crate::penalty::{Offence, Penalty};
 
 use peers::{Peer, Standing};
 use penalties::{Ban, Fault};
+use reconcile::Scope;
 pub use status::{BanStatus, LinkStatus, PeerStatus, Received, SpaceStatus, Status, Traffic};
 
 /// What the service needs from the host's store. Implemented by the node over SQLite and
@@ -161,6 +162,10 @@ pub enum DisconnectReason {
 pub struct Config {
     /// How often the lower-id side of a link reconciles each shared space.
     pub reconcile_interval: Duration,
+    /// Periodic reconciliations leave out the entries written within this long of now
+    /// (either side): gossip is still bringing them, and comparing them would descend
+    /// to listing their ids. They are compared once they are older.
+    pub settle_window: Duration,
     /// How long after a failed or unfinished reconciliation to try again, and after a
     /// reconciliation that found differences to confirm.
     pub retry_interval: Duration,
@@ -203,6 +208,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             reconcile_interval: Duration::from_secs(60),
+            settle_window: Duration::from_secs(10),
             retry_interval: Duration::from_secs(5),
             session_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
@@ -344,7 +350,7 @@ where
     /// initiates (a script waiting until the node is in sync asks for this).
     pub fn reconcile_now(&mut self, now: Timestamp, space: &SpaceId) -> Vec<Output<P>> {
         if !self.ranging(space) {
-            self.reconcile_with_all(now, space);
+            self.reconcile_with_all(now, space, Scope::Everything);
         }
         self.take()
     }
@@ -523,10 +529,10 @@ where
             } => self.reconcile_reply(now, from, space, session, round, &payload),
             Message::Done {
                 space,
+                session,
                 you_lack,
                 i_lack,
-                ..
-            } => self.done(now, from, &space, you_lack, i_lack),
+            } => self.done(now, from, &space, session, you_lack, i_lack),
             Message::Have { space, ids } => self.have(now, from, &space, ids),
             Message::Want {
                 space,

@@ -3,7 +3,7 @@
 //! that went away. [`Service::shared`] finds the link a message about a space is handled
 //! with.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -45,6 +45,41 @@ pub(super) struct Peer {
     pub(super) traffic: Traffic,
     /// Whether the log has said once that the peer's deliveries do not advance sync.
     pub(super) warned: bool,
+    /// Entries the peer showed it holds lately: not announced to it.
+    pub(super) holds: Holds,
+}
+
+/// The entries a peer showed it holds lately — it announced them, or sent them — so that
+/// they are not announced back to it: in a network where each node hears of an entry
+/// from several neighbours, most of those neighbours had already announced it to the
+/// node by the time it has it. Bounded; the oldest are forgotten first (announcing one
+/// of those again costs a few bytes, never an entry).
+#[derive(Debug, Default)]
+pub(super) struct Holds {
+    order: VecDeque<EntryId>,
+    ids: HashSet<EntryId>,
+}
+
+impl Holds {
+    /// Ids remembered per peer.
+    const MAX: usize = 4096;
+
+    pub(super) fn note(&mut self, ids: impl IntoIterator<Item = EntryId>) {
+        for id in ids {
+            if self.ids.insert(id) {
+                self.order.push_back(id);
+            }
+            if self.order.len() > Self::MAX
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.ids.remove(&oldest);
+            }
+        }
+    }
+
+    pub(super) fn contains(&self, id: &EntryId) -> bool {
+        self.ids.contains(id)
+    }
 }
 
 impl Peer {
@@ -73,6 +108,7 @@ impl Peer {
             score: Score::new(now),
             traffic: Traffic::default(),
             warned: false,
+            holds: Holds::default(),
         }
     }
 }
@@ -96,8 +132,18 @@ const MAX_STANDING: usize = 10_000;
 pub(super) struct Link {
     pub(super) session: Option<Session>,
     pub(super) next_reconcile: Timestamp,
+    /// Whether the last session found the link in sync, and as of when: every item
+    /// older than `last_sync` was compared (see the `reconcile` module).
     pub(super) in_sync: bool,
     pub(super) last_sync: Option<Timestamp>,
+    /// When the last session on the link, of either side, ended.
+    pub(super) last_session: Option<Timestamp>,
+    /// The peer's session whose opening arrived last, and its horizon: what its `Done`
+    /// speaks of.
+    pub(super) opened: Option<(u64, Timestamp)>,
+    /// When to look for what an entry the peer sent waits for (see
+    /// [`Service::look_for_gap`]).
+    pub(super) gap_due: Option<Timestamp>,
     /// Ids to fetch from this peer.
     pub(super) queue: VecDeque<EntryId>,
     /// Fetching the whole space from this peer (this node held nothing of it).
@@ -115,12 +161,15 @@ pub(super) struct Link {
 }
 
 impl Link {
-    fn new(now: Timestamp) -> Self {
+    pub(super) fn new(now: Timestamp) -> Self {
         Self {
             session: None,
             next_reconcile: now,
             in_sync: false,
             last_sync: None,
+            last_session: None,
+            opened: None,
+            gap_due: None,
             queue: VecDeque::new(),
             range: None,
             ranged: false,

@@ -13,6 +13,7 @@ use margin_core::id::{EntryId, SpaceId};
 
 use super::peers::Link;
 use super::penalties::Fault;
+use super::reconcile::Scope;
 use super::{Output, Service, send};
 use crate::batch;
 use crate::fetch::{Asked, Cursor, Request};
@@ -87,6 +88,9 @@ where
         ids: Vec<EntryId>,
     ) -> Result<(), Fault> {
         let ranging = self.ranging(space);
+        if let Some(peer) = self.peers.get_mut(from) {
+            peer.holds.note(ids.iter().copied());
+        }
         let mut shared = self.shared(now, from, space)?;
         if ranging {
             return Ok(()); // the space is being fetched whole
@@ -114,6 +118,7 @@ where
         let Some(peer) = self.peers.get_mut(from) else {
             return;
         };
+        peer.holds.note(ids.iter().copied());
         let others_queued = peer.queued_beside(space);
         let mut lacking = Lacking {
             items,
@@ -369,11 +374,55 @@ where
                     .map(|(id, _)| (peer_id.clone(), *id)),
             );
         }
+        let mut asked: Vec<P> = vec![];
         for (peer, request) in expired {
             tracing::debug!(target: "sync", ?peer, request, "request timed out");
-            self.give_up(&peer, request);
+            if let Some((space, unanswered)) = self.give_up(&peer, request) {
+                self.ask_again(&peer, &space, unanswered, &mut asked);
+            }
+        }
+        for peer in asked {
+            self.pump(now, &peer);
         }
         self.hedge(now);
+    }
+
+    /// Queues again the ids of a request `peer_id` did not answer in time: on the link
+    /// of a peer that announced them too, else on the same one (a frame lost on the way
+    /// is the likeliest cause), rather than leaving them for the next reconciliation to
+    /// find. Notes in `asked` the peers to pump.
+    fn ask_again(&mut self, peer_id: &P, space: &SpaceId, ids: Vec<EntryId>, asked: &mut Vec<P>) {
+        let Some(items) = self.spaces.get(space) else {
+            return;
+        };
+        for id in ids {
+            if items.contains(&id)
+                || self.fetching.contains_key(&id)
+                || self.waiting.contains_key(&id)
+            {
+                continue;
+            }
+            let next = match self.alternates.get_mut(&id) {
+                Some(others) if !others.is_empty() => others.remove(0),
+                _ => peer_id.clone(),
+            };
+            if self.alternates.get(&id).is_some_and(Vec::is_empty) {
+                self.alternates.remove(&id);
+            }
+            let Some(link) = self
+                .peers
+                .get_mut(&next)
+                .and_then(|peer| peer.links.get_mut(space))
+            else {
+                continue;
+            };
+            if link.queue.len() < MAX_QUEUED_IDS {
+                link.queue.push_back(id);
+                if !asked.contains(&next) {
+                    asked.push(next);
+                }
+            }
+        }
     }
 
     /// Asks another peer for the ids of requests whose answer has not begun for
@@ -435,21 +484,21 @@ where
     }
 
     /// Forgets a request whose answer cannot be used; what it asked for can be asked for
-    /// again.
-    fn give_up(&mut self, peer_id: &P, request: u64) {
-        let Some(peer) = self.peers.get_mut(peer_id) else {
-            return;
-        };
-        let Some(given_up) = peer.requests.remove(&request) else {
-            return;
-        };
+    /// again. Returns the space and the ids it asked for that did not arrive.
+    fn give_up(&mut self, peer_id: &P, request: u64) -> Option<(SpaceId, Vec<EntryId>)> {
+        let peer = self.peers.get_mut(peer_id)?;
+        let given_up = peer.requests.remove(&request)?;
         match given_up.asked {
             Asked::Ids { outstanding, .. } => {
-                for id in outstanding {
-                    if self.fetching.get(&id) == Some(peer_id) {
-                        self.fetching.remove(&id);
+                let mut unanswered: Vec<EntryId> = outstanding.into_iter().collect();
+                // In id order, so a run replays exactly.
+                unanswered.sort_unstable();
+                for id in &unanswered {
+                    if self.fetching.get(id) == Some(peer_id) {
+                        self.fetching.remove(id);
                     }
                 }
+                Some((given_up.space, unanswered))
             }
             Asked::Range { after, .. } => {
                 if let Some(range) = peer
@@ -459,6 +508,7 @@ where
                 {
                     range.restart_from(after);
                 }
+                None
             }
         }
     }
@@ -507,6 +557,6 @@ where
                 return;
             }
         }
-        self.reconcile_with_all(now, space);
+        self.reconcile_with_all(now, space, Scope::Everything);
     }
 }

@@ -167,6 +167,9 @@ pub struct LinkStatus {
     pub reconciling: bool,
     /// Entries queued or requested from this peer.
     pub pending: usize,
+    /// What `in_sync` is as of: the last reconciliation compared every entry older than
+    /// this (reconciliations the node starts by itself leave out the last few seconds'
+    /// entries, which gossip is still bringing).
     pub last_sync: Option<Timestamp>,
 }
 

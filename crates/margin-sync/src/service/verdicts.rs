@@ -11,7 +11,8 @@ use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 
 use super::penalties::Fault;
-use super::{Service, Verdict};
+use super::reconcile::Scope;
+use super::{Service, Verdict, send};
 use crate::limits::{MAX_HAVE_IDS, MAX_WAITING_IDS};
 use crate::message::Message;
 use crate::penalty::Offence;
@@ -45,7 +46,7 @@ where
         if new.len() <= self.config.relay_have_max {
             self.announce(space, &new, None);
         } else if !new.is_empty() && !self.ranging(space) {
-            self.reconcile_with_all(now, space);
+            self.reconcile_with_all(now, space, Scope::Everything);
         }
     }
 
@@ -102,6 +103,7 @@ where
             }
         }
         if let Some(peer) = self.peers.get_mut(from) {
+            peer.holds.note(verdicts.iter().map(|(id, _)| *id));
             peer.traffic.stale_entries += stale;
             if let Some(link) = peer.links.get_mut(space) {
                 link.round_new += new;
@@ -111,7 +113,7 @@ where
         // What waits is found by reconciling, unless the space is being fetched whole
         // (which brings it, and reconciles at its end).
         if gap && !self.ranging(space) {
-            self.reconcile_soon(now, from, space);
+            self.look_for_gap(now, from, space);
         }
         if !accepted.is_empty() && accepted.len() <= self.config.relay_have_max {
             self.announce(space, &accepted, Some(from));
@@ -152,7 +154,7 @@ where
             Verdict::Pending => {
                 self.wait(now, id);
                 if !self.ranging(space) {
-                    self.reconcile_soon(now, from, space);
+                    self.look_for_gap(now, from, space);
                 }
             }
             Verdict::Dropped => {}
@@ -171,24 +173,27 @@ where
         }
     }
 
-    /// Sends `Have` for `ids` to every peer linked in `space` but `except`.
+    /// Sends `Have` for `ids` to every peer linked in `space` but `except`, leaving out
+    /// the ids each peer showed it holds.
     fn announce(&mut self, space: &SpaceId, ids: &[EntryId], except: Option<&P>) {
         if ids.is_empty() {
             return;
         }
-        let peers: Vec<P> = self
-            .peers
-            .iter()
-            .filter(|(peer, state)| Some(*peer) != except && state.links.contains_key(space))
-            .map(|(peer, _)| peer.clone())
-            .collect();
-        for peer in peers {
-            for chunk in ids.chunks(MAX_HAVE_IDS) {
+        for (peer_id, peer) in self.peers.iter_mut() {
+            if Some(peer_id) == except || !peer.links.contains_key(space) {
+                continue;
+            }
+            let news: Vec<EntryId> = ids
+                .iter()
+                .filter(|id| !peer.holds.contains(id))
+                .copied()
+                .collect();
+            for chunk in news.chunks(MAX_HAVE_IDS) {
                 let have = Message::Have {
                     space: *space,
                     ids: chunk.to_vec(),
                 };
-                self.send(&peer, have);
+                send(&mut self.out, peer_id, &mut peer.traffic, have);
             }
         }
     }

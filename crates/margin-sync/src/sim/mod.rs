@@ -261,7 +261,8 @@ impl Simulation {
                 }
             }
             for space in &held {
-                node.service.join(Timestamp::EPOCH, *space, &node.store);
+                node.service
+                    .join(Timestamp::from_millis(EPOCH), *space, &node.store);
             }
             nodes.push(node);
         }
@@ -334,11 +335,6 @@ impl Simulation {
     /// Virtual time, ms.
     pub fn now(&self) -> u64 {
         self.now
-    }
-
-    /// The virtual clock, as the service reads time.
-    fn clock(&self) -> Timestamp {
-        Timestamp::from_millis(self.now)
     }
 
     /// The time after which no fault but loss and duplication is injected.
@@ -470,9 +466,7 @@ impl Simulation {
 
     /// The sync status of one node.
     pub fn status(&self, node: NodeId) -> crate::service::Status<NodeId> {
-        self.nodes[node as usize]
-            .service
-            .status(Timestamp::from_millis(self.now))
+        self.nodes[node as usize].service.status(clock(self.now))
     }
 
     /// The host's store of one node.
@@ -550,12 +544,9 @@ impl Simulation {
                 let node = &mut self.nodes[to as usize];
                 node.stats.messages_received += 1;
                 node.stats.bytes_received += bytes.len() as u64;
-                let outputs = node.service.received(
-                    Timestamp::from_millis(self.now),
-                    &from,
-                    &bytes,
-                    &node.store,
-                );
+                let outputs = node
+                    .service
+                    .received(clock(self.now), &from, &bytes, &node.store);
                 self.carry_out(to, outputs);
             }
             Event::Tick(n) => {
@@ -567,9 +558,7 @@ impl Simulation {
                 if self.nodes[n as usize].role == Role::Garbage {
                     self.spray_garbage(n);
                 }
-                let outputs = self.nodes[n as usize]
-                    .service
-                    .tick(Timestamp::from_millis(self.now));
+                let outputs = self.nodes[n as usize].service.tick(clock(self.now));
                 self.carry_out(n, outputs);
             }
             Event::Author => self.author(),
@@ -669,9 +658,9 @@ impl Simulation {
         let node = &mut self.nodes[n];
         let (time, id) = write(&mut self.rng, &self.config, node, space, at, chain);
         self.expected.entry(space).or_default().insert(id);
-        let outputs =
-            node.service
-                .inserted(Timestamp::from_millis(self.now), &space, &[(time, id)]);
+        let outputs = node
+            .service
+            .inserted(clock(self.now), &space, &[(time, id)]);
         if node.online {
             self.carry_out(n as NodeId, outputs);
         }
@@ -721,12 +710,10 @@ impl Simulation {
                     let verdicts = self.nodes[n as usize].receive(space, entries);
                     self.note(|| format!("{n} from {from}: {}", trace::verdicts(&verdicts)));
                     let node = &mut self.nodes[n as usize];
-                    work.extend(node.service.verdicts(
-                        Timestamp::from_millis(self.now),
-                        &from,
-                        &space,
-                        &verdicts,
-                    ));
+                    work.extend(
+                        node.service
+                            .verdicts(clock(self.now), &from, &space, &verdicts),
+                    );
                 }
                 Output::Penalize(peer, penalty) => {
                     self.nodes[n as usize].stats.penalties_given += 1;
@@ -765,8 +752,7 @@ impl Simulation {
             return Vec::new();
         }
         node.spaces.push(space);
-        node.service
-            .join(Timestamp::from_millis(self.now), space, &node.store)
+        node.service.join(clock(self.now), space, &node.store)
     }
 
     /// Puts a frame on the link, unless the network loses it (only if `lossy`).
@@ -900,14 +886,10 @@ impl Simulation {
             },
         );
         self.note(|| format!("{a}<->{b} connected"));
-        let outputs = self.nodes[a as usize]
-            .service
-            .connected(Timestamp::from_millis(self.now), b);
+        let outputs = self.nodes[a as usize].service.connected(clock(self.now), b);
         self.carry_out(a, outputs);
         if self.links.contains_key(&key(a, b)) {
-            let outputs = self.nodes[b as usize]
-                .service
-                .connected(Timestamp::from_millis(self.now), a);
+            let outputs = self.nodes[b as usize].service.connected(clock(self.now), a);
             self.carry_out(b, outputs);
         }
     }
@@ -921,7 +903,7 @@ impl Simulation {
             if self.nodes[x as usize].online {
                 let outputs = self.nodes[x as usize]
                     .service
-                    .disconnected(Timestamp::from_millis(self.now), &y);
+                    .disconnected(clock(self.now), &y);
                 self.carry_out(x, outputs);
             }
         }
@@ -939,7 +921,7 @@ impl Simulation {
     }
 
     fn rejoin(&mut self, n: NodeId, restart: bool) {
-        let now = self.clock();
+        let now = clock(self.now);
         let node = &mut self.nodes[n as usize];
         node.online = true;
         if restart {
@@ -993,6 +975,12 @@ impl Node {
         }
         verdicts
     }
+}
+
+/// The clock every node reads at virtual time `now`: on the same scale as the entries'
+/// times, as a real node's clock is.
+fn clock(now: u64) -> Timestamp {
+    Timestamp::from_millis(EPOCH + now)
 }
 
 fn key(a: NodeId, b: NodeId) -> (NodeId, NodeId) {

@@ -944,12 +944,28 @@ impl Store {
     /// decode or do not match their id, space, kind, author or time columns.
     /// What SQLite's own integrity check finds wrong with the database file (pages,
     /// b-trees, indexes against their tables); empty when it reports "ok".
+    /// A page so damaged that the check itself cannot read past it is reported the same
+    /// way, as the error SQLite gave.
     pub fn integrity(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let found = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(found.into_iter().filter(|line| line != "ok").collect())
+        let found = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<String>, _>>()
+            });
+        match found {
+            Ok(found) => Ok(found.into_iter().filter(|line| line != "ok").collect()),
+            Err(e @ rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                ) =>
+            {
+                Ok(vec![e.to_string()])
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub fn check_rows(&self) -> Result<Vec<String>, StoreError> {

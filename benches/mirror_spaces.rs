@@ -164,7 +164,10 @@ fn main() {
         .into_iter()
         .map(|p| RunningNode::start(p, &["--bootstrap", &mirror.addr()]))
         .collect();
-    println!("{peers} peers started in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "{peers} peers started in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let total = spaces * (entries + NEWER);
     wait_for_entries(&mirror, total, "first sync");
     let first_sync = t.elapsed();
@@ -232,7 +235,12 @@ fn main() {
         ]
     };
     let secs = |d: Duration| format!("{:.2} s", d.as_secs_f64());
-    table.row(&row("start (listening)", secs(mirror_start), &started, None));
+    table.row(&row(
+        "start (listening)",
+        secs(mirror_start),
+        &started,
+        None,
+    ));
     table.row(&row(
         "first sync with the peers",
         secs(first_sync),
@@ -279,10 +287,17 @@ fn main() {
     table.print();
 
     let start = mirror_start.max(restart).as_secs_f64();
-    let rss = [started, synced, live[0].1, idle[0].1, restarted, after_restart[0].1]
-        .iter()
-        .map(|s| mb(s.rss_kb))
-        .fold(0.0, f64::max);
+    let rss = [
+        started,
+        synced,
+        live[0].1,
+        idle[0].1,
+        restarted,
+        after_restart[0].1,
+    ]
+    .iter()
+    .map(|s| mb(s.rss_kb))
+    .fold(0.0, f64::max);
     println!(
         "\ntarget: start < {MAX_START_S} s: {start:.2} s → {}",
         verdict(start < MAX_START_S)

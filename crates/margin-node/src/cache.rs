@@ -1,7 +1,8 @@
-//! The spaces a node holds, as states replayed from the store and kept between calls:
-//! finding a space, draft or comment by id or prefix, reading a space in place
-//! ([`Node::with_space`]), and bringing a kept state up to date with the store (and
-//! repairing a store that disagrees with its entries, see [`crate::ingest`]).
+//! The spaces a node holds, as states kept between calls (started from a space's
+//! snapshot when it has one that matches its entries, see [`crate::snapshot`], else
+//! replayed from the store): finding a space, draft or comment by id or prefix, reading a
+//! space in place ([`Node::with_space`]), and bringing a kept state up to date with the
+//! store (and repairing a store that disagrees with its entries, see [`crate::ingest`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,8 @@ const LOAD_CHUNK: usize = 2_000;
 pub(crate) struct CachedSpace {
     pub(crate) space: Space,
     pub(crate) mark: SpaceMark,
+    /// How many accepted entries the space had at its snapshot in the store (0: none).
+    pub(crate) saved: usize,
 }
 
 /// Where a replay of a space's stored entries disagreed with the store.
@@ -100,8 +103,9 @@ impl Node {
         self.with_space(id, |space| Ok(space.clone()))
     }
 
-    /// Rebuilds every space's state from the store and keeps it: what a node does once
-    /// when it starts serving. Returns how many spaces there are.
+    /// Loads every space's state (from its snapshot, or rebuilt from the store) and keeps
+    /// it: what a node does once when it starts serving. Returns how many spaces there
+    /// are.
     pub fn warm_spaces(&self) -> Result<usize, NodeError> {
         let ids = self.store.space_ids()?;
         for id in &ids {
@@ -177,14 +181,22 @@ impl Node {
     }
 
     /// As [`Node::take_space`], with what the replay found wrong in the store (repaired
-    /// or only reported, as `repair` says).
+    /// or only reported, as `repair` says). A space not kept yet starts from its snapshot
+    /// when it has one that matches the store, except when only reporting: a check
+    /// replays every entry.
     pub(crate) fn take_space_checked(
         &self,
         id: &SpaceId,
         repair: Repair,
     ) -> Result<(CachedSpace, Disagreement), NodeError> {
         let taken = self.cache.borrow_mut().remove(id);
-        let mut cached = match taken {
+        let loaded = taken.is_none();
+        let restored = match taken {
+            Some(cached) => Some(cached),
+            None if repair == Repair::Yes => self.restore_space(id)?,
+            None => None,
+        };
+        let mut cached = match restored {
             Some(cached) => cached,
             None => {
                 let (entries, seq) = self.store.space_entries_after(id, 0, 1)?;
@@ -200,6 +212,7 @@ impl Node {
                         // Never a version the store has: the waiting set is read.
                         waiting: -1,
                     },
+                    saved: 0,
                 }
             }
         };
@@ -236,7 +249,13 @@ impl Node {
             cached.mark.waiting = mark.waiting;
         }
         let found = self.compare(&cached.space, &findings);
-        if found.is_empty() || repair == Repair::No {
+        if repair == Repair::No {
+            return Ok((cached, found));
+        }
+        if found.is_empty() {
+            if loaded {
+                self.save_after_load(&mut cached)?;
+            }
             return Ok((cached, found));
         }
         if !self.store.in_transaction() {
@@ -248,10 +267,17 @@ impl Node {
                 .atomically(|| self.take_space_checked(id, Repair::Yes));
         }
         self.repair(&mut cached, &findings, &found)?;
+        self.save_after_load(&mut cached)?;
         Ok((cached, found))
     }
 
-    pub(crate) fn keep_space(&self, cached: CachedSpace) {
+    /// Keeps a space's state for the next call (saving its snapshot again when it grew
+    /// much since the last).
+    pub(crate) fn keep_space(&self, mut cached: CachedSpace) {
+        if let Err(e) = self.save_if_grown(&mut cached) {
+            // The state is still right; only the next start replays more.
+            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
+        }
         self.cache.borrow_mut().insert(cached.space.id(), cached);
     }
 

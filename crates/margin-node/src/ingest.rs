@@ -94,6 +94,7 @@ impl Node {
             let mut cached = CachedSpace {
                 space,
                 mark: SpaceMark::default(),
+                saved: 0,
             };
             self.index_accepted(&cached.space, &[&genesis])?;
             let mut decided = vec![(

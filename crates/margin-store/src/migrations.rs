@@ -119,4 +119,18 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX held_by_due ON held (due);
     "#,
+    // 7: a snapshot of each space's state, to start from instead of replaying every
+    // entry: derived data, trusted only while the entries stored up to `seq` still have
+    // the digest `entries` (see `margin_store::snapshot`).
+    r#"
+    CREATE TABLE snapshots (
+        space    BLOB PRIMARY KEY,
+        format   INTEGER NOT NULL,
+        seq      INTEGER NOT NULL,
+        entries  TEXT NOT NULL,
+        checksum BLOB NOT NULL,
+        state    BLOB NOT NULL,
+        made_at  INTEGER NOT NULL
+    );
+    "#,
 ];

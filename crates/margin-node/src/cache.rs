@@ -5,6 +5,7 @@
 //! store (and repairing a store that disagrees with its entries, see [`crate::ingest`]).
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use margin_core::entry::Entry;
 use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
@@ -18,12 +19,20 @@ use crate::node::Node;
 /// How many stored entries a space's state is rebuilt from at a time.
 const LOAD_CHUNK: usize = 2_000;
 
+/// How many accepted entries the spaces kept in memory may hold together (a state takes
+/// about 2 KB per entry): beyond it, the space used least recently is dropped, to be
+/// loaded again from its snapshot when next needed. The space in use is always kept,
+/// however large.
+pub const KEPT_ENTRIES: usize = 50_000;
+
 /// A space's state and how far into the store it has read.
 pub(crate) struct CachedSpace {
     pub(crate) space: Space,
     pub(crate) mark: SpaceMark,
     /// How many accepted entries the space had at its snapshot in the store (0: none).
     pub(crate) saved: usize,
+    /// When it was last used.
+    pub(crate) used: Instant,
 }
 
 /// Where a replay of a space's stored entries disagreed with the store.
@@ -103,16 +112,52 @@ impl Node {
         self.with_space(id, |space| Ok(space.clone()))
     }
 
-    /// Loads every space's state (from its snapshot, or rebuilt from the store) and keeps
-    /// it: what a node does once when it starts serving. Returns how many spaces there
-    /// are.
+    /// Loads spaces' states (from their snapshots, or rebuilt from the store) and keeps
+    /// them, as many as the node keeps in memory ([`KEPT_ENTRIES`]): what a node does
+    /// once when it starts serving. Returns how many spaces are kept.
     pub fn warm_spaces(&self) -> Result<usize, NodeError> {
-        let ids = self.store.space_ids()?;
-        for id in &ids {
+        for id in &self.store.space_ids()? {
+            if self.kept_entries() >= KEPT_ENTRIES {
+                break;
+            }
             let cached = self.take_space(id)?;
             self.keep_space(cached);
         }
+        Ok(self.cache.borrow().len())
+    }
+
+    /// Drops the states of the spaces not used for `idle` (saving their snapshots first
+    /// when they changed since), and hands the memory back to the system: an idle node
+    /// holds no space in memory. Returns how many were dropped.
+    pub fn drop_idle_spaces(&self, idle: Duration) -> Result<usize, NodeError> {
+        let ids: Vec<SpaceId> = self
+            .cache
+            .borrow()
+            .values()
+            .filter(|c| c.used.elapsed() >= idle)
+            .map(|c| c.space.id())
+            .collect();
+        for id in &ids {
+            let Some(mut cached) = self.cache.borrow_mut().remove(id) else {
+                continue;
+            };
+            if cached.space.order().len() != cached.saved {
+                self.save_space(&mut cached)?;
+            }
+        }
+        if !ids.is_empty() {
+            release_freed_memory();
+        }
         Ok(ids.len())
+    }
+
+    /// How many accepted entries the kept spaces hold together.
+    fn kept_entries(&self) -> usize {
+        self.cache
+            .borrow()
+            .values()
+            .map(|c| c.space.order().len())
+            .sum()
     }
 
     /// Every space in the store.
@@ -213,6 +258,7 @@ impl Node {
                         waiting: -1,
                     },
                     saved: 0,
+                    used: Instant::now(),
                 }
             }
         };
@@ -254,7 +300,7 @@ impl Node {
         }
         if found.is_empty() {
             if loaded {
-                self.save_after_load(&mut cached)?;
+                self.save_if_behind(&mut cached)?;
             }
             return Ok((cached, found));
         }
@@ -267,18 +313,43 @@ impl Node {
                 .atomically(|| self.take_space_checked(id, Repair::Yes));
         }
         self.repair(&mut cached, &findings, &found)?;
-        self.save_after_load(&mut cached)?;
+        self.save_if_behind(&mut cached)?;
         Ok((cached, found))
     }
 
     /// Keeps a space's state for the next call (saving its snapshot again when it grew
-    /// much since the last).
+    /// much since the last), and drops the least recently used others while the kept
+    /// spaces hold more than [`KEPT_ENTRIES`] entries.
     pub(crate) fn keep_space(&self, mut cached: CachedSpace) {
         if let Err(e) = self.save_if_grown(&mut cached) {
             // The state is still right; only the next start replays more.
             tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
         }
-        self.cache.borrow_mut().insert(cached.space.id(), cached);
+        let id = cached.space.id();
+        cached.used = Instant::now();
+        self.cache.borrow_mut().insert(id, cached);
+        let mut kept = self.kept_entries();
+        while kept > KEPT_ENTRIES {
+            let oldest = self
+                .cache
+                .borrow()
+                .values()
+                .filter(|c| c.space.id() != id)
+                .min_by_key(|c| c.used)
+                .map(|c| c.space.id());
+            let Some(oldest) = oldest.and_then(|o| self.cache.borrow_mut().remove(&o)) else {
+                break;
+            };
+            kept -= oldest.space.order().len();
+            self.drop_space(oldest);
+        }
+    }
+
+    /// Lets go of a space's state, saving its snapshot first when it is far behind.
+    fn drop_space(&self, mut cached: CachedSpace) {
+        if let Err(e) = self.save_if_behind(&mut cached) {
+            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
+        }
     }
 
     /// Compares what a replay decided with where the store keeps each entry.

@@ -95,6 +95,7 @@ impl Node {
                 space,
                 mark: SpaceMark::default(),
                 saved: 0,
+                used: std::time::Instant::now(),
             };
             self.index_accepted(&cached.space, &[&genesis])?;
             let mut decided = vec![(

@@ -38,6 +38,7 @@ impl Node {
         match self.check_snapshot(id, &snapshot)? {
             Ok(space) => Ok(Some(CachedSpace {
                 saved: space.order().len(),
+                used: std::time::Instant::now(),
                 space,
                 mark: SpaceMark {
                     seq: snapshot.seq,
@@ -130,9 +131,9 @@ impl Node {
         Ok(())
     }
 
-    /// Saves the snapshot of a space just loaded when the load replayed a good share of
-    /// it.
-    pub(crate) fn save_after_load(&self, cached: &mut CachedSpace) -> Result<(), NodeError> {
+    /// Saves the snapshot of a space (just loaded, or let go of) when it is behind by a
+    /// good share of the space: loading it again would replay that share.
+    pub(crate) fn save_if_behind(&self, cached: &mut CachedSpace) -> Result<(), NodeError> {
         let len = cached.space.order().len();
         let replayed = len.saturating_sub(cached.saved);
         if replayed > 0 && replayed >= len / SAVE_SHARE {

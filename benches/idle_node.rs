@@ -5,10 +5,12 @@
 //! newest 20, and recorded as announced, as a node that received them would have. A `margin node` (the release binary Cargo builds for this bench) runs in
 //! that home; a peer holding the whole space connects, so the node reconciles its 100 000
 //! items, fetches the 20 it lacks and loads the space to check them — its first load and
-//! first sync. After it settles, its memory (`VmRSS`, peak `VmHWM`) and CPU time
-//! (`utime + stime`) over 30 idle seconds are read from `/proc`, first with the peer
-//! still connected, then alone. The baseline is a node in an empty home, measured over
-//! the same seconds.
+//! first sync. A node lets go of a space it has not used for a minute: once that minute
+//! has passed, its memory (`VmRSS`, peak `VmHWM`) and CPU time (`utime + stime`) over 30
+//! idle seconds are read from `/proc`, first with the peer still connected, then alone
+//! (its memory while it still holds the space, after it settles, is printed too). Last,
+//! one request to its HTTP API for the space times loading the space again. The
+//! baseline is a node in an empty home, measured over the same seconds.
 //!
 //! Run: `cargo bench -p margin-cli --bench idle_node`
 //! (`MARGIN_BENCH_KEEP=DIR` also keeps copies of the two homes in `DIR`, for profiling.)
@@ -33,6 +35,8 @@ const MAX_CPU_PERCENT: f64 = 1.0;
 const IDLE: Duration = Duration::from_secs(30);
 /// Time for the node to notice its peer left.
 const SETTLE: Duration = Duration::from_secs(5);
+/// A node lets go of a space unused for a minute, looking every 10 s.
+const LET_GO: Duration = Duration::from_secs(75);
 /// Entries the peer has and the idle node lacks at first.
 const NEWER: usize = 20;
 
@@ -143,6 +147,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let synced = sample(pids[0]);
+    let synced_at = Instant::now();
     println!(
         "first sync: {NEWER} entries fetched and the space loaded in {:.1} s; RSS {:.1} MB, peak {:.1} MB",
         t.elapsed().as_secs_f64(),
@@ -172,6 +177,19 @@ fn main() {
             .contains("written while the node was stopped"),
         "the node took the received entries for its own, written while it was stopped"
     );
+    let holding = sample(pids[0]);
+    println!(
+        "settled, still holding the space: RSS {:.1} MB, peak {:.1} MB",
+        mb(holding.rss_kb),
+        mb(holding.hwm_kb)
+    );
+    if let Some(wait) = LET_GO.checked_sub(synced_at.elapsed()) {
+        println!(
+            "waiting {:.0} s more: the node lets go of a space unused for a minute",
+            wait.as_secs_f64()
+        );
+        std::thread::sleep(wait);
+    }
 
     println!(
         "\nidle for {} s with the peer connected, then {} s alone ...",
@@ -182,6 +200,16 @@ fn main() {
     peer.stop();
     std::thread::sleep(SETTLE);
     let alone = idle(&pids, ticks);
+    let t = Instant::now();
+    let answer = common::http::get_from(&node, &format!("/api/spaces/{}", space.space), &[]);
+    assert_eq!(answer.status, 200, "the space: {}", answer.text());
+    let reload = t.elapsed();
+    let loaded = sample(pids[0]);
+    println!(
+        "first request after the idle periods: {:.2} s (the space loaded again from its snapshot); RSS {:.1} MB",
+        reload.as_secs_f64(),
+        mb(loaded.rss_kb)
+    );
     node.stop();
     empty.stop();
 

@@ -127,7 +127,7 @@ impl Node {
     }
 
     /// Drops the states of the spaces not used for `idle` (saving their snapshots first
-    /// when they changed since), and hands the memory back to the system: an idle node
+    /// when far ahead of them), and hands the memory back to the system: an idle node
     /// holds no space in memory. Returns how many were dropped.
     pub fn drop_idle_spaces(&self, idle: Duration) -> Result<usize, NodeError> {
         let ids: Vec<SpaceId> = self
@@ -138,11 +138,8 @@ impl Node {
             .map(|c| c.space.id())
             .collect();
         for id in &ids {
-            let Some(mut cached) = self.cache.borrow_mut().remove(id) else {
-                continue;
-            };
-            if cached.space.order().len() != cached.saved {
-                self.save_space(&mut cached)?;
+            if let Some(cached) = self.cache.borrow_mut().remove(id) {
+                self.drop_space(cached);
             }
         }
         if !ids.is_empty() {

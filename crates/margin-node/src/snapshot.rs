@@ -14,9 +14,10 @@ use crate::cache::CachedSpace;
 use crate::error::NodeError;
 use crate::node::Node;
 
-/// A load that replayed entries saves a snapshot when they are at least this share of
-/// the space (1 / N): a small gap is cheap to replay, and saving a large space costs
-/// about as much as replaying a few thousand of its entries.
+/// A state ahead of its snapshot by this share of the space (1 / N), or by
+/// [`SAVE_WHILE_RUNNING`] entries if fewer, is saved when loaded or let go of: a small gap
+/// is cheap to replay, and saving a large space costs about as much as replaying a few
+/// thousand of its entries.
 const SAVE_SHARE: usize = 8;
 
 /// A running node saves a space's snapshot again once it has accepted this many entries
@@ -135,8 +136,8 @@ impl Node {
     /// good share of the space: loading it again would replay that share.
     pub(crate) fn save_if_behind(&self, cached: &mut CachedSpace) -> Result<(), NodeError> {
         let len = cached.space.order().len();
-        let replayed = len.saturating_sub(cached.saved);
-        if replayed > 0 && replayed >= len / SAVE_SHARE {
+        let behind = len.saturating_sub(cached.saved);
+        if behind > 0 && behind >= (len / SAVE_SHARE).min(SAVE_WHILE_RUNNING) {
             self.save_space(cached)?;
         }
         Ok(())

@@ -451,7 +451,7 @@ pub(crate) fn fate(space: &Space, id: &EntryId) -> String {
 /// inside its heap for reuse; after a space of 100 000 entries is rebuilt that is more
 /// than 100 MB an idle node would otherwise hold on to.
 #[allow(unsafe_code)] // One libc call; the SAFETY comment below says why it is sound.
-fn release_freed_memory() {
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only returns free pages of the allocator's own heap to the
     // system; it takes no pointers and is safe to call at any time from any thread.

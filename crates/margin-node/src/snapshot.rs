@@ -10,7 +10,7 @@ use margin_space::digest::entry_set_digest;
 use margin_space::snapshot::FORMAT;
 use margin_store::{Snapshot, SpaceMark};
 
-use crate::cache::CachedSpace;
+use crate::cache::{CachedSpace, release_freed_memory};
 use crate::error::NodeError;
 use crate::node::Node;
 
@@ -27,6 +27,10 @@ const SAVE_WHILE_RUNNING: usize = 1_000;
 
 /// zstd's level for snapshots: fast; the state compresses well even so.
 const COMPRESSION: i32 = 1;
+
+/// After reading a snapshot larger than this, the memory its bytes took is handed back
+/// to the system (see [`release_freed_memory`]).
+const RELEASE_AFTER_BYTES: usize = 8 * 1024 * 1024;
 
 impl Node {
     /// The space's state from its snapshot, when it has one that matches the entries in
@@ -84,7 +88,12 @@ impl Node {
             Ok(bytes) => bytes,
             Err(e) => return Ok(Err(format!("it does not decompress: {e}"))),
         };
-        let space = match Space::restore(&bytes) {
+        let space = Space::restore(&bytes);
+        if bytes.len() > RELEASE_AFTER_BYTES {
+            drop(bytes);
+            release_freed_memory();
+        }
+        let space = match space {
             Ok(space) => space,
             Err(e) => return Ok(Err(e.to_string())),
         };

@@ -5,10 +5,12 @@
 //! newest 20, and recorded as announced, as a node that received them would have. A `margin node` (the release binary Cargo builds for this bench) runs in
 //! that home; a peer holding the whole space connects, so the node reconciles its 100 000
 //! items, fetches the 20 it lacks and loads the space to check them — its first load and
-//! first sync. After it settles, its memory (`VmRSS`, peak `VmHWM`) and CPU time
-//! (`utime + stime`) over 30 idle seconds are read from `/proc`, first with the peer
-//! still connected, then alone. The baseline is a node in an empty home, measured over
-//! the same seconds.
+//! first sync. A node lets go of a space it has not used for a minute: once that minute
+//! has passed, its memory (`VmRSS`, peak `VmHWM`) and CPU time (`utime + stime`) over 30
+//! idle seconds are read from `/proc`, first with the peer still connected, then alone
+//! (its memory while it still holds the space, after it settles, is printed too). Last,
+//! one request to its HTTP API for the space times loading the space again. The
+//! baseline is a node in an empty home, measured over the same seconds.
 //!
 //! Run: `cargo bench -p margin-cli --bench idle_node`
 //! (`MARGIN_BENCH_KEEP=DIR` also keeps copies of the two homes in `DIR`, for profiling.)
@@ -19,13 +21,12 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Participant;
 use common::running::RunningNode;
 use margin_node::{Home, Node};
-use rusqlite::{Connection, OpenFlags};
+use support::process::*;
 use support::*;
 
 const MAX_RSS_MB: f64 = 100.0;
@@ -34,94 +35,10 @@ const MAX_CPU_PERCENT: f64 = 1.0;
 const IDLE: Duration = Duration::from_secs(30);
 /// Time for the node to notice its peer left.
 const SETTLE: Duration = Duration::from_secs(5);
+/// A node lets go of a space unused for a minute, looking every 10 s.
+const LET_GO: Duration = Duration::from_secs(75);
 /// Entries the peer has and the idle node lacks at first.
 const NEWER: usize = 20;
-
-/// What `/proc` says about a process at one moment.
-#[derive(Clone, Copy, Debug)]
-struct Sample {
-    rss_kb: u64,
-    hwm_kb: u64,
-    cpu_ticks: u64,
-    /// Context switches of all its threads: how often it woke up.
-    switches: u64,
-    threads: u64,
-}
-
-fn status_field(text: &str, name: &str) -> u64 {
-    text.lines()
-        .find(|l| l.starts_with(name))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn sample(pid: u32) -> Sample {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("the node runs");
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).expect("the node runs");
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let ticks = |i: usize| fields[i].parse::<u64>().expect("a tick count");
-    let mut switches = 0;
-    if let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.flatten() {
-            if let Ok(text) = fs::read_to_string(task.path().join("status")) {
-                switches += status_field(&text, "voluntary_ctxt_switches")
-                    + status_field(&text, "nonvoluntary_ctxt_switches");
-            }
-        }
-    }
-    Sample {
-        rss_kb: status_field(&status, "VmRSS"),
-        hwm_kb: status_field(&status, "VmHWM"),
-        cpu_ticks: ticks(11) + ticks(12),
-        switches,
-        threads: status_field(&status, "Threads"),
-    }
-}
-
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-fn pid(node: &RunningNode) -> u32 {
-    node.info().expect("node.json")["pid"]
-        .as_u64()
-        .expect("a pid") as u32
-}
-
-/// Kilobytes as `/proc` counts them (1 024 bytes) to megabytes (10^6 bytes).
-fn mb(kb: u64) -> f64 {
-    kb as f64 * 1024.0 / 1e6
-}
-
-fn entry_count(db: &Path) -> i64 {
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("the database opens read-only");
-    conn.busy_timeout(Duration::from_secs(1)).expect("timeout");
-    conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
-        .unwrap_or(0)
-}
-
-fn files_size(dir: &Path) -> u64 {
-    fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("margin.db"))
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
 
 /// One idle period: CPU used and wake-ups per second of each process, and its memory at
 /// the end.
@@ -147,17 +64,6 @@ fn idle(pids: &[u32], ticks_per_s: f64) -> Vec<Idle> {
             }
         })
         .collect()
-}
-
-/// Records every stored entry as announced, as a running node does once it has passed on
-/// what it received (the engine's `announced-seq` setting). Without it, the node would
-/// take the entries for ones written while it was stopped, hold them all in memory and
-/// gossip every one of them at start.
-fn mark_announced(node: &mut Node) {
-    let last = node.store().last_seq().expect("the last entry");
-    node.store_mut()
-        .set_setting("announced-seq", &last.to_string())
-        .expect("a setting");
 }
 
 fn main() {
@@ -218,7 +124,7 @@ fn main() {
     let ticks = clock_ticks();
     let mut empty = RunningNode::start(Participant::new("Empty"), &[]);
     let mut node = RunningNode::start(idle_home, &[]);
-    let pids = [pid(&node), pid(&empty)];
+    let pids = [node.pid(), empty.pid()];
     println!("node pid {}, empty-home node pid {}", pids[0], pids[1]);
     let started = sample(pids[0]);
     println!(
@@ -241,6 +147,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let synced = sample(pids[0]);
+    let synced_at = Instant::now();
     println!(
         "first sync: {NEWER} entries fetched and the space loaded in {:.1} s; RSS {:.1} MB, peak {:.1} MB",
         t.elapsed().as_secs_f64(),
@@ -270,6 +177,19 @@ fn main() {
             .contains("written while the node was stopped"),
         "the node took the received entries for its own, written while it was stopped"
     );
+    let holding = sample(pids[0]);
+    println!(
+        "settled, still holding the space: RSS {:.1} MB, peak {:.1} MB",
+        mb(holding.rss_kb),
+        mb(holding.hwm_kb)
+    );
+    if let Some(wait) = LET_GO.checked_sub(synced_at.elapsed()) {
+        println!(
+            "waiting {:.0} s more: the node lets go of a space unused for a minute",
+            wait.as_secs_f64()
+        );
+        std::thread::sleep(wait);
+    }
 
     println!(
         "\nidle for {} s with the peer connected, then {} s alone ...",
@@ -280,6 +200,16 @@ fn main() {
     peer.stop();
     std::thread::sleep(SETTLE);
     let alone = idle(&pids, ticks);
+    let t = Instant::now();
+    let answer = common::http::get_from(&node, &format!("/api/spaces/{}", space.space), &[]);
+    assert_eq!(answer.status, 200, "the space: {}", answer.text());
+    let reload = t.elapsed();
+    let loaded = sample(pids[0]);
+    println!(
+        "first request after the idle periods: {:.2} s (the space loaded again from its snapshot); RSS {:.1} MB",
+        reload.as_secs_f64(),
+        mb(loaded.rss_kb)
+    );
     node.stop();
     empty.stop();
 

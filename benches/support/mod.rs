@@ -23,6 +23,8 @@ use margin_space::{Space, Verdict};
 use margin_sync::message::Message;
 use margin_sync::service::{Config, Output, Service, Verdict as SyncVerdict};
 
+pub mod process;
+
 /// 2026-01-01T00:00:00Z, the first entry's time.
 pub const T0: u64 = 1_767_225_600_000;
 

@@ -23,6 +23,7 @@ mod news;
 mod refusals;
 mod review;
 mod slow_link;
+mod snapshots;
 mod soak;
 mod take_part;
 mod transcripts;

@@ -148,6 +148,7 @@ pub struct Engine {
     /// [`MAX_PARKED_BYTES`]).
     parked_bytes: HashMap<PeerId, (usize, usize)>,
     next_expiry: Timestamp,
+    next_idle_check: Timestamp,
     /// Refusals of released entries, to charge to their deliverers.
     late_charges: Vec<(PeerId, String)>,
     /// Spaces a peer offered to a mirror of everything, followed on trial until their
@@ -189,6 +190,11 @@ const MAX_PARKED_BYTES: usize = margin_space::MAX_PENDING_BYTES / 4;
 /// resolve within minutes. Looked for every minute, at most this many per space.
 const WAITING_EXPIRY: Duration = Duration::from_secs(60 * 60);
 const EXPIRY_EVERY_MS: u64 = 60_000;
+/// How often the node lets go of the spaces it has not used for [`IDLE_SPACE`].
+const IDLE_CHECK_EVERY_MS: u64 = 10_000;
+/// A space unused for this long is not kept in memory (it loads again from its
+/// snapshot when next needed).
+const IDLE_SPACE: std::time::Duration = std::time::Duration::from_secs(60);
 const EXPIRED_AT_ONCE: usize = 4096;
 
 /// The service's view of the store.
@@ -269,6 +275,7 @@ impl Engine {
             parked: HashMap::new(),
             parked_bytes: HashMap::new(),
             next_expiry: Timestamp::EPOCH,
+            next_idle_check: Timestamp::EPOCH,
             late_charges: Vec::new(),
             trials: BTreeMap::new(),
             heard: Heard::default(),
@@ -284,8 +291,10 @@ impl Engine {
     /// Loads every space, joins every space the store holds or follows, queues what was written since the
     /// node last ran for announcement, and redials peers met before.
     pub fn start(&mut self) -> Result<(), NodeError> {
-        // Loading each space checks that the store agrees with the state its entries
-        // make, and repairs a store that does not, before sync reads what it holds.
+        // Loading a space checks that the store agrees with the state its entries make
+        // (from its snapshot on: the snapshot matched the entries it was made from), and
+        // repairs a store that does not, before sync reads what it holds. Spaces beyond
+        // what the node keeps in memory are checked when first loaded.
         let spaces = self.node.warm_spaces()?;
         tracing::debug!(target: "node", "{spaces} spaces loaded");
         let now = Timestamp::now();
@@ -577,6 +586,14 @@ impl Engine {
             self.next_expiry = now.saturating_add_millis(EXPIRY_EVERY_MS);
             let outputs = self.expire_waiting(now);
             self.carry_out(now, outputs);
+        }
+        if now >= self.next_idle_check {
+            self.next_idle_check = now.saturating_add_millis(IDLE_CHECK_EVERY_MS);
+            match self.node.drop_idle_spaces(IDLE_SPACE) {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(target: "node", "{n} idle spaces let go of"),
+                Err(e) => tracing::warn!(target: "node", "cannot let go of idle spaces: {e}"),
+            }
         }
         if now >= self.next_settings {
             self.next_settings = now.saturating_add_millis(SETTINGS_EVERY_MS);

@@ -258,6 +258,13 @@ async fn serve(
     daemon.worker.call_engine(|engine| engine.start()).await??;
     daemon.write_info();
     let result = daemon.run_loop().await;
+    // The next start begins where this run ends, instead of replaying what came since.
+    match daemon.worker.call(|node| node.save_snapshots()).await {
+        Ok(Ok(n)) => tracing::debug!(target: "node", "{n} spaces' snapshots saved"),
+        Ok(Err(e)) | Err(e) => {
+            tracing::warn!(target: "node", "could not save the spaces' snapshots: {e}")
+        }
+    }
     info::remove(&daemon.home);
     tracing::info!(target: "node", "stopped");
     result

@@ -1,9 +1,11 @@
-//! The spaces a node holds, as states replayed from the store and kept between calls:
-//! finding a space, draft or comment by id or prefix, reading a space in place
-//! ([`Node::with_space`]), and bringing a kept state up to date with the store (and
-//! repairing a store that disagrees with its entries, see [`crate::ingest`]).
+//! The spaces a node holds, as states kept between calls (started from a space's
+//! snapshot when it has one that matches its entries, see [`crate::snapshot`], else
+//! replayed from the store): finding a space, draft or comment by id or prefix, reading a
+//! space in place ([`Node::with_space`]), and bringing a kept state up to date with the
+//! store (and repairing a store that disagrees with its entries, see [`crate::ingest`]).
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use margin_core::entry::Entry;
 use margin_core::id::{CommentId, DraftId, EntryId, SpaceId};
@@ -17,10 +19,20 @@ use crate::node::Node;
 /// How many stored entries a space's state is rebuilt from at a time.
 const LOAD_CHUNK: usize = 2_000;
 
+/// How many accepted entries the spaces kept in memory may hold together (a state takes
+/// about 2 KB per entry): beyond it, the space used least recently is dropped, to be
+/// loaded again from its snapshot when next needed. The space in use is always kept,
+/// however large.
+pub const KEPT_ENTRIES: usize = 50_000;
+
 /// A space's state and how far into the store it has read.
 pub(crate) struct CachedSpace {
     pub(crate) space: Space,
     pub(crate) mark: SpaceMark,
+    /// How many accepted entries the space had at its snapshot in the store (0: none).
+    pub(crate) saved: usize,
+    /// When it was last used.
+    pub(crate) used: Instant,
 }
 
 /// Where a replay of a space's stored entries disagreed with the store.
@@ -100,15 +112,49 @@ impl Node {
         self.with_space(id, |space| Ok(space.clone()))
     }
 
-    /// Rebuilds every space's state from the store and keeps it: what a node does once
-    /// when it starts serving. Returns how many spaces there are.
+    /// Loads spaces' states (from their snapshots, or rebuilt from the store) and keeps
+    /// them, as many as the node keeps in memory ([`KEPT_ENTRIES`]): what a node does
+    /// once when it starts serving. Returns how many spaces are kept.
     pub fn warm_spaces(&self) -> Result<usize, NodeError> {
-        let ids = self.store.space_ids()?;
-        for id in &ids {
+        for id in &self.store.space_ids()? {
+            if self.kept_entries() >= KEPT_ENTRIES {
+                break;
+            }
             let cached = self.take_space(id)?;
             self.keep_space(cached);
         }
+        Ok(self.cache.borrow().len())
+    }
+
+    /// Drops the states of the spaces not used for `idle` (saving their snapshots first
+    /// when far ahead of them), and hands the memory back to the system: an idle node
+    /// holds no space in memory. Returns how many were dropped.
+    pub fn drop_idle_spaces(&self, idle: Duration) -> Result<usize, NodeError> {
+        let ids: Vec<SpaceId> = self
+            .cache
+            .borrow()
+            .values()
+            .filter(|c| c.used.elapsed() >= idle)
+            .map(|c| c.space.id())
+            .collect();
+        for id in &ids {
+            if let Some(cached) = self.cache.borrow_mut().remove(id) {
+                self.drop_space(cached);
+            }
+        }
+        if !ids.is_empty() {
+            release_freed_memory();
+        }
         Ok(ids.len())
+    }
+
+    /// How many accepted entries the kept spaces hold together.
+    fn kept_entries(&self) -> usize {
+        self.cache
+            .borrow()
+            .values()
+            .map(|c| c.space.order().len())
+            .sum()
     }
 
     /// Every space in the store.
@@ -177,14 +223,22 @@ impl Node {
     }
 
     /// As [`Node::take_space`], with what the replay found wrong in the store (repaired
-    /// or only reported, as `repair` says).
+    /// or only reported, as `repair` says). A space not kept yet starts from its snapshot
+    /// when it has one that matches the store, except when only reporting: a check
+    /// replays every entry.
     pub(crate) fn take_space_checked(
         &self,
         id: &SpaceId,
         repair: Repair,
     ) -> Result<(CachedSpace, Disagreement), NodeError> {
         let taken = self.cache.borrow_mut().remove(id);
-        let mut cached = match taken {
+        let loaded = taken.is_none();
+        let restored = match taken {
+            Some(cached) => Some(cached),
+            None if repair == Repair::Yes => self.restore_space(id)?,
+            None => None,
+        };
+        let mut cached = match restored {
             Some(cached) => cached,
             None => {
                 let (entries, seq) = self.store.space_entries_after(id, 0, 1)?;
@@ -200,6 +254,8 @@ impl Node {
                         // Never a version the store has: the waiting set is read.
                         waiting: -1,
                     },
+                    saved: 0,
+                    used: Instant::now(),
                 }
             }
         };
@@ -236,7 +292,13 @@ impl Node {
             cached.mark.waiting = mark.waiting;
         }
         let found = self.compare(&cached.space, &findings);
-        if found.is_empty() || repair == Repair::No {
+        if repair == Repair::No {
+            return Ok((cached, found));
+        }
+        if found.is_empty() {
+            if loaded {
+                self.save_if_behind(&mut cached)?;
+            }
             return Ok((cached, found));
         }
         if !self.store.in_transaction() {
@@ -248,11 +310,43 @@ impl Node {
                 .atomically(|| self.take_space_checked(id, Repair::Yes));
         }
         self.repair(&mut cached, &findings, &found)?;
+        self.save_if_behind(&mut cached)?;
         Ok((cached, found))
     }
 
-    pub(crate) fn keep_space(&self, cached: CachedSpace) {
-        self.cache.borrow_mut().insert(cached.space.id(), cached);
+    /// Keeps a space's state for the next call (saving its snapshot again when it grew
+    /// much since the last), and drops the least recently used others while the kept
+    /// spaces hold more than [`KEPT_ENTRIES`] entries.
+    pub(crate) fn keep_space(&self, mut cached: CachedSpace) {
+        if let Err(e) = self.save_if_grown(&mut cached) {
+            // The state is still right; only the next start replays more.
+            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
+        }
+        let id = cached.space.id();
+        cached.used = Instant::now();
+        self.cache.borrow_mut().insert(id, cached);
+        let mut kept = self.kept_entries();
+        while kept > KEPT_ENTRIES {
+            let oldest = self
+                .cache
+                .borrow()
+                .values()
+                .filter(|c| c.space.id() != id)
+                .min_by_key(|c| c.used)
+                .map(|c| c.space.id());
+            let Some(oldest) = oldest.and_then(|o| self.cache.borrow_mut().remove(&o)) else {
+                break;
+            };
+            kept -= oldest.space.order().len();
+            self.drop_space(oldest);
+        }
+    }
+
+    /// Lets go of a space's state, saving its snapshot first when it is far behind.
+    fn drop_space(&self, mut cached: CachedSpace) {
+        if let Err(e) = self.save_if_behind(&mut cached) {
+            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
+        }
     }
 
     /// Compares what a replay decided with where the store keeps each entry.
@@ -357,7 +451,7 @@ pub(crate) fn fate(space: &Space, id: &EntryId) -> String {
 /// inside its heap for reuse; after a space of 100 000 entries is rebuilt that is more
 /// than 100 MB an idle node would otherwise hold on to.
 #[allow(unsafe_code)] // One libc call; the SAFETY comment below says why it is sound.
-fn release_freed_memory() {
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only returns free pages of the allocator's own heap to the
     // system; it takes no pointers and is safe to call at any time from any thread.

@@ -94,6 +94,8 @@ impl Node {
             let mut cached = CachedSpace {
                 space,
                 mark: SpaceMark::default(),
+                saved: 0,
+                used: std::time::Instant::now(),
             };
             self.index_accepted(&cached.space, &[&genesis])?;
             let mut decided = vec![(

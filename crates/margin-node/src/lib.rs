@@ -21,6 +21,7 @@ pub mod node;
 pub mod passphrase;
 pub mod people;
 pub mod review;
+mod snapshot;
 
 pub use error::NodeError;
 pub use home::{Home, Identity, PublicIdentity};

@@ -34,12 +34,12 @@ use margin_core::Timestamp;
 use margin_core::body::{Charter, CharterAmendment, CharterChange, Policy, Role};
 use margin_core::id::EntryId;
 use margin_core::key::PublicKey;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Rejection;
 
 /// The charter as in force at some version: who holds which role, and the comment rules.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CharterState {
     pub title: String,
     pub policy: Policy,
@@ -130,7 +130,7 @@ impl CharterState {
 }
 
 /// One entry of the charter history.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Node {
     time: Timestamp,
     author: PublicKey,
@@ -140,7 +140,7 @@ struct Node {
 }
 
 /// What the whole charter history resolves to (see the module's documentation).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolution {
     /// Amendments that take no effect, and why.
     pub void: BTreeMap<EntryId, String>,
@@ -151,7 +151,7 @@ pub struct Resolution {
 }
 
 /// The charter history of a space, with a cache of computed versions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CharterHistory {
     genesis_id: EntryId,
     genesis: CharterState,

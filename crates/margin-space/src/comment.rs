@@ -5,9 +5,10 @@ use margin_core::Timestamp;
 use margin_core::body::{Anchor, ChangeHash, Comment, DispositionValue};
 use margin_core::id::EntryId;
 use margin_core::key::PublicKey;
+use serde::{Deserialize, Serialize};
 
 /// A later fact about a comment: the latest one (by time, then id) wins.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamped<T> {
     pub entry: EntryId,
     pub author: PublicKey,
@@ -31,7 +32,7 @@ impl<T> Stamped<T> {
 }
 
 /// An editor's answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DispositionState {
     pub value: DispositionValue,
     pub note: String,
@@ -39,7 +40,7 @@ pub struct DispositionState {
 }
 
 /// The author's latest wording.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wording {
     pub text: String,
     pub suggestion: Option<String>,
@@ -48,7 +49,7 @@ pub struct Wording {
 /// A comment whose author asked every node to erase its text: what is known of it
 /// without its body, the same on a node that held the text and on one that only ever
 /// received the stub.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasedComment {
     pub id: EntryId,
     pub author: PublicKey,
@@ -63,7 +64,7 @@ pub struct ErasedComment {
 }
 
 /// A comment with everything that later entries said about it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CommentState {
     pub id: EntryId,
     pub author: PublicKey,

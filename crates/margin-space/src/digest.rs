@@ -145,10 +145,16 @@ impl Space {
     pub fn entry_set_digest(&self) -> String {
         let mut ids: Vec<EntryId> = self.order().to_vec();
         ids.sort();
-        let mut hasher = blake3::Hasher::new();
-        for id in ids {
-            hasher.update(id.as_bytes());
-        }
-        hasher.finalize().to_hex().to_string()
+        entry_set_digest(&ids)
     }
+}
+
+/// BLAKE3 over entry ids given in ascending order: [`Space::entry_set_digest`] of the
+/// space holding exactly these entries (a store computes it from its own rows).
+pub fn entry_set_digest<'a>(sorted: impl IntoIterator<Item = &'a EntryId>) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for id in sorted {
+        hasher.update(id.as_bytes());
+    }
+    hasher.finalize().to_hex().to_string()
 }

@@ -9,9 +9,10 @@ use margin_core::id::{DraftId, EntryId};
 use margin_core::key::PublicKey;
 use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
+use serde::{Deserialize, Serialize};
 
 /// One accepted revision (a `DraftChange` entry).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
     pub entry: EntryId,
     pub author: PublicKey,
@@ -23,7 +24,7 @@ pub struct Revision {
 
 /// A named version of a draft. When two editors give the same name to different versions,
 /// the later (by time, then id) wins everywhere.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
     pub entry: EntryId,
     pub author: PublicKey,
@@ -32,15 +33,17 @@ pub struct Tag {
 }
 
 /// A draft and its history.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DraftState {
     pub id: DraftId,
+    #[serde(with = "crate::snapshot::saved_draft")]
     pub doc: Draft,
     pub revisions: Vec<Revision>,
     pub tags: BTreeMap<String, Tag>,
     carried: HashMap<EntryId, Vec<ChangeHash>>,
     /// Paragraphs found at a version, remembered: a version never changes, and every
     /// comment and stance names a paragraph at a version, mostly the same few.
+    #[serde(skip)]
     paragraphs_seen: RefCell<HashSet<(Vec<ChangeHash>, ParaId)>>,
 }
 

@@ -38,8 +38,10 @@ pub mod digest;
 pub mod draft;
 pub mod error;
 pub mod people;
+pub mod snapshot;
 pub mod space;
 pub mod view;
 
 pub use error::Rejection;
+pub use snapshot::SnapshotError;
 pub use space::{MAX_PENDING, MAX_PENDING_BYTES, MAX_STRANGER_WAITING_BYTES, Space, Verdict};

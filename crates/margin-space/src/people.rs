@@ -23,9 +23,10 @@ use margin_core::Timestamp;
 use margin_core::id::EntryId;
 use margin_core::key::PublicKey;
 use margin_core::link::{KeyLink, KeyUnlink, Relation};
+use serde::{Deserialize, Serialize};
 
 /// A link, as the earliest entry that carried its certificate says.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct LinkFact {
     relation: Relation,
     time: Timestamp,
@@ -33,7 +34,7 @@ struct LinkFact {
 }
 
 /// A convener's attestation that `key` replaces `lost`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct ReplacementFact {
     lost: PublicKey,
     key: PublicKey,
@@ -67,7 +68,7 @@ struct Resolved {
 }
 
 /// The facts about keys in one space.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct People {
     links: BTreeMap<(PublicKey, PublicKey), LinkFact>,
     unlinks: BTreeMap<(PublicKey, PublicKey), (Timestamp, EntryId)>,
@@ -79,6 +80,7 @@ pub(crate) struct People {
     continuations: HashMap<EntryId, (PublicKey, PublicKey)>,
     /// Worked out when first asked after a change (adding a fact costs nothing: a
     /// batch of many links is resolved once, not once per link).
+    #[serde(skip)]
     resolved: std::sync::OnceLock<Resolved>,
 }
 

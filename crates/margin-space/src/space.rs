@@ -9,6 +9,7 @@ use margin_core::key::PublicKey;
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_core::{ParaId, Timestamp};
 use margin_draft::Draft;
+use serde::{Deserialize, Serialize};
 
 use crate::charter::{CharterHistory, CharterState};
 use crate::comment::{CommentState, DispositionState, ErasedComment, Stamped, Wording};
@@ -46,15 +47,16 @@ pub enum Verdict {
 }
 
 /// What is kept of an accepted entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Accepted {
+    #[serde(with = "crate::snapshot::kind_byte")]
     pub kind: Kind,
     pub author: PublicKey,
     pub time: Timestamp,
 }
 
 /// The latest registration of a participant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationState {
     pub stakeholder: String,
     pub region: String,
@@ -105,7 +107,7 @@ impl CommentRef<'_> {
 }
 
 /// What a `Membership` entry says, kept to check the sign-ons that name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct MembershipFact {
     pub coalition: PublicKey,
     pub member: PublicKey,
@@ -113,7 +115,11 @@ pub(crate) struct MembershipFact {
 }
 
 /// The state of one review space.
-#[derive(Clone, Debug)]
+///
+/// It is saved whole as a snapshot ([`Space::save`], [`Space::restore`]), except for
+/// what a node reads again from its store at each load: the entries waiting for their
+/// refs, and refusals (a replay from the store does not have those either).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Space {
     id: SpaceId,
     pub(crate) accepted: HashMap<EntryId, Accepted>,
@@ -144,13 +150,18 @@ pub struct Space {
     pub(crate) memberships: BTreeMap<MembershipKey, Stamped<bool>>,
     pub(crate) membership_entries: HashMap<EntryId, MembershipFact>,
     pub(crate) alternative_stances: Ledger<AlternativeKey, AlternativeStance>,
+    #[serde(skip)]
     pending: HashMap<EntryId, Entry>,
     /// Their bytes, together.
+    #[serde(skip)]
     pending_bytes: usize,
+    #[serde(skip)]
     waiting_for: HashMap<EntryId, Vec<EntryId>>,
+    #[serde(skip)]
     rejected: HashMap<EntryId, Rejection>,
     /// Accepted entries that need a role, with the charter version they name: what they
     /// do is decided again when the charter's resolution changes.
+    #[serde(with = "crate::snapshot::entries_with_refs")]
     role_entries: Vec<(Entry, Vec<EntryId>)>,
     /// Accepted entries that take no effect, and why (a revoked role).
     void: BTreeMap<EntryId, String>,
@@ -1382,7 +1393,11 @@ impl Space {
 /// The latest value per key (by time, then id), and the values it replaced: a key's
 /// latest value may turn out not to count (signed after the key was unlinked), and then
 /// its earlier one does.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "K: Serialize, T: Serialize",
+    deserialize = "K: Ord + Deserialize<'de>, T: Deserialize<'de>"
+))]
 pub(crate) struct Ledger<K, T> {
     latest: BTreeMap<K, Stamped<T>>,
     earlier: BTreeMap<K, Vec<Stamped<T>>>,

@@ -132,4 +132,18 @@ pub const MIGRATIONS: &[&str] = &[
     ) VIRTUAL;
     CREATE INDEX entries_by_part ON entries (space, part, time, id);
     "#,
+    // 8: a snapshot of each space's state, to start from instead of replaying every
+    // entry: derived data, trusted only while the entries stored up to `seq` still have
+    // the digest `entries` (see `margin_store::snapshot`).
+    r#"
+    CREATE TABLE snapshots (
+        space    BLOB PRIMARY KEY,
+        format   INTEGER NOT NULL,
+        seq      INTEGER NOT NULL,
+        entries  TEXT NOT NULL,
+        checksum BLOB NOT NULL,
+        state    BLOB NOT NULL,
+        made_at  INTEGER NOT NULL
+    );
+    "#,
 ];

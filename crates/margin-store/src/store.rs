@@ -1123,7 +1123,7 @@ impl Store {
             // earlier version between two transactions: the entry is here.
             self.conn.execute_batch(
                 "DELETE FROM spaces; DELETE FROM search; DELETE FROM search_keys;
-                 DELETE FROM pending WHERE id IN (SELECT id FROM entries);",
+                 DELETE FROM snapshots; DELETE FROM pending WHERE id IN (SELECT id FROM entries);",
             )?;
             Ok(())
         })

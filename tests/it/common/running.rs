@@ -170,6 +170,14 @@ impl RunningNode {
     }
 
     /// An address peers can dial (`/ip4/127.0.0.1/tcp/…/p2p/…`).
+    /// The node's process id, as its `node.json` says (to read its memory and CPU).
+    pub fn pid(&self) -> u32 {
+        let pid = self.info().expect("node.json")["pid"]
+            .as_u64()
+            .expect("a pid");
+        u32::try_from(pid).expect("a process id fits 32 bits")
+    }
+
     pub fn addr(&self) -> String {
         self.info()
             .and_then(|i| {

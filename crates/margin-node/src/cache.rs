@@ -297,7 +297,7 @@ impl Node {
         }
         if found.is_empty() {
             if loaded {
-                self.save_if_behind(&mut cached)?;
+                self.save_if_behind(&mut cached);
             }
             return Ok((cached, found));
         }
@@ -310,7 +310,7 @@ impl Node {
                 .atomically(|| self.take_space_checked(id, Repair::Yes));
         }
         self.repair(&mut cached, &findings, &found)?;
-        self.save_if_behind(&mut cached)?;
+        self.save_if_behind(&mut cached);
         Ok((cached, found))
     }
 
@@ -318,10 +318,7 @@ impl Node {
     /// much since the last), and drops the least recently used others while the kept
     /// spaces hold more than [`KEPT_ENTRIES`] entries.
     pub(crate) fn keep_space(&self, mut cached: CachedSpace) {
-        if let Err(e) = self.save_if_grown(&mut cached) {
-            // The state is still right; only the next start replays more.
-            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
-        }
+        self.save_if_grown(&mut cached);
         let id = cached.space.id();
         cached.used = Instant::now();
         self.cache.borrow_mut().insert(id, cached);
@@ -344,9 +341,7 @@ impl Node {
 
     /// Lets go of a space's state, saving its snapshot first when it is far behind.
     fn drop_space(&self, mut cached: CachedSpace) {
-        if let Err(e) = self.save_if_behind(&mut cached) {
-            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
-        }
+        self.save_if_behind(&mut cached);
     }
 
     /// Compares what a replay decided with where the store keeps each entry.

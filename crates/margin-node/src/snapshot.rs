@@ -57,7 +57,10 @@ impl Node {
                     "space {}: its snapshot does not match its entries ({why}); rebuilding the space from its entries",
                     id.short()
                 );
-                self.store.remove_snapshot(id)?;
+                // Rebuilding saves a fresh one; until then, the wrong one is not read again.
+                if let Err(e) = self.store.remove_snapshot(id) {
+                    tracing::warn!(target: "store", "space {}: its snapshot could not be removed: {e}", id.short());
+                }
                 Ok(None)
             }
         }
@@ -141,24 +144,30 @@ impl Node {
         Ok(())
     }
 
-    /// Saves the snapshot of a space (just loaded, or let go of) when it is behind by a
-    /// good share of the space: loading it again would replay that share.
-    pub(crate) fn save_if_behind(&self, cached: &mut CachedSpace) -> Result<(), NodeError> {
+    /// Saves the snapshot of a space (just loaded, or let go of) when the state is ahead
+    /// of it by a good share of the space: loading it again would replay that share.
+    pub(crate) fn save_if_behind(&self, cached: &mut CachedSpace) {
         let len = cached.space.order().len();
         let behind = len.saturating_sub(cached.saved);
         if behind > 0 && behind >= (len / SAVE_SHARE).min(SAVE_WHILE_RUNNING) {
-            self.save_space(cached)?;
+            self.save_quietly(cached);
         }
-        Ok(())
     }
 
     /// Saves the snapshot of a kept space that grew much since its last one.
-    pub(crate) fn save_if_grown(&self, cached: &mut CachedSpace) -> Result<(), NodeError> {
+    pub(crate) fn save_if_grown(&self, cached: &mut CachedSpace) {
         let len = cached.space.order().len();
         if len.saturating_sub(cached.saved) >= SAVE_WHILE_RUNNING.max(len / 4) {
-            self.save_space(cached)?;
+            self.save_quietly(cached);
         }
-        Ok(())
+    }
+
+    /// Saves a snapshot where failing to is no reason to fail what the node is doing (the
+    /// state is right; only its next load replays more): says so in the log instead.
+    fn save_quietly(&self, cached: &mut CachedSpace) {
+        if let Err(e) = self.save_space(cached) {
+            tracing::warn!(target: "store", "space {}: its snapshot could not be saved: {e}", cached.space.id().short());
+        }
     }
 
     /// Saves a snapshot of every kept space that changed since its last one: what a node

@@ -947,25 +947,31 @@ impl Store {
     /// A page so damaged that the check itself cannot read past it is reported the same
     /// way, as the error SQLite gave.
     pub fn integrity(&self) -> Result<Vec<String>, StoreError> {
-        let found = self
+        let mut found = vec![];
+        let checked = self
             .conn
             .prepare("PRAGMA integrity_check")
             .and_then(|mut stmt| {
-                stmt.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<String>, _>>()
+                for line in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                    found.push(line?);
+                }
+                Ok(())
             });
-        match found {
-            Ok(found) => Ok(found.into_iter().filter(|line| line != "ok").collect()),
-            Err(e @ rusqlite::Error::SqliteFailure(failure, _))
+        match checked {
+            Ok(()) => {}
+            // Some damage stops the check itself (a page that is not a page): that is
+            // what it found, not a failure to look.
+            Err(e)
                 if matches!(
-                    failure.code,
-                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
                 ) =>
             {
-                Ok(vec![e.to_string()])
+                found.push(format!("the check stopped: {e}"));
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        Ok(found.into_iter().filter(|line| line != "ok").collect())
     }
 
     pub fn check_rows(&self) -> Result<Vec<String>, StoreError> {

@@ -3,3 +3,4 @@
 mod bundle;
 mod index;
 mod pending;
+mod snapshot;

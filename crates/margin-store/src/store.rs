@@ -938,14 +938,10 @@ impl Store {
             .optional()?)
     }
 
-    /// Rows that belong to nothing or contradict themselves, in words: waiting entries
-    /// also stored as accepted, full-text rows without their key and keys without their
-    /// row, listed spaces without a charter, and accepted entries whose bytes do not
-    /// decode or do not match their id, space, kind, author or time columns.
     /// What SQLite's own integrity check finds wrong with the database file (pages,
     /// b-trees, indexes against their tables); empty when it reports "ok".
-    /// A page so damaged that the check itself cannot read past it is reported the same
-    /// way, as the error SQLite gave.
+    /// A page so damaged that the check itself stops there is reported the same way,
+    /// after what the check found before it stopped.
     pub fn integrity(&self) -> Result<Vec<String>, StoreError> {
         let mut found = vec![];
         let checked = self
@@ -974,6 +970,10 @@ impl Store {
         Ok(found.into_iter().filter(|line| line != "ok").collect())
     }
 
+    /// Rows that belong to nothing or contradict themselves, in words: waiting entries
+    /// also stored as accepted, full-text rows without their key and keys without their
+    /// row, listed spaces without a charter, and accepted entries whose bytes do not
+    /// decode or do not match their id, space, kind, author or time columns.
     pub fn check_rows(&self) -> Result<Vec<String>, StoreError> {
         let mut found = vec![];
         let mut both = self

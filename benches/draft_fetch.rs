@@ -5,9 +5,12 @@
 //!
 //! Margin: a node holding the space (charter, the editor's profile, 500 signed
 //! `DraftChange` entries: the import, then small edits) and a fresh node that joined it
-//! run the real sync service over real stores; every frame both ways is counted (with its
+//! run the real sync service over real stores, across a simulated 10 Mbit/s link with
+//! 20 ms of latency each way (requests are sized to the rate the fetching node sees);
+//! every frame both ways is counted as the transport sends it (zstd stream, with its
 //! 4-byte length prefix), and the fresh node's `receive_entries` verifies every
-//! signature. Baseline: `automerge::sync` between the full document and an empty one,
+//! signature. Revisions travel packed (`Packed`: their changes in one Automerge bundle
+//! per draft, beside their envelopes). Baseline: `automerge::sync` between the full document and an empty one,
 //! every message both ways counted.
 //!
 //! Two drafts: the sample BPF draft of the fixtures (3 KB of Markdown), and a report of
@@ -28,6 +31,12 @@ use support::*;
 
 /// Margin's bytes ÷ the signature floor.
 const MAX_RATIO: f64 = 1.2;
+
+/// The link between the two nodes: 10 Mbit/s each way, 20 ms one way (a home
+/// connection). The fetching node sizes its requests to the rate it sees, as on any link;
+/// on an instant link it would keep asking for the smallest pages.
+const LINK_BYTES_PER_MS: f64 = 1250.0;
+const LATENCY_MS: f64 = 20.0;
 
 struct Measured {
     label: String,
@@ -113,14 +122,15 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
     full.receive_entries(space.raw())
         .expect("the full node ingests");
     let (_fresh_home, fresh) = fresh_node();
-    let mut link = Link::new([fresh, full], space.space);
+    let mut link = Link::new([fresh, full], space.space).shaped(LINK_BYTES_PER_MS, LATENCY_MS);
     let t = Instant::now();
     link.connect(0);
     let fetch_bytes = link.bytes();
     let fetch_frames = link.frames();
     let fetch_hops = link.hops;
-    // One second later the fresh node reconciles again to confirm it caught up.
-    link.tick(2_000);
+    let fetch_ms = link.clock;
+    // Two seconds later the fresh node reconciles again to confirm it caught up.
+    link.tick(link.clock as u64 + 2_000);
     let elapsed = t.elapsed();
     assert!(link.refused.is_empty(), "{:?}", link.refused);
     let fresh_space = link.nodes[0]
@@ -144,11 +154,12 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
 
     let ratio = margin_bytes as f64 / am_bytes as f64;
     println!(
-        "the fresh node verified the signatures of {} entries ({} revisions) in {:.0} ms of `receive_entries`; the whole exchange took {:.0} ms\n",
+        "the fresh node verified the signatures of {} entries ({} revisions) in {:.0} ms of `receive_entries`; the whole exchange took {:.0} ms of computing, and the fetch {fetch_ms:.0} ms on the link ({} kbit/s, {LATENCY_MS} ms one way)\n",
         link.delivered[0],
         draft.revisions.len(),
         link.receive_time.as_secs_f64() * 1000.0,
-        elapsed.as_secs_f64() * 1000.0
+        elapsed.as_secs_f64() * 1000.0,
+        LINK_BYTES_PER_MS * 8.0
     );
     let mut table = Table::new(&["protocol", "bytes both ways", "messages", "one-way trips"]);
     table.row(&[

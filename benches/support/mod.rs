@@ -630,18 +630,58 @@ pub fn long_draft(seed: u64, bytes: usize) -> String {
 
 // ---- two real nodes, synced in memory --------------------------------------------------
 
-/// The sync service's view of a node's store.
-pub struct Stored<'a>(pub &'a margin_store::Store);
+/// The sync service's view of a node: its store, and its drafts to pack revisions from,
+/// as the daemon's engine gives it.
+pub struct Stored<'a>(pub &'a Node);
 
 impl margin_sync::service::Store for Stored<'_> {
     fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
-        self.0.space_items(space).expect("the store lists a space")
+        self.0
+            .store()
+            .space_items(space)
+            .expect("the store lists a space")
     }
 
     fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
         self.0
+            .store()
             .entry_bytes(space, ids)
             .expect("the store reads entries")
+    }
+
+    fn reading(
+        &self,
+        space: &SpaceId,
+        after: Option<margin_sync::message::Place>,
+        limit: usize,
+    ) -> Option<Vec<margin_sync::message::Place>> {
+        let after = after.map(|place| {
+            let (part, time) = place.part_and_time();
+            (part, time, place.id())
+        });
+        let page = self
+            .0
+            .store()
+            .reading_page(space, after, limit)
+            .expect("the store reads a page");
+        Some(
+            page.into_iter()
+                .map(|(part, time, id)| margin_sync::message::Place::new(part, time, id))
+                .collect(),
+        )
+    }
+
+    fn pack(&self, space: &SpaceId, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        self.0.pack_entries(space, entries)
+    }
+
+    fn unpack(
+        &self,
+        pack: &[u8],
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        margin_draft::pack::unpack(pack, max_entries, max_bytes).map_err(|e| e.to_string())
     }
 }
 
@@ -671,6 +711,35 @@ pub struct Link {
     pub refused: Vec<String>,
     /// Each direction's stream compression, as the transport does it.
     compressors: [margin_net::framing::FrameCompressor; 2],
+    /// The link's rate in bytes per millisecond each way and its one-way latency in
+    /// milliseconds; none for an instant link, where everything happens at one time.
+    pub shape: Option<(f64, f64)>,
+    /// When each direction's link is free again (ms).
+    free: [f64; 2],
+    /// The time of the last message handled (ms).
+    pub clock: f64,
+}
+
+/// An output due at a time (µs), in the order it was queued, from a node, on a chain of
+/// `hop` messages.
+struct Due(u64, u64, u8, Output<u8>, u32);
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0, self.1) == (other.0, other.1)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    /// Reversed: the heap pops the earliest first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.0, other.1).cmp(&(self.0, self.1))
+    }
 }
 
 pub fn kind_of(message: &Message) -> &'static str {
@@ -683,6 +752,7 @@ pub fn kind_of(message: &Message) -> &'static str {
         Message::Want { .. } => "Want",
         Message::Entries { .. } => "Entries",
         Message::WantRange { .. } => "WantRange",
+        Message::Packed { .. } => "Packed",
     }
 }
 
@@ -695,7 +765,7 @@ impl Link {
         };
         let mut services = [Service::new(0u8, config.clone()), Service::new(1u8, config)];
         for (service, node) in services.iter_mut().zip(&nodes) {
-            let outputs = service.join(Timestamp::EPOCH, space, &Stored(node.store()));
+            let outputs = service.join(Timestamp::EPOCH, space, &Stored(node));
             assert!(outputs.is_empty(), "joining alone says nothing");
         }
         Link {
@@ -708,7 +778,17 @@ impl Link {
             refused: vec![],
             compressors: [0, 1]
                 .map(|_| margin_net::framing::FrameCompressor::new().expect("a stream compressor")),
+            shape: None,
+            free: [0.0; 2],
+            clock: 0.0,
         }
+    }
+
+    /// The same link, carrying `bytes_per_ms` each way after `latency_ms`: requests are
+    /// then sized by the rate the nodes see, as on a real link.
+    pub fn shaped(mut self, bytes_per_ms: f64, latency_ms: f64) -> Link {
+        self.shape = Some((bytes_per_ms, latency_ms));
+        self
     }
 
     /// The nodes connect at `now` and talk until both are quiet.
@@ -731,9 +811,28 @@ impl Link {
         self.run(now, work);
     }
 
-    fn run(&mut self, now: u64, mut work: VecDeque<(u8, Output<u8>, u32)>) {
-        while let Some((at, output, hop)) = work.pop_front() {
+    fn run(&mut self, now: u64, work: VecDeque<(u8, Output<u8>, u32)>) {
+        // What is due, earliest first (time in microseconds, then order of queuing).
+        let mut due = std::collections::BinaryHeap::new();
+        let mut order = 0u64;
+        let start = (now as f64).max(self.clock);
+        for (at, output, hop) in work {
+            due.push(Due((start * 1000.0) as u64, order, at, output, hop));
+            order += 1;
+        }
+        while let Some(Due(micros, _, at, output, hop)) = due.pop() {
+            let time = micros as f64 / 1000.0;
+            self.clock = self.clock.max(time);
+            let now = Timestamp::from_millis(time as u64);
             let a = at as usize;
+            let mut queue = |due: &mut std::collections::BinaryHeap<Due>,
+                             when: f64,
+                             to: u8,
+                             o: Output<u8>,
+                             hop: u32| {
+                due.push(Due((when * 1000.0) as u64, order, to, o, hop));
+                order += 1;
+            };
             match output {
                 Output::Send(to, message) => {
                     let frame = message.encode();
@@ -748,14 +847,24 @@ impl Link {
                     kind.0 += 1;
                     kind.1 += len;
                     self.hops = self.hops.max(hop);
+                    let arrives = match self.shape {
+                        None => time,
+                        Some((rate, latency)) => {
+                            let done = self.free[a].max(time) + len as f64 / rate;
+                            self.free[a] = done;
+                            done + latency
+                        }
+                    };
                     let t = to as usize;
                     let next = self.services[t].received(
-                        Timestamp::from_millis(now),
+                        Timestamp::from_millis(arrives as u64),
                         &at,
                         &frame,
-                        &Stored(self.nodes[t].store()),
+                        &Stored(&self.nodes[t]),
                     );
-                    work.extend(next.into_iter().map(|o| (to, o, hop + 1)));
+                    for o in next {
+                        queue(&mut due, arrives, to, o, hop + 1);
+                    }
                 }
                 Output::Deliver {
                     from,
@@ -777,13 +886,10 @@ impl Link {
                             (id, outcome.sync_verdict())
                         })
                         .collect();
-                    let next = self.services[a].verdicts(
-                        Timestamp::from_millis(now),
-                        &from,
-                        &space,
-                        &verdicts,
-                    );
-                    work.extend(next.into_iter().map(|o| (at, o, hop)));
+                    let next = self.services[a].verdicts(now, &from, &space, &verdicts);
+                    for o in next {
+                        queue(&mut due, time, at, o, hop);
+                    }
                 }
                 Output::Penalize(peer, penalty) => {
                     self.refused

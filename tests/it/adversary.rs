@@ -27,7 +27,7 @@ fn field(v: &Value, name: &str) -> String {
         .to_owned()
 }
 
-/// A hostile node: a libp2p swarm speaking `/margin/sync/2` by hand.
+/// A hostile node: a libp2p swarm speaking `/margin/sync/3` by hand.
 pub(crate) struct Adversary {
     pub(crate) net: Net,
     pub(crate) honest: PeerId,

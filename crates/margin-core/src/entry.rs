@@ -29,7 +29,8 @@ pub const SEALED_FORMAT: u8 = 2;
 pub const SIGNING_CONTEXT: &[u8] = b"margin-entry-v1";
 /// Domain separation for format 2 signatures.
 pub const SEALED_SIGNING_CONTEXT: &[u8] = b"margin-entry-v2";
-const SIGNATURE_LEN: usize = 64;
+/// The bytes of an entry's Ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
 
 /// What an entry is about. The number is the envelope's `kind` byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -537,6 +538,61 @@ impl Entry<Verified> {
     /// call this, for bytes it wrote into its valid set itself.
     pub fn from_trusted_store(bytes: &[u8]) -> Result<Self, error::DecodeError> {
         Ok(Entry::decode(bytes)?.with_state())
+    }
+}
+
+/// A format 1 entry taken apart into its envelope's fields, its body's bytes and its
+/// signature, and put together again byte for byte: how a transport carries entries in
+/// another form (a draft's changes in one Automerge bundle beside their envelopes).
+/// Nothing here is checked but the encoding: whatever [`EnvelopeParts::to_bytes`] gives
+/// is decoded and verified like any entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvelopeParts {
+    pub space: Option<SpaceId>,
+    pub kind: u8,
+    pub author: PublicKey,
+    pub time: Timestamp,
+    pub refs: Vec<EntryId>,
+    pub body: Vec<u8>,
+    pub signature: [u8; SIGNATURE_LEN],
+}
+
+impl EnvelopeParts {
+    /// The parts of a format 1 entry; `None` for other bytes (a sealed entry, or bytes
+    /// that are not a canonical format 1 envelope).
+    pub fn of(bytes: &[u8]) -> Option<EnvelopeParts> {
+        if bytes.first() != Some(&FORMAT) || bytes.len() <= SIGNATURE_LEN {
+            return None;
+        }
+        let signed_len = bytes.len() - SIGNATURE_LEN;
+        let header: Header = encoding::decode_canonical(&bytes[..signed_len]).ok()?;
+        let mut signature = [0u8; SIGNATURE_LEN];
+        signature.copy_from_slice(&bytes[signed_len..]);
+        Some(EnvelopeParts {
+            space: header.space,
+            kind: header.kind,
+            author: header.author,
+            time: header.time,
+            refs: header.refs,
+            body: header.body,
+            signature,
+        })
+    }
+
+    /// The entry's bytes: `canonical(Header) || signature`, as it was signed.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodingError> {
+        let header = Header {
+            format: FORMAT,
+            space: self.space,
+            kind: self.kind,
+            author: self.author,
+            time: self.time,
+            refs: self.refs.clone(),
+            body: self.body.clone(),
+        };
+        let mut bytes = encoding::encode(&header)?;
+        bytes.extend_from_slice(&self.signature);
+        Ok(bytes)
     }
 }
 

@@ -197,19 +197,25 @@ const IDLE_CHECK_EVERY_MS: u64 = 10_000;
 const IDLE_SPACE: std::time::Duration = std::time::Duration::from_secs(60);
 const EXPIRED_AT_ONCE: usize = 4096;
 
-/// The service's view of the store.
-struct Stored<'a>(&'a Store);
+/// The service's view of the node: its store, and its drafts to pack revisions from.
+struct Stored<'a>(&'a Node);
+
+impl Stored<'_> {
+    fn store(&self) -> &Store {
+        self.0.store()
+    }
+}
 
 impl margin_sync::service::Store for Stored<'_> {
     fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
-        self.0.space_items(space).unwrap_or_else(|e| {
+        self.store().space_items(space).unwrap_or_else(|e| {
             tracing::error!(target: "sync", "cannot list the entries of {}: {e}", space.short());
             vec![]
         })
     }
 
     fn entries(&self, space: &SpaceId, ids: &[EntryId]) -> Vec<Vec<u8>> {
-        self.0.entry_bytes(space, ids).unwrap_or_else(|e| {
+        self.store().entry_bytes(space, ids).unwrap_or_else(|e| {
             tracing::error!(target: "sync", "cannot read entries of {}: {e}", space.short());
             vec![]
         })
@@ -220,7 +226,7 @@ impl margin_sync::service::Store for Stored<'_> {
             let (part, time) = place.part_and_time();
             (part, time, place.id())
         });
-        let page = self.0.reading_page(space, after, limit).unwrap_or_else(|e| {
+        let page = self.store().reading_page(space, after, limit).unwrap_or_else(|e| {
             tracing::error!(target: "sync", "cannot list the entries of {}: {e}", space.short());
             vec![]
         });
@@ -229,6 +235,19 @@ impl margin_sync::service::Store for Stored<'_> {
                 .map(|(part, time, id)| Place::new(part, time, id))
                 .collect(),
         )
+    }
+
+    fn pack(&self, space: &SpaceId, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        self.0.pack_entries(space, entries)
+    }
+
+    fn unpack(
+        &self,
+        pack: &[u8],
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        margin_draft::pack::unpack(pack, max_entries, max_bytes).map_err(|e| e.to_string())
     }
 }
 
@@ -361,7 +380,7 @@ impl Engine {
         if self.sync.holds_space(&space) {
             return;
         }
-        let outputs = self.sync.join(now, space, &Stored(self.node.store()));
+        let outputs = self.sync.join(now, space, &Stored(&self.node));
         self.act(Action::Join(space));
         self.carry_out(now, outputs);
     }
@@ -452,9 +471,7 @@ impl Engine {
     /// A sync frame from a peer.
     pub fn frame(&mut self, peer: &PeerId, frame: &[u8]) {
         let now = Timestamp::now();
-        let outputs = self
-            .sync
-            .received(now, peer, frame, &Stored(self.node.store()));
+        let outputs = self.sync.received(now, peer, frame, &Stored(&self.node));
         self.carry_out(now, outputs);
     }
 
@@ -1094,7 +1111,7 @@ impl Engine {
             },
         );
         self.act(Action::Join(space));
-        self.sync.join(now, space, &Stored(self.node.store()))
+        self.sync.join(now, space, &Stored(&self.node))
     }
 
     /// Spaces on trial whose charter arrived become mirrored; those whose charter did

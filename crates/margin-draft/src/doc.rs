@@ -309,6 +309,22 @@ impl Draft {
             .map(|c| c.raw_bytes().to_vec())
     }
 
+    /// The changes `hashes` in one Automerge bundle (columnar across changes, as
+    /// [`crate::pack`] sends a draft's revisions); `None` unless every one of them has
+    /// been applied to this draft.
+    pub fn bundle(&self, hashes: &[ChangeHash]) -> Option<Vec<u8>> {
+        if !hashes
+            .iter()
+            .all(|h| self.doc.get_change_meta_by_hash(h).is_some())
+        {
+            return None;
+        }
+        self.doc
+            .bundle(hashes.iter().copied())
+            .ok()
+            .map(|b| b.bytes().to_vec())
+    }
+
     /// The history: one item per applied change, dependencies before dependents.
     pub fn log(&self) -> Vec<ChangeInfo> {
         self.doc

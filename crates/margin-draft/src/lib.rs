@@ -43,6 +43,7 @@ mod doc;
 mod error;
 pub mod import;
 mod markdown;
+pub mod pack;
 mod splice;
 mod tokens;
 mod update;

@@ -1,4 +1,4 @@
-//! Frames on a `/margin/sync/2` stream: a 4-byte big-endian length, then that many bytes
+//! Frames on a `/margin/sync/3` stream: a 4-byte big-endian length, then that many bytes
 //! holding one sync message, compressed. A length over the limit is refused before
 //! anything is read or allocated for it.
 //!

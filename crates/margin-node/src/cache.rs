@@ -107,6 +107,24 @@ impl Node {
         result
     }
 
+    /// `entries` of `space` packed for a peer (`margin_draft::pack`): the draft changes
+    /// among them in bundles made from the space's drafts. `None` when there is nothing
+    /// to gain or the space cannot be read (the entries then travel whole).
+    pub fn pack_entries(&self, space: &SpaceId, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        if !margin_draft::pack::worth_packing(entries) {
+            return None;
+        }
+        let packed = self.with_space(space, |state| {
+            Ok::<_, NodeError>(margin_draft::pack::pack(entries, |draft, hashes| {
+                state.draft(draft)?.doc.bundle(hashes)
+            }))
+        });
+        packed.unwrap_or_else(|e| {
+            tracing::warn!(target: "sync", "cannot pack entries of {}: {e}", space.short());
+            None
+        })
+    }
+
     /// A copy of a space's state, to try changes on (reads use [`Node::with_space`]).
     pub fn load_space(&self, id: &SpaceId) -> Result<Space, NodeError> {
         self.with_space(id, |space| Ok(space.clone()))

@@ -6,7 +6,7 @@ use margin_core::limits::MAX_ENTRY_BYTES;
 /// The stream protocol id a transport negotiates for this protocol (one message per
 /// length-delimited frame; the transport compresses each direction of the stream as one
 /// zstd stream, flushed at every frame).
-pub const PROTOCOL: &str = "/margin/sync/2";
+pub const PROTOCOL: &str = "/margin/sync/3";
 
 /// Spaces one `Hello` may name.
 pub const MAX_HELLO_SPACES: usize = 1024;
@@ -25,6 +25,12 @@ pub const MAX_BATCH_ENTRIES: usize = 512;
 /// parts keep a slow link's frames arriving every few seconds, which is how the
 /// requester sees that its request is still being answered.
 pub const BATCH_SOFT_BYTES: usize = 32 * 1024;
+
+/// A sender whose host packs entries ([`Store::pack`](crate::service::Store::pack)) puts
+/// up to this many bytes of entries in one packed part: a draft's revisions pack to a
+/// fraction of their size, the more of them together the smaller, so a part of this
+/// size takes about as long on the link as an unpacked one of [`BATCH_SOFT_BYTES`].
+pub const PACK_SOFT_BYTES: usize = 256 * 1024;
 
 /// The largest batch a receiver accepts: one maximal entry and its length prefix, with
 /// room to spare.

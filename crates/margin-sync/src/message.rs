@@ -1,4 +1,4 @@
-//! Wire messages: what two nodes say to each other on a `/margin/sync/2` stream.
+//! Wire messages: what two nodes say to each other on a `/margin/sync/3` stream.
 //!
 //! Each message travels alone in one length-delimited frame, encoded with postcard.
 //! [`Message::decode`] is the only way in from the network: it refuses a frame over
@@ -93,6 +93,20 @@ pub enum Message {
         request: u64,
         after: Option<Place>,
         max_bytes: u32,
+    },
+    /// Part of an answer, as [`Message::Entries`], with its `count` entries *packed*: a
+    /// run of draft changes sent as one Automerge bundle of their changes beside their
+    /// envelopes, the rest whole (`margin_draft::pack` writes and reads the format). The
+    /// receiver's host unpacks it ([`Store::unpack`](crate::service::Store::unpack)) into
+    /// the entries' exact bytes, which are then checked as any others.
+    Packed {
+        space: SpaceId,
+        request: u64,
+        count: u32,
+        last: bool,
+        resume: Option<Place>,
+        #[serde(with = "serde_bytes")]
+        pack: Vec<u8>,
     },
 }
 
@@ -204,6 +218,7 @@ impl Message {
             Message::Want { .. } => "want",
             Message::Entries { .. } => "entries",
             Message::WantRange { .. } => "want-range",
+            Message::Packed { .. } => "packed",
         }
     }
 
@@ -217,7 +232,8 @@ impl Message {
             | Message::Have { space, .. }
             | Message::Want { space, .. }
             | Message::Entries { space, .. }
-            | Message::WantRange { space, .. } => Some(*space),
+            | Message::WantRange { space, .. }
+            | Message::Packed { space, .. } => Some(*space),
         }
     }
 
@@ -244,7 +260,7 @@ impl Message {
             Message::Done { .. } => Ok(()),
             Message::Have { ids, .. } => too_many("announced ids", ids.len(), MAX_HAVE_IDS),
             Message::Want { ids, .. } => too_many("wanted ids", ids.len(), MAX_WANT_IDS),
-            Message::Entries { count, .. } => {
+            Message::Entries { count, .. } | Message::Packed { count, .. } => {
                 too_many("entries in a batch", *count as usize, MAX_BATCH_ENTRIES)
             }
             Message::WantRange { .. } => Ok(()),
@@ -337,6 +353,20 @@ impl std::fmt::Debug for Message {
                 "WantRange {{ space: {}, request: {request}, after: {}, max_bytes: {max_bytes} }}",
                 space.short(),
                 after.map_or("start".into(), |place| place.to_string()),
+            ),
+            Message::Packed {
+                space,
+                request,
+                count,
+                last,
+                resume,
+                pack,
+            } => write!(
+                f,
+                "Packed {{ space: {}, request: {request}, count: {count}, last: {last}, resume: {}, pack: {} bytes }}",
+                space.short(),
+                resume.map_or("none".into(), |place| place.to_string()),
+                pack.len()
             ),
         }
     }

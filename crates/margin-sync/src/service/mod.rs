@@ -56,7 +56,7 @@ mod serve;
 mod status;
 mod verdicts;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::Duration;
@@ -65,8 +65,9 @@ use margin_core::Timestamp;
 use margin_core::id::{EntryId, SpaceId};
 use serde::Serialize;
 
+use crate::batch;
 use crate::items::Items;
-use crate::limits::MAX_FRAME_BYTES;
+use crate::limits::{MAX_BATCH_BYTES, MAX_FRAME_BYTES};
 use crate::message::{Message, Place};
 use crate::penalty::{Offence, Penalty};
 
@@ -94,6 +95,27 @@ pub trait Store {
     fn reading(&self, space: &SpaceId, after: Option<Place>, limit: usize) -> Option<Vec<Place>> {
         let _ = (space, after, limit);
         None
+    }
+
+    /// `entries` of `space` (whole, in the order given) packed into fewer bytes for the
+    /// link ([`Message::Packed`]), or `None` when the host does not pack them (nothing to
+    /// gain, or no packing at all): they then travel as [`Message::Entries`].
+    fn pack(&self, space: &SpaceId, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        let _ = (space, entries);
+        None
+    }
+
+    /// The entries a peer's [`Message::Packed`] holds, each whole, in order: at most
+    /// `max_entries` of them and `max_bytes` in all. An error is the peer's fault (it is
+    /// penalized as for a malformed batch); a host that never packs has nothing to read.
+    fn unpack(
+        &self,
+        pack: &[u8],
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let _ = (pack, max_entries, max_bytes);
+        Err("this node reads no packed entries".into())
     }
 }
 
@@ -253,6 +275,10 @@ pub struct Service<P> {
     entry_bytes: f64,
     next_session: u64,
     next_request: u64,
+    /// Spaces fetched whole whose last page is with the host: their confirming
+    /// reconciliation starts once the host has judged it, so that it compares what
+    /// the page brought.
+    confirming: BTreeSet<SpaceId>,
     out: Vec<Output<P>>,
 }
 
@@ -276,6 +302,7 @@ where
             entry_bytes: 1024.0,
             next_session: 0,
             next_request: 0,
+            confirming: BTreeSet::new(),
             out: Vec::new(),
         }
     }
@@ -452,6 +479,9 @@ where
         verdicts: &[(EntryId, Verdict)],
     ) -> Vec<Output<P>> {
         self.judged(now, from, space, verdicts);
+        if self.confirming.remove(space) {
+            self.reconcile_with_all(now, space, reconcile::Scope::Everything);
+        }
         self.take()
     }
 
@@ -552,7 +582,33 @@ where
                 last,
                 resume,
                 batch,
-            } => self.entries(now, from, space, request, count, last, resume, &batch),
+            } => self.entries(now, from, space, request, last, resume, || {
+                let decoded = batch::decode(&batch, count).map_err(|e| e.to_string())?;
+                Ok((decoded, batch.len() as u64))
+            }),
+            Message::Packed {
+                space,
+                request,
+                count,
+                last,
+                resume,
+                pack,
+            } => self.entries(now, from, space, request, last, resume, || {
+                let entries = store.unpack(&pack, count as usize, MAX_BATCH_BYTES)?;
+                if entries.len() != count as usize {
+                    return Err(format!(
+                        "a pack declaring {count} entries holds {}",
+                        entries.len()
+                    ));
+                }
+                // Counted as the entries it holds, as a batch of them would be: what a
+                // request asks for and a peer serves is entry bytes.
+                let part = entries
+                    .iter()
+                    .map(|e| batch::framed_len(e.len()) as u64)
+                    .sum();
+                Ok((entries, part))
+            }),
         }
     }
 

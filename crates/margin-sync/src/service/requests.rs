@@ -15,7 +15,6 @@ use super::peers::Link;
 use super::penalties::Fault;
 use super::reconcile::Scope;
 use super::{Output, Service, send};
-use crate::batch;
 use crate::fetch::{Asked, Cursor, Request};
 use crate::items::Items;
 use crate::limits::{MAX_QUEUED_IDS, MAX_QUEUED_IDS_PER_PEER, MAX_WANT_IDS};
@@ -254,10 +253,9 @@ where
         from: &P,
         space: SpaceId,
         request: u64,
-        count: u32,
         last: bool,
         resume: Option<Place>,
-        raw: &[u8],
+        decode: impl FnOnce() -> Result<(Vec<Vec<u8>>, u64), String>,
     ) -> Result<(), Fault> {
         let Some(peer) = self.peers.get_mut(from) else {
             return Ok(());
@@ -272,9 +270,9 @@ where
                 format!("entries for request {request} in the wrong space"),
             ));
         }
-        let part = raw.len() as u64;
-        let decoded = match batch::decode(raw, count) {
-            Ok(decoded) if asked.fits(part) => decoded,
+        // Decoded only once it is known to answer a request of this peer's.
+        let (decoded, part) = match decode() {
+            Ok((decoded, part)) if asked.fits(part) => (decoded, part),
             Ok(_) => {
                 self.give_up(from, request);
                 return Err(Fault::new(
@@ -331,7 +329,8 @@ where
                 }
             }
         }
-        if !delivered.is_empty() {
+        let judging = !delivered.is_empty();
+        if judging {
             let bytes: u64 = delivered.iter().map(|e| e.len() as u64).sum();
             let received = self.received.entry(space).or_default();
             received.entries += delivered.len() as u64;
@@ -344,7 +343,7 @@ where
                 entries: delivered,
             });
         }
-        self.end_range_if_done(now, from, &space);
+        self.end_range_if_done(now, from, &space, judging);
         self.pump(now, from);
         if unsolicited > 0 {
             return Err(Fault::new(
@@ -523,7 +522,9 @@ where
     /// When the last page of a space fetched whole from `peer_id` has arrived: the fetch
     /// is over, and the node reconciles the space with every peer that holds it, to
     /// confirm and to find what changed meanwhile.
-    fn end_range_if_done(&mut self, now: Timestamp, peer_id: &P, space: &SpaceId) {
+    /// With `judging`, the host is judging the entries this peer just delivered: the
+    /// confirming reconciliation waits for its verdicts.
+    fn end_range_if_done(&mut self, now: Timestamp, peer_id: &P, space: &SpaceId, judging: bool) {
         let Some(peer) = self.peers.get_mut(peer_id) else {
             return;
         };
@@ -557,6 +558,10 @@ where
                 return;
             }
         }
-        self.reconcile_with_all(now, space, Scope::Everything);
+        if judging {
+            self.confirming.insert(*space);
+        } else {
+            self.reconcile_with_all(now, space, Scope::Everything);
+        }
     }
 }

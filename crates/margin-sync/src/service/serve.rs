@@ -19,7 +19,7 @@ use margin_core::id::{EntryId, SpaceId};
 use super::penalties::Fault;
 use super::{Service, Store};
 use crate::batch;
-use crate::limits::{MAX_REQUEST_BYTES, MIN_REQUEST_BYTES};
+use crate::limits::{MAX_BATCH_ENTRIES, MAX_REQUEST_BYTES, MIN_REQUEST_BYTES, PACK_SOFT_BYTES};
 use crate::message::{Message, Place};
 
 impl<P> Service<P>
@@ -56,7 +56,7 @@ where
             }
         }
         self.spend_serving(now, from, bytes);
-        self.answer(from, space, request, &entries, None);
+        self.answer(from, space, request, &entries, None, store);
         Ok(())
     }
 
@@ -131,7 +131,7 @@ where
             None
         };
         self.spend_serving(now, from, bytes);
-        self.answer(from, space, request, &entries, resume);
+        self.answer(from, space, request, &entries, resume, store);
         Ok(())
     }
 
@@ -161,27 +161,81 @@ where
         )
     }
 
-    /// Sends `entries` to `to` as the answer to `request`, in parts.
-    fn answer(
+    /// Sends `entries` to `to` as the answer to `request`, in parts: packed where the
+    /// host packs them (runs of up to [`PACK_SOFT_BYTES`]), else as batches.
+    fn answer<S: Store + ?Sized>(
         &mut self,
         to: &P,
         space: SpaceId,
         request: u64,
         entries: &[Vec<u8>],
         resume: Option<Place>,
+        store: &S,
     ) {
-        let batches = batch::encode(entries);
-        let parts = batches.len();
-        for (index, (count, batch)) in batches.into_iter().enumerate() {
-            let message = Message::Entries {
-                space,
-                request,
-                count,
-                last: index + 1 == parts,
-                resume,
-                batch,
+        enum Part {
+            Packed(Vec<u8>),
+            Batch(Vec<u8>),
+        }
+        let mut parts: Vec<(u32, Part)> = Vec::new();
+        for run in pack_runs(entries) {
+            let count = u32::try_from(run.len()).expect("a run holds at most MAX_BATCH_ENTRIES");
+            match store.pack(&space, run) {
+                Some(pack) if run.len() > 1 => parts.push((count, Part::Packed(pack))),
+                _ => parts.extend(
+                    batch::encode(run)
+                        .into_iter()
+                        .map(|(count, batch)| (count, Part::Batch(batch))),
+                ),
+            }
+        }
+        if parts.is_empty() {
+            parts.extend(
+                batch::encode(&[])
+                    .into_iter()
+                    .map(|(count, batch)| (count, Part::Batch(batch))),
+            );
+        }
+        let total = parts.len();
+        for (index, (count, part)) in parts.into_iter().enumerate() {
+            let last = index + 1 == total;
+            let message = match part {
+                Part::Packed(pack) => Message::Packed {
+                    space,
+                    request,
+                    count,
+                    last,
+                    resume,
+                    pack,
+                },
+                Part::Batch(batch) => Message::Entries {
+                    space,
+                    request,
+                    count,
+                    last,
+                    resume,
+                    batch,
+                },
             };
             self.send(to, message);
         }
     }
+}
+
+/// `entries` cut into runs of at most [`PACK_SOFT_BYTES`] and [`MAX_BATCH_ENTRIES`], each
+/// packed or batched on its own (an entry larger than a run travels alone).
+fn pack_runs(entries: &[Vec<u8>]) -> Vec<&[Vec<u8>]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0usize, 0usize);
+    for (at, entry) in entries.iter().enumerate() {
+        let framed = batch::framed_len(entry.len());
+        if at > start && (at - start == MAX_BATCH_ENTRIES || bytes + framed > PACK_SOFT_BYTES) {
+            runs.push(&entries[start..at]);
+            (start, bytes) = (at, 0);
+        }
+        bytes += framed;
+    }
+    if start < entries.len() {
+        runs.push(&entries[start..]);
+    }
+    runs
 }

@@ -66,13 +66,22 @@ pub(super) fn message(message: &Message) -> String {
             count,
             last,
             resume,
-            batch,
+            batch: bytes,
+        }
+        | Message::Packed {
+            space,
+            request,
+            count,
+            last,
+            resume,
+            pack: bytes,
         } => format!(
-            "entries {} request {request}: {count} entries{}{} ({} bytes)",
+            "{} {} request {request}: {count} entries{}{} ({} bytes)",
+            message.kind(),
             space.short(),
             if *last { ", last" } else { "" },
             resume.map_or(String::new(), |place| format!(", resume {place}")),
-            batch.len()
+            bytes.len()
         ),
         Message::WantRange {
             space,

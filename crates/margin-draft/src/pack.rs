@@ -1,0 +1,712 @@
+//! Draft changes packed for the wire: a run of signed draft-change entries sent as one
+//! Automerge bundle of their changes beside their envelopes, and put together again byte
+//! for byte by the receiver.
+//!
+//! A revision entry carries its Automerge changes each encoded alone: every change repeats
+//! its header, the hash of the change before it (32 bytes nothing compresses), and the
+//! entry refers to the revision before it by id (32 more). A pack sends instead:
+//!
+//! - for each draft, one Automerge *bundle* of the pack's changes to it: columnar across
+//!   changes, as Automerge's document format, with dependencies inside the bundle by
+//!   index. Its columns travel without DEFLATE (the transport compresses the stream, and
+//!   a receiver must not be made to inflate what it cannot bound);
+//! - for each entry, its envelope with the changes replaced by their place in a bundle
+//!   and the refs to earlier entries of the pack by their index.
+//!
+//! [`unpack`] rebuilds each change from its bundle and each entry from its envelope; the
+//! receiver then decodes and verifies the entries as any others, so a pack is trusted for
+//! nothing: a wrong byte anywhere fails the entry's signature. What [`unpack`] guards
+//! against is work: every bundle column's length once decoded is bounded before
+//! Automerge reads it.
+//!
+//! [`pack`] checks its own work by unpacking the pack and comparing it with the entries
+//! it was given; a pack that would not give them back exactly is not made.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use automerge::{Bundle, ChangeHash};
+use margin_core::body::DraftChange;
+use margin_core::encoding;
+use margin_core::entry::{EnvelopeParts, Kind, SIGNATURE_LEN};
+use margin_core::id::{EntryId, SpaceId};
+use margin_core::key::PublicKey;
+use margin_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+use sha2::{Digest, Sha256};
+
+/// The first byte of every pack: this layout, with bundles as Automerge 0.12 writes them.
+/// A change to either is a new format (and a new sync protocol name).
+pub const FORMAT: u8 = 1;
+
+/// The most operations (and values of any one bundle column) a pack's bundles may hold
+/// once decoded: far beyond a page of revisions (a 40 000-word import is about 250 000),
+/// and a bound on the memory unpacking takes whatever a peer sends.
+pub const MAX_PACKED_OPS: u64 = 1 << 21;
+
+/// zstd's level for packs: they are made once per page of a draft's history served to a
+/// newcomer, and the revisions' columns compress far better at a high level than at the
+/// transport's. About 10 ms for a page of 100 revisions.
+const LEVEL: i32 = 15;
+
+/// Automerge's chunk magic bytes and the bundle chunk type.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const BUNDLE_CHUNK: u8 = 3;
+const CHANGE_CHUNK: u8 = 1;
+/// A column spec's DEFLATE bit.
+const DEFLATE_BIT: u32 = 0b1000;
+
+/// A pack as it travels: the byte [`FORMAT`], then this (postcard), compressed with
+/// zstd at [`LEVEL`].
+#[derive(Serialize, Deserialize)]
+struct Pack {
+    /// Automerge bundles, columns not deflated.
+    bundles: Vec<ByteBuf>,
+    entries: Vec<Packed>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Packed {
+    /// An entry as it is.
+    Whole(ByteBuf),
+    /// A format 1 draft change.
+    Revision(Revision),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Revision {
+    space: Option<SpaceId>,
+    author: PublicKey,
+    /// Milliseconds after the previous revision of the pack (the first: after 0); none
+    /// when the entry's time is its first change's (bundled) Automerge timestamp.
+    time: Option<i64>,
+    refs: Vec<Ref>,
+    draft: Option<Ref>,
+    changes: Vec<ChangeAt>,
+    /// None when it is the first change's (bundled) Automerge message.
+    message: Option<String>,
+    signature: ByteBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Ref {
+    /// The entry at this index of the pack.
+    Earlier(u32),
+    Id(EntryId),
+}
+
+#[derive(Serialize, Deserialize)]
+enum ChangeAt {
+    /// The change at `index` of what bundle `bundle` unbundles to.
+    Bundled {
+        bundle: u32,
+        index: u32,
+    },
+    Whole(ByteBuf),
+}
+
+/// Why a pack could not be read. Always the sender's fault.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum PackError {
+    /// Not a pack, or a field out of range.
+    #[error("the pack does not decode: {0}")]
+    Malformed(String),
+    /// Another pack format.
+    #[error("the pack is in format {0}, not {FORMAT}")]
+    Format(u8),
+    /// More entries than the receiver takes at once.
+    #[error("the pack holds {found} entries, over the limit of {max}")]
+    TooManyEntries { found: usize, max: usize },
+    /// More bytes once unpacked than the receiver takes at once.
+    #[error("the pack unpacks to more than {max} bytes")]
+    TooLarge { max: usize },
+    /// A bundle that is not a plain Automerge bundle within bounds.
+    #[error("a bundle of the pack is not usable: {0}")]
+    Bundle(String),
+    /// A reference to an entry or a change the pack does not hold.
+    #[error("an entry of the pack refers to {0}, which is not there")]
+    Dangling(String),
+}
+
+/// Packs `entries` (each a whole entry's bytes), the draft changes among them in bundles
+/// that `bundle` makes: given a draft and the hashes of some of its changes, the bundle of
+/// those changes as Automerge writes it (see [`crate::Draft::bundle`]), or `None` when
+/// they are not all at hand. Returns `None` when packing would save nothing (fewer than
+/// two draft changes) or fails its own check.
+pub fn pack(
+    entries: &[Vec<u8>],
+    mut bundle: impl FnMut(&EntryId, &[ChangeHash]) -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    if !worth_packing(entries) {
+        return None;
+    }
+    struct Found {
+        parts: EnvelopeParts,
+        body: DraftChange,
+        hashes: Vec<Option<ChangeHash>>,
+    }
+    let mut found: Vec<Option<Found>> = Vec::with_capacity(entries.len());
+    let mut by_draft: Vec<(EntryId, Vec<ChangeHash>)> = Vec::new();
+    for bytes in entries {
+        let revision = EnvelopeParts::of(bytes)
+            .filter(|parts| parts.kind == Kind::DraftChange as u8)
+            .and_then(|parts| {
+                let body: DraftChange = encoding::decode_canonical(&parts.body).ok()?;
+                let hashes = body.changes.iter().map(|c| change_hash(c)).collect();
+                Some(Found {
+                    parts,
+                    body,
+                    hashes,
+                })
+            });
+        if let Some(revision) = &revision {
+            let draft = revision
+                .body
+                .draft
+                .unwrap_or_else(|| EntryId::of_entry(bytes));
+            let at = match by_draft.iter().position(|(d, _)| *d == draft) {
+                Some(at) => at,
+                None => {
+                    by_draft.push((draft, vec![]));
+                    by_draft.len() - 1
+                }
+            };
+            by_draft[at].1.extend(revision.hashes.iter().flatten());
+        }
+        found.push(revision);
+    }
+    if found.iter().flatten().count() < 2 {
+        return None;
+    }
+    // Each draft's bundle, and where each of its changes is in what it unbundles to.
+    let mut bundles = Vec::new();
+    let mut places: HashMap<ChangeHash, (u32, u32)> = HashMap::new();
+    let mut unbundled: Vec<Vec<Unbundled>> = Vec::new();
+    for (draft, hashes) in &by_draft {
+        let Some(plain) = bundle(draft, hashes).and_then(|b| plain_bundle(&b).ok()) else {
+            continue;
+        };
+        let Ok(changes) = unbundle(&plain) else {
+            continue;
+        };
+        let at = u32::try_from(bundles.len()).ok()?;
+        for (index, change) in changes.iter().enumerate() {
+            places.insert(hash_of(&change.bytes), (at, u32::try_from(index).ok()?));
+        }
+        bundles.push(ByteBuf::from(plain));
+        unbundled.push(changes);
+    }
+    let mut earlier: HashMap<EntryId, u32> = HashMap::new();
+    let mut packed = Vec::with_capacity(entries.len());
+    let mut last_time = 0i64;
+    for (index, (bytes, revision)) in entries.iter().zip(found).enumerate() {
+        let refer = |id: &EntryId| match earlier.get(id) {
+            Some(at) => Ref::Earlier(*at),
+            None => Ref::Id(*id),
+        };
+        packed.push(match revision {
+            None => Packed::Whole(ByteBuf::from(bytes.clone())),
+            Some(Found {
+                parts,
+                body,
+                hashes,
+            }) => {
+                let time = i64::try_from(parts.time.as_millis()).ok()?;
+                let first = hashes
+                    .first()
+                    .copied()
+                    .flatten()
+                    .and_then(|h| places.get(&h))
+                    .map(|(bundle, index)| &unbundled[*bundle as usize][*index as usize]);
+                let changes = body
+                    .changes
+                    .into_iter()
+                    .zip(hashes)
+                    .map(|(change, hash)| match hash.and_then(|h| places.get(&h)) {
+                        Some((bundle, index)) => ChangeAt::Bundled {
+                            bundle: *bundle,
+                            index: *index,
+                        },
+                        None => ChangeAt::Whole(change),
+                    })
+                    .collect();
+                let revision = Revision {
+                    space: parts.space,
+                    author: parts.author,
+                    time: (first.map(|c| c.time) != Some(time)).then_some(time - last_time),
+                    refs: parts.refs.iter().map(refer).collect(),
+                    draft: body.draft.as_ref().map(refer),
+                    changes,
+                    message: (first.map(|c| c.message.as_deref()) != Some(Some(&body.message)))
+                        .then_some(body.message),
+                    signature: ByteBuf::from(parts.signature.to_vec()),
+                };
+                last_time = time;
+                Packed::Revision(revision)
+            }
+        });
+        earlier.insert(EntryId::of_entry(bytes), u32::try_from(index).ok()?);
+    }
+    let plain = postcard::to_allocvec(&Pack {
+        bundles,
+        entries: packed,
+    })
+    .ok()?;
+    let mut pack = vec![FORMAT];
+    pack.extend(zstd::bulk::compress(&plain, LEVEL).ok()?);
+    let total: usize = entries.iter().map(Vec::len).sum();
+    // The pack must give back exactly what it was made of.
+    match unpack(&pack, entries.len(), total) {
+        Ok(back) if back == entries => Some(pack),
+        _ => None,
+    }
+}
+
+/// The entries a pack holds, each as its whole bytes, in order: at most `max_entries`
+/// of them and `max_bytes` in all. Nothing is verified but the pack's own structure.
+pub fn unpack(
+    pack: &[u8],
+    max_entries: usize,
+    max_bytes: usize,
+) -> Result<Vec<Vec<u8>>, PackError> {
+    match pack.first() {
+        Some(&FORMAT) => {}
+        other => return Err(PackError::Format(other.copied().unwrap_or(0))),
+    }
+    // What a pack holds is never larger than the entries it gives back, but for the
+    // lengths and tags that frame them.
+    let plain = zstd::bulk::decompress(&pack[1..], max_bytes.saturating_add(PLAIN_SLACK))
+        .map_err(|e| PackError::Malformed(format!("does not decompress within bounds: {e}")))?;
+    let (pack, rest): (Pack, &[u8]) =
+        postcard::take_from_bytes(&plain).map_err(|e| PackError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(PackError::Malformed(format!(
+            "{} bytes after the pack",
+            rest.len()
+        )));
+    }
+    if pack.entries.len() > max_entries || pack.bundles.len() > pack.entries.len() {
+        return Err(PackError::TooManyEntries {
+            found: pack.entries.len(),
+            max: max_entries,
+        });
+    }
+    let mut ops = 0u64;
+    let mut unbundled = Vec::with_capacity(pack.bundles.len());
+    for bundle in &pack.bundles {
+        ops = ops.saturating_add(check_plain(bundle)?);
+        if ops > MAX_PACKED_OPS {
+            return Err(PackError::Bundle(format!(
+                "the bundles hold more than {MAX_PACKED_OPS} operations"
+            )));
+        }
+        unbundled.push(unbundle(bundle)?);
+    }
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(pack.entries.len());
+    let mut ids: Vec<EntryId> = Vec::with_capacity(pack.entries.len());
+    let mut total = 0usize;
+    let mut last_time = 0i64;
+    for packed in pack.entries {
+        let bytes = match packed {
+            Packed::Whole(bytes) => bytes.into_vec(),
+            Packed::Revision(revision) => {
+                let resolve = |r: Ref| match r {
+                    Ref::Id(id) => Ok(id),
+                    Ref::Earlier(at) => ids
+                        .get(at as usize)
+                        .copied()
+                        .ok_or_else(|| PackError::Dangling(format!("entry {at} of the pack"))),
+                };
+                let mut changes = Vec::with_capacity(revision.changes.len());
+                let mut first = None;
+                for change in revision.changes {
+                    changes.push(match change {
+                        ChangeAt::Whole(bytes) => bytes,
+                        ChangeAt::Bundled { bundle, index } => {
+                            let change = unbundled
+                                .get(bundle as usize)
+                                .and_then(|changes| changes.get(index as usize))
+                                .ok_or_else(|| {
+                                    PackError::Dangling(format!(
+                                        "change {index} of bundle {bundle}"
+                                    ))
+                                })?;
+                            if changes.is_empty() {
+                                first = Some(change);
+                            }
+                            ByteBuf::from(change.bytes.clone())
+                        }
+                    });
+                }
+                let from_change = |what: &str| {
+                    PackError::Malformed(format!("a revision takes its {what} from no change"))
+                };
+                let message = match revision.message {
+                    Some(message) => message,
+                    None => first
+                        .and_then(|c| c.message.clone())
+                        .ok_or_else(|| from_change("message"))?,
+                };
+                let time = match revision.time {
+                    Some(delta) => last_time
+                        .checked_add(delta)
+                        .ok_or_else(|| PackError::Malformed("a time out of range".into()))?,
+                    None => first.map(|c| c.time).ok_or_else(|| from_change("time"))?,
+                };
+                last_time = time;
+                let body = DraftChange {
+                    draft: revision.draft.map(resolve).transpose()?,
+                    changes,
+                    message,
+                };
+                let signature: [u8; SIGNATURE_LEN] =
+                    revision.signature.as_slice().try_into().map_err(|_| {
+                        PackError::Malformed("a signature that is not 64 bytes".into())
+                    })?;
+                let parts = EnvelopeParts {
+                    space: revision.space,
+                    kind: Kind::DraftChange as u8,
+                    author: revision.author,
+                    time: Timestamp::from_millis(
+                        u64::try_from(time)
+                            .map_err(|_| PackError::Malformed("a time before 1970".into()))?,
+                    ),
+                    refs: revision
+                        .refs
+                        .into_iter()
+                        .map(resolve)
+                        .collect::<Result<_, _>>()?,
+                    body: encoding::encode(&body)
+                        .map_err(|e| PackError::Malformed(e.to_string()))?,
+                    signature,
+                };
+                parts
+                    .to_bytes()
+                    .map_err(|e| PackError::Malformed(e.to_string()))?
+            }
+        };
+        total += bytes.len();
+        if total > max_bytes {
+            return Err(PackError::TooLarge { max: max_bytes });
+        }
+        ids.push(EntryId::of_entry(&bytes));
+        out.push(bytes);
+    }
+    Ok(out)
+}
+
+/// Whether `entries` hold at least two draft changes, by a look at their first bytes: a
+/// caller can skip what [`pack`] would need (a draft's Automerge document) when not.
+pub fn worth_packing(entries: &[Vec<u8>]) -> bool {
+    entries.iter().filter(|e| looks_like_revision(e)).count() >= 2
+}
+
+/// Whether `bytes` start as a format 1 draft change of a space would (the format byte,
+/// a space, the kind byte), without decoding them: most pages hold none.
+fn looks_like_revision(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&margin_core::entry::FORMAT)
+        && bytes.get(1) == Some(&1)
+        && bytes.get(34) == Some(&(Kind::DraftChange as u8))
+}
+
+/// Room for the lengths and tags around what a pack holds.
+const PLAIN_SLACK: usize = 64 * 1024;
+
+/// The hash of a change encoded alone (an uncompressed change chunk): SHA-256 of its
+/// chunk type, length and data. `None` for bytes that are no such chunk.
+fn change_hash(bytes: &[u8]) -> Option<ChangeHash> {
+    let mut reader = Reader::new(bytes);
+    let (chunk, _) = reader.chunk().ok()?;
+    (chunk == CHANGE_CHUNK && reader.done()).then(|| hash_of(bytes))
+}
+
+/// SHA-256 of a chunk after its magic bytes and checksum: its hash.
+fn hash_of(chunk: &[u8]) -> ChangeHash {
+    ChangeHash(Sha256::digest(chunk.get(8..).unwrap_or_default()).into())
+}
+
+/// A change rebuilt from a bundle: its bytes encoded alone, and what an entry carrying
+/// it may take from it.
+struct Unbundled {
+    bytes: Vec<u8>,
+    time: i64,
+    message: Option<String>,
+}
+
+/// What a bundle unbundles to, in the bundle's order. Automerge's own checks are
+/// trusted to refuse what is not a bundle; a panic in them is caught.
+fn unbundle(plain: &[u8]) -> Result<Vec<Unbundled>, PackError> {
+    let read = std::panic::catch_unwind(|| -> Result<Vec<Unbundled>, String> {
+        let bundle = Bundle::try_from(plain).map_err(|e| e.to_string())?;
+        let mut ops = 0u64;
+        let mut meta = Vec::new();
+        for change in bundle.iter_changes() {
+            let span = change
+                .max_op
+                .checked_add(1)
+                .and_then(|end| end.checked_sub(change.start_op))
+                .ok_or("a change whose operations end before they start")?;
+            ops = ops.saturating_add(span);
+            meta.push((change.timestamp, change.message.map(|m| m.into_owned())));
+        }
+        if ops > MAX_PACKED_OPS {
+            return Err(format!("more than {MAX_PACKED_OPS} operations"));
+        }
+        let changes = bundle.to_changes().map_err(|e| e.to_string())?;
+        if changes.len() != meta.len() {
+            return Err("its changes and their metadata differ in number".into());
+        }
+        Ok(changes
+            .iter()
+            .zip(meta)
+            .map(|(change, (time, message))| Unbundled {
+                bytes: change.raw_bytes().to_vec(),
+                time,
+                message,
+            })
+            .collect())
+    });
+    match read {
+        Ok(result) => result.map_err(PackError::Bundle),
+        Err(_) => Err(PackError::Bundle("Automerge could not read it".into())),
+    }
+}
+
+/// A bundle as Automerge writes it, with its DEFLATE-compressed columns inflated (and its
+/// checksum made again).
+pub(crate) fn plain_bundle(bundle: &[u8]) -> Result<Vec<u8>, PackError> {
+    let layout = Layout::read(bundle)?;
+    let mut data = layout.prefix.to_vec();
+    for group in &layout.groups {
+        let mut columns = Vec::with_capacity(group.len());
+        for (spec, bytes) in group {
+            if spec & DEFLATE_BIT == 0 {
+                columns.push((*spec, bytes.to_vec()));
+            } else {
+                let mut inflated = Vec::new();
+                flate2::read::DeflateDecoder::new(*bytes)
+                    .take(MAX_PACKED_OPS * 16)
+                    .read_to_end(&mut inflated)
+                    .map_err(|e| PackError::Bundle(e.to_string()))?;
+                columns.push((spec & !DEFLATE_BIT, inflated));
+            }
+        }
+        write_uleb(&mut data, columns.len() as u64);
+        for (spec, bytes) in &columns {
+            write_uleb(&mut data, u64::from(*spec));
+            write_uleb(&mut data, bytes.len() as u64);
+        }
+        for (_, bytes) in columns {
+            data.extend_from_slice(&bytes);
+        }
+    }
+    let mut typed = vec![BUNDLE_CHUNK];
+    write_uleb(&mut typed, data.len() as u64);
+    let hash = Sha256::new()
+        .chain_update(&typed)
+        .chain_update(&data)
+        .finalize();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&hash[..4]);
+    out.extend_from_slice(&typed);
+    out.extend_from_slice(&data);
+    Ok(out)
+}
+
+/// Checks that a bundle received has no deflated column and that no column decodes to
+/// more than [`MAX_PACKED_OPS`] values; returns the values of its longest op column.
+fn check_plain(bundle: &[u8]) -> Result<u64, PackError> {
+    let layout = Layout::read(bundle)?;
+    let mut longest = 0u64;
+    for (group, columns) in layout.groups.iter().enumerate() {
+        for (spec, bytes) in columns {
+            if spec & DEFLATE_BIT != 0 {
+                return Err(PackError::Bundle("a column is deflated".into()));
+            }
+            let values = column_values(*spec, bytes)?;
+            if values > MAX_PACKED_OPS {
+                return Err(PackError::Bundle(format!(
+                    "a column decodes to more than {MAX_PACKED_OPS} values"
+                )));
+            }
+            if group == 1 {
+                longest = longest.max(values);
+            }
+        }
+    }
+    Ok(longest)
+}
+
+/// How many values a column decodes to, read from its run lengths without decoding it.
+/// Column types (the spec's low three bits) as Automerge's storage format defines them:
+/// group, actor, integer and value metadata are run-length encoded unsigned LEB128,
+/// delta signed LEB128, boolean alternating run lengths, string run-length encoded
+/// length-prefixed bytes, value raw bytes (counted by its metadata column).
+fn column_values(spec: u32, bytes: &[u8]) -> Result<u64, PackError> {
+    let mut reader = Reader::new(bytes);
+    let mut values = 0u64;
+    let bad = |what: &str| PackError::Bundle(format!("a column {what}"));
+    match spec & 0b111 {
+        7 => return Ok(0),
+        4 => {
+            while !reader.done() {
+                values = values.saturating_add(reader.uleb()?);
+            }
+        }
+        kind => {
+            let value = |reader: &mut Reader| -> Result<(), PackError> {
+                match kind {
+                    3 => reader.sleb().map(|_| ()),
+                    5 => {
+                        let len = reader.uleb()?;
+                        reader.take(usize::try_from(len).map_err(|_| bad("string too long"))?)?;
+                        Ok(())
+                    }
+                    _ => reader.uleb().map(|_| ()),
+                }
+            };
+            while !reader.done() {
+                let count = reader.sleb()?;
+                if count > 0 {
+                    value(&mut reader)?;
+                    values = values.saturating_add(count as u64);
+                } else if count < 0 {
+                    for _ in 0..count.unsigned_abs() {
+                        value(&mut reader)?;
+                    }
+                    values = values.saturating_add(count.unsigned_abs());
+                } else {
+                    values = values.saturating_add(reader.uleb()?);
+                }
+                if values > MAX_PACKED_OPS {
+                    return Ok(values);
+                }
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// A bundle chunk's layout: its dependencies and actors (kept as bytes), then its change
+/// columns and its op columns, each a list of `(spec, data)`.
+struct Layout<'a> {
+    prefix: &'a [u8],
+    groups: [Vec<(u32, &'a [u8])>; 2],
+}
+
+impl<'a> Layout<'a> {
+    fn read(bundle: &'a [u8]) -> Result<Layout<'a>, PackError> {
+        let mut chunk = Reader::new(bundle);
+        let (kind, data) = chunk.chunk()?;
+        if kind != BUNDLE_CHUNK || !chunk.done() {
+            return Err(PackError::Bundle("not a bundle chunk".into()));
+        }
+        let mut reader = Reader::new(data);
+        let deps = reader.uleb()?;
+        reader.take(usize::try_from(deps.saturating_mul(32)).unwrap_or(usize::MAX))?;
+        let actors = reader.uleb()?;
+        for _ in 0..actors {
+            let len = reader.uleb()?;
+            reader.take(usize::try_from(len).unwrap_or(usize::MAX))?;
+        }
+        let prefix = &data[..reader.at];
+        let mut groups = [Vec::new(), Vec::new()];
+        for group in &mut groups {
+            let count = reader.uleb()?;
+            let mut specs = Vec::new();
+            for _ in 0..count {
+                let spec = u32::try_from(reader.uleb()?)
+                    .map_err(|_| PackError::Bundle("a column spec out of range".into()))?;
+                let len = usize::try_from(reader.uleb()?).unwrap_or(usize::MAX);
+                specs.push((spec, len));
+            }
+            for (spec, len) in specs {
+                group.push((spec, reader.take(len)?));
+            }
+        }
+        if !reader.done() {
+            return Err(PackError::Bundle("bytes after the columns".into()));
+        }
+        Ok(Layout { prefix, groups })
+    }
+}
+
+/// Reads LEB128 numbers and byte runs, refusing to read past the end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0 }
+    }
+
+    fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], PackError> {
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or_else(|| PackError::Bundle("cut short".into()))?;
+        let bytes = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(bytes)
+    }
+
+    fn byte(&mut self) -> Result<u8, PackError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn uleb(&mut self) -> Result<u64, PackError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(PackError::Bundle("a number over 64 bits".into()))
+    }
+
+    fn sleb(&mut self) -> Result<i64, PackError> {
+        let mut value = 0i64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= i64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                if shift + 7 < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << (shift + 7);
+                }
+                return Ok(value);
+            }
+        }
+        Err(PackError::Bundle("a number over 64 bits".into()))
+    }
+
+    /// An Automerge chunk: magic bytes, checksum, type and length; returns the type and
+    /// the data.
+    fn chunk(&mut self) -> Result<(u8, &'a [u8]), PackError> {
+        if self.take(4)? != MAGIC {
+            return Err(PackError::Bundle("not an Automerge chunk".into()));
+        }
+        self.take(4)?;
+        let kind = self.byte()?;
+        let len = usize::try_from(self.uleb()?).unwrap_or(usize::MAX);
+        Ok((kind, self.take(len)?))
+    }
+}
+
+fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}

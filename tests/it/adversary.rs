@@ -34,6 +34,19 @@ pub(crate) struct Adversary {
     /// What it answers `Want`s with, by the id it claimed.
     pub(crate) offered: HashMap<EntryId, Vec<u8>>,
     pub(crate) key: SigningKey,
+    /// How it answers `Want`s.
+    pub(crate) answer: Answer,
+}
+
+/// How the adversary answers a `Want`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// `Entries` batches, as any node.
+    Batches,
+    /// `Packed`, as a node packs a draft's revisions.
+    Packed,
+    /// A `Packed` whose pack is garbage.
+    GarbagePack,
 }
 
 impl Adversary {
@@ -93,6 +106,7 @@ impl Adversary {
             honest,
             offered: HashMap::new(),
             key: SigningKey::from_seed(seed_bytes(seed)),
+            answer: Answer::Batches,
         };
         adversary.send(&Message::Hello {
             spaces: vec![space],
@@ -171,6 +185,23 @@ impl Adversary {
                     .iter()
                     .filter_map(|id| self.offered.get(id).cloned())
                     .collect();
+                let count = u32::try_from(entries.len()).expect("a few entries");
+                let pack = match self.answer {
+                    Answer::Batches => None,
+                    Answer::Packed => margin_draft::pack::pack(&entries, |_, _| None),
+                    Answer::GarbagePack => Some(vec![1, 0xde, 0xad, 0xbe, 0xef]),
+                };
+                if let Some(pack) = pack {
+                    self.send(&Message::Packed {
+                        space,
+                        request,
+                        count,
+                        last: true,
+                        resume: None,
+                        pack,
+                    });
+                    continue;
+                }
                 let parts = batch::encode(&entries);
                 let total = parts.len();
                 for (n, (count, batch)) in parts.into_iter().enumerate() {
@@ -427,6 +458,84 @@ async fn forged_unauthorized_and_malformed_entries_and_an_oversize_frame_are_ref
 
     // The honest nodes go on syncing.
     still_syncing(&honest, &other, &draft, "Still here.");
+}
+
+/// Revisions delivered packed are rebuilt and then checked as any entry: a forged one is
+/// refused with its reason, a pack that does not unpack counts against the sender, and
+/// nothing of either is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_revision_in_a_pack_and_a_garbage_pack_are_refused() {
+    let (honest, other, space, draft) = honest_network();
+    let draft_id: EntryId = draft.parse().expect("a draft id");
+    let before = entry_count(&honest, &space);
+    let mut adversary = Adversary::connect(&honest.addr(), space, 88).await;
+    let me = adversary.net.local_peer_id();
+    adversary.answer = Answer::Packed;
+
+    // Two revisions of the draft, their signatures tampered with.
+    let revision = |n: u64| {
+        let body = Body::DraftChange(DraftChange {
+            draft: Some(draft_id),
+            changes: vec![serde_bytes::ByteBuf::from(
+                format!("no change {n}").into_bytes(),
+            )],
+            message: format!("Revision {n}"),
+        });
+        let mut bytes = Entry::sign(
+            &adversary.key,
+            Some(space),
+            Timestamp::now().saturating_add_millis(n),
+            vec![draft_id],
+            &body,
+        )
+        .expect("signs")
+        .into_bytes();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        bytes
+    };
+    let forged = [revision(1), revision(2)];
+    assert!(
+        margin_draft::pack::pack(&forged, |_, _| None).is_some(),
+        "the forgeries travel packed"
+    );
+    let mut ids = vec![];
+    for bytes in forged {
+        adversary
+            .offered
+            .insert(EntryId::of_entry(&bytes), bytes.clone());
+        ids.push(EntryId::of_entry(&bytes));
+    }
+    adversary.send(&Message::Have {
+        space,
+        ids: ids.clone(),
+    });
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| penalty(r) >= 25).await;
+    assert!(
+        last_refusal(&record).contains("signature does not match"),
+        "{record}"
+    );
+
+    // A pack that is not one.
+    adversary.answer = Answer::GarbagePack;
+    let unauthorized = unauthorized_amendment(&adversary, space, 1, vec![space]);
+    let id = adversary.offer(space, unauthorized);
+    ids.push(id);
+    adversary.pump(Duration::from_secs(1)).await;
+    let record = record_of(&honest, &me, |r| last_refusal(r).contains("pack")).await;
+    assert!(penalty(&record) > 25, "{record}");
+
+    assert_eq!(entry_count(&honest, &space), before);
+    for id in ids {
+        let out = honest.p.run(&["space", "show", &id.to_hex()]);
+        assert!(
+            !out.status.success(),
+            "the honest node holds {}",
+            id.short()
+        );
+    }
+    still_syncing(&honest, &other, &draft, "Still here after the packs.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,6 +114,61 @@ fn a_newcomer_is_sent_who_takes_part_and_the_draft_before_the_discussion() {
     assert_eq!(received.last(), Some(&Part::Discussion));
 }
 
+/// A draft's revisions reach a newcomer packed: their changes in one Automerge bundle
+/// beside their signed envelopes, rebuilt byte for byte and verified on arrival. The
+/// newcomer's draft has every revision, the same text, the same state as the mirror's.
+#[test]
+fn a_newcomer_receives_a_drafts_revisions_packed_and_rebuilds_each_exactly() {
+    let (amina, space, draft) = convene();
+    let v2 = std::fs::read_to_string(fixture("bpf-draft-v2.md")).expect("the fixture");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for n in 1..=8 {
+        let path = dir.path().join(format!("draft-{n}.md"));
+        std::fs::write(&path, format!("{v2}\nRevised in round {n}.\n")).expect("written");
+        amina.ok(&[
+            "draft",
+            "update",
+            &draft,
+            s(&path),
+            "--message",
+            &format!("Round {n}"),
+        ]);
+    }
+    write_comments(amina.home(), &draft, 3);
+    let n1 = RunningNode::start(amina, &[]);
+    let bruno = join("Bruno", "civil-society", &n1, &[&n1], &space);
+    bruno.wait_in_sync(&space, 1);
+    assert_eq!(
+        revisions(&bruno.p, &draft),
+        9,
+        "the import and eight revisions"
+    );
+    assert_eq!(bruno.p.digest(&space), n1.p.digest(&space));
+    let read = |p: &Participant| p.ok(&["draft", "show", &draft, "--markdown"]);
+    assert_eq!(read(&bruno.p), read(&n1.p));
+    let packed: u64 = bruno
+        .peers()
+        .iter()
+        .filter_map(|p| p["traffic"]["packed_entries"].as_u64())
+        .sum();
+    assert!(packed >= 9, "the revisions came packed ({packed} entries)");
+    // Every entry the newcomer holds is the author's, byte for byte.
+    let bytes = |home: &std::path::Path| {
+        let node = Node::open(Home::at(home)).expect("open the store");
+        let id = node.locate_space(&space).expect("the space");
+        let mut all: Vec<Vec<u8>> = node
+            .store()
+            .space_entries(&id)
+            .expect("the entries")
+            .iter()
+            .map(|e| e.bytes().to_vec())
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(bytes(bruno.p.home()), bytes(n1.p.home()));
+}
+
 #[test]
 fn five_nodes_share_a_comment_and_a_revision_and_reach_the_same_state() {
     let (amina, space, draft) = convene();

@@ -277,8 +277,21 @@ pub fn unpack(
     }
     // What a pack holds is never larger than the entries it gives back, but for the
     // lengths and tags that frame them.
-    let plain = zstd::bulk::decompress(&pack[1..], max_bytes.saturating_add(PLAIN_SLACK))
-        .map_err(|e| PackError::Malformed(format!("does not decompress within bounds: {e}")))?;
+    let limit = max_bytes.saturating_add(PLAIN_SLACK);
+    let mut plain = Vec::new();
+    zstd::stream::read::Decoder::new(&pack[1..])
+        .and_then(|mut decoder| {
+            // A pack is compressed whole (never more than a few megabytes): a frame
+            // asking for a larger window is refused rather than given the memory.
+            decoder.window_log_max(WINDOW_LOG_MAX)?;
+            decoder
+                .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+                .read_to_end(&mut plain)
+        })
+        .map_err(|e| PackError::Malformed(format!("does not decompress: {e}")))?;
+    if plain.len() > limit {
+        return Err(PackError::TooLarge { max: max_bytes });
+    }
     let (pack, rest): (Pack, &[u8]) =
         postcard::take_from_bytes(&plain).map_err(|e| PackError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
@@ -410,6 +423,9 @@ fn looks_like_revision(bytes: &[u8]) -> bool {
         && bytes.get(1) == Some(&1)
         && bytes.get(34) == Some(&(Kind::DraftChange as u8))
 }
+
+/// The largest zstd window a pack may use (4 MiB).
+const WINDOW_LOG_MAX: u32 = 22;
 
 /// Room for the lengths and tags around what a pack holds.
 const PLAIN_SLACK: usize = 64 * 1024;
@@ -709,4 +725,295 @@ fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
         value >>= 7;
     }
     out.push(value as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ActorId;
+    use margin_core::body::{Body, Profile};
+    use margin_core::entry::Entry;
+    use margin_core::key::SigningKey;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Draft;
+
+    const SPACE: [u8; 32] = [7; 32];
+
+    /// A draft imported and revised `revisions - 1` times by one editor, with the signed
+    /// entries that carry its changes, in order.
+    fn revised(revisions: usize) -> (Draft, Vec<Vec<u8>>) {
+        let key = SigningKey::from_seed([3; 32]);
+        let actor = |n: u32| {
+            let mut bytes = key.public().as_bytes().to_vec();
+            bytes.extend_from_slice(&n.to_le_bytes());
+            ActorId::from(bytes)
+        };
+        let space = Some(EntryId::from_bytes(SPACE));
+        let mut words: Vec<String> = (0..400).map(|i| format!("word{i}")).collect();
+        let markdown = |words: &[String]| {
+            let paragraphs: Vec<String> = words.chunks(40).map(|c| c.join(" ")).collect();
+            format!("# Report\n\n{}\n", paragraphs.join("\n\n"))
+        };
+        let at = |n: usize| Timestamp::from_millis(1_800_000_000_000 + n as u64 * 61_000);
+        let (mut draft, change) =
+            Draft::import(actor(0), &markdown(&words), None, at(0), "Import").expect("imports");
+        let body = Body::DraftChange(DraftChange {
+            draft: None,
+            changes: vec![ByteBuf::from(change)],
+            message: "Import".into(),
+        });
+        let first = Entry::sign(&key, space, at(0), vec![], &body).expect("signs");
+        let id = first.id();
+        let mut entries = vec![first.into_bytes()];
+        let mut previous = id;
+        for n in 1..revisions {
+            words[(n * 37) % 400] = format!("changed{n}");
+            let message = if n % 3 == 0 {
+                "Clarification"
+            } else {
+                "Wording"
+            };
+            let change = draft
+                .update(actor(n as u32), &markdown(&words), at(n), message)
+                .expect("updates")
+                .expect("a change");
+            let body = Body::DraftChange(DraftChange {
+                draft: Some(id),
+                changes: vec![ByteBuf::from(change)],
+                // One in five says something else than its change.
+                message: if n % 5 == 0 { "Edited" } else { message }.into(),
+            });
+            let time = if n % 7 == 0 {
+                Timestamp::from_millis(at(n).as_millis() + 5)
+            } else {
+                at(n)
+            };
+            let entry = Entry::sign(&key, space, time, vec![id, previous], &body).expect("signs");
+            previous = entry.id();
+            entries.push(entry.into_bytes());
+        }
+        (draft, entries)
+    }
+
+    fn packed(draft: &Draft, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        pack(entries, |_, hashes| draft.bundle(hashes))
+    }
+
+    fn total(entries: &[Vec<u8>]) -> usize {
+        entries.iter().map(Vec::len).sum()
+    }
+
+    fn plain(pack: &[u8]) -> Pack {
+        let bytes = zstd::bulk::decompress(&pack[1..], 1 << 24).expect("decompresses");
+        postcard::from_bytes(&bytes).expect("decodes")
+    }
+
+    fn sealed(pack: &Pack) -> Vec<u8> {
+        let mut out = vec![FORMAT];
+        out.extend(
+            zstd::bulk::compress(&postcard::to_allocvec(pack).expect("encodes"), 3)
+                .expect("compresses"),
+        );
+        out
+    }
+
+    #[test]
+    fn revisions_unpack_to_the_same_bytes_and_verify() {
+        let (draft, entries) = revised(120);
+        let pack = packed(&draft, &entries).expect("revisions pack");
+        assert!(
+            pack.len() * 3 < total(&entries),
+            "{} bytes packed from {}",
+            pack.len(),
+            total(&entries)
+        );
+        let back = unpack(&pack, entries.len(), total(&entries)).expect("unpacks");
+        assert_eq!(back, entries);
+        for bytes in back {
+            Entry::decode(&bytes)
+                .expect("decodes")
+                .verify()
+                .expect("verifies");
+        }
+        // Every change travelled in the bundle, and the times and messages that are
+        // their changes' were left out.
+        let plain = plain(&pack);
+        assert_eq!(plain.bundles.len(), 1);
+        let revisions: Vec<&Revision> = plain
+            .entries
+            .iter()
+            .map(|p| match p {
+                Packed::Revision(r) => r,
+                Packed::Whole(_) => panic!("a revision travelled whole"),
+            })
+            .collect();
+        assert!(revisions.iter().all(|r| {
+            r.changes
+                .iter()
+                .all(|c| matches!(c, ChangeAt::Bundled { .. }))
+        }));
+        assert!(revisions.iter().filter(|r| r.message.is_some()).count() >= 23);
+        assert!(revisions.iter().filter(|r| r.message.is_none()).count() >= 90);
+        assert!(revisions.iter().filter(|r| r.time.is_some()).count() >= 17);
+        assert!(revisions.iter().filter(|r| r.time.is_none()).count() >= 100);
+    }
+
+    #[test]
+    fn a_page_from_the_middle_with_other_entries_among_it_round_trips() {
+        let (draft, entries) = revised(60);
+        let key = SigningKey::from_seed([4; 32]);
+        let profile = Entry::sign(
+            &key,
+            None,
+            Timestamp::from_millis(5),
+            vec![],
+            &Body::Profile(Profile {
+                name: "Bruno".into(),
+                affiliation: "".into(),
+                stakeholder: "civil-society".into(),
+                region: "LAC".into(),
+            }),
+        )
+        .expect("signs")
+        .into_bytes();
+        let mut page = entries[20..30].to_vec();
+        page.insert(4, profile.clone());
+        page.push(profile);
+        let pack = packed(&draft, &page).expect("packs");
+        assert_eq!(unpack(&pack, page.len(), total(&page)), Ok(page.clone()));
+        // Changes the drafts cannot bundle travel whole, and still round-trip.
+        let pack = pack_without_bundles(&page).expect("packs");
+        assert_eq!(unpack(&pack, page.len(), total(&page)), Ok(page));
+    }
+
+    fn pack_without_bundles(entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+        pack(entries, |_, _| None)
+    }
+
+    #[test]
+    fn fewer_than_two_revisions_are_not_packed() {
+        let (draft, entries) = revised(3);
+        assert!(packed(&draft, &entries[..1]).is_none());
+        assert!(!worth_packing(&entries[..1]));
+        assert!(worth_packing(&entries[..2]));
+    }
+
+    #[test]
+    fn limits_are_kept() {
+        let (draft, entries) = revised(20);
+        let pack = packed(&draft, &entries).expect("packs");
+        assert!(matches!(
+            unpack(&pack, 19, usize::MAX),
+            Err(PackError::TooManyEntries { .. })
+        ));
+        assert!(matches!(
+            unpack(&pack, 20, total(&entries) - 1),
+            Err(PackError::TooLarge { .. }) | Err(PackError::Malformed(_))
+        ));
+        assert_eq!(unpack(&[2, 0], 20, 1000), Err(PackError::Format(2)));
+    }
+
+    /// Whatever is changed in a pack, what it unpacks to is the original entries or
+    /// entries that fail verification: a pack is trusted for nothing.
+    #[test]
+    fn a_changed_pack_gives_nothing_that_verifies_but_the_original() {
+        let (draft, entries) = revised(12);
+        let pack = packed(&draft, &entries).expect("packs");
+        let bytes = zstd::bulk::decompress(&pack[1..], 1 << 24).expect("decompresses");
+        for at in (0..bytes.len()).step_by(7) {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x10;
+            let mut pack = vec![FORMAT];
+            pack.extend(zstd::bulk::compress(&changed, 1).expect("compresses"));
+            let Ok(back) = unpack(&pack, entries.len(), total(&entries) * 2) else {
+                continue;
+            };
+            for bytes in back.iter().filter(|b| !entries.contains(b)) {
+                let verified = Entry::decode(bytes).map(|e| e.verify().is_ok());
+                assert!(
+                    !matches!(verified, Ok(true)),
+                    "byte {at} changed gave an entry that verifies"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_deflated_bundle_is_refused() {
+        let (draft, entries) = revised(120);
+        let pack = packed(&draft, &entries).expect("packs");
+        let mut plain = plain(&pack);
+        let hashes: Vec<ChangeHash> = entries
+            .iter()
+            .flat_map(|e| {
+                let parts = EnvelopeParts::of(e).expect("format 1");
+                let body: DraftChange = encoding::decode_canonical(&parts.body).expect("a body");
+                body.changes
+                    .iter()
+                    .map(|c| change_hash(c).expect("a change"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let deflated = draft.bundle(&hashes).expect("bundles");
+        assert!(
+            Layout::read(&deflated).expect("a bundle").groups[1]
+                .iter()
+                .any(|(spec, _)| spec & DEFLATE_BIT != 0)
+        );
+        plain.bundles[0] = ByteBuf::from(deflated);
+        assert!(matches!(
+            unpack(&sealed(&plain), entries.len(), total(&entries)),
+            Err(PackError::Bundle(reason)) if reason.contains("deflated")
+        ));
+    }
+
+    /// A bundle whose column claims a run of 2⁴⁰ values is refused before Automerge
+    /// reads it.
+    #[test]
+    fn a_column_claiming_a_huge_run_is_refused() {
+        let mut column = vec![];
+        // Run-length encoding: a positive count, then the value repeated.
+        let mut count = 1u64 << 40;
+        while count >= 0x80 {
+            column.push((count as u8 & 0x7f) | 0x80);
+            count >>= 7;
+        }
+        column.push(count as u8);
+        column.push(5);
+        let mut data = vec![0, 0]; // no dependencies, no actors
+        data.push(1); // one change column
+        write_uleb(&mut data, (1 << 4) | 2); // an integer column
+        write_uleb(&mut data, column.len() as u64);
+        data.extend(&column);
+        data.push(0); // no op columns
+        let mut bundle = MAGIC.to_vec();
+        bundle.extend([0; 4]);
+        bundle.push(BUNDLE_CHUNK);
+        write_uleb(&mut bundle, data.len() as u64);
+        bundle.extend(&data);
+        assert!(matches!(
+            check_plain(&bundle),
+            Err(PackError::Bundle(reason)) if reason.contains("more than")
+        ));
+        let pack = Pack {
+            bundles: vec![ByteBuf::from(bundle)],
+            entries: vec![Packed::Whole(ByteBuf::from(vec![1]))],
+        };
+        assert!(matches!(
+            unpack(&sealed(&pack), 10, 1000),
+            Err(PackError::Bundle(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_packs_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = unpack(&bytes, 512, 1 << 20);
+            let mut framed = vec![FORMAT];
+            framed.extend(zstd::bulk::compress(&bytes, 1).expect("compresses"));
+            let _ = unpack(&framed, 512, 1 << 20);
+            let _ = check_plain(&bytes);
+        }
+    }
 }

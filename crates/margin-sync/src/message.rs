@@ -451,6 +451,14 @@ mod tests {
                 after: None,
                 max_bytes: 65_536,
             },
+            Message::Packed {
+                space: space(),
+                request: 14,
+                count: 2,
+                last: false,
+                resume: None,
+                pack: vec![1, 40, 181, 47],
+            },
         ]
     }
 
@@ -513,6 +521,10 @@ mod tests {
             Err(DecodeError::Malformed(_))
         ));
         assert!(matches!(
+            Message::decode(&[9]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
             Message::decode(&[0x80, 0x01]),
             Err(DecodeError::Malformed(_))
         ));
@@ -563,7 +575,7 @@ mod tests {
 
         #[test]
         fn mutated_messages_never_panic(
-            index in 0usize..8,
+            index in 0usize..9,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
         ) {
             let mut frame = samples()[index].encode();

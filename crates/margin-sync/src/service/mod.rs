@@ -583,8 +583,11 @@ where
                 resume,
                 batch,
             } => self.entries(now, from, space, request, last, resume, || {
-                let decoded = batch::decode(&batch, count).map_err(|e| e.to_string())?;
-                Ok((decoded, batch.len() as u64))
+                Ok(requests::Part {
+                    entries: batch::decode(&batch, count).map_err(|e| e.to_string())?,
+                    bytes: batch.len() as u64,
+                    packed: false,
+                })
             }),
             Message::Packed {
                 space,
@@ -603,11 +606,15 @@ where
                 }
                 // Counted as the entries it holds, as a batch of them would be: what a
                 // request asks for and a peer serves is entry bytes.
-                let part = entries
+                let bytes = entries
                     .iter()
                     .map(|e| batch::framed_len(e.len()) as u64)
                     .sum();
-                Ok((entries, part))
+                Ok(requests::Part {
+                    entries,
+                    bytes,
+                    packed: true,
+                })
             }),
         }
     }

@@ -245,7 +245,8 @@ where
         }
     }
 
-    /// A part of the peer's answer to one of this node's requests.
+    /// A part of the peer's answer to one of this node's requests, decoded by `decode`
+    /// once it is known to answer one.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn entries(
         &mut self,
@@ -255,7 +256,7 @@ where
         request: u64,
         last: bool,
         resume: Option<Place>,
-        decode: impl FnOnce() -> Result<(Vec<Vec<u8>>, u64), String>,
+        decode: impl FnOnce() -> Result<Part, String>,
     ) -> Result<(), Fault> {
         let Some(peer) = self.peers.get_mut(from) else {
             return Ok(());
@@ -272,7 +273,16 @@ where
         }
         // Decoded only once it is known to answer a request of this peer's.
         let (decoded, part) = match decode() {
-            Ok((decoded, part)) if asked.fits(part) => (decoded, part),
+            Ok(Part {
+                entries,
+                bytes,
+                packed,
+            }) if asked.fits(bytes) => {
+                if packed {
+                    peer.traffic.packed_entries += entries.len() as u64;
+                }
+                (entries, bytes)
+            }
             Ok(_) => {
                 self.give_up(from, request);
                 return Err(Fault::new(
@@ -564,4 +574,13 @@ where
             self.reconcile_with_all(now, space, Scope::Everything);
         }
     }
+}
+
+/// One part of an answer, decoded.
+pub(super) struct Part {
+    pub(super) entries: Vec<Vec<u8>>,
+    /// What it counts for against the request: the entries' bytes, as a batch frames them.
+    pub(super) bytes: u64,
+    /// Whether it came packed.
+    pub(super) packed: bool,
 }

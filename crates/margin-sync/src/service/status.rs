@@ -116,6 +116,9 @@ pub struct Traffic {
     /// waiting, or that the host had no room to keep.
     #[serde(default)]
     pub stale_entries: u64,
+    /// Entries the peer delivered packed (a draft's revisions, their changes bundled).
+    #[serde(default)]
+    pub packed_entries: u64,
 }
 
 /// What `margin sync status` shows.

@@ -361,12 +361,12 @@ mod hostile {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
-        /// Well-framed messages with arbitrary negentropy payloads or batches never
+        /// Well-framed messages with arbitrary negentropy payloads, batches or packs never
         /// crash a node; at worst they get the sender penalized.
         #[test]
         fn arbitrary_payloads_never_panic(
             payload in proptest::collection::vec(any::<u8>(), 0..2048),
-            kind in 0u8..3,
+            kind in 0u8..4,
             count in 0u32..600,
         ) {
             let space = space_id(0);
@@ -379,7 +379,9 @@ mod hostile {
             let message = match kind {
                 0 => Message::Reconcile { space, session: 1, round: 0, payload },
                 1 => Message::ReconcileReply { space, session: 0, round: 0, payload },
-                _ => Message::Entries { space, request: 0, count, last: false, resume: None, batch: payload },
+                2 => Message::Entries { space, request: 0, count, last: false, resume: None, batch: payload },
+                // A host that packs nothing reads no pack: the sender is penalized.
+                _ => Message::Packed { space, request: 0, count, last: false, resume: None, pack: payload },
             };
             pair.inject(1, 1, &message.encode());
             pair.inject(2, 0, &message.encode());

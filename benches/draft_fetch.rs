@@ -42,6 +42,8 @@ struct Measured {
     label: String,
     automerge: u64,
     margin: u64,
+    /// Margin's bytes with every revision sent whole.
+    whole: u64,
     /// Margin's bytes ÷ Automerge's sync.
     ratio: f64,
     /// Automerge's sync plus one 64-byte signature per revision: the least any protocol
@@ -65,6 +67,7 @@ fn main() {
     let mut table = Table::new(&[
         "draft",
         "Automerge sync (baseline)",
+        "Margin, revisions whole",
         "Margin sync",
         "÷ Automerge",
         "floor: Automerge + 64 B per signature",
@@ -76,6 +79,11 @@ fn main() {
         table.row(&[
             r.label.clone(),
             thousands(r.automerge),
+            format!(
+                "{} ({:.2}× the floor)",
+                thousands(r.whole),
+                r.whole as f64 / r.floor as f64
+            ),
             thousands(r.margin),
             format!("{:.2}×", r.ratio),
             format!(
@@ -116,6 +124,20 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
         .filter(|e| e.kind() == Kind::DraftChange)
         .collect();
     let revision_entry_bytes: usize = revision_entries.iter().map(|e| e.bytes().len()).sum();
+
+    // ---- Margin, revisions whole (as before protocol 3), for comparison ------------
+    let whole = {
+        let (_full_home, mut full) = fresh_node();
+        full.receive_entries(space.raw())
+            .expect("the full node ingests");
+        let (_fresh_home, fresh) = fresh_node();
+        let mut link = Link::new([fresh, full], space.space).shaped(LINK_BYTES_PER_MS, LATENCY_MS);
+        link.packing = Packing::Off;
+        link.connect(0);
+        link.tick(link.clock as u64 + 2_000);
+        assert!(link.refused.is_empty(), "{:?}", link.refused);
+        link.bytes()
+    };
 
     // ---- Margin --------------------------------------------------------------------
     let (_full_home, mut full) = fresh_node();
@@ -167,6 +189,12 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
         thousands(am_bytes),
         am_messages.to_string(),
         am_messages.to_string(),
+    ]);
+    table.row(&[
+        "Margin sync, revisions sent whole (before protocol 3), fetch and confirmation".into(),
+        thousands(whole),
+        String::new(),
+        String::new(),
     ]);
     table.row(&[
         "Margin sync: fetch".into(),
@@ -236,6 +264,7 @@ fn measure(label: &str, markdown: &str, revisions: usize) -> Measured {
         ),
         automerge: am_bytes,
         margin: margin_bytes,
+        whole,
         ratio,
         floor,
     }

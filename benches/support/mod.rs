@@ -632,7 +632,15 @@ pub fn long_draft(seed: u64, bytes: usize) -> String {
 
 /// The sync service's view of a node: its store, and its drafts to pack revisions from,
 /// as the daemon's engine gives it.
-pub struct Stored<'a>(pub &'a Node);
+pub struct Stored<'a>(pub &'a Node, pub Packing);
+
+/// Whether a node packs draft revisions it serves (as every node does), or sends every
+/// entry whole (as nodes did before protocol 3), for comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packing {
+    On,
+    Off,
+}
 
 impl margin_sync::service::Store for Stored<'_> {
     fn items(&self, space: &SpaceId) -> Vec<(Timestamp, EntryId)> {
@@ -672,7 +680,10 @@ impl margin_sync::service::Store for Stored<'_> {
     }
 
     fn pack(&self, space: &SpaceId, entries: &[Vec<u8>]) -> Option<Vec<u8>> {
-        self.0.pack_entries(space, entries)
+        match self.1 {
+            Packing::On => self.0.pack_entries(space, entries),
+            Packing::Off => None,
+        }
     }
 
     fn unpack(
@@ -716,6 +727,8 @@ pub struct Link {
     pub shape: Option<(f64, f64)>,
     /// When each direction's link is free again (ms).
     free: [f64; 2],
+    /// Whether the nodes pack revisions they serve.
+    pub packing: Packing,
     /// The time of the last message handled (ms).
     pub clock: f64,
 }
@@ -765,7 +778,7 @@ impl Link {
         };
         let mut services = [Service::new(0u8, config.clone()), Service::new(1u8, config)];
         for (service, node) in services.iter_mut().zip(&nodes) {
-            let outputs = service.join(Timestamp::EPOCH, space, &Stored(node));
+            let outputs = service.join(Timestamp::EPOCH, space, &Stored(node, Packing::On));
             assert!(outputs.is_empty(), "joining alone says nothing");
         }
         Link {
@@ -780,6 +793,7 @@ impl Link {
                 .map(|_| margin_net::framing::FrameCompressor::new().expect("a stream compressor")),
             shape: None,
             free: [0.0; 2],
+            packing: Packing::On,
             clock: 0.0,
         }
     }
@@ -860,7 +874,7 @@ impl Link {
                         Timestamp::from_millis(arrives as u64),
                         &at,
                         &frame,
-                        &Stored(&self.nodes[t]),
+                        &Stored(&self.nodes[t], self.packing),
                     );
                     for o in next {
                         queue(&mut due, arrives, to, o, hop + 1);

@@ -15,7 +15,7 @@ seconds="${FUZZ_SECONDS:-600}"
 # Automerge with a peer's change allow that much, so that a run gets past it.
 bound() {
     case "$1" in
-        bundle | sync) echo 32 ;;
+        bundle | sync | pack) echo 32 ;;
         markdown) echo 64 ;;
         entry | draft_change) echo 1100 ;;
         docx | odt) echo 96 ;;
@@ -23,7 +23,7 @@ bound() {
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }
-all=(entry sync bundle markdown docx odt draft_change web_json web_form)
+all=(entry sync bundle markdown docx odt draft_change pack web_json web_form)
 
 for target in "${@:-${all[@]}}"; do
     limit="$(bound "$target")"

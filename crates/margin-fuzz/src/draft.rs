@@ -111,3 +111,21 @@ pub fn draft_change(data: &[u8]) {
         let _ = space.digest();
     }
 }
+
+/// A packed run of entries from a peer: unpacked within the bounds a node reads it with,
+/// and each entry it gives decoded and verified as a node does. Whatever unpacks holds
+/// no more entries and bytes than those bounds.
+pub fn pack(data: &[u8]) {
+    const MAX_ENTRIES: usize = margin_sync::limits::MAX_BATCH_ENTRIES;
+    const MAX_BYTES: usize = margin_sync::limits::MAX_BATCH_BYTES;
+    let Ok(entries) = margin_draft::pack::unpack(data, MAX_ENTRIES, MAX_BYTES) else {
+        return;
+    };
+    assert!(entries.len() <= MAX_ENTRIES);
+    assert!(entries.iter().map(Vec::len).sum::<usize>() <= MAX_BYTES);
+    for bytes in entries {
+        if let Ok(entry) = Entry::decode(&bytes) {
+            let _ = entry.verify();
+        }
+    }
+}

@@ -17,6 +17,7 @@
 //! | [`bundle`] | a bundle file |
 //! | [`markdown`], [`docx`], [`odt`] | a draft file to import |
 //! | [`draft_change`] | one Automerge change, as carried by a revision |
+//! | [`pack`] | a packed run of entries, as a peer answers a fetch (`Packed`) |
 //! | [`web_json`], [`web_form`] | the body of a write request to the HTTP API |
 
 pub mod draft;
@@ -29,7 +30,7 @@ pub mod sync;
 mod tests;
 pub mod web;
 
-pub use draft::{docx, draft_change, markdown, odt};
+pub use draft::{docx, draft_change, markdown, odt, pack};
 pub use entry::{bundle, entry};
 pub use sync::sync;
 pub use web::{web_form, web_json};
@@ -55,6 +56,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("docx", docx),
     ("odt", odt),
     ("draft_change", draft_change),
+    ("pack", pack),
     ("web_json", web_json),
     ("web_form", web_form),
 ];

@@ -33,6 +33,7 @@ pub fn seeds() -> Seeds {
     seeds.insert("docx", document("bpf-draft.docx", crate::draft::DOCX_PARTS));
     seeds.insert("odt", document("bpf-draft.odt", crate::draft::ODT_PARTS));
     seeds.insert("draft_change", changes());
+    seeds.insert("pack", packs());
     seeds.insert("sync", transcripts(&entries));
     let (json, form) = bodies();
     seeds.insert("web_json", json);
@@ -442,4 +443,50 @@ fn percent(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The fixture's draft revised twice more, its three revisions packed (with and without
+/// their bundle), and the same with the space's other entries among them.
+fn packs() -> Files {
+    let f = fixture();
+    let key = editor();
+    let mut doc = f.doc.clone();
+    let mut revisions = vec![];
+    let mut refs = vec![f.charter, f.draft];
+    for (n, markdown) in [
+        crate::fixture::MARKDOWN.replace("shared", "common"),
+        crate::fixture::MARKDOWN.replace("shared", "joint"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let time = Timestamp::from_millis(TIME + 30 + n as u64);
+        let change = doc
+            .update(editor_actor(), markdown, time, "v2")
+            .expect("the revision is made")
+            .expect("the text changed");
+        let body = Body::DraftChange(DraftChange {
+            draft: Some(f.draft),
+            changes: vec![serde_bytes::ByteBuf::from(change)],
+            message: "v2".into(),
+        });
+        let entry = Entry::sign(&key, Some(f.charter), time, refs.clone(), &body)
+            .expect("signs")
+            .into_bytes();
+        refs = vec![f.charter, f.draft, EntryId::of_entry(&entry)];
+        revisions.push(entry);
+    }
+    let mut mixed: Vec<Vec<u8>> = f.entries.iter().map(|e| e.bytes().to_vec()).collect();
+    mixed.extend(revisions.iter().cloned());
+    let bundled = |entries: &[Vec<u8>]| {
+        margin_draft::pack::pack(entries, |_, hashes| doc.bundle(hashes)).expect("packs")
+    };
+    vec![
+        ("revisions".into(), bundled(&revisions)),
+        (
+            "revisions-whole".into(),
+            margin_draft::pack::pack(&revisions, |_, _| None).expect("packs"),
+        ),
+        ("space".into(), bundled(&mixed)),
+    ]
 }

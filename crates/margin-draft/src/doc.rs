@@ -319,10 +319,16 @@ impl Draft {
         {
             return None;
         }
-        self.doc
-            .bundle(hashes.iter().copied())
-            .ok()
-            .map(|b| b.bytes().to_vec())
+        // Automerge's bundle builder is experimental and unwraps inside: a panic in it
+        // means no bundle (the changes then travel whole), never a stopped node.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.doc
+                .bundle(hashes.iter().copied())
+                .ok()
+                .map(|b| b.bytes().to_vec())
+        }))
+        .ok()
+        .flatten()
     }
 
     /// The history: one item per applied change, dependencies before dependents.

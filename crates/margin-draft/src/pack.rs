@@ -319,6 +319,9 @@ pub fn unpack(
     }
     let mut out: Vec<Vec<u8>> = Vec::with_capacity(pack.entries.len());
     let mut ids: Vec<EntryId> = Vec::with_capacity(pack.entries.len());
+    // Each bundled change belongs to one entry: a pack naming one many times would make
+    // a small pack unpack to a great deal.
+    let mut used: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
     let mut total = 0usize;
     let mut last_time = 0i64;
     for packed in pack.entries {
@@ -332,12 +335,24 @@ pub fn unpack(
                         .copied()
                         .ok_or_else(|| PackError::Dangling(format!("entry {at} of the pack"))),
                 };
-                let mut changes = Vec::with_capacity(revision.changes.len());
+                // What the entry will weigh, counted before anything is copied: a
+                // reference costs the pack a few bytes, what it names may be large.
+                // Counted low (what the entry holds at the least), so that a pack that
+                // fits is never refused: the exact size is checked once it is built.
+                let mut weight = revision.message.as_ref().map_or(0, String::len)
+                    + 32 * (revision.refs.len() + usize::from(revision.draft.is_some()))
+                    + ENVELOPE_BYTES;
+                let mut changes = Vec::with_capacity(revision.changes.len().min(MAX_CHANGES));
                 let mut first = None;
                 for change in revision.changes {
-                    changes.push(match change {
+                    let change = match change {
                         ChangeAt::Whole(bytes) => bytes,
                         ChangeAt::Bundled { bundle, index } => {
+                            if !used.insert((bundle, index)) {
+                                return Err(PackError::Malformed(format!(
+                                    "change {index} of bundle {bundle} used twice"
+                                )));
+                            }
                             let change = unbundled
                                 .get(bundle as usize)
                                 .and_then(|changes| changes.get(index as usize))
@@ -346,12 +361,20 @@ pub fn unpack(
                                         "change {index} of bundle {bundle}"
                                     ))
                                 })?;
+                            weight = weight.saturating_add(change.bytes.len());
+                            if total.saturating_add(weight) > max_bytes {
+                                return Err(PackError::TooLarge { max: max_bytes });
+                            }
                             if changes.is_empty() {
                                 first = Some(change);
                             }
                             ByteBuf::from(change.bytes.clone())
                         }
-                    });
+                    };
+                    changes.push(change);
+                }
+                if total.saturating_add(weight) > max_bytes {
+                    return Err(PackError::TooLarge { max: max_bytes });
                 }
                 let from_change = |what: &str| {
                     PackError::Malformed(format!("a revision takes its {what} from no change"))
@@ -426,6 +449,12 @@ fn looks_like_revision(bytes: &[u8]) -> bool {
 
 /// The largest zstd window a pack may use (4 MiB).
 const WINDOW_LOG_MAX: u32 = 22;
+
+/// What every draft change's envelope holds besides its refs, draft, changes and
+/// message, at the least: its author's key and its signature.
+const ENVELOPE_BYTES: usize = 32 + SIGNATURE_LEN;
+/// Room made ahead for an entry's changes, at most (more grow the list as they come).
+const MAX_CHANGES: usize = 64;
 
 /// Room for the lengths and tags around what a pack holds.
 const PLAIN_SLACK: usize = 64 * 1024;
@@ -541,12 +570,7 @@ fn check_plain(bundle: &[u8]) -> Result<u64, PackError> {
             if spec & DEFLATE_BIT != 0 {
                 return Err(PackError::Bundle("a column is deflated".into()));
             }
-            let values = column_values(*spec, bytes)?;
-            if values > MAX_PACKED_OPS {
-                return Err(PackError::Bundle(format!(
-                    "a column decodes to more than {MAX_PACKED_OPS} values"
-                )));
-            }
+            let values = column_values(*spec, bytes, layout.actors)?;
             if group == 1 {
                 longest = longest.max(values);
             }
@@ -555,38 +579,53 @@ fn check_plain(bundle: &[u8]) -> Result<u64, PackError> {
     Ok(longest)
 }
 
-/// How many values a column decodes to, read from its run lengths without decoding it.
-/// Column types (the spec's low three bits) as Automerge's storage format defines them:
-/// group, actor, integer and value metadata are run-length encoded unsigned LEB128,
-/// delta signed LEB128, boolean alternating run lengths, string run-length encoded
-/// length-prefixed bytes, value raw bytes (counted by its metadata column).
-fn column_values(spec: u32, bytes: &[u8]) -> Result<u64, PackError> {
+/// How many values a column decodes to, read from its run lengths without decoding it,
+/// and refused past [`MAX_PACKED_OPS`]. Column types (the spec's low three bits) as
+/// Automerge's storage format defines them: group, actor, integer and value metadata are
+/// run-length encoded unsigned LEB128, delta signed LEB128, boolean alternating run
+/// lengths, string run-length encoded length-prefixed bytes, value raw bytes (counted by
+/// its metadata column). Automerge uses some values as sizes before it checks them, so
+/// those are bounded too: a group's counts add up to at most [`MAX_PACKED_OPS`] (it
+/// makes room for what each says), and an actor index names one of the bundle's
+/// `actors` (it makes room up to the largest).
+fn column_values(spec: u32, bytes: &[u8], actors: u64) -> Result<u64, PackError> {
+    const GROUP: u32 = 0;
+    const ACTOR: u32 = 1;
     let mut reader = Reader::new(bytes);
     let mut values = 0u64;
+    let too_many = || {
+        PackError::Bundle(format!(
+            "a column decodes to more than {MAX_PACKED_OPS} values"
+        ))
+    };
     let bad = |what: &str| PackError::Bundle(format!("a column {what}"));
     match spec & 0b111 {
         7 => return Ok(0),
         4 => {
             while !reader.done() {
                 values = values.saturating_add(reader.uleb()?);
+                if values > MAX_PACKED_OPS {
+                    return Err(too_many());
+                }
             }
         }
         kind => {
             // A value read; for unsigned kinds, the number itself.
             let value = |reader: &mut Reader| -> Result<u64, PackError> {
-                match kind {
-                    3 => reader.sleb().map(|_| 0),
+                let v = match kind {
+                    3 => reader.sleb().map(|_| 0)?,
                     5 => {
                         let len = reader.uleb()?;
                         reader.take(usize::try_from(len).map_err(|_| bad("string too long"))?)?;
-                        Ok(0)
+                        0
                     }
-                    _ => reader.uleb(),
+                    _ => reader.uleb()?,
+                };
+                if kind == ACTOR && v >= actors {
+                    return Err(bad(&format!("names actor {v} of {actors}")));
                 }
+                Ok(v)
             };
-            // A group column's values count the values of the columns it groups (an
-            // operation's predecessors, a change's dependencies): Automerge makes room
-            // for each count before it reads them, so their sum is bounded too.
             let mut grouped = 0u64;
             while !reader.done() {
                 let count = reader.sleb()?;
@@ -602,12 +641,9 @@ fn column_values(spec: u32, bytes: &[u8]) -> Result<u64, PackError> {
                 } else {
                     values = values.saturating_add(reader.uleb()?);
                 }
-                if values > MAX_PACKED_OPS || grouped > MAX_PACKED_OPS {
-                    break;
+                if values > MAX_PACKED_OPS || (kind == GROUP && grouped > MAX_PACKED_OPS) {
+                    return Err(too_many());
                 }
-            }
-            if kind == 0 {
-                values = values.max(grouped);
             }
         }
     }
@@ -618,6 +654,8 @@ fn column_values(spec: u32, bytes: &[u8]) -> Result<u64, PackError> {
 /// columns and its op columns, each a list of `(spec, data)`.
 struct Layout<'a> {
     prefix: &'a [u8],
+    /// How many actors the bundle names.
+    actors: u64,
     groups: [Vec<(u32, &'a [u8])>; 2],
 }
 
@@ -654,7 +692,11 @@ impl<'a> Layout<'a> {
         if !reader.done() {
             return Err(PackError::Bundle("bytes after the columns".into()));
         }
-        Ok(Layout { prefix, groups })
+        Ok(Layout {
+            prefix,
+            actors,
+            groups,
+        })
     }
 }
 
@@ -1097,8 +1139,43 @@ mod tests {
         eprintln!("{rounds} mutated packs, {unpacked} unpacked");
     }
 
+    /// A pack that names one bundled change many times (a few bytes each) is refused
+    /// before it is copied out: it would unpack to far more than it holds.
+    #[test]
+    fn a_change_named_twice_or_past_the_limit_is_refused() {
+        let (draft, entries) = revised(3);
+        let pack = packed(&draft, &entries).expect("packs");
+        let mut plain = plain(&pack);
+        let Packed::Revision(revision) = &mut plain.entries[2] else {
+            panic!("a revision");
+        };
+        revision.changes = (0..100_000)
+            .map(|_| ChangeAt::Bundled {
+                bundle: 0,
+                index: 0,
+            })
+            .collect();
+        assert!(matches!(
+            unpack(&sealed(&plain), 3, 1 << 30),
+            Err(PackError::Malformed(reason)) if reason.contains("twice")
+        ));
+        let Packed::Revision(revision) = &mut plain.entries[2] else {
+            panic!("a revision");
+        };
+        revision.changes = vec![ChangeAt::Bundled {
+            bundle: 0,
+            index: 2,
+        }];
+        revision.refs = (0..1000).map(|_| Ref::Earlier(0)).collect();
+        assert!(matches!(
+            unpack(&sealed(&plain), 3, total(&entries)),
+            Err(PackError::TooLarge { .. })
+        ));
+    }
+
     /// A group column whose one value says an operation has 2⁶⁰ predecessors is
-    /// refused: Automerge makes room for that many before it reads one.
+    /// refused (Automerge makes room for that many before it reads one), and so is an
+    /// actor index past the bundle's actors (it makes room up to the largest).
     #[test]
     fn a_group_counting_a_huge_number_is_refused() {
         let mut column = vec![1]; // a run of one value
@@ -1108,9 +1185,12 @@ mod tests {
             count >>= 7;
         }
         column.push(count as u8);
-        assert!(column_values(7 << 4, &column).expect("reads") > MAX_PACKED_OPS);
+        assert!(column_values(7 << 4, &column, 1).is_err());
         // The same number in a column that counts nothing is one value.
-        assert_eq!(column_values((7 << 4) | 2, &column), Ok(1));
+        assert_eq!(column_values((7 << 4) | 2, &column, 1), Ok(1));
+        // As an actor index, it names no actor of the bundle.
+        assert!(column_values((7 << 4) | 1, &column, 3).is_err());
+        assert_eq!(column_values((7 << 4) | 1, &[1, 2], 3), Ok(1));
     }
 
     proptest! {

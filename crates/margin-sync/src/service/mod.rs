@@ -480,7 +480,7 @@ where
     ) -> Vec<Output<P>> {
         self.judged(now, from, space, verdicts);
         if self.confirming.remove(space) {
-            self.reconcile_with_all(now, space, reconcile::Scope::Everything);
+            self.confirm_fetched(now, space);
         }
         self.take()
     }

@@ -550,14 +550,25 @@ where
         }
         link.range = None;
         link.ranged = true;
-        let held = self.spaces.get(space).map_or(0, Items::len);
         tracing::debug!(
             target: "sync",
             peer = ?peer_id,
             space = %space.short(),
-            entries = held,
             "fetched the space whole"
         );
+        if judging {
+            self.confirming.insert(*space);
+        } else {
+            self.confirm_fetched(now, space);
+        }
+    }
+
+    /// A space fetched whole, its last page judged: reconciles it with every peer that
+    /// holds it, to confirm and to find what changed meanwhile; or, when the peer had
+    /// nothing valid of it, fetches it whole from another peer first.
+    pub(super) fn confirm_fetched(&mut self, now: Timestamp, space: &SpaceId) {
+        let held = self.spaces.get(space).map_or(0, Items::len);
+        tracing::debug!(target: "sync", space = %space.short(), entries = held, "confirming a space fetched whole");
         if held == 0 {
             // That peer had nothing (or nothing valid): try another one first.
             let others: Vec<P> = self.peers.keys().cloned().collect();
@@ -568,11 +579,7 @@ where
                 return;
             }
         }
-        if judging {
-            self.confirming.insert(*space);
-        } else {
-            self.reconcile_with_all(now, space, Scope::Everything);
-        }
+        self.reconcile_with_all(now, space, Scope::Everything);
     }
 }
 

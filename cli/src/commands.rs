@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> Result<(), NodeError> {
         } => {
             let node = Node::open(home)?;
             let space = space.map(|s| node.locate_space(&s)).transpose()?;
-            let hits = node.store().search(&query, space.as_ref(), limit)?;
+            let hits = node.search(&query, space.as_ref(), limit, ("[", "]"))?;
             emit(json, &hits, |hits| {
                 for h in hits {
                     println!("{} {} {}  {}", short(&h.draft), h.kind, h.target, h.snippet);

@@ -604,6 +604,17 @@ impl Engine {
             let outputs = self.expire_waiting(now);
             self.carry_out(now, outputs);
         }
+        // The index and snapshots that follow the batches (margin_node::behind).
+        match self.node.tend() {
+            Ok(done) if done != margin_node::behind::CaughtUp::default() => tracing::debug!(
+                target: "node",
+                "caught up behind the batches: {} entries indexed, {} snapshots saved",
+                done.indexed,
+                done.saved
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(target: "node", "cannot catch up the index or snapshots: {e}"),
+        }
         if now >= self.next_idle_check {
             self.next_idle_check = now.saturating_add_millis(IDLE_CHECK_EVERY_MS);
             match self.node.drop_idle_spaces(IDLE_SPACE) {

@@ -259,7 +259,11 @@ async fn serve(
     daemon.write_info();
     let result = daemon.run_loop().await;
     // The next start begins where this run ends, instead of replaying what came since.
-    match daemon.worker.call(|node| node.save_snapshots()).await {
+    let stopping = |node: &mut margin_node::node::Node| {
+        node.catch_up_index()?;
+        node.save_snapshots()
+    };
+    match daemon.worker.call(stopping).await {
         Ok(Ok(n)) => tracing::debug!(target: "node", "{n} spaces' snapshots saved"),
         Ok(Err(e)) | Err(e) => {
             tracing::warn!(target: "node", "could not save the spaces' snapshots: {e}")

@@ -71,7 +71,7 @@ impl Node {
             }
             Ok((id, entries))
         })?;
-        let decided = self.ingest(*space, entries)?;
+        let decided = self.ingest_now(*space, entries)?;
         match decided.iter().find(|(e, _)| *e == id).map(|(_, o)| o) {
             Some(Outcome::Accepted { .. }) => {}
             // Decided against the store as it is now, which another process may have
@@ -130,7 +130,7 @@ impl Node {
     /// Publishes the participant's home profile into the space when it is not there yet.
     fn ensure_profile(&mut self, identity: &Identity, space: &Space) -> Result<(), NodeError> {
         if let Some(entry) = self.profile_entry_for(identity, space)? {
-            self.ingest(space.id(), vec![entry])?;
+            self.ingest_now(space.id(), vec![entry])?;
         }
         Ok(())
     }
@@ -142,7 +142,9 @@ impl Node {
         space: SpaceId,
         entries: Vec<Entry>,
     ) -> Result<ImportReport, NodeError> {
-        Ok(ImportReport::from_outcomes(&self.ingest(space, entries)?))
+        Ok(ImportReport::from_outcomes(
+            &self.ingest_now(space, entries)?,
+        ))
     }
 
     /// Creates a space; the creator is its convener and editor.
@@ -177,7 +179,7 @@ impl Node {
         )?;
         let id = genesis.id();
         let space = Space::new(genesis.clone())?;
-        self.ingest(id, vec![genesis])?;
+        self.ingest_now(id, vec![genesis])?;
         self.ensure_profile(&identity, &space)?;
         Ok(id)
     }

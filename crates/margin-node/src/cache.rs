@@ -33,6 +33,8 @@ pub(crate) struct CachedSpace {
     pub(crate) saved: usize,
     /// When it was last used.
     pub(crate) used: Instant,
+    /// When its snapshot was last saved, or the state loaded.
+    pub(crate) saved_at: Instant,
 }
 
 /// Where a replay of a space's stored entries disagreed with the store.
@@ -161,6 +163,8 @@ impl Node {
             }
         }
         if !ids.is_empty() {
+            // The pages SQLite keeps (up to 32 MiB) go too: an idle node holds little.
+            self.store.release_memory()?;
             release_freed_memory();
         }
         Ok(ids.len())
@@ -267,6 +271,7 @@ impl Node {
                     .ok_or_else(|| NodeError::NotFound(id.to_string()))?;
                 CachedSpace {
                     space: Space::new(genesis)?,
+                    saved_at: Instant::now(),
                     mark: SpaceMark {
                         seq,
                         // Never a version the store has: the waiting set is read.
@@ -332,11 +337,10 @@ impl Node {
         Ok((cached, found))
     }
 
-    /// Keeps a space's state for the next call (saving its snapshot again when it grew
-    /// much since the last), and drops the least recently used others while the kept
-    /// spaces hold more than [`KEPT_ENTRIES`] entries.
+    /// Keeps a space's state for the next call, and drops the least recently used others
+    /// while the kept spaces hold more than [`KEPT_ENTRIES`] entries. (A grown space's
+    /// snapshot is saved behind the batches: [`Node::tend`].)
     pub(crate) fn keep_space(&self, mut cached: CachedSpace) {
-        self.save_if_grown(&mut cached);
         let id = cached.space.id();
         cached.used = Instant::now();
         self.cache.borrow_mut().insert(id, cached);

@@ -60,13 +60,19 @@ fn comment_doc(space: &Space, id: &EntryId) -> Option<SearchDoc> {
 }
 
 impl Node {
-    /// Replaces every index row of the space.
+    /// Replaces every index row of the space, from its state, which is up to date with
+    /// the store: the index then covers every stored entry of the space.
     pub fn reindex(&self, space: &Space) -> Result<(), NodeError> {
         let mut docs: Vec<SearchDoc> = space.drafts().flat_map(draft_docs).collect();
         let ids: Vec<EntryId> = space.comments().map(|c| c.id).collect();
         docs.extend(ids.iter().filter_map(|id| comment_doc(space, id)));
         let title = space.charter().title.clone();
-        self.store.reindex_space(&space.id(), &title, &docs)?;
+        self.store.atomically(|| {
+            self.store.reindex_space(&space.id(), &title, &docs)?;
+            let stored = self.store.space_mark(&space.id())?.seq;
+            self.store.set_index_mark(&space.id(), stored)
+        })?;
+        self.unindexed.borrow_mut().remove(&space.id());
         Ok(())
     }
 
@@ -135,8 +141,37 @@ impl Node {
         Ok(found)
     }
 
-    /// Updates the index for entries just accepted into `space` (in the order it
-    /// accepted them): the rows of what they changed, nothing else.
+    /// What of the index may not wait for entries just accepted into `space` (see
+    /// [`crate::behind`]): the space's title, and the removal of the rows of comments
+    /// whose text their author erased. The rest is written by [`Node::index_behind`].
+    pub fn index_at_once(&self, space: &Space, accepted: &[&Entry]) -> Result<(), NodeError> {
+        let mut title = false;
+        let mut gone: BTreeSet<EntryId> = BTreeSet::new();
+        for entry in accepted {
+            match entry.body() {
+                None => {
+                    gone.insert(entry.id());
+                }
+                Some(Body::Charter(_) | Body::CharterAmendment(_)) => title = true,
+                Some(Body::Erasure(e)) => {
+                    gone.insert(e.comment);
+                }
+                Some(_) => {}
+            }
+        }
+        if !title && gone.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(String, Option<SearchDoc>)> =
+            gone.iter().map(|id| (id.to_string(), None)).collect();
+        let title = title.then(|| space.charter().title.clone());
+        self.store
+            .update_index(&space.id(), title.as_deref(), &[], &rows)?;
+        Ok(())
+    }
+
+    /// Updates the index for entries accepted into `space` (in the order it accepted
+    /// them), against its current state: the rows of what they changed, nothing else.
     pub fn index_accepted(&self, space: &Space, accepted: &[&Entry]) -> Result<(), NodeError> {
         let mut drafts: BTreeSet<DraftId> = BTreeSet::new();
         let mut comments: BTreeSet<EntryId> = BTreeSet::new();

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use margin_core::Timestamp;
 use margin_core::entry::{Entry, Unverified, verify_batch};
 use margin_core::id::{EntryId, SpaceId};
+use margin_core::key::PublicKey;
 use margin_core::limits::CLOCK_SKEW_MS;
 use margin_core::vocabulary::BlockTarget;
 use margin_space::{
@@ -63,6 +64,20 @@ impl Node {
         Ok(decided)
     }
 
+    /// As [`Node::ingest`], with the space's index caught up at once: for what a
+    /// participant writes on this node, which they may look for next.
+    pub(crate) fn ingest_now(
+        &mut self,
+        space_id: SpaceId,
+        entries: Vec<Entry>,
+    ) -> Result<Decided, NodeError> {
+        let decided = self.ingest(space_id, entries)?;
+        if self.unindexed.borrow().contains_key(&space_id) {
+            self.index_behind(&space_id)?;
+        }
+        Ok(decided)
+    }
+
     fn ingest_atomically(
         &mut self,
         space_id: SpaceId,
@@ -96,8 +111,10 @@ impl Node {
                 mark: SpaceMark::default(),
                 saved: 0,
                 used: std::time::Instant::now(),
+                saved_at: std::time::Instant::now(),
             };
-            self.index_accepted(&cached.space, &[&genesis])?;
+            self.index_at_once(&cached.space, &[&genesis])?;
+            self.fell_behind(space_id);
             let mut decided = vec![(
                 space_id,
                 Outcome::Accepted {
@@ -155,8 +172,8 @@ impl Node {
     fn record(&self, cached: &mut CachedSpace, entries: Vec<Entry>) -> Result<Decided, NodeError> {
         let space = &mut cached.space;
         let accepted_before = space.order().len();
-        let mut seen: Vec<EntryId> = vec![];
-        let mut bytes: HashMap<EntryId, Entry> = HashMap::new();
+        let mut seen: Vec<EntryId> = Vec::with_capacity(entries.len());
+        let mut bytes: HashMap<EntryId, Entry> = HashMap::with_capacity(entries.len());
         let mut rejected: BTreeMap<EntryId, Rejection> = BTreeMap::new();
         let mut dropped: HashSet<EntryId> = HashSet::new();
         // A stub (an entry without its text) is taken only when its author's erasure is
@@ -226,7 +243,10 @@ impl Node {
         self.store.write(&batch)?;
         self.strip_erased(space)?;
         cached.mark = self.store.space_mark(&space.id())?;
-        self.index_accepted(space, &accepted)?;
+        self.index_at_once(space, &accepted)?;
+        if !accepted.is_empty() {
+            self.fell_behind(space.id());
+        }
         let decided = seen
             .into_iter()
             .map(|id| {
@@ -335,7 +355,8 @@ impl Node {
 
     /// Checks that the store agrees with itself and with the state its entries make:
     /// replays every space without repairing, and compares the search index with what
-    /// the replayed state would index.
+    /// the replayed state would index (once the index has caught up with the entries:
+    /// see [`crate::behind`]).
     pub fn check_store(&self) -> Result<StoreCheck, NodeError> {
         let mut report = StoreCheck {
             integrity: self.store.integrity()?,
@@ -348,6 +369,10 @@ impl Node {
         for id in self.store.space_ids()? {
             self.cache.borrow_mut().remove(&id);
             let (cached, found) = self.take_space_checked(&id, Repair::No)?;
+            // The index written behind the batches is brought up to the entries first:
+            // that is the node's own work, done now, not a repair.
+            self.store
+                .atomically(|| self.index_all_behind(&cached.space))?;
             let space_report = SpaceCheck {
                 space: id.to_hex(),
                 entries: cached.space.order().len(),
@@ -365,29 +390,36 @@ impl Node {
     // ---- exchange ------------------------------------------------------------------
 
     /// Offers entries received from elsewhere (a bundle, a peer): each is decoded,
-    /// signature-checked in batches, authorized and stored.
+    /// signature-checked in batches, authorized and stored; then the index and the
+    /// snapshots catch up ([`Node::catch_up`]).
     pub fn receive(&mut self, raw: Vec<Vec<u8>>) -> Result<ImportReport, NodeError> {
-        Ok(ImportReport::from_outcomes(&self.receive_entries(raw)?))
+        let outcomes = self.receive_entries(raw)?;
+        self.catch_up()?;
+        Ok(ImportReport::from_outcomes(&outcomes))
     }
 
     /// As [`Node::receive`], with what became of each entry offered, and of entries
-    /// that were waiting for them.
+    /// that were waiting for them, and without catching up: the index and snapshots of
+    /// the spaces they went to follow behind ([`crate::behind`]). The path of batches
+    /// from the network.
     pub fn receive_entries(
         &mut self,
         raw: Vec<Vec<u8>>,
     ) -> Result<Vec<(EntryId, Outcome)>, NodeError> {
-        let blocked: BTreeSet<String> = self
+        // Keys as keys: spelling every entry's author to compare took more time than
+        // storing the entry.
+        let blocked: BTreeSet<PublicKey> = self
             .store
             .blocked()?
             .into_iter()
             .filter(|b| b.what == BlockTarget::Key)
-            .map(|b| b.value)
+            .filter_map(|b| b.value.parse().ok())
             .collect();
         let mut outcomes = vec![];
         let mut decoded: Vec<Entry<Unverified>> = vec![];
         for bytes in raw {
             match Entry::decode(&bytes) {
-                Ok(e) if blocked.contains(&e.author().to_string()) => {
+                Ok(e) if blocked.contains(&e.author()) => {
                     outcomes.push((e.id(), Outcome::Ignored { time: e.time() }));
                 }
                 Ok(e) => decoded.push(e),

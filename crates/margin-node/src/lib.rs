@@ -7,6 +7,7 @@
 //! integration point: the CLI writes entries even when no daemon runs.
 
 pub mod author;
+pub mod behind;
 pub mod brackets;
 pub mod bundle;
 pub mod cache;

@@ -2,7 +2,7 @@
 //! finding and reading spaces ([`crate::cache`]), authoring ([`crate::author`]), and
 //! deciding what enters a space ([`crate::ingest`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use margin_core::Timestamp;
@@ -11,6 +11,7 @@ use margin_core::limits::CLOCK_SKEW_MS;
 use margin_store::Store;
 use serde::Serialize;
 
+use crate::behind::Unindexed;
 use crate::cache::CachedSpace;
 use crate::error::NodeError;
 use crate::home::{Home, Identity, PublicIdentity};
@@ -30,6 +31,10 @@ pub struct Node {
     clock_offset: i64,
     /// Spaces as last loaded, brought up to date from the store on each load.
     pub(crate) cache: RefCell<HashMap<SpaceId, CachedSpace>>,
+    /// Spaces whose search index is behind their entries (see [`crate::behind`]).
+    pub(crate) unindexed: RefCell<Unindexed>,
+    /// When entries were last stored.
+    pub(crate) last_ingest: Cell<Option<std::time::Instant>>,
 }
 
 /// What became of one entry offered to the node.
@@ -115,13 +120,17 @@ impl Node {
     pub fn open(home: Home) -> Result<Node, NodeError> {
         std::fs::create_dir_all(home.dir()).map_err(|e| NodeError::io(home.dir(), e))?;
         let store = Store::open(&home.database())?;
-        Ok(Node {
+        let node = Node {
             home,
             store,
             acting: None,
             clock_offset: 0,
             cache: RefCell::new(HashMap::new()),
-        })
+            unindexed: RefCell::new(Unindexed::new()),
+            last_ingest: Cell::new(None),
+        };
+        node.find_unindexed()?;
+        Ok(node)
     }
 
     pub fn home(&self) -> &Home {

@@ -220,7 +220,7 @@ impl Node {
                 continue;
             }
             let ids: Vec<EntryId> = entries.iter().map(Entry::id).collect();
-            let decided = self.ingest(space_id, entries)?;
+            let decided = self.ingest_now(space_id, entries)?;
             carried += decided
                 .iter()
                 .filter(|(id, o)| ids.contains(id) && matches!(o, Outcome::Accepted { .. }))

@@ -44,6 +44,7 @@ impl Node {
             Ok(space) => Ok(Some(CachedSpace {
                 saved: space.order().len(),
                 used: std::time::Instant::now(),
+                saved_at: std::time::Instant::now(),
                 space,
                 mark: SpaceMark {
                     seq: snapshot.seq,
@@ -140,6 +141,7 @@ impl Node {
             },
         )?;
         cached.saved = cached.space.order().len();
+        cached.saved_at = std::time::Instant::now();
         tracing::debug!(target: "store", "space {}: snapshot saved at {} entries", id.short(), cached.saved);
         Ok(())
     }
@@ -154,12 +156,27 @@ impl Node {
         }
     }
 
-    /// Saves the snapshot of a kept space that grew much since its last one.
-    pub(crate) fn save_if_grown(&self, cached: &mut CachedSpace) {
-        let len = cached.space.order().len();
-        if len.saturating_sub(cached.saved) >= SAVE_WHILE_RUNNING.max(len / 4) {
-            self.save_quietly(cached);
+    /// Saves the snapshot of every kept space that grew much since its last one, when
+    /// `due` says so of the time of that last one. Returns how many it saved.
+    pub(crate) fn save_grown(&self, due: impl Fn(std::time::Instant) -> bool) -> usize {
+        let grown: Vec<SpaceId> = self
+            .cache
+            .borrow()
+            .values()
+            .filter(|c| {
+                let len = c.space.order().len();
+                len.saturating_sub(c.saved) >= SAVE_WHILE_RUNNING.max(len / 4) && due(c.saved_at)
+            })
+            .map(|c| c.space.id())
+            .collect();
+        for id in &grown {
+            let Some(mut cached) = self.cache.borrow_mut().remove(id) else {
+                continue;
+            };
+            self.save_quietly(&mut cached);
+            self.cache.borrow_mut().insert(*id, cached);
         }
+        grown.len()
     }
 
     /// Saves a snapshot where failing to is no reason to fail what the node is doing (the

@@ -44,7 +44,7 @@ pub struct DraftState {
     /// Paragraphs found at a version, remembered: a version never changes, and every
     /// comment and stance names a paragraph at a version, mostly the same few.
     #[serde(skip)]
-    paragraphs_seen: RefCell<HashSet<(Vec<ChangeHash>, ParaId)>>,
+    paragraphs_seen: RefCell<HashMap<Vec<ChangeHash>, HashSet<ParaId>>>,
 }
 
 impl DraftState {
@@ -55,20 +55,29 @@ impl DraftState {
             revisions: vec![],
             tags: BTreeMap::new(),
             carried: HashMap::new(),
-            paragraphs_seen: RefCell::new(HashSet::new()),
+            paragraphs_seen: RefCell::new(HashMap::new()),
         }
     }
 
     /// Whether the paragraph `para` exists at the version `heads` (false when the
     /// version is unknown).
     pub(crate) fn has_paragraph(&self, para: &ParaId, heads: &[ChangeHash]) -> bool {
-        let key = (heads.to_vec(), para.clone());
-        if self.paragraphs_seen.borrow().contains(&key) {
+        // Looked up without allocating: most checks find what an earlier one found.
+        if self
+            .paragraphs_seen
+            .borrow()
+            .get(heads)
+            .is_some_and(|seen| seen.contains(para))
+        {
             return true;
         }
         let found = matches!(self.doc.paragraph_text(para, Some(heads)), Ok(Some(_)));
         if found {
-            self.paragraphs_seen.borrow_mut().insert(key);
+            self.paragraphs_seen
+                .borrow_mut()
+                .entry(heads.to_vec())
+                .or_default()
+                .insert(para.clone());
         }
         found
     }

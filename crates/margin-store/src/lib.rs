@@ -6,6 +6,7 @@
 //! entries happen in one transaction per batch. The database runs in WAL mode so the CLI
 //! and a running node can share it.
 
+mod checkpoint;
 pub mod error;
 pub mod migrations;
 pub mod network;

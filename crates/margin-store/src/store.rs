@@ -10,6 +10,7 @@ use margin_core::id::{EntryId, SpaceId};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::checkpoint::Checkpointer;
 use crate::error::StoreError;
 use crate::migrations::MIGRATIONS;
 
@@ -21,6 +22,17 @@ pub struct Store {
     depth: Cell<u32>,
     /// Whether text was erased since the write-ahead log was last emptied.
     erased_text: Cell<bool>,
+    /// Copies the write-ahead log into the database behind the writer (a store on a
+    /// file only).
+    checkpointer: Option<Checkpointer>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop(&mut self.conn);
+        }
+    }
 }
 
 /// What one batch of received entries did, written in one transaction.
@@ -227,6 +239,39 @@ const DRAFT_ROWS: &str = "space = ?1 AND draft = ?2 AND kind = 'paragraph'";
 /// The index row of one comment.
 const COMMENT_ROWS: &str = "space = ?1 AND target = ?2 AND kind = 'comment'";
 
+/// The ids whose hex spelling starts with `prefix`, as a range of ids: from the first
+/// (the prefix followed by zeros) up to, not including, the first id past them (none when
+/// the prefix is all `f`). `None` when the prefix is not hex or longer than an id.
+fn id_range(prefix: &str) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let digits: Vec<u8> = prefix
+        .chars()
+        .map(|c| c.to_digit(16).map(|d| d as u8))
+        .collect::<Option<_>>()?;
+    if digits.len() > 64 {
+        return None;
+    }
+    let bytes = |digits: &[u8]| -> Vec<u8> {
+        digits
+            .chunks(2)
+            .map(|pair| pair[0] << 4 | pair.get(1).copied().unwrap_or(0))
+            .collect()
+    };
+    // The next prefix of the same length: the last digit that is not `f` goes up by one,
+    // and the `f`s after it are dropped.
+    let mut next = digits.clone();
+    while next.last() == Some(&15) {
+        next.pop();
+    }
+    let until = match next.last_mut() {
+        Some(last) => {
+            *last += 1;
+            Some(bytes(&next))
+        }
+        None => None,
+    };
+    Some((bytes(&digits), until))
+}
+
 fn hex_of(bytes: &[u8]) -> String {
     hex::encode(bytes)
 }
@@ -245,7 +290,9 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
-        Self::setup(conn)
+        let mut store = Self::setup(conn)?;
+        store.checkpointer = Some(Checkpointer::start(path, &mut store.conn)?);
+        Ok(store)
     }
 
     /// A database in memory, for tests.
@@ -255,14 +302,24 @@ impl Store {
 
     fn setup(conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // A new database gets 16 KiB pages (SQLite's default is 4 KiB): entries of a few
+        // hundred bytes, and an index of random ids, split and rewrite pages a quarter as
+        // often. A database that exists keeps its pages (only a VACUUM changes them).
+        conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 32 MiB of pages (SQLite's default is 2 MiB): a batch of entries touches pages all
+        // over the id index, which were read again and again from the file.
+        conn.pragma_update(None, "cache_size", -32768)?;
+        // The log is reused from its start once copied; beyond this it is cut back.
+        conn.pragma_update(None, "journal_size_limit", 32 * 1024 * 1024)?;
         // Text an author erased must not survive in freed space of the database file.
         conn.pragma_update(None, "secure_delete", "ON")?;
         let mut store = Store {
             conn,
             depth: Cell::new(0),
             erased_text: Cell::new(false),
+            checkpointer: None,
         };
         store.migrate()?;
         Ok(store)
@@ -326,6 +383,12 @@ impl Store {
                 result.and(Err(E::from(StoreError::from(e))))
             }
         }
+    }
+
+    /// Hands back the memory of the pages SQLite keeps in its cache that no transaction
+    /// uses: what a node does when it goes idle.
+    pub fn release_memory(&self) -> Result<(), StoreError> {
+        Ok(self.conn.release_memory()?)
     }
 
     /// Whether an [`Store::atomically`] is open on this connection.
@@ -544,16 +607,17 @@ impl Store {
         space.map(id_from).transpose()
     }
 
-    /// Accepted entries whose hex id starts with `prefix` (at most `limit`).
+    /// Accepted entries whose hex id starts with `prefix` (at most `limit`), read as a
+    /// range of the entries' id index.
     pub fn ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<EntryId>, StoreError> {
-        let prefix = prefix.to_ascii_lowercase();
-        if !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+        let Some((from, until)) = id_range(prefix) else {
             return Ok(vec![]);
-        }
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM entries WHERE lower(hex(id)) >= ?1 AND lower(hex(id)) < ?1 || 'g' LIMIT ?2",
+            "SELECT id FROM entries WHERE id >= ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![prefix, limit as i64], |r| r.get::<_, Vec<u8>>(0))?;
+        let rows = stmt.query_map(params![from, until, limit], |r| r.get::<_, Vec<u8>>(0))?;
         rows.map(|r| id_from(r?)).collect()
     }
 
@@ -785,6 +849,42 @@ impl Store {
             insert_docs(tx, &space_hex, docs)?;
             Ok(())
         })
+    }
+
+    /// How far the search index of a space is complete: the sequence number of the last
+    /// stored entry it covers (0: none). The index is written behind the batches that
+    /// store entries, so it may be behind them; see [`Store::set_index_mark`].
+    pub fn index_mark(&self, space: &SpaceId) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq FROM index_marks WHERE space = ?1")?
+            .query_row(params![space.as_bytes()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records that the search index of a space covers its entries up to `seq`: written
+    /// in the transaction that wrote the rows.
+    pub fn set_index_mark(&self, space: &SpaceId, seq: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO index_marks (space, seq) VALUES (?1, ?2)
+                 ON CONFLICT (space) DO UPDATE SET seq = excluded.seq",
+            )?
+            .execute(params![space.as_bytes(), seq])?;
+        Ok(())
+    }
+
+    /// The spaces whose search index is behind their stored entries (after a node
+    /// stopped before it caught up).
+    pub fn spaces_index_behind(&self) -> Result<Vec<SpaceId>, StoreError> {
+        let mut behind = vec![];
+        for space in self.space_ids()? {
+            if self.index_mark(&space)? < self.space_mark(&space)?.seq {
+                behind.push(space);
+            }
+        }
+        Ok(behind)
     }
 
     /// Updates a space's index rows for what a batch of entries changed, in one
@@ -1129,7 +1229,7 @@ impl Store {
             // earlier version between two transactions: the entry is here.
             self.conn.execute_batch(
                 "DELETE FROM spaces; DELETE FROM search; DELETE FROM search_keys;
-                 DELETE FROM snapshots; DELETE FROM pending WHERE id IN (SELECT id FROM entries);",
+                 DELETE FROM index_marks; DELETE FROM snapshots; DELETE FROM pending WHERE id IN (SELECT id FROM entries);",
             )?;
             Ok(())
         })
@@ -1189,5 +1289,60 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// A prefix finds exactly the ids whose hex spelling starts with it, at every
+    /// length, at the edges of a range (digits `f` and `0`) and past the last id.
+    #[test]
+    fn ids_are_found_by_any_prefix_of_their_hex() {
+        let store = Store::in_memory().unwrap();
+        let mut ids: Vec<EntryId> = [
+            [0u8; 32], [0xff; 32], [0xa5; 32], [0xa6; 32], [0x5a; 32], [0x0f; 32], [0xf0; 32],
+        ]
+        .into_iter()
+        .map(EntryId::from_bytes)
+        .collect();
+        let mut edge = [0xa5u8; 32];
+        edge[1] = 0xf0;
+        ids.push(EntryId::from_bytes(edge));
+        edge[1] = 0xff;
+        edge[2] = 0xff;
+        ids.push(EntryId::from_bytes(edge));
+        ids.extend((0..40u8).map(|n| EntryId::of_entry(&[n])));
+        for id in &ids {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
+                     VALUES (?1, x'00', 1, x'', 0, x'', 0)",
+                    params![id.as_bytes()],
+                )
+                .unwrap();
+        }
+        let mut prefixes: Vec<String> = ["", "f", "ff", "fff", "a5f", "a5ff", "a5fff", "A5", "0"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for id in &ids {
+            let hex = id.to_hex();
+            prefixes.extend((0..=64).map(|n| hex[..n].to_string()));
+        }
+        for prefix in &prefixes {
+            let mut expected: Vec<EntryId> = ids
+                .iter()
+                .filter(|id| id.to_hex().starts_with(&prefix.to_ascii_lowercase()))
+                .copied()
+                .collect();
+            expected.sort();
+            assert_eq!(
+                store.ids_with_prefix(prefix, 1000).unwrap(),
+                expected,
+                "prefix {prefix:?}"
+            );
+        }
+        for invalid in ["g", "a5-", &"a".repeat(65)] {
+            assert!(store.ids_with_prefix(invalid, 1000).unwrap().is_empty());
+        }
+        assert_eq!(store.ids_with_prefix("", 3).unwrap().len(), 3);
     }
 }

@@ -52,6 +52,45 @@ fn migrations_are_recorded_and_reopening_is_idempotent() {
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
 }
 
+/// A store written before the index followed behind the batches had its index
+/// complete: the migration marks every indexed space as caught up to its last entry, and
+/// the index of hex spellings it drops is not needed to find ids by prefix.
+#[test]
+fn migrating_to_the_index_behind_the_batches_marks_indexed_spaces_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let g = genesis();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for step in &MIGRATIONS[..8] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.execute(
+            "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
+             VALUES (?1, ?1, 1, ?2, 1, ?3, 0)",
+            rusqlite::params![g.id().as_bytes(), g.author().as_bytes(), g.bytes()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO spaces (id, title) VALUES (?1, 'T')",
+            rusqlite::params![g.id().as_bytes()],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let last = store.space_mark(&g.id()).unwrap().seq;
+    assert!(last > 0);
+    assert_eq!(store.index_mark(&g.id()).unwrap(), last);
+    assert!(store.spaces_index_behind().unwrap().is_empty());
+    assert_eq!(
+        store.ids_with_prefix(&g.id().to_hex()[..5], 5).unwrap(),
+        vec![g.id()]
+    );
+    assert_eq!(store.space_ids().unwrap(), vec![g.id()]);
+}
+
 #[test]
 fn search_finds_words_in_any_script_and_ignores_syntax() {
     let store = Store::in_memory().unwrap();

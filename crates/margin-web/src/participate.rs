@@ -168,6 +168,8 @@ async fn judge(state: &Arc<Context>, limits: &Limits, bytes: Vec<u8>) -> Respons
             return Ok(None);
         }
         let outcomes = node.receive_entries(vec![bytes])?;
+        // A participant's own entry: findable at once.
+        node.catch_up_index()?;
         Ok(outcomes.into_iter().find(|(e, _)| *e == id).map(|(_, o)| o))
     })
     .await;

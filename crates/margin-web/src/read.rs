@@ -340,10 +340,7 @@ fn search_hits(
     if q.q.trim().is_empty() {
         return Ok((vec![], space.map(|s| s.to_string())));
     }
-    let hits = node
-        .store()
-        .search_marked(&q.q, space.as_ref(), 50, marks)
-        .map_err(margin_node::NodeError::from)?;
+    let hits = node.search(&q.q, space.as_ref(), 50, marks)?;
     Ok((hits, space.map(|s| s.to_string())))
 }
 

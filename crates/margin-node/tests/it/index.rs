@@ -1,8 +1,10 @@
-//! The search index is kept up to date batch by batch, for what each batch changed. Its
-//! rows must be exactly those a rebuild from the stored entries writes, whatever order
-//! and batches the entries arrive in: comments, edits, retractions, erasures (their
-//! stubs), hidden and shown comments, revisions, a new title, and a hide that a later
-//! revocation of its author's role voids.
+//! The search index follows the batches of entries (`margin_node::behind`): what may not
+//! wait is written with each batch, the rest when the node catches up, for what the
+//! entries since the last catch-up changed. Its rows must be exactly those a rebuild from
+//! the stored entries writes, whatever order and batches the entries arrive in and
+//! whenever the node catches up: comments, edits, retractions, erasures (their stubs),
+//! hidden and shown comments, revisions, a new title, and a hide that a later revocation
+//! of its author's role voids.
 
 use std::sync::OnceLock;
 
@@ -150,14 +152,18 @@ fn rows(node: &Node, space: &SpaceId) -> Rows {
     )
 }
 
-/// A fresh node receives `entries` in batches of `batch`, then all of them once more in
-/// the order they were accepted (as sync offers again what was not kept: stubs that
-/// came before their erasure). Returns its index rows, then those after a rebuild.
-fn ingest(entries: &[Vec<u8>], batch: usize, space: &SpaceId) -> (Rows, Rows) {
+/// A fresh node receives `entries` in batches of `batch`, catching up behind them after
+/// every `catch_up`-th batch, then all of them once more in the order they were accepted
+/// (as sync offers again what was not kept: stubs that came before their erasure).
+/// Returns its index rows once caught up, then those after a rebuild.
+fn ingest(entries: &[Vec<u8>], batch: usize, catch_up: usize, space: &SpaceId) -> (Rows, Rows) {
     let dir = tempfile::tempdir().expect("a temporary home");
     let mut node = Node::open(Home::at(dir.path())).expect("open a node");
-    for chunk in entries.chunks(batch) {
+    for (i, chunk) in entries.chunks(batch).enumerate() {
         node.receive_entries(chunk.to_vec()).expect("receive");
+        if (i + 1) % catch_up == 0 {
+            node.catch_up().expect("catch up");
+        }
     }
     let again = node
         .receive_entries(source().1.clone())
@@ -168,6 +174,7 @@ fn ingest(entries: &[Vec<u8>], batch: usize, space: &SpaceId) -> (Rows, Rows) {
             .all(|(_, o)| matches!(o, Outcome::Accepted { .. } | Outcome::Duplicate { .. })),
         "{again:?}"
     );
+    node.catch_up().expect("catch up");
     let incremental = rows(&node, space);
     // No row missing, left over, doubled or without its key.
     let check = node.check_store().expect("check");
@@ -179,10 +186,13 @@ fn ingest(entries: &[Vec<u8>], batch: usize, space: &SpaceId) -> (Rows, Rows) {
 #[test]
 fn the_index_kept_while_entries_arrive_in_order_equals_a_rebuild() {
     let (space, entries) = source();
-    for batch in [1, 7, 512] {
-        let (incremental, rebuilt) = ingest(entries, batch, space);
+    for (batch, catch_up) in [(1, 1), (7, 3), (512, 1), (512, usize::MAX)] {
+        let (incremental, rebuilt) = ingest(entries, batch, catch_up, space);
         assert!(!rebuilt.0.is_empty());
-        assert_eq!(incremental, rebuilt, "batches of {batch}");
+        assert_eq!(
+            incremental, rebuilt,
+            "batches of {batch}, caught up every {catch_up}"
+        );
     }
 }
 
@@ -193,8 +203,49 @@ proptest! {
     fn the_index_kept_while_entries_arrive_in_any_order_equals_a_rebuild(
         entries in Just(source().1.clone()).prop_shuffle(),
         batch in 1usize..40,
+        catch_up in 1usize..12,
     ) {
-        let (incremental, rebuilt) = ingest(&entries, batch, &source().0);
+        let (incremental, rebuilt) = ingest(&entries, batch, catch_up, &source().0);
         prop_assert_eq!(incremental, rebuilt);
     }
+}
+
+/// A node that stored entries and stopped before its index caught up with them finds
+/// them behind when it opens the store again, and catches up before it searches; text
+/// an author erased never reaches the index, even before the node catches up.
+#[test]
+fn a_node_stopped_before_its_index_caught_up_catches_up_when_opened_again() {
+    let (space, entries) = source();
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    node.receive_entries(entries.clone()).expect("receive");
+    let store = node.store();
+    assert!(
+        store.index_mark(space).expect("mark") < store.space_mark(space).expect("mark").seq,
+        "the index follows behind the batch"
+    );
+    let unindexed = store.search("Reworded", None, 10).expect("search");
+    assert!(unindexed.is_empty(), "{unindexed:?}");
+    let erased = store.search("erased", None, 10).expect("search");
+    assert!(erased.is_empty(), "{erased:?}");
+    // Stopped without catching up.
+    drop(node);
+
+    let node = Node::open(Home::at(dir.path())).expect("open again");
+    let hits = node
+        .search("Reworded", Some(space), 10, ("[", "]"))
+        .expect("search");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let store = node.store();
+    assert_eq!(
+        store.index_mark(space).expect("mark"),
+        store.space_mark(space).expect("mark").seq
+    );
+    assert!(store.search("erased", None, 10).expect("search").is_empty());
+    let caught_up = rows(&node, space);
+    let check = node.check_store().expect("check");
+    assert!(check.is_clean(), "{check:?}");
+    let mut node = node;
+    node.rebuild().expect("rebuild");
+    assert_eq!(caught_up, rows(&node, space));
 }

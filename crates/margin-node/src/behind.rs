@@ -34,6 +34,9 @@ pub const QUIET: Duration = Duration::from_millis(500);
 pub const INDEX_LAG: Duration = Duration::from_secs(3);
 /// A grown space's snapshot waits at most this long while entries keep arriving.
 pub const SNAPSHOT_LAG: Duration = Duration::from_secs(30);
+/// How often a quiet node looks in the store for spaces whose index another process
+/// (the CLI) left behind.
+pub const RESCAN: Duration = Duration::from_secs(10);
 /// Entries read back from the store per transaction when the index catches up.
 const INDEX_CHUNK: usize = 4096;
 
@@ -52,13 +55,19 @@ pub(crate) type Unindexed = BTreeMap<SpaceId, Instant>;
 impl Node {
     /// Does what is due behind the batches: the index of a space that waited
     /// [`INDEX_LAG`], and the snapshot of a grown space that waited [`SNAPSHOT_LAG`], or
-    /// both for every space once the node is [`QUIET`]. Cheap when nothing is due.
+    /// both for every space once the node is [`QUIET`]; and, every [`RESCAN`], looks in
+    /// the store for spaces another process left behind. Cheap when nothing is due. A
+    /// space that cannot be indexed is said in the log and does not hold up the others.
     pub fn tend(&self) -> Result<CaughtUp, NodeError> {
         let now = Instant::now();
         let quiet = self
             .last_ingest
             .get()
             .is_none_or(|at| now.duration_since(at) >= QUIET);
+        if quiet && now.duration_since(self.last_scan.get()) >= RESCAN {
+            self.last_scan.set(now);
+            self.find_unindexed()?;
+        }
         let due: Vec<SpaceId> = self
             .unindexed
             .borrow()
@@ -66,12 +75,14 @@ impl Node {
             .filter(|(_, since)| quiet || now.duration_since(**since) >= INDEX_LAG)
             .map(|(space, _)| *space)
             .collect();
-        let mut done = CaughtUp::default();
-        for space in due {
-            done.indexed += self.index_behind(&space)?;
+        let (indexed, failed) = self.index_each(&due);
+        for (space, e) in failed {
+            tracing::warn!(target: "store", "space {}: its search index cannot catch up: {e}", space.short());
         }
-        done.saved = self.save_grown(|since| quiet || now.duration_since(since) >= SNAPSHOT_LAG);
-        Ok(done)
+        let saved = self.save_grown(|since| quiet || now.duration_since(since) >= SNAPSHOT_LAG);
+        // Erased text whose copies the log kept because a checkpoint was running then.
+        self.store.forget_erased_text()?;
+        Ok(CaughtUp { indexed, saved })
     }
 
     /// Does everything that is behind the batches, now: every space's index, and the
@@ -84,18 +95,46 @@ impl Node {
     }
 
     /// Brings the search index of every space up to its entries. Returns how many
-    /// entries it indexed.
+    /// entries it indexed; fails with the first space that could not be indexed, after
+    /// trying every space.
     pub fn catch_up_index(&self) -> Result<usize, NodeError> {
         let spaces: Vec<SpaceId> = self.unindexed.borrow().keys().copied().collect();
-        let mut indexed = 0;
-        for space in spaces {
-            indexed += self.index_behind(&space)?;
+        let (indexed, failed) = self.index_each(&spaces);
+        match failed.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(indexed),
         }
-        Ok(indexed)
+    }
+
+    /// Brings the search index of one space up to its entries, saying in the log, not
+    /// failing, when it cannot: for what was written here and is already stored.
+    pub fn catch_up_space(&self, space: &SpaceId) -> usize {
+        if !self.unindexed.borrow().contains_key(space) {
+            return 0;
+        }
+        self.index_behind(space).unwrap_or_else(|e| {
+            tracing::warn!(target: "store", "space {}: its search index cannot catch up: {e}", space.short());
+            0
+        })
+    }
+
+    /// Indexes each of `spaces` up to its entries. Returns how many entries it indexed,
+    /// and the spaces that failed with why.
+    fn index_each(&self, spaces: &[SpaceId]) -> (usize, Vec<(SpaceId, NodeError)>) {
+        let mut indexed = 0;
+        let mut failed = vec![];
+        for space in spaces {
+            match self.index_behind(space) {
+                Ok(n) => indexed += n,
+                Err(e) => failed.push((*space, e)),
+            }
+        }
+        (indexed, failed)
     }
 
     /// Full-text search ([`margin_store::Store::search_marked`]) once the index has
-    /// caught up with every stored entry.
+    /// caught up with every stored entry (as far as it can: a space that cannot be
+    /// indexed now is said in the log, and what is indexed is searched).
     pub fn search(
         &self,
         query: &str,
@@ -103,7 +142,9 @@ impl Node {
         limit: usize,
         marks: (&str, &str),
     ) -> Result<Vec<margin_store::SearchHit>, NodeError> {
-        self.catch_up_index()?;
+        if let Err(e) = self.catch_up_index() {
+            tracing::warn!(target: "store", "searching an index that could not catch up: {e}");
+        }
         Ok(self.store.search_marked(query, space, limit, marks)?)
     }
 
@@ -117,6 +158,11 @@ impl Node {
     /// Indexes the entries of `space` stored after its index mark, a chunk per
     /// transaction, against the space's current state. Returns how many it read.
     pub(crate) fn index_behind(&self, space: &SpaceId) -> Result<usize, NodeError> {
+        if !self.store.contains(space)? {
+            // Noted in a transaction that did not last: nothing of it is stored.
+            self.unindexed.borrow_mut().remove(space);
+            return Ok(0);
+        }
         let mut indexed = 0;
         loop {
             let read = self

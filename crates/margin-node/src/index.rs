@@ -153,7 +153,8 @@ impl Node {
                     gone.insert(entry.id());
                 }
                 Some(Body::Charter(_) | Body::CharterAmendment(_)) => title = true,
-                Some(Body::Erasure(e)) => {
+                // Only an erasure that took effect (by the comment's own author).
+                Some(Body::Erasure(e)) if space.comment(&e.comment).is_none() => {
                     gone.insert(e.comment);
                 }
                 Some(_) => {}
@@ -197,8 +198,9 @@ impl Node {
                 Body::Retraction(r) => {
                     comments.insert(r.comment);
                 }
+                // Gone below when it took effect (by the comment's own author).
                 Body::Erasure(e) => {
-                    gone.insert(e.comment);
+                    comments.insert(e.comment);
                 }
                 Body::Moderation(m) => {
                     comments.insert(m.target);

@@ -35,6 +35,8 @@ pub struct Node {
     pub(crate) unindexed: RefCell<Unindexed>,
     /// When entries were last stored.
     pub(crate) last_ingest: Cell<Option<std::time::Instant>>,
+    /// When the store was last looked at for spaces whose index is behind.
+    pub(crate) last_scan: Cell<std::time::Instant>,
 }
 
 /// What became of one entry offered to the node.
@@ -128,6 +130,7 @@ impl Node {
             cache: RefCell::new(HashMap::new()),
             unindexed: RefCell::new(Unindexed::new()),
             last_ingest: Cell::new(None),
+            last_scan: Cell::new(std::time::Instant::now()),
         };
         node.find_unindexed()?;
         Ok(node)

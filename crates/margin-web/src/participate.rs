@@ -169,7 +169,7 @@ async fn judge(state: &Arc<Context>, limits: &Limits, bytes: Vec<u8>) -> Respons
         }
         let outcomes = node.receive_entries(vec![bytes])?;
         // A participant's own entry: findable at once.
-        node.catch_up_index()?;
+        node.catch_up_space(&space);
         Ok(outcomes.into_iter().find(|(e, _)| *e == id).map(|(_, o)| o))
     })
     .await;

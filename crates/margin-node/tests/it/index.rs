@@ -249,3 +249,61 @@ fn a_node_stopped_before_its_index_caught_up_catches_up_when_opened_again() {
     node.rebuild().expect("rebuild");
     assert_eq!(caught_up, rows(&node, space));
 }
+
+/// An erasure signed by someone other than the comment's author takes no effect: the
+/// comment's row stays, at once and once caught up, as a rebuild writes it.
+#[test]
+fn an_erasure_by_someone_else_leaves_the_comment_findable() {
+    let dir = tempfile::tempdir().expect("a temporary home");
+    let mut node = Node::open(Home::at(dir.path())).expect("open a node");
+    let demo = margin_node::demo::load(&mut node).expect("the sample space");
+    let (_, space) = node.locate_draft(&demo.draft).expect("the draft");
+    let chair = identity(101, "Maria Okafor");
+    let (comment, text, charter) = node
+        .with_space(&space, |sp| {
+            let c = sp
+                .comments()
+                .find(|c| c.author != chair.key.public())
+                .expect("a comment by someone else");
+            Ok::<_, margin_node::NodeError>((c.id, c.wording().text, sp.charter_heads()))
+        })
+        .expect("a comment");
+    let word: String = text
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| w.len() > 6)
+        .expect("a long word")
+        .to_owned();
+    let found = |node: &Node| {
+        node.search(&word, Some(&space), 50, ("[", "]"))
+            .expect("search")
+            .iter()
+            .any(|h| h.target == comment.to_string())
+    };
+    assert!(found(&node), "the comment is found by {word:?}");
+    let erasure = Entry::sign(
+        &chair.key,
+        Some(space),
+        Timestamp::now(),
+        charter.into_iter().chain([comment]).collect(),
+        &Body::Erasure(margin_core::body::Erasure { comment }),
+    )
+    .expect("sign");
+    let outcomes = node
+        .receive_entries(vec![erasure.bytes().to_vec()])
+        .expect("receive");
+    assert!(
+        matches!(outcomes[..], [(_, Outcome::Accepted { .. })]),
+        "{outcomes:?}"
+    );
+    assert!(
+        node.store()
+            .search(&word, Some(&space), 50)
+            .expect("search")
+            .iter()
+            .any(|h| h.target == comment.to_string()),
+        "the row stays with the batch"
+    );
+    assert!(found(&node), "and once caught up");
+    let check = node.check_store().expect("check");
+    assert!(check.is_clean(), "{check:?}");
+}

@@ -107,6 +107,17 @@ impl Draft {
         Ok(self.snapshot(&self.heads_at(at)?)?.markdown().render())
     }
 
+    /// The ids of every block (paragraph or heading) at `at` (`None`: current).
+    pub fn paragraph_ids(&self, at: Option<&[[u8; 32]]>) -> Result<Vec<ParaId>, Error> {
+        Ok(self
+            .reading(&self.heads_at(at)?)?
+            .snapshot
+            .blocks
+            .iter()
+            .map(|b| b.id.clone())
+            .collect())
+    }
+
     /// The text of paragraph (or heading) `pid` at `at`, or `None` if it does not exist
     /// in that version.
     pub fn paragraph_text(

@@ -62,24 +62,22 @@ impl DraftState {
     /// Whether the paragraph `para` exists at the version `heads` (false when the
     /// version is unknown).
     pub(crate) fn has_paragraph(&self, para: &ParaId, heads: &[ChangeHash]) -> bool {
-        // Looked up without allocating: most checks find what an earlier one found.
-        if self
-            .paragraphs_seen
-            .borrow()
-            .get(heads)
-            .is_some_and(|seen| seen.contains(para))
-        {
-            return true;
+        // Every paragraph of a version, read once: the checks that follow on that
+        // version are lookups (without allocating).
+        if let Some(ids) = self.paragraphs_seen.borrow().get(heads) {
+            return ids.contains(para);
         }
-        let found = matches!(self.doc.paragraph_text(para, Some(heads)), Ok(Some(_)));
-        if found {
-            self.paragraphs_seen
-                .borrow_mut()
-                .entry(heads.to_vec())
-                .or_default()
-                .insert(para.clone());
+        match self.doc.paragraph_ids(Some(heads)) {
+            Ok(ids) => {
+                let ids: HashSet<ParaId> = ids.into_iter().collect();
+                let found = ids.contains(para);
+                self.paragraphs_seen
+                    .borrow_mut()
+                    .insert(heads.to_vec(), ids);
+                found
+            }
+            Err(_) => matches!(self.doc.paragraph_text(para, Some(heads)), Ok(Some(_))),
         }
-        found
     }
 
     pub(crate) fn add_revision(&mut self, revision: Revision) {

@@ -58,6 +58,7 @@ impl Node {
     /// both for every space once the node is [`QUIET`]; and, every [`RESCAN`], looks in
     /// the store for spaces another process left behind. Cheap when nothing is due. A
     /// space that cannot be indexed is said in the log and does not hold up the others.
+    /// A quiet node also narrows the store's page cache again.
     pub fn tend(&self) -> Result<CaughtUp, NodeError> {
         let now = Instant::now();
         let quiet = self
@@ -82,6 +83,9 @@ impl Node {
         let saved = self.save_grown(|since| quiet || now.duration_since(since) >= SNAPSHOT_LAG);
         // Erased text whose copies the log kept because a checkpoint was running then.
         self.store.forget_erased_text()?;
+        if quiet {
+            self.store.narrow_cache()?;
+        }
         Ok(CaughtUp { indexed, saved })
     }
 

@@ -34,6 +34,10 @@ use crate::cache::{CachedSpace, Disagreement, Repair, fate};
 use crate::error::NodeError;
 use crate::node::{ImportReport, MAX_HELD, Node, Outcome};
 
+/// A batch this large (a space being taken in whole) widens the store's page cache until
+/// the node is quiet again ([`margin_store::Store::widen_cache`]).
+const WIDE_BATCH: usize = 128;
+
 /// What became of each entry of a batch, and of entries that were waiting for them.
 pub type Decided = Vec<(EntryId, Outcome)>;
 
@@ -421,6 +425,9 @@ impl Node {
             .filter(|b| b.what == BlockTarget::Key)
             .filter_map(|b| b.value.parse().ok())
             .collect();
+        if raw.len() >= WIDE_BATCH {
+            self.store.widen_cache()?;
+        }
         let mut outcomes = vec![];
         let mut decoded: Vec<Entry<Unverified>> = vec![];
         for bytes in raw {

@@ -25,7 +25,15 @@ pub struct Store {
     /// Copies the write-ahead log into the database behind the writer (a store on a
     /// file only).
     checkpointer: Option<Checkpointer>,
+    /// Whether the page cache is widened for a stream of batches ([`Store::widen_cache`]).
+    wide_cache: Cell<bool>,
 }
+
+/// SQLite's page cache, in KiB (SQLite's default is 2 MiB).
+const CACHE_KIB: i64 = 8 * 1024;
+/// The page cache while a node takes in large batches: each touches pages all over the
+/// index of random ids, which a smaller cache read back from the file again and again.
+const WIDE_CACHE_KIB: i64 = 32 * 1024;
 
 impl Drop for Store {
     fn drop(&mut self) {
@@ -308,9 +316,7 @@ impl Store {
         conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // 32 MiB of pages (SQLite's default is 2 MiB): a batch of entries touches pages all
-        // over the id index, which were read again and again from the file.
-        conn.pragma_update(None, "cache_size", -32768)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         // The log is reused from its start once copied; beyond this it is cut back.
         conn.pragma_update(None, "journal_size_limit", 32 * 1024 * 1024)?;
         // Text an author erased must not survive in freed space of the database file.
@@ -320,6 +326,7 @@ impl Store {
             depth: Cell::new(0),
             erased_text: Cell::new(false),
             checkpointer: None,
+            wide_cache: Cell::new(false),
         };
         store.migrate()?;
         Ok(store)
@@ -383,6 +390,25 @@ impl Store {
                 result.and(Err(E::from(StoreError::from(e))))
             }
         }
+    }
+
+    /// Widens the page cache for a stream of large batches (a space taken in whole),
+    /// until [`Store::narrow_cache`].
+    pub fn widen_cache(&self) -> Result<(), StoreError> {
+        if !self.wide_cache.replace(true) {
+            self.conn
+                .pragma_update(None, "cache_size", -WIDE_CACHE_KIB)?;
+        }
+        Ok(())
+    }
+
+    /// Brings the page cache back to its usual size, letting go of the pages beyond it:
+    /// what a node does once quiet.
+    pub fn narrow_cache(&self) -> Result<(), StoreError> {
+        if self.wide_cache.replace(false) {
+            self.conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        }
+        Ok(())
     }
 
     /// Hands back the memory of the pages SQLite keeps in its cache that no transaction
@@ -1344,5 +1370,23 @@ mod tests {
             assert!(store.ids_with_prefix(invalid, 1000).unwrap().is_empty());
         }
         assert_eq!(store.ids_with_prefix("", 3).unwrap().len(), 3);
+    }
+
+    /// The page cache widens for a stream of batches and narrows back to its usual size.
+    #[test]
+    fn the_page_cache_widens_and_narrows() {
+        let store = Store::in_memory().unwrap();
+        let size = |store: &Store| -> i64 {
+            store
+                .conn
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(size(&store), -CACHE_KIB);
+        store.widen_cache().unwrap();
+        store.widen_cache().unwrap();
+        assert_eq!(size(&store), -WIDE_CACHE_KIB);
+        store.narrow_cache().unwrap();
+        assert_eq!(size(&store), -CACHE_KIB);
     }
 }

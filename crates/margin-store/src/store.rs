@@ -1271,29 +1271,24 @@ mod tests {
     /// The index's part of every kind is the one `Part::of` gives, and a page follows
     /// part, then time, then id.
     #[test]
-    fn spaces_are_served_by_part_then_time() {
-        let store = Store::in_memory().unwrap();
+    fn spaces_are_served_by_part_then_time() -> Result<(), StoreError> {
+        let store = Store::in_memory()?;
         let space = SpaceId::from_bytes([9; 32]);
-        let mut insert = store
-            .conn
-            .prepare(
-                "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
+        let mut insert = store.conn.prepare(
+            "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
                  VALUES (?1, ?2, ?3, x'', ?4, x'', 0)",
-            )
-            .unwrap();
+        )?;
         let mut expected = vec![];
         for (n, kind) in Kind::ALL.into_iter().enumerate() {
             // Later kinds written earlier, so that time alone would reverse them.
             let time = Timestamp::from_millis(1_000 - n as u64);
             let id = EntryId::from_bytes([kind as u8; 32]);
-            insert
-                .execute(params![
-                    id.as_bytes(),
-                    space.as_bytes(),
-                    kind as u8,
-                    time.as_millis() as i64
-                ])
-                .unwrap();
+            insert.execute(params![
+                id.as_bytes(),
+                space.as_bytes(),
+                kind as u8,
+                time.as_millis() as i64
+            ])?;
             expected.push((Part::of(kind), time, id));
         }
         drop(insert);
@@ -1301,7 +1296,7 @@ mod tests {
         let mut pages = vec![];
         let mut after = None;
         loop {
-            let page = store.reading_page(&space, after, 3).unwrap();
+            let page = store.reading_page(&space, after, 3)?;
             let Some(last) = page.last() else { break };
             after = Some(*last);
             pages.extend(page);
@@ -1311,17 +1306,17 @@ mod tests {
         assert_eq!(pages.last().map(|p| p.0), Some(Part::Discussion));
         assert!(
             store
-                .reading_page(&SpaceId::from_bytes([8; 32]), None, 3)
-                .unwrap()
+                .reading_page(&SpaceId::from_bytes([8; 32]), None, 3)?
                 .is_empty()
         );
+        Ok(())
     }
 
     /// A prefix finds exactly the ids whose hex spelling starts with it, at every
     /// length, at the edges of a range (digits `f` and `0`) and past the last id.
     #[test]
-    fn ids_are_found_by_any_prefix_of_their_hex() {
-        let store = Store::in_memory().unwrap();
+    fn ids_are_found_by_any_prefix_of_their_hex() -> Result<(), StoreError> {
+        let store = Store::in_memory()?;
         let mut ids: Vec<EntryId> = [
             [0u8; 32], [0xff; 32], [0xa5; 32], [0xa6; 32], [0x5a; 32], [0x0f; 32], [0xf0; 32],
         ]
@@ -1336,14 +1331,11 @@ mod tests {
         ids.push(EntryId::from_bytes(edge));
         ids.extend((0..40u8).map(|n| EntryId::of_entry(&[n])));
         for id in &ids {
-            store
-                .conn
-                .execute(
-                    "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
+            store.conn.execute(
+                "INSERT INTO entries (id, space, kind, author, time, bytes, received_at)
                      VALUES (?1, x'00', 1, x'', 0, x'', 0)",
-                    params![id.as_bytes()],
-                )
-                .unwrap();
+                params![id.as_bytes()],
+            )?;
         }
         let mut prefixes: Vec<String> = ["", "f", "ff", "fff", "a5f", "a5ff", "a5fff", "A5", "0"]
             .into_iter()
@@ -1361,32 +1353,33 @@ mod tests {
                 .collect();
             expected.sort();
             assert_eq!(
-                store.ids_with_prefix(prefix, 1000).unwrap(),
+                store.ids_with_prefix(prefix, 1000)?,
                 expected,
                 "prefix {prefix:?}"
             );
         }
         for invalid in ["g", "a5-", &"a".repeat(65)] {
-            assert!(store.ids_with_prefix(invalid, 1000).unwrap().is_empty());
+            assert!(store.ids_with_prefix(invalid, 1000)?.is_empty());
         }
-        assert_eq!(store.ids_with_prefix("", 3).unwrap().len(), 3);
+        assert_eq!(store.ids_with_prefix("", 3)?.len(), 3);
+        Ok(())
     }
 
     /// The page cache widens for a stream of batches and narrows back to its usual size.
     #[test]
-    fn the_page_cache_widens_and_narrows() {
-        let store = Store::in_memory().unwrap();
-        let size = |store: &Store| -> i64 {
-            store
+    fn the_page_cache_widens_and_narrows() -> Result<(), StoreError> {
+        let store = Store::in_memory()?;
+        let size = |store: &Store| -> Result<i64, StoreError> {
+            Ok(store
                 .conn
-                .pragma_query_value(None, "cache_size", |r| r.get(0))
-                .unwrap()
+                .pragma_query_value(None, "cache_size", |r| r.get(0))?)
         };
-        assert_eq!(size(&store), -CACHE_KIB);
-        store.widen_cache().unwrap();
-        store.widen_cache().unwrap();
-        assert_eq!(size(&store), -WIDE_CACHE_KIB);
-        store.narrow_cache().unwrap();
-        assert_eq!(size(&store), -CACHE_KIB);
+        assert_eq!(size(&store)?, -CACHE_KIB);
+        store.widen_cache()?;
+        store.widen_cache()?;
+        assert_eq!(size(&store)?, -WIDE_CACHE_KIB);
+        store.narrow_cache()?;
+        assert_eq!(size(&store)?, -CACHE_KIB);
+        Ok(())
     }
 }
